@@ -1,0 +1,59 @@
+"""landplan: land and infrastructure planning for Chinese industrial parks (工业园区土地规划).
+
+The public API::
+
+    import landplan
+    ws = landplan.Workspace("data")
+    report = landplan.import_layer("宗地.zip", "parcels", workspace=ws)
+    parcels = ws.read("parcels")
+    landplan.export_layer("parcels", workspace=ws, fmt="shp", out="宗地.zip")
+"""
+
+from __future__ import annotations
+
+from .crs import gk_epsg, metric_crs
+from .errors import (
+    CRSError,
+    InputFileError,
+    LandplanError,
+    LandplanWarning,
+    RepairWarning,
+    RuleError,
+    SchemaError,
+    WorkspaceError,
+)
+from .geometry import area_m2, area_mu
+from .io.importer import ImportReport, import_layer
+from .io.writers import ExportReport, export_layer
+from .schema import LAYERS, label, validate_layer
+from .units import M2_PER_MU, m2_to_mu, mu_to_m2
+from .workspace import Workspace
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Workspace",
+    "import_layer",
+    "ImportReport",
+    "export_layer",
+    "ExportReport",
+    "area_m2",
+    "area_mu",
+    "m2_to_mu",
+    "mu_to_m2",
+    "M2_PER_MU",
+    "gk_epsg",
+    "metric_crs",
+    "LAYERS",
+    "label",
+    "validate_layer",
+    "LandplanError",
+    "InputFileError",
+    "SchemaError",
+    "CRSError",
+    "RuleError",
+    "WorkspaceError",
+    "LandplanWarning",
+    "RepairWarning",
+    "__version__",
+]

@@ -1,0 +1,145 @@
+"""The ``landplan`` command line: parse arguments, call one library function, print the result.
+
+Exit status: 0 on success; 2 on bad input, with one line on stderr naming the file, the
+feature/row and the field (an import that had to reject features also exits 2 after
+writing what it could keep, and prints one such line per rejected feature).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .errors import LandplanError
+
+__all__ = ["main"]
+
+log = logging.getLogger("landplan")
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise LandplanError(f"{option} {item!r}: write {option} NAME=VALUE")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _cmd_demo(args) -> int:
+    from .demo import write_demo
+
+    write_demo(args.out, parcels=args.parcels, seed=args.seed, fmt=args.format)
+    print(f"demo park with {args.parcels} parcels (seed {args.seed}) written to {args.out}")
+    return 0
+
+
+def _cmd_import(args) -> int:
+    from .io.importer import import_layer
+
+    report = import_layer(
+        args.src, args.layer, workspace=args.workspace, source_layer=args.source_layer,
+        fields=_pairs(args.field, "--field"), crs=args.crs, encoding=args.encoding,
+        set_values=_pairs(args.set, "--set"), mode=args.mode,
+    )
+    print("\n".join(report.lines()))
+    for line in report.reject_lines():
+        print(f"landplan: rejected: {line}", file=sys.stderr)
+    return EXIT_BAD_INPUT if report.rejected else 0
+
+
+def _cmd_export(args) -> int:
+    from .io.writers import export_layer
+
+    report = export_layer(args.layer, workspace=args.workspace, fmt=args.format, out=args.out,
+                          crs=args.crs, encoding=args.encoding)
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _cmd_app(args) -> int:
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    if not app.exists():
+        raise LandplanError(f"app.py not found next to the package ({app}); run from a source checkout")
+    env = dict(os.environ, LANDPLAN_WORKSPACE=str(Path(args.workspace).resolve()))
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+           "--server.headless", "true", "--", "--workspace", str(Path(args.workspace).resolve())]
+    return subprocess.call(cmd, env=env)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="landplan", description="园区土地与基础设施规划 — land and infrastructure "
+                     "planning for Chinese industrial parks")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("demo", help="write a synthetic park workspace (示例园区)")
+    p.add_argument("--out", default="data", help="workspace folder to write (default ./data)")
+    p.add_argument("--parcels", type=int, default=300, help="number of parcels (default 300)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--format", default="gpkg", choices=["gpkg", "parquet"], help="vector store")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("import", help="import files into a workspace layer (导入)")
+    p.add_argument("src", nargs="+", help="file(s): .shp .zip .gpkg .geojson .gdb .txt .csv .xlsx .tif")
+    p.add_argument("--layer", required=True,
+                   choices=["parcels", "roads", "pipelines", "powerlines", "facilities", "terrain"])
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.add_argument("--source-layer", help="layer, sheet or zip member of a multi-layer source")
+    p.add_argument("--field", action="append", metavar="SRC_COL=COLUMN",
+                   help="map a source column onto a canonical column (repeatable)")
+    p.add_argument("--crs", help="CRS of the source, e.g. EPSG:4527 (when it has no .prj)")
+    p.add_argument("--encoding", help="text encoding of the source (gbk, utf-8)")
+    p.add_argument("--set", action="append", metavar="COLUMN=VALUE",
+                   help="give a column one value for every feature (repeatable)")
+    p.add_argument("--mode", default="replace", choices=["replace", "append"],
+                   help="replace the layer (default) or append to it")
+    p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("export", help="export a layer for the land bureau (导出)")
+    p.add_argument("layer", choices=["parcels", "roads", "pipelines", "powerlines", "facilities"])
+    p.add_argument("--format", required=True, choices=["shp", "gpkg", "geojson", "parquet", "coordtxt"])
+    p.add_argument("--out", required=True, help="output file (.zip or .shp for shp)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.add_argument("--crs", help="reproject to this CRS first")
+    p.add_argument("--encoding", default="gbk", choices=["gbk", "utf-8"],
+                   help="text encoding of shp/coordtxt (default gbk)")
+    p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("app", help="start the planning map app in the browser (地图)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.add_argument("--port", type=int, default=8501)
+    p.set_defaults(func=_cmd_app)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    level = logging.ERROR if args.quiet else (logging.DEBUG if args.verbose > 1 else
+                                              logging.INFO if args.verbose else logging.WARNING)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except LandplanError as exc:
+        print(f"landplan: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("landplan: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

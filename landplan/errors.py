@@ -1,0 +1,83 @@
+"""Exceptions and warnings of landplan.
+
+Every error a user can cause derives from :class:`LandplanError`. The command line turns
+any of them into one line on stderr and exit status 2; nothing else is caught there, so a
+traceback always means a bug in landplan, never bad input.
+
+Row numbers in messages are the ones a person sees: ``feature N`` counts features from 1
+in file order, ``row N`` is the spreadsheet row (the header is row 1).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "LandplanError",
+    "InputFileError",
+    "SchemaError",
+    "CRSError",
+    "RuleError",
+    "WorkspaceError",
+    "LandplanWarning",
+    "RepairWarning",
+]
+
+
+class LandplanError(Exception):
+    """Root of every landplan error."""
+
+
+class InputFileError(LandplanError):
+    """A file given to landplan cannot be used as it is.
+
+    Parameters
+    ----------
+    path : str
+        The file (as the user named it).
+    message : str
+        What was found, what was expected and, where possible, what to do.
+    where : str, optional
+        ``"feature 12"`` or ``"row 7"``; omitted when the whole file is at fault.
+    field : str, optional
+        The column (source name) at fault, or ``"geometry"``.
+    """
+
+    def __init__(
+        self, path: str, message: str, *, where: str | None = None, field: str | None = None
+    ) -> None:
+        self.path = str(path)
+        self.where = where
+        self.field = field
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        parts = [self.path]
+        if self.where:
+            parts.append(self.where)
+        if self.field:
+            parts.append(f"field {self.field}")
+        return ", ".join(parts) + ": " + self.message
+
+
+class SchemaError(LandplanError):
+    """A layer does not meet its canonical schema (see :mod:`landplan.schema`)."""
+
+
+class CRSError(LandplanError):
+    """A coordinate reference system is missing, unknown or unfit for measuring."""
+
+
+class RuleError(LandplanError):
+    """A rules file has a wrong key, type or value."""
+
+
+class WorkspaceError(LandplanError):
+    """A workspace folder is missing a layer or holds something unexpected."""
+
+
+class LandplanWarning(UserWarning):
+    """Root of landplan's warnings: something was done on the user's behalf."""
+
+
+class RepairWarning(LandplanWarning):
+    """Input was repaired (e.g. an invalid polygon made valid); the repair was counted."""

@@ -1,0 +1,1 @@
+"""Reading and writing the files parks and land bureaus exchange."""

@@ -1,0 +1,544 @@
+"""``landplan import``: turn delivered files into canonical workspace layers, losing nothing.
+
+For every source the importer
+
+1. reads it raw (:func:`landplan.io.readers.open_source`);
+2. recognises columns (:func:`landplan.schema.match_column`; ``--field`` adds mappings) and
+   converts values, units included (:func:`landplan.schema.coerce_column`);
+3. repairs what can be repaired and counts it: invalid polygons are made valid keeping their
+   polygonal parts, Z values dropped, network lines without a status taken as ``built``;
+4. rejects what cannot be kept — empty geometry, wrong geometry type, duplicate or missing
+   id, unknown enum value, unparseable number or date, negative area — with the reason, the
+   feature/row and the field, into ``<layer>.rejects.csv`` beside the layer (every source
+   value kept as text, the geometry as WKT);
+5. brings the geometry to the workspace CRS and writes the layer atomically.
+
+``read == imported + rejected`` always holds; the report says which CRS, encoding and
+field mapping were used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from ..crs import is_metric_conformal, metric_crs, parse_crs
+from ..errors import InputFileError, SchemaError
+from ..geometry import polygonal_part, single_part
+from ..schema import LAYERS, coerce_column, layer_spec, match_column
+from ..workspace import Workspace
+from .atomic import atomic_path
+from .readers import RawSource, open_source
+
+__all__ = ["ImportReport", "import_layer", "IMPORT_LAYERS"]
+
+log = logging.getLogger(__name__)
+
+#: Layers ``landplan import`` writes (``terrain`` takes a DEM GeoTIFF).
+IMPORT_LAYERS = ("parcels", "roads", "pipelines", "powerlines", "facilities", "terrain", "ledger")
+_NETWORK = {"roads", "pipelines", "powerlines", "facilities"}
+_FAMILY = {
+    "polygon": {"Polygon", "MultiPolygon"},
+    "line": {"LineString", "MultiLineString"},
+    "point": {"Point", "MultiPoint"},
+}
+_FAMILY_ZH = {"polygon": "面 (polygon)", "line": "线 (line)", "point": "点 (point)"}
+
+
+@dataclass
+class ImportReport:
+    """What an import read, kept, repaired and rejected, and how it interpreted the source."""
+
+    layer: str
+    sources: list[str] = field(default_factory=list)
+    read: int = 0
+    imported: int = 0
+    repaired: int = 0
+    rejected: int = 0
+    updated: int = 0
+    crs: str = ""
+    crs_source: list[str] = field(default_factory=list)
+    encoding: list[str] = field(default_factory=list)
+    mapping: list[tuple[str, str, str]] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
+    repairs: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+    rejects: list[dict] = field(default_factory=list)
+    output: str = ""
+    rejects_path: str = ""
+
+    def lines(self) -> list[str]:
+        """The report as printed by the command line (one fact per line)."""
+        out = [
+            f"import {self.layer} from {', '.join(self.sources)}",
+            f"  read: {self.read}  imported: {self.imported}  repaired: {self.repaired}  "
+            f"rejected: {self.rejected}" + (f"  updated: {self.updated}" if self.updated else ""),
+        ]
+        if self.crs:
+            out.append(f"  CRS: {self.crs} (from {'; '.join(dict.fromkeys(self.crs_source))})")
+        if self.encoding:
+            out.append(f"  encoding: {', '.join(dict.fromkeys(self.encoding))}")
+        for src, col, note in self.mapping:
+            out.append(f"  field {src} -> {col}{f' ({note})' if note else ''}")
+        if self.unmapped:
+            out.append(f"  kept unchanged (not recognised): {', '.join(self.unmapped)}")
+        for kind, count in sorted(self.repairs.items()):
+            out.append(f"  repaired: {count} × {kind}")
+        out.extend(f"  note: {n}" for n in self.notes)
+        if self.output:
+            out.append(f"  written: {self.output}")
+        if self.rejects_path:
+            out.append(f"  rejects: {self.rejects_path}")
+        return out
+
+    def reject_lines(self) -> list[str]:
+        """One line per rejected feature: file, feature/row, field, reason."""
+        return [f"{r['source']}, {r['where']}, field {r['field']}: {r['reason']}" for r in self.rejects]
+
+
+@dataclass
+class _Rows:
+    """Per-row bookkeeping of one source while it is being converted."""
+
+    raw: RawSource
+    reason: dict = field(default_factory=dict)  # position -> [(field, reason), ...]
+    headers: dict = field(default_factory=dict)  # canonical column -> source header
+
+    def reject(self, position: int, fieldname: str, reason: str) -> None:
+        self.reason.setdefault(position, []).append((self.headers.get(fieldname, fieldname), reason))
+
+
+def import_layer(
+    sources,
+    layer: str,
+    *,
+    workspace: Workspace | str | Path = "data",
+    source_layer: str | None = None,
+    fields: dict[str, str] | None = None,
+    crs=None,
+    encoding: str | None = None,
+    set_values: dict[str, str] | None = None,
+    mode: str = "replace",
+) -> ImportReport:
+    """Import one or more files into layer ``layer`` of a workspace.
+
+    Parameters
+    ----------
+    sources : path or list of paths
+        Files (or ``.gdb`` folders, or ``.zip`` archives) to import; several are combined.
+    layer : str
+        ``parcels``, ``roads``, ``pipelines``, ``powerlines``, ``facilities``, ``ledger`` or
+        ``terrain`` (a DEM GeoTIFF). A table without geometry imported into ``parcels``
+        updates the attributes of existing parcels by ``parcel_id``.
+    workspace : Workspace or path
+        Target workspace; its folder is created when missing.
+    source_layer : str, optional
+        Layer, sheet or zip member to read from a multi-layer source.
+    fields : dict, optional
+        ``{source column: canonical column}`` for headers the aliases do not know.
+    crs : str or CRS, optional
+        CRS of the source (overrides a ``.prj``); needed when a file has none and its
+        coordinates do not identify one.
+    encoding : str, optional
+        Text encoding of the source (overrides ``.cpg`` and detection).
+    set_values : dict, optional
+        ``{canonical column: value}`` given to every imported feature.
+    mode : {"replace", "append"}
+        Replace the layer, or add to it (ids already present are rejected).
+
+    Returns
+    -------
+    ImportReport
+        Counts, the CRS/encoding/field mapping used and the rejected rows. Bad files raise
+        :class:`~landplan.errors.InputFileError`; a bad option raises
+        :class:`~landplan.errors.SchemaError`.
+    """
+    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+    if layer not in IMPORT_LAYERS:
+        raise SchemaError(f"unknown layer {layer!r}; import into one of: {', '.join(IMPORT_LAYERS)}")
+    if mode not in {"replace", "append"}:
+        raise SchemaError(f"unknown mode {mode!r}; use replace or append")
+    paths = [Path(s) for s in ([sources] if isinstance(sources, (str, Path)) else sources)]
+    user_crs = parse_crs(crs) if crs is not None else None
+    report = ImportReport(layer, sources=[str(p) for p in paths])
+    if layer == "terrain":
+        return _import_dem(paths, ws, user_crs, report)
+    spec = layer_spec(layer)
+    fields = _check_fields(fields or {}, layer)
+    constants = _parse_set(set_values or {}, layer)
+
+    with tempfile.TemporaryDirectory(prefix="landplan-import-") as tmp:
+        raws = [open_source(p, workdir=Path(tmp) / str(i), source_layer=source_layer,
+                            encoding=encoding, crs=user_crs) for i, p in enumerate(paths)]
+        for raw in raws:
+            report.read += len(raw.frame)
+            report.notes.extend(raw.notes)
+            if raw.encoding:
+                report.encoding.append(raw.encoding)
+            if raw.kind == "raster":
+                raise InputFileError(raw.path, f"a raster can only be imported as terrain, not {layer}")
+        kinds = {raw.kind for raw in raws}
+        if len(kinds) > 1:
+            raise InputFileError(raws[0].path, "mixes tables and layers with geometry; import them separately")
+        is_table = kinds == {"table"}
+        if spec.geometry is not None and is_table and layer != "parcels":
+            raise InputFileError(raws[0].path, f"has no geometry; {layer} need "
+                                 f"{_FAMILY_ZH[spec.geometry]} features", field="geometry")
+        if spec.geometry is None and not is_table:
+            raws = [_drop_geometry(raw) for raw in raws]
+            is_table = True
+
+        target_crs = None
+        if not is_table and spec.geometry is not None:
+            target_crs = ws.crs or _first_metric([r for r in raws])
+            report.crs = _crs_name(target_crs)
+        frames = []
+        all_rows = []
+        for raw in raws:
+            rows = _Rows(raw)
+            frame = _convert(raw, rows, spec, fields, constants, report)
+            if spec.geometry is not None and not is_table:
+                frame = _geometries(raw, rows, frame, spec, target_crs, report)
+                report.crs_source.append(raw.crs_source)
+            frames.append(frame)
+            all_rows.append(rows)
+
+        if is_table and spec.geometry is not None:  # attributes joined to existing parcels
+            return _update_attributes(ws, spec, frames, all_rows, report)
+
+        _check_ids(spec, frames, all_rows, ws if mode == "append" else None, layer)
+        kept = [f.loc[[i for i in range(len(f)) if i not in rows.reason]] for f, rows in
+                zip(frames, all_rows, strict=True)]
+        combined = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
+        if spec.geometry is not None:
+            combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=target_crs)
+        if mode == "append" and ws.has(layer):
+            combined = pd.concat([ws.read(layer), combined], ignore_index=True)
+            if spec.geometry is not None:
+                combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=target_crs)
+        _collect_rejects(all_rows, report)
+        report.imported = report.read - report.rejected
+        report.output = str(ws.write(layer, combined.reset_index(drop=True)))
+        _write_rejects(ws, layer, all_rows, report)
+    assert report.read == report.imported + report.rejected
+    return report
+
+
+# --------------------------------------------------------------------------------------------
+# steps
+# --------------------------------------------------------------------------------------------
+
+
+def _check_fields(fields: dict[str, str], layer: str) -> dict[str, str]:
+    spec = layer_spec(layer)
+    for src, col in fields.items():
+        if col not in spec.by_name:
+            raise SchemaError(f"--field {src}={col}: {layer} has no column {col!r}; columns are: "
+                              f"{', '.join(spec.column_names)}")
+    return fields
+
+
+def _parse_set(values: dict[str, str], layer: str) -> dict[str, object]:
+    spec = layer_spec(layer)
+    out = {}
+    for col, value in values.items():
+        if col not in spec.by_name:
+            raise SchemaError(f"--set {col}={value}: {layer} has no column {col!r}")
+        series, errors = coerce_column(pd.Series([value], dtype=object), spec.by_name[col])
+        if errors:
+            raise SchemaError(f"--set {col}={value}: {errors[0]}")
+        out[col] = series
+    return out
+
+
+def _drop_geometry(raw: RawSource) -> RawSource:
+    if "geometry" in raw.frame.columns:
+        raw.frame = pd.DataFrame(raw.frame.drop(columns=["geometry"]))
+    raw.kind = "table"
+    return raw
+
+
+def _first_metric(raws: list[RawSource]) -> CRS:
+    first = raws[0]
+    frame = first.frame
+    if is_metric_conformal(first.crs):
+        return first.crs
+    valid = frame.geometry[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    if valid.empty:
+        raise InputFileError(first.path, "no feature has a geometry", field="geometry")
+    return metric_crs(first.crs, valid.total_bounds)
+
+
+def _crs_name(crs: CRS) -> str:
+    code = crs.to_epsg()
+    return f"EPSG:{code} {crs.name}" if code else crs.name
+
+
+def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report) -> pd.DataFrame:
+    """Recognise the columns of ``raw`` and convert their values; bad values reject rows."""
+    frame = raw.frame
+    out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
+    taken: dict[str, str] = {}
+    for header in frame.columns:
+        if header == "geometry":
+            continue
+        if header in fields:
+            column, factor, unit = fields[header], 1.0, None
+            try:
+                _, factor, unit = match_column(spec.name, header)
+            except SchemaError:
+                pass
+            note = "--field"
+        else:
+            try:
+                column, factor, unit = match_column(spec.name, header)
+            except SchemaError as exc:
+                raise InputFileError(raw.path, str(exc), field=str(header)) from None
+            note = ""
+        if column is None or column in taken:
+            if column in taken:
+                report.notes.append(f"{raw.path}: column {header} also matches {column}, "
+                                    f"already taken by {taken[column]}; kept unchanged")
+            out[str(header)] = frame[header].to_numpy()
+            if str(header) not in report.unmapped:
+                report.unmapped.append(str(header))
+            continue
+        taken[column] = str(header)
+        rows.headers[column] = str(header)
+        if unit and factor != 1.0:
+            note = ", ".join(x for x in (note, f"{unit} × {factor:g}") if x)
+        entry = (str(header), column, note)
+        if entry not in report.mapping:
+            report.mapping.append(entry)
+        values = pd.Series(frame[header].to_numpy(), index=out.index, dtype=object)
+        series, errors = coerce_column(values, spec.by_name[column], factor=factor)
+        for pos, message in errors.items():
+            rows.reject(pos, str(header), message)
+        out[column] = series
+    for column, value in constants.items():
+        if column in out.columns:
+            report.notes.append(f"--set {column} overrides the source column")
+        out[column] = pd.Series(np.repeat(value.to_numpy(), len(out)), index=out.index,
+                                dtype=value.dtype)
+    for col in spec.columns:
+        if col.required and col.name not in out.columns and not (
+            spec.geometry is not None and raw.kind == "table" and col.name != spec.id_column
+        ):
+            raise InputFileError(
+                raw.path, f"no column is recognised as {col.name} ({col.zh}); rename it or map it "
+                f"with --field SOURCE_COLUMN={col.name}", field=col.name,
+            )
+        if col.required and col.name in out.columns:
+            for pos in np.flatnonzero(out[col.name].isna().to_numpy()):
+                if pos not in rows.reason:
+                    rows.reject(int(pos), taken.get(col.name, col.name), f"empty {col.name} ({col.zh})")
+    if spec.name in _NETWORK:
+        if "status" not in out.columns:
+            out["status"] = pd.Series(["built"] * len(out), index=out.index, dtype="str")
+            report.repairs["status missing → built"] += len(out)
+        else:
+            missing = out["status"].isna() & ~out.index.isin(list(rows.reason))
+            if missing.any():
+                out.loc[missing, "status"] = "built"
+                report.repairs["status missing → built"] += int(missing.sum())
+    return out
+
+
+def _geometries(raw: RawSource, rows: _Rows, frame: pd.DataFrame, spec, target_crs, report) -> pd.DataFrame:
+    """Check, repair and reproject the geometry of ``raw``; add it to ``frame``."""
+    geoms = np.asarray(raw.frame.geometry.to_numpy(), dtype=object)
+    family = _FAMILY[spec.geometry]
+    repaired = np.zeros(len(geoms), dtype=bool)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    for pos in np.flatnonzero(missing):
+        rows.reject(int(pos), "geometry", "empty geometry")
+    has_z = ~missing & shapely.has_z(geoms)
+    if has_z.any():
+        geoms[has_z] = shapely.force_2d(geoms[has_z])
+        report.repairs["Z values dropped"] += int(has_z.sum())
+    ok = ~missing
+    types = np.array([g.geom_type if g is not None else "" for g in geoms], dtype=object)
+    if spec.geometry == "polygon":
+        collection = ok & (types == "GeometryCollection")
+        for pos in np.flatnonzero(collection):
+            geoms[pos] = polygonal_part(geoms[pos])
+            repaired[pos] = True
+            types[pos] = geoms[pos].geom_type
+        invalid = ok & np.isin(types, list(family)) & ~shapely.is_valid(geoms)
+        for pos in np.flatnonzero(invalid):
+            reason = shapely.is_valid_reason(geoms[pos])
+            fixed = polygonal_part(shapely.make_valid(geoms[pos]))
+            if fixed.is_empty or fixed.area == 0:
+                rows.reject(int(pos), "geometry", f"invalid polygon with no area left after repair ({reason})")
+                continue
+            geoms[pos] = fixed
+            repaired[pos] = True
+            report.repairs[f"invalid polygon made valid ({reason.split('[')[0].strip()})"] += 1
+    elif spec.geometry == "line":
+        invalid = ok & np.isin(types, list(family)) & ~shapely.is_valid(geoms)
+        for pos in np.flatnonzero(invalid):
+            rows.reject(int(pos), "geometry", f"invalid line ({shapely.is_valid_reason(geoms[pos])})")
+    wrong = ok & ~np.isin(np.array([g.geom_type if g is not None else "" for g in geoms]), list(family))
+    for pos in np.flatnonzero(wrong):
+        rows.reject(int(pos), "geometry", f"{geoms[pos].geom_type} where {spec.name} need "
+                    f"{_FAMILY_ZH[spec.geometry]} geometry")
+    report.repaired += int((repaired & ~np.isin(np.arange(len(geoms)), list(rows.reason))).sum())
+    geoms = single_part(geoms)
+    series = gpd.GeoSeries(geoms, crs=raw.crs)
+    if not CRS.from_user_input(raw.crs).equals(target_crs):
+        good = ~series.isna() & ~series.is_empty
+        projected = series.copy()
+        projected[good] = series[good].to_crs(target_crs)
+        series = projected.set_crs(target_crs, allow_override=True)
+        bad = good & ~np.isfinite(series.bounds.to_numpy()).all(axis=1)
+        for pos in np.flatnonzero(bad.to_numpy()):
+            rows.reject(int(pos), "geometry", "coordinates cannot be projected to the workspace CRS")
+    frame = frame.copy()
+    frame["geometry"] = series.to_numpy()
+    return frame
+
+
+def _check_ids(spec, frames, all_rows, ws_for_append, layer) -> None:
+    if not spec.id_column or spec.name == "ledger":
+        return
+    first_seen: dict[str, str] = {}
+    if ws_for_append is not None and ws_for_append.has(layer):
+        for value in ws_for_append.read(layer)[spec.id_column].dropna():
+            first_seen[value] = "the existing layer"
+    for frame, rows in zip(frames, all_rows, strict=True):
+        if spec.id_column not in frame.columns:
+            continue
+        header = next((m for m in frame.columns if m == spec.id_column), spec.id_column)
+        for pos, value in enumerate(frame[spec.id_column].to_numpy()):
+            if pos in rows.reason or pd.isna(value):
+                continue
+            if value in first_seen:
+                rows.reject(pos, header, f"duplicate {spec.id_column} {value!r} (first at {first_seen[value]})")
+            else:
+                first_seen[value] = f"{rows.raw.path} {rows.raw.where(pos)}"
+
+
+def _collect_rejects(all_rows: list[_Rows], report: ImportReport) -> None:
+    for rows in all_rows:
+        for pos in sorted(rows.reason):
+            problems = rows.reason[pos]
+            fieldname, reason = problems[0]
+            if len(problems) > 1:
+                reason += f" (and {len(problems) - 1} more: " + "; ".join(
+                    f"field {f}: {r}" for f, r in problems[1:]) + ")"
+            report.rejects.append({"source": rows.raw.path, "where": rows.raw.where(pos),
+                                   "field": fieldname, "reason": reason, "_pos": pos, "_rows": rows})
+    report.rejected = len(report.rejects)
+
+
+def _write_rejects(ws: Workspace, layer: str, all_rows: list[_Rows], report: ImportReport) -> None:
+    """Write every rejected source row, all values as text and the geometry as WKT."""
+    spec = LAYERS[layer]
+    base = ws.layer_path(layer)
+    target = base.parent / f"{spec.stem}.rejects.csv"
+    if not report.rejects:
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        return
+    records = []
+    for item in report.rejects:
+        raw = item["_rows"].raw
+        values = raw.frame.iloc[item["_pos"]]
+        record = {"reject_source": item["source"], "reject_where": item["where"],
+                  "reject_field": item["field"], "reject_reason": item["reason"]}
+        for key, value in values.items():
+            if key == "geometry":
+                record["geometry_wkt"] = None if value is None else shapely.to_wkt(value)
+                record["geometry_crs"] = raw.crs.to_string() if raw.crs else ""
+            else:
+                record[str(key)] = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+        records.append(record)
+    with atomic_path(target) as tmp:
+        pd.DataFrame.from_records(records).to_csv(tmp, index=False, encoding="utf-8-sig")
+    report.rejects_path = str(target)
+    for item in report.rejects:
+        item.pop("_rows", None)
+        item.pop("_pos", None)
+
+
+def _update_attributes(ws, spec, frames, all_rows, report) -> ImportReport:
+    """Join attribute tables to existing parcels by ``parcel_id`` and write the parcels."""
+    if not ws.has(spec.name):
+        raise InputFileError(all_rows[0].raw.path, f"is a table without geometry and the "
+                             f"workspace has no {spec.name} yet; import the {spec.name} first")
+    parcels = ws.read(spec.name)
+    index = {pid: i for i, pid in enumerate(parcels[spec.id_column])}
+    seen: dict[str, str] = {}
+    updates: list[tuple[int, pd.Series]] = []
+    for frame, rows in zip(frames, all_rows, strict=True):
+        if spec.id_column not in frame.columns:
+            raise InputFileError(rows.raw.path, f"no column is recognised as {spec.id_column}; "
+                                 f"map it with --field SOURCE={spec.id_column}", field=spec.id_column)
+        for pos, pid in enumerate(frame[spec.id_column].to_numpy()):
+            if pos in rows.reason:
+                continue
+            if pid not in index:
+                rows.reject(pos, spec.id_column, f"{spec.id_column} {pid!r} is not in the {spec.name} layer")
+            elif pid in seen:
+                rows.reject(pos, spec.id_column, f"duplicate {spec.id_column} {pid!r} (first at {seen[pid]})")
+            else:
+                seen[pid] = rows.raw.where(pos)
+                updates.append((index[pid], frame.iloc[pos]))
+    for target, values in updates:
+        for column, value in values.items():
+            if column == spec.id_column or pd.isna(value):
+                continue
+            if column not in parcels.columns:
+                parcels[column] = pd.Series([None] * len(parcels), dtype=object if not isinstance(
+                    value, (float, np.floating)) else "float64")
+                if column in spec.by_name:
+                    parcels[column] = parcels[column].astype(frames[0][column].dtype)
+            parcels.iloc[target, parcels.columns.get_loc(column)] = value
+    report.updated = len(updates)
+    _collect_rejects(all_rows, report)
+    report.imported = report.read - report.rejected
+    report.crs = _crs_name(parcels.crs) if parcels.crs else ""
+    report.output = str(ws.write(spec.name, parcels))
+    _write_rejects(ws, spec.name, all_rows, report)
+    return report
+
+
+def _import_dem(paths: list[Path], ws: Workspace, user_crs, report: ImportReport) -> ImportReport:
+    import rasterio
+
+    if len(paths) != 1:
+        raise SchemaError("terrain takes exactly one DEM GeoTIFF")
+    with tempfile.TemporaryDirectory(prefix="landplan-import-") as tmp:
+        raw = open_source(paths[0], workdir=Path(tmp), crs=user_crs)
+        if raw.kind != "raster":
+            raise InputFileError(raw.path, "terrain needs a DEM GeoTIFF (.tif)")
+        source = Path(paths[0])
+        if source.suffix.lower() == ".zip":
+            source = next(Path(tmp).rglob("*.tif*"))
+        import rasterio.shutil
+
+        target = ws.layer_path("terrain")
+        with atomic_path(target) as out:  # block-wise copy: a DEM larger than memory is fine
+            rasterio.shutil.copy(source, out, driver="GTiff", compress="deflate", tiled=True,
+                                 blockxsize=256, blockysize=256, BIGTIFF="IF_SAFER")
+            with rasterio.open(out, "r+") as dst:
+                if dst.crs is None or user_crs is not None:
+                    dst.crs = rasterio.crs.CRS.from_wkt(raw.crs.to_wkt())
+                width, height, transform = dst.width, dst.height, dst.transform
+        report.read = report.imported = 1
+        report.crs = _crs_name(raw.crs)
+        report.crs_source.append(raw.crs_source)
+        report.notes.append(f"DEM of {width} × {height} cells of "
+                            f"{abs(transform.a):g} × {abs(transform.e):g} (CRS units)")
+        report.output = str(target)
+    return report

@@ -1,0 +1,605 @@
+"""Open what land bureaus and park offices hand over, as raw frames with honest diagnostics.
+
+:func:`open_source` reads one source — Shapefile (plain or zipped), GeoPackage, GeoJSON,
+FileGDB, the ministry's coordinate text file (界址点 txt), CSV, XLSX or a DEM GeoTIFF — into
+a :class:`RawSource`: the columns exactly as the source names them, the CRS and where it
+came from, the text encoding, and for every row the number a person would look up
+(``feature N`` in file order from 1, or the spreadsheet ``row N``).
+
+Everything GDAL would silently get wrong is checked first and refused with one line naming
+the file, the feature/row and the field: a truncated ``.shp``, a missing ``.dbf`` or
+``.shx``, text that is not valid in the declared encoding, a zip member that would escape
+its folder, merged header cells in a spreadsheet, an empty file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import struct
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+from pyproj import CRS
+
+from ..crs import detect_crs_from_coords
+from ..errors import CRSError, InputFileError
+
+__all__ = ["RawSource", "open_source", "detect_dbf_encoding", "VECTOR_SUFFIXES", "TABLE_SUFFIXES"]
+
+log = logging.getLogger(__name__)
+
+VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".gdb", ".txt", ".parquet", ".fgb"}
+TABLE_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
+RASTER_SUFFIXES = {".tif", ".tiff"}
+_MAX_UNZIPPED = 8 * 1024**3
+
+_CPG_CODECS = {
+    "936": "gb18030", "cp936": "gb18030", "gbk": "gb18030", "gb2312": "gb18030",
+    "gb18030": "gb18030", "65001": "utf-8", "utf-8": "utf-8", "utf8": "utf-8",
+    "1252": "cp1252", "cp1252": "cp1252", "950": "big5", "big5": "big5",
+}
+# dBASE language driver ids (byte 29 of the header) that name an encoding.
+_LDID_CODECS = {0x4D: "gb18030", 0x7A: "gb18030", 0x78: "big5", 0x57: None, 0x00: None}
+
+
+@dataclass
+class RawSource:
+    """One source as read, before any recognition or repair.
+
+    Attributes
+    ----------
+    frame : GeoDataFrame or DataFrame
+        Source columns under their own names (``geometry`` for vector sources).
+    path : str
+        The file as the user named it (``a.zip!parcels.shp`` for a member of a zip).
+    kind : {"vector", "table", "raster"}
+    crs : CRS or None
+        The source CRS (vector and raster sources).
+    crs_source : str
+        Where the CRS came from: ``.prj``/file, ``--crs``, zone prefix, header.
+    encoding : str or None
+        Text encoding used.
+    row_label : {"feature", "row"}
+    row_numbers : list of int
+        The number a person sees for every row of ``frame``.
+    notes : list of str
+        Things done on the user's behalf (title rows skipped, ids from file names…).
+    """
+
+    frame: pd.DataFrame
+    path: str
+    kind: str
+    crs: CRS | None = None
+    crs_source: str = ""
+    encoding: str | None = None
+    row_label: str = "feature"
+    row_numbers: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def where(self, position: int) -> str:
+        """``feature 7`` / ``row 9`` for the row at ``position`` of ``frame``."""
+        return f"{self.row_label} {self.row_numbers[position]}"
+
+
+# --------------------------------------------------------------------------------------------
+# entry point
+# --------------------------------------------------------------------------------------------
+
+
+def open_source(
+    path: str | Path,
+    *,
+    workdir: Path,
+    source_layer: str | None = None,
+    encoding: str | None = None,
+    crs: CRS | None = None,
+    display: str | None = None,
+) -> RawSource:
+    """Read ``path`` into a :class:`RawSource`.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file, a ``.gdb`` folder, or a ``.zip`` holding one of those.
+    workdir : Path
+        A scratch folder (zip members are extracted there, never next to the source).
+    source_layer : str, optional
+        Layer (GeoPackage, FileGDB), sheet (XLSX) or member (zip) to read.
+    encoding : str, optional
+        Text encoding; overrides ``.cpg`` and detection.
+    crs : CRS, optional
+        CRS to assume (overrides the file's).
+    display : str, optional
+        The name to use in messages (default: ``path``).
+    """
+    path = Path(path)
+    name = display or str(path)
+    if not path.exists():
+        raise InputFileError(name, "no such file or folder")
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputFileError(name, "the file is empty (0 bytes)")
+    suffix = path.suffix.lower()
+    if path.is_dir() and suffix != ".gdb":
+        raise InputFileError(name, "a folder that is not a FileGDB (.gdb); name a file in it")
+    if suffix == ".zip" or (path.is_file() and zipfile.is_zipfile(path) and suffix not in
+                            {".xlsx", ".xlsm", ".gpkg"}):
+        return _open_zip(path, name, workdir, source_layer, encoding, crs)
+    if suffix in RASTER_SUFFIXES:
+        return _open_raster(path, name, crs)
+    if suffix in TABLE_SUFFIXES:
+        if suffix == ".csv":
+            return _open_csv(path, name, encoding)
+        return _open_xlsx(path, name, source_layer)
+    if suffix == ".xls":
+        raise InputFileError(name, "old Excel .xls files are not read; save it as .xlsx")
+    if suffix == ".txt":
+        from .coordtxt import looks_like_coordtxt, read_coordtxt
+
+        if looks_like_coordtxt(path):
+            frame, info = read_coordtxt(path, encoding=encoding)
+            raw = RawSource(frame, name, "vector", crs=crs or info.crs,
+                            crs_source="--crs" if crs else "file header (坐标系/带号)",
+                            encoding=info.encoding, row_label="parcel",
+                            row_numbers=list(range(1, len(frame) + 1)), notes=list(info.notes))
+            return raw
+        return _open_csv(path, name, encoding)
+    if suffix == ".shp":
+        return _open_shapefile(path, name, encoding, crs)
+    if suffix == ".dbf":
+        raise InputFileError(name, "a .dbf alone has no geometry; name the .shp beside it")
+    if suffix in VECTOR_SUFFIXES:
+        return _open_ogr(path, name, source_layer, encoding, crs)
+    raise InputFileError(
+        name, f"unknown file type {suffix or '(no suffix)'}; landplan reads .shp, .zip, .gpkg, "
+        ".geojson, .gdb, .txt (界址点), .csv, .xlsx and .tif"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# zip
+# --------------------------------------------------------------------------------------------
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    if info.flag_bits & 0x800:
+        return info.filename
+    raw = info.filename.encode("cp437", errors="replace")
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
+
+
+def _open_zip(path, name, workdir, source_layer, encoding, crs) -> RawSource:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise InputFileError(name, f"not a readable zip archive ({exc})") from None
+    with archive:
+        members = archive.infolist()
+        total = 0
+        for info in members:
+            member = _member_name(info)
+            pure = PurePosixPath(member.replace("\\", "/"))
+            if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
+                raise InputFileError(
+                    name, f"zip member {member!r} would be written outside the archive's folder "
+                    "(path traversal); refusing to open this archive", field=member,
+                )
+            total += info.file_size
+        if total > _MAX_UNZIPPED:
+            raise InputFileError(name, f"the archive unpacks to {total / 1e9:.1f} GB; refusing")
+        target = Path(workdir) / f"unzipped-{path.stem}"
+        target.mkdir(parents=True, exist_ok=True)
+        for info in members:
+            member = _member_name(info).replace("\\", "/")
+            out = target / member
+            if info.is_dir():
+                out.mkdir(parents=True, exist_ok=True)
+                continue
+            out.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                out.write_bytes(archive.read(info))
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                raise InputFileError(name, f"zip member {member!r} is damaged ({exc})", field=member) from None
+    candidates = _datasets_in(target)
+    if not candidates:
+        raise InputFileError(name, "the archive holds no file landplan reads (.shp, .gpkg, "
+                             ".geojson, .gdb, .txt, .csv, .xlsx, .tif)")
+    chosen = candidates
+    if len(candidates) > 1 and source_layer:
+        chosen = [c for c in candidates if c.stem == source_layer or c.name == source_layer]
+        if chosen:
+            source_layer = None  # it named the member, not a layer inside it
+    if len(chosen) != 1:
+        listing = ", ".join(str(c.relative_to(target)) for c in candidates)
+        raise InputFileError(name, f"the archive holds several datasets ({listing}); pick one "
+                             "with --source-layer NAME")
+    member = chosen[0]
+    raw = open_source(member, workdir=workdir, source_layer=source_layer, encoding=encoding,
+                      crs=crs, display=f"{name}!{member.relative_to(target)}")
+    mapping = member.parent / f"{member.stem}.fields.csv"
+    if mapping.exists():
+        raw = _apply_field_map(raw, mapping)
+    return raw
+
+
+def _datasets_in(folder: Path) -> list[Path]:
+    found = []
+    for item in sorted(folder.rglob("*")):
+        if any(part.lower().endswith(".gdb") for part in item.relative_to(folder).parts[:-1]):
+            continue  # inside a FileGDB
+        suffix = item.suffix.lower()
+        if item.is_dir() and suffix == ".gdb":
+            found.append(item)
+        elif item.is_file() and suffix in (VECTOR_SUFFIXES | TABLE_SUFFIXES | RASTER_SUFFIXES) - {".gdb"}:
+            if item.name.startswith(".") or item.name.endswith(".fields.csv"):
+                continue
+            found.append(item)
+    return found
+
+
+def _apply_field_map(raw: RawSource, mapping: Path) -> RawSource:
+    """Restore full column names from a ``<stem>.fields.csv`` written by landplan's export."""
+    table = pd.read_csv(mapping, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    if {"shp_field", "column"} <= set(table.columns):
+        renames = {r.shp_field: r.column for r in table.itertuples() if r.shp_field in raw.frame.columns}
+        raw.frame = raw.frame.rename(columns=renames)
+        raw.notes.append(f"field names restored from {mapping.name} ({len(renames)} fields)")
+    return raw
+
+
+# --------------------------------------------------------------------------------------------
+# Shapefile
+# --------------------------------------------------------------------------------------------
+
+
+def _sidecar(path: Path, ext: str) -> Path | None:
+    for candidate in (path.with_suffix(ext), path.with_suffix(ext.upper())):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _dbf_layout(data: bytes, name: str):
+    if len(data) < 32:
+        raise InputFileError(name, "the .dbf is shorter than its 32-byte header (truncated)")
+    nrec, header_len, rec_len = struct.unpack("<IHH", data[4:12])
+    fields = []
+    pos = 32
+    offset = 1  # the deletion flag
+    while pos + 32 <= header_len and data[pos] != 0x0D:
+        fname = data[pos:pos + 11].split(b"\x00")[0]
+        ftype = chr(data[pos + 11])
+        flen = data[pos + 16]
+        fields.append((fname, ftype, offset, flen))
+        offset += flen
+        pos += 32
+    need = header_len + nrec * rec_len
+    if len(data) < need:
+        raise InputFileError(
+            name, f"the .dbf is truncated: its header announces {nrec} records "
+            f"({need} bytes), the file has {len(data)} bytes"
+        )
+    return nrec, header_len, rec_len, fields
+
+
+def detect_dbf_encoding(dbf: Path, *, declared: str | None, declared_by: str, name: str) -> str:
+    """Check or detect the text encoding of a .dbf, naming the first bad feature and field.
+
+    ``declared`` (from ``--encoding`` or the ``.cpg``) is verified on every text value; when
+    nothing is declared, the language-driver byte is used, else UTF-8 if every value decodes
+    as UTF-8, else GB18030 (a superset of GBK).
+    """
+    data = dbf.read_bytes()
+    nrec, header_len, rec_len, fields = _dbf_layout(data, name)
+    text_fields = [f for f in fields if f[1] in "CM"]
+
+    def first_bad(codec: str):
+        for rec in range(nrec):
+            base = header_len + rec * rec_len
+            for fname, _t, off, flen in text_fields:
+                value = data[base + off: base + off + flen]
+                try:
+                    value.decode(codec)
+                except UnicodeDecodeError:
+                    return rec, fname
+        return None  # field names are not checked: writers cut them mid-character at 10 bytes
+
+    if declared:
+        codec = _CPG_CODECS.get(declared.strip().lower(), declared.strip().lower())
+        try:
+            "".encode(codec)
+        except LookupError:
+            raise InputFileError(name, f"unknown encoding {declared!r} ({declared_by})") from None
+        bad = first_bad(codec)
+        if bad:
+            rec, fname = bad
+            other = "gbk" if codec == "utf-8" else "utf-8"
+            raise InputFileError(
+                name, f"text is not valid {declared} although {declared_by} says so; "
+                f"fix the .cpg or give --encoding {other}",
+                where=f"feature {rec + 1}", field=fname.decode(codec, errors="replace"),
+            )
+        return codec
+    ldid_codec = _LDID_CODECS.get(data[29]) if len(data) > 29 else None
+    for codec in ([ldid_codec] if ldid_codec else []) + ["utf-8", "gb18030"]:
+        if first_bad(codec) is None:
+            return codec
+    rec, fname = first_bad("gb18030")
+    raise InputFileError(name, "text is neither UTF-8 nor GBK; give --encoding",
+                         where=f"feature {rec + 1}", field=fname.decode("gb18030", errors="replace"))
+
+
+def _check_shp(path: Path, name: str) -> int:
+    data = path.read_bytes()
+    if len(data) < 100:
+        raise InputFileError(name, "the .shp is shorter than its 100-byte header (truncated or not a Shapefile)")
+    code, = struct.unpack(">i", data[0:4])
+    if code != 9994:
+        raise InputFileError(name, "not a Shapefile (.shp header code is not 9994)")
+    declared = struct.unpack(">i", data[24:28])[0] * 2
+    if len(data) < declared:
+        raise InputFileError(
+            name, f"the .shp is truncated: its header says {declared} bytes, the file has "
+            f"{len(data)}; the copy is incomplete"
+        )
+    shx = _sidecar(path, ".shx")
+    if shx is None:
+        raise InputFileError(name, "the .shx index beside the .shp is missing; copy all the "
+                             "Shapefile's files (.shp .shx .dbf .prj .cpg) together")
+    shx_len = shx.stat().st_size
+    return max(0, (shx_len - 100) // 8)
+
+
+def _open_shapefile(path: Path, name: str, encoding, crs) -> RawSource:
+    features = _check_shp(path, name)
+    dbf = _sidecar(path, ".dbf")
+    if dbf is None:
+        raise InputFileError(name, "the .dbf attribute table beside the .shp is missing; "
+                             "without it every attribute (parcel ids included) is lost")
+    cpg = _sidecar(path, ".cpg")
+    if encoding:
+        declared, declared_by = encoding, "--encoding"
+    elif cpg is not None:
+        declared = cpg.read_bytes().decode("ascii", errors="replace").strip() or None
+        declared_by = f"the .cpg ({declared})"
+    else:
+        declared, declared_by = None, ""
+    codec = detect_dbf_encoding(dbf, declared=declared, declared_by=declared_by, name=name)
+    nrec = _dbf_layout(dbf.read_bytes(), name)[0]
+    if nrec != features:
+        raise InputFileError(name, f"the .dbf has {nrec} records but the .shp/.shx {features} "
+                             "features; the files do not belong together")
+    raw = _read_ogr(path, name, None, codec, crs)
+    raw.encoding = "GBK" if codec == "gb18030" else codec.upper()
+    if not declared:
+        raw.notes.append(f"encoding detected as {raw.encoding} (no .cpg)")
+    return raw
+
+
+# --------------------------------------------------------------------------------------------
+# GDAL/OGR sources
+# --------------------------------------------------------------------------------------------
+
+
+def _open_ogr(path: Path, name: str, source_layer, encoding, crs) -> RawSource:
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception as exc:  # pyogrio.errors.DataSourceError and friends
+        raise InputFileError(name, f"GDAL cannot open it ({_first_line(exc)})") from None
+    names = [str(layer[0]) for layer in layers]
+    if not names:
+        raise InputFileError(name, "the file holds no layer")
+    if source_layer is None:
+        if len(names) > 1:
+            raise InputFileError(name, f"the file holds several layers ({', '.join(names)}); "
+                                 "pick one with --source-layer NAME")
+        layer = names[0]
+    elif source_layer in names:
+        layer = source_layer
+    else:
+        raise InputFileError(name, f"no layer {source_layer!r}; layers are: {', '.join(names)}")
+    return _read_ogr(path, name, layer, encoding, crs)
+
+
+def _read_ogr(path: Path, name: str, layer, encoding, crs) -> RawSource:
+    try:
+        frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
+    except UnicodeDecodeError as exc:
+        raise InputFileError(name, f"text is not valid {exc.encoding}; give --encoding") from None
+    except Exception as exc:
+        raise InputFileError(name, f"GDAL cannot read it ({_first_line(exc)})") from None
+    rows = list(range(1, len(frame) + 1))
+    has_geometry = isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns
+    if not has_geometry or frame.geometry.isna().all() and len(frame) and _no_geometry(path, layer):
+        plain = pd.DataFrame(frame.drop(columns=[frame.geometry.name]) if has_geometry else frame)
+        return RawSource(plain, name, "table", row_label="feature", row_numbers=rows,
+                         encoding=encoding)
+    if crs is not None:
+        source = "--crs" if frame.crs is None else f"--crs (the file says {CRS(frame.crs).name})"
+        frame = frame.set_crs(crs, allow_override=True)
+    elif frame.crs is not None:
+        source = ".prj" if path.suffix.lower() == ".shp" else "the file"
+    else:
+        coords = frame.geometry.get_coordinates()
+        sample = coords.iloc[:: max(1, len(coords) // 5000)]
+        try:
+            frame = frame.set_crs(detect_crs_from_coords(sample.x, sample.y))
+        except CRSError as exc:
+            raise InputFileError(name, str(exc).removeprefix(f"{name}: "), field="geometry") from None
+        source = f"zone prefix of the eastings (no {'.prj' if path.suffix.lower() == '.shp' else 'CRS'})"
+    return RawSource(frame, name, "vector", crs=CRS.from_user_input(frame.crs), crs_source=source,
+                     encoding=encoding, row_numbers=rows)
+
+
+def _no_geometry(path: Path, layer) -> bool:
+    info = pyogrio.read_info(path, layer=layer)
+    return info.get("geometry_type") in (None, "None", "Unknown") and not info.get("crs")
+
+
+# --------------------------------------------------------------------------------------------
+# tables
+# --------------------------------------------------------------------------------------------
+
+
+def _decode_text(path: Path, name: str, encoding: str | None) -> tuple[str, str]:
+    data = path.read_bytes()
+    if encoding:
+        codec = _CPG_CODECS.get(encoding.lower(), encoding)
+        try:
+            return data.decode(codec), encoding
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputFileError(name, f"not valid {encoding} text; try --encoding "
+                                 f"{'gbk' if codec == 'utf-8' else 'utf-8'}", where=f"line {line}") from None
+        except LookupError:
+            raise InputFileError(name, f"unknown encoding {encoding!r}") from None
+    for codec, label in (("utf-8-sig", "UTF-8"), ("gb18030", "GBK")):
+        try:
+            return data.decode(codec), label
+        except UnicodeDecodeError as exc:
+            err = exc
+    line = data[: err.start].count(b"\n") + 1
+    raise InputFileError(name, "text is neither UTF-8 nor GBK; give --encoding", where=f"line {line}")
+
+
+def _open_csv(path: Path, name: str, encoding: str | None) -> RawSource:
+    text, used = _decode_text(path, name, encoding)
+    if not text.strip():
+        raise InputFileError(name, "the file holds no rows")
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return _table_from_rows(rows, name, used, row_base=1, notes=[])
+
+
+def _table_from_rows(rows: list[list], name: str, encoding, *, row_base: int, notes: list[str],
+                     header_index: int | None = None) -> RawSource:
+    """Build a raw table: ``rows[header_index]`` is the header; ``row_base`` numbers rows[0]."""
+    if header_index is None:
+        header_index = 0
+        while header_index < len(rows) and sum(1 for v in rows[header_index] if _filled(v)) <= 1:
+            if any(_filled(v) for v in rows[header_index]):
+                notes.append(f"row {header_index + row_base} skipped as a title row")
+            header_index += 1
+    if header_index >= len(rows):
+        raise InputFileError(name, "no header row found (a table needs a row of column names)")
+    header = ["" if v is None else str(v).strip() for v in rows[header_index]]
+    while header and not header[-1]:
+        header.pop()
+    seen: dict[str, int] = {}
+    for col, text in enumerate(header):
+        if not text:
+            raise InputFileError(name, "a column has no header; name every column",
+                                 where=f"row {header_index + row_base}", field=f"column {col + 1}")
+        if text in seen:
+            raise InputFileError(name, f"two columns are both called {text!r}",
+                                 where=f"row {header_index + row_base}", field=text)
+        seen[text] = col
+    records, numbers = [], []
+    for offset, row in enumerate(rows[header_index + 1:], start=header_index + 1):
+        values = list(row[: len(header)]) + [None] * (len(header) - len(row))
+        if not any(_filled(v) for v in values):
+            continue
+        extra = [v for v in row[len(header):] if _filled(v)]
+        if extra:
+            raise InputFileError(name, f"the row has {len(row)} values but the header only "
+                                 f"{len(header)} columns", where=f"row {offset + row_base}",
+                                 field=f"column {len(header) + 1}")
+        records.append(values)
+        numbers.append(offset + row_base)
+    frame = pd.DataFrame(records, columns=header, dtype=object)
+    return RawSource(frame, name, "table", encoding=encoding, row_label="row",
+                     row_numbers=numbers, notes=notes)
+
+
+def _filled(value) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def _open_xlsx(path: Path, name: str, sheet: str | None) -> RawSource:
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    try:
+        book = openpyxl.load_workbook(path, data_only=True)
+    except Exception as exc:
+        raise InputFileError(name, f"not a readable .xlsx workbook ({_first_line(exc)})") from None
+    if sheet is not None and sheet not in book.sheetnames:
+        raise InputFileError(name, f"no sheet {sheet!r}; sheets are: {', '.join(book.sheetnames)}")
+    ws = book[sheet] if sheet else book.worksheets[0]
+    notes = [] if sheet or len(book.sheetnames) == 1 else [
+        f"read the first sheet {ws.title!r} of {len(book.sheetnames)} (pick another with --source-layer)"
+    ]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    if not rows:
+        raise InputFileError(name, f"sheet {ws.title!r} is empty")
+    header_index = 0
+    while header_index < len(rows) and sum(1 for v in rows[header_index] if _filled(v)) <= 1:
+        header_index += 1
+    header_row = header_index + 1
+    for merged in ws.merged_cells.ranges:
+        spans_header = merged.min_row <= header_row <= merged.max_row
+        title_only = merged.max_row < header_row
+        if spans_header and not title_only:
+            cells = f"{get_column_letter(merged.min_col)}{merged.min_row}:" \
+                    f"{get_column_letter(merged.max_col)}{merged.max_row}"
+            raise InputFileError(
+                name, "merged header cells; unmerge them so every column has its own one-row "
+                "header (e.g. 税收（万元）)", where=f"row {header_row}", field=cells,
+            )
+    return _with_titles(rows, name, notes, header_index)
+
+
+def _with_titles(rows, name, notes, header_index) -> RawSource:
+    notes.extend(f"row {i + 1} skipped as a title row" for i in range(header_index)
+                 if any(_filled(v) for v in rows[i]))
+    return _table_from_rows(rows, name, None, row_base=1, notes=notes, header_index=header_index)
+
+
+# --------------------------------------------------------------------------------------------
+# rasters
+# --------------------------------------------------------------------------------------------
+
+
+def _open_raster(path: Path, name: str, crs) -> RawSource:
+    import rasterio
+
+    try:
+        with rasterio.open(path) as src:
+            src_crs = src.crs
+            bounds = src.bounds
+            count = src.count
+    except Exception as exc:
+        raise InputFileError(name, f"not a readable GeoTIFF ({_first_line(exc)})") from None
+    if count < 1:
+        raise InputFileError(name, "the raster has no band")
+    if crs is not None:
+        used, source = CRS.from_user_input(crs), "--crs"
+    elif src_crs is not None:
+        used, source = CRS.from_user_input(src_crs.to_wkt()), "the file"
+    else:
+        try:
+            used = detect_crs_from_coords([bounds.left, bounds.right], [bounds.bottom, bounds.top])
+        except CRSError as exc:
+            raise InputFileError(name, str(exc)) from None
+        source = "zone prefix of the eastings (no CRS in the file)"
+    return RawSource(pd.DataFrame(), name, "raster", crs=used, crs_source=source)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

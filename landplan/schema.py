@@ -1,0 +1,729 @@
+"""Canonical layers: column names, dtypes, enums, Chinese labels and aliases, in one place.
+
+Every layer of a workspace (SPEC §3) is described by a :class:`LayerSpec` of
+:class:`Column` s. The same description drives
+
+- recognition of source columns on import (:func:`match_column`: English names, Chinese
+  headers, cadastral field codes such as ``ZDDM``, a unit in brackets honoured and converted);
+- coercion of raw values to canonical dtypes (:func:`coerce_column`: Chinese enum names,
+  ``2021年3月1日`` dates, ``是/否`` booleans, ``10kV``), with one message per bad value;
+- validation of a layer before it is written (:func:`validate_layer`), reporting every
+  problem at once;
+- the Shapefile field names of exports (``shp``, at most 10 bytes) and the bilingual labels
+  of reports and the app (:func:`label`).
+
+Canonical dtypes: ``str`` → pandas ``str``; ``float`` → ``float64`` (NaN = empty);
+``int`` → ``Int64``; ``bool`` → ``boolean``; ``date`` → ``datetime64[ms]`` at midnight;
+``enum`` → ``str`` holding the English code (see :data:`ENUMS`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import SchemaError
+from .units import UNIT_FACTORS, unit_factor
+
+__all__ = [
+    "Column",
+    "LayerSpec",
+    "LAYERS",
+    "ENUMS",
+    "VECTOR_LAYERS",
+    "layer_spec",
+    "normalize_header",
+    "match_column",
+    "coerce_column",
+    "validate_layer",
+    "empty_layer",
+    "label",
+    "enum_label",
+    "canonical_dtype",
+]
+
+# --------------------------------------------------------------------------------------------
+# Enumerations: code -> (中文, English), plus extra spellings recognised on import.
+# --------------------------------------------------------------------------------------------
+
+ENUMS: dict[str, dict[str, tuple[str, str]]] = {
+    "parcel_status": {
+        "reserve": ("储备/未供", "reserve (not supplied)"),
+        "supplied": ("已供未建", "supplied, not started"),
+        "under_construction": ("在建", "under construction"),
+        "completed": ("竣工", "completed"),
+        "in_production": ("投产", "in production"),
+        "halted": ("停工/停产", "halted"),
+    },
+    "idle_cause": {
+        "enterprise": ("企业原因", "enterprise"),
+        "government": ("政府原因", "government"),
+        "force_majeure": ("不可抗力", "force majeure"),
+    },
+    "line_status": {
+        "built": ("已建", "built"),
+        "under_construction": ("在建", "under construction"),
+        "planned": ("规划", "planned"),
+    },
+    "road_grade": {
+        "expressway": ("快速路", "expressway"),
+        "arterial": ("主干路", "arterial"),
+        "secondary": ("次干路", "secondary"),
+        "branch": ("支路", "branch"),
+    },
+    "pipe_kind": {
+        "water": ("给水", "water supply"),
+        "sewer": ("污水", "sewer"),
+        "storm": ("雨水", "storm drain"),
+        "gas": ("燃气", "gas"),
+        "heat": ("热力", "heat"),
+        "telecom": ("通信", "telecom"),
+        "reclaimed": ("再生水", "reclaimed water"),
+    },
+    "laying": {
+        "overhead": ("架空", "overhead"),
+        "cable": ("电缆", "cable"),
+    },
+    "facility_kind": {
+        "substation": ("变电站", "substation"),
+        "water_plant": ("水厂", "water plant"),
+        "sewage_plant": ("污水处理厂", "sewage plant"),
+        "gas_station": ("燃气门站", "gas station"),
+        "heat_source": ("热源厂", "heat source"),
+    },
+}
+
+_ENUM_SYNONYMS: dict[str, dict[str, str]] = {
+    "parcel_status": {
+        "储备": "reserve", "未供": "reserve", "储备/未供": "reserve", "未出让": "reserve",
+        "已供未建": "supplied", "已出让": "supplied", "已供": "supplied", "已供地": "supplied",
+        "在建": "under_construction", "建设中": "under_construction", "已动工": "under_construction",
+        "竣工": "completed", "已竣工": "completed",
+        "投产": "in_production", "已投产": "in_production", "生产": "in_production",
+        "停工": "halted", "停产": "halted", "停工/停产": "halted", "停建": "halted",
+    },
+    "idle_cause": {
+        "企业原因": "enterprise", "企业": "enterprise",
+        "政府原因": "government", "政府": "government",
+        "不可抗力": "force_majeure",
+    },
+    "line_status": {
+        "已建": "built", "建成": "built", "现状": "built", "已建成": "built",
+        "在建": "under_construction", "规划": "planned", "拟建": "planned",
+    },
+    "road_grade": {
+        "快速路": "expressway", "主干路": "arterial", "主干道": "arterial",
+        "次干路": "secondary", "次干道": "secondary", "支路": "branch",
+    },
+    "pipe_kind": {
+        "给水": "water", "供水": "water", "污水": "sewer", "雨水": "storm",
+        "燃气": "gas", "天然气": "gas", "热力": "heat", "供热": "heat",
+        "通信": "telecom", "电信": "telecom", "通讯": "telecom",
+        "再生水": "reclaimed", "中水": "reclaimed",
+    },
+    "laying": {"架空": "overhead", "电缆": "cable", "地埋": "cable", "埋地": "cable"},
+    "facility_kind": {
+        "变电站": "substation", "水厂": "water_plant", "自来水厂": "water_plant",
+        "污水处理厂": "sewage_plant", "污水厂": "sewage_plant",
+        "燃气门站": "gas_station", "门站": "gas_station", "热源厂": "heat_source",
+        "热源": "heat_source",
+    },
+}
+
+# Land-use names and GB 50137-2011 codes mapped to 用地用海分类 (2023) codes
+# (source: shared/domain/land-use-codes.md §1-2). Other codes are kept as written.
+LAND_USE_CODES: dict[str, str] = {
+    "工业用地": "1001", "一类工业用地": "100101", "二类工业用地": "100102", "三类工业用地": "100103",
+    "采矿用地": "1002", "盐田": "1003",
+    "物流仓储用地": "1101", "一类物流仓储用地": "110101", "二类物流仓储用地": "110102",
+    "三类物流仓储用地": "110103", "储备库用地": "1102",
+    "m": "1001", "m1": "100101", "m2": "100102", "m3": "100103",
+    "w": "1101", "w1": "110101", "w2": "110102", "w3": "110103", "h5": "1002",
+}
+
+
+def _norm_text(value: str) -> str:
+    """NFKC (full-width → half-width), trimmed, lower-case, inner spaces removed."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).lower()
+
+
+def _enum_lookup(enum: str) -> dict[str, str]:
+    table = {_norm_text(code): code for code in ENUMS[enum]}
+    for code, (zh, _en) in ENUMS[enum].items():
+        table[_norm_text(zh)] = code
+    for spelling, code in _ENUM_SYNONYMS.get(enum, {}).items():
+        table[_norm_text(spelling)] = code
+    return table
+
+
+_ENUM_TABLES = {name: _enum_lookup(name) for name in ENUMS}
+
+# --------------------------------------------------------------------------------------------
+# Columns and layers
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column.
+
+    Attributes
+    ----------
+    name : str
+        Canonical English snake_case name, unit last (``tax_wan``).
+    kind : {"str", "float", "int", "bool", "date", "enum"}
+        Canonical dtype family (see the module docstring).
+    zh, en : str
+        Labels for people, Chinese and English (with the unit).
+    aliases : tuple of str
+        Other headers recognised on import (matching ignores case, width and spaces).
+    unit : str, optional
+        Key of :data:`landplan.units.UNIT_FACTORS` the values are in; a unit written in
+        brackets after a header, or after a value (``10kV``), is converted to it.
+    enum : str, optional
+        Key of :data:`ENUMS` for ``kind="enum"``.
+    nonneg : bool
+        Negative values are errors.
+    required : bool
+        Missing values are errors.
+    shp : str, optional
+        Shapefile field name (≤ 10 bytes) when the canonical name is longer or a cadastral
+        field code exists (``ZDDM``); otherwise the canonical name is used.
+    """
+
+    name: str
+    kind: str
+    zh: str
+    en: str
+    aliases: tuple[str, ...] = ()
+    unit: str | None = None
+    enum: str | None = None
+    nonneg: bool = False
+    required: bool = False
+    shp: str | None = None
+
+    @property
+    def shp_name(self) -> str:
+        return self.shp or self.name
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A canonical layer: its file in the workspace, geometry family and columns."""
+
+    name: str
+    zh: str
+    en: str
+    geometry: str | None  # "polygon", "line", "point" or None (a table)
+    columns: tuple[Column, ...]
+    id_column: str | None = None
+    folder: str = ""
+    stem: str = ""
+    by_name: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_name.update({c.name: c for c in self.columns})
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _c(name, kind, zh, en, *aliases, **kw) -> Column:
+    return Column(name, kind, zh, en, tuple(aliases), **kw)
+
+
+_M2 = {"unit": "m2", "nonneg": True}
+_WAN = {"unit": "wan", "nonneg": True}
+
+PARCELS = LayerSpec(
+    "parcels", "地块", "parcels", "polygon",
+    (
+        _c("parcel_id", "str", "宗地号", "parcel id", "宗地号", "宗地代码", "宗地编号", "地块编号",
+           "地块号", "ZDDM", "ZDH", "DKBH", "BDCDYH", "不动产单元号", "地块代码", "id",
+           required=True, shp="ZDDM"),
+        _c("parcel_name", "str", "地块名称", "parcel name", "地块名称", "宗地名称", "DKMC", shp="DKMC"),
+        _c("holder", "str", "土地使用权人", "land-use right holder", "权利人", "土地使用权人",
+           "使用权人", "QLR", "SYQR", shp="QLR"),
+        _c("land_use", "str", "土地用途", "land use", "用途", "土地用途", "用地性质", "地类",
+           "地类编码", "YT", "TDYT", "DLBM", shp="YT"),
+        _c("area_declared_m2", "float", "宗地面积(平方米)", "declared area (m²)", "宗地面积",
+           "用地面积", "土地面积", "面积", "ZDMJ", "YDMJ", "TDMJ", shp="ZDMJ", **_M2),
+        _c("industry_code", "str", "行业代码", "industry code (GB/T 4754, 2 digits)", "行业代码",
+           "行业分类代码", "国民经济行业代码", "HYDM", shp="HYDM"),
+        _c("status", "enum", "建设状态", "status", "状态", "建设状态", "项目状态", "供地状态",
+           enum="parcel_status"),
+        _c("supply_date", "date", "供地日期", "supply date", "供地日期", "出让日期",
+           "合同签订日期", shp="supply_dt"),
+        _c("agreed_start_date", "date", "约定动工日期", "agreed start date", "约定动工日期",
+           "约定开工日期", "约定动工", shp="agr_start"),
+        _c("agreed_completion_date", "date", "约定竣工日期", "agreed completion date",
+           "约定竣工日期", "约定竣工", shp="agr_compl"),
+        _c("actual_start_date", "date", "实际动工日期", "actual start date", "实际动工日期",
+           "实际开工日期", "动工日期", "实际动工", shp="act_start"),
+        _c("halted_since", "date", "中止开发建设日期", "halted since", "停工日期", "中止日期",
+           "中止开发日期", shp="halted"),
+        _c("idle_cause", "enum", "闲置原因", "idle cause", "闲置原因", enum="idle_cause"),
+        _c("land_price_wan", "float", "出让价款(万元)", "land price (10k CNY)", "出让价款",
+           "土地价款", "成交价款", "出让金", shp="price_wan", **_WAN),
+        _c("agreed_investment_wan", "float", "约定总投资(万元)", "agreed investment (10k CNY)",
+           "约定总投资", "约定投资", "协议投资", shp="agr_inv", **_WAN),
+        _c("invested_wan", "float", "已完成投资(万元)", "investment made (10k CNY)", "已完成投资",
+           "实际投资", "累计投资", "已投资", shp="inv_wan", **_WAN),
+        _c("developed_area_m2", "float", "已动工开发面积(平方米)", "developed area (m²)",
+           "已开发面积", "已动工面积", shp="dev_m2", **_M2),
+        _c("floor_area_m2", "float", "总建筑面积(平方米)", "floor area (m²)", "总建筑面积",
+           "建筑面积", "JZMJ", shp="JZMJ", **_M2),
+        _c("footprint_area_m2", "float", "建筑基底面积(平方米)", "building footprint (m²)",
+           "建筑基底面积", "基底面积", "建筑占地面积", "JDMJ", shp="JDMJ", **_M2),
+        _c("green_area_m2", "float", "绿地面积(平方米)", "green area (m²)", "绿地面积", "LDMJ",
+           shp="LDMJ", **_M2),
+        _c("admin_area_m2", "float", "行政办公及生活服务设施用地面积(平方米)",
+           "admin and service land (m²)", "行政办公及生活服务设施用地面积", "行政办公面积",
+           "配套用地面积", shp="admin_m2", **_M2),
+        _c("site_leveled", "bool", "场地已平整", "site levelled", "场地已平整", "场地平整",
+           "是否平整", shp="leveled"),
+        _c("floor_area_ratio_declared", "float", "容积率(申报)", "declared floor area ratio",
+           "容积率", "RJL", shp="RJL", nonneg=True),
+        _c("building_density_pct_declared", "float", "建筑密度(申报,%)",
+           "declared building density (%)", "建筑密度", "JZMD", shp="JZMD", unit="pct",
+           nonneg=True),
+        _c("map_sheet", "str", "图幅号", "map sheet", "图幅号", "TFH", shp="TFH"),
+    ),
+    id_column="parcel_id", folder="parcels", stem="parcels",
+)
+
+LEDGER = LayerSpec(
+    "ledger", "企业台账", "enterprise ledger", None,
+    (
+        _c("enterprise_id", "str", "统一社会信用代码", "enterprise id (USCC)", "统一社会信用代码",
+           "信用代码", "社会信用代码", required=True),
+        _c("name", "str", "企业名称", "enterprise name", "企业名称", "单位名称", "名称"),
+        _c("parcel_id", "str", "宗地号", "parcel id", *PARCELS.columns[0].aliases, required=True),
+        _c("year", "int", "年份", "year", "年份", "年度", required=True),
+        _c("share", "float", "用地份额", "land share", "用地份额", "占用比例", nonneg=True),
+        _c("above_scale", "bool", "规上企业", "above designated size", "是否规上", "规上企业"),
+        _c("tax_wan", "float", "税收(万元)", "tax (10k CNY)", "税收", "实缴税收", "实缴税金",
+           "税收总额", "入库税收", unit="wan"),
+        _c("revenue_wan", "float", "营业收入(万元)", "revenue (10k CNY)", "营业收入",
+           "主营业务收入", "销售收入", unit="wan"),
+        _c("output_wan", "float", "工业总产值(万元)", "industrial output (10k CNY)", "工业总产值",
+           "产值", unit="wan"),
+        _c("value_added_wan", "float", "工业增加值(万元)", "value added (10k CNY)", "工业增加值",
+           "增加值", unit="wan"),
+        _c("energy_tce", "float", "综合能耗(吨标煤)", "energy use (tce)", "综合能耗", "能耗",
+           "能源消费量", unit="tce", nonneg=True),
+        _c("emission_t", "float", "排放当量(吨)", "emissions (t)", "排放当量", "污染物排放当量",
+           "排放量", unit="t", nonneg=True),
+        _c("rd_wan", "float", "研发经费(万元)", "R&D spending (10k CNY)", "研发经费", "研发投入",
+           "R&D经费", unit="wan", nonneg=True),
+        _c("employees", "float", "年平均职工人数", "employees", "职工人数", "从业人员",
+           "年平均职工人数", "员工人数", unit="person", nonneg=True),
+    ),
+    folder="parcels", stem="enterprises",
+)
+
+_STATUS = _c("status", "enum", "状态", "status", "状态", "建设状态", enum="line_status")
+
+ROADS = LayerSpec(
+    "roads", "道路", "roads", "line",
+    (
+        _c("road_id", "str", "道路编号", "road id", "道路编号", "编号"),
+        _c("name", "str", "道路名称", "road name", "道路名称", "名称"),
+        _c("grade", "enum", "道路等级", "grade", "等级", "道路等级", enum="road_grade"),
+        _c("width_m", "float", "道路宽度(米)", "width (m)", "宽度", "路宽", "道路宽度", unit="m",
+           nonneg=True),
+        _STATUS,
+    ),
+    id_column="road_id", folder="networks", stem="roads",
+)
+
+PIPELINES = LayerSpec(
+    "pipelines", "管线", "pipelines", "line",
+    (
+        _c("pipe_id", "str", "管线编号", "pipe id", "管线编号", "编号"),
+        _c("kind", "enum", "管线类型", "kind", "类型", "管线类型", "管类", enum="pipe_kind"),
+        _c("diameter_mm", "float", "管径(毫米)", "diameter (mm)", "管径", unit="mm", nonneg=True,
+           shp="diam_mm"),
+        _STATUS,
+    ),
+    id_column="pipe_id", folder="networks", stem="pipelines",
+)
+
+POWERLINES = LayerSpec(
+    "powerlines", "电力线", "power lines", "line",
+    (
+        _c("line_id", "str", "线路编号", "line id", "线路编号", "编号"),
+        _c("voltage_kv", "float", "电压等级(千伏)", "voltage (kV)", "电压等级", "电压", unit="kv",
+           nonneg=True),
+        _STATUS,
+        _c("laying", "enum", "敷设方式", "laying", "敷设方式", enum="laying"),
+    ),
+    id_column="line_id", folder="networks", stem="powerlines",
+)
+
+FACILITIES = LayerSpec(
+    "facilities", "设施", "facilities", "point",
+    (
+        _c("facility_id", "str", "设施编号", "facility id", "设施编号", "编号", shp="fac_id"),
+        _c("name", "str", "设施名称", "name", "设施名称", "名称"),
+        _c("kind", "enum", "设施类型", "kind", "类型", "设施类型", enum="facility_kind"),
+        _c("capacity", "float", "容量", "capacity", "容量", "规模", nonneg=True),
+        _c("capacity_unit", "str", "容量单位", "capacity unit", "容量单位", shp="cap_unit"),
+        _STATUS,
+    ),
+    id_column="facility_id", folder="networks", stem="facilities",
+)
+
+#: Every tabular layer by name.
+LAYERS: dict[str, LayerSpec] = {s.name: s for s in (PARCELS, LEDGER, ROADS, PIPELINES, POWERLINES,
+                                                     FACILITIES)}
+#: The layers with geometry, in load order.
+VECTOR_LAYERS: tuple[str, ...] = ("parcels", "roads", "pipelines", "powerlines", "facilities")
+
+_DTYPES = {"str": "str", "enum": "str", "float": "float64", "int": "Int64", "bool": "boolean",
+           "date": "datetime64[ms]"}
+
+
+def layer_spec(name: str) -> LayerSpec:
+    """The :class:`LayerSpec` called ``name``; a clear error for an unknown layer."""
+    try:
+        return LAYERS[name]
+    except KeyError:
+        raise SchemaError(
+            f"unknown layer {name!r}; layers are: {', '.join(LAYERS)} (and terrain for a DEM)"
+        ) from None
+
+
+def canonical_dtype(column: Column) -> str:
+    """The pandas dtype a column of this kind has in a canonical layer."""
+    return _DTYPES[column.kind]
+
+
+def label(layer: str, column: str, lang: str = "zh") -> str:
+    """A person's label for a column (``lang`` ``"zh"`` or ``"en"``); the name if unknown."""
+    col = LAYERS.get(layer, PARCELS).by_name.get(column)
+    if col is None:
+        return column
+    return col.zh if lang == "zh" else col.en
+
+
+def enum_label(enum: str, code: str, lang: str = "zh") -> str:
+    """A person's label for an enum code, e.g. ``enum_label("parcel_status", "halted")``."""
+    zh, en = ENUMS[enum].get(code, (code, code))
+    return zh if lang == "zh" else en
+
+
+# --------------------------------------------------------------------------------------------
+# Header recognition
+# --------------------------------------------------------------------------------------------
+
+_BRACKET_UNIT = re.compile(r"^(?P<name>.+?)[\(\[（【](?P<unit>[^\)\]）】]*)[\)\]）】]$")
+
+
+def normalize_header(header: str) -> tuple[str, str | None]:
+    """Split a header into its normalised name and the unit written in brackets, if any.
+
+    >>> normalize_header("税收（万元）")
+    ('税收', '万元')
+    >>> normalize_header(" Parcel_ID ")
+    ('parcel_id', None)
+    """
+    text = unicodedata.normalize("NFKC", str(header)).strip()
+    unit = None
+    m = _BRACKET_UNIT.match(text)
+    if m:
+        text, unit = m.group("name"), m.group("unit").strip()
+    return _norm_text(text), unit
+
+
+def _alias_table(spec: LayerSpec) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for col in spec.columns:  # canonical names first: they win over any alias
+        table[_norm_text(col.name)] = col.name
+    for col in spec.columns:
+        for alias in (col.shp_name, *col.aliases):
+            table.setdefault(_norm_text(alias), col.name)
+    return table
+
+
+_ALIASES = {name: _alias_table(spec) for name, spec in LAYERS.items()}
+
+
+def match_column(layer: str, header: str) -> tuple[str | None, float, str | None]:
+    """Recognise a source header for ``layer``.
+
+    Returns
+    -------
+    (column, factor, unit) : tuple
+        ``column`` is the canonical name or ``None`` when unrecognised; ``factor`` converts
+        the values to the canonical unit (1.0 when no unit is written); ``unit`` is the unit
+        written in the header. A unit the column cannot take raises :class:`SchemaError`.
+    """
+    name, unit = normalize_header(header)
+    column = _ALIASES[layer].get(name)
+    if column is None:  # a bracket that is part of the name, e.g. 面积(公顷) is taken above
+        return _ALIASES[layer].get(_norm_text(header)), 1.0, None
+    if unit is None or unit == "":
+        return column, 1.0, None
+    col = LAYERS[layer].by_name[column]
+    if col.unit is None:
+        raise SchemaError(f"header {header!r}: column {column} takes no unit, but {unit!r} is written")
+    factor = unit_factor(col.unit, unit)
+    if factor is None:
+        known = ", ".join(UNIT_FACTORS[col.unit])
+        raise SchemaError(f"header {header!r}: unit {unit!r} is not one of {known}")
+    return column, factor, unit
+
+
+# --------------------------------------------------------------------------------------------
+# Value coercion
+# --------------------------------------------------------------------------------------------
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_EXCEL_EPOCH = _dt.date(1899, 12, 30)
+_TRUE = {"是", "y", "yes", "true", "t", "1", "有", "√", "1.0"}
+_FALSE = {"否", "n", "no", "false", "f", "0", "无", "×", "0.0"}
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$")
+
+
+def _is_missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() in {"", "-", "—", "/", "nan", "NaN", "null", "NULL"}
+
+
+def _parse_float(value, col: Column) -> float:
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{value!r} is not a number")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    text = _norm_text(value).replace(",", "")
+    factor = 1.0
+    if col.unit and not _NUMBER.match(text):
+        for written, f in sorted(UNIT_FACTORS[col.unit].items(), key=lambda kv: -len(kv[0])):
+            if text.endswith(written) and _NUMBER.match(text[: -len(written)]):
+                text, factor = text[: -len(written)], f
+                break
+    if not _NUMBER.match(text):
+        raise ValueError(f"{value!r} is not a number")
+    return float(text) * factor
+
+
+def _parse_date(value) -> pd.Timestamp:
+    if isinstance(value, pd.Timestamp):
+        return value.normalize()
+    if isinstance(value, (_dt.datetime, _dt.date, np.datetime64)):
+        return pd.Timestamp(value).normalize()
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        number = float(value)
+        if number.is_integer() and 19000101 <= number <= 21001231:
+            value = str(int(number))
+        elif number.is_integer() and 1 <= number < 80000:  # an Excel serial day number
+            return pd.Timestamp(_EXCEL_EPOCH + _dt.timedelta(days=int(number)))
+        else:
+            raise ValueError(f"{value!r} is not a date")
+    text = unicodedata.normalize("NFKC", str(value)).strip().lower()
+    if re.fullmatch(r"\d{4,5}(\.0+)?", text) and not re.fullmatch(r"\d{8}", text):
+        number = int(float(text))
+        if 1 <= number < 80000:
+            return pd.Timestamp(_EXCEL_EPOCH + _dt.timedelta(days=number))
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            y, mo, d = (int(g) for g in m.groups()[:3])
+            try:
+                return pd.Timestamp(_dt.date(y, mo, d))
+            except ValueError:
+                raise ValueError(f"{value!r} is not a valid date ({y}-{mo:02d}-{d:02d} does not exist)") from None
+    raise ValueError(
+        f"{value!r} is not a date (write 2021-03-01, 2021/3/1, 2021年3月1日 or 20210301)"
+    )
+
+
+def _parse_str(value) -> str:
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))  # codes read as numbers from spreadsheets: 44120000105.0
+    if isinstance(value, (_dt.datetime, pd.Timestamp)):
+        return value.strftime("%Y-%m-%d")
+    return str(value).strip()
+
+
+def _parse_land_use(value) -> str:
+    text = _parse_str(value)
+    return LAND_USE_CODES.get(_norm_text(text), text)
+
+
+def _parse_industry(value) -> str:
+    text = _parse_str(value)
+    m = re.fullmatch(r"[A-Ta-t](\d{2,4})", text)
+    return m.group(1) if m else text
+
+
+def _parse_value(value, col: Column):
+    if col.kind == "str":
+        if col.name == "land_use":
+            return _parse_land_use(value)
+        if col.name == "industry_code":
+            return _parse_industry(value)
+        return _parse_str(value)
+    if col.kind == "float":
+        number = _parse_float(value, col)
+        if not np.isfinite(number):
+            raise ValueError(f"{value!r} is not a finite number")
+        if col.nonneg and number < 0:
+            raise ValueError(f"negative value {number:g} (must be ≥ 0)")
+        return number
+    if col.kind == "int":
+        number = _parse_float(value, col)
+        if not float(number).is_integer():
+            raise ValueError(f"{value!r} is not a whole number")
+        return int(number)
+    if col.kind == "bool":
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)
+        text = _norm_text(value)
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValueError(f"{value!r} is not yes/no (write 是/否, Y/N or 1/0)")
+    if col.kind == "date":
+        return _parse_date(value)
+    if col.kind == "enum":
+        code = _ENUM_TABLES[col.enum].get(_norm_text(value))
+        if code is None:
+            choices = ", ".join(f"{k} {zh}" for k, (zh, _) in ENUMS[col.enum].items())
+            raise ValueError(f"unknown value {value!r} (expected one of: {choices})")
+        return code
+    raise AssertionError(col.kind)  # pragma: no cover - kinds are fixed above
+
+
+def coerce_column(values: pd.Series, col: Column, *, factor: float = 1.0) -> tuple[pd.Series, dict]:
+    """Convert raw values to the canonical dtype of ``col``.
+
+    Parameters
+    ----------
+    values : Series
+        Raw values as read (text, numbers, dates, None).
+    col : Column
+        The canonical column.
+    factor : float
+        Unit conversion from the header's unit (numeric columns only).
+
+    Returns
+    -------
+    (series, errors)
+        The converted Series (same index, canonical dtype; a bad value becomes empty) and a
+        dict ``{index label: message}`` for every value that could not be converted.
+    """
+    out: list = []
+    errors: dict = {}
+    already = values.dtype == canonical_dtype(col) and col.kind in {"float", "date", "bool", "int"}
+    if already and factor == 1.0:
+        series = values.copy()
+        if col.kind == "date":
+            series = series.dt.normalize()
+        if col.nonneg and col.kind == "float":
+            for idx in series.index[series.lt(0).fillna(False).to_numpy()]:
+                errors[idx] = f"negative value {series[idx]:g} (must be ≥ 0)"
+                series[idx] = np.nan
+        return series, errors
+    for idx, value in values.items():
+        if _is_missing(value):
+            out.append(None)
+            continue
+        try:
+            parsed = _parse_value(value, col)
+            if col.kind == "float" and factor != 1.0:
+                parsed *= factor
+            out.append(parsed)
+        except (ValueError, TypeError, OverflowError) as exc:
+            errors[idx] = str(exc)
+            out.append(None)
+    dtype = canonical_dtype(col)
+    if col.kind == "float":
+        series = pd.Series([np.nan if v is None else v for v in out], index=values.index, dtype=dtype)
+    elif col.kind == "date":
+        series = pd.Series(pd.to_datetime(pd.Series(out, dtype=object)).to_numpy(), index=values.index)
+        series = series.astype(dtype)
+    else:
+        series = pd.Series(out, index=values.index, dtype=object).astype(dtype)
+    return series, errors
+
+
+def empty_layer(name: str):
+    """An empty canonical layer (GeoDataFrame for vector layers, DataFrame for the ledger)."""
+    import geopandas as gpd
+
+    spec = layer_spec(name)
+    frame = pd.DataFrame({c.name: pd.Series(dtype=canonical_dtype(c)) for c in spec.columns})
+    if spec.geometry is None:
+        return frame
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], dtype="geometry"))
+
+
+_GEOM_FAMILY = {
+    "polygon": {"Polygon", "MultiPolygon"},
+    "line": {"LineString", "MultiLineString"},
+    "point": {"Point", "MultiPoint"},
+}
+
+
+def validate_layer(name: str, frame) -> None:
+    """Check a layer against its canonical schema; raise :class:`SchemaError` listing every problem.
+
+    Checks: canonical columns have canonical dtypes; required columns are present and filled;
+    the id column is unique; enum values are known; non-negative columns hold no negatives;
+    geometries (vector layers) are non-empty, valid and of the layer's family; the layer has
+    a CRS.
+    """
+    spec = layer_spec(name)
+    problems: list[str] = []
+    for col in spec.columns:
+        if col.name not in frame.columns:
+            if col.required:
+                problems.append(f"required column {col.name} ({col.zh}) is missing")
+            continue
+        series = frame[col.name]
+        if str(series.dtype) != canonical_dtype(col):
+            problems.append(f"column {col.name} has dtype {series.dtype}, expected {canonical_dtype(col)}")
+            continue
+        if col.required and series.isna().any():
+            rows = list(series.index[series.isna()][:5])
+            problems.append(f"column {col.name} is empty in rows {rows}")
+        if col.kind == "enum":
+            bad = sorted(set(series.dropna()) - set(ENUMS[col.enum]))
+            if bad:
+                problems.append(f"column {col.name} has unknown values {bad}")
+        if col.nonneg and col.kind == "float" and (series < 0).any():
+            problems.append(f"column {col.name} has negative values")
+    if spec.id_column and spec.id_column in frame.columns and spec.name != "ledger":
+        ids = frame[spec.id_column].dropna()
+        dup = ids[ids.duplicated()]
+        if len(dup):
+            problems.append(f"{spec.id_column} is not unique: {sorted(set(dup))[:5]}")
+    if spec.geometry is not None:
+        geoms = frame.geometry
+        if frame.crs is None:
+            problems.append("the layer has no CRS")
+        if (geoms.isna() | geoms.is_empty).any():
+            problems.append("some geometries are empty")
+        types = set(geoms.dropna().geom_type) - _GEOM_FAMILY[spec.geometry]
+        if types:
+            problems.append(f"geometry types {sorted(types)} in a {spec.geometry} layer")
+        if spec.geometry == "polygon" and not geoms.dropna().is_valid.all():
+            problems.append("some polygons are invalid")
+    if problems:
+        raise SchemaError(f"{name}: " + "; ".join(problems))

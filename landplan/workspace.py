@@ -1,0 +1,262 @@
+"""The workspace: a folder of canonical layers in one metric CRS (SPEC §2).
+
+::
+
+    data/
+      parcels/parcels.gpkg        layer "parcels"
+      parcels/enterprises.csv     enterprise ledger
+      networks/roads.gpkg         layer "roads"   (pipelines, powerlines, facilities likewise)
+      terrain/dem.tif             optional DEM
+      rules.yaml                  optional rule overrides
+
+GeoPackage is the default store; GeoParquet (``fmt="parquet"``) suits large parks. Every
+write is atomic (see :mod:`landplan.io.atomic`). The workspace CRS is the CRS of its layers;
+a layer written in another CRS is reprojected to it, and the first layer written into an
+empty workspace fixes it (a metric CRS chosen by :func:`landplan.crs.metric_crs`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from pyproj import CRS
+
+from .crs import is_metric_conformal, metric_crs
+from .errors import SchemaError, WorkspaceError
+from .geometry import area_m2, single_part
+from .io.atomic import atomic_path
+from .schema import LAYERS, VECTOR_LAYERS, canonical_dtype, coerce_column, layer_spec, validate_layer
+from .units import M2_PER_MU
+
+__all__ = ["Workspace", "DEFAULT_WORKSPACE", "FORMATS"]
+
+log = logging.getLogger(__name__)
+
+#: The workspace used when none is named: ``./data``.
+DEFAULT_WORKSPACE = Path("data")
+#: Vector storage formats: name → file suffix.
+FORMATS = {"gpkg": ".gpkg", "parquet": ".parquet"}
+
+
+class Workspace:
+    """A park's data folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder. It is created on the first write.
+    fmt : {"gpkg", "parquet"}
+        Format for vector layers written from now on. Reading finds either.
+
+    Examples
+    --------
+    >>> ws = Workspace("data")                         # doctest: +SKIP
+    >>> parcels = ws.read("parcels")                   # doctest: +SKIP
+    >>> ws.write("parcels", parcels)                   # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_WORKSPACE, *, fmt: str = "gpkg") -> None:
+        if fmt not in FORMATS:
+            raise WorkspaceError(f"unknown workspace format {fmt!r}; use one of {', '.join(FORMATS)}")
+        self.path = Path(path)
+        self.fmt = fmt
+        if self.path.exists() and not self.path.is_dir():
+            raise WorkspaceError(f"{self.path}: a workspace is a folder, this is a file")
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.path)!r}, layers={self.layers()})"
+
+    # ---------------------------------------------------------------- paths
+    def layer_path(self, name: str, fmt: str | None = None) -> Path:
+        """Where layer ``name`` is (or would be) stored."""
+        if name == "terrain":
+            return self.path / "terrain" / "dem.tif"
+        if name == "rules":
+            return self.path / "rules.yaml"
+        spec = layer_spec(name)
+        if spec.geometry is None:
+            return self.path / spec.folder / f"{spec.stem}.csv"
+        return self.path / spec.folder / f"{spec.stem}{FORMATS[fmt or self.fmt]}"
+
+    def existing_path(self, name: str) -> Path | None:
+        """The file holding layer ``name`` now (newest if both formats exist), or ``None``."""
+        if name in {"terrain", "rules"} or layer_spec(name).geometry is None:
+            path = self.layer_path(name)
+            return path if path.exists() else None
+        found = [p for p in (self.layer_path(name, f) for f in FORMATS) if p.exists()]
+        return max(found, key=lambda p: p.stat().st_mtime_ns) if found else None
+
+    def has(self, name: str) -> bool:
+        """Whether layer ``name`` exists in the workspace."""
+        return self.existing_path(name) is not None
+
+    def layers(self) -> list[str]:
+        """Names of the layers present."""
+        return [n for n in (*LAYERS, "terrain") if self.has(n)]
+
+    @property
+    def dem_path(self) -> Path | None:
+        """The DEM GeoTIFF, or ``None`` when the workspace has none."""
+        return self.existing_path("terrain")
+
+    # ---------------------------------------------------------------- CRS
+    @property
+    def crs(self) -> CRS | None:
+        """The workspace CRS: that of its first vector layer, ``None`` while it has none."""
+        for name in VECTOR_LAYERS:
+            path = self.existing_path(name)
+            if path is None:
+                continue
+            if path.suffix == ".parquet":
+                crs = _parquet_crs(path)
+            else:
+                crs = pyogrio.read_info(path, layer=name)["crs"]
+            if crs:
+                return CRS.from_user_input(crs)
+        return None
+
+    # ---------------------------------------------------------------- read
+    def read(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
+        """Read layer ``name`` with canonical dtypes (an empty layer when it does not exist)."""
+        from .schema import empty_layer
+
+        path = self.existing_path(name)
+        spec = layer_spec(name)
+        if path is None:
+            frame = empty_layer(name)
+            if spec.geometry is not None:
+                frame = frame.set_crs(self.crs, allow_override=True) if self.crs else frame
+            return frame
+        if spec.geometry is None:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        elif path.suffix == ".parquet":
+            frame = gpd.read_parquet(path)
+        else:
+            frame = pyogrio.read_dataframe(path, layer=name, use_arrow=True)
+        frame = _conform(name, frame, source=path)
+        if spec.geometry is not None:
+            frame = frame.set_geometry(single_part(frame.geometry.to_numpy()), crs=frame.crs)
+        return frame
+
+    # ---------------------------------------------------------------- write
+    def write(self, name: str, frame: gpd.GeoDataFrame | pd.DataFrame, *, fmt: str | None = None) -> Path:
+        """Validate and atomically write layer ``name``; returns the file written.
+
+        Vector layers are reprojected to the workspace CRS (or, in an empty workspace, to
+        the metric CRS of the data). The other format's file of the same layer is removed
+        after the write, so a layer lives in one file.
+        """
+        spec = layer_spec(name)
+        fmt = fmt or self.fmt
+        if spec.geometry is not None:
+            frame = self._to_workspace_crs(name, frame)
+        frame = _conform(name, frame, source=f"layer {name}")
+        validate_layer(name, frame)
+        target = self.layer_path(name, fmt)
+        with atomic_path(target) as tmp:
+            if spec.geometry is None:
+                _csv_frame(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
+            elif fmt == "parquet":
+                frame.to_parquet(tmp, index=False)
+            else:
+                pyogrio.write_dataframe(
+                    _ogr_frame(frame), tmp, layer=name, driver="GPKG", use_arrow=True,
+                    promote_to_multi=spec.geometry != "point",
+                )
+        if spec.geometry is not None:
+            for other in FORMATS:
+                stale = self.layer_path(name, other)
+                if other != fmt and stale.exists():
+                    stale.unlink()
+        log.info("wrote %s (%d rows) to %s", name, len(frame), target)
+        return target
+
+    def _to_workspace_crs(self, name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        if frame.crs is None:
+            raise SchemaError(f"{name}: the layer has no CRS")
+        crs = self.crs
+        if crs is None:
+            if is_metric_conformal(frame.crs) or len(frame) == 0:
+                return frame
+            crs = metric_crs(frame.crs, frame.total_bounds)
+        return frame if frame.crs.equals(crs) else frame.to_crs(crs)
+
+    def write_dem(self, array: np.ndarray, transform, crs, *, nodata: float | None = None) -> Path:
+        """Write a single-band float32 DEM (metres) to ``terrain/dem.tif``, tiled and compressed."""
+        import rasterio
+
+        target = self.layer_path("terrain")
+        profile = {
+            "driver": "GTiff", "height": array.shape[0], "width": array.shape[1], "count": 1,
+            "dtype": "float32", "crs": CRS.from_user_input(crs).to_wkt(), "transform": transform,
+            "nodata": nodata, "compress": "deflate", "predictor": 3, "tiled": True,
+            "blockxsize": 256, "blockysize": 256,
+        }
+        with atomic_path(target) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+            dst.write(array.astype("float32"), 1)
+        return target
+
+    # ---------------------------------------------------------------- helpers
+    def parcels_with_area(self) -> gpd.GeoDataFrame:
+        """The parcels with ``area_m2`` and ``area_mu`` measured in the metric CRS."""
+        parcels = self.read("parcels")
+        parcels["area_m2"] = area_m2(parcels).to_numpy() if len(parcels) else np.array([])
+        parcels["area_mu"] = parcels["area_m2"] / M2_PER_MU
+        return parcels
+
+
+def _parquet_crs(path: Path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    geo = json.loads(meta.get(b"geo", b"{}") or b"{}")
+    col = geo.get("primary_column", "geometry")
+    return geo.get("columns", {}).get(col, {}).get("crs")
+
+
+def _conform(name: str, frame, *, source) -> gpd.GeoDataFrame | pd.DataFrame:
+    """Canonical dtypes for the canonical columns of a stored layer (stores lose some)."""
+    spec = layer_spec(name)
+    frame = frame.copy()
+    for col in spec.columns:
+        if col.name not in frame.columns:
+            continue
+        if str(frame[col.name].dtype) == canonical_dtype(col):
+            continue
+        series, errors = coerce_column(frame[col.name], col)
+        if errors:
+            idx, msg = next(iter(errors.items()))
+            raise SchemaError(f"{source}: row {idx}, field {col.name}: {msg}")
+        frame[col.name] = series
+    return frame
+
+
+def _date_objects(series: pd.Series) -> pd.Series:
+    return pd.Series(
+        [None if pd.isna(v) else v.date() for v in series], index=series.index, dtype=object
+    )
+
+
+def _ogr_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy GDAL writes with proper field types: dates as Date (not DateTime)."""
+    out = frame.copy()
+    for column in out.columns:
+        if column != out.geometry.name and str(out[column].dtype).startswith("datetime64"):
+            out[column] = _date_objects(out[column])
+    return out
+
+
+def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if str(out[column].dtype).startswith("datetime64"):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+    return out
