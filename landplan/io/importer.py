@@ -365,6 +365,7 @@ def _geometries(raw: RawSource, rows: _Rows, frame: pd.DataFrame, spec, target_c
     has_z = ~missing & shapely.has_z(geoms)
     if has_z.any():
         geoms[has_z] = shapely.force_2d(geoms[has_z])
+        repaired |= has_z
         report.repairs["Z values dropped"] += int(has_z.sum())
     ok = ~missing
     types = np.array([g.geom_type if g is not None else "" for g in geoms], dtype=object)
