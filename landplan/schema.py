@@ -423,7 +423,10 @@ def enum_label(enum: str, code: str, lang: str = "zh") -> str:
 # Header recognition
 # --------------------------------------------------------------------------------------------
 
-_BRACKET_UNIT = re.compile(r"^(?P<name>.+?)[\(\[（【](?P<unit>[^\)\]）】]*)[\)\]）】]$")
+# "税收（万元）"; also "税收（万元" as Shapefile writers leave it after cutting the name at 10 bytes
+_BRACKET_UNIT = re.compile(r"^(?P<name>.+?)[\(\[（【](?P<unit>[^\)\]）】]*)[\)\]）】]?$")
+# "用地面积_亩_": the same header after GDAL laundered the brackets (FileGDB, PostGIS)
+_LAUNDERED_UNIT = re.compile(r"^(?P<name>.+?)_(?P<unit>[^_]+)_?$")
 
 
 def normalize_header(header: str) -> tuple[str, str | None]:
@@ -467,11 +470,23 @@ def match_column(layer: str, header: str) -> tuple[str | None, float, str | None
     """
     name, unit = normalize_header(header)
     column = _ALIASES[layer].get(name)
-    if column is None:  # a bracket that is part of the name, e.g. 面积(公顷) is taken above
-        return _ALIASES[layer].get(_norm_text(header)), 1.0, None
-    if unit is None or unit == "":
+    if column is None:
+        column = _ALIASES[layer].get(_norm_text(header))
+        if column is not None:  # a bracket that is part of a name, not a unit
+            return column, 1.0, None
+        m = _LAUNDERED_UNIT.match(unicodedata.normalize("NFKC", str(header)).strip())
+        if m is None:
+            return None, 1.0, None
+        column = _ALIASES[layer].get(_norm_text(m.group("name")))
+        col = LAYERS[layer].by_name.get(column) if column else None
+        if col is None or col.unit is None or unit_factor(col.unit, m.group("unit")) is None:
+            return None, 1.0, None
+        unit = m.group("unit")
+    if unit is None:
         return column, 1.0, None
     col = LAYERS[layer].by_name[column]
+    if unit == "" and col.unit is not None:
+        return None, 1.0, None  # "用地面积(": the unit was cut off; m² or mu cannot be told
     if col.unit is None:
         raise SchemaError(f"header {header!r}: column {column} takes no unit, but {unit!r} is written")
     factor = unit_factor(col.unit, unit)

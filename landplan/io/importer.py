@@ -35,7 +35,7 @@ from pyproj import CRS
 from ..crs import is_metric_conformal, metric_crs, parse_crs
 from ..errors import InputFileError, SchemaError
 from ..geometry import polygonal_part, single_part
-from ..schema import LAYERS, coerce_column, layer_spec, match_column
+from ..schema import LAYERS, coerce_column, layer_spec, match_column, normalize_header
 from ..workspace import Workspace
 from .atomic import atomic_path
 from .readers import RawSource, open_source
@@ -306,6 +306,13 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report) -> pd
                 raise InputFileError(raw.path, str(exc), field=str(header)) from None
             note = ""
         if column is None or column in taken:
+            name, unit = normalize_header(header)
+            if column is None and unit == "" and match_column(spec.name, name)[0]:
+                report.notes.append(
+                    f"{raw.path}: column {header} looks like {match_column(spec.name, name)[0]} "
+                    f"with its unit cut off (10-byte Shapefile names); kept unchanged — check the "
+                    f"unit and map it with --field"
+                )
             if column in taken:
                 report.notes.append(f"{raw.path}: column {header} also matches {column}, "
                                     f"already taken by {taken[column]}; kept unchanged")
