@@ -37,10 +37,26 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
     return out
 
 
+def _terminal_progress(title: str):
+    """A progress callback drawing a bar on a terminal; ``None`` (quiet) when not on one."""
+    if not sys.stderr.isatty():
+        return None
+
+    def draw(fraction: float) -> None:
+        fraction = min(max(float(fraction), 0.0), 1.0)
+        filled = int(fraction * 30)
+        end = "\n" if fraction >= 1.0 else ""
+        sys.stderr.write(f"\r{title} [{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%}{end}")
+        sys.stderr.flush()
+
+    return draw
+
+
 def _cmd_demo(args) -> int:
     from .demo import write_demo
 
-    write_demo(args.out, parcels=args.parcels, seed=args.seed, fmt=args.format)
+    write_demo(args.out, parcels=args.parcels, seed=args.seed, fmt=args.format,
+               progress=_terminal_progress("demo"))
     print(f"demo park with {args.parcels} parcels (seed {args.seed}) written to {args.out}")
     return 0
 
