@@ -9,7 +9,13 @@ from pyproj import CRS
 from shapely.geometry import box
 
 from landplan import Workspace, import_layer
-from landplan.crs import detect_crs_from_coords, gk_epsg, gk_zone_of_lon, metric_crs, zone_from_easting
+from landplan.crs import (
+    detect_crs_from_coords,
+    gk_epsg,
+    gk_zone_of_lon,
+    metric_crs,
+    zone_from_easting,
+)
 from landplan.errors import CRSError, InputFileError
 from landplan.geometry import area_m2, area_mu
 

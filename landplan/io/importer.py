@@ -36,6 +36,7 @@ from ..crs import is_metric_conformal, metric_crs, parse_crs
 from ..errors import InputFileError, SchemaError
 from ..geometry import polygonal_part, single_part
 from ..schema import LAYERS, coerce_column, layer_spec, match_column, normalize_header
+from ..units import unit_factor
 from ..workspace import Workspace
 from .atomic import atomic_path
 from .readers import RawSource, open_source
@@ -293,11 +294,13 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report) -> pd
         if header == "geometry":
             continue
         if header in fields:
-            column, factor, unit = fields[header], 1.0, None
-            try:
-                _, factor, unit = match_column(spec.name, header)
-            except SchemaError:
-                pass
+            column = fields[header]
+            _, unit = normalize_header(header)
+            target_unit = spec.by_name[column].unit
+            factor = unit_factor(target_unit, unit) if unit and target_unit else 1.0
+            if factor is None:
+                raise InputFileError(raw.path, f"unit {unit!r} cannot be converted to "
+                                     f"{column}", field=str(header))
             note = "--field"
         else:
             try:
