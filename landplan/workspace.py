@@ -31,7 +31,14 @@ from .crs import is_metric_conformal, metric_crs
 from .errors import SchemaError, WorkspaceError
 from .geometry import area_m2, single_part
 from .io.atomic import atomic_path
-from .schema import LAYERS, VECTOR_LAYERS, canonical_dtype, coerce_column, layer_spec, validate_layer
+from .schema import (
+    LAYERS,
+    VECTOR_LAYERS,
+    canonical_dtype,
+    coerce_column,
+    layer_spec,
+    validate_layer,
+)
 from .units import M2_PER_MU
 
 __all__ = ["Workspace", "DEFAULT_WORKSPACE", "FORMATS"]
