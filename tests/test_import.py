@@ -52,9 +52,10 @@ def test_real_txt_imports_with_header_area(tmp_path, path):
     assert parcels["parcel_id"].iloc[0]
 
 
-def test_all_real_txt_files_in_one_import(tmp_path):
+@pytest.mark.parametrize("as_folder", [False, True])
+def test_all_real_txt_files_in_one_import(tmp_path, as_folder):
     ws = Workspace(tmp_path / "ws")
-    report = import_layer(real_txt_files(), "parcels", workspace=ws)
+    report = import_layer(REAL_TXT if as_folder else real_txt_files(), "parcels", workspace=ws)
     assert report.read == report.imported == 18 and report.rejected == 0
     parcels = ws.read("parcels")
     assert parcels["parcel_id"].is_unique

@@ -39,7 +39,7 @@ from ..schema import LAYERS, coerce_column, layer_spec, match_column, normalize_
 from ..units import unit_factor
 from ..workspace import Workspace
 from .atomic import atomic_path
-from .readers import RawSource, open_source
+from .readers import RawSource, datasets_in, open_source
 
 __all__ = ["ImportReport", "import_layer", "IMPORT_LAYERS"]
 
@@ -169,7 +169,7 @@ def import_layer(
         raise SchemaError(f"unknown layer {layer!r}; import into one of: {', '.join(IMPORT_LAYERS)}")
     if mode not in {"replace", "append"}:
         raise SchemaError(f"unknown mode {mode!r}; use replace or append")
-    paths = [Path(s) for s in ([sources] if isinstance(sources, (str, Path)) else sources)]
+    paths = _expand([Path(s) for s in ([sources] if isinstance(sources, (str, Path)) else sources)])
     user_crs = parse_crs(crs) if crs is not None else None
     report = ImportReport(layer, sources=[str(p) for p in paths])
     if layer == "terrain":
@@ -238,6 +238,20 @@ def import_layer(
 # --------------------------------------------------------------------------------------------
 # steps
 # --------------------------------------------------------------------------------------------
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """A folder (other than a FileGDB) stands for every dataset in it, e.g. a folder of txt files."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir() and path.suffix.lower() != ".gdb":
+            found = datasets_in(path)
+            if not found:
+                raise InputFileError(str(path), "the folder holds no file landplan reads")
+            out.extend(found)
+        else:
+            out.append(path)
+    return out
 
 
 def _check_fields(fields: dict[str, str], layer: str) -> dict[str, str]:

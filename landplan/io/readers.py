@@ -210,7 +210,7 @@ def _open_zip(path, name, workdir, source_layer, encoding, crs) -> RawSource:
                 out.write_bytes(archive.read(info))
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
                 raise InputFileError(name, f"zip member {member!r} is damaged ({exc})", field=member) from None
-    candidates = _datasets_in(target)
+    candidates = datasets_in(target)
     if not candidates:
         raise InputFileError(name, "the archive holds no file landplan reads (.shp, .gpkg, "
                              ".geojson, .gdb, .txt, .csv, .xlsx, .tif)")
@@ -232,7 +232,7 @@ def _open_zip(path, name, workdir, source_layer, encoding, crs) -> RawSource:
     return raw
 
 
-def _datasets_in(folder: Path) -> list[Path]:
+def datasets_in(folder: Path) -> list[Path]:
     found = []
     for item in sorted(folder.rglob("*")):
         if any(part.lower().endswith(".gdb") for part in item.relative_to(folder).parts[:-1]):
