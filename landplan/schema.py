@@ -643,18 +643,53 @@ def coerce_column(values: pd.Series, col: Column, *, factor: float = 1.0) -> tup
         The converted Series (same index, canonical dtype; a bad value becomes empty) and a
         dict ``{index label: message}`` for every value that could not be converted.
     """
-    out: list = []
+    dtype = canonical_dtype(col)
     errors: dict = {}
-    already = values.dtype == canonical_dtype(col) and col.kind in {"float", "date", "bool", "int"}
-    if already and factor == 1.0:
-        series = values.copy()
-        if col.kind == "date":
-            series = series.dt.normalize()
-        if col.nonneg and col.kind == "float":
-            for idx in series.index[series.lt(0).fillna(False).to_numpy()]:
-                errors[idx] = f"negative value {series[idx]:g} (must be ≥ 0)"
-                series[idx] = np.nan
-        return series, errors
+    if col.kind in {"float", "int"} and values.dtype.kind in "iuf":  # numbers already: vectorised
+        numbers = values.astype("float64") * factor
+        problems = pd.Series("", index=values.index, dtype=object)
+        problems[~np.isfinite(numbers) & numbers.notna()] = "not a finite number"
+        if col.nonneg:
+            negative = numbers.lt(0).to_numpy()
+            problems[negative] = [f"negative value {v:g} (must be ≥ 0)" for v in numbers[negative]]
+        if col.kind == "int":
+            fractional = (numbers.notna() & (numbers % 1 != 0)).to_numpy()
+            problems[fractional] = [f"{v!r} is not a whole number" for v in numbers[fractional]]
+        bad = problems.ne("").to_numpy()
+        errors = dict(zip(values.index[bad], problems[bad], strict=True))
+        numbers[bad] = np.nan
+        return (numbers if col.kind == "float" else numbers.astype(dtype)), errors
+    if col.kind == "date" and values.dtype.kind == "M":
+        return values.dt.normalize().astype(dtype), errors
+    # Anything else: parse every distinct value once, then spread the results.
+    codes, uniques = pd.factorize(pd.Series(values.to_numpy(dtype=object), dtype=object))
+    parsed: list = []
+    failed: dict[int, str] = {}
+    for k, value in enumerate(uniques):
+        if _is_missing(value):
+            parsed.append(None)
+            continue
+        try:
+            result = _parse_value(value, col)
+            parsed.append(result * factor if col.kind == "float" and factor != 1.0 else result)
+        except (ValueError, TypeError, OverflowError) as exc:
+            failed[k] = str(exc)
+            parsed.append(None)
+    for k, message in failed.items():
+        for idx in values.index[codes == k]:
+            errors[idx] = message
+    lookup = np.empty(len(parsed) + 1, dtype=object)
+    lookup[: len(parsed)] = parsed
+    lookup[-1] = None  # code -1: missing
+    out = lookup[codes]
+    if col.kind == "float":
+        series = pd.Series(np.where(pd.isna(out), np.nan, out).astype("float64"), index=values.index)
+    elif col.kind == "date":
+        series = pd.Series(pd.to_datetime(pd.Series(out, dtype=object)).to_numpy(), index=values.index)
+        series = series.astype(dtype)
+    else:
+        series = pd.Series(out, index=values.index, dtype=object).astype(dtype)
+    return series, errors
     for idx, value in values.items():
         if _is_missing(value):
             out.append(None)

@@ -392,7 +392,7 @@ def _geometries(raw: RawSource, rows: _Rows, frame: pd.DataFrame, spec, target_c
         repaired |= has_z
         report.repairs["Z values dropped"] += int(has_z.sum())
     ok = ~missing
-    types = np.array([g.geom_type if g is not None else "" for g in geoms], dtype=object)
+    types = _type_names(geoms)
     if spec.geometry == "polygon":
         collection = ok & (types == "GeometryCollection")
         for pos in np.flatnonzero(collection):
@@ -413,7 +413,7 @@ def _geometries(raw: RawSource, rows: _Rows, frame: pd.DataFrame, spec, target_c
         invalid = ok & np.isin(types, list(family)) & ~shapely.is_valid(geoms)
         for pos in np.flatnonzero(invalid):
             rows.reject(int(pos), "geometry", f"invalid line ({shapely.is_valid_reason(geoms[pos])})")
-    wrong = ok & ~np.isin(np.array([g.geom_type if g is not None else "" for g in geoms]), list(family))
+    wrong = ok & ~np.isin(_type_names(geoms), list(family))
     for pos in np.flatnonzero(wrong):
         rows.reject(int(pos), "geometry", f"{geoms[pos].geom_type} where {spec.name} need "
                     f"{_FAMILY_ZH[spec.geometry]} geometry")
@@ -431,6 +431,15 @@ def _geometries(raw: RawSource, rows: _Rows, frame: pd.DataFrame, spec, target_c
     frame = frame.copy()
     frame["geometry"] = series.to_numpy()
     return frame
+
+
+_TYPE_NAMES = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
+                        "MultiLineString", "MultiPolygon", "GeometryCollection", ""], dtype=object)
+
+
+def _type_names(geoms: np.ndarray) -> np.ndarray:
+    """Geometry type names, vectorised ("" for a missing geometry)."""
+    return _TYPE_NAMES[shapely.get_type_id(geoms)]  # id -1 (missing) picks the last entry
 
 
 def _check_ids(spec, frames, all_rows, ws_for_append, layer) -> None:
