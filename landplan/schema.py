@@ -690,27 +690,6 @@ def coerce_column(values: pd.Series, col: Column, *, factor: float = 1.0) -> tup
     else:
         series = pd.Series(out, index=values.index, dtype=object).astype(dtype)
     return series, errors
-    for idx, value in values.items():
-        if _is_missing(value):
-            out.append(None)
-            continue
-        try:
-            parsed = _parse_value(value, col)
-            if col.kind == "float" and factor != 1.0:
-                parsed *= factor
-            out.append(parsed)
-        except (ValueError, TypeError, OverflowError) as exc:
-            errors[idx] = str(exc)
-            out.append(None)
-    dtype = canonical_dtype(col)
-    if col.kind == "float":
-        series = pd.Series([np.nan if v is None else v for v in out], index=values.index, dtype=dtype)
-    elif col.kind == "date":
-        series = pd.Series(pd.to_datetime(pd.Series(out, dtype=object)).to_numpy(), index=values.index)
-        series = series.astype(dtype)
-    else:
-        series = pd.Series(out, index=values.index, dtype=object).astype(dtype)
-    return series, errors
 
 
 def empty_layer(name: str):

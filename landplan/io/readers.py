@@ -151,6 +151,8 @@ def open_source(
         return _open_csv(path, name, encoding)
     if suffix == ".shp":
         return _open_shapefile(path, name, encoding, crs)
+    if suffix == ".parquet":
+        return _open_parquet(path, name, crs)
     if suffix == ".dbf":
         raise InputFileError(name, "a .dbf alone has no geometry; name the .shp beside it")
     if suffix in VECTOR_SUFFIXES:
@@ -439,6 +441,26 @@ def _read_ogr(path: Path, name: str, layer, encoding, crs) -> RawSource:
         source = f"zone prefix of the eastings (no {'.prj' if path.suffix.lower() == '.shp' else 'CRS'})"
     return RawSource(frame, name, "vector", crs=CRS.from_user_input(frame.crs), crs_source=source,
                      encoding=encoding, row_numbers=rows)
+
+
+def _open_parquet(path: Path, name: str, crs) -> RawSource:
+    """GeoParquet through pyarrow (GDAL's Parquet driver is often missing from wheels)."""
+    try:
+        frame = gpd.read_parquet(path)
+    except ValueError:  # no geometry metadata: a plain table
+        frame = pd.read_parquet(path)
+        return RawSource(frame, name, "table", row_label="row",
+                         row_numbers=list(range(1, len(frame) + 1)))
+    except Exception as exc:
+        raise InputFileError(name, f"not a readable GeoParquet file ({_first_line(exc)})") from None
+    if crs is not None:
+        frame, source = frame.set_crs(crs, allow_override=True), "--crs"
+    elif frame.crs is None:
+        raise InputFileError(name, "the GeoParquet file has no CRS; give --crs", field="geometry")
+    else:
+        source = "the file"
+    return RawSource(frame, name, "vector", crs=CRS.from_user_input(frame.crs), crs_source=source,
+                     row_numbers=list(range(1, len(frame) + 1)))
 
 
 def _no_geometry(path: Path, layer) -> bool:

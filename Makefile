@@ -1,0 +1,83 @@
+# landplan: set-up, tests, app, benchmarks.
+#
+#   make test    venv + install + system packages the tests need, then the whole test suite
+#   make app     venv + install, then the map app on the demo workspace (PORT=8501 WORKSPACE=data)
+#   make bench   every bench/*.py
+#   make lint    ruff check
+#   make clean   caches and build output (make distclean also removes .venv)
+#
+# System packages come from apt, only when one is missing (dpkg -s), with sudo when not root.
+# To add packages, add a SYSDEPS_<NAME> list and put it in SYSDEPS.
+
+PYTHON    ?= python3
+VENV      := .venv
+PY        := $(VENV)/bin/python
+STAMP     := $(VENV)/.installed
+PORT      ?= 8501
+WORKSPACE ?= data
+PYTEST_ARGS ?=
+
+# System packages, by what needs them.
+# the app's end-to-end test: Debian's Chromium (Playwright drives it) and CJK fonts
+SYSDEPS_BROWSER := chromium fonts-noto-cjk
+SYSDEPS         := $(SYSDEPS_BROWSER)
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all venv install sysdeps test app bench lint clean distclean
+
+all: test
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Re-installs only when pyproject.toml is newer than the stamp (or the venv is new).
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(PY)
+install: $(STAMP)
+
+sysdeps:
+	@if ! command -v dpkg >/dev/null 2>&1; then \
+	    echo "sysdeps: no dpkg here; install by hand: $(SYSDEPS)"; exit 0; \
+	fi; \
+	missing=""; \
+	for pkg in $(SYSDEPS); do \
+	    dpkg -s "$$pkg" 2>/dev/null | grep -q '^Status: install ok installed' \
+	        || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "sysdeps: installing$$missing"; \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	        --no-install-recommends $$missing </dev/null; \
+	else \
+	    echo "sysdeps: all present ($(strip $(SYSDEPS)))"; \
+	fi
+
+test: install sysdeps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+app: install
+	$(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT) \
+	    --browser.gatherUsageStats false -- --workspace $(WORKSPACE)
+
+bench: install
+	@set -e; found=0; \
+	for script in bench/*.py; do \
+	    [ -e "$$script" ] || continue; found=1; \
+	    echo "== $$script"; $(PY) "$$script"; \
+	done; \
+	[ "$$found" = 1 ] || echo "bench: no bench/*.py yet"
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis bench/_work $(STAMP)
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""App pages: each module has a ``render()`` that ``app.py`` hands to ``st.navigation``."""

@@ -1,0 +1,73 @@
+"""What the pages share: the workspace folder and the language, kept in ``st.session_state``.
+
+``app.py`` resolves the workspace once per run (:func:`resolve_workspace`) and draws the
+language switch (:func:`language_switch`); pages read both with :func:`workspace` and
+:func:`lang`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import streamlit as st
+
+from .i18n import DEFAULT_LANG, LANGS, t
+
+__all__ = [
+    "WORKSPACE_ENV",
+    "LANG_KEY",
+    "resolve_workspace",
+    "set_workspace",
+    "workspace",
+    "lang",
+    "language_switch",
+]
+
+#: Environment variable naming the workspace when ``--workspace`` is not given.
+WORKSPACE_ENV = "LANDPLAN_WORKSPACE"
+#: Session-state key of the language switch (``"zh"`` or ``"en"``).
+LANG_KEY = "lang"
+_WORKSPACE_KEY = "landplan_workspace"
+
+
+def resolve_workspace(argv: Sequence[str], environ: Mapping[str, str], default: Path) -> Path:
+    """The workspace folder: ``--workspace DIR`` in ``argv``, else ``$LANDPLAN_WORKSPACE``,
+    else ``default``. Other arguments in ``argv`` are ignored.
+
+    >>> resolve_workspace(["--workspace", "park"], {}, Path("data"))
+    PosixPath('park')
+    >>> resolve_workspace([], {"LANDPLAN_WORKSPACE": "/srv/park"}, Path("data"))
+    PosixPath('/srv/park')
+    """
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--workspace")
+    known, _ = parser.parse_known_args(list(argv))
+    value = known.workspace or environ.get(WORKSPACE_ENV) or None
+    return Path(value).expanduser() if value else default
+
+
+def set_workspace(path: Path) -> None:
+    """Make ``path`` the workspace of this session's pages."""
+    st.session_state[_WORKSPACE_KEY] = str(path)
+
+
+def workspace() -> Path:
+    """The workspace folder set by ``app.py`` (``./data`` if none was)."""
+    return Path(st.session_state.get(_WORKSPACE_KEY, "data"))
+
+
+def lang() -> str:
+    """The language chosen in the sidebar: ``"zh"`` (default) or ``"en"``."""
+    value = st.session_state.get(LANG_KEY, DEFAULT_LANG)
+    return value if value in LANGS else DEFAULT_LANG
+
+
+def language_switch() -> str:
+    """Draw the 中文/English switch in the sidebar; returns the language code."""
+    st.sidebar.radio(
+        t("app.language"), list(LANGS), format_func=LANGS.__getitem__, key=LANG_KEY,
+        horizontal=True,
+    )
+    return lang()
