@@ -38,6 +38,12 @@ def write_shp(frame, path: Path, encoding="GBK") -> Path:
     return path
 
 
+def parcels_in_workspace(d: Path) -> None:
+    """Two parcels in ``d/ws`` so that attribute tables have something to update."""
+    write_shp(parcels_frame(2), d / "p.shp")
+    main(["import", str(d / "p.shp"), "--layer", "parcels", "--workspace", str(d / "ws")])
+
+
 def files_digest(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file() and "ws" not in p.relative_to(folder).parts}
@@ -166,8 +172,7 @@ def case_broken_geojson(d: Path):
 
 
 def case_xlsx_merged_header(d: Path):
-    write_shp(parcels_frame(2), d / "p.shp")
-    main(["import", str(d / "p.shp"), "--layer", "parcels", "--workspace", str(d / "ws")])
+    parcels_in_workspace(d)
     p = d / "attrs.xlsx"
     book = openpyxl.Workbook()
     sheet = book.active
@@ -181,8 +186,7 @@ def case_xlsx_merged_header(d: Path):
 
 
 def case_table_unknown_parcel(d: Path):
-    write_shp(parcels_frame(2), d / "p.shp")
-    main(["import", str(d / "p.shp"), "--layer", "parcels", "--workspace", str(d / "ws")])
+    parcels_in_workspace(d)
     p = d / "attrs.csv"
     p.write_text("宗地代码,已完成投资（万元）\nP0,800\nP9,100\n", encoding="gbk")
     return [str(p)], ("reject", 1, r"attrs\.csv, row 3, field 宗地代码: parcel_id 'P9' is not in the parcels layer")
@@ -245,8 +249,7 @@ def case_old_xls(d: Path):
 
 
 def case_csv_extra_values(d: Path):
-    write_shp(parcels_frame(2), d / "p.shp")
-    main(["import", str(d / "p.shp"), "--layer", "parcels", "--workspace", str(d / "ws")])
+    parcels_in_workspace(d)
     p = d / "attrs.csv"
     p.write_text("宗地代码,已完成投资\nP0,800,999\n", encoding="utf-8")
     return [str(p)], ("error", r"attrs\.csv, row 2, field column 3: the row has 3 values")
