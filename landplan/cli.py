@@ -75,6 +75,25 @@ def _cmd_import(args) -> int:
     return EXIT_BAD_INPUT if report.rejected else 0
 
 
+def _cmd_import_ledger(args) -> int:
+    from .io.importer import import_layer
+
+    report = import_layer(args.file, "ledger", workspace=args.workspace,
+                          source_layer=args.source_layer, fields=_pairs(args.field, "--field"),
+                          encoding=args.encoding)
+    print("\n".join(report.lines()))
+    for line in report.reject_lines():
+        print(f"landplan: rejected: {line}", file=sys.stderr)
+    return EXIT_BAD_INPUT if report.rejected else 0
+
+
+def _cmd_rules(args) -> int:
+    from .rules import render_rules
+
+    print(render_rules(args.workspace))
+    return 0
+
+
 def _cmd_export(args) -> int:
     from .io.writers import export_layer
 
@@ -123,6 +142,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", default="replace", choices=["replace", "append"],
                    help="replace the layer (default) or append to it")
     p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("import-ledger", help="import the enterprise ledger, CSV or XLSX (企业台账)")
+    p.add_argument("file", help="CSV or XLSX with one row per enterprise × parcel × year")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.add_argument("--source-layer", help="sheet of an XLSX workbook")
+    p.add_argument("--field", action="append", metavar="SRC_COL=COLUMN",
+                   help="map a source column onto a ledger column (repeatable)")
+    p.add_argument("--encoding", help="text encoding of a CSV (gbk, utf-8)")
+    p.set_defaults(func=_cmd_import_ledger)
+
+    p = sub.add_parser("rules", help="print the rules in force with their sources (规则)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.set_defaults(func=_cmd_rules)
 
     p = sub.add_parser("export", help="export a layer for the land bureau (导出)")
     p.add_argument("layer", choices=["parcels", "roads", "pipelines", "powerlines", "facilities"])

@@ -226,3 +226,45 @@ def rule_source(path: str) -> str:
 def is_unconfirmed(path: str) -> bool:
     """Whether the default value of ``path`` is marked UNCONFIRMED in its source comment."""
     return "UNCONFIRMED" in rule_source(path).upper()
+
+
+def _flow(value: Any) -> str:
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip()
+    return text.removesuffix("...").strip()
+
+
+def render_rules(workspace=None) -> str:
+    """The rules in force as commented YAML: each value with its source, overrides marked.
+
+    Values taken from a workspace ``rules.yaml`` say so and show the default they replace;
+    UNCONFIRMED marks of the defaults stay visible.
+    """
+    rules = load_rules(workspace)
+    defaults = _defaults()
+    folder = getattr(workspace, "path", workspace)
+    override = Path(folder) / "rules.yaml" if folder is not None else None
+    head = "# rules in force: landplan/rules/default.yaml"
+    if override is not None and override.exists():
+        head += f" + {override}"
+    lines = [head]
+
+    def walk(node: dict, base: Any, path: str, indent: int) -> None:
+        for key, value in node.items():
+            where = f"{path}.{key}" if path else str(key)
+            default = base.get(key) if isinstance(base, dict) else None
+            pad = "  " * indent
+            label = f'"{key}"' if str(key).isdigit() else str(key)
+            if isinstance(value, dict) and value:
+                lines.append(f"{pad}{label}:")
+                walk(value, default if isinstance(default, dict) else {}, where, indent + 1)
+                continue
+            text = f"{pad}{label}: {_flow(value)}"
+            if isinstance(base, dict) and key in base and default == value:
+                comment = rule_source(where)
+            else:
+                shown = _flow(default) if isinstance(base, dict) and key in base else "none"
+                comment = f"workspace rules.yaml (default: {shown}; {rule_source(where) or 'no source'})"
+            lines.append(f"{text}  # {comment}" if comment else text)
+
+    walk(rules, defaults, "", 0)
+    return "\n".join(lines)

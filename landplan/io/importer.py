@@ -218,12 +218,22 @@ def import_layer(
             return _update_attributes(ws, spec, frames, all_rows, report)
 
         _check_ids(spec, frames, all_rows, ws if mode == "append" else None, layer)
+        if layer == "ledger":
+            _check_ledger(ws, frames, all_rows)
         kept = [f.loc[[i for i in range(len(f)) if i not in rows.reason]] for f, rows in
                 zip(frames, all_rows, strict=True)]
         combined = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
         if spec.geometry is not None:
             combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=target_crs)
-        if mode == "append" and ws.has(layer):
+        if layer == "ledger" and ws.has(layer):  # a year's ledger replaces that year only
+            existing = ws.read(layer)
+            years = set(combined["year"].dropna()) if "year" in combined else set()
+            others = existing[~existing["year"].isin(years)]
+            if len(others):
+                report.notes.append(f"kept {len(others)} ledger rows of other years "
+                                    f"({', '.join(str(y) for y in sorted(set(others['year'])))})")
+            combined = pd.concat([others, combined], ignore_index=True)
+        elif mode == "append" and ws.has(layer):
             combined = pd.concat([ws.read(layer), combined], ignore_index=True)
             if spec.geometry is not None:
                 combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=target_crs)
@@ -460,6 +470,45 @@ def _check_ids(spec, frames, all_rows, ws_for_append, layer) -> None:
                 rows.reject(pos, header, f"duplicate {spec.id_column} {value!r} (first at {first_seen[value]})")
             else:
                 first_seen[value] = f"{rows.raw.path} {rows.raw.where(pos)}"
+
+
+#: Ledger years outside this range are rejected as typing errors (经济普查 data start in the 1990s).
+LEDGER_FIRST_YEAR = 1990
+
+
+def _check_ledger(ws: Workspace, frames, all_rows) -> None:
+    """Ledger rows kept aside: unknown parcel, unknown year, duplicate key, shares over 1."""
+    import datetime as dt
+
+    parcels = set(ws.read("parcels")["parcel_id"].dropna()) if ws.has("parcels") else set()
+    last_year = dt.date.today().year
+    seen: dict[tuple, str] = {}
+    groups: dict[tuple, list[tuple[_Rows, int, float]]] = {}
+    for frame, rows in zip(frames, all_rows, strict=True):
+        share = frame["share"] if "share" in frame else pd.Series(np.nan, index=frame.index)
+        for pos, (ent, pid, year, value) in enumerate(zip(frame["enterprise_id"], frame["parcel_id"],
+                                                          frame["year"], share, strict=True)):
+            if pos in rows.reason:
+                continue
+            if not ws.has("parcels"):
+                rows.reject(pos, "parcel_id", "the workspace has no parcels layer to join the ledger to")
+            elif pid not in parcels:
+                rows.reject(pos, "parcel_id", f"parcel_id {pid!r} is not in the parcels layer")
+            if not LEDGER_FIRST_YEAR <= int(year) <= last_year:
+                rows.reject(pos, "year", f"unknown year {year} (expected {LEDGER_FIRST_YEAR}–{last_year})")
+            key = (ent, pid, int(year))
+            if key in seen:
+                rows.reject(pos, "enterprise_id", f"duplicate enterprise × parcel × year {ent} / {pid} / "
+                            f"{year} (first at {seen[key]})")
+            else:
+                seen[key] = rows.raw.where(pos)
+            if pos not in rows.reason:
+                groups.setdefault((pid, int(year)), []).append((rows, pos, value))
+    for (pid, year), members in groups.items():
+        total = sum(v for _, _, v in members if not pd.isna(v))
+        if total > 1 + 1e-9:
+            for rows, pos, _ in members:
+                rows.reject(pos, "share", f"the shares of parcel {pid} in {year} sum to {total:g} (> 1)")
 
 
 def _collect_rejects(all_rows: list[_Rows], report: ImportReport) -> None:
