@@ -1,0 +1,541 @@
+"""Industrial land-use control indicators (工业项目建设用地控制指标), one row per parcel (SPEC §5).
+
+For every parcel the five indicators of 国土资发〔2008〕24号 are computed from its geometry and
+attributes (SPEC §8 "compliance ratios"), and each is checked against the threshold for the
+parcel's industry, the region tier of the park and the edition in force (rules
+``compliance``):
+
+- ``floor_area_ratio`` 容积率 = floor_area_m2 / area_m2; ≥ min (and ≤ max when set);
+- ``building_coverage_pct`` 建筑系数 = 100 · footprint_area_m2 / area_m2; ≥ min;
+- ``investment_intensity_wan_per_mu`` 投资强度 = invested_wan / area_mu; ≥ min;
+- ``green_ratio_pct`` 绿地率 = 100 · green_area_m2 / area_m2; ≤ max (and ≥ min when set);
+- ``admin_ratio_pct`` 行政办公及生活服务设施用地比重 = 100 · admin_area_m2 / area_m2; ≤ max.
+
+``area_m2``/``area_mu`` come from the geometry, measured in the metric CRS of the data
+(:func:`landplan.geometry.area_m2`), never from a declared area.
+
+Threshold lookup
+----------------
+Parcels carry GB/T 4754-2017 industry codes (``compliance.parcel_code_standard``); the 2008
+national tables (``compliance.thresholds``) are keyed by GB/T 4754-2002 codes
+(``compliance.code_standard``). A parcel code (its first two digits: ``"3911"`` → ``"39"``) is
+therefore mapped with ``compliance.code_map_2017_to_2002`` (codes not in the map are unchanged;
+a code mapped to null has no 2008 row). For the edition E in force (``compliance.edition``) each
+threshold key is taken from the first of these that sets it (a null value does not set it):
+
+1. ``compliance.editions.<E>.<2017 code>``
+2. ``compliance.editions.<E>.default``
+3. ``compliance.thresholds.<2002 code>`` (the 2008 table row)
+4. ``compliance.thresholds.default``
+
+A value from 3 or 4 while E is not 2008 is a *fallback* to 2008 and reported as one. A value
+whose source comment in the shipped ``default.yaml`` says UNCONFIRMED (or whose 2008 row was
+reached through an UNCONFIRMED code mapping) is *unconfirmed*; a value that differs from the
+shipped file (a workspace ``rules.yaml``) is *overridden* and shown as local. Both stay
+visible in ``compliance_basis``.
+
+``investment_intensity_wan_per_mu_min`` may be a number or a mapping ``{region tier: number}``;
+a mapping is read at ``compliance.region_tier``, and a tier that is null or missing from it
+leaves the key unset at that level.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .errors import RuleError, SchemaError
+from .geometry import area_m2
+from .rules import is_unconfirmed, load_rules
+from .units import M2_PER_MU
+
+__all__ = ["INDICATORS", "THRESHOLD_KEYS", "Threshold", "thresholds_for", "evaluate_compliance"]
+
+log = logging.getLogger(__name__)
+
+#: The five indicators, in the order of the output columns.
+INDICATORS: tuple[str, ...] = (
+    "floor_area_ratio",
+    "building_coverage_pct",
+    "investment_intensity_wan_per_mu",
+    "green_ratio_pct",
+    "admin_ratio_pct",
+)
+
+#: Per indicator: the threshold keys bounding it from below and from above (None: no such key).
+_BOUNDS: dict[str, tuple[str | None, str | None]] = {
+    "floor_area_ratio": ("floor_area_ratio_min", "floor_area_ratio_max"),
+    "building_coverage_pct": ("building_coverage_pct_min", None),
+    "investment_intensity_wan_per_mu": ("investment_intensity_wan_per_mu_min", None),
+    "green_ratio_pct": ("green_ratio_pct_min", "green_ratio_pct_max"),
+    "admin_ratio_pct": ("admin_ratio_pct_min", "admin_ratio_pct_max"),
+}
+
+#: Every threshold key :func:`thresholds_for` resolves (also the threshold columns of the output).
+THRESHOLD_KEYS: tuple[str, ...] = tuple(k for pair in _BOUNDS.values() for k in pair if k)
+
+#: Threshold columns always present in the output (others only when some parcel has a value).
+_ALWAYS_SHOWN = ("floor_area_ratio_min", "floor_area_ratio_max", "building_coverage_pct_min",
+                 "investment_intensity_wan_per_mu_min", "green_ratio_pct_max",
+                 "green_ratio_pct_min", "admin_ratio_pct_max")
+
+_LABELS = {"floor_area_ratio": ("容积率", ""), "building_coverage_pct": ("建筑系数", "%"),
+           "investment_intensity_wan_per_mu": ("投资强度", "万元/亩"),
+           "green_ratio_pct": ("绿地率", "%"), "admin_ratio_pct": ("行政", "%")}
+
+#: Relative tolerance of the checks: a ratio equal to its threshold up to float rounding of
+#: the measured area passes (far below any survey precision: 0.01 m² in 10,000 m² is 1e-6).
+_RTOL = 1e-9
+
+_NEW_STANDARDS = {"2011", "2017"}  # GB/T 4754-2011 and -2017 share their 2-digit codes
+_CODE = re.compile(r"^\s*[A-Za-z]?\s*(\d{2})")
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One threshold as resolved for one industry code.
+
+    Attributes
+    ----------
+    value : float or None
+        The threshold (None: no threshold, the check is empty).
+    key : str or None
+        The dotted rules key it came from, e.g. ``compliance.thresholds.40.floor_area_ratio_min``
+        (with the region tier appended for a tiered investment intensity).
+    edition : str or None
+        The edition of the table it came from: the edition in force for
+        ``compliance.editions.<E>``, ``"2008"`` for ``compliance.thresholds``.
+    unconfirmed : bool
+        Its source comment says UNCONFIRMED, or the 2008 row was reached through an
+        UNCONFIRMED code mapping.
+    fallback : bool
+        It comes from the 2008 tables although the edition in force is another one.
+    overridden : bool
+        It differs from the shipped ``default.yaml`` (a workspace or local value), so the
+        default file's source comment does not apply to it.
+    """
+
+    value: float | None
+    key: str | None = None
+    edition: str | None = None
+    unconfirmed: bool = False
+    fallback: bool = False
+    overridden: bool = False
+
+
+@dataclass(frozen=True)
+class _CodeInfo:
+    """How one stored industry code was read and mapped."""
+
+    raw: Any
+    code: str | None          # 2-digit code in the parcels' standard (None: no or unreadable code)
+    edition_code: str | None  # code for compliance.editions.<E>.<code> (GB/T 4754-2017)
+    table_code: str | None    # code for compliance.thresholds.<code> (the table's standard)
+    note: str                 # for compliance_basis
+    map_unconfirmed: bool = False
+
+
+# --------------------------------------------------------------------------------------------
+# rules access
+# --------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> dict:
+    """The shipped default rules (never mutated), to tell overridden values from defaults."""
+    return load_rules()
+
+
+def _get(tree: Any, parts: tuple[str, ...]) -> Any:
+    """``tree[p0][p1]…`` with keys compared as text (YAML may give ``39`` or ``"39"``)."""
+    node = tree
+    for part in parts:
+        if not isinstance(node, Mapping):
+            return _MISSING
+        found = _MISSING
+        for key, value in node.items():
+            if str(key) == part:
+                found = value
+                break
+        if found is _MISSING:
+            return _MISSING
+        node = found
+    return node
+
+
+def _provenance(rules: dict, parts: tuple[str, ...]) -> tuple[str, bool, bool]:
+    """``(dotted key, unconfirmed, overridden)`` of the value at ``parts`` of ``rules``."""
+    key = ".".join(parts)
+    overridden = _get(rules, parts) != _get(_shipped(), parts)
+    return key, (not overridden) and is_unconfirmed(key), overridden
+
+
+def _standard_year(text: Any, key: str, default: str) -> str:
+    if text is None:
+        return default
+    m = re.search(r"(\d{4})\s*$", str(text))
+    year = m.group(1) if m else ""
+    if year not in _NEW_STANDARDS | {"2002"}:
+        raise RuleError(f"compliance.{key} is {text!r}; expected GB/T 4754-2002, -2011 or -2017")
+    return "2017" if year in _NEW_STANDARDS else year
+
+
+def _to_2002(code: str, cmap: Mapping[str, Any]) -> str | None:
+    value = cmap.get(code, code)
+    return None if value is None else str(value)
+
+
+def _to_2017(code: str, cmap: Mapping[str, Any]) -> str | None:
+    """The one 2017 code mapping to 2002 ``code``, or None (none or several do)."""
+    candidates = {k for k in cmap if _to_2002(k, cmap) == code}
+    if code not in cmap:
+        candidates.add(code)
+    return candidates.pop() if len(candidates) == 1 else None
+
+
+def _read_code(raw: Any, rules: dict) -> _CodeInfo:
+    """The 2-digit code of a stored industry code and the table rows it leads to."""
+    comp = rules.get("compliance", {})
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw is pd.NA:
+        return _CodeInfo(raw, None, None, None, "无行业代码 no industry code: 仅默认值 defaults only")
+    text = str(int(raw)) if isinstance(raw, (int, float, np.integer, np.floating)) else str(raw)
+    if not text.strip():
+        return _CodeInfo(raw, None, None, None, "无行业代码 no industry code: 仅默认值 defaults only")
+    m = _CODE.match(text)
+    if not m:
+        return _CodeInfo(raw, None, None, None,
+                         f"行业代码{text!r}无法识别 unreadable industry code: 仅默认值 defaults only")
+    code = m.group(1)
+    parcel_std = _standard_year(comp.get("parcel_code_standard"), "parcel_code_standard", "2017")
+    table_std = _standard_year(comp.get("code_standard"), "code_standard", "2002")
+    cmap = {str(k): v for k, v in (comp.get("code_map_2017_to_2002") or {}).items()}
+    edition_code = code if parcel_std == "2017" else _to_2017(code, cmap)
+    if parcel_std == table_std:
+        return _CodeInfo(raw, code, edition_code, code, f"行业{code}")
+    if parcel_std == "2017":  # 2017 parcels, 2002 tables
+        table_code = _to_2002(code, cmap)
+        unconfirmed = False
+        if code in cmap:
+            _, unconfirmed, _ = _provenance(rules, ("compliance", "code_map_2017_to_2002", code))
+        flag = " UNCONFIRMED" if unconfirmed else ""
+        if table_code is None:
+            note = f"行业{code}(2017)无2008表行 no 2008 row{flag}"
+        elif table_code == code and not unconfirmed:
+            note = f"行业{code}"
+        else:
+            note = f"行业{code}(2017)→{table_code}(2002){flag}"
+        return _CodeInfo(raw, code, code, table_code, note, unconfirmed)
+    # 2002 parcels, 2017 tables
+    table_code = _to_2017(code, cmap)
+    note = (f"行业{code}(2002)→{table_code}(2017)" if table_code
+            else f"行业{code}(2002)无对应2017代码 no 2017 code")
+    return _CodeInfo(raw, code, table_code, table_code, note)
+
+
+def _edition(rules: dict) -> str:
+    comp = rules.get("compliance", {})
+    edition = str(comp.get("edition", "2008"))
+    editions = comp.get("editions") or {}
+    if edition != "2008" and edition not in {str(k) for k in editions}:
+        raise RuleError(f"compliance.edition {edition} has no block under compliance.editions "
+                        f"(known: {', '.join(map(str, editions)) or 'none'})")
+    return edition
+
+
+def _number(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RuleError(f"{key} must be a number, not {type(value).__name__} ({value!r})")
+    return float(value)
+
+
+def _resolve(info: _CodeInfo, rules: dict) -> dict[str, Threshold]:
+    """Every threshold key for one code, walking the four levels of the module docstring."""
+    comp = rules.get("compliance", {})
+    edition = _edition(rules)
+    tier = comp.get("region_tier")
+    levels: list[tuple[tuple[str, ...], str, bool]] = []
+    if info.edition_code:
+        levels.append((("compliance", "editions", edition, info.edition_code), edition, False))
+    levels.append((("compliance", "editions", edition, "default"), edition, False))
+    if info.table_code:
+        levels.append((("compliance", "thresholds", info.table_code), "2008", edition != "2008"))
+    levels.append((("compliance", "thresholds", "default"), "2008", edition != "2008"))
+
+    out: dict[str, Threshold] = {}
+    for name in THRESHOLD_KEYS:
+        out[name] = Threshold(None)
+        for parts, level_edition, fallback in levels:
+            raw = _get(rules, (*parts, name))
+            if raw is _MISSING or raw is None:
+                continue
+            path = (*parts, name)
+            if isinstance(raw, Mapping):
+                if tier is None:
+                    continue
+                raw = _get(raw, (str(tier),))
+                if raw is _MISSING or raw is None:
+                    continue
+                path = (*path, str(tier))
+            value = _number(raw, ".".join(path))
+            key, unconfirmed, overridden = _provenance(rules, path)
+            row_level = parts[-1] != "default" and parts[1] == "thresholds"
+            unconfirmed = unconfirmed or (row_level and info.map_unconfirmed)
+            out[name] = Threshold(value, key, level_edition, unconfirmed, fallback, overridden)
+            break
+    return out
+
+
+def thresholds_for(code: str | None, rules: dict) -> dict[str, Threshold]:
+    """The thresholds that apply to one industry code, with where each came from.
+
+    Parameters
+    ----------
+    code : str or None
+        The industry code as stored on parcels (``compliance.parcel_code_standard``, GB/T
+        4754-2017 by default); only its first two digits count (``"3911"`` → ``"39"``, a
+        leading section letter as in ``"C39"`` is ignored). None or unreadable: defaults only.
+    rules : dict
+        The rules in force (:func:`landplan.rules.load_rules`).
+
+    Returns
+    -------
+    dict of str to Threshold
+        One entry per key of :data:`THRESHOLD_KEYS`; ``value`` None when no level sets it.
+
+    Raises
+    ------
+    RuleError
+        The edition in force has no block, a code standard is unknown, or a threshold is not
+        a number.
+
+    Examples
+    --------
+    >>> rules = load_rules()
+    >>> far = thresholds_for("39", rules)["floor_area_ratio_min"]  # 2017 electronics -> 2002 row 40
+    >>> far.value, far.key, far.fallback
+    (1.0, 'compliance.thresholds.40.floor_area_ratio_min', True)
+    >>> cov = thresholds_for("39", rules)["building_coverage_pct_min"]
+    >>> cov.value, cov.edition, cov.unconfirmed
+    (40.0, '2023', True)
+    """
+    return _resolve(_read_code(code, rules), rules)
+
+
+# --------------------------------------------------------------------------------------------
+# compliance_basis text
+# --------------------------------------------------------------------------------------------
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def _basis(info: _CodeInfo, thr: dict[str, Threshold], edition: str,
+           conflicts: list[str], tier: Any) -> str:
+    """One short bilingual text: code mapping, thresholds by edition, gaps and conflicts."""
+    groups: dict[tuple[str, bool], list[tuple[str, Threshold]]] = {}
+    missing: list[str] = []
+    for ind in INDICATORS:
+        label, unit = _LABELS[ind]
+        used = False
+        for key, sign in zip(_BOUNDS[ind], ("≥", "≤"), strict=True):
+            t = thr.get(key) if key else None
+            if t is None or t.value is None:
+                continue
+            used = True
+            item = f"{label}{sign}{_fmt(t.value)}{unit}"
+            if t.overridden:
+                item += "(本地 local)"
+            groups.setdefault((t.edition or "", t.fallback), []).append((item, t))
+        if not used:
+            missing.append(label + ("(region_tier未设)" if ind.startswith("investment")
+                                    and tier is None else ""))
+    parts = [info.note]
+    for (ed, fallback), items in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        all_unconfirmed = all(t.unconfirmed for _, t in items)
+        marks = (["UNCONFIRMED"] if all_unconfirmed else []) + (
+            [f"{edition}无此项, 回退 fallback"] if fallback else [])
+        head = f"{ed}版" + (f"({'; '.join(marks)})" if marks else "")
+        body = ", ".join(item + (" UNCONFIRMED" if t.unconfirmed and not all_unconfirmed else "")
+                         for item, t in items)
+        parts.append(f"{head}: {body}")
+    if missing:
+        parts.append("无阈值 no threshold: " + ", ".join(missing))
+    parts.extend(conflicts)
+    return "; ".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# evaluation
+# --------------------------------------------------------------------------------------------
+
+
+def _numeric(parcels: pd.DataFrame, column: str) -> np.ndarray:
+    """A float column (NaN = empty), all NaN when the column is absent; never fails."""
+    if column not in parcels.columns:
+        return np.full(len(parcels), np.nan)
+    values = pd.to_numeric(parcels[column], errors="coerce")
+    return np.asarray(values.to_numpy(dtype="float64", na_value=np.nan), dtype="float64")
+
+
+def _check(value: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(ok, empty)``: value within [lo, hi] where set; empty if no value, no bound or lo > hi."""
+    has_lo, has_hi = ~np.isnan(lo), ~np.isnan(hi)
+    conflict = has_lo & has_hi & (lo > hi)
+    empty = np.isnan(value) | ~(has_lo | has_hi) | conflict
+    with np.errstate(invalid="ignore"):
+        ok = np.where(has_lo, value >= lo - _RTOL * np.abs(lo), True)
+        ok &= np.where(has_hi, value <= hi + _RTOL * np.abs(hi), True)
+    return ok & ~empty, empty
+
+
+def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
+    """The five land-use control indicators of every parcel, checked against their thresholds.
+
+    Parameters
+    ----------
+    parcels : GeoDataFrame
+        The parcels layer (SPEC §3) with ``parcel_id`` and a geometry in any CRS with a
+        known definition (areas are measured in the metric CRS of the data). Optional columns
+        used: ``industry_code``, ``floor_area_m2``, ``footprint_area_m2``, ``green_area_m2``,
+        ``admin_area_m2``, ``invested_wan``. A missing column or value, or a parcel without
+        area, gives empty values for what needs it, never an error. Not modified.
+
+        ``floor_area_m2`` is taken as given: the 2008 rule counts a storey higher than 8 m
+        twice (``compliance.thresholds.default.far_double_count_storey_height_m``), so the
+        input must already count such storeys twice. ``invested_wan`` is, per SPEC §3, the
+        investment made (已完成投资); the 2008 rule divides the project's fixed-asset investment
+        including the land price, so give that figure for a strict 投资强度.
+    rules : dict
+        The rules in force (:func:`landplan.rules.load_rules`), block ``compliance``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``parcel_id``, every parcel in input order. For each indicator of
+        :data:`INDICATORS`: its value (float, NaN = empty), the thresholds used
+        (``floor_area_ratio_min``, ``floor_area_ratio_max``, ``building_coverage_pct_min``,
+        ``investment_intensity_wan_per_mu_min``, ``green_ratio_pct_max``,
+        ``green_ratio_pct_min``, ``admin_ratio_pct_max``; NaN = none) and ``<indicator>_ok``
+        (nullable ``boolean``: NA when the value or every threshold is missing, or when a
+        minimum exceeds the maximum). Then ``compliance_basis`` (the edition, code mapping and
+        thresholds used, UNCONFIRMED and 2008 fallbacks shown) and ``compliance_failed``
+        (comma-separated names of the indicators whose flag is False, ``""`` when none).
+
+    Raises
+    ------
+    SchemaError
+        ``parcel_id`` is missing.
+    RuleError
+        See :func:`thresholds_for`.
+    CRSError
+        The parcels have no CRS (their areas cannot be measured).
+
+    See Also
+    --------
+    thresholds_for : the thresholds of one industry code and where each came from.
+
+    Notes
+    -----
+    A value equal to its threshold passes (up to a relative 1e-9 for float rounding of the
+    measured area). Work is vectorised over parcels; thresholds are resolved once per distinct
+    stored industry code.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> p = gpd.GeoDataFrame({"parcel_id": ["A"], "industry_code": ["39"],
+    ...                       "floor_area_m2": [10000.0]},
+    ...                      geometry=[box(39_500_000, 3_500_000, 39_500_100, 3_500_100)],
+    ...                      crs="EPSG:4527")
+    >>> out = evaluate_compliance(p, load_rules())
+    >>> float(out.loc["A", "floor_area_ratio"]), bool(out.loc["A", "floor_area_ratio_ok"])
+    (1.0, True)
+    """
+    if "parcel_id" not in parcels.columns:
+        raise SchemaError("parcels have no parcel_id column; it is required (SPEC §3)")
+    n = len(parcels)
+    edition = _edition(rules)
+    tier = rules.get("compliance", {}).get("region_tier")
+
+    if n:
+        area = np.asarray(area_m2(parcels).to_numpy(dtype="float64", na_value=np.nan))
+    else:
+        area = np.zeros(0)
+    area = np.where(area > 0, area, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = {
+            "floor_area_ratio": _numeric(parcels, "floor_area_m2") / area,
+            "building_coverage_pct": 100.0 * _numeric(parcels, "footprint_area_m2") / area,
+            "investment_intensity_wan_per_mu": _numeric(parcels, "invested_wan") / (area / M2_PER_MU),
+            "green_ratio_pct": 100.0 * _numeric(parcels, "green_area_m2") / area,
+            "admin_ratio_pct": 100.0 * _numeric(parcels, "admin_area_m2") / area,
+        }
+
+    # Thresholds once per distinct stored code (the last slot is "no code").
+    if "industry_code" in parcels.columns:
+        codes, uniques = pd.factorize(parcels["industry_code"], use_na_sentinel=True)
+        uniques = list(uniques)
+    else:
+        codes, uniques = np.full(n, -1, dtype=np.intp), []
+    codes = np.where(codes < 0, len(uniques), codes)
+    per_code: list[dict[str, Threshold]] = []
+    basis: list[str] = []
+    unreadable = 0
+    for raw in [*uniques, None]:
+        info = _read_code(raw, rules)
+        if raw is not None and info.code is None:
+            unreadable += int((codes == len(per_code)).sum())
+        thr = _resolve(info, rules)
+        conflicts = []
+        for ind in INDICATORS:
+            lo_key, hi_key = _BOUNDS[ind]
+            lo = thr[lo_key].value if lo_key else None
+            hi = thr[hi_key].value if hi_key else None
+            if lo is not None and hi is not None and lo > hi:
+                label, unit = _LABELS[ind]
+                conflicts.append(f"{label}下限{_fmt(lo)}{unit}>上限{_fmt(hi)}{unit}, "
+                                 "冲突 conflict: 不判定 not checked")
+        per_code.append(thr)
+        basis.append(_basis(info, thr, edition, conflicts, tier))
+    if unreadable:
+        log.warning("%d parcels have an unreadable industry_code; only default thresholds apply",
+                     unreadable)
+
+    table = {key: np.array([np.nan if t[key].value is None else t[key].value for t in per_code],
+                           dtype="float64")[codes] for key in THRESHOLD_KEYS}
+    nan = np.full(n, np.nan)
+
+    columns: dict[str, Any] = {}
+    failed_bits = np.zeros(n, dtype=np.int64)
+    for bit, ind in enumerate(INDICATORS):
+        lo_key, hi_key = _BOUNDS[ind]
+        lo = table[lo_key] if lo_key else nan
+        hi = table[hi_key] if hi_key else nan
+        ok, empty = _check(values[ind], lo, hi)
+        columns[ind] = values[ind]
+        for key in (lo_key, hi_key):
+            if key and (key in _ALWAYS_SHOWN or not np.isnan(table[key]).all()):
+                columns[key] = table[key]
+        columns[f"{ind}_ok"] = pd.arrays.BooleanArray(ok, empty)
+        failed_bits |= (~ok & ~empty).astype(np.int64) << bit
+    names = np.array([", ".join(ind for b, ind in enumerate(INDICATORS) if mask >> b & 1)
+                      for mask in range(1 << len(INDICATORS))], dtype=object)
+    columns["compliance_basis"] = pd.array(np.array(basis, dtype=object)[codes], dtype="str")
+    columns["compliance_failed"] = pd.array(names[failed_bits], dtype="str")
+
+    index = pd.Index(parcels["parcel_id"].to_numpy(copy=True), name="parcel_id")
+    out = pd.DataFrame(columns, index=index)
+    log.info("compliance (edition %s): %d parcels, %d with a failed indicator",
+             edition, n, int((failed_bits > 0).sum()))
+    return out
