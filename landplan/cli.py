@@ -87,6 +87,30 @@ def _cmd_import_ledger(args) -> int:
     return EXIT_BAD_INPUT if report.rejected else 0
 
 
+def _parse_date(text: str | None, option: str):
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise LandplanError(f"{option} {text!r}: write the date as YYYY-MM-DD") from None
+
+
+def _cmd_evaluate(args) -> int:
+    from .evaluate import evaluate, write_evaluation
+    from .rules import load_rules
+
+    rules = load_rules(args.workspace)
+    table = evaluate(args.workspace, as_of=_parse_date(args.as_of, "--as-of"), year=args.year, rules=rules)
+    out = write_evaluation(table, args.out, rules=rules)
+    graded = int(table["efficiency_class"].notna().sum()) if "efficiency_class" in table else 0
+    print(f"evaluated {len(table)} parcels ({graded} graded A–D) as of "
+          f"{table['as_of'].iloc[0].date() if len(table) else args.as_of}; written: {out}")
+    return 0
+
+
 def _cmd_rules(args) -> int:
     from .rules import render_rules
 
@@ -151,6 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="map a source column onto a ledger column (repeatable)")
     p.add_argument("--encoding", help="text encoding of a CSV (gbk, utf-8)")
     p.set_defaults(func=_cmd_import_ledger)
+
+    p = sub.add_parser("evaluate", help="evaluate every parcel, one row each (按地块评价)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
+    p.add_argument("--year", type=int, help="ledger year (default the latest)")
+    p.add_argument("--out", required=True, help="output .gpkg, .parquet, .csv or .xlsx")
+    p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("rules", help="print the rules in force with their sources (规则)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")

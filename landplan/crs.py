@@ -187,6 +187,9 @@ def metric_crs(crs: CRS, bounds) -> CRS:
     if not all(np.isfinite(bounds)):
         raise CRSError("the data has no extent (no geometries) to choose a metric CRS for")
     lon, lat = _lonlat_centroid(bounds, crs)
+    if not (np.isfinite(lon) and np.isfinite(lat)):
+        raise CRSError(f"the coordinates ({bounds[0]:.0f}, {bounds[1]:.0f}) lie outside {crs.name}; "
+                       "is the CRS right (zone prefix, axis order)? give --crs")
     cm = _central_meridian(crs)
     if is_metric_conformal(crs) and cm is not None and abs(lon - cm) <= MAX_CM_OFFSET_DEG:
         return crs

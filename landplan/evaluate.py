@@ -1,0 +1,234 @@
+"""One evaluation table, one row per parcel (SPEC §5), and its files.
+
+:func:`evaluate` joins the parcels' own attributes, their measured area, the per-mu
+efficiency (:mod:`landplan.efficiency`) and the land control compliance
+(:mod:`landplan.compliance`) for an evaluation date and a ledger year, so that results are
+reproducible. :func:`write_evaluation` writes it as GeoPackage, GeoParquet, CSV or XLSX; the
+XLSX has Chinese headers and a second sheet with every column's definition and source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .compliance import evaluate_compliance
+from .efficiency import evaluate_efficiency
+from .errors import LandplanError
+from .geometry import area_m2
+from .io.atomic import atomic_path
+from .rules import is_unconfirmed, load_rules, rule_source
+from .schema import PARCELS
+from .units import M2_PER_MU
+from .workspace import Workspace, _ogr_frame
+
+__all__ = ["evaluate", "write_evaluation", "OUTPUT_COLUMNS", "column_label", "EVALUATION_FORMATS"]
+
+log = logging.getLogger(__name__)
+
+EVALUATION_FORMATS = (".gpkg", ".parquet", ".csv", ".xlsx")
+
+#: Output columns of the analyses: name -> (中文, English, definition, rules key or "").
+OUTPUT_COLUMNS: dict[str, tuple[str, str, str, str]] = {
+    "area_m2": ("面积(平方米)", "area (m²)", "parcel area measured in the metric CRS (SPEC §4)", ""),
+    "area_mu": ("面积(亩)", "area (mu)", "area_m2 / (10000/15)", ""),
+    "year": ("评价年度", "ledger year", "year of the enterprise ledger evaluated", ""),
+    "enterprises": ("企业数", "enterprises", "enterprises on the parcel that year", ""),
+    "tax_wan": ("税收(万元)", "tax (10k CNY)", "Σ tax_wan of the parcel's ledger rows", ""),
+    "revenue_wan": ("营业收入(万元)", "revenue (10k CNY)", "Σ revenue_wan", ""),
+    "output_wan": ("工业总产值(万元)", "output (10k CNY)", "Σ output_wan", ""),
+    "value_added_wan": ("工业增加值(万元)", "value added (10k CNY)", "Σ value_added_wan", ""),
+    "energy_tce": ("综合能耗(吨标煤)", "energy (tce)", "Σ energy_tce", ""),
+    "emission_t": ("排放当量(吨)", "emissions (t)", "Σ emission_t", ""),
+    "rd_wan": ("研发经费(万元)", "R&D (10k CNY)", "Σ rd_wan", ""),
+    "employees": ("职工人数", "employees", "Σ employees", ""),
+    "tax_per_mu_wan": ("亩均税收(万元/亩)", "tax per mu (10k CNY/mu)", "Σ tax_wan / area_mu",
+                       "efficiency.indicators.tax_per_mu_wan.weight"),
+    "output_per_mu_wan": ("亩均产值(万元/亩)", "output per mu (10k CNY/mu)", "Σ output_wan / area_mu", ""),
+    "revenue_per_mu_wan": ("亩均营业收入(万元/亩)", "revenue per mu (10k CNY/mu)",
+                           "Σ revenue_wan / area_mu", ""),
+    "value_added_per_mu_wan": ("亩均增加值(万元/亩)", "value added per mu (10k CNY/mu)",
+                               "Σ value_added_wan / area_mu", "efficiency.indicators.value_added_per_mu_wan.weight"),
+    "value_added_per_tce_wan": ("单位能耗增加值(万元/吨标煤)", "value added per tce (10k CNY/tce)",
+                                "Σ value_added_wan / Σ energy_tce",
+                                "efficiency.indicators.value_added_per_tce_wan.weight"),
+    "value_added_per_emission_wan": ("单位排放增加值(万元/吨)", "value added per tonne emitted",
+                                     "Σ value_added_wan / Σ emission_t",
+                                     "efficiency.indicators.value_added_per_emission_wan.weight"),
+    "rd_intensity_pct": ("研发投入强度(%)", "R&D intensity (%)", "100 · Σ rd_wan / Σ revenue_wan",
+                         "efficiency.indicators.rd_intensity_pct.weight"),
+    "productivity_wan_per_person": ("全员劳动生产率(万元/人)", "productivity (10k CNY/person)",
+                                    "Σ value_added_wan / Σ employees",
+                                    "efficiency.indicators.productivity_wan_per_person.weight"),
+    "efficiency_score": ("亩均效益得分", "efficiency score",
+                         "Σ weight · clip(value / benchmark, 0, cap); benchmark null = park value",
+                         "efficiency.indicators"),
+    "efficiency_class": ("亩均效益分类", "efficiency class (A–D)", "by score cutoffs or by rank shares",
+                         "efficiency.classes"),
+    "efficiency_imputed": ("按基准计分的指标", "indicators scored at the benchmark",
+                           "indicators without data scored at the benchmark level (黄岩 2022 rule)", ""),
+    "efficiency_note": ("效益评价说明", "efficiency note", "why a parcel is not graded", "efficiency.scope"),
+    "efficiency_policy_zh": ("分类政策", "class policy (Chinese)", "policy of the class", "efficiency.policies"),
+    "efficiency_policy_en": ("分类政策(英文)", "class policy (English)", "policy of the class",
+                             "efficiency.policies"),
+    "floor_area_ratio": ("容积率", "floor area ratio", "floor_area_m2 / area_m2",
+                         "compliance.thresholds.default.floor_area_ratio_min"),
+    "building_coverage_pct": ("建筑系数(%)", "building coverage (%)", "100 · footprint_area_m2 / area_m2",
+                              "compliance.thresholds.default.building_coverage_pct_min"),
+    "investment_intensity_wan_per_mu": ("投资强度(万元/亩)", "investment intensity (10k CNY/mu)",
+                                        "invested_wan / area_mu",
+                                        "compliance.thresholds.default.investment_intensity_wan_per_mu_min"),
+    "green_ratio_pct": ("绿地率(%)", "green ratio (%)", "100 · green_area_m2 / area_m2",
+                        "compliance.thresholds.default.green_ratio_pct_max"),
+    "admin_ratio_pct": ("行政办公及生活服务设施用地比重(%)", "admin and service land share (%)",
+                        "100 · admin_area_m2 / area_m2", "compliance.thresholds.default.admin_ratio_pct_max"),
+    "compliance_basis": ("控制指标依据", "compliance basis", "edition and thresholds used", "compliance.edition"),
+    "compliance_failed": ("未达标指标", "failed indicators", "indicators below/above their threshold", ""),
+}
+for _name in ("floor_area_ratio", "building_coverage_pct", "investment_intensity_wan_per_mu",
+              "green_ratio_pct", "admin_ratio_pct"):
+    _zh, _en, _d, _k = OUTPUT_COLUMNS[_name]
+    OUTPUT_COLUMNS[f"{_name}_ok"] = (f"{_zh.split('(')[0]}达标", f"{_en} ok", "against the threshold", _k)
+for _name in ("tax_per_mu_wan", "output_per_mu_wan", "revenue_per_mu_wan", "value_added_per_mu_wan",
+              "value_added_per_tce_wan", "value_added_per_emission_wan", "rd_intensity_pct",
+              "productivity_wan_per_person", "efficiency_score"):
+    _zh, _en, _d, _k = OUTPUT_COLUMNS[_name]
+    OUTPUT_COLUMNS[f"{_name}_yoy_pct"] = (f"{_zh.split('(')[0]}同比(%)", f"{_en.split(' (')[0]} change (%)",
+                                          "100 · (this year − last year) / |last year|", "")
+
+
+def column_label(column: str, lang: str = "zh") -> str:
+    """A person's label for any column of the evaluation table."""
+    if column in OUTPUT_COLUMNS:
+        zh, en, _d, _k = OUTPUT_COLUMNS[column]
+        return zh if lang == "zh" else en
+    col = PARCELS.by_name.get(column)
+    if col is not None:
+        return col.zh if lang == "zh" else col.en
+    if column.endswith(("_min", "_max")):
+        base = column.rsplit("_", 1)[0]
+        zh, en = column_label(base, "zh"), column_label(base, "en")
+        bound = {"min": ("下限", "minimum"), "max": ("上限", "maximum")}[column.rsplit("_", 1)[1]]
+        return f"{zh}{bound[0]}" if lang == "zh" else f"{en} {bound[1]}"
+    return column
+
+
+def evaluate(
+    workspace: Workspace | str | Path = "data",
+    *,
+    as_of: dt.date | None = None,
+    year: int | None = None,
+    rules: dict | None = None,
+) -> gpd.GeoDataFrame:
+    """The evaluation table of a workspace: one row per parcel, SPEC §5 columns.
+
+    Parameters
+    ----------
+    workspace : Workspace or path
+    as_of : date, optional
+        Evaluation date (default today); stored in the ``as_of`` column.
+    year : int, optional
+        Ledger year (default: the latest year in the ledger).
+    rules : dict, optional
+        Rules in force (default: :func:`landplan.rules.load_rules` of the workspace).
+    """
+    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+    if not ws.has("parcels"):
+        raise LandplanError(f"the workspace {ws.path} has no parcels layer; import parcels first")
+    rules = rules if rules is not None else load_rules(ws)
+    as_of = as_of or dt.date.today()
+    parcels = ws.read("parcels")
+    ledger = ws.read("ledger")
+    if year is not None and len(ledger) and year not in set(ledger["year"].dropna()):
+        years = ", ".join(str(y) for y in sorted(set(ledger["year"].dropna())))
+        raise LandplanError(f"--year {year}: the ledger has no rows for it (years: {years or 'none'})")
+    table = parcels.copy()
+    table["area_m2"] = area_m2(parcels).to_numpy() if len(parcels) else []
+    table["area_mu"] = table["area_m2"] / M2_PER_MU
+    table["as_of"] = pd.Timestamp(as_of).normalize()
+    table = table.set_index("parcel_id", drop=False)
+    efficiency = evaluate_efficiency(parcels, ledger, rules, year=year)
+    compliance = evaluate_compliance(parcels, rules)
+    for part in (efficiency, compliance):
+        extra = part.drop(columns=[c for c in part.columns if c in table.columns], errors="ignore")
+        table = table.join(extra, how="left")
+    table = table.reset_index(drop=True)
+    geometry = table.pop("geometry")
+    return gpd.GeoDataFrame(table, geometry=geometry, crs=parcels.crs)
+
+
+def _edition_key(key: str, rules: dict | None) -> str:
+    """``compliance.thresholds.default.X`` -> the edition block's key when the edition in force sets X."""
+    prefix = "compliance.thresholds.default."
+    if rules is None or not key.startswith(prefix):
+        return key
+    edition = str(rules["compliance"]["edition"])
+    block = rules["compliance"]["editions"].get(edition) or rules["compliance"]["editions"].get(int(edition)) or {}
+    name = key.removeprefix(prefix)
+    if (block.get("default") or {}).get(name) is not None:
+        return f"compliance.editions.{edition}.default.{name}"
+    return key
+
+
+def definitions(columns, rules: dict | None = None) -> pd.DataFrame:
+    """The definitions sheet: every column with labels, definition, rules key, source.
+
+    Compliance thresholds name the key of the edition in force (its per-parcel basis, with
+    fallbacks, is in the ``compliance_basis`` column).
+    """
+    rows = []
+    for column in columns:
+        zh, en, definition, key = OUTPUT_COLUMNS.get(column, (column_label(column, "zh"),
+                                                               column_label(column, "en"), "", ""))
+        key = _edition_key(key, rules)
+        if column in PARCELS.by_name:
+            definition = "parcel attribute (SPEC §3)"
+        source = rule_source(key) if key else ""
+        rows.append({"列 column": column, "中文": zh, "English": en, "定义 definition": definition,
+                     "规则 rules key": key, "来源 source": source,
+                     "未确认 UNCONFIRMED": "UNCONFIRMED" if key and is_unconfirmed(key) else ""})
+    return pd.DataFrame(rows)
+
+
+def write_evaluation(table: gpd.GeoDataFrame, out: str | Path, *, rules: dict | None = None) -> Path:
+    """Write the evaluation table to ``out`` (.gpkg, .parquet, .csv or .xlsx), atomically."""
+    import pyogrio
+
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in EVALUATION_FORMATS:
+        raise LandplanError(f"--out {out}: write .gpkg, .parquet, .csv or .xlsx")
+    with atomic_path(out) as tmp:
+        if suffix == ".gpkg":
+            pyogrio.write_dataframe(_ogr_frame(table), tmp, layer="evaluation", driver="GPKG",
+                                    use_arrow=True, promote_to_multi=True)
+        elif suffix == ".parquet":
+            table.to_parquet(tmp, index=False)
+        elif suffix == ".csv":
+            plain = pd.DataFrame(table.drop(columns=table.geometry.name))
+            plain.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+        else:
+            _write_xlsx(table, tmp, rules)
+    return out
+
+
+def _write_xlsx(table: gpd.GeoDataFrame, path: Path, rules: dict | None) -> None:
+    plain = pd.DataFrame(table.drop(columns=table.geometry.name))
+    for column in plain.columns:
+        if str(plain[column].dtype).startswith("datetime64"):
+            plain[column] = plain[column].dt.date
+        elif str(plain[column].dtype) == "boolean":
+            plain[column] = plain[column].map({True: "是", False: "否"}).astype(object)
+    headers = [column_label(c, "zh") for c in plain.columns]
+    seen: dict[str, int] = {}
+    unique = []
+    for header in headers:  # two columns may share a label; Excel headers must differ
+        seen[header] = seen.get(header, 0) + 1
+        unique.append(header if seen[header] == 1 else f"{header}({seen[header]})")
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        plain.set_axis(unique, axis=1).to_excel(writer, sheet_name="评价结果", index=False)
+        definitions(plain.columns, rules).to_excel(writer, sheet_name="定义与来源", index=False)
