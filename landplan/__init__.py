@@ -7,11 +7,14 @@ The public API::
     report = landplan.import_layer("宗地.zip", "parcels", workspace=ws)
     parcels = ws.read("parcels")
     landplan.export_layer("parcels", workspace=ws, fmt="shp", out="宗地.zip")
+    table = landplan.evaluate(ws, year=2025)          # one row per parcel, SPEC §5 columns
 """
 
 from __future__ import annotations
 
+from .compliance import evaluate_compliance
 from .crs import gk_epsg, metric_crs
+from .efficiency import evaluate_efficiency, evaluate_enterprises, park_benchmarks
 from .errors import (
     CRSError,
     InputFileError,
@@ -22,9 +25,11 @@ from .errors import (
     SchemaError,
     WorkspaceError,
 )
+from .evaluate import evaluate, write_evaluation
 from .geometry import area_m2, area_mu
 from .io.importer import ImportReport, import_layer
 from .io.writers import ExportReport, export_layer
+from .rules import load_rules, render_rules, rule_source
 from .schema import LAYERS, label, validate_layer
 from .units import M2_PER_MU, m2_to_mu, mu_to_m2
 from .workspace import Workspace
@@ -37,6 +42,15 @@ __all__ = [
     "ImportReport",
     "export_layer",
     "ExportReport",
+    "evaluate",
+    "write_evaluation",
+    "evaluate_efficiency",
+    "evaluate_enterprises",
+    "park_benchmarks",
+    "evaluate_compliance",
+    "load_rules",
+    "render_rules",
+    "rule_source",
     "area_m2",
     "area_mu",
     "m2_to_mu",
