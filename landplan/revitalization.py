@@ -1,0 +1,494 @@
+"""Low-efficiency land (低效用地) and the revitalization (盘活) list, SPEC §5.
+
+Works on one evaluation table (one row per parcel) that already holds the idle-land columns
+(``idle_status``, ``idle_years``, ``idle_disposal`` …), the efficiency columns
+(``efficiency_class``, ``tax_per_mu_wan``) and the compliance columns (``floor_area_ratio_ok``).
+Every rule and weight is read from the rules file (``idle.low_efficiency`` and
+``revitalization``), each with its source.
+
+- :func:`low_efficiency` flags low-efficiency land, each reason naming its rules key
+  (idle-land.md §6). Idle land is never low-efficiency, and missing data never makes a parcel
+  low-efficiency.
+- :func:`candidates` lists the idle and low-efficiency parcels with a path (收回再供应,
+  征缴闲置费, 提高容积率, 腾笼换鸟 …) and a 0–100 ``revitalization_priority`` whose every
+  weight × component is spelt out.
+- :func:`scenario_median_tax` answers "if these parcels reach the park's median tax per mu".
+- :func:`target_progress` counts the mu whose idleness ended in a year against a target.
+
+>>> import pandas as pd
+>>> from datetime import date
+>>> from landplan.rules import load_rules
+>>> table = pd.DataFrame({"parcel_id": ["A", "B"], "idle_status": ["not_idle", "idle_halted"],
+...                       "efficiency_class": ["D", "D"]})
+>>> low_efficiency(table, load_rules(), as_of=date(2025, 1, 1))["low_efficiency"].tolist()
+[True, False]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from .errors import LandplanError
+
+__all__ = ["low_efficiency", "candidates", "scenario_median_tax", "target_progress", "PATHS"]
+
+_KEY = "idle.low_efficiency"
+
+#: Revitalization paths: code -> (中文, English).
+PATHS: dict[str, tuple[str, str]] = {
+    "recover_resupply": ("收回再供应", "recover and re-supply"),
+    "collect_fee": ("征缴闲置费", "collect the idle-land fee"),
+    "negotiate_extension": ("协商延期/调整", "negotiate an extension or adjustment"),
+    "idle_review": ("核查闲置处置方式", "review how the idle land is to be handled"),
+    "urge_completion": ("督促竣工", "urge completion"),
+    "urge_investment": ("督促按合同追加投资", "urge the contracted investment"),
+    "raise_far": ("提高容积率/增容改造", "raise the floor area ratio (add floor space)"),
+    "replace_enterprise": ("腾笼换鸟", "replace the enterprise (vacate and re-let)"),
+    "split_merge": ("分割/合并宗地", "split or merge the parcel"),
+}
+
+_IDLE_PATH = {"recover": "recover_resupply", "idle_fee": "collect_fee",
+              "negotiate": "negotiate_extension"}
+
+# low-efficiency rule key (as named in the reason) -> path, in order of precedence
+_LOW_PATH = (
+    (f"{_KEY}.completion_overdue_years", "urge_completion"),
+    (f"{_KEY}.intensity_share_of_contract_min", "urge_investment"),
+    (f"{_KEY}.far_below_control_on", "raise_far"),
+    (f"{_KEY}.efficiency_classes", "replace_enterprise"),
+    (f"{_KEY}.tax_per_mu_min_wan", "replace_enterprise"),
+    (f"{_KEY}.stopped_years", "replace_enterprise"),
+)
+
+_NOT_COMPLETED = ("supplied", "under_construction", "halted")
+_COMPLETED = ("completed", "in_production")
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+
+def _num(table: pd.DataFrame, name: str) -> pd.Series:
+    """A float column, NaN where missing or absent."""
+    if name not in table.columns:
+        return pd.Series(np.nan, index=table.index, dtype=float)
+    return pd.to_numeric(table[name], errors="coerce").astype(float)
+
+
+def _text(table: pd.DataFrame, name: str) -> pd.Series:
+    """A text column, ``""`` where missing or absent."""
+    if name not in table.columns:
+        return pd.Series("", index=table.index, dtype=object)
+    col = table[name]
+    return col.astype(object).where(col.notna(), "").astype(str)
+
+
+def _dates(table: pd.DataFrame, name: str) -> pd.Series:
+    if name not in table.columns:
+        return pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
+    return pd.to_datetime(table[name], errors="coerce")
+
+
+def _bool_false(table: pd.DataFrame, name: str) -> pd.Series:
+    """True where the column is exactly False (NA and absence are not False)."""
+    if name not in table.columns:
+        return pd.Series(False, index=table.index)
+    col = table[name].astype("boolean")
+    return (~col).fillna(False).astype(bool)
+
+
+def _is_idle(table: pd.DataFrame) -> pd.Series:
+    return _text(table, "idle_status").str.startswith("idle_")
+
+
+def _join(parts: Iterable[pd.Series], index: pd.Index, sep: str = "; ") -> pd.Series:
+    """Join text Series element-wise, skipping empty parts."""
+    out = pd.Series("", index=index, dtype=object)
+    for part in parts:
+        part = part.astype(object).where(part.notna(), "").astype(str)
+        glue = pd.Series(np.where((out != "") & (part != ""), sep, ""), index=index)
+        out = out + glue + part
+    return out
+
+
+def _fmt(values: pd.Series, digits: int = 2) -> pd.Series:
+    return values.round(digits).astype(str)
+
+
+def _years_offset(years: float) -> pd.DateOffset:
+    return pd.DateOffset(months=int(round(float(years) * 12)))
+
+
+def _ids(table: pd.DataFrame) -> pd.Series:
+    if "parcel_id" in table.columns:
+        return table["parcel_id"].astype(str)
+    return pd.Series(table.index.astype(str), index=table.index)
+
+
+# --------------------------------------------------------------------------------------------
+# low efficiency
+# --------------------------------------------------------------------------------------------
+
+def low_efficiency(table: pd.DataFrame, rules: dict, *, as_of: date) -> pd.DataFrame:
+    """Flag low-efficiency land (低效用地) by the local rules of ``idle.low_efficiency``.
+
+    A parcel that is not idle is low-efficiency if any rule that is switched on applies
+    (idle-land.md §6):
+
+    - ``efficiency_classes`` (``efficiency_class_on``): its 亩均 class is listed (default D;
+      mu-efficiency.md §4);
+    - ``far_below_control_on``: ``floor_area_ratio_ok`` is False (容积率 below its control value);
+    - ``stopped_years`` (``stopped_on``): status ``halted`` and ``halted_since`` + N years ≤
+      ``as_of`` (§6 item 3);
+    - ``completion_overdue_years`` (``completion_overdue_on``): status supplied, under
+      construction or halted (not completed) and ``agreed_completion_date`` + N years ≤
+      ``as_of`` (§6 item 1);
+    - ``intensity_share_of_contract_min`` (``intensity_below_contract_on``): status completed or
+      in production and ``invested_wan`` < share × ``agreed_investment_wan`` (§6 item 2);
+    - ``tax_per_mu_min_wan`` (null = off): ``tax_per_mu_wan`` below it.
+
+    Parcels whose ``idle_status`` is ``idle_*`` are never low-efficiency (§6: "land that is not
+    idle"). A missing value or column never makes a parcel low-efficiency.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Evaluation table, one row per parcel.
+    rules : dict
+        Rules in force (:func:`landplan.rules.load_rules`).
+    as_of : date
+        Evaluation date.
+
+    Returns
+    -------
+    DataFrame
+        Same index as ``table``: ``low_efficiency`` (nullable boolean) and
+        ``low_efficiency_reason`` (text, ``""`` when none; reasons joined with ``"; "``, each
+        naming its rules key).
+    """
+    spec = rules["idle"]["low_efficiency"]
+    idx = table.index
+    when = pd.Timestamp(as_of)
+    not_idle = ~_is_idle(table)
+    status = _text(table, "status")
+    masks: list[pd.Series] = []
+    texts: list[pd.Series] = []
+
+    def add(mask: pd.Series, text: pd.Series | str) -> None:
+        mask = mask.fillna(False).astype(bool) & not_idle
+        if isinstance(text, str):
+            text = pd.Series(text, index=idx, dtype=object)
+        masks.append(mask)
+        texts.append(text.where(mask, ""))
+
+    if spec.get("efficiency_class_on", True) and spec.get("efficiency_classes"):
+        classes = [str(c) for c in spec["efficiency_classes"]]
+        cls = _text(table, "efficiency_class")
+        add(cls.isin(classes),
+            "efficiency class " + cls + f" ({_KEY}.efficiency_classes)")
+
+    if spec.get("far_below_control_on", True):
+        far, far_min = _num(table, "floor_area_ratio"), _num(table, "floor_area_ratio_min")
+        detail = pd.Series(np.where(far.notna() & far_min.notna(),
+                                    " " + _fmt(far) + " < " + _fmt(far_min), ""), index=idx)
+        add(_bool_false(table, "floor_area_ratio_ok"),
+            "floor area ratio below its control value" + detail + f" ({_KEY}.far_below_control_on)")
+
+    n = spec.get("stopped_years")
+    if spec.get("stopped_on", True) and n is not None:
+        since = _dates(table, "halted_since")
+        mask = (status == "halted") & since.notna() & (since + _years_offset(n) <= when)
+        add(mask, "halted since " + since.dt.strftime("%Y-%m-%d").fillna("")
+            + f", ≥ {n:g} years ({_KEY}.stopped_years)")
+
+    n = spec.get("completion_overdue_years")
+    if spec.get("completion_overdue_on", True) and n is not None:
+        due = _dates(table, "agreed_completion_date")
+        mask = status.isin(_NOT_COMPLETED) & due.notna() & (due + _years_offset(n) <= when)
+        add(mask, "not completed, agreed completion " + due.dt.strftime("%Y-%m-%d").fillna("")
+            + f" + {n:g} years ≤ {when:%Y-%m-%d} ({_KEY}.completion_overdue_years)")
+
+    share = spec.get("intensity_share_of_contract_min")
+    if spec.get("intensity_below_contract_on", True) and share is not None:
+        invested, agreed = _num(table, "invested_wan"), _num(table, "agreed_investment_wan")
+        mask = status.isin(_COMPLETED) & (invested < share * agreed)
+        add(mask, "invested " + _fmt(invested) + f" < {share:g} × agreed "
+            + _fmt(agreed) + f" 万元 ({_KEY}.intensity_share_of_contract_min)")
+
+    tax_min = spec.get("tax_per_mu_min_wan")
+    if tax_min is not None:
+        tax = _num(table, "tax_per_mu_wan")
+        add(tax < tax_min, "tax per mu " + _fmt(tax) + f" < {tax_min:g} 万元/亩 "
+            f"({_KEY}.tax_per_mu_min_wan)")
+
+    flag = pd.Series(False, index=idx)
+    for mask in masks:
+        flag = flag | mask
+    return pd.DataFrame({"low_efficiency": flag.astype("boolean"),
+                         "low_efficiency_reason": _join(texts, idx)}, index=idx)
+
+
+# --------------------------------------------------------------------------------------------
+# candidates and priority
+# --------------------------------------------------------------------------------------------
+
+def _park_median_tax(table: pd.DataFrame) -> float:
+    tax = _num(table, "tax_per_mu_wan").dropna()
+    return float(tax.median()) if len(tax) else float("nan")
+
+
+def _readiness_score(values: pd.Series, rules: dict) -> pd.Series:
+    """Readiness as a number, higher = better: numbers as given, level names by rules order."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().any():
+        return numeric.astype(float)
+    levels = [lvl["name"] for lvl in rules.get("coverage", {}).get("readiness", [])]
+    score = {name: float(len(levels) - i) for i, name in enumerate(levels)}
+    below = rules.get("coverage", {}).get("below")
+    if below is not None:
+        score[below] = 0.0
+    return values.map(score).astype(float)
+
+
+def _scaled(x: pd.Series) -> pd.Series:
+    """x / max over the candidates (x ≥ 0); 0 when missing or when every value is 0."""
+    x = x.fillna(0.0).clip(lower=0.0)
+    top = float(x.max()) if len(x) else 0.0
+    return x / top if top > 0 else x * 0.0
+
+
+def candidates(table: pd.DataFrame, rules: dict) -> pd.DataFrame:
+    """The ranked revitalization (盘活) list: idle and low-efficiency parcels.
+
+    Paths: idle land by its disposal (``recover`` → ``recover_resupply``, ``idle_fee`` →
+    ``collect_fee``, ``negotiate`` → ``negotiate_extension``, anything else → ``idle_review``);
+    low-efficiency land by its reasons (overdue completion → ``urge_completion``, investment
+    below the contract → ``urge_investment``, 容积率 below control → ``raise_far``, class,
+    tax or long stoppage → ``replace_enterprise``); ``split_merge`` is added when
+    ``revitalization.split_above_mu`` / ``merge_below_mu`` are set and the area passes them.
+    Several paths are joined with ``"; "``, the first being the main one.
+
+    ``revitalization_priority`` = 100 · Σ wᵢ·cᵢ / Σ wᵢ with weights
+    ``revitalization.priority_weights`` and components scaled to 0–1 (value / largest value
+    among the candidates): ``area_mu``; ``idle_years``; ``tax_gap`` = max(park median
+    ``tax_per_mu_wan`` − the parcel's, 0), a parcel without tax data counting as 0 tax when
+    idle and 0 gap otherwise; ``readiness`` (only when the table has that column; better
+    readiness → higher priority). Missing values give a 0 component.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Evaluation table with the idle columns and ``low_efficiency`` /
+        ``low_efficiency_reason`` (computed with the table's ``as_of`` column when absent).
+    rules : dict
+        Rules in force.
+
+    Returns
+    -------
+    DataFrame
+        parcel_id, area_mu, idle_status, idle_disposal, low_efficiency_reason, path, path_zh,
+        path_en, revitalization_priority, priority_explained, candidate_reason; sorted by
+        priority (highest first), then parcel_id; a fresh 0..n-1 index.
+    """
+    if "low_efficiency" not in table.columns:
+        if "as_of" not in table.columns or table["as_of"].isna().all():
+            raise LandplanError("candidates: the table has no low_efficiency column and no as_of "
+                                "date to compute it; run low_efficiency(table, rules, as_of=…) first")
+        as_of = pd.Timestamp(table["as_of"].dropna().iloc[0]).date()
+        table = table.join(low_efficiency(table, rules, as_of=as_of))
+    idle = _is_idle(table)
+    low = table["low_efficiency"].astype("boolean").fillna(False).astype(bool)
+    median = _park_median_tax(table)
+    sel = table[idle | low]
+    idx = sel.index
+    idle_s = idle[idx]
+    reason = _text(sel, "low_efficiency_reason")
+    disposal = _text(sel, "idle_disposal")
+    area = _num(sel, "area_mu")
+
+    # paths
+    idle_path = disposal.map(_IDLE_PATH).fillna("idle_review").where(idle_s, "")
+    parts = [idle_path]
+    low_s = low[idx] & ~idle_s
+    for key, code in _LOW_PATH:
+        parts.append(pd.Series(np.where(low_s & reason.str.contains(key, regex=False), code, ""),
+                               index=idx))
+    spec = rules.get("revitalization", {})
+    above, below = spec.get("split_above_mu"), spec.get("merge_below_mu")
+    split = pd.Series(False, index=idx)
+    if above is not None:
+        split |= area > above
+    if below is not None:
+        split |= area < below
+    parts.append(pd.Series(np.where(split, "split_merge", ""), index=idx))
+    path = _join(parts, idx)
+    path = path.str.split("; ").map(lambda codes: "; ".join(dict.fromkeys(codes)))
+    path_zh = path.map(lambda p: "；".join(PATHS[c][0] for c in p.split("; ") if c))
+    path_en = path.map(lambda p: "; ".join(PATHS[c][1] for c in p.split("; ") if c))
+
+    # priority
+    tax = _num(sel, "tax_per_mu_wan")
+    tax = tax.where(tax.notna() | ~idle_s, 0.0)
+    gap = (median - tax).clip(lower=0.0) if np.isfinite(median) else tax * np.nan
+    raw = {"area_mu": area, "idle_years": _num(sel, "idle_years"), "tax_gap": gap}
+    if "readiness" in sel.columns:
+        raw["readiness"] = _readiness_score(sel["readiness"], rules)
+    weights = {k: float(w) for k, w in (spec.get("priority_weights") or {}).items()
+               if k in raw and w is not None}
+    total = sum(weights.values())
+    priority = pd.Series(0.0, index=idx)
+    explained = []
+    for name, w in weights.items():
+        comp = _scaled(raw[name])
+        priority = priority + w * comp
+        explained.append(f"{name} {w:g} × " + comp.round(3).astype(str))
+    priority = (100.0 * priority / total).round(2) if total > 0 else priority
+    skipped = [k for k in (spec.get("priority_weights") or {}) if k not in weights]
+    explanation = "100 × (" + _join(explained, idx, sep=" + ") + f") / Σ weights {total:g} = "
+    explanation = explanation + priority.map("{:g}".format)
+    if skipped:
+        explanation = explanation + f"; not used: {', '.join(skipped)}"
+    if np.isfinite(median):
+        explanation = explanation + f"; park median tax per mu {median:g} 万元"
+
+    why = pd.Series(np.where(idle_s, "idle: " + _text(sel, "idle_status")
+                             + " (idle.idle_after_years)", "low efficiency: " + reason),
+                    index=idx)
+    out = pd.DataFrame({
+        "parcel_id": _ids(sel), "area_mu": area,
+        "idle_status": _text(sel, "idle_status"), "idle_disposal": disposal,
+        "low_efficiency_reason": reason, "path": path, "path_zh": path_zh, "path_en": path_en,
+        "revitalization_priority": priority.astype(float), "priority_explained": explanation,
+        "candidate_reason": why,
+    }, index=idx)
+    out = out.sort_values(["revitalization_priority", "parcel_id"], ascending=[False, True],
+                          kind="mergesort")
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# scenario and target
+# --------------------------------------------------------------------------------------------
+
+def scenario_median_tax(table: pd.DataFrame, parcel_ids) -> dict:
+    """"If these parcels reach the park's median tax per mu": the park's tax before and after.
+
+    The park is every row of ``table``. The median is that of ``tax_per_mu_wan`` over the
+    parcels with tax data. Each listed parcel below the median (no tax data = 0) is raised to
+    median × area_mu; parcels already at or above it are unchanged. Tax is ``tax_wan`` (or
+    ``tax_per_mu_wan`` × ``area_mu`` when absent), missing = 0.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Evaluation table with parcel_id (column or index), area_mu and tax_per_mu_wan.
+    parcel_ids : iterable of str
+        Parcels to revitalize.
+
+    Returns
+    -------
+    dict
+        median_tax_per_mu_wan, park_tax_before_wan, park_tax_after_wan,
+        park_tax_per_mu_before_wan, park_tax_per_mu_after_wan, park_area_mu, mu_revitalized
+        (area of the listed parcels raised to the median), parcels_raised (their ids).
+    """
+    ids = _ids(table)
+    wanted = [str(p) for p in ([parcel_ids] if isinstance(parcel_ids, str) else parcel_ids)]
+    unknown = sorted(set(wanted) - set(ids))
+    if unknown:
+        raise LandplanError(f"scenario: no such parcel(s): {', '.join(unknown)}")
+    area = _num(table, "area_mu").fillna(0.0)
+    per_mu = _num(table, "tax_per_mu_wan")
+    tax = _num(table, "tax_wan") if "tax_wan" in table.columns else per_mu * area
+    tax = tax.fillna(0.0)
+    median = _park_median_tax(table)
+    if not np.isfinite(median):
+        raise LandplanError("scenario: no parcel has tax_per_mu_wan, so the park has no median")
+    chosen = ids.isin(wanted)
+    raised = chosen & (per_mu.fillna(0.0) < median)
+    after = tax.where(~raised, median * area)
+    park_area = float(area.sum())
+    before_sum, after_sum = float(tax.sum()), float(after.sum())
+    return {
+        "median_tax_per_mu_wan": median,
+        "park_tax_before_wan": before_sum,
+        "park_tax_after_wan": after_sum,
+        "park_tax_per_mu_before_wan": before_sum / park_area if park_area > 0 else float("nan"),
+        "park_tax_per_mu_after_wan": after_sum / park_area if park_area > 0 else float("nan"),
+        "park_area_mu": park_area,
+        "mu_revitalized": float(area[raised].sum()),
+        "parcels_raised": sorted(ids[raised].tolist()),
+    }
+
+
+def target_progress(before: pd.DataFrame, after: pd.DataFrame, rules: dict, *, year: int,
+                    target_mu: float | None = None) -> dict:
+    """Mu of idle land revitalized in ``year`` against the target (盘活闲置土地 N 亩).
+
+    A parcel counts when its ``idle_status`` is ``idle_*`` in ``before`` (an evaluation at or
+    before the start of the year) and not ``idle_*`` in ``after`` (an evaluation in or at the
+    end of the year). Parcels missing from ``after`` are listed apart and not counted.
+
+    Parameters
+    ----------
+    before, after : DataFrame
+        Two evaluation tables (parcel_id, area_mu, idle_status; ``as_of`` checked if present).
+    rules : dict
+        Rules in force; ``revitalization.target_mu_per_year`` is the default target.
+    year : int
+        The year reported; ``after``'s ``as_of`` must fall in it and ``before``'s must not be
+        later, when those columns exist.
+    target_mu : float, optional
+        Overrides the rules' target.
+
+    Returns
+    -------
+    dict
+        year, before_as_of, after_as_of, target_mu, target_source, revitalized_mu,
+        share_of_target (None without a target), met (None without a target), parcels (list of
+        dicts: parcel_id, area_mu, idle_status_before, idle_status_after),
+        missing_in_after (ids).
+    """
+    def as_of(frame: pd.DataFrame) -> pd.Timestamp | None:
+        if "as_of" not in frame.columns or frame["as_of"].isna().all():
+            return None
+        return pd.Timestamp(frame["as_of"].dropna().iloc[0])
+
+    b_at, a_at = as_of(before), as_of(after)
+    if a_at is not None and a_at.year != year:
+        raise LandplanError(f"target progress for {year}: the later evaluation is of {a_at:%Y-%m-%d}")
+    if b_at is not None and (b_at.year > year or (a_at is not None and b_at > a_at)):
+        raise LandplanError(f"target progress for {year}: the earlier evaluation ({b_at:%Y-%m-%d}) "
+                            "must be at or before the start of the year and before the later one")
+    b = pd.DataFrame({"idle": _text(before, "idle_status"), "area_mu": _num(before, "area_mu")})
+    b.index = _ids(before).to_numpy()
+    a = pd.Series(_text(after, "idle_status").to_numpy(), index=_ids(after).to_numpy())
+    was_idle = b[b["idle"].str.startswith("idle_")]
+    missing = sorted(set(was_idle.index) - set(a.index))
+    present = was_idle[was_idle.index.isin(a.index)]
+    now = a.reindex(present.index)
+    ended = present[~now.str.startswith("idle_")].sort_index()
+    source = "argument"
+    if target_mu is None:
+        target_mu = rules.get("revitalization", {}).get("target_mu_per_year")
+        source = "rules revitalization.target_mu_per_year" if target_mu is not None else None
+    done = float(ended["area_mu"].fillna(0.0).sum())
+    return {
+        "year": year,
+        "before_as_of": None if b_at is None else b_at.date(),
+        "after_as_of": None if a_at is None else a_at.date(),
+        "target_mu": None if target_mu is None else float(target_mu),
+        "target_source": source,
+        "revitalized_mu": done,
+        "share_of_target": (done / float(target_mu)) if target_mu else None,
+        "met": None if target_mu is None else bool(done >= float(target_mu)),
+        "parcels": [{"parcel_id": pid, "area_mu": float(area), "idle_status_before": st,
+                     "idle_status_after": str(a[pid])}
+                    for pid, st, area in zip(ended.index, ended["idle"], ended["area_mu"],
+                                             strict=True)],
+        "missing_in_after": missing,
+    }
