@@ -27,6 +27,8 @@ from .errors import (
 )
 from .evaluate import evaluate, write_evaluation
 from .geometry import area_m2, area_mu
+from .idle import check_idle_inputs, evaluate_idle
+from .revitalization import candidates, low_efficiency, park_summary, scenario_median_tax, target_progress
 from .io.importer import ImportReport, import_layer
 from .io.writers import ExportReport, export_layer
 from .rules import load_rules, render_rules, rule_source
@@ -48,6 +50,13 @@ __all__ = [
     "evaluate_enterprises",
     "park_benchmarks",
     "evaluate_compliance",
+    "evaluate_idle",
+    "check_idle_inputs",
+    "low_efficiency",
+    "candidates",
+    "scenario_median_tax",
+    "target_progress",
+    "park_summary",
     "load_rules",
     "render_rules",
     "rule_source",

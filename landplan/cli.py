@@ -98,6 +98,17 @@ def _parse_date(text: str | None, option: str):
         raise LandplanError(f"{option} {text!r}: write the date as YYYY-MM-DD") from None
 
 
+def _warn_idle_inputs(workspace, table, as_of) -> None:
+    """One line per inconsistent parcel input (the evaluation goes on with the data as given)."""
+    from .idle import check_idle_inputs
+    from .workspace import Workspace
+
+    ws = Workspace(workspace)
+    source = ws.existing_path("parcels")
+    for line in check_idle_inputs(ws.read("parcels"), as_of=as_of):
+        print(f"landplan: warning: {source}, {line}", file=sys.stderr)
+
+
 def _cmd_evaluate(args) -> int:
     from .evaluate import evaluate, write_evaluation
     from .rules import load_rules
@@ -105,9 +116,30 @@ def _cmd_evaluate(args) -> int:
     rules = load_rules(args.workspace)
     table = evaluate(args.workspace, as_of=_parse_date(args.as_of, "--as-of"), year=args.year, rules=rules)
     out = write_evaluation(table, args.out, rules=rules)
+    _warn_idle_inputs(args.workspace, table, table["as_of"].iloc[0].date() if len(table) else None)
     graded = int(table["efficiency_class"].notna().sum()) if "efficiency_class" in table else 0
     print(f"evaluated {len(table)} parcels ({graded} graded A–D) as of "
           f"{table['as_of'].iloc[0].date() if len(table) else args.as_of}; written: {out}")
+    return 0
+
+
+def _cmd_idle(args) -> int:
+    import datetime as dt
+
+    from .evaluate import evaluate, read_evaluation, write_evaluation
+    from .revitalization import candidates, park_summary
+    from .rules import load_rules
+
+    rules = load_rules(args.workspace)
+    as_of = _parse_date(args.as_of, "--as-of") or dt.date.today()
+    table = evaluate(args.workspace, as_of=as_of, year=args.year, rules=rules)
+    before = read_evaluation(args.since) if args.since else None
+    _warn_idle_inputs(args.workspace, table, as_of)
+    print("\n".join(park_summary(table, rules, as_of=as_of, before=before, target_mu=args.target_mu)))
+    if args.out:
+        ranked = candidates(table, rules)
+        out = write_evaluation(ranked, args.out, rules=rules)
+        print(f"candidates written: {out}")
     return 0
 
 
@@ -182,6 +214,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, help="ledger year (default the latest)")
     p.add_argument("--out", required=True, help="output .gpkg, .parquet, .csv or .xlsx")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("idle", help="idle and low-efficiency land, revitalization (闲置土地与盘活)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
+    p.add_argument("--year", type=int, help="ledger year (default the latest)")
+    p.add_argument("--target-mu", type=float, help="this year's revitalization target in mu")
+    p.add_argument("--since", help="an earlier evaluation file (landplan evaluate) to count revitalized mu")
+    p.add_argument("--out", help="write the ranked candidates (.csv, .xlsx, .gpkg, .parquet)")
+    p.set_defaults(func=_cmd_idle)
 
     p = sub.add_parser("rules", help="print the rules in force with their sources (规则)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")

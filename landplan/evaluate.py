@@ -20,7 +20,9 @@ from .compliance import evaluate_compliance
 from .efficiency import evaluate_efficiency
 from .errors import LandplanError
 from .geometry import area_m2
+from .idle import evaluate_idle
 from .io.atomic import atomic_path
+from .revitalization import candidates, low_efficiency
 from .rules import is_unconfirmed, load_rules, rule_source
 from .schema import PARCELS
 from .units import M2_PER_MU
@@ -86,6 +88,23 @@ OUTPUT_COLUMNS: dict[str, tuple[str, str, str, str]] = {
                         "compliance.thresholds.default.green_ratio_pct_max"),
     "admin_ratio_pct": ("行政办公及生活服务设施用地比重(%)", "admin and service land share (%)",
                         "100 · admin_area_m2 / area_m2", "compliance.thresholds.default.admin_ratio_pct_max"),
+    "idle_status": ("闲置状态", "idle status", "SPEC §8: not_applicable / not_idle / not_due / idle_unstarted / idle_halted", "idle.idle_after_years"),
+    "idle_since": ("闲置起算日", "idle since", "agreed start date or halted date the year counts from", "idle.idle_after_years"),
+    "idle_years": ("闲置年数", "idle years", "days from the start of idleness to as_of / 365.25", ""),
+    "idle_cause": ("闲置原因", "idle cause", "enterprise (default), government, force majeure", ""),
+    "idle_disposal": ("处置方式", "disposal", "idle_fee / recover / negotiate (闲置土地处置办法 Art. 12, 14)", "idle.recover_after_years"),
+    "idle_fee_wan": ("土地闲置费(万元)", "idle-land fee (10k CNY)", "fee_rate × land_price_wan for idle_fee", "idle.fee_rate"),
+    "next_step": ("下一步", "next step", "what becomes due next", ""),
+    "next_step_date": ("下一步日期", "next step date", "date the next step becomes due", ""),
+    "next_step_zh": ("下一步说明", "next step (Chinese)", "", ""),
+    "next_step_en": ("下一步说明(英文)", "next step (English)", "", ""),
+    "idle_input_problems": ("闲置认定数据问题", "idle input problems", "inconsistent dates or values", ""),
+    "low_efficiency": ("低效用地", "low-efficiency land", "any low-efficiency rule holds", "idle.low_efficiency"),
+    "low_efficiency_reason": ("低效原因", "low-efficiency reason", "the rules that hold", "idle.low_efficiency"),
+    "revitalization_priority": ("盘活优先级", "revitalization priority", "100 × Σ weight·component / Σ weights", "revitalization.priority_weights"),
+    "revitalization_path": ("盘活路径", "revitalization path", "recover, fee, negotiate, raise FAR, replace enterprise …", ""),
+    "candidate_reason": ("列入原因", "candidate reason", "the rule that made it a candidate", ""),
+    "priority_explained": ("优先级说明", "priority explained", "each weight × component", "revitalization.priority_weights"),
     "compliance_basis": ("控制指标依据", "compliance basis", "edition and thresholds used", "compliance.edition"),
     "compliance_failed": ("未达标指标", "failed indicators", "indicators below/above their threshold", ""),
 }
@@ -153,9 +172,15 @@ def evaluate(
     table = table.set_index("parcel_id", drop=False)
     efficiency = evaluate_efficiency(parcels, ledger, rules, year=year)
     compliance = evaluate_compliance(parcels, rules)
-    for part in (efficiency, compliance):
+    idle = evaluate_idle(parcels, rules, as_of=as_of)
+    for part in (efficiency, compliance, idle):
         extra = part.drop(columns=[c for c in part.columns if c in table.columns], errors="ignore")
         table = table.join(extra, how="left")
+    table = table.join(low_efficiency(table, rules, as_of=as_of), how="left")
+    ranked = candidates(table.reset_index(drop=True), rules).set_index("parcel_id")
+    for column in ("revitalization_priority", "path", "candidate_reason", "priority_explained"):
+        name = column if column.startswith(("revitalization", "candidate", "priority")) else "revitalization_path"
+        table[name] = ranked[column].reindex(table.index)
     table = table.reset_index(drop=True)
     geometry = table.pop("geometry")
     return gpd.GeoDataFrame(table, geometry=geometry, crs=parcels.crs)
@@ -194,6 +219,31 @@ def definitions(columns, rules: dict | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def read_evaluation(path: str | Path) -> pd.DataFrame:
+    """Read an evaluation table written by :func:`write_evaluation` (any of its formats)."""
+    import pyogrio
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise LandplanError(f"{path}: no such evaluation file")
+    if suffix == ".gpkg":
+        return pyogrio.read_dataframe(path)
+    if suffix == ".parquet":
+        return gpd.read_parquet(path)
+    if suffix == ".csv":
+        return pd.read_csv(path, encoding="utf-8-sig", dtype={"parcel_id": str})
+    if suffix == ".xlsx":
+        frame = pd.read_excel(path, sheet_name=0, dtype=str)
+        names = {column_label(c, "zh"): c for c in (*OUTPUT_COLUMNS, *PARCELS.by_name, "as_of")}
+        frame = frame.rename(columns=names)
+        for column in ("area_mu",):
+            if column in frame:
+                frame[column] = pd.to_numeric(frame[column], errors="coerce")
+        return frame
+    raise LandplanError(f"{path}: read .gpkg, .parquet, .csv or .xlsx evaluations")
+
+
 def write_evaluation(table: gpd.GeoDataFrame, out: str | Path, *, rules: dict | None = None) -> Path:
     """Write the evaluation table to ``out`` (.gpkg, .parquet, .csv or .xlsx), atomically."""
     import pyogrio
@@ -202,12 +252,19 @@ def write_evaluation(table: gpd.GeoDataFrame, out: str | Path, *, rules: dict | 
     suffix = out.suffix.lower()
     if suffix not in EVALUATION_FORMATS:
         raise LandplanError(f"--out {out}: write .gpkg, .parquet, .csv or .xlsx")
+    if not isinstance(table, gpd.GeoDataFrame):
+        if suffix == ".gpkg":
+            raise LandplanError(f"--out {out}: this table has no geometry; write .csv, .xlsx or .parquet")
+        table = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries([None] * len(table), index=table.index))
     with atomic_path(out) as tmp:
         if suffix == ".gpkg":
             pyogrio.write_dataframe(_ogr_frame(table), tmp, layer="evaluation", driver="GPKG",
                                     use_arrow=True, promote_to_multi=True)
         elif suffix == ".parquet":
-            table.to_parquet(tmp, index=False)
+            if table.geometry.isna().all():
+                pd.DataFrame(table.drop(columns=table.geometry.name)).to_parquet(tmp, index=False)
+            else:
+                table.to_parquet(tmp, index=False)
         elif suffix == ".csv":
             plain = pd.DataFrame(table.drop(columns=table.geometry.name))
             plain.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")

@@ -492,3 +492,63 @@ def target_progress(before: pd.DataFrame, after: pd.DataFrame, rules: dict, *, y
                                              strict=True)],
         "missing_in_after": missing,
     }
+
+
+def park_summary(table: pd.DataFrame, rules: dict, *, as_of: date, before: pd.DataFrame | None = None,
+                 target_mu: float | None = None, deadlines: int = 10) -> list[str]:
+    """The park's idle-land summary as printed by ``landplan idle`` (Chinese with English).
+
+    Idle mu by status and by disposal, fees due, the next deadlines, low-efficiency land, the
+    median-tax scenario for the candidates and, given an earlier evaluation ``before`` (e.g.
+    written by ``landplan evaluate`` at the start of the year), the mu revitalized this year
+    against the target.
+    """
+    area = _num(table, "area_mu").fillna(0.0)
+    status = _text(table, "idle_status")
+    disposal = _text(table, "idle_disposal")
+    lines = [f"闲置土地 idle land as of {as_of:%Y-%m-%d}"]
+    for code in ("idle_unstarted", "idle_halted", "not_due"):
+        mask = status == code
+        lines.append(f"  {code}: {int(mask.sum())} 宗 parcels, {area[mask].sum():.2f} 亩 mu")
+    for code in ("recover", "idle_fee", "negotiate"):
+        mask = disposal == code
+        lines.append(f"  disposal {code}: {int(mask.sum())} 宗, {area[mask].sum():.2f} 亩")
+    fees = _num(table, "idle_fee_wan")
+    fee_mask = (disposal == "idle_fee") & fees.gt(0)
+    lines.append(f"  土地闲置费 fees due: {fees[fee_mask].sum():.2f} 万元 from {int(fee_mask.sum())} 宗")
+    missing_price = int(((disposal == "idle_fee") & fees.isna()).sum())
+    if missing_price:
+        lines.append(f"  fees unknown (no land price): {missing_price} 宗")
+    if "next_step_date" in table.columns:
+        due = table[pd.to_datetime(table["next_step_date"]).notna()].copy()
+        due["_d"] = pd.to_datetime(due["next_step_date"])
+        due = due[due["_d"] >= pd.Timestamp(as_of)].sort_values(["_d", "parcel_id"]).head(deadlines)
+        if len(due):
+            lines.append("  下一步期限 next deadlines:")
+            text = due["next_step_zh"] if "next_step_zh" in due else due["next_step"]
+            for pid, day, what in zip(due["parcel_id"], due["_d"], text, strict=True):
+                lines.append(f"    {day:%Y-%m-%d}  {pid}  {what}")
+    low = table["low_efficiency"].fillna(False).astype(bool) if "low_efficiency" in table else None
+    if low is not None:
+        lines.append(f"低效用地 low-efficiency land: {int(low.sum())} 宗, {area[low].sum():.2f} 亩")
+    ranked = candidates(table, rules)
+    lines.append(f"盘活候选 revitalization candidates: {len(ranked)} 宗, {ranked['area_mu'].sum():.2f} 亩")
+    if len(ranked) and "tax_per_mu_wan" in table and table["tax_per_mu_wan"].notna().any():
+        s = scenario_median_tax(table, ranked["parcel_id"])
+        lines.append(
+            f"  情景 if they reach the park median tax per mu ({s['median_tax_per_mu_wan']:.2f} 万元/亩): "
+            f"park tax {s['park_tax_before_wan']:.1f} → {s['park_tax_after_wan']:.1f} 万元, "
+            f"per mu {s['park_tax_per_mu_before_wan']:.2f} → {s['park_tax_per_mu_after_wan']:.2f}, "
+            f"{s['mu_revitalized']:.2f} 亩 revitalized")
+    target = target_mu if target_mu is not None else rules.get("revitalization", {}).get("target_mu_per_year")
+    if before is not None:
+        progress = target_progress(before, table, rules, year=as_of.year, target_mu=target)
+        goal = "no target set" if progress["target_mu"] is None else (
+            f"target {progress['target_mu']:.2f} 亩 ({progress['target_source']}): "
+            f"{'met' if progress['met'] else 'not met'}")
+        lines.append(f"本年盘活 revitalized in {as_of.year}: {progress['revitalized_mu']:.2f} 亩 "
+                     f"({len(progress['parcels'])} 宗) since {progress['before_as_of']}; {goal}")
+    else:
+        lines.append(f"本年盘活 revitalized in {as_of.year}: give an evaluation from the start of the year "
+                     f"(--since FILE) to count it" + (f"; target {target} 亩" if target is not None else ""))
+    return lines

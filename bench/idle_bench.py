@@ -1,0 +1,147 @@
+"""Benchmark: idle-land evaluation (:func:`landplan.idle.evaluate_idle`) on 100k and 1M parcels.
+
+Each size runs in its own process (so its peak RSS is its own): the demo park's parcels
+(``make_demo(parcels=N, seed=0)``) are generated once into ``bench/_work/idle/`` as GeoParquet,
+then a worker loads them and times, best of N,
+
+- ``evaluate_idle`` at ``DEMO_AS_OF`` with the shipped rules (all columns, texts included);
+- ``check_idle_inputs`` alone (the problem lines).
+
+Results (seconds and the worker's peak RSS, data included) go to ``bench/RESULTS.md`` under
+"## Idle land"; only that section is replaced on a rerun (up to the next ``## `` heading).
+
+Usage: ``python bench/idle_bench.py [--sizes 100000 1000000] [--repeat 3] [--keep]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "_work" / "idle"
+HEADING = "## Idle land"
+GOAL_S = 5.0
+
+
+def _prepare(n: int) -> tuple[Path, float]:
+    from landplan.demo import make_demo
+
+    path = WORK / f"parcels_{n}.parquet"
+    if path.exists():
+        return path, float("nan")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    make_demo(parcels=n, seed=0).parcels.to_parquet(path)
+    return path, time.perf_counter() - start
+
+
+def _best(fn, repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def worker(path: Path, repeat: int) -> dict:
+    import geopandas as gpd
+
+    from landplan.demo import DEMO_AS_OF
+    from landplan.idle import check_idle_inputs, evaluate_idle
+    from landplan.rules import load_rules
+
+    parcels = gpd.read_parquet(path)
+    rules = load_rules()
+    seconds, out = _best(lambda: evaluate_idle(parcels, rules, as_of=DEMO_AS_OF), repeat)
+    check_s, lines = _best(lambda: check_idle_inputs(parcels, as_of=DEMO_AS_OF), repeat)
+    return {
+        "parcels": len(parcels), "evaluate_idle": seconds, "check_idle_inputs": check_s,
+        "problems": len(lines),
+        "statuses": out["idle_status"].value_counts().to_dict(),
+        "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
+    }
+
+
+def _versions() -> str:
+    import geopandas
+    import numpy
+    import pandas
+    import shapely
+
+    return (f"python {platform.python_version()}, pandas {pandas.__version__}, "
+            f"numpy {numpy.__version__}, geopandas {geopandas.__version__}, "
+            f"shapely {shapely.__version__}")
+
+
+def _write(results: list[dict], out: Path, repeat: int) -> None:
+    lines = [
+        HEADING, "",
+        f"Measured {dt.date.today()} by `bench/idle_bench.py` on {os.cpu_count()} CPUs, "
+        f"{platform.system()} {platform.machine()}; {_versions()}.", "",
+        "Demo parcels (`make_demo(parcels=N, seed=0).parcels`, generated once, loaded from "
+        f"GeoParquet), evaluated at `DEMO_AS_OF` with the shipped rules; seconds, best of {repeat}; "
+        "one process per size, peak RSS of that process (data included). `evaluate_idle` "
+        "includes the input checks, the area of the halted parcels and the bilingual texts.", "",
+        "| parcels | evaluate_idle | check_idle_inputs | idle parcels | peak RSS |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        idle = sum(v for k, v in r["statuses"].items() if k.startswith("idle_"))
+        lines.append(f"| {r['parcels']:,} | {r['evaluate_idle']:.2f} s | "
+                     f"{r['check_idle_inputs']:.2f} s | {idle:,} | {r['peak_rss_gib']:.2f} GiB |")
+    lines.append("")
+    goal = [r for r in results if r["parcels"] >= 1_000_000]
+    if goal:
+        r = goal[0]
+        verdict = "met" if r["evaluate_idle"] <= GOAL_S else "NOT met"
+        lines += [f"Goal (1M parcels in ≤ {GOAL_S:g} s): {verdict} ({r['evaluate_idle']:.2f} s).", ""]
+    section = "\n".join(lines)
+    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmark results\n"
+    if HEADING + "\n" in text:
+        start = text.index(HEADING + "\n")
+        rest = text.find("\n## ", start + len(HEADING))
+        text = text[:start] + section + ("\n" + text[rest + 1:] if rest != -1 else "")
+    else:
+        text = text.rstrip() + "\n\n" + section
+    out.write_text(text.rstrip() + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--keep", action="store_true", help="keep bench/_work/idle")
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.repeat)))
+        return 0
+    results = []
+    for n in args.sizes:
+        path, built = _prepare(n)
+        done = subprocess.run([sys.executable, __file__, "--worker", str(path), "--repeat",
+                               str(args.repeat)], capture_output=True, text=True, check=True)
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        result["generated_s"] = built
+        print(json.dumps(result), flush=True)
+        results.append(result)
+    _write(results, args.out, args.repeat)
+    if not args.keep:
+        shutil.rmtree(WORK, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""landplan idle and the idle columns of landplan evaluate, on the demo park."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from landplan import Workspace
+from landplan.cli import main
+from landplan.evaluate import evaluate
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+AS_OF = dt.date(2026, 6, 30)
+
+
+def test_evaluate_has_idle_and_revitalization_columns():
+    table = evaluate(DATA, as_of=AS_OF)
+    for column in ("idle_status", "idle_years", "idle_cause", "idle_disposal", "idle_fee_wan",
+                   "next_step_date", "low_efficiency", "low_efficiency_reason", "revitalization_priority"):
+        assert column in table, column
+    idle = table["idle_status"].str.startswith("idle_")
+    assert idle.sum() > 0
+    assert table.loc[idle, "revitalization_priority"].notna().all()
+    assert not (idle & table["low_efficiency"].fillna(False).astype(bool)).any()
+    fee = table["idle_disposal"] == "idle_fee"
+    assert (table.loc[fee, "idle_fee_wan"] == 0.2 * table.loc[fee, "land_price_wan"]).all()
+    assert (table.loc[~fee, "idle_fee_wan"].fillna(0) == 0).all()
+
+
+def test_idle_command_summary_and_candidates(tmp_path, capsys):
+    out = tmp_path / "candidates.xlsx"
+    assert main(["idle", "--workspace", str(DATA), "--as-of", "2026-06-30", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "idle_unstarted:" in text and "土地闲置费 fees due:" in text and "next deadlines" in text
+    assert "情景 if they reach the park median tax per mu" in text
+    rows = list(openpyxl.load_workbook(out, read_only=True)["评价结果"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    assert "列入原因" in header and "盘活优先级" in header and len(body) > 10
+    reason = header.index("列入原因")
+    assert all(row[reason] for row in body)  # every candidate says which rule made it one
+    priority = [row[header.index("盘活优先级")] for row in body]
+    assert priority == sorted(priority, reverse=True)
+
+
+def test_target_progress_between_two_evaluations(tmp_path, capsys):
+    ws_path = tmp_path / "ws"
+    shutil.copytree(DATA, ws_path)
+    start = tmp_path / "start.parquet"
+    assert main(["evaluate", "--workspace", str(ws_path), "--as-of", "2026-01-01", "--out", str(start)]) == 0
+    before = pd.read_parquet(start)
+    idle = before[before["idle_status"].str.startswith("idle_")].sort_values("parcel_id").iloc[0]
+    ws = Workspace(ws_path)
+    parcels = ws.read("parcels")
+    row = parcels["parcel_id"] == idle["parcel_id"]
+    parcels.loc[row, "actual_start_date"] = pd.Timestamp("2026-03-01")
+    parcels.loc[row, "halted_since"] = pd.NaT
+    parcels.loc[row, "status"] = "under_construction"
+    ws.write("parcels", parcels)
+    capsys.readouterr()
+    assert main(["idle", "--workspace", str(ws_path), "--as-of", "2026-06-30", "--since", str(start),
+                 "--target-mu", "300"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert f"revitalized in 2026: {idle['area_mu']:.2f} 亩 (1 宗) since 2026-01-01" in last
+    assert "target 300.00 亩 (argument): not met" in last
+
+
+def test_bad_since_file(capsys, tmp_path):
+    assert main(["idle", "--workspace", str(DATA), "--since", str(tmp_path / "nope.parquet")]) == 2
+    assert "no such evaluation file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("as_of", ["2026-13-01", "yesterday"])
+def test_bad_as_of(capsys, as_of):
+    assert main(["idle", "--workspace", str(DATA), "--as-of", as_of]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_bad_inputs_are_one_line_each_and_do_not_stop_others(tmp_path, capsys):
+    ws_path = tmp_path / "ws"
+    shutil.copytree(DATA, ws_path)
+    ws = Workspace(ws_path)
+    parcels = ws.read("parcels")
+    supplied = parcels["supply_date"].notna() & parcels["agreed_start_date"].notna()
+    first, second = parcels.index[supplied][:2]
+    parcels.loc[first, "agreed_start_date"] = parcels.loc[first, "supply_date"] - pd.Timedelta(days=30)
+    parcels.loc[second, "agreed_completion_date"] = parcels.loc[second, "agreed_start_date"] - pd.Timedelta(days=1)
+    ws.write("parcels", parcels)
+    capsys.readouterr()
+    assert main(["idle", "--workspace", str(ws_path), "--as-of", "2026-06-30"]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("landplan: warning:")]
+    assert any(f"feature {first + 1} (parcel_id {parcels.loc[first, 'parcel_id']})" in w for w in warnings)
+    assert any(f"feature {second + 1}" in w and "agreed_completion_date" in w for w in warnings)
+    table = evaluate(ws_path, as_of=AS_OF)
+    assert table["idle_status"].notna().all()
