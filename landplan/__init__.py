@@ -28,9 +28,15 @@ from .errors import (
 from .evaluate import evaluate, write_evaluation
 from .geometry import area_m2, area_mu
 from .idle import check_idle_inputs, evaluate_idle
-from .revitalization import candidates, low_efficiency, park_summary, scenario_median_tax, target_progress
 from .io.importer import ImportReport, import_layer
 from .io.writers import ExportReport, export_layer
+from .revitalization import (
+    candidates,
+    low_efficiency,
+    park_summary,
+    scenario_median_tax,
+    target_progress,
+)
 from .rules import load_rules, render_rules, rule_source
 from .schema import LAYERS, label, validate_layer
 from .units import M2_PER_MU, m2_to_mu, mu_to_m2
