@@ -20,7 +20,9 @@ PYTEST_ARGS ?=
 # System packages, by what needs them.
 # the app's end-to-end test: Debian's Chromium (Playwright drives it) and CJK fonts
 SYSDEPS_BROWSER := chromium fonts-noto-cjk
-SYSDEPS         := $(SYSDEPS_BROWSER)
+# tests/test_postgis.py: a throwaway PostgreSQL 15 + PostGIS 3 server (binaries in /usr/lib/postgresql/15/bin)
+SYSDEPS_POSTGIS := postgresql-15 postgresql-15-postgis-3
+SYSDEPS         := $(SYSDEPS_BROWSER) $(SYSDEPS_POSTGIS)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -1,0 +1,384 @@
+"""Terrain of parcels from a DEM: elevation, relief, slope and earthwork (SPEC §5, §8).
+
+:func:`evaluate_terrain` computes zonal statistics of a DEM GeoTIFF over the parcels;
+:func:`leveled_without_dem` gives ``leveled`` from the ``site_leveled`` attribute when the
+workspace has no DEM.
+
+Definitions (SPEC §8) and the choices this module makes:
+
+- **Cell membership.** A DEM cell belongs to a parcel when its centre lies inside the parcel
+  (``rasterio.features.rasterize`` with ``all_touched=False``). Nodata cells (the band's
+  nodata value, its mask, or a non-finite value) are ignored.
+- ``elev_mean_m`` = ``design_elev_m`` = mean elevation of the parcel's cells (the level at
+  which cut = fill); ``cut_m3`` = Σ max(z − design, 0) × cell area, ``fill_m3`` =
+  Σ max(design − z, 0) × cell area; ``relief_m`` = max − min; ``leveled`` ⇔
+  ``relief_m ≤ rules["terrain"]["max_relief_m"]``; ``dem_cells`` = number of valid cells.
+- **Slope.** Per cell from the DEM gradient (``np.gradient``, central differences inside,
+  one-sided at the DEM's edges), ``slope_deg = degrees(arctan(hypot(dz/dx, dz/dy)))``;
+  ``slope_mean_deg`` is the mean over the parcel's cells whose slope is defined (a cell next
+  to nodata has none). Windows are read with a one-cell halo, so the windowed slope of every
+  cell equals the whole-array one.
+- **CRS.** When the DEM's CRS differs from the parcels', the *parcels* are reprojected to the
+  DEM's CRS; the DEM is never resampled. Cell sizes and areas are taken in metres: from the
+  transform for a projected DEM (its units must be metres), and per row from the ellipsoid
+  for a geographic DEM (degrees → metres at the row's latitude).
+- **Overlapping parcels.** Every parcel gets all its cells: parcels whose interiors overlap
+  (``sindex`` query ``intersects`` then a ``2********`` DE-9IM test, i.e. a positive-area
+  intersection; touching edges do not count) are rasterized in separate batches, so a cell
+  inside two parcels counts for both.
+- **Empty values.** A parcel with no valid cell centre inside it (outside the DEM, on nodata,
+  smaller than a cell, or without geometry) gets NaN/NA statistics and ``dem_cells`` = 0; one
+  warning logs how many, and ``frame.attrs["terrain_outside"]`` holds the count.
+- **Memory.** The DEM is read in windows of ``window_size`` × ``window_size`` cells (only
+  those meeting the parcels' bounds), in two passes: count / sum / min / max / slope first,
+  then cut and fill against the means of the first pass. Counts, minima and maxima do not
+  depend on the window size; sums agree to floating-point rounding (~1e-12 relative).
+
+>>> import numpy as np, geopandas as gpd, rasterio, tempfile, os
+>>> from affine import Affine
+>>> from shapely.geometry import box
+>>> from landplan.rules import load_rules
+>>> folder = tempfile.mkdtemp()
+>>> dem = os.path.join(folder, "dem.tif")
+>>> z = np.tile(100 + 0.05 * (np.arange(100) + 0.5), (100, 1)).astype("float32")
+>>> with rasterio.open(dem, "w", driver="GTiff", height=100, width=100, count=1,
+...                    dtype="float32", crs="EPSG:4527",
+...                    transform=Affine(1, 0, 39_500_000, 0, -1, 3_400_100)) as dst:
+...     dst.write(z, 1)
+>>> parcels = gpd.GeoDataFrame({"parcel_id": ["P1"]}, crs="EPSG:4527",
+...                            geometry=[box(39_500_010, 3_400_010, 39_500_050, 3_400_050)])
+>>> out = evaluate_terrain(parcels, dem, load_rules())
+>>> int(out.loc["P1", "dem_cells"]), round(float(out.loc["P1", "relief_m"]), 2)
+(1600, 1.95)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from .errors import CRSError, InputFileError, RuleError, SchemaError
+
+__all__ = ["TERRAIN_COLUMNS", "evaluate_terrain", "leveled_without_dem"]
+
+log = logging.getLogger(__name__)
+
+#: Output columns of :func:`evaluate_terrain`, in order.
+TERRAIN_COLUMNS: tuple[str, ...] = (
+    "elev_mean_m", "relief_m", "slope_mean_deg", "design_elev_m", "cut_m3", "fill_m3",
+    "leveled", "dem_cells",
+)
+
+
+# --------------------------------------------------------------------------- public API
+def leveled_without_dem(parcels: pd.DataFrame) -> pd.Series:
+    """``leveled`` from the ``site_leveled`` attribute (used when there is no DEM).
+
+    Parameters
+    ----------
+    parcels : DataFrame
+        Parcels with ``parcel_id`` and, optionally, ``site_leveled``.
+
+    Returns
+    -------
+    Series of boolean
+        Indexed by ``parcel_id``, named ``leveled``; NA where ``site_leveled`` is unknown (or
+        for every parcel when the column is missing).
+    """
+    ids = _parcel_ids(parcels)
+    if "site_leveled" in parcels.columns:
+        values = pd.array(parcels["site_leveled"], dtype="boolean")
+    else:
+        values = pd.array([pd.NA] * len(parcels), dtype="boolean")
+    return pd.Series(values, index=ids, name="leveled")
+
+
+def evaluate_terrain(
+    parcels: gpd.GeoDataFrame,
+    dem_path: str | os.PathLike,
+    rules: dict,
+    *,
+    window_size: int = 2048,
+) -> pd.DataFrame:
+    """Zonal terrain statistics of every parcel over a DEM (cell-centre rule).
+
+    Parameters
+    ----------
+    parcels : GeoDataFrame
+        Parcels with ``parcel_id`` and a CRS; reprojected to the DEM's CRS when it differs.
+    dem_path : str or path
+        A single-band DEM GeoTIFF (or any GDAL raster) in metres, with a CRS.
+    rules : dict
+        Rules (:func:`landplan.rules.load_rules`); uses ``terrain.max_relief_m``.
+    window_size : int, default 2048
+        Side of the square windows the DEM is read in (cells); bounds memory use.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``parcel_id`` in the parcels' order, with :data:`TERRAIN_COLUMNS`:
+        ``elev_mean_m``, ``relief_m``, ``slope_mean_deg``, ``design_elev_m``, ``cut_m3``,
+        ``fill_m3`` (float64), ``leveled`` (boolean) and ``dem_cells`` (Int64). Parcels
+        without a valid cell get NaN/NA (``dem_cells`` 0); their number is in
+        ``attrs["terrain_outside"]``.
+
+    Raises
+    ------
+    InputFileError
+        The DEM cannot be opened as a raster, or has no CRS.
+    CRSError
+        The parcels have no CRS.
+    RuleError
+        ``terrain.max_relief_m`` is missing or not a number.
+    """
+    import rasterio
+    from rasterio.errors import RasterioError
+
+    window_size = int(window_size)
+    if window_size < 1:
+        raise ValueError(f"window_size must be at least 1, got {window_size}")
+    max_relief = _max_relief(rules)
+    ids = _parcel_ids(parcels)
+    n = len(parcels)
+    path = str(dem_path)
+    if not Path(path).exists():
+        raise InputFileError(path, "the DEM file does not exist")
+    try:
+        src = rasterio.open(path)
+    except (RasterioError, OSError) as exc:
+        raise InputFileError(path, f"not a raster GDAL can read ({exc}); give a GeoTIFF DEM") from None
+    with src:
+        if src.crs is None:
+            raise InputFileError(
+                path, "the DEM has no CRS; give the CRS (e.g. write it with gdal_edit.py -a_srs "
+                "EPSG:4527, or import it with landplan import --layer terrain --crs ...)")
+        if src.count < 1:
+            raise InputFileError(path, "the raster has no band")
+        if n and parcels.crs is None:
+            raise CRSError("the parcels have no CRS: cannot place them on the DEM")
+        dem_crs = CRS.from_user_input(src.crs.to_wkt())
+        geoms = parcels.geometry
+        if n and not CRS.from_user_input(parcels.crs).equals(dem_crs, ignore_axis_order=True):
+            log.info("reprojecting %d parcels to the DEM's CRS %s", n, dem_crs.name)
+            geoms = geoms.to_crs(dem_crs)
+        geoms = np.asarray(geoms.values, dtype=object)
+        stats = _zonal(src, dem_crs, geoms, window_size)
+
+    count, total, zmin, zmax, slope_sum, slope_n, cut, fill = stats
+    has = count > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(has, total / np.maximum(count, 1), np.nan)
+        slope = np.where(slope_n > 0, slope_sum / np.maximum(slope_n, 1), np.nan)
+    relief = np.where(has, zmax - zmin, np.nan)
+    leveled = pd.array(relief <= max_relief, dtype="boolean")
+    leveled[~has] = pd.NA
+    frame = pd.DataFrame(
+        {
+            "elev_mean_m": mean,
+            "relief_m": relief,
+            "slope_mean_deg": slope,
+            "design_elev_m": mean.copy(),
+            "cut_m3": np.where(has, cut, np.nan),
+            "fill_m3": np.where(has, fill, np.nan),
+            "leveled": leveled,
+            "dem_cells": pd.array(count, dtype="Int64"),
+        },
+        index=ids,
+    )
+    outside = int((~has).sum())
+    frame.attrs["terrain_outside"] = outside
+    if outside:
+        log.warning("%d parcels outside the DEM or on nodata (no valid DEM cell centre inside; "
+                    "their terrain values are empty)", outside)
+    return frame
+
+
+# --------------------------------------------------------------------------- helpers
+def _parcel_ids(parcels: pd.DataFrame) -> pd.Index:
+    if "parcel_id" not in parcels.columns:
+        raise SchemaError("parcels: the column parcel_id is missing")
+    return pd.Index(parcels["parcel_id"].astype("str").to_numpy(), name="parcel_id")
+
+
+def _max_relief(rules: dict) -> float:
+    try:
+        value = rules["terrain"]["max_relief_m"]
+    except (KeyError, TypeError):
+        raise RuleError("rules: terrain.max_relief_m is missing") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RuleError(f"rules: terrain.max_relief_m must be a number, not {value!r}")
+    return float(value)
+
+
+def _overlap_batches(geoms: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Batch number of each parcel so that no two parcels of a batch overlap (area > 0).
+
+    Vectorised greedy: start with one batch, then repeatedly move the later parcel of every
+    still-conflicting pair to the next batch. Parcels not ``ok`` get batch -1.
+    """
+    batch = np.where(ok, 0, -1)
+    idx = np.flatnonzero(ok)
+    if len(idx) < 2:
+        return batch
+    tree = shapely.STRtree(geoms[idx])
+    left, right = tree.query(geoms[idx], predicate="intersects")
+    keep = left < right
+    left, right = idx[left[keep]], idx[right[keep]]
+    if len(left):
+        overlap = shapely.relate_pattern(geoms[left], geoms[right], "2********")
+        left, right = left[overlap], right[overlap]
+    while len(left):
+        clash = batch[left] == batch[right]
+        if not clash.any():
+            break
+        np.add.at(batch, np.unique(right[clash]), 1)
+    return batch
+
+
+def _metric_cell_sizes(src, dem_crs: CRS, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Signed cell sizes (dx along columns, dy along rows) in metres for the given rows."""
+    t = src.transform
+    dx = math.hypot(t.a, t.d)
+    dy = -math.hypot(t.b, t.e) if t.e < 0 else math.hypot(t.b, t.e)
+    if not dem_crs.is_geographic:
+        unit = dem_crs.axis_info[0].unit_conversion_factor if dem_crs.axis_info else 1.0
+        return np.full(len(rows), dx * unit), np.full(len(rows), dy * unit)
+    ell = dem_crs.ellipsoid
+    a = ell.semi_major_metre
+    inv_f = ell.inverse_flattening
+    e2 = 0.0 if not inv_f else (2 - 1 / inv_f) / inv_f
+    lat = np.radians(t.f + t.e * (rows + 0.5))
+    w = np.sqrt(1 - e2 * np.sin(lat) ** 2)
+    n_rad = a / w                       # prime vertical radius of curvature
+    m_rad = a * (1 - e2) / w ** 3       # meridian radius of curvature
+    rad = math.pi / 180
+    return dx * rad * n_rad * np.cos(lat), dy * rad * m_rad
+
+
+def _windows(row0: int, row1: int, col0: int, col1: int, size: int):
+    for r in range(row0, row1, size):
+        for c in range(col0, col1, size):
+            yield r, min(r + size, row1), c, min(c + size, col1)
+
+
+def _zonal(src, dem_crs: CRS, geoms: np.ndarray, window_size: int):
+    """Two windowed passes over the DEM; returns the per-parcel accumulators."""
+    from affine import Affine
+    from rasterio.features import rasterize
+    from rasterio.windows import Window
+
+    n = len(geoms)
+    count = np.zeros(n, dtype=np.int64)
+    total = np.zeros(n)
+    zmin = np.full(n, np.inf)
+    zmax = np.full(n, -np.inf)
+    slope_sum = np.zeros(n)
+    slope_n = np.zeros(n, dtype=np.int64)
+    cut = np.zeros(n)
+    fill = np.zeros(n)
+    result = (count, total, zmin, zmax, slope_sum, slope_n, cut, fill)
+    if n == 0:
+        return result
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    ok &= np.isin(shapely.get_type_id(geoms), (3, 6, 7))  # (multi)polygons, collections
+    if not ok.any():
+        return result
+    batch = _overlap_batches(geoms, ok)
+    n_batches = int(batch.max()) + 1
+    if n_batches > 1:
+        log.info("overlapping parcels: rasterizing in %d batches", n_batches)
+    bounds = shapely.bounds(geoms)
+    t = src.transform
+    if t.b or t.d:
+        raise InputFileError(src.name, "rotated DEM grids are not supported; warp it north-up")
+    # pixel ranges of each parcel (bounds → rows/cols), to pick parcels per window
+    c_a, c_b = (bounds[:, 0] - t.c) / t.a, (bounds[:, 2] - t.c) / t.a
+    r_a, r_b = (bounds[:, 1] - t.f) / t.e, (bounds[:, 3] - t.f) / t.e
+    pc0 = np.floor(np.minimum(c_a, c_b))
+    pc1 = np.ceil(np.maximum(c_a, c_b))
+    pr0 = np.floor(np.minimum(r_a, r_b))
+    pr1 = np.ceil(np.maximum(r_a, r_b))
+    sel = ok & (pc1 > 0) & (pc0 < src.width) & (pr1 > 0) & (pr0 < src.height)
+    if not sel.any():
+        return result
+    row0 = int(max(pr0[sel].min(), 0))
+    row1 = int(min(pr1[sel].max(), src.height))
+    col0 = int(max(pc0[sel].min(), 0))
+    col1 = int(min(pc1[sel].max(), src.width))
+    mean = np.full(n, np.nan)
+    for pass_no in (1, 2):
+        if pass_no == 2:
+            mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        for r0, r1, c0, c1 in _windows(row0, row1, col0, col1, window_size):
+            here = sel & (pc1 > c0) & (pc0 < c1) & (pr1 > r0) & (pr0 < r1)
+            if pass_no == 2:
+                here &= count > 0
+            if not here.any():
+                continue
+            # window with a one-cell halo where the DEM has cells (for the gradient)
+            h0, h1 = max(r0 - 1, 0), min(r1 + 1, src.height)
+            g0, g1 = max(c0 - 1, 0), min(c1 + 1, src.width)
+            band = src.read(1, window=Window(g0, h0, g1 - g0, h1 - h0), masked=True)
+            z = np.ma.filled(band.astype(np.float64), np.nan)
+            z[~np.isfinite(z)] = np.nan
+            rows = np.arange(h0, h1)
+            dxs, dys = _metric_cell_sizes(src, dem_crs, rows)
+            inner = (slice(r0 - h0, r0 - h0 + (r1 - r0)), slice(c0 - g0, c0 - g0 + (c1 - c0)))
+            win_transform = t @ Affine.translation(c0, r0)
+            area_rows = np.abs(dxs * dys)[inner[0]]
+            if pass_no == 1:
+                slope_deg = _slope(z, dxs, dys)[inner]
+            z = z[inner]
+            members = np.flatnonzero(here)
+            for b in range(n_batches):
+                chosen = members[batch[members] == b]
+                if not len(chosen):
+                    continue
+                raster = rasterize(
+                    zip(_geojson(geoms[chosen]), (chosen + 1).tolist(), strict=True),
+                    out_shape=z.shape, transform=win_transform, fill=0, all_touched=False,
+                    dtype="int32",
+                )
+                valid = (raster > 0) & ~np.isnan(z)
+                if not valid.any():
+                    continue
+                pid = raster[valid] - 1
+                zv = z[valid]
+                if pass_no == 1:
+                    count += np.bincount(pid, minlength=n)
+                    total += np.bincount(pid, weights=zv, minlength=n)
+                    np.minimum.at(zmin, pid, zv)
+                    np.maximum.at(zmax, pid, zv)
+                    sv = slope_deg[valid]
+                    fin = ~np.isnan(sv)
+                    slope_sum += np.bincount(pid[fin], weights=sv[fin], minlength=n)
+                    slope_n += np.bincount(pid[fin], minlength=n)
+                else:
+                    cell_area = np.broadcast_to(area_rows[:, None], z.shape)[valid]
+                    diff = zv - mean[pid]
+                    cut += np.bincount(pid, weights=np.maximum(diff, 0) * cell_area, minlength=n)
+                    fill += np.bincount(pid, weights=np.maximum(-diff, 0) * cell_area, minlength=n)
+    return result
+
+
+def _geojson(geoms: np.ndarray) -> list[dict]:
+    """GeoJSON mappings of ``geoms`` (one vectorised ``to_geojson`` and one JSON parse: much
+    faster than rasterio's per-geometry ``__geo_interface__``)."""
+    return json.loads("[" + ",".join(shapely.to_geojson(geoms).tolist()) + "]")
+
+
+def _slope(z: np.ndarray, dxs: np.ndarray, dys: np.ndarray) -> np.ndarray:
+    """Slope in degrees of every cell of ``z`` (NaN = nodata), rows spaced ``dys``, columns ``dxs``."""
+    zero = np.zeros_like(z)
+    dz_row = np.gradient(z, axis=0) / dys[:, None] if z.shape[0] >= 2 else zero
+    dz_col = np.gradient(z, axis=1) / dxs[:, None] if z.shape[1] >= 2 else zero
+    return np.degrees(np.arctan(np.hypot(dz_col, dz_row)))

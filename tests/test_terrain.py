@@ -1,0 +1,275 @@
+"""Tests of landplan.terrain on real GeoTIFFs written with rasterio (SPEC §5, §8 terrain)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from affine import Affine
+from rasterio.warp import Resampling, calculate_default_transform, reproject
+from shapely.geometry import box
+
+from landplan.errors import InputFileError
+from landplan.rules import load_rules, merge_rules
+from landplan.terrain import TERRAIN_COLUMNS, evaluate_terrain, leveled_without_dem
+
+X0, Y0 = 39_500_000.0, 3_400_000.0  # EPSG:4527, zone-prefixed easting (lower-left of the DEM)
+SIZE = 200                            # cells a side, 1 m cells
+GRADE = 0.05                          # z = 100 + 0.05 · (x − X0)
+SLOPE_DEG = math.degrees(math.atan(GRADE))
+NODATA = -9999.0
+
+
+def write_dem(path: Path, z: np.ndarray, transform: Affine, crs: str | None, nodata=None) -> Path:
+    profile = {"driver": "GTiff", "height": z.shape[0], "width": z.shape[1], "count": 1,
+               "dtype": "float32", "transform": transform, "nodata": nodata}
+    if crs is not None:
+        profile["crs"] = crs
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(z.astype("float32"), 1)
+    return path
+
+
+def plane(size: int = SIZE) -> np.ndarray:
+    x = (np.arange(size) + 0.5)  # cell-centre offsets from X0
+    return np.tile(100 + GRADE * x, (size, 1))
+
+
+def parcels_of(boxes: dict, crs: str = "EPSG:4527") -> gpd.GeoDataFrame:
+    """Parcels from ``{id: (x0, y0, x1, y1)}`` in metres from (X0, Y0)."""
+    return gpd.GeoDataFrame(
+        {"parcel_id": list(boxes)},
+        geometry=[box(X0 + a, Y0 + b, X0 + c, Y0 + d) for a, b, c, d in boxes.values()],
+        crs=crs,
+    )
+
+
+TOP = Affine(1, 0, X0, 0, -1, Y0 + SIZE)
+
+
+@pytest.fixture
+def plane_dem(tmp_path) -> Path:
+    z = plane()
+    z[0:40, 150:200] = NODATA  # top-right corner: nodata (y 160..200, x 150..200)
+    return write_dem(tmp_path / "dem.tif", z, TOP, "EPSG:4527", nodata=NODATA)
+
+
+def square_expect(side: float) -> dict:
+    """Analytic figures of a side × side square on the plane (cell-aligned, 1 m cells)."""
+    half = side / 2
+    # Σ over columns of max(z − mean, 0): GRADE · Σ_{k<half} (k + 0.5) per row, side rows
+    cut = side * GRADE * sum(k + 0.5 for k in range(int(half)))
+    return {"relief": GRADE * (side - 1), "cells": side * side, "cut": cut,
+            "cut_continuous": side * GRADE * half * half / 2}
+
+
+def test_tilted_plane_analytic(plane_dem):
+    parcels = parcels_of({"A": (20, 20, 60, 60), "B": (100, 10, 180, 90)})
+    out = evaluate_terrain(parcels, plane_dem, load_rules())
+    assert list(out.columns) == list(TERRAIN_COLUMNS)
+    assert out.index.name == "parcel_id" and list(out.index) == ["A", "B"]
+    assert str(out["leveled"].dtype) == "boolean" and str(out["dem_cells"].dtype) == "Int64"
+    for pid, (x0, side) in {"A": (20, 40), "B": (100, 80)}.items():
+        row = out.loc[pid]
+        exp = square_expect(side)
+        assert row["dem_cells"] == exp["cells"]
+        assert row["slope_mean_deg"] == pytest.approx(SLOPE_DEG, rel=1e-3)
+        assert row["relief_m"] == pytest.approx(exp["relief"], abs=1e-4)
+        mean = 100 + GRADE * (x0 + side / 2)
+        assert row["elev_mean_m"] == pytest.approx(mean, abs=1e-4)
+        assert row["design_elev_m"] == row["elev_mean_m"]
+        assert row["cut_m3"] == pytest.approx(exp["cut"], rel=1e-4)
+        assert row["fill_m3"] == pytest.approx(row["cut_m3"], rel=1e-4)
+        assert row["cut_m3"] == pytest.approx(exp["cut_continuous"], rel=0.01)
+    assert out.attrs["terrain_outside"] == 0
+
+
+def test_nodata_and_outside_are_empty_and_counted(plane_dem, caplog):
+    parcels = parcels_of({
+        "in": (20, 20, 60, 60),
+        "nodata": (160, 170, 190, 195),      # entirely in the nodata corner
+        "outside": (500, 500, 540, 540),     # beyond the DEM
+        "half": (130, 150, 170, 190),        # partly on nodata: only its valid cells count
+        "tiny": (10.6, 10.6, 10.9, 10.9),    # no cell centre inside
+    })
+    with caplog.at_level(logging.WARNING, logger="landplan.terrain"):
+        out = evaluate_terrain(parcels, plane_dem, load_rules())
+    for pid in ("nodata", "outside", "tiny"):
+        row = out.loc[pid]
+        assert row[["elev_mean_m", "relief_m", "slope_mean_deg", "design_elev_m", "cut_m3",
+                    "fill_m3"]].isna().all()
+        assert pd.isna(row["leveled"]) and row["dem_cells"] == 0
+    assert out.attrs["terrain_outside"] == 3
+    assert [r.getMessage() for r in caplog.records if "outside the DEM" in r.getMessage()]
+    assert "3 parcels outside the DEM or on nodata" in caplog.text
+    half = out.loc["half"]
+    # x 130..170 × y 150..190; nodata where y ≥ 160 and x ≥ 150 → 40·40 − 20·30 valid cells
+    assert half["dem_cells"] == 1600 - 600
+    assert half["relief_m"] == pytest.approx(GRADE * 39, abs=1e-4)
+    assert out.loc["in", "dem_cells"] == 1600
+
+
+def test_overlapping_parcels_both_get_all_their_cells(plane_dem):
+    parcels = parcels_of({
+        "A": (20, 20, 60, 60), "B": (40, 40, 100, 100), "C": (50, 10, 70, 30),
+        "D": (60, 20, 80, 40),  # touches A along an edge only: same batch is fine
+    })
+    out = evaluate_terrain(parcels, plane_dem, load_rules())
+    alone = pd.concat([evaluate_terrain(parcels.iloc[[i]], plane_dem, load_rules())
+                       for i in range(len(parcels))])
+    pd.testing.assert_frame_equal(out, alone, check_exact=False, rtol=1e-12)
+    assert list(out["dem_cells"]) == [1600, 3600, 400, 400]
+
+
+def test_windowed_equals_whole_array(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 150
+    yy, xx = np.mgrid[0:n, 0:n]
+    z = 50 + 0.03 * xx + 4 * np.sin(xx / 9.0) * np.cos(yy / 13.0) + rng.normal(0, 0.05, (n, n))
+    z[60:75, 30:50] = NODATA
+    z[100:102, 100:140] = np.nan
+    dem = write_dem(tmp_path / "bumpy.tif", z, Affine(2, 0, X0, 0, -2, Y0 + 2 * n), "EPSG:4527",
+                    nodata=NODATA)
+    rng_boxes = {}
+    for i in range(40):
+        a, b = rng.uniform(-20, 280, 2)
+        w, h = rng.uniform(5, 90, 2)
+        rng_boxes[f"P{i:02d}"] = (a, b, a + w, b + h)
+    parcels = parcels_of(rng_boxes)
+    small = evaluate_terrain(parcels, dem, load_rules(), window_size=16)
+    large = evaluate_terrain(parcels, dem, load_rules(), window_size=4096)
+    # counts, minima/maxima (hence relief and leveled) are exact; sums differ only by rounding
+    pd.testing.assert_series_equal(small["dem_cells"], large["dem_cells"])
+    pd.testing.assert_series_equal(small["relief_m"], large["relief_m"])
+    pd.testing.assert_series_equal(small["leveled"], large["leveled"])
+    pd.testing.assert_frame_equal(small, large, check_exact=False, rtol=1e-12, atol=1e-9)
+    assert small.attrs == large.attrs
+    assert (large["dem_cells"] > 0).sum() > 30
+
+
+def test_slope_windowed_uses_halo(tmp_path):
+    # a parabola: a one-sided gradient at window edges would differ from the central one
+    n = 64
+    xx = np.tile(np.arange(n, dtype=float), (n, 1))
+    z = 100 + 0.002 * xx ** 2
+    dem = write_dem(tmp_path / "parab.tif", z, Affine(1, 0, X0, 0, -1, Y0 + n), "EPSG:4527")
+    parcels = parcels_of({"P": (5, 5, 60, 60)})
+    small = evaluate_terrain(parcels, dem, load_rules(), window_size=8)
+    large = evaluate_terrain(parcels, dem, load_rules(), window_size=4096)
+    assert small.loc["P", "slope_mean_deg"] == pytest.approx(
+        large.loc["P", "slope_mean_deg"], rel=1e-12)
+    # central differences of x² are exact: mean of atan(0.004 x) over the cells
+    cols = np.arange(5, 60)
+    expect = np.degrees(np.arctan(0.004 * cols)).mean()
+    assert large.loc["P", "slope_mean_deg"] == pytest.approx(expect, rel=1e-5)
+
+
+def test_dem_in_other_projected_crs(tmp_path):
+    """DEM in UTM 50N, parcels in CGCS2000 GK zone 39: parcels are reprojected to the DEM."""
+    ux0, uy0 = 500_000.0, 3_400_000.0
+    z = plane()
+    dem = write_dem(tmp_path / "utm.tif", z, Affine(1, 0, ux0, 0, -1, uy0 + SIZE), "EPSG:32650")
+    utm = gpd.GeoDataFrame({"parcel_id": ["A"]}, geometry=[box(ux0 + 20, uy0 + 20, ux0 + 60,
+                                                               uy0 + 60)], crs="EPSG:32650")
+    gk = utm.to_crs("EPSG:4527")
+    out_gk = evaluate_terrain(gk, dem, load_rules())
+    out_utm = evaluate_terrain(utm, dem, load_rules())
+    row = out_gk.loc["A"]
+    assert row["slope_mean_deg"] == pytest.approx(SLOPE_DEG, rel=1e-3)
+    assert row["elev_mean_m"] == pytest.approx(out_utm.loc["A", "elev_mean_m"], abs=0.01)
+    assert row["relief_m"] == pytest.approx(GRADE * 39, abs=GRADE + 1e-4)
+    assert row["dem_cells"] == pytest.approx(1600, rel=0.03)
+    assert row["cut_m3"] == pytest.approx(out_utm.loc["A", "cut_m3"], rel=0.03)
+    assert row["fill_m3"] == pytest.approx(row["cut_m3"], rel=1e-4)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # rasterio.warp
+def test_dem_in_geographic_crs(tmp_path, plane_dem):
+    """The same plane warped to EPSG:4490 (degrees): cell sizes and areas taken in metres."""
+    with rasterio.open(plane_dem) as src:
+        transform, width, height = calculate_default_transform(
+            src.crs, "EPSG:4490", src.width, src.height, *src.bounds)
+        dst = np.full((height, width), NODATA, dtype="float32")
+        reproject(rasterio.band(src, 1), dst, dst_transform=transform, dst_crs="EPSG:4490",
+                  dst_nodata=NODATA, resampling=Resampling.bilinear)
+    geo = write_dem(tmp_path / "geo.tif", dst, transform, "EPSG:4490", nodata=NODATA)
+    parcels = parcels_of({"A": (20, 20, 60, 60), "B": (100, 10, 180, 90)})
+    out = evaluate_terrain(parcels, geo, load_rules())
+    ref = evaluate_terrain(parcels, plane_dem, load_rules())
+    with rasterio.open(geo) as src:
+        cell_area = abs(src.transform.a * src.transform.e)
+    assert cell_area < 1e-6  # degrees²: had it been used, volumes would be ~0
+    for pid in ("A", "B"):
+        assert out.loc[pid, "slope_mean_deg"] == pytest.approx(SLOPE_DEG, rel=0.03)
+        assert out.loc[pid, "elev_mean_m"] == pytest.approx(ref.loc[pid, "elev_mean_m"], abs=0.05)
+        assert out.loc[pid, "cut_m3"] == pytest.approx(ref.loc[pid, "cut_m3"], rel=0.05)
+        assert out.loc[pid, "fill_m3"] == pytest.approx(out.loc[pid, "cut_m3"], rel=0.01)
+
+
+def test_leveled_by_max_relief(plane_dem):
+    parcels = parcels_of({"A": (20, 20, 60, 60), "B": (100, 10, 180, 90)})  # relief 1.95, 3.95
+    strict = merge_rules(load_rules(), {"terrain": {"max_relief_m": 2.0}})
+    out = evaluate_terrain(parcels, plane_dem, strict)
+    assert out["leveled"].tolist() == [True, False]
+    lax = merge_rules(load_rules(), {"terrain": {"max_relief_m": 4}})
+    assert evaluate_terrain(parcels, plane_dem, lax)["leveled"].tolist() == [True, True]
+    tight = merge_rules(load_rules(), {"terrain": {"max_relief_m": 1.0}})
+    assert evaluate_terrain(parcels, plane_dem, tight)["leveled"].tolist() == [False, False]
+
+
+def test_dem_without_crs(tmp_path):
+    dem = write_dem(tmp_path / "nocrs.tif", plane(), TOP, None)
+    with pytest.raises(InputFileError, match="give the CRS") as info:
+        evaluate_terrain(parcels_of({"A": (20, 20, 60, 60)}), dem, load_rules())
+    assert info.value.path == str(dem)
+
+
+def test_text_file_as_dem(tmp_path):
+    bad = tmp_path / "dem.tif"
+    bad.write_text("this is not a raster\n1 2 3\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as info:
+        evaluate_terrain(parcels_of({"A": (20, 20, 60, 60)}), bad, load_rules())
+    assert info.value.path == str(bad)
+    with pytest.raises(InputFileError, match="does not exist"):
+        evaluate_terrain(parcels_of({"A": (0, 0, 1, 1)}), tmp_path / "none.tif", load_rules())
+
+
+def test_empty_parcels(plane_dem):
+    out = evaluate_terrain(parcels_of({}), plane_dem, load_rules())
+    assert out.empty and list(out.columns) == list(TERRAIN_COLUMNS)
+    assert out.attrs["terrain_outside"] == 0
+
+
+def test_leveled_without_dem():
+    parcels = parcels_of({"A": (0, 0, 1, 1), "B": (2, 2, 3, 3), "C": (4, 4, 5, 5)})
+    parcels["site_leveled"] = pd.array([True, False, None], dtype="boolean")
+    out = leveled_without_dem(parcels)
+    assert out.name == "leveled" and out.index.name == "parcel_id"
+    assert str(out.dtype) == "boolean"
+    assert out.tolist()[:2] == [True, False] and pd.isna(out["C"])
+    missing = leveled_without_dem(parcels.drop(columns="site_leveled"))
+    assert missing.isna().all() and len(missing) == 3
+
+
+def test_demo_workspace(demo_workspace):
+    from landplan.workspace import Workspace
+
+    ws = Workspace(demo_workspace)
+    parcels = ws.read("parcels")
+    out = evaluate_terrain(parcels, ws.dem_path, load_rules(ws))
+    assert len(out) == len(parcels) and out.attrs["terrain_outside"] == 0
+    assert out[["elev_mean_m", "relief_m", "slope_mean_deg", "cut_m3"]].notna().all().all()
+    assert (out["dem_cells"] > 0).all()
+    np.testing.assert_allclose(out["cut_m3"], out["fill_m3"], rtol=1e-6, atol=1e-6)
+    # the demo marks unstarted sites on the hill as not levelled (relief > 2 m)
+    on_hill = parcels.set_index("parcel_id")["site_leveled"].reindex(out.index) == False  # noqa: E712
+    on_hill = on_hill.fillna(False).astype(bool)
+    assert on_hill.sum() >= 3
+    assert out.loc[on_hill, "relief_m"].median() > 3 * out.loc[~on_hill, "relief_m"].median()
+    assert out.loc[on_hill, "slope_mean_deg"].median() > out.loc[~on_hill, "slope_mean_deg"].median()
