@@ -1,0 +1,161 @@
+"""Benchmark: infrastructure coverage distances on 10k, 100k and 1M demo parcels.
+
+In one run, for every size, the same question — the distance from every parcel to the nearest
+built line of each network type (road, water, sewer, storm, gas, heat, power, telecom) and
+whether it is within the service distance — answered by
+
+- ``floor``: the bare STRtree: one ``lines.sindex.nearest(parcels, return_distance=True)``
+  call per type (no service test, no extensions, no readiness);
+- ``landplan``: :func:`landplan.coverage.evaluate_coverage` (distances, has_t, readiness and the
+  extensions routed along the road graph);
+- ``postgis``: PostgreSQL/PostGIS with GiST indexes, ``LATERAL (… ORDER BY geom <-> p.geom
+  LIMIT 1)`` + ``ST_Distance`` per parcel and type, rows fetched (a real server on 127.0.0.1,
+  started and stopped by the bench with ``tests/postgis.py``).
+
+Seconds (best of N; PostGIS best of 1 at 1M) and ratios go to ``bench/RESULTS.md`` under
+"## Infrastructure coverage".
+
+Usage: ``python bench/coverage_bench.py [--sizes 10000 100000 1000000] [--repeat 2]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+HEADING = "## Infrastructure coverage"
+
+
+def _best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def run_size(n: int, repeat: int, pg) -> dict:
+    import geopandas as gpd
+    from sqlalchemy import create_engine, text
+
+    from landplan.coverage import evaluate_coverage, network_lines
+    from landplan.demo import make_demo
+    from landplan.rules import load_rules
+
+    park = make_demo(parcels=n, seed=0)
+    rules = load_rules()
+    layers = {"roads": park.roads, "pipelines": park.pipelines, "powerlines": park.powerlines}
+    lines = network_lines(**layers, rules=rules)
+    parcels = park.parcels
+
+    def floor():
+        for series in lines.values():
+            if len(series):
+                series.sindex.nearest(parcels.geometry, return_all=False, return_distance=True)
+
+    result = {"parcels": n, "lines": int(sum(len(s) for s in lines.values()))}
+    result["floor"] = _best(floor, repeat)
+    result["landplan"] = _best(lambda: evaluate_coverage(parcels, **layers, rules=rules), repeat)
+
+    engine = create_engine(pg.url)
+    with engine.begin() as con:
+        con.execute(text("DROP TABLE IF EXISTS parcels, lines"))
+    gpd.GeoDataFrame({"pid": parcels["parcel_id"]}, geometry=parcels.geometry).to_postgis(
+        "parcels", engine, index=False)
+    frames = [gpd.GeoDataFrame({"t": [t] * len(s)}, geometry=s.to_numpy(), crs=parcels.crs)
+              for t, s in lines.items() if len(s)]
+    import pandas as pd
+
+    gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=parcels.crs).to_postgis(
+        "lines", engine, index=False)
+    with engine.begin() as con:
+        con.execute(text("CREATE INDEX ON parcels USING gist (geometry)"))
+        con.execute(text("CREATE INDEX ON lines USING gist (geometry)"))
+        con.execute(text("CREATE INDEX ON lines (t)"))
+        con.execute(text("ANALYZE parcels; ANALYZE lines"))
+    types = sorted({f["t"].iloc[0] for f in frames})
+    sql = text("""
+        SELECT p.pid, n.d FROM parcels p
+        CROSS JOIN LATERAL (
+            SELECT ST_Distance(p.geometry, l.geometry) AS d FROM lines l
+            WHERE l.t = :t ORDER BY p.geometry <-> l.geometry LIMIT 1) n
+    """)
+
+    def postgis():
+        with engine.connect() as con:
+            for t in types:
+                con.execute(sql, {"t": t}).fetchall()
+
+    result["postgis"] = _best(postgis, 1 if n >= 1_000_000 else repeat)
+    engine.dispose()
+    return result
+
+
+def _write(results: list[dict], out: Path, repeat: int) -> None:
+    import geopandas
+    import shapely
+
+    lines = [
+        HEADING, "",
+        f"Measured {dt.date.today()} by `bench/coverage_bench.py` on {os.cpu_count()} CPUs, "
+        f"{platform.system()} {platform.machine()}; python {platform.python_version()}, "
+        f"geopandas {geopandas.__version__}, shapely {shapely.__version__}, PostgreSQL 15 + PostGIS 3.", "",
+        "Demo parks (`make_demo(parcels=N, seed=0)`): nearest built line of each of the 8 network "
+        f"types for every parcel. Seconds, best of {repeat} (PostGIS at 1M: one run). `floor` = one "
+        "bare `sindex.nearest` call per type; `landplan` = `evaluate_coverage` (distances, has_t, "
+        "readiness and extensions routed along roads); `postgis` = GiST + LATERAL `<->` LIMIT 1 + "
+        "ST_Distance, rows fetched.", "",
+        "| parcels | built lines | floor | landplan | postgis | landplan / floor | postgis / landplan |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(f"| {r['parcels']:,} | {r['lines']:,} | {r['floor']:.2f} s | {r['landplan']:.2f} s | "
+                     f"{r['postgis']:.2f} s | {r['landplan'] / r['floor']:.1f}× | "
+                     f"{r['postgis'] / r['landplan']:.1f}× |")
+    lines.append("")
+    big = [r for r in results if r["parcels"] >= 1_000_000]
+    if big:
+        r = big[0]
+        ok = r["landplan"] <= 30 and r["postgis"] / r["landplan"] >= 3 and r["landplan"] / r["floor"] <= 2
+        lines += [f"Goals at 1M (≤ 30 s, ≥ 3× faster than PostGIS, ≤ 2× the floor): "
+                  f"{'met' if ok else 'NOT all met'} ({r['landplan']:.1f} s, "
+                  f"{r['postgis'] / r['landplan']:.1f}× PostGIS, {r['landplan'] / r['floor']:.1f}× the floor).", ""]
+    section = "\n".join(lines)
+    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmark results\n"
+    if HEADING in text:
+        start = text.index(HEADING)
+        rest = text.find("\n## ", start + len(HEADING))
+        text = text[:start] + section + (text[rest + 1:] if rest != -1 else "")
+    else:
+        text = text.rstrip() + "\n\n" + section
+    out.write_text(text.rstrip() + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    from postgis import PostGIS
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+    results = []
+    with PostGIS() as pg:
+        for n in args.sizes:
+            result = run_size(n, args.repeat, pg)
+            print(result, flush=True)
+            results.append(result)
+    _write(results, args.out, args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,691 @@
+"""Infrastructure coverage of parcels (基础设施配套: 七通一平 / 五通一平 / 三通一平), SPEC §5, §8.
+
+For every parcel and every network type ``t`` in :data:`NETWORK_TYPES`:
+
+- ``dist_<t>_m``: the shortest Euclidean distance, in the metric CRS of the parcels
+  (:func:`landplan.geometry.to_metric`), between the parcel geometry and any **built** line of
+  type ``t``; 0 when touching; NaN when the workspace has no such line.
+- ``has_<t>``: ``dist_<t>_m ≤ coverage.service_distance_m[t]`` (False when there is no network).
+- ``ext_<t>_m``: 0 when ``has_<t>``; else the length of the extension needed (see below);
+  ``ext_<t>_cost_wan`` = ``ext_<t>_m × coverage.unit_cost_wan_per_m[t]``. NaN when there is no
+  network of that type at all (nothing to extend from).
+- ``readiness``: the name of the first level of ``coverage.readiness`` (best first) whose needs
+  are all met, else ``coverage.below``; ``missing``: the unmet needs of the **best** level,
+  comma-separated in rules order (``""`` when none).
+
+Choices this module makes (and documents):
+
+- **Which lines count** (SPEC §8): status ``built`` only; a line with no status (column missing
+  or empty) is taken as built (SPEC §3). ``road`` = built roads; ``water, sewer, storm, gas,
+  heat, telecom`` = built pipelines of that ``kind`` (``reclaimed`` and unknown kinds are
+  ignored); ``power`` = built power lines whose ``voltage_kv`` is in
+  ``coverage.power_voltages_kv`` (transmission lines such as 110 kV do not supply parcels; a
+  line without a voltage does not count). Lines with no or an empty geometry are dropped.
+- **Distances** use one ``shapely.STRtree`` per type and ``query_nearest`` (one nearest line per
+  parcel, ties irrelevant because only the distance is kept), run in chunks on a small thread
+  pool (shapely releases the GIL). No Python loop over parcels. A parcel without a geometry
+  gets NaN distances and ``has_* = False``. A polygon hole is not part of the parcel: a line
+  running inside a hole is at its distance from the hole's ring.
+- **Leveled** (the ``leveled`` need, 一平): from the ``leveled`` argument (a Series by
+  parcel_id, e.g. from terrain) when given, else the parcels' ``site_leveled`` column; a
+  missing value is *not met*.
+- **Extensions.** With ``routes=False`` (the default, fast) a gap parcel's ``ext_<t>_m`` is the
+  straight line, i.e. ``dist_<t>_m``. With ``routes=True`` it is routed along the road
+  network, because new pipes and cables are laid in road corridors; see
+  :func:`extension_routes` for the model and its approximations. Every routed length is
+  ≥ the straight distance (triangle inequality; enforced against rounding with ``max``).
+
+>>> import geopandas as gpd
+>>> from shapely.geometry import box, LineString
+>>> from landplan.rules import load_rules
+>>> crs = "EPSG:4527"
+>>> parcels = gpd.GeoDataFrame({"parcel_id": ["P1"]},
+...     geometry=[box(39_500_000, 3_400_000, 39_500_100, 3_400_100)], crs=crs)
+>>> roads = gpd.GeoDataFrame({"status": ["built"]},
+...     geometry=[LineString([(39_500_000, 3_399_980), (39_500_100, 3_399_980)])], crs=crs)
+>>> out = evaluate_coverage(parcels, roads=roads, rules=load_rules())
+>>> float(out.loc["P1", "dist_road_m"]), bool(out.loc["P1", "has_road"])
+(20.0, True)
+>>> bool(out.loc["P1", "has_water"]), out.loc["P1", "readiness"]
+(False, '未达三通一平')
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from .geometry import to_metric
+
+__all__ = [
+    "NETWORK_TYPES",
+    "PIPE_KINDS",
+    "network_lines",
+    "evaluate_coverage",
+    "extension_routes",
+    "network_qa",
+]
+
+log = logging.getLogger(__name__)
+
+NETWORK_TYPES: tuple[str, ...] = ("road", "water", "sewer", "storm", "gas", "heat", "power", "telecom")
+"""The network types of SPEC §5, in column order."""
+
+PIPE_KINDS: tuple[str, ...] = ("water", "sewer", "storm", "gas", "heat", "telecom")
+"""Pipeline kinds that are coverage types (``reclaimed`` 再生水 is not one)."""
+
+ALL_PIPE_KINDS: tuple[str, ...] = (*PIPE_KINDS, "reclaimed")
+FACILITY_KINDS: tuple[str, ...] = ("substation", "water_plant", "sewage_plant", "gas_station", "heat_source")
+STATUSES: tuple[str, ...] = ("built", "under_construction", "planned")
+
+NODE_DECIMALS = 3
+"""Road vertices are merged into one graph node when equal after rounding to this many decimals (mm)."""
+
+QA_TOLERANCE_M = 0.01
+"""Two lines are connected in :func:`network_qa` when they come within this distance (1 cm)."""
+
+_CHUNK = 50_000
+_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
+# --------------------------------------------------------------------------------------------
+# which lines count
+
+
+def _norm_text(values: pd.Series) -> pd.Series:
+    """Lower-case stripped text, NaN kept (for status and kind)."""
+    return values.astype("string").str.strip().str.lower()
+
+
+def _built_mask(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """Lines that count: status ``built`` or no status (SPEC §3)."""
+    if "status" not in frame.columns:
+        return np.ones(len(frame), dtype=bool)
+    status = _norm_text(frame["status"])
+    return (status.isna() | (status == "") | (status == "built")).to_numpy(dtype=bool)
+
+
+def _valid_geoms(series: gpd.GeoSeries) -> gpd.GeoSeries:
+    geoms = series.array
+    keep = ~(shapely.is_missing(np.asarray(geoms, dtype=object)) | np.asarray(series.is_empty, dtype=bool))
+    return series[keep]
+
+
+def _to_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs) -> gpd.GeoDataFrame | gpd.GeoSeries:
+    """``frame`` in ``crs``; a frame without a CRS is taken to be in it already."""
+    if crs is None:
+        return frame
+    if frame.crs is None:
+        return frame.set_crs(crs)
+    return frame if frame.crs.equals(crs) else frame.to_crs(crs)
+
+
+def network_lines(
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    pipelines: gpd.GeoDataFrame | None = None,
+    powerlines: gpd.GeoDataFrame | None = None,
+    rules: dict,
+    crs: Any = None,
+) -> dict[str, gpd.GeoSeries]:
+    """The built lines of every network type.
+
+    Parameters
+    ----------
+    roads, pipelines, powerlines : GeoDataFrame, optional
+        Workspace network layers (SPEC §3). A layer that is not given contributes nothing.
+    rules : dict
+        The rules in force (:func:`landplan.rules.load_rules`); ``coverage.power_voltages_kv``
+        selects the supplying power lines.
+    crs : optional
+        Bring the lines to this CRS (a layer without a CRS is taken to be in it); default: keep
+        each layer's CRS.
+
+    Returns
+    -------
+    dict of str to GeoSeries
+        One entry per type of :data:`NETWORK_TYPES`, in that order; an empty GeoSeries when the
+        workspace has no built line of that type. The index is that of the source layer.
+    """
+    voltages = np.asarray(rules["coverage"]["power_voltages_kv"], dtype=float)
+    empty = gpd.GeoSeries([], crs=crs)
+    out: dict[str, gpd.GeoSeries] = {t: empty for t in NETWORK_TYPES}
+    if roads is not None and len(roads):
+        out["road"] = roads.geometry[_built_mask(roads)]
+    if pipelines is not None and len(pipelines) and "kind" in pipelines.columns:
+        built = _built_mask(pipelines)
+        kind = _norm_text(pipelines["kind"]).to_numpy(dtype=object, na_value=None)
+        for t in PIPE_KINDS:
+            out[t] = pipelines.geometry[built & (kind == t)]
+    if powerlines is not None and len(powerlines) and "voltage_kv" in powerlines.columns:
+        volt = pd.to_numeric(powerlines["voltage_kv"], errors="coerce").to_numpy(dtype=float)
+        out["power"] = powerlines.geometry[_built_mask(powerlines) & np.isin(volt, voltages)]
+    return {t: _valid_geoms(_to_crs(s, crs)) for t, s in out.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# distances
+
+
+def _nearest(tree: shapely.STRtree, geoms: np.ndarray, max_distance: float | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the nearest tree geometry and its distance for every geometry (NaN/-1 if none)."""
+    n = len(geoms)
+    dist = np.full(n, np.nan)
+    idx = np.full(n, -1, dtype=np.int64)
+
+    def run(start: int) -> None:
+        part = geoms[start : start + _CHUNK]
+        pairs, d = tree.query_nearest(part, max_distance=max_distance, return_distance=True, all_matches=False)
+        # one row per input with a geometry; keep the first on (impossible) duplicates
+        src, first = np.unique(pairs[0], return_index=True)
+        dist[start + src] = d[first]
+        idx[start + src] = pairs[1][first]
+
+    starts = range(0, n, _CHUNK)
+    if n > _CHUNK and _THREADS > 1:
+        with ThreadPoolExecutor(_THREADS) as pool:
+            list(pool.map(run, starts))
+    else:
+        for s in starts:
+            run(s)
+    return idx, dist
+
+
+def _parcel_frame(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if "parcel_id" not in parcels.columns:
+        raise ValueError("parcels need a parcel_id column")
+    metric = to_metric(parcels) if parcels.crs is not None else parcels
+    return metric
+
+
+def _distances(geoms: np.ndarray, lines: dict[str, gpd.GeoSeries], service: dict
+               ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    out = {}
+    for t in NETWORK_TYPES:
+        s = lines[t]
+        if len(s) == 0:
+            out[t] = (np.full(len(geoms), -1, dtype=np.int64), np.full(len(geoms), np.nan))
+        else:
+            # bounded search first (cheap, most parcels are served), then the rest unbounded:
+            # the nearest line within the bound is the nearest line, so results are identical
+            tree = shapely.STRtree(np.asarray(s.array, dtype=object))
+            idx, dist = _nearest(tree, geoms, float(service[t]))
+            rest = np.flatnonzero(np.isnan(dist) & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
+            if len(rest):
+                idx[rest], dist[rest] = _nearest(tree, geoms[rest])
+            out[t] = (idx, dist)
+    return out
+
+
+def _leveled(parcels: gpd.GeoDataFrame, leveled: pd.Series | None) -> np.ndarray:
+    if leveled is not None:
+        values = leveled.reindex(pd.Index(parcels["parcel_id"]))
+    elif "site_leveled" in parcels.columns:
+        values = parcels["site_leveled"]
+    else:
+        return np.zeros(len(parcels), dtype=bool)
+    # True, 1 and numpy True are met; False, 0, None, NaN, NA and anything else are not
+    return pd.Series(np.asarray(values, dtype=object)).eq(True).to_numpy(dtype=bool)
+
+
+def _readiness(met: dict[str, np.ndarray], cov: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
+    levels = cov["readiness"]
+    for level in levels:
+        unknown = [need for need in level["needs"] if need not in met]
+        if unknown:
+            raise ValueError(
+                f"rules coverage.readiness level {level['name']!r}: unknown need(s) {unknown}; "
+                f"known: {', '.join(met)}"
+            )
+    conds = [np.logical_and.reduce([met[need] for need in level["needs"]] + [np.ones(n, bool)]) for level in levels]
+    names = [level["name"] for level in levels]
+    readiness = np.select(conds, names, default=cov["below"]) if levels else np.full(n, cov["below"], dtype=object)
+    missing = np.full(n, "", dtype=object)
+    if levels:
+        for need in levels[0]["needs"]:
+            missing = np.where(met[need], missing, missing + need + ",")
+    missing = pd.Series(missing, dtype=object).str.rstrip(",").to_numpy(dtype=object)
+    return readiness.astype(object), missing
+
+
+def evaluate_coverage(
+    parcels: gpd.GeoDataFrame,
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    pipelines: gpd.GeoDataFrame | None = None,
+    powerlines: gpd.GeoDataFrame | None = None,
+    rules: dict,
+    leveled: pd.Series | None = None,
+    routes: bool = False,
+) -> pd.DataFrame:
+    """Coverage of every parcel by every network type, and its readiness level.
+
+    Parameters
+    ----------
+    parcels : GeoDataFrame
+        Parcels with ``parcel_id`` and geometry (``site_leveled`` used when ``leveled`` is None).
+    roads, pipelines, powerlines : GeoDataFrame, optional
+        Network layers; brought to the metric CRS of the parcels.
+    rules : dict
+        The rules in force; the ``coverage`` block is used.
+    leveled : Series of bool, optional
+        The ``leveled`` need by parcel_id (e.g. from terrain); overrides ``site_leveled``.
+    routes : bool, default False
+        Route extensions along the roads (:func:`extension_routes`) instead of taking the
+        straight distance.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``parcel_id`` in the order of ``parcels``: for each type ``t``
+        ``has_<t>`` (bool), ``dist_<t>_m``, ``ext_<t>_m``, ``ext_<t>_cost_wan`` (float), then
+        ``readiness`` and ``missing`` (str). See the module docstring for the definitions.
+    """
+    cov = rules["coverage"]
+    metric = _parcel_frame(parcels)
+    lines = network_lines(roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules, crs=metric.crs)
+    geoms = np.asarray(metric.geometry.array, dtype=object)
+    n = len(geoms)
+    near = _distances(geoms, lines, rules["coverage"]["service_distance_m"])
+    ext_routed: dict[str, np.ndarray] = {}
+    if routes:
+        routed = _route_all(metric, lines, near, roads, rules, geometry=False)
+        ext_routed = {t: routed[t]["length"] for t in routed}
+    cols: dict[str, Any] = {}
+    met: dict[str, np.ndarray] = {}
+    for t in NETWORK_TYPES:
+        dist = near[t][1]
+        has = dist <= float(cov["service_distance_m"][t])  # NaN → False
+        ext = np.where(has, 0.0, ext_routed.get(t, dist))
+        cols[f"has_{t}"] = has
+        cols[f"dist_{t}_m"] = dist
+        cols[f"ext_{t}_m"] = ext
+        cols[f"ext_{t}_cost_wan"] = ext * float(cov["unit_cost_wan_per_m"][t])
+        met[t] = has
+    met["leveled"] = _leveled(metric, leveled)
+    cols["readiness"], cols["missing"] = _readiness(met, cov, n)
+    out = pd.DataFrame(cols, index=pd.Index(metric["parcel_id"].to_numpy(), name="parcel_id"))
+    for t in NETWORK_TYPES:
+        out[f"has_{t}"] = out[f"has_{t}"].astype(bool)
+    out["readiness"] = out["readiness"].astype(str)
+    out["missing"] = out["missing"].astype(str)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# routing along roads
+
+
+class _RoadGraph:
+    """Noded road centrelines as a weighted undirected graph of straight segments."""
+
+    def __init__(self, road_geoms: np.ndarray) -> None:
+        road_geoms = road_geoms[~shapely.is_missing(road_geoms)]
+        road_geoms = road_geoms[~shapely.is_empty(road_geoms)]
+        self.empty = len(road_geoms) == 0
+        self.graph = nx.Graph()
+        if self.empty:
+            self.seg_uv = np.zeros((0, 2), dtype=np.int64)
+            self.nodes_xy = np.zeros((0, 2))
+            return
+        noded = shapely.node(shapely.GeometryCollection(list(road_geoms)))  # splits at crossings
+        parts = shapely.get_parts(noded)
+        coords, which = shapely.get_coordinates(parts, return_index=True)
+        same = which[:-1] == which[1:]
+        a, b = coords[:-1][same], coords[1:][same]
+        keep = np.any(a != b, axis=1)
+        a, b = a[keep], b[keep]
+        key = np.round(np.vstack([a, b]), NODE_DECIMALS)
+        self.nodes_xy, inv = np.unique(key, axis=0, return_inverse=True)
+        inv = inv.ravel()
+        u, v = inv[: len(a)], inv[len(a) :]
+        self.seg_uv = np.c_[u, v]
+        self.seg_len = np.hypot(*(b - a).T)
+        self.segments = shapely.linestrings(np.stack([a, b], axis=1))
+        self.tree = shapely.STRtree(self.segments)
+        self.points = shapely.points(self.nodes_xy)
+        self.graph.add_weighted_edges_from(zip(u.tolist(), v.tolist(), self.seg_len.tolist(), strict=True))
+
+    def from_network(self, net: np.ndarray, tolerance: float, *, paths: bool):
+        """Multi-source Dijkstra from the road nodes within ``tolerance`` of the network lines.
+
+        A source node starts at its distance to the network (the straight stub from the network
+        to the road). Returns (distance per node (inf when unreachable), paths or None, index of
+        the nearest network line per source node).
+        """
+        dist = np.full(len(self.nodes_xy), np.inf)
+        if self.empty or len(net) == 0:
+            return dist, None, {}
+        net_tree = shapely.STRtree(net)
+        pairs = net_tree.query(self.points, predicate="dwithin", distance=tolerance)
+        cand = np.unique(pairs[0])
+        if len(cand) == 0:
+            return dist, None, {}
+        near_idx, near_d = _nearest(net_tree, self.points[cand])
+        g = self.graph.copy()
+        src = "__network__"
+        g.add_weighted_edges_from((src, int(c), float(d)) for c, d in zip(cand, near_d, strict=True))
+        if paths:
+            lengths, route = nx.single_source_dijkstra(g, src)
+        else:
+            lengths, route = nx.single_source_dijkstra_path_length(g, src), None
+        lengths.pop(src, None)
+        keys = np.fromiter(lengths.keys(), dtype=np.int64, count=len(lengths))
+        dist[keys] = np.fromiter(lengths.values(), dtype=float, count=len(lengths))
+        return dist, route, dict(zip(cand.tolist(), near_idx.tolist(), strict=True))
+
+
+def _route_all(
+    metric: gpd.GeoDataFrame,
+    lines: dict[str, gpd.GeoSeries],
+    near: dict[str, tuple[np.ndarray, np.ndarray]],
+    roads: gpd.GeoDataFrame | None,
+    rules: dict,
+    *,
+    geometry: bool,
+) -> dict[str, dict[str, np.ndarray]]:
+    """Routed extension for every gap parcel of every type (see :func:`extension_routes`)."""
+    cov = rules["coverage"]
+    geoms = np.asarray(metric.geometry.array, dtype=object)
+    n = len(geoms)
+    road_geoms = (
+        np.asarray(_valid_geoms(_to_crs(roads.geometry, metric.crs)).array, dtype=object)
+        if roads is not None and len(roads)
+        else np.array([], dtype=object)
+    )
+    graph = _RoadGraph(road_geoms)
+    seg_idx = seg_d = None
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for t in NETWORK_TYPES:
+        line_idx, dist = near[t]
+        service = float(cov["service_distance_m"][t])
+        gap = ~(dist <= service) & ~np.isnan(dist)
+        length = dist.copy()
+        routed = np.zeros(n, dtype=bool)
+        geom_out = np.full(n, None, dtype=object)
+        net = np.asarray(lines[t].array, dtype=object)
+        if gap.any() and not graph.empty:
+            node_d, paths, src_line = graph.from_network(net, service, paths=geometry)
+            if seg_idx is None:
+                seg_idx, seg_d = _nearest(graph.tree, geoms)
+            g = np.flatnonzero(gap & (seg_idx >= 0) & (seg_d <= service))
+            s = seg_idx[g]
+            shortest = shapely.shortest_line(geoms[g], graph.segments[s])  # parcel → road
+            road_pt = shapely.get_coordinates(shapely.get_point(shortest, 1))
+            u, v = graph.seg_uv[s, 0], graph.seg_uv[s, 1]
+            du = node_d[u] + np.hypot(*(road_pt - graph.nodes_xy[u]).T)
+            dv = node_d[v] + np.hypot(*(road_pt - graph.nodes_xy[v]).T)
+            best = np.minimum(du, dv)
+            ok = np.isfinite(best)
+            total = np.maximum(best + seg_d[g], dist[g])  # ≥ straight: guard against rounding
+            length[g[ok]] = total[ok]
+            routed[g[ok]] = True
+            if geometry:
+                via = np.where(du <= dv, u, v)
+                for k in np.flatnonzero(ok):  # one geometry per routed gap: output building only
+                    node_path = paths[int(via[k])][1:]
+                    first = node_path[0]
+                    net_line = net[src_line[first]]
+                    start = shapely.shortest_line(graph.points[first], net_line)
+                    pts = [shapely.get_coordinates(start)[1]]
+                    pts.extend(graph.nodes_xy[node_path])
+                    pts.append(road_pt[k])
+                    pts.append(shapely.get_coordinates(shortest[k])[0])
+                    geom_out[g[k]] = _dedupe_line(np.asarray(pts))
+        if geometry:
+            straight = np.flatnonzero(gap & ~routed)
+            if len(straight):
+                # network → parcel, straight
+                sl = shapely.shortest_line(net[line_idx[straight]], geoms[straight])
+                geom_out[straight] = sl
+        out[t] = {"gap": gap, "length": length, "routed": routed, "geometry": geom_out}
+    return out
+
+
+def _dedupe_line(pts: np.ndarray) -> shapely.LineString:
+    keep = np.r_[True, np.any(np.abs(np.diff(pts, axis=0)) > 0, axis=1)]
+    pts = pts[keep]
+    if len(pts) == 1:
+        pts = np.vstack([pts, pts])
+    return shapely.LineString(pts)
+
+
+def extension_routes(
+    parcels: gpd.GeoDataFrame,
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    pipelines: gpd.GeoDataFrame | None = None,
+    powerlines: gpd.GeoDataFrame | None = None,
+    rules: dict,
+) -> gpd.GeoDataFrame:
+    """The extension each parcel needs for each network it lacks, as a line.
+
+    Model (built once per call, in the metric CRS of the parcels):
+
+    - **Routing graph**: the centrelines of *all* roads (built, under construction, planned and
+      without status), because new pipes and cables are laid in road corridors, also of roads
+      being built. Lines are noded at crossings (``shapely.node``); vertices equal to the mm
+      are one node; edges are the straight segments, weighted by length. Roads that end short
+      of another road (an undershoot) are not joined.
+    - **Network side**: every road node within the type's service distance of a built line of
+      that type is a source, starting at its straight distance to that line (the stub from the
+      network to the road). One multi-source Dijkstra per type (networkx).
+    - **Parcel side**: the nearest road segment to the parcel when within the type's service
+      distance of it (else no road serves the parcel), split at the point nearest the
+      parcel: length = stub (parcel to that point = its distance to the road) + min over the
+      segment's two ends of (Dijkstra distance + distance along the segment).
+    - **Fallback**: when the parcel's nearest road is farther than the service distance or is
+      not reached from the network (no road, no source node, another component), the straight line from the network to the parcel
+      (length = ``dist_<t>_m``), ``routed = False``.
+
+    Approximations: only the parcel's *nearest* road is tried (a farther, connected road is not);
+    the network joins the roads at road nodes, not at arbitrary points along a segment; the
+    routed length is never below the straight distance.
+
+    Parameters
+    ----------
+    parcels, roads, pipelines, powerlines, rules
+        As for :func:`evaluate_coverage`.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per (parcel, type) gap (``has_<t>`` False and a network of type ``t`` exists):
+        ``parcel_id``, ``type``, ``length_m``, ``cost_wan``, ``routed`` and a LineString from
+        the network to the parcel, in the metric CRS of the parcels. Sorted by parcel order,
+        then type order.
+    """
+    metric = _parcel_frame(parcels)
+    lines = network_lines(roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules, crs=metric.crs)
+    geoms = np.asarray(metric.geometry.array, dtype=object)
+    near = _distances(geoms, lines, rules["coverage"]["service_distance_m"])
+    res = _route_all(metric, lines, near, roads, rules, geometry=True)
+    pid = metric["parcel_id"].to_numpy(dtype=object)
+    frames = []
+    for order, t in enumerate(NETWORK_TYPES):
+        r = res[t]
+        rows = np.flatnonzero(r["gap"])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "_row": rows,
+                    "_type": order,
+                    "parcel_id": pid[rows],
+                    "type": t,
+                    "length_m": r["length"][rows],
+                    "cost_wan": r["length"][rows] * float(rules["coverage"]["unit_cost_wan_per_m"][t]),
+                    "routed": r["routed"][rows],
+                    "geometry": r["geometry"][rows],
+                }
+            )
+        )
+    table = pd.concat(frames, ignore_index=True).sort_values(["_row", "_type"], kind="stable")
+    table = table.drop(columns=["_row", "_type"]).reset_index(drop=True)
+    table["routed"] = table["routed"].astype(bool)
+    return gpd.GeoDataFrame(table, geometry="geometry", crs=metric.crs)
+
+
+# --------------------------------------------------------------------------------------------
+# network QA
+
+_ID_COLUMN = {"roads": "road_id", "pipelines": "pipe_id", "powerlines": "line_id", "facilities": "facility_id"}
+
+
+def _ids(frame: gpd.GeoDataFrame, layer: str) -> np.ndarray:
+    col = _ID_COLUMN[layer]
+    if col in frame.columns:
+        ids = frame[col].astype("string").fillna("")
+        return np.where(ids == "", "#" + pd.Series(frame.index.astype(str)).to_numpy(), ids.to_numpy(dtype=object))
+    return np.asarray("#" + pd.Series(frame.index.astype(str)), dtype=object)
+
+
+def _components(geoms: np.ndarray) -> np.ndarray:
+    """Component label per line: lines within :data:`QA_TOLERANCE_M` of each other are joined."""
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(geoms, predicate="dwithin", distance=QA_TOLERANCE_M)
+    g = nx.Graph()
+    g.add_nodes_from(range(len(geoms)))
+    g.add_edges_from(zip(a[a != b].tolist(), b[a != b].tolist(), strict=True))
+    label = np.empty(len(geoms), dtype=np.int64)
+    for k, comp in enumerate(nx.connected_components(g)):
+        label[list(comp)] = k
+    return label
+
+
+def _dangles(geoms: np.ndarray, extra: np.ndarray) -> np.ndarray:
+    """Per line: number of its two ends that come near no other line of its group nor ``extra``."""
+    n = len(geoms)
+    ends = np.concatenate([shapely.get_point(geoms, 0), shapely.get_point(geoms, -1)])
+    owner = np.r_[np.arange(n), np.arange(n)]
+    closed = np.concatenate([shapely.is_closed(geoms)] * 2)
+    tree = shapely.STRtree(geoms)
+    e, line = tree.query(ends, predicate="dwithin", distance=QA_TOLERANCE_M)
+    touched = np.zeros(len(ends), dtype=bool)
+    touched[e[line != owner[e]]] = True
+    if len(extra):
+        e2, _ = shapely.STRtree(extra).query(ends, predicate="dwithin", distance=QA_TOLERANCE_M)
+        touched[e2] = True
+    loose = ~touched & ~closed
+    return np.bincount(owner[loose], minlength=n)
+
+
+def network_qa(
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    pipelines: gpd.GeoDataFrame | None = None,
+    powerlines: gpd.GeoDataFrame | None = None,
+    facilities: gpd.GeoDataFrame | None = None,
+    parcels: gpd.GeoDataFrame | None = None,
+    rules: dict,
+) -> pd.DataFrame:
+    """Problems in the network layers that make coverage results doubtful, one row per problem.
+
+    Checks (lines with no geometry are reported and skipped by the geometric checks):
+
+    - ``missing status``: the line or facility has no status (taken as built by the analyses).
+    - ``missing kind`` (pipelines, facilities: empty or not a SPEC §3 kind) and
+      ``missing voltage`` (power lines: empty or not a number; ``voltage not supplying`` is
+      not a problem).
+    - ``dangle``: a line end that comes within :data:`QA_TOLERANCE_M` of no other line of the
+      same network (roads: all roads; pipelines: same kind; power lines: same voltage) nor of a
+      facility. Dead ends and undershoots look alike; both are reported.
+    - ``unconnected piece``: the line belongs to a connected group of lines (same grouping,
+      within the tolerance) that is not the largest group (by total length) of its network.
+    - ``missing geometry``.
+
+    Parameters
+    ----------
+    roads, pipelines, powerlines, facilities : GeoDataFrame, optional
+    parcels : GeoDataFrame, optional
+        Only sets the metric CRS (that of the parcels); else each layer's own metric CRS.
+    rules : dict
+        The rules in force (kept for a uniform signature; no rule is used yet).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``layer``, ``feature_id``, ``problem``, ``message``; empty when all is well.
+    """
+    del rules
+    target = to_metric(parcels).crs if parcels is not None and parcels.crs is not None else None
+    rows: list[pd.DataFrame] = []
+
+    def add(layer: str, ids: np.ndarray, problem: str, message: np.ndarray | str) -> None:
+        if len(ids):
+            rows.append(pd.DataFrame({"layer": layer, "feature_id": ids, "problem": problem, "message": message}))
+
+    fac_geoms = np.array([], dtype=object)
+    if facilities is not None and len(facilities):
+        fac = _to_crs(facilities, target) if target is not None else to_metric(facilities)
+        ids = _ids(fac, "facilities")
+        fac_geoms = np.asarray(_valid_geoms(fac.geometry).array, dtype=object)
+        _attribute_checks(add, "facilities", fac, ids)
+
+    for layer, frame in (("roads", roads), ("pipelines", pipelines), ("powerlines", powerlines)):
+        if frame is None or len(frame) == 0:
+            continue
+        frame = _to_crs(frame, target) if target is not None else (to_metric(frame) if frame.crs else frame)
+        ids = _ids(frame, layer)
+        _attribute_checks(add, layer, frame, ids)
+        geoms = np.asarray(frame.geometry.array, dtype=object)
+        present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        add(layer, ids[~present], "missing geometry", f"{layer}: feature has no geometry")
+        if layer == "pipelines":
+            group = _norm_text(frame["kind"]).fillna("") if "kind" in frame.columns else pd.Series("", index=frame.index)
+        elif layer == "powerlines":
+            group = (pd.to_numeric(frame["voltage_kv"], errors="coerce").map("{:g} kV".format, na_action="ignore")
+                     .astype("string").fillna("")
+                     if "voltage_kv" in frame.columns else pd.Series("", index=frame.index))
+        else:
+            group = pd.Series("", index=frame.index)
+        group = group.to_numpy(dtype=object)
+        for name in pd.unique(group[present]):
+            sel = np.flatnonzero(present & (group == name))
+            if len(sel) == 0:
+                continue
+            g = geoms[sel]
+            what = f"{layer}" + (f" ({name})" if name else "")
+            loose = _dangles(g, fac_geoms)
+            d = np.flatnonzero(loose > 0)
+            add(layer, ids[sel[d]], "dangle",
+                np.char.add(f"{what}: ", np.where(loose[d] == 2, "both ends touch", "an end touches")).astype(object)
+                + " no other line (dead end or undershoot)")
+            label = _components(g)
+            if label.max() > 0:
+                total = np.bincount(label, weights=shapely.length(g))
+                main = int(np.argmax(total))
+                off = np.flatnonzero(label != main)
+                add(layer, ids[sel[off]], "unconnected piece",
+                    f"{what}: not connected to the main network ({len(total)} separate pieces)")
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ("layer", "feature_id", "problem", "message")})
+    return pd.concat(rows, ignore_index=True)
+
+
+def _attribute_checks(add, layer: str, frame: gpd.GeoDataFrame, ids: np.ndarray) -> None:
+    if "status" in frame.columns:
+        status = _norm_text(frame["status"])
+        no_status = (status.isna() | (status == "")).to_numpy(dtype=bool)
+    else:
+        no_status = np.ones(len(frame), dtype=bool)
+    add(layer, ids[no_status], "missing status", f"{layer}: no status; taken as built")
+    if layer in ("pipelines", "facilities"):
+        allowed = ALL_PIPE_KINDS if layer == "pipelines" else FACILITY_KINDS
+        kind = _norm_text(frame["kind"]) if "kind" in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="string")
+        bad = ~kind.isin(allowed).fillna(False).to_numpy(dtype=bool)
+        add(layer, ids[bad], "missing kind",
+            f"{layer}: kind empty or not one of {', '.join(allowed)}; not counted for coverage")
+    if layer == "powerlines":
+        volt = (pd.to_numeric(frame["voltage_kv"], errors="coerce") if "voltage_kv" in frame.columns
+                else pd.Series(np.nan, index=frame.index))
+        bad = volt.isna().to_numpy(dtype=bool)
+        add(layer, ids[bad], "missing voltage", f"{layer}: no voltage_kv; not counted for power coverage")

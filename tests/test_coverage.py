@@ -1,0 +1,257 @@
+"""Infrastructure coverage (SPEC §5, §8): distances, has_*, readiness, routed extensions, QA."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import LineString, MultiPolygon, Polygon, box
+
+from landplan.coverage import (
+    NETWORK_TYPES,
+    evaluate_coverage,
+    extension_routes,
+    network_lines,
+    network_qa,
+)
+from landplan.rules import load_rules, merge_rules
+from landplan.workspace import Workspace
+
+CRS = "EPSG:4527"
+X0, Y0 = 39_500_000.0, 3_400_000.0
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_rules()
+
+
+def parcels_of(*geoms, ids=None, **cols) -> gpd.GeoDataFrame:
+    ids = ids or [f"P{i}" for i in range(len(geoms))]
+    return gpd.GeoDataFrame({"parcel_id": ids, **cols}, geometry=list(geoms), crs=CRS)
+
+
+def lines_of(*geoms, **cols) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(cols, geometry=list(geoms), crs=CRS)
+
+
+def hline(y, x0=X0 - 500, x1=X0 + 500):
+    return LineString([(x0, y), (x1, y)])
+
+
+def sq(x, y, size=100.0):
+    return box(X0 + x, Y0 + y, X0 + x + size, Y0 + y + size)
+
+
+def test_road_distance_and_service_threshold(rules):
+    assert rules["coverage"]["service_distance_m"]["road"] == 50
+    parcels = parcels_of(sq(0, 0), sq(1000, 0), sq(2000, 0))
+    # P0 touches its road, P1's road is 49.9 m below it, P2's 50.1 m (parcels 1 km apart)
+    roads = lines_of(hline(Y0, X0, X0 + 100), hline(Y0 - 49.9, X0 + 1000, X0 + 1100),
+                     hline(Y0 - 50.1, X0 + 2000, X0 + 2100), status=["built", "built", "built"])
+    out = evaluate_coverage(parcels, roads=roads, rules=rules)
+    assert out.loc["P0", "dist_road_m"] == 0.0 and out.loc["P0", "has_road"]
+    assert out.loc["P1", "dist_road_m"] == pytest.approx(49.9, abs=1e-6)
+    assert out.loc["P1", "has_road"]
+    assert out.loc["P2", "dist_road_m"] == pytest.approx(50.1, abs=1e-6)
+    assert not out.loc["P2", "has_road"]
+    assert out.loc["P2", "ext_road_m"] == pytest.approx(50.1, abs=1e-6)
+    assert out.loc["P2", "ext_road_cost_wan"] == pytest.approx(50.1 * rules["coverage"]["unit_cost_wan_per_m"]["road"])
+    assert out.loc["P1", "ext_road_m"] == 0.0
+    # an override moves the threshold
+    strict = merge_rules(rules, {"coverage": {"service_distance_m": {"road": 40}}})
+    assert not evaluate_coverage(parcels, roads=roads, rules=strict).loc["P1", "has_road"]
+
+
+def test_planned_pipe_does_not_count(rules):
+    parcels = parcels_of(sq(0, 0))
+    pipes = lines_of(hline(Y0 - 1), hline(Y0 - 300), kind=["water", "water"], status=["planned", "built"])
+    out = evaluate_coverage(parcels, pipelines=pipes, rules=rules)
+    assert out.loc["P0", "dist_water_m"] == pytest.approx(300.0)
+    assert not out.loc["P0", "has_water"]
+    only_planned = evaluate_coverage(parcels, pipelines=pipes.iloc[:1], rules=rules)
+    assert np.isnan(only_planned.loc["P0", "dist_water_m"]) and not only_planned.loc["P0", "has_water"]
+    assert np.isnan(only_planned.loc["P0", "ext_water_m"])
+
+
+def test_no_status_means_built_and_reclaimed_ignored(rules):
+    parcels = parcels_of(sq(0, 0))
+    pipes = lines_of(hline(Y0 - 5), hline(Y0 - 1), kind=["gas", "reclaimed"])
+    lines = network_lines(pipelines=pipes, rules=rules)
+    assert len(lines["gas"]) == 1 and all(len(lines[t]) == 0 for t in NETWORK_TYPES if t != "gas")
+    out = evaluate_coverage(parcels, pipelines=pipes, rules=rules)
+    assert out.loc["P0", "dist_gas_m"] == pytest.approx(5.0) and out.loc["P0", "has_gas"]
+
+
+def test_110kv_line_does_not_supply_power(rules):
+    parcels = parcels_of(sq(0, 0))
+    power = lines_of(hline(Y0 - 1), hline(Y0 - 400), voltage_kv=[110.0, 10.0], status=["built", "built"])
+    out = evaluate_coverage(parcels, powerlines=power, rules=rules)
+    assert out.loc["P0", "dist_power_m"] == pytest.approx(400.0)
+    assert not out.loc["P0", "has_power"]
+
+
+def test_road_inside_hole_is_at_distance_from_the_hole_ring(rules):
+    outer = [(X0, Y0), (X0 + 200, Y0), (X0 + 200, Y0 + 200), (X0, Y0 + 200)]
+    hole = [(X0 + 50, Y0 + 50), (X0 + 150, Y0 + 50), (X0 + 150, Y0 + 150), (X0 + 50, Y0 + 150)]
+    parcel = Polygon(outer, [hole])
+    road = LineString([(X0 + 100, Y0 + 60), (X0 + 100, Y0 + 140)])  # 10 m from the hole's edge
+    out = evaluate_coverage(parcels_of(parcel), roads=lines_of(road, status=["built"]), rules=rules)
+    assert shapely.distance(parcel, road) == pytest.approx(10.0)
+    assert out.loc["P0", "dist_road_m"] == pytest.approx(10.0)
+
+
+def test_multipolygon_parcel_distance_to_nearest_part(rules):
+    parcel = MultiPolygon([sq(0, 0), sq(0, 1000)])
+    road = hline(Y0 + 1100 + 30)  # 30 m above the top of the far part
+    out = evaluate_coverage(parcels_of(parcel), roads=lines_of(road, status=["built"]), rules=rules)
+    assert out.loc["P0", "dist_road_m"] == pytest.approx(30.0)
+
+
+def full_networks(y):
+    """Every network type as a built line along y (power 10 kV)."""
+    kinds = ["water", "sewer", "storm", "gas", "heat", "telecom"]
+    roads = lines_of(hline(y), status=["built"])
+    pipes = lines_of(*[hline(y) for _ in kinds], kind=kinds, status=["built"] * len(kinds))
+    power = lines_of(hline(y), voltage_kv=[10], status=["built"])
+    return {"roads": roads, "pipelines": pipes, "powerlines": power}
+
+
+def test_no_gas_network_and_readiness_ladder(rules):
+    nets = full_networks(Y0 - 10)
+    no_gas = nets["pipelines"][nets["pipelines"]["kind"] != "gas"]
+    parcels = parcels_of(sq(0, 0), sq(200, 0), sq(400, 0), site_leveled=[True, False, None])
+    out = evaluate_coverage(parcels, roads=nets["roads"], pipelines=no_gas, powerlines=nets["powerlines"], rules=rules)
+    assert out["dist_gas_m"].isna().all() and not out["has_gas"].any()
+    assert out.loc["P0", "readiness"] == "四通一平"  # 五通 needs gas
+    assert out.loc["P0", "missing"] == "gas"
+    assert out.loc["P1", "readiness"] == "未达三通一平"  # not leveled
+    assert out.loc["P1", "missing"] == "gas,leveled"
+    assert out.loc["P2", "readiness"] == "未达三通一平"  # missing leveled = not met
+    # all networks: 七通一平 when leveled
+    full = evaluate_coverage(parcels, **nets, rules=rules)
+    assert full.loc["P0", "readiness"] == "七通一平" and full.loc["P0", "missing"] == ""
+    # the leveled argument overrides site_leveled
+    lev = pd.Series({"P0": False, "P1": True, "P2": True})
+    by_terrain = evaluate_coverage(parcels, **nets, rules=rules, leveled=lev)
+    assert list(by_terrain["readiness"]) == ["未达三通一平", "七通一平", "七通一平"]
+    # three utilities and levelled: 三通一平; without power: below
+    three = evaluate_coverage(parcels, roads=nets["roads"], pipelines=no_gas[no_gas["kind"] == "water"],
+                              powerlines=nets["powerlines"], rules=rules)
+    assert three.loc["P0", "readiness"] == "三通一平"
+    assert three.loc["P0", "missing"] == "sewer,storm,telecom,gas,heat"
+    below = evaluate_coverage(parcels, roads=nets["roads"], rules=rules)
+    assert below.loc["P0", "readiness"] == "未达三通一平"
+
+
+def test_output_columns_and_types(rules):
+    nets = full_networks(Y0 - 10)
+    out = evaluate_coverage(parcels_of(sq(0, 0), sq(0, 300)), **nets, rules=rules)
+    assert out.index.name == "parcel_id"
+    for t in NETWORK_TYPES:
+        assert out[f"has_{t}"].dtype == bool
+        assert out[f"dist_{t}_m"].dtype == float
+    assert list(out.columns[-2:]) == ["readiness", "missing"]
+
+
+def test_ext_routed_along_l_shaped_road_and_straight_fallback(rules):
+    # water main along y = Y0 - 200 (x ≤ X0 + 100); an L-shaped road from the main up x = X0 - 300 then
+    # east along y = Y0 + 500 to the parcel; a parcel at (X0 + 300.., Y0 + 400..) is 600 m away
+    water = lines_of(LineString([(X0 - 400, Y0 - 200), (X0 - 200, Y0 - 200)]), kind=["water"], status=["built"])
+    road = LineString([(X0 - 300, Y0 - 200), (X0 - 300, Y0 + 520), (X0 + 350, Y0 + 520)])
+    roads = lines_of(road, status=["planned"])  # planned roads route, they do not give road access
+    parcel = box(X0 + 300, Y0 + 400, X0 + 400, Y0 + 500)
+    island = box(X0 + 3000, Y0 + 3000, X0 + 3100, Y0 + 3100)  # no road anywhere near
+    parcels = parcels_of(parcel, island)
+    straight = evaluate_coverage(parcels, roads=roads, pipelines=water, rules=rules)
+    routed = evaluate_coverage(parcels, roads=roads, pipelines=water, rules=rules, routes=True)
+    d = shapely.distance(parcel, water.geometry.iloc[0])
+    assert straight.loc["P0", "ext_water_m"] == pytest.approx(d)
+    # along the road: 720 up + 650 east to the road end, the road end is 20 m above the parcel;
+    # the parcel's nearest road point is (X0 + 350, Y0 + 520) -> 720 + 650 + 20
+    assert routed.loc["P0", "ext_water_m"] == pytest.approx(720 + 650 + 20)
+    assert routed.loc["P0", "ext_water_m"] > d
+    routes = extension_routes(parcels, roads=roads, pipelines=water, rules=rules)
+    water_routes = routes[routes["type"] == "water"].set_index("parcel_id")
+    assert water_routes.loc["P0", "routed"] and not water_routes.loc["P1", "routed"]
+    assert water_routes.loc["P0", "length_m"] == pytest.approx(720 + 650 + 20)
+    assert water_routes.loc["P0", "geometry"].length == pytest.approx(720 + 650 + 20)
+    assert water_routes.loc["P1", "length_m"] == pytest.approx(shapely.distance(island, water.geometry.iloc[0]))
+    assert water_routes.loc["P1", "geometry"].length == pytest.approx(water_routes.loc["P1", "length_m"])
+    assert water_routes.loc["P0", "cost_wan"] == pytest.approx(1390 * rules["coverage"]["unit_cost_wan_per_m"]["water"])
+    # no route for a type without any network, nor for covered parcels
+    assert set(routes["type"]) == {"water"}
+    assert routes.crs == parcels.crs
+
+
+def test_demo_distances_exact_and_routed_not_shorter(rules):
+    ws = Workspace("data")
+    parcels, roads, pipes, power = (ws.read(n) for n in ("parcels", "roads", "pipelines", "powerlines"))
+    out = evaluate_coverage(parcels, roads=roads, pipelines=pipes, powerlines=power, rules=rules)
+    assert len(out) == len(parcels) and out["readiness"].notna().all()
+    levels = {lv["name"] for lv in rules["coverage"]["readiness"]} | {rules["coverage"]["below"]}
+    assert set(out["readiness"]) <= levels
+    lines = network_lines(roads=roads, pipelines=pipes, powerlines=power, rules=rules)
+    geoms = parcels.geometry.to_numpy()
+    for t in NETWORK_TYPES:
+        expected = shapely.distance(geoms[:, None], np.asarray(lines[t].array)[None, :]).min(axis=1)
+        np.testing.assert_allclose(out[f"dist_{t}_m"].to_numpy(), expected, rtol=0, atol=1e-9)
+        service = rules["coverage"]["service_distance_m"][t]
+        np.testing.assert_array_equal(out[f"has_{t}"].to_numpy(), expected <= service)
+    routed = evaluate_coverage(parcels, roads=roads, pipelines=pipes, powerlines=power, rules=rules, routes=True)
+    for t in NETWORK_TYPES:
+        gap = ~out[f"has_{t}"]
+        assert (routed.loc[gap, f"ext_{t}_m"] >= out.loc[gap, f"dist_{t}_m"] - 1e-9).all()
+        assert (routed.loc[~gap, f"ext_{t}_m"] == 0).all()
+    routes = extension_routes(parcels, roads=roads, pipelines=pipes, powerlines=power, rules=rules)
+    assert len(routes) == int(sum((~out[f"has_{t}"] & out[f"dist_{t}_m"].notna()).sum() for t in NETWORK_TYPES))
+    np.testing.assert_allclose(routes.geometry.length, routes["length_m"], rtol=1e-9)
+    qa = network_qa(roads=roads, pipelines=pipes, powerlines=power, facilities=ws.read("facilities"),
+                    parcels=parcels, rules=rules)
+    assert list(qa.columns) == ["layer", "feature_id", "problem", "message"]
+
+
+def test_network_qa_finds_dangle_unconnected_and_missing(rules):
+    roads = lines_of(
+        LineString([(X0, Y0), (X0 + 100, Y0)]),
+        LineString([(X0 + 100, Y0), (X0 + 200, Y0)]),
+        LineString([(X0 + 100, Y0), (X0 + 100, Y0 + 50)]),  # spur: dangling end at the top
+        LineString([(X0 + 1000, Y0), (X0 + 1010, Y0)]),  # far away piece
+        road_id=["R1", "R2", "R3", "R4"],
+        status=["built", "built", None, "built"],
+    )
+    power = lines_of(hline(Y0), voltage_kv=[None], status=["built"], line_id=["L1"])
+    pipes = lines_of(hline(Y0), kind=[None], status=["built"], pipe_id=["G1"])
+    qa = network_qa(roads=roads, powerlines=power, pipelines=pipes, rules=rules)
+    probs = set(zip(qa["feature_id"], qa["problem"], strict=True))
+    assert ("R3", "dangle") in probs
+    assert ("R4", "unconnected piece") in probs
+    assert ("R1", "unconnected piece") not in probs
+    assert ("R3", "missing status") in probs
+    assert ("L1", "missing voltage") in probs
+    assert ("G1", "missing kind") in probs
+    assert qa["message"].str.len().gt(0).all()
+    clean = network_qa(roads=roads.iloc[:2].assign(status="built"), rules=rules)
+    assert set(clean["problem"]) <= {"dangle"}  # the two outer ends of a straight road
+
+
+def test_other_crs_networks_are_brought_to_the_parcels(rules):
+    parcels = parcels_of(sq(0, 0))
+    road = lines_of(hline(Y0 - 20), status=["built"]).to_crs("EPSG:4490")
+    out = evaluate_coverage(parcels, roads=road, rules=rules)
+    assert out.loc["P0", "dist_road_m"] == pytest.approx(20.0, abs=1e-3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.permutations(list(range(8))))
+def test_distances_do_not_depend_on_row_order(order):
+    rules = load_rules()
+    parcels = parcels_of(*[sq(150 * i, 37 * i) for i in range(8)])
+    nets = full_networks(Y0 + 120)
+    base = evaluate_coverage(parcels, **nets, rules=rules)
+    shuffled = evaluate_coverage(parcels.iloc[list(order)], **nets, rules=rules)
+    pd.testing.assert_frame_equal(shuffled.loc[base.index], base)
