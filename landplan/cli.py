@@ -143,6 +143,52 @@ def _cmd_idle(args) -> int:
     return 0
 
 
+def _cmd_coverage(args) -> int:
+    from .coverage import coverage_summary, extension_routes, network_qa
+    from .evaluate import evaluate
+    from .rules import load_rules
+    from .workspace import Workspace
+
+    ws = Workspace(args.workspace)
+    rules = load_rules(ws)
+    table = evaluate(ws, rules=rules)
+    print("\n".join(coverage_summary(table, rules)))
+    layers = {name: ws.read(name) for name in ("roads", "pipelines", "powerlines") if ws.has(name)}
+    qa = network_qa(**layers, facilities=ws.read("facilities") if ws.has("facilities") else None,
+                    parcels=ws.read("parcels"), rules=rules)
+    print(f"管网检查 network QA: {len(qa)} problems" + ("" if len(qa) else " (none)"))
+    for row in qa.head(args.show).itertuples():
+        print(f"  {row.layer} {row.feature_id}: {row.message}")
+    if args.routes:
+        routes = extension_routes(ws.read("parcels"), **layers, rules=rules)
+        _write_plain(routes, args.routes)
+        print(f"extension routes ({len(routes)}) written: {args.routes}")
+    return 0
+
+
+def _write_plain(frame, out) -> None:
+    """Write an analysis layer (not a canonical one) to .gpkg, .geojson, .parquet or .csv."""
+    from pathlib import Path
+
+    import pyogrio
+
+    from .io.atomic import atomic_path
+
+    out = Path(out)
+    suffix = out.suffix.lower()
+    with atomic_path(out) as tmp:
+        if suffix == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        elif suffix == ".csv":
+            frame.drop(columns=frame.geometry.name).to_csv(tmp, index=False, encoding="utf-8-sig")
+        elif suffix in {".gpkg", ".geojson"}:
+            pyogrio.write_dataframe(frame if suffix == ".gpkg" else frame.to_crs(4326), tmp,
+                                    layer=out.stem if suffix == ".gpkg" else None,
+                                    driver="GPKG" if suffix == ".gpkg" else "GeoJSON")
+        else:
+            raise LandplanError(f"--routes {out}: write .gpkg, .geojson, .parquet or .csv")
+
+
 def _cmd_rules(args) -> int:
     from .rules import render_rules
 
@@ -223,6 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="an earlier evaluation file (landplan evaluate) to count revitalized mu")
     p.add_argument("--out", help="write the ranked candidates (.csv, .xlsx, .gpkg, .parquet)")
     p.set_defaults(func=_cmd_idle)
+
+    p = sub.add_parser("coverage", help="infrastructure coverage, gaps and their cost (水电路气)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.add_argument("--routes", help="write the extension routes (.gpkg, .geojson, .parquet, .csv)")
+    p.add_argument("--show", type=int, default=20, help="QA problems to print (default 20)")
+    p.set_defaults(func=_cmd_coverage)
 
     p = sub.add_parser("rules", help="print the rules in force with their sources (规则)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")

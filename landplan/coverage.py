@@ -689,3 +689,30 @@ def _attribute_checks(add, layer: str, frame: gpd.GeoDataFrame, ids: np.ndarray)
                 else pd.Series(np.nan, index=frame.index))
         bad = volt.isna().to_numpy(dtype=bool)
         add(layer, ids[bad], "missing voltage", f"{layer}: no voltage_kv; not counted for power coverage")
+
+
+def coverage_summary(table: pd.DataFrame, rules: dict) -> list[str]:
+    """The park summary printed by ``landplan coverage``: mu per readiness level, extensions by type.
+
+    Unit costs are the rules file's (placeholders marked UNCONFIRMED there until a park sets
+    its own 估算指标); the summary says so.
+    """
+    from .rules import is_unconfirmed
+
+    area = pd.to_numeric(table["area_mu"], errors="coerce").fillna(0.0)
+    levels = [level["name"] for level in rules["coverage"]["readiness"]] + [rules["coverage"]["below"]]
+    lines = ["配套水平 readiness (亩 mu / 宗 parcels):"]
+    for name in levels:
+        mask = table["readiness"] == name
+        lines.append(f"  {name}: {area[mask].sum():.2f} 亩, {int(mask.sum())} 宗")
+    lines.append("延伸需求 extensions needed (km, 万元):")
+    for t in NETWORK_TYPES:
+        ext = pd.to_numeric(table.get(f"ext_{t}_m"), errors="coerce")
+        cost = pd.to_numeric(table.get(f"ext_{t}_cost_wan"), errors="coerce")
+        gaps = int((ext > 0).sum()) if ext is not None else 0
+        flag = " UNCONFIRMED unit cost" if is_unconfirmed(f"coverage.unit_cost_wan_per_m.{t}") else ""
+        if ext is None or ext.isna().all():
+            lines.append(f"  {t}: no built {t} network in the workspace")
+        else:
+            lines.append(f"  {t}: {gaps} 宗, {ext.sum() / 1000:.2f} km, {cost.sum():.1f} 万元{flag}")
+    return lines

@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .compliance import evaluate_compliance
+from .coverage import NETWORK_TYPES, evaluate_coverage
 from .efficiency import evaluate_efficiency
 from .errors import LandplanError
 from .geometry import area_m2
@@ -25,6 +26,7 @@ from .io.atomic import atomic_path
 from .revitalization import candidates, low_efficiency
 from .rules import is_unconfirmed, load_rules, rule_source
 from .schema import PARCELS
+from .terrain import evaluate_terrain
 from .units import M2_PER_MU
 from .workspace import Workspace, _ogr_frame
 
@@ -105,6 +107,16 @@ OUTPUT_COLUMNS: dict[str, tuple[str, str, str, str]] = {
     "revitalization_path": ("盘活路径", "revitalization path", "recover, fee, negotiate, raise FAR, replace enterprise …", ""),
     "candidate_reason": ("列入原因", "candidate reason", "the rule that made it a candidate", ""),
     "priority_explained": ("优先级说明", "priority explained", "each weight × component", "revitalization.priority_weights"),
+    "readiness": ("配套水平", "readiness", "first readiness level (七通一平 … 三通一平) whose needs are met", "coverage.readiness"),
+    "missing": ("缺项", "missing", "unmet needs of the best level", "coverage.readiness"),
+    "elev_mean_m": ("平均高程(米)", "mean elevation (m)", "mean of the DEM cells whose centre lies inside", ""),
+    "relief_m": ("高差(米)", "relief (m)", "max − min elevation", "terrain.max_relief_m"),
+    "slope_mean_deg": ("平均坡度(度)", "mean slope (°)", "mean cell slope", ""),
+    "design_elev_m": ("设计标高(米)", "design level (m)", "mean elevation: cut = fill", ""),
+    "cut_m3": ("挖方(立方米)", "cut (m³)", "Σ positive differences × cell area", ""),
+    "fill_m3": ("填方(立方米)", "fill (m³)", "Σ negative differences × cell area", ""),
+    "leveled": ("场地平整", "site levelled", "relief_m ≤ max_relief_m (no DEM: site_leveled)", "terrain.max_relief_m"),
+    "dem_cells": ("DEM单元数", "DEM cells", "cells whose centre lies inside", ""),
     "compliance_basis": ("控制指标依据", "compliance basis", "edition and thresholds used", "compliance.edition"),
     "compliance_failed": ("未达标指标", "failed indicators", "indicators below/above their threshold", ""),
 }
@@ -118,6 +130,19 @@ for _name in ("tax_per_mu_wan", "output_per_mu_wan", "revenue_per_mu_wan", "valu
     _zh, _en, _d, _k = OUTPUT_COLUMNS[_name]
     OUTPUT_COLUMNS[f"{_name}_yoy_pct"] = (f"{_zh.split('(')[0]}同比(%)", f"{_en.split(' (')[0]} change (%)",
                                           "100 · (this year − last year) / |last year|", "")
+
+
+_TYPE_ZH = {"road": "道路", "water": "给水", "sewer": "污水", "storm": "雨水", "gas": "燃气",
+            "heat": "热力", "power": "电力", "telecom": "通信"}
+for _t in NETWORK_TYPES:
+    _k = f"coverage.service_distance_m.{_t}"
+    OUTPUT_COLUMNS[f"has_{_t}"] = (f"通{_TYPE_ZH[_t]}", f"{_t} available", "a built line within the service distance", _k)
+    OUTPUT_COLUMNS[f"dist_{_t}_m"] = (f"距{_TYPE_ZH[_t]}(米)", f"distance to {_t} (m)",
+                                      "Euclidean distance to the nearest built line, metric CRS", _k)
+    OUTPUT_COLUMNS[f"ext_{_t}_m"] = (f"{_TYPE_ZH[_t]}延伸(米)", f"{_t} extension (m)",
+                                     "extension needed (0 when available)", _k)
+    OUTPUT_COLUMNS[f"ext_{_t}_cost_wan"] = (f"{_TYPE_ZH[_t]}延伸费用(万元)", f"{_t} extension cost (10k CNY)",
+                                            "ext × unit cost", f"coverage.unit_cost_wan_per_m.{_t}")
 
 
 def column_label(column: str, lang: str = "zh") -> str:
@@ -173,7 +198,15 @@ def evaluate(
     efficiency = evaluate_efficiency(parcels, ledger, rules, year=year)
     compliance = evaluate_compliance(parcels, rules)
     idle = evaluate_idle(parcels, rules, as_of=as_of)
-    for part in (efficiency, compliance, idle):
+    parts = [efficiency, compliance, idle]
+    leveled = None
+    if ws.dem_path is not None:
+        terrain = evaluate_terrain(parcels, ws.dem_path, rules)
+        leveled = terrain["leveled"]
+        parts.append(terrain)
+    networks = {name: ws.read(name) for name in ("roads", "pipelines", "powerlines") if ws.has(name)}
+    parts.append(evaluate_coverage(parcels, **networks, rules=rules, leveled=leveled, routes=True))
+    for part in parts:
         extra = part.drop(columns=[c for c in part.columns if c in table.columns], errors="ignore")
         table = table.join(extra, how="left")
     table = table.join(low_efficiency(table, rules, as_of=as_of), how="left")
