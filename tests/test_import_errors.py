@@ -309,3 +309,45 @@ def test_bad_option_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "no_such_column" in err
+
+
+def _pipes(d: Path, *, z: bool = False, kind: bool = True) -> Path:
+    coords = [(E0, N0, -1.5), (E0 + 100, N0, -1.8)] if z else [(E0, N0), (E0 + 100, N0)]
+    data = {"管线编号": ["W1", "W2"]}
+    if kind:
+        data["管线类型"] = ["给水", "污水"]
+    frame = gpd.GeoDataFrame(data, geometry=[LineString(coords), LineString(coords)], crs="EPSG:4527")
+    path = d / "pipes.gpkg"
+    frame.to_file(path)
+    return path
+
+
+def _dem_without_crs(d: Path) -> Path:
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = d / "dem.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=20, height=20, count=1, dtype="float32",
+                       transform=from_origin(500_000, 3_500_200, 10, 10)) as dst:
+        dst.write(np.ones((20, 20), dtype="float32"), 1)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("layer", "build", "pattern"),
+    [
+        ("pipelines", lambda d: _pipes(d, kind=False), r"pipes\.gpkg, field kind: no column is recognised as kind"),
+        ("pipelines", lambda d: _pipes(d, z=True), r"pipes\.gpkg, feature 1, field geometry: 2 lines carry Z values"),
+        ("terrain", lambda d: _pipes(d), r"pipes\.gpkg: terrain needs a DEM GeoTIFF"),
+        ("terrain", lambda d: _dem_without_crs(d), r"dem\.tif: .*no CRS.*--crs"),
+        ("terrain", lambda d: (d / "dem.tif").write_text("not a raster") and d / "dem.tif",
+         r"dem\.tif: not a readable GeoTIFF"),
+    ],
+)
+def test_network_and_terrain_bad_input(tmp_path, capsys, layer, build, pattern):
+    path = build(tmp_path)
+    code = main(["import", str(path), "--layer", layer, "--workspace", str(tmp_path / "ws")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert re.search(pattern, err[0]), err[0]

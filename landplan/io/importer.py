@@ -376,6 +376,11 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report) -> pd
             for pos in np.flatnonzero(out[col.name].isna().to_numpy()):
                 if pos not in rows.reason:
                     rows.reject(int(pos), taken.get(col.name, col.name), f"empty {col.name} ({col.zh})")
+    if spec.name == "pipelines" and "kind" not in out.columns:
+        raise InputFileError(
+            raw.path, "no column is recognised as kind (管线类型: 给水, 污水, 雨水, 燃气, 热力, 通信, 再生水); "
+            "map one with --field SOURCE=kind, or give every line one kind with --set kind=water",
+            field="kind")
     if spec.name in _NETWORK:
         if "status" not in out.columns:
             out["status"] = pd.Series(["built"] * len(out), index=out.index, dtype="str")
@@ -397,6 +402,12 @@ def _geometries(raw: RawSource, rows: _Rows, frame: pd.DataFrame, spec, target_c
     for pos in np.flatnonzero(missing):
         rows.reject(int(pos), "geometry", "empty geometry")
     has_z = ~missing & shapely.has_z(geoms)
+    if has_z.any() and spec.geometry == "line":
+        first = int(np.flatnonzero(has_z)[0])
+        raise InputFileError(
+            raw.path, f"{int(has_z.sum())} lines carry Z values (elevations or depths) that a 2-D "
+            f"{spec.name} layer cannot keep; export them without Z (ogr2ogr -dim XY) and import "
+            "again", where=raw.where(first), field="geometry")
     if has_z.any():
         geoms[has_z] = shapely.force_2d(geoms[has_z])
         repaired |= has_z
