@@ -68,7 +68,7 @@ app: install
 
 bench: install
 	@set -e; found=0; \
-	for script in bench/*.py; do \
+	for script in bench/[!_]*.py; do \
 	    [ -e "$$script" ] || continue; found=1; \
 	    echo "== $$script"; $(PY) "$$script"; \
 	done; \

@@ -29,6 +29,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import replace_section  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work" / "efficiency"
 HEADING = "## Efficiency and compliance"
@@ -123,14 +126,7 @@ def _write(results: list[dict], out: Path, repeat: int) -> None:
         lines += [f"Goal (1M parcels in ≤ 20 s and ≤ 6 GB): {verdict} ({full:.1f} s, "
                   f"{r['peak_rss_gib']:.2f} GiB).", ""]
     section = "\n".join(lines)
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmark results\n"
-    if HEADING in text:
-        start = text.index(HEADING)
-        rest = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + section + (text[rest + 1:] if rest != -1 else "")
-    else:
-        text = text.rstrip() + "\n\n" + section
-    out.write_text(text.rstrip() + "\n", encoding="utf-8")
+    replace_section(out, HEADING, section)
 
 
 def main() -> int:

@@ -27,6 +27,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import replace_section  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work" / "idle"
 HEADING = "## Idle land"
@@ -120,14 +123,7 @@ def _write(results: list[dict], out: Path, repeat: int) -> None:
         verdict = "met" if r["evaluate_idle"] <= GOAL_S else "NOT met"
         lines += [f"Goal (1M parcels in ≤ {GOAL_S:g} s): {verdict} ({r['evaluate_idle']:.2f} s).", ""]
     section = "\n".join(lines)
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmark results\n"
-    if HEADING + "\n" in text:
-        start = text.index(HEADING + "\n")
-        rest = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + section + ("\n" + text[rest + 1:] if rest != -1 else "")
-    else:
-        text = text.rstrip() + "\n\n" + section
-    out.write_text(text.rstrip() + "\n", encoding="utf-8")
+    replace_section(out, HEADING, section)
 
 
 def main() -> int:

@@ -1,0 +1,17 @@
+"""Shared by the benchmarks: write one section of ``bench/RESULTS.md``, keeping the others."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def replace_section(out: Path, heading: str, section: str) -> None:
+    """Put ``section`` (starting with ``heading``) into ``out``, replacing that heading's old section."""
+    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmark results\n"
+    if heading + "\n" in text:
+        start = text.index(heading + "\n")
+        rest = text.find("\n## ", start + len(heading))
+        text = text[:start] + section.rstrip() + ("\n\n" + text[rest + 1:] if rest != -1 else "")
+    else:
+        text = text.rstrip() + "\n\n" + section
+    out.write_text(text.rstrip() + "\n", encoding="utf-8")
