@@ -15,3 +15,17 @@ def replace_section(out: Path, heading: str, section: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + section
     out.write_text(text.rstrip() + "\n", encoding="utf-8")
+
+
+def run_worker(script: str, data: Path, repeat: int) -> dict:
+    """Run ``script --worker DATA --repeat N`` in a fresh process (so its peak RSS is its own).
+
+    The worker prints one JSON object as its last line; that object is returned.
+    """
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, script, "--worker", str(data), "--repeat", str(repeat)],
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -22,13 +22,12 @@ import os
 import platform
 import resource
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _results import replace_section  # noqa: E402
+from _results import replace_section, run_worker  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work" / "idle"
@@ -140,9 +139,7 @@ def main() -> int:
     results = []
     for n in args.sizes:
         path, built = _prepare(n)
-        done = subprocess.run([sys.executable, __file__, "--worker", str(path), "--repeat",
-                               str(args.repeat)], capture_output=True, text=True, check=True)
-        result = json.loads(done.stdout.strip().splitlines()[-1])
+        result = run_worker(__file__, path, args.repeat)
         result["generated_s"] = built
         print(json.dumps(result), flush=True)
         results.append(result)
