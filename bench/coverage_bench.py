@@ -7,7 +7,9 @@ whether it is within the service distance — answered by
 - ``floor``: the bare STRtree: one ``lines.sindex.nearest(parcels, return_distance=True)``
   call per type (no service test, no extensions, no readiness);
 - ``landplan``: :func:`landplan.coverage.evaluate_coverage` with ``routes=False`` (distances,
-  has_t, readiness, straight-line extensions; routing along roads is not timed here);
+  has_t, readiness, straight-line extensions);
+- ``routed``: the same with ``routes=True`` (extensions routed along the road graph, as
+  ``landplan evaluate`` does; one run; no peer: PostGIS has no routing without pgRouting);
 - ``postgis``: PostgreSQL/PostGIS with GiST indexes, ``LATERAL (… ORDER BY geom <-> p.geom
   LIMIT 1)`` + ``ST_Distance`` per parcel and type, rows fetched (a real server on 127.0.0.1,
   started and stopped by the bench with ``tests/postgis.py``).
@@ -67,6 +69,7 @@ def run_size(n: int, repeat: int, pg) -> dict:
     result = {"parcels": n, "lines": int(sum(len(s) for s in lines.values()))}
     result["floor"] = _best(floor, repeat)
     result["landplan"] = _best(lambda: evaluate_coverage(parcels, **layers, rules=rules), repeat)
+    result["routed"] = _best(lambda: evaluate_coverage(parcels, **layers, rules=rules, routes=True), 1)
 
     engine = create_engine(pg.url)
     with engine.begin() as con:
@@ -113,14 +116,15 @@ def _write(results: list[dict], out: Path, repeat: int) -> None:
         "Demo parks (`make_demo(parcels=N, seed=0)`): nearest built line of each of the 8 network "
         f"types for every parcel. Seconds, best of {repeat} (PostGIS at 1M: one run). `floor` = one "
         "bare `sindex.nearest` call per type; `landplan` = `evaluate_coverage` with its default "
-        "`routes=False` (distances, has_t, readiness, straight-line extensions); `postgis` = GiST + LATERAL `<->` LIMIT 1 + "
-        "ST_Distance, rows fetched.", "",
-        "| parcels | built lines | floor | landplan | postgis | landplan / floor | postgis / landplan |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "`routes=False` (distances, has_t, readiness, straight-line extensions); `routed` = the same "
+        "with `routes=True` (extensions routed along the road graph with networkx, as `landplan evaluate` "
+        "does; one run); `postgis` = GiST + LATERAL `<->` LIMIT 1 + ST_Distance, rows fetched.", "",
+        "| parcels | built lines | floor | landplan | routed | postgis | landplan / floor | postgis / landplan |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(f"| {r['parcels']:,} | {r['lines']:,} | {r['floor']:.2f} s | {r['landplan']:.2f} s | "
-                     f"{r['postgis']:.2f} s | {r['landplan'] / r['floor']:.1f}× | "
+                     f"{r['routed']:.2f} s | {r['postgis']:.2f} s | {r['landplan'] / r['floor']:.1f}× | "
                      f"{r['postgis'] / r['landplan']:.1f}× |")
     lines.append("")
     big = [r for r in results if r["parcels"] >= 1_000_000]

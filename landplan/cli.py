@@ -144,7 +144,7 @@ def _cmd_idle(args) -> int:
 
 
 def _cmd_coverage(args) -> int:
-    from .coverage import coverage_summary, extension_routes, network_qa
+    from .coverage import coverage_summary, extension_routes, network_qa, substation_loads
     from .evaluate import evaluate
     from .rules import load_rules
     from .workspace import Workspace
@@ -156,6 +156,11 @@ def _cmd_coverage(args) -> int:
     layers = {name: ws.read(name) for name in ("roads", "pipelines", "powerlines") if ws.has(name)}
     qa = network_qa(**layers, facilities=ws.read("facilities") if ws.has("facilities") else None,
                     parcels=ws.read("parcels"), rules=rules)
+    if ws.has("facilities"):
+        subs = substation_loads(ws.read("parcels"), ws.read("facilities"), rules)
+        print(f"变电站容量 substations: {len(subs)} built, {int(subs['checked'].sum())} checked "
+              f"(parcel loads from load_kva or coverage.load_kva_per_mu), "
+              f"{int(subs['over_capacity'].sum())} over capacity")
     print(f"管网检查 network QA: {len(qa)} problems" + ("" if len(qa) else " (none)"))
     for row in qa.head(args.show).itertuples():
         print(f"  {row.layer} {row.feature_id}: {row.message}")

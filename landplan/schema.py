@@ -286,6 +286,8 @@ PARCELS = LayerSpec(
         _c("admin_area_m2", "float", "行政办公及生活服务设施用地面积(平方米)",
            "admin and service land (m²)", "行政办公及生活服务设施用地面积", "行政办公面积",
            "配套用地面积", shp="admin_m2", **_M2),
+        _c("load_kva", "float", "用电负荷(千伏安)", "power load (kVA)", "用电负荷", "报装容量",
+           "用电容量", "负荷", unit="kva", nonneg=True, shp="load_kva"),
         _c("site_leveled", "bool", "场地已平整", "site levelled", "场地已平整", "场地平整",
            "是否平整", shp="leveled"),
         _c("floor_area_ratio_declared", "float", "容积率(申报)", "declared floor area ratio",

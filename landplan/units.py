@@ -1,7 +1,7 @@
 """Units: the one place where mu, hectares, 万元 and friends are converted.
 
 Canonical units live in column names: ``_m2`` square metres, ``_mu`` mu (亩),
-``_m`` metres, ``_wan`` 万元 (10,000 CNY), ``_mm`` millimetres, ``_kv`` kilovolts.
+``_m`` metres, ``_wan`` 万元 (10,000 CNY), ``_mm`` millimetres, ``_kv`` kilovolts, ``_kva`` kilovolt-amperes.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ UNIT_FACTORS: dict[str, dict[str, float]] = {
     "m": {"米": 1.0, "m": 1.0, "千米": 1000.0, "公里": 1000.0, "km": 1000.0},
     "mm": {"毫米": 1.0, "mm": 1.0, "厘米": 10.0, "cm": 10.0, "米": 1000.0, "m": 1000.0},
     "kv": {"千伏": 1.0, "kv": 1.0, "伏": 1e-3, "v": 1e-3},
+    "kva": {"千伏安": 1.0, "kva": 1.0, "兆伏安": 1000.0, "mva": 1000.0, "伏安": 1e-3, "va": 1e-3},
     "tce": {"吨标煤": 1.0, "吨标准煤": 1.0, "tce": 1.0, "吨": 1.0, "t": 1.0, "万吨标煤": 1e4},
     "t": {"吨": 1.0, "t": 1.0, "千克": 1e-3, "kg": 1e-3},
     "pct": {"%": 1.0, "％": 1.0, "百分比": 1.0},

@@ -255,3 +255,76 @@ def test_distances_do_not_depend_on_row_order(order):
     base = evaluate_coverage(parcels, **nets, rules=rules)
     shuffled = evaluate_coverage(parcels.iloc[list(order)], **nets, rules=rules)
     pd.testing.assert_frame_equal(shuffled.loc[base.index], base)
+
+
+def _random_parcel(draw_xy, size, hole):
+    x, y = draw_xy
+    outer = box(X0 + x, Y0 + y, X0 + x + size, Y0 + y + size)
+    if hole:
+        inner = box(X0 + x + size / 4, Y0 + y + size / 4, X0 + x + 3 * size / 4, Y0 + y + 3 * size / 4)
+        return Polygon(outer.exterior.coords, [inner.exterior.coords])
+    return outer
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.tuples(st.floats(-3000, 3000), st.floats(-3000, 3000)),
+                       st.floats(1, 300), st.booleans()), min_size=1, max_size=30),
+    st.lists(st.tuples(st.floats(-4000, 4000), st.floats(-4000, 4000),
+                       st.floats(-4000, 4000), st.floats(-4000, 4000)), min_size=1, max_size=12),
+    st.floats(0, 500),
+    st.integers(1, 7),
+)
+def test_nearest_distance_equals_brute_force(parcel_specs, line_specs, service, chunk):
+    """Both search passes (within the service distance, then bounded by a vertex's distance),
+    over chunks on threads, give exactly the brute-force minimum distance and its line."""
+    from landplan import coverage
+
+    geoms = np.array([_random_parcel(xy, size, hole) for xy, size, hole in parcel_specs]
+                     + [None, Polygon()], dtype=object)  # missing and empty geometries too
+    lines = gpd.GeoSeries([LineString([(X0 + a, Y0 + b), (X0 + c, Y0 + d)]) for a, b, c, d in line_specs])
+    old = coverage._CHUNK
+    coverage._CHUNK = chunk
+    try:
+        near = coverage._distances(geoms, {t: lines for t in NETWORK_TYPES}, dict.fromkeys(NETWORK_TYPES, service))
+    finally:
+        coverage._CHUNK = old
+    idx, dist = near["road"]
+    brute = shapely.distance(geoms[:-2, None], np.asarray(lines.array)[None, :])
+    np.testing.assert_allclose(dist[:-2], brute.min(axis=1), rtol=0, atol=1e-9)
+    assert (brute[np.arange(len(brute)), idx[:-2]] == dist[:-2]).all()
+    assert np.isnan(dist[-2:]).all() and (idx[-2:] == -1).all()
+
+
+def test_substation_over_capacity_from_parcel_loads_and_rules(rules):
+    from shapely.geometry import Point
+
+    from landplan.coverage import substation_loads
+
+    # S1 near P0/P1 (west), S2 near P2 (east), S3 in MW: not comparable without a power factor
+    parcels = parcels_of(sq(0, 0), sq(150, 0), sq(3000, 0), sq(6000, 0),
+                         load_kva=[30_000.0, None, 5_000.0, 1_000.0], industry_code=["39", "39", "13", "13"])
+    fac = gpd.GeoDataFrame(
+        {"facility_id": ["S1", "S2", "S3", "W1"], "name": ["西变", "东变", "南变", "水厂"],
+         "kind": ["substation", "substation", "substation", "water_plant"],
+         "capacity": [40.0, 50_000.0, 50.0, 10.0], "capacity_unit": ["MVA", "kVA", "MW", "万m³/d"],
+         "status": ["built", None, "built", "built"]},
+        geometry=[Point(X0 + 100, Y0 - 100), Point(X0 + 3050, Y0 - 100), Point(X0 + 6050, Y0 - 100),
+                  Point(X0, Y0)], crs=CRS)
+    # the shipped rules give no load per mu: P1 (no load_kva) is not counted, S1 is under capacity
+    base = substation_loads(parcels, fac, rules).set_index("facility_id")
+    assert list(base.index) == ["S1", "S2", "S3"]
+    assert base.loc["S1", "parcels"] == 2 and base.loc["S1", "parcels_with_load"] == 1
+    assert base.loc["S1", "load_kva"] == 30_000.0 and base.loc["S1", "capacity_kva"] == 40_000.0
+    assert not base["over_capacity"].any()
+    assert not base.loc["S3", "checked"] and "power factor" in base.loc["S3", "note"]
+    # a park sets 1000 kVA per mu for industry 39: P1 (15 mu) adds 15,000 kVA → S1 over capacity
+    local = merge_rules(rules, {"coverage": {"load_kva_per_mu": {"39": 1000.0}}})
+    over = substation_loads(parcels, fac, local).set_index("facility_id")
+    assert over.loc["S1", "load_kva"] == pytest.approx(30_000 + 1000 * 10_000 / (10_000 / 15))
+    assert over.loc["S1", "over_capacity"] and not over.loc["S2", "over_capacity"]
+    assert over.loc["S1", "load_pct"] == pytest.approx(100 * 45_000 / 40_000)
+    qa = network_qa(facilities=fac, parcels=parcels, rules=local)
+    hit = qa[qa["problem"] == "substation over capacity"]
+    assert list(hit["feature_id"]) == ["S1"] and "45,000 kVA" in hit["message"].iloc[0]
+    assert "substation over capacity" not in set(network_qa(facilities=fac, parcels=parcels, rules=rules)["problem"])

@@ -30,5 +30,5 @@ def test_coverage_command(tmp_path, capsys):
     assert main(["coverage", "--workspace", str(DATA), "--routes", str(routes), "--show", "2"]) == 0
     out = capsys.readouterr().out
     assert "七通一平:" in out and "heat:" in out and "UNCONFIRMED unit cost" in out
-    assert "network QA:" in out
+    assert "network QA:" in out and "substations:" in out
     assert pyogrio.read_info(routes)["features"] > 0
