@@ -53,6 +53,9 @@ __all__ = [
 
 ENUMS: dict[str, dict[str, tuple[str, str]]] = {
     "parcel_status": {
+        "planned": ("规划", "planned"),
+        "acquiring": ("征收中", "acquisition in progress"),
+        "approved": ("已批未供", "approved, not supplied"),
         "reserve": ("储备/未供", "reserve (not supplied)"),
         "supplied": ("已供未建", "supplied, not started"),
         "under_construction": ("在建", "under construction"),
@@ -100,6 +103,9 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
 
 _ENUM_SYNONYMS: dict[str, dict[str, str]] = {
     "parcel_status": {
+        "规划": "planned", "规划用地": "planned", "未征收": "planned",
+        "征收中": "acquiring", "征地中": "acquiring", "征地拆迁": "acquiring", "拆迁中": "acquiring",
+        "已批未供": "approved", "已批": "approved", "已获批": "approved", "已报批": "approved",
         "储备": "reserve", "未供": "reserve", "储备/未供": "reserve", "未出让": "reserve",
         "已供未建": "supplied", "已出让": "supplied", "已供": "supplied", "已供地": "supplied",
         "在建": "under_construction", "建设中": "under_construction", "已动工": "under_construction",
@@ -240,6 +246,8 @@ def _c(name, kind, zh, en, *aliases, **kw) -> Column:
 
 _M2 = {"unit": "m2", "nonneg": True}
 _WAN = {"unit": "wan", "nonneg": True}
+_MU = {"unit": "mu", "nonneg": True}
+_N = {"nonneg": True}
 
 PARCELS = LayerSpec(
     "parcels", "地块", "parcels", "polygon",
@@ -296,6 +304,57 @@ PARCELS = LayerSpec(
            "declared building density (%)", "建筑密度", "JZMD", shp="JZMD", unit="pct",
            nonneg=True),
         _c("map_sheet", "str", "图幅号", "map sheet", "图幅号", "TFH", shp="TFH"),
+        # lifecycle (土地全生命周期): acquisition progress, approval, completion, production
+        _c("acquired_mu", "float", "已征收面积(亩)", "land acquired (mu)", "已征收面积", "已征面积",
+           "征地面积", "征收面积", shp="acq_mu", **_MU),
+        _c("compensation_paid_wan", "float", "已付征收补偿(万元)", "compensation paid (10k CNY)",
+           "已付补偿款", "补偿款", "征收补偿款", "已支付补偿", shp="comp_wan", **_WAN),
+        _c("graves_moved", "int", "已迁坟(座)", "graves moved", "迁坟", "迁坟数", "已迁坟",
+           shp="graves", **_N),
+        _c("houses_demolished", "int", "已拆除房屋(栋)", "houses demolished", "拆除房屋", "房屋拆迁",
+           "拆迁房屋", "已拆房屋", shp="houses", **_N),
+        _c("households_resettled", "int", "已安置户数", "households resettled", "安置户数", "安置户",
+           "已安置户", shp="househlds", **_N),
+        _c("approval_date", "date", "批准日期", "approval date", "批准日期", "农转用批准日期", "批复日期",
+           "获批日期", shp="appr_date"),
+        _c("approval_batch", "str", "报批批次", "approval batch", "报批批次", "批次", "批次名称",
+           shp="appr_batch"),
+        _c("actual_completion_date", "date", "实际竣工日期", "actual completion date", "实际竣工日期",
+           "竣工日期", shp="act_compl"),
+        _c("production_date", "date", "投产日期", "production date", "投产日期", "实际投产日期",
+           shp="prod_date"),
+        _c("full_production_due_date", "date", "约定达产日期", "full production due", "约定达产日期",
+           "达产日期", "达产时间", shp="full_due"),
+        # 标准地 contract conditions (出让合同/投资协议), checked at full production (达产复核)
+        _c("standard_land", "bool", "标准地", "standard land (标准地)", "标准地", "是否标准地",
+           shp="std_land"),
+        _c("contract_investment_intensity_wan_per_mu", "float", "约定投资强度(万元/亩)",
+           "contract investment intensity (10k CNY/mu)", "约定投资强度", "投资强度要求", "亩均投资要求",
+           shp="c_inv_mu", **_N),
+        _c("contract_tax_per_mu_wan", "float", "约定亩均税收(万元/亩)", "contract tax per mu (10k CNY)",
+           "约定亩均税收", "亩均税收要求", "地均税收要求", shp="c_tax_mu", **_N),
+        _c("contract_value_added_per_mu_wan", "float", "约定亩均增加值(万元/亩)",
+           "contract value added per mu (10k CNY)", "约定亩均增加值", "亩均增加值要求",
+           shp="c_va_mu", **_N),
+        _c("contract_productivity_wan_per_person", "float", "约定全员劳动生产率(万元/人)",
+           "contract productivity (10k CNY/person)", "约定全员劳动生产率", "劳动生产率要求",
+           shp="c_prod", **_N),
+        _c("contract_value_added_per_tce_wan", "float", "约定单位能耗增加值(万元/吨标煤)",
+           "contract value added per tce (10k CNY)", "约定单位能耗增加值", "单位能耗增加值要求",
+           shp="c_va_tce", **_N),
+        _c("contract_far_min", "float", "约定容积率下限", "contract floor area ratio minimum",
+           "约定容积率下限", "容积率下限", shp="c_far_min", **_N),
+        _c("contract_far_max", "float", "约定容积率上限", "contract floor area ratio maximum",
+           "约定容积率上限", "容积率上限", shp="c_far_max", **_N),
+        _c("contract_coverage_min_pct", "float", "约定建筑系数下限(%)",
+           "contract building coverage minimum (%)", "约定建筑系数下限", "建筑系数下限", "建筑密度下限",
+           unit="pct", shp="c_cov_min", **_N),
+        _c("contract_coverage_max_pct", "float", "约定建筑系数上限(%)",
+           "contract building coverage maximum (%)", "约定建筑系数上限", "建筑系数上限", "建筑密度上限",
+           unit="pct", shp="c_cov_max", **_N),
+        # lineage: the parcels a parcel was split from or merged from
+        _c("parent_ids", "str", "来源宗地", "parent parcels", "来源宗地", "原宗地号", "母宗地",
+           shp="parents"),
     ),
     id_column="parcel_id", folder="parcels", stem="parcels",
 )

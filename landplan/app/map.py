@@ -54,6 +54,9 @@ PRECISION_M = 0.1
 
 #: Fill colour (RGB) of each parcel status; the legend uses the same.
 STATUS_COLOURS: dict[str, tuple[int, int, int]] = {
+    "planned": (240, 240, 240),           # near white: planned, not acquired
+    "acquiring": (222, 203, 228),         # pale violet: acquisition in progress
+    "approved": (215, 215, 215),          # light grey: approved, not supplied
     "reserve": (189, 189, 189),           # grey: not yet supplied
     "supplied": (244, 208, 63),           # yellow: supplied, not started
     "under_construction": (235, 137, 52),  # orange
