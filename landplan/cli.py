@@ -143,6 +143,31 @@ def _cmd_idle(args) -> int:
     return 0
 
 
+def _cmd_lifecycle(args) -> int:
+    import datetime as dt
+
+    from .evaluate import evaluate, write_evaluation
+    from .lifecycle import LIFECYCLE_COLUMNS, gap_label, lifecycle_summary
+    from .rules import load_rules
+
+    rules = load_rules(args.workspace)
+    as_of = _parse_date(args.as_of, "--as-of") or dt.date.today()
+    table = evaluate(args.workspace, as_of=as_of, year=args.year, rules=rules)
+    print(f"土地全生命周期 land lifecycle as of {as_of}:")
+    print("\n".join(lifecycle_summary(table)))
+    gaps = table[table["lifecycle_gap"] != ""].sort_values(["lifecycle_gap_years", "parcel_id"],
+                                                          ascending=[False, True], kind="stable")
+    for row in gaps.head(args.show).itertuples():
+        print(f"  {row.parcel_id} {gap_label(row.lifecycle_gap)} {row.lifecycle_gap_years:.2f} 年: "
+              f"{row.lifecycle_gap_reason}")
+    if args.out:
+        keep = ["parcel_id", "area_mu", "status", *LIFECYCLE_COLUMNS, "geometry"]
+        rows = table[(table["lifecycle_gap"] != "") | (table["contract_check"] != "")]
+        out = write_evaluation(rows[[c for c in keep if c in rows.columns]], args.out, rules=rules)
+        print(f"parcels with a gap or a contract check ({len(rows)}) written: {out}")
+    return 0
+
+
 def _cmd_coverage(args) -> int:
     from .coverage import coverage_summary, extension_routes, network_qa, substation_loads
     from .evaluate import evaluate
@@ -274,6 +299,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="an earlier evaluation file (landplan evaluate) to count revitalized mu")
     p.add_argument("--out", help="write the ranked candidates (.csv, .xlsx, .gpkg, .parquet)")
     p.set_defaults(func=_cmd_idle)
+
+    p = sub.add_parser("lifecycle", help="land lifecycle: stages, the five gaps, 标准地 履约 (全生命周期)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
+    p.add_argument("--year", type=int, help="ledger year (default the latest)")
+    p.add_argument("--show", type=int, default=20, help="parcels with a gap to print (default 20)")
+    p.add_argument("--out", help="write the parcels with a gap or a contract check (.csv, .xlsx, .gpkg, .parquet)")
+    p.set_defaults(func=_cmd_lifecycle)
 
     p = sub.add_parser("coverage", help="infrastructure coverage, gaps and their cost (水电路气)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")

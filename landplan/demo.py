@@ -29,6 +29,11 @@ The park
   years (idle fee) and over 2 years (recovery), for the government's or force majeure
   (negotiation), idle and halted (developed < 1/3 or invested < 25 %), and one agreed start
   on 29 February (anniversaries fall on 28 February).
+- **Lifecycle.** The farthest reserve land is still planned (规划), being acquired (征收中, with
+  mu acquired, compensation, graves moved, houses demolished and households resettled so far)
+  or approved but not supplied (已批未供); supplied parcels carry approval, completion and
+  production dates, and those supplied from 2019 on are 标准地 with contract conditions and a
+  full-production date, so every gap of :mod:`landplan.lifecycle` (五未) occurs.
 - **Buildings and money** follow the status: no buildings on reserve or supplied land;
   parcels in production have a floor-area ratio of about 0.6-2.0 and a building coverage of
   30-60 %, with a few failing the 2008 control indicators (国土资发〔2008〕24号).
@@ -847,7 +852,7 @@ def _parcel_attributes(lay: SimpleNamespace, geoms: np.ndarray, profile: np.ndar
     frac[low] = rng.uniform(0.4, 0.7, int(low.sum()))  # under-invested factories
     invested = np.where(np.isnan(agreed), mu * rng.uniform(150, 400, n), agreed) * frac
     invested[reserve] = np.nan
-    dev = shares({**dict.fromkeys([*_PRODUCING, "completed"], (0.85, 1.0)),
+    dev = shares({**dict.fromkeys([*_PRODUCING, "completed"], (1.0, 1.0)),  # built: all of it
                   "under_construction": (0.3, 0.95), "halted_low_developed": (0.05, 0.28),
                   "halted_low_invested": (0.4, 0.8), "halted_not_due": (0.05, 0.25)})
 

@@ -23,6 +23,7 @@ from .errors import LandplanError
 from .geometry import area_m2
 from .idle import evaluate_idle
 from .io.atomic import atomic_path
+from .lifecycle import CONDITIONS, GAPS, evaluate_lifecycle
 from .revitalization import candidates, low_efficiency
 from .rules import is_unconfirmed, load_rules, rule_source
 from .schema import PARCELS
@@ -145,6 +146,29 @@ for _t in NETWORK_TYPES:
                                             "ext × unit cost", f"coverage.unit_cost_wan_per_m.{_t}")
 
 
+_GAP_CODES = " / ".join(f"{code} {zh}" for code, (zh, _en) in GAPS.items())
+OUTPUT_COLUMNS.update({
+    "lifecycle_stage": ("生命周期阶段", "lifecycle stage", "the status code in lifecycle order (规划 … 投产)", ""),
+    "lifecycle_gap": ("五未类型", "lifecycle gap", f"one of {_GAP_CODES}, or empty", "lifecycle"),
+    "lifecycle_gap_reason": ("五未原因", "lifecycle gap reason", "dates and figures that make the gap", "lifecycle"),
+    "lifecycle_gap_years": ("五未年数", "gap years", "years since the date the gap counts from", ""),
+    "years_since_approval": ("获批年数", "years since approval", "(as_of − approval_date) / 365.25",
+                             "lifecycle.approved_not_supplied_min_years"),
+    "contract_check": ("标准地履约", "contract check (履约)", "met / not_met / not_due / no_data, empty without conditions",
+                       "lifecycle.contract_remedies.default"),
+    "contract_unmet": ("未履约条件", "unmet conditions", "contract conditions not met", ""),
+    "contract_remedy": ("履约处理", "remedy", "the remedy the rules name for the unmet conditions",
+                        "lifecycle.contract_remedies.default"),
+})
+for _c, (_contract, _value, _side, _zh, _en, _unit) in CONDITIONS.items():
+    _u = f"({_unit})" if _unit else ""
+    OUTPUT_COLUMNS[f"contract_{_c}_ok"] = (f"{_zh}履约", f"{_en} met", f"{_value} {'≥' if _side == 'min' else '≤'} {_contract}", "")
+    OUTPUT_COLUMNS[f"contract_{_c}_shortfall"] = (f"{_zh}差额{_u}", f"{_en} shortfall{' (' + _unit + ')' if _unit else ''}",
+                                                  f"how far {_value} is {'below' if _side == 'min' else 'above'} {_contract}; 0 when met", "")
+    OUTPUT_COLUMNS[f"contract_{_c}_shortfall_pct"] = (f"{_zh}差额(%)", f"{_en} shortfall (%)",
+                                                      "100 × shortfall / condition", "")
+
+
 def column_label(column: str, lang: str = "zh") -> str:
     """A person's label for any column of the evaluation table."""
     if column in OUTPUT_COLUMNS:
@@ -210,6 +234,7 @@ def evaluate(
         extra = part.drop(columns=[c for c in part.columns if c in table.columns], errors="ignore")
         table = table.join(extra, how="left")
     table = table.join(low_efficiency(table, rules, as_of=as_of), how="left")
+    table = table.join(evaluate_lifecycle(table, rules, as_of=as_of), how="left")
     ranked = candidates(table.reset_index(drop=True), rules).set_index("parcel_id")
     for column in ("revitalization_priority", "path", "candidate_reason", "priority_explained"):
         name = column if column.startswith(("revitalization", "candidate", "priority")) else "revitalization_path"
