@@ -186,33 +186,58 @@ def _parcel_frame(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return metric
 
 
-def _nearest_within(tree: shapely.STRtree, lines: np.ndarray, geoms: np.ndarray,
+def _nearest_within(tree: shapely.STRtree, lines: np.ndarray, line_bounds: np.ndarray, geoms: np.ndarray,
                     bound: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Nearest line and its distance for every geometry whose nearest line is within ``bound``.
 
     Candidates are the lines whose bounding box meets the geometry's bounding box grown by
-    ``bound`` (a bare envelope query, no predicate): every line within ``bound`` is one of them,
-    so the smallest candidate distance, when ≤ ``bound``, is the nearest distance, exactly.
-    Geometries without such a line get -1 / NaN.
+    ``bound`` (a bare envelope query, no predicate): every line within ``bound`` is one of them.
+    The distance between two bounding boxes is a lower bound of the distance between the
+    geometries, so exact distances are computed in two rounds: first for the candidate with
+    the nearest box, then only for the candidates whose box is nearer than that distance
+    (or as near, with a lower index). The smallest distance, when ≤ ``bound``, is the nearest
+    distance, exactly; ties go to the lower line index. Others get -1 / NaN.
     """
     n = len(geoms)
     idx = np.full(n, -1, dtype=np.int64)
     dist = np.full(n, np.nan)
-    xmin, ymin, xmax, ymax = shapely.bounds(geoms).T
-    boxes = shapely.box(xmin - bound, ymin - bound, xmax + bound, ymax + bound)
+    gb = shapely.bounds(geoms)
+    boxes = shapely.box(gb[:, 0] - bound, gb[:, 1] - bound, gb[:, 2] + bound, gb[:, 3] + bound)
     src, line = tree.query(boxes)
     if len(src) == 0:
         return idx, dist
-    d = shapely.distance(geoms[src], lines[line])
-    ok = d <= bound[src]
-    if not ok.any():
+    lb, pb = line_bounds[line], gb[src]
+    dx = np.maximum(0.0, np.maximum(lb[:, 0] - pb[:, 2], pb[:, 0] - lb[:, 2]))
+    dy = np.maximum(0.0, np.maximum(lb[:, 1] - pb[:, 3], pb[:, 1] - lb[:, 3]))
+    box_d = np.hypot(dx, dy)
+    keep = box_d <= bound[src]
+    src, line, box_d = src[keep], line[keep], box_d[keep]
+    if len(src) == 0:
         return idx, dist
-    src, line, d = src[ok], line[ok], d[ok]
-    order = np.lexsort((line, d, src))  # per geometry: smallest distance, then lowest line index
-    src, line, d = src[order], line[order], d[order]
+    # round 1: the candidate with the nearest box (then the lower index) of every geometry
+    order = np.lexsort((line, box_d, src))
+    src, line, box_d = src[order], line[order], box_d[order]
     first = np.r_[True, src[1:] != src[:-1]]
-    idx[src[first]] = line[first]
-    dist[src[first]] = d[first]
+    best_line = np.full(n, -1, dtype=np.int64)
+    best = np.full(n, np.inf)
+    best_line[src[first]] = line[first]
+    best[src[first]] = shapely.distance(geoms[src[first]], lines[line[first]])
+    # round 2: only candidates whose box could hold a nearer line (or an equal one, lower index)
+    b_src = best[src]
+    rest = ~first & ((box_d < b_src) | ((box_d <= b_src) & (line < best_line[src])))
+    if rest.any():
+        r_src, r_line = src[rest], line[rest]
+        d = shapely.distance(geoms[r_src], lines[r_line])
+        better = (d < best[r_src]) | ((d == best[r_src]) & (r_line < best_line[r_src]))
+        r_src, r_line, d = r_src[better], r_line[better], d[better]
+        order = np.lexsort((r_line, d, r_src))
+        r_src, r_line, d = r_src[order], r_line[order], d[order]
+        head = np.r_[True, r_src[1:] != r_src[:-1]] if len(r_src) else np.zeros(0, dtype=bool)
+        best[r_src[head]] = d[head]
+        best_line[r_src[head]] = r_line[head]
+    found = best <= bound
+    idx[found] = best_line[found]
+    dist[found] = best[found]
     return idx, dist
 
 
@@ -223,8 +248,8 @@ def _first_vertices(geoms: np.ndarray) -> np.ndarray:
     return shapely.points(coords[first])
 
 
-def _nearest_lines(tree: shapely.STRtree, lines: np.ndarray, geoms: np.ndarray, bound: float,
-                   beyond: bool) -> tuple[np.ndarray, np.ndarray]:
+def _nearest_lines(tree: shapely.STRtree, lines: np.ndarray, line_bounds: np.ndarray, geoms: np.ndarray,
+                   bound: float, beyond: bool) -> tuple[np.ndarray, np.ndarray]:
     """Index of the nearest line and the exact distance to it, for geometries without gaps.
 
     Two envelope-query passes instead of a branch-and-bound nearest search per parcel (3× faster
@@ -232,13 +257,13 @@ def _nearest_lines(tree: shapely.STRtree, lines: np.ndarray, geoms: np.ndarray, 
     are served); then, when ``beyond``, for the rest, with the distance from a vertex of the
     parcel to its nearest line, an upper bound of the parcel's own distance (points search fast).
     """
-    idx, dist = _nearest_within(tree, lines, geoms, np.full(len(geoms), bound))
+    idx, dist = _nearest_within(tree, lines, line_bounds, geoms, np.full(len(geoms), bound))
     rest = np.flatnonzero(np.isnan(dist))
     if beyond and len(rest):
         _, upper = tree.query_nearest(_first_vertices(geoms[rest]), return_distance=True, all_matches=False)
         # a hair above the bound so that rounding in the point distance never drops the nearest line
         upper = upper * (1 + 1e-9) + 1e-6
-        idx[rest], dist[rest] = _nearest_within(tree, lines, geoms[rest], upper)
+        idx[rest], dist[rest] = _nearest_within(tree, lines, line_bounds, geoms[rest], upper)
     return idx, dist
 
 
@@ -257,9 +282,10 @@ def _nearest(lines: np.ndarray, geoms: np.ndarray, bound: float, *, beyond: bool
     if len(lines) == 0 or len(present) == 0:
         return idx, dist
     tree = tree if tree is not None else shapely.STRtree(lines)
+    line_bounds = shapely.bounds(lines)
 
     def run(rows: np.ndarray) -> None:
-        idx[rows], dist[rows] = _nearest_lines(tree, lines, geoms[rows], bound, beyond)
+        idx[rows], dist[rows] = _nearest_lines(tree, lines, line_bounds, geoms[rows], bound, beyond)
 
     chunks = [present[s : s + _CHUNK] for s in range(0, len(present), _CHUNK)]
     if len(chunks) > 1 and _THREADS > 1:
