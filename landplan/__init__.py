@@ -13,6 +13,7 @@ The public API::
 from __future__ import annotations
 
 from .compliance import evaluate_compliance
+from .coverage import evaluate_coverage, extension_routes, network_qa, substation_loads
 from .crs import gk_epsg, metric_crs
 from .efficiency import evaluate_efficiency, evaluate_enterprises, park_benchmarks
 from .errors import (
@@ -30,6 +31,7 @@ from .geometry import area_m2, area_mu
 from .idle import check_idle_inputs, evaluate_idle
 from .io.importer import ImportReport, import_layer
 from .io.writers import ExportReport, export_layer
+from .lifecycle import contract_check, evaluate_lifecycle, lifecycle_summary
 from .revitalization import (
     candidates,
     low_efficiency,
@@ -39,6 +41,7 @@ from .revitalization import (
 )
 from .rules import load_rules, render_rules, rule_source
 from .schema import LAYERS, label, validate_layer
+from .terrain import evaluate_terrain
 from .units import M2_PER_MU, m2_to_mu, mu_to_m2
 from .workspace import Workspace
 
@@ -63,6 +66,14 @@ __all__ = [
     "scenario_median_tax",
     "target_progress",
     "park_summary",
+    "evaluate_coverage",
+    "extension_routes",
+    "network_qa",
+    "substation_loads",
+    "evaluate_terrain",
+    "evaluate_lifecycle",
+    "contract_check",
+    "lifecycle_summary",
     "load_rules",
     "render_rules",
     "rule_source",
