@@ -65,6 +65,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from .geometry import to_metric
 
@@ -92,6 +94,9 @@ STATUSES: tuple[str, ...] = ("built", "under_construction", "planned")
 
 NODE_DECIMALS = 3
 """Road vertices are merged into one graph node when equal after rounding to this many decimals (mm)."""
+
+_EPS_M = 1e-9
+"""Added to the zero-length stubs of the routing graph (scipy sparse graphs drop zero weights)."""
 
 QA_TOLERANCE_M = 0.01
 """Two lines are connected in :func:`network_qa` when they come within this distance (1 cm)."""
@@ -409,7 +414,6 @@ class _RoadGraph:
         road_geoms = road_geoms[~shapely.is_missing(road_geoms)]
         road_geoms = road_geoms[~shapely.is_empty(road_geoms)]
         self.empty = len(road_geoms) == 0
-        self.graph = nx.Graph()
         if self.empty:
             self.seg_uv = np.zeros((0, 2), dtype=np.int64)
             self.nodes_xy = np.zeros((0, 2))
@@ -430,7 +434,12 @@ class _RoadGraph:
         self.segments = shapely.linestrings(np.stack([a, b], axis=1))
         self.tree = shapely.STRtree(self.segments)
         self.points = shapely.points(self.nodes_xy)
-        self.graph.add_weighted_edges_from(zip(u.tolist(), v.tolist(), self.seg_len.tolist(), strict=True))
+        # both directions; of parallel segments between two nodes the shortest is the edge
+        eu, ev, ew = np.r_[u, v], np.r_[v, u], np.r_[self.seg_len, self.seg_len]
+        order = np.lexsort((ew, ev, eu))
+        eu, ev, ew = eu[order], ev[order], ew[order]
+        first = np.r_[True, (eu[1:] != eu[:-1]) | (ev[1:] != ev[:-1])]
+        self.edges = (eu[first], ev[first], ew[first])
 
     def from_network(self, net: np.ndarray, tolerance: float, *, paths: bool):
         """Multi-source Dijkstra from the road nodes within ``tolerance`` of the network lines.
@@ -442,26 +451,31 @@ class _RoadGraph:
         dist = np.full(len(self.nodes_xy), np.inf)
         if self.empty or len(net) == 0:
             return dist, None, {}
-        net_tree = shapely.STRtree(net)
-        pairs = net_tree.query(self.points, predicate="dwithin", distance=tolerance)
-        cand = np.unique(pairs[0])
+        near_idx, near_d = _nearest(net, self.points, tolerance, beyond=False)
+        cand = np.flatnonzero(near_idx >= 0)
         if len(cand) == 0:
             return dist, None, {}
-        near_idx, near_d = _nearest(net, self.points[cand], tolerance, tree=net_tree)
-        g = self.graph  # the source node is added for this search and removed after it
-        src = "__network__"
-        g.add_weighted_edges_from((src, int(c), float(d)) for c, d in zip(cand, near_d, strict=True))
-        try:
-            if paths:
-                lengths, route = nx.single_source_dijkstra(g, src)
-            else:
-                lengths, route = nx.single_source_dijkstra_path_length(g, src), None
-        finally:
-            g.remove_node(src)
-        lengths.pop(src, None)
-        keys = np.fromiter(lengths.keys(), dtype=np.int64, count=len(lengths))
-        dist[keys] = np.fromiter(lengths.values(), dtype=float, count=len(lengths))
-        return dist, route, dict(zip(cand.tolist(), near_idx.tolist(), strict=True))
+        near_idx, near_d = near_idx[cand], near_d[cand]
+        # one Dijkstra from a virtual source joined to every source node by its stub (scipy's
+        # sparse graphs drop zero weights, so stubs carry _EPS_M, taken off afterwards)
+        n = len(self.nodes_xy)
+        eu, ev, ew = self.edges
+        graph = csr_matrix((np.r_[ew, near_d + _EPS_M], (np.r_[eu, np.full(len(cand), n)], np.r_[ev, cand])),
+                           shape=(n + 1, n + 1))
+        if paths:
+            lengths, pred = dijkstra(graph, directed=True, indices=n, return_predecessors=True)
+        else:
+            lengths, pred = dijkstra(graph, directed=True, indices=n), None
+        dist = lengths[:n] - _EPS_M
+        return dist, pred, dict(zip(cand.tolist(), near_idx.tolist(), strict=True))
+
+    def path(self, pred: np.ndarray, node: int) -> list[int]:
+        """Road nodes from the first one after the network to ``node`` (Dijkstra predecessors)."""
+        out = [int(node)]
+        source = len(self.nodes_xy)
+        while pred[out[-1]] != source:
+            out.append(int(pred[out[-1]]))
+        return out[::-1]
 
 
 def _route_all(
@@ -513,7 +527,7 @@ def _route_all(
             if geometry:
                 via = np.where(du <= dv, u, v)
                 for k in np.flatnonzero(ok):  # one geometry per routed gap: output building only
-                    node_path = paths[int(via[k])][1:]
+                    node_path = graph.path(paths, int(via[k]))
                     first = node_path[0]
                     net_line = net[src_line[first]]
                     start = shapely.shortest_line(graph.points[first], net_line)
