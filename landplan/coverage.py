@@ -58,6 +58,7 @@ from __future__ import annotations
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -78,6 +79,8 @@ __all__ = [
     "extension_routes",
     "network_qa",
     "substation_loads",
+    "Networks",
+    "prepare_networks",
 ]
 
 log = logging.getLogger(__name__)
@@ -273,7 +276,8 @@ def _nearest_lines(tree: shapely.STRtree, lines: np.ndarray, line_bounds: np.nda
 
 
 def _nearest(lines: np.ndarray, geoms: np.ndarray, bound: float, *, beyond: bool = True,
-             tree: shapely.STRtree | None = None) -> tuple[np.ndarray, np.ndarray]:
+             tree: shapely.STRtree | None = None, line_bounds: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
     """Nearest of ``lines`` for every geometry: (index or -1, distance or NaN).
 
     Exact; ties go to the lower line index. With ``beyond=False`` only lines within ``bound``
@@ -287,7 +291,7 @@ def _nearest(lines: np.ndarray, geoms: np.ndarray, bound: float, *, beyond: bool
     if len(lines) == 0 or len(present) == 0:
         return idx, dist
     tree = tree if tree is not None else shapely.STRtree(lines)
-    line_bounds = shapely.bounds(lines)
+    line_bounds = line_bounds if line_bounds is not None else shapely.bounds(lines)
 
     def run(rows: np.ndarray) -> None:
         idx[rows], dist[rows] = _nearest_lines(tree, lines, line_bounds, geoms[rows], bound, beyond)
@@ -302,10 +306,70 @@ def _nearest(lines: np.ndarray, geoms: np.ndarray, bound: float, *, beyond: bool
     return idx, dist
 
 
-def _distances(geoms: np.ndarray, lines: dict[str, gpd.GeoSeries], service: dict
-               ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _distances(geoms: np.ndarray, nets: Networks, service: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Nearest built line of every type for every parcel: (line index or -1, distance or NaN)."""
-    return {t: _nearest(np.asarray(lines[t].array, dtype=object), geoms, float(service[t])) for t in NETWORK_TYPES}
+    return {t: _nearest(nets.lines[t], geoms, float(service[t]), tree=nets.trees[t], line_bounds=nets.bounds[t])
+            for t in NETWORK_TYPES}
+
+
+@dataclass
+class Networks:
+    """The networks of a run, prepared once and shared by every chunk of parcels.
+
+    Built lines of every type (:func:`network_lines`) in one metric CRS with their search
+    trees and bounds; with routing, the road graph and, per type, the network side of the
+    routes (one Dijkstra each, see :func:`extension_routes`). Picklable, so that dask workers
+    receive it once (:mod:`landplan.engine`). Make one with :func:`prepare_networks`.
+    """
+
+    crs: Any
+    lines: dict[str, np.ndarray]
+    trees: dict[str, shapely.STRtree | None]
+    bounds: dict[str, np.ndarray]
+    graph: _RoadGraph | None = None
+    sources: dict[str, tuple] = field(default_factory=dict)
+    paths: bool = False
+
+
+def prepare_networks(
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    pipelines: gpd.GeoDataFrame | None = None,
+    powerlines: gpd.GeoDataFrame | None = None,
+    rules: dict,
+    crs: Any,
+    routes: bool = False,
+    paths: bool = False,
+) -> Networks:
+    """Prepare the networks for :func:`evaluate_coverage` / :func:`extension_routes` in ``crs``.
+
+    Parameters
+    ----------
+    roads, pipelines, powerlines : GeoDataFrame, optional
+    rules : dict
+    crs
+        The metric CRS of the parcels (``landplan.geometry.to_metric(parcels).crs``).
+    routes : bool
+        Also build the road graph and the network side of every type's routes.
+    paths : bool
+        Keep the Dijkstra predecessors (route geometries; :func:`extension_routes`).
+    """
+    series = network_lines(roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules, crs=crs)
+    lines = {t: np.asarray(s.array, dtype=object) for t, s in series.items()}
+    nets = Networks(
+        crs=crs, lines=lines,
+        trees={t: shapely.STRtree(a) if len(a) else None for t, a in lines.items()},
+        bounds={t: shapely.bounds(a) if len(a) else np.zeros((0, 4)) for t, a in lines.items()},
+        paths=paths,
+    )
+    if routes:
+        road_geoms = (np.asarray(_valid_geoms(_to_crs(roads.geometry, crs)).array, dtype=object)
+                      if roads is not None and len(roads) else np.array([], dtype=object))
+        nets.graph = _RoadGraph(road_geoms)
+        service = rules["coverage"]["service_distance_m"]
+        for t in NETWORK_TYPES:
+            nets.sources[t] = nets.graph.from_network(lines[t], float(service[t]), paths=paths)
+    return nets
 
 
 def _leveled(parcels: gpd.GeoDataFrame, leveled: pd.Series | None) -> np.ndarray:
@@ -348,6 +412,7 @@ def evaluate_coverage(
     rules: dict,
     leveled: pd.Series | None = None,
     routes: bool = False,
+    networks: Networks | None = None,
 ) -> pd.DataFrame:
     """Coverage of every parcel by every network type, and its readiness level.
 
@@ -364,6 +429,9 @@ def evaluate_coverage(
     routes : bool, default False
         Route extensions along the roads (:func:`extension_routes`) instead of taking the
         straight distance.
+    networks : Networks, optional
+        Prepared by :func:`prepare_networks` (in the parcels' metric CRS, with ``routes`` when
+        routing); the layers are then not used. Lets many chunks of parcels share one.
 
     Returns
     -------
@@ -374,13 +442,18 @@ def evaluate_coverage(
     """
     cov = rules["coverage"]
     metric = _parcel_frame(parcels)
-    lines = network_lines(roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules, crs=metric.crs)
+    nets = networks if networks is not None else prepare_networks(
+        roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules, crs=metric.crs, routes=routes)
+    if nets.crs is not None and metric.crs is not None and not metric.crs.equals(nets.crs):
+        metric = metric.to_crs(nets.crs)
     geoms = np.asarray(metric.geometry.array, dtype=object)
     n = len(geoms)
-    near = _distances(geoms, lines, rules["coverage"]["service_distance_m"])
+    near = _distances(geoms, nets, cov["service_distance_m"])
     ext_routed: dict[str, np.ndarray] = {}
     if routes:
-        routed = _route_all(metric, lines, near, roads, rules, geometry=False)
+        if nets.graph is None:
+            raise ValueError("evaluate_coverage(routes=True) needs networks prepared with routes=True")
+        routed = _route_all(metric, nets, near, rules, geometry=False)
         ext_routed = {t: routed[t]["length"] for t in routed}
     cols: dict[str, Any] = {}
     met: dict[str, np.ndarray] = {}
@@ -480,9 +553,8 @@ class _RoadGraph:
 
 def _route_all(
     metric: gpd.GeoDataFrame,
-    lines: dict[str, gpd.GeoSeries],
+    nets: Networks,
     near: dict[str, tuple[np.ndarray, np.ndarray]],
-    roads: gpd.GeoDataFrame | None,
     rules: dict,
     *,
     geometry: bool,
@@ -491,12 +563,7 @@ def _route_all(
     cov = rules["coverage"]
     geoms = np.asarray(metric.geometry.array, dtype=object)
     n = len(geoms)
-    road_geoms = (
-        np.asarray(_valid_geoms(_to_crs(roads.geometry, metric.crs)).array, dtype=object)
-        if roads is not None and len(roads)
-        else np.array([], dtype=object)
-    )
-    graph = _RoadGraph(road_geoms)
+    graph = nets.graph
     max_service = max(float(cov["service_distance_m"][t]) for t in NETWORK_TYPES)
     seg_idx = seg_d = None
     out: dict[str, dict[str, np.ndarray]] = {}
@@ -507,9 +574,9 @@ def _route_all(
         length = dist.copy()
         routed = np.zeros(n, dtype=bool)
         geom_out = np.full(n, None, dtype=object)
-        net = np.asarray(lines[t].array, dtype=object)
+        net = nets.lines[t]
         if gap.any() and not graph.empty:
-            node_d, paths, src_line = graph.from_network(net, service, paths=geometry)
+            node_d, paths, src_line = nets.sources[t]
             if seg_idx is None:  # the parcel's nearest road segment, if within some service distance
                 seg_idx, seg_d = _nearest(graph.segments, geoms, max_service, beyond=False, tree=graph.tree)
             g = np.flatnonzero(gap & (seg_idx >= 0) & (seg_d <= service))
@@ -600,10 +667,11 @@ def extension_routes(
         then type order.
     """
     metric = _parcel_frame(parcels)
-    lines = network_lines(roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules, crs=metric.crs)
+    nets = prepare_networks(roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules,
+                            crs=metric.crs, routes=True, paths=True)
     geoms = np.asarray(metric.geometry.array, dtype=object)
-    near = _distances(geoms, lines, rules["coverage"]["service_distance_m"])
-    res = _route_all(metric, lines, near, roads, rules, geometry=True)
+    near = _distances(geoms, nets, rules["coverage"]["service_distance_m"])
+    res = _route_all(metric, nets, near, rules, geometry=True)
     pid = metric["parcel_id"].to_numpy(dtype=object)
     frames = []
     for order, t in enumerate(NETWORK_TYPES):

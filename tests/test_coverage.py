@@ -293,10 +293,9 @@ def test_nearest_distance_equals_brute_force(parcel_specs, line_specs, service, 
     old = coverage._CHUNK
     coverage._CHUNK = chunk
     try:
-        near = coverage._distances(geoms, {t: lines for t in NETWORK_TYPES}, dict.fromkeys(NETWORK_TYPES, service))
+        idx, dist = coverage._nearest(np.asarray(lines.array, dtype=object), geoms, service)
     finally:
         coverage._CHUNK = old
-    idx, dist = near["road"]
     brute = shapely.distance(geoms[:-2, None], np.asarray(lines.array)[None, :])
     np.testing.assert_allclose(dist[:-2], brute.min(axis=1), rtol=0, atol=1e-9)
     assert (idx[:-2] == brute.argmin(axis=1)).all()  # argmin: the first (lowest) index of the minimum
