@@ -38,6 +38,7 @@ _OPEN_MAPS = (
     "compliance.code_map_2017_to_2002",
     "compliance.thresholds.*.investment_intensity_wan_per_mu_min",
     "coverage.load_kva_per_mu",
+    "screening.by_industry",
 )
 
 
