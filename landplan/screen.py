@@ -72,7 +72,7 @@ Choices this module makes (and documents)
 >>> p = make_project({"行业代码": "C39", "用地面积(亩)": 30, "总投资(万元)": 12000,
 ...                   "所需配套": "三通一平, 燃气"})
 >>> p.industry_code, p.area_mu, p.needs
-('39', 30.0, ('road', 'water', 'power', 'gas', 'leveled'))
+('39', 30.0, ('road', 'water', 'gas', 'power', 'leveled'))
 """
 
 from __future__ import annotations
@@ -997,7 +997,8 @@ def _neighbours(project: Project, parcels: pd.DataFrame, ledger: pd.DataFrame | 
 # --------------------------------------------------------------------------------------------
 
 def _fmt(values: pd.Series, spec: str) -> pd.Series:
-    return values.map(lambda v: "?" if pd.isna(v) else format(float(v), spec))
+    text = [("?" if pd.isna(v) else format(float(v), spec)) for v in values.to_numpy()]
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 def _join(parts: Iterable[pd.Series], index: pd.Index, sep: str) -> pd.Series:
