@@ -226,6 +226,7 @@ _COMPONENTS: dict[str, tuple[str, str]] = {
     "contiguity": ("毗邻", "contiguity"),
 }
 
+_TRUE_WORDS = ("true", "1", "1.0", "是", "y", "yes", "有", "√")  # a flag column's "yes" (as schema booleans)
 _RTOL = 1e-9   # a value equal to its threshold up to float rounding meets it
 _TOUCH_M = 0.01  # parcels closer than this share a boundary (numerical precision, not a rule)
 
@@ -932,9 +933,8 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
     for column in spec.get("flag_columns") or []:
         if column not in parcels.columns:
             continue
-        values = parcels[column]
-        truthy = values.map(lambda v: str(v).strip().lower() in {"true", "1", "是", "y", "yes", "有", "1.0"}
-                            if not _is_blank(v) else False).to_numpy(dtype=bool) & check
+        words = _text(parcels, column).str.strip().str.lower()
+        truthy = words.isin(_TRUE_WORDS).to_numpy(dtype=bool) & check
         flag |= truthy
         rows_zh.append((np.flatnonzero(truthy), pd.Series(f"标记{column}=是", index=range(int(truthy.sum())), dtype=object)))
         rows_en.append((np.flatnonzero(truthy), pd.Series(f"flagged {column} = yes", index=range(int(truthy.sum())), dtype=object)))
@@ -1334,9 +1334,12 @@ class ScreeningResult:
             lines.append(f"  冲突 conflict {row.parcel_id}: {row.reason_zh if zh else row.reason_en}")
         shown = self.sites if top is None else self.sites.head(top)
         for row in shown.itertuples():
+            def show(v: float, spec: str) -> str:
+                return "–" if pd.isna(v) else format(v, spec)
+
             lines.append(f"  {row.rank:>3}. {row.parcel_id} score {row.score:.2f}  "
-                         f"{row.area_mu:.2f} 亩  {row.readiness}  ext {row.ext_cost_wan:.1f} 万元  "
-                         f"cut/fill {row.cut_m3:.0f}/{row.fill_m3:.0f} m³")
+                         f"{row.area_mu:.2f} 亩  {row.readiness}  ext {show(row.ext_cost_wan, '.1f')} 万元  "
+                         f"cut/fill {show(row.cut_m3, '.0f')}/{show(row.fill_m3, '.0f')} m³")
             lines.append(f"       {row.explanation_zh if zh else row.explanation_en}")
         if len(self.sites) and any(is_unconfirmed(f"coverage.unit_cost_wan_per_m.{t}") for t in p.needs
                                    if t != "leveled"):
