@@ -481,3 +481,15 @@ def test_doctests():
 
     result = doctest.testmod(landplan.screen)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_local_industry_threshold_from_workspace_rules(tmp_path, capsys):
+    ws_path = tmp_path / "ws"
+    shutil.copytree(DATA, ws_path)
+    (ws_path / "rules.yaml").write_text('screening:\n  by_industry:\n    "39": {tax_per_mu_wan: 10}\n',
+                                        encoding="utf-8")
+    rc = main(["screen", "--workspace", str(ws_path), "--as-of", AS_OF, "--industry", "39",
+               "--area-mu", "22", "--investment-wan", "9000", "--tax-wan", "300"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "准入 ADMITTED" in out
+    assert "13.64 ≥ 10.00 万元/亩 [screening.by_industry.39.tax_per_mu_wan" in out
