@@ -8,6 +8,7 @@ The public API::
     parcels = ws.read("parcels")
     landplan.export_layer("parcels", workspace=ws, fmt="shp", out="宗地.zip")
     table = landplan.evaluate(ws, year=2025)          # one row per parcel, SPEC §5 columns
+    result = landplan.screen_project(landplan.read_project("项目.xlsx"), ws)   # 招商选址
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from .revitalization import (
 )
 from .rules import load_rules, render_rules, rule_source
 from .schema import LAYERS, label, validate_layer
+from .screen import Project, ScreeningResult, make_project, read_project, screen_project
 from .terrain import evaluate_terrain
 from .units import M2_PER_MU, m2_to_mu, mu_to_m2
 from .workspace import Workspace
@@ -74,6 +76,11 @@ __all__ = [
     "evaluate_lifecycle",
     "contract_check",
     "lifecycle_summary",
+    "screen_project",
+    "make_project",
+    "read_project",
+    "Project",
+    "ScreeningResult",
     "load_rules",
     "render_rules",
     "rule_source",

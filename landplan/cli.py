@@ -2,7 +2,8 @@
 
 Exit status: 0 on success; 2 on bad input, with one line on stderr naming the file, the
 feature/row and the field (an import that had to reject features also exits 2 after
-writing what it could keep, and prints one such line per rejected feature).
+writing what it could keep, and prints one such line per rejected feature). ``landplan
+screen`` exits 3 when the project is refused (a result, printed with its reasons; not bad input).
 """
 
 from __future__ import annotations
@@ -219,6 +220,39 @@ def _write_plain(frame, out) -> None:
             raise LandplanError(f"--routes {out}: write .gpkg, .geojson, .parquet or .csv")
 
 
+def _cmd_screen(args) -> int:
+    from .rules import load_rules
+    from .screen import (
+        EXIT_REFUSED,
+        OPTION_FIELDS,
+        SITE_FORMATS,
+        make_project,
+        read_project,
+        screen_project,
+        write_sites,
+    )
+
+    if args.out and Path(args.out).suffix.lower() not in SITE_FORMATS:
+        raise LandplanError(f"--out {args.out}: write .csv, .xlsx or .gpkg")
+    if args.top is not None and args.top < 1:
+        raise LandplanError(f"--top {args.top}: give a number ≥ 1")
+    rules = load_rules(args.workspace)
+    options = {option: getattr(args, field) for option, field in
+               ((o, o.lstrip("-").replace("-", "_")) for o in OPTION_FIELDS)}
+    options = {k: v for k, v in options.items() if v not in (None, [])}
+    if args.project:
+        project = read_project(args.project, sheet=args.sheet, rules=rules, overrides=options)
+    else:
+        project = make_project(options, source="options", rules=rules)
+    result = screen_project(project, args.workspace, as_of=_parse_date(args.as_of, "--as-of"),
+                            year=args.year, rules=rules)
+    print("\n".join(result.lines(lang=args.lang, top=args.top)))
+    if args.out:
+        out = write_sites(result, args.out, top=args.top)
+        print(f"sites written: {out}")
+    return 0 if result.admitted else EXIT_REFUSED
+
+
 def _cmd_rules(args) -> int:
     from .rules import render_rules
 
@@ -313,6 +347,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--routes", help="write the extension routes (.gpkg, .geojson, .parquet, .csv)")
     p.add_argument("--show", type=int, default=20, help="QA problems to print (default 20)")
     p.set_defaults(func=_cmd_coverage)
+
+    p = sub.add_parser("screen", help="screen a proposed project and rank sites for it (招商选址)",
+                       description="Check a project against the entry thresholds and control "
+                       "indicators, then rank the supplyable parcels. Exit 0 admitted, 3 refused "
+                       "(a result: reasons printed), 2 bad input.")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
+    p.add_argument("--year", type=int, help="ledger year of the park values (default the latest)")
+    p.add_argument("--project", help="project file, .yaml or .xlsx (Chinese keys: 行业代码, 用地面积(亩), …)")
+    p.add_argument("--sheet", help="sheet of the project workbook (default the first)")
+    p.add_argument("--name", help="project name")
+    p.add_argument("--industry", help="GB/T 4754-2017 industry code (2 digits, e.g. 39)")
+    area = p.add_mutually_exclusive_group()
+    area.add_argument("--area-mu", help="land need in mu")
+    area.add_argument("--area-m2", help="land need in m²")
+    p.add_argument("--investment-wan", help="total investment (万元)")
+    p.add_argument("--tax-wan", help="expected yearly tax at full production (万元)")
+    p.add_argument("--output-wan", help="expected yearly output at full production (万元)")
+    p.add_argument("--needs", help="needed utilities: road,water,sewer,storm,gas,heat,power,telecom,"
+                   "leveled or Chinese names or a level (三通一平)")
+    p.add_argument("--far", help="planned floor area ratio (容积率)")
+    p.add_argument("--coverage-pct", help="planned building coverage (建筑系数, %%)")
+    p.add_argument("--green-pct", help="planned green ratio (绿地率, %%)")
+    p.add_argument("--admin-pct", help="planned admin and service land share (%%)")
+    p.add_argument("--neighbour", action="append", help="parcel id, holder or enterprise to be near (repeatable)")
+    p.add_argument("--related-industry", action="append", help="related industry code (repeatable)")
+    p.add_argument("--top", type=int, help="print and write only the best N sites")
+    p.add_argument("--out", help="write the ranked sites (.csv, .xlsx, .gpkg)")
+    p.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of the explanations")
+    p.set_defaults(func=_cmd_screen)
 
     p = sub.add_parser("rules", help="print the rules in force with their sources (规则)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
