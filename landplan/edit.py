@@ -115,7 +115,10 @@ def _day(date) -> dt.date:
 def _parcels(ws) -> gpd.GeoDataFrame:
     if not ws.has("parcels"):
         raise EditError(f"the workspace {ws.path} has no parcels layer; import parcels first")
-    return ws.read("parcels")
+    parcels = ws.read("parcels")
+    if "parent_ids" not in parcels.columns:  # lineage is written by every edit
+        parcels["parent_ids"] = pd.Series([None] * len(parcels), index=parcels.index, dtype="str")
+    return parcels
 
 
 def _row(parcels: gpd.GeoDataFrame, parcel_id: str) -> int:
