@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import PARK_X0, PARK_Y0, _park_parcels
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
@@ -25,8 +26,6 @@ from landplan.cli import main
 from landplan.edit import EditError, is_extensive, merge_parcels, split_parcel, update_parcel
 from landplan.history import change_log
 from landplan.units import M2_PER_MU
-
-from conftest import PARK_X0, PARK_Y0, _park_parcels
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
