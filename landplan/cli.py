@@ -241,7 +241,7 @@ def _cmd_update(args) -> int:
 
 
 def _cmd_history(args) -> int:
-    from .history import change_log, parcel_history
+    from .history import KIND_LABELS, change_log, parcel_history
 
     if args.parcel_id is None:
         table = change_log(args.workspace)
@@ -257,6 +257,7 @@ def _cmd_history(args) -> int:
         print("no recorded changes (the parcels layer holds for every date)")
         return 0
     shown = table[columns].copy()
+    shown["kind"] = [f"{KIND_LABELS.get(k, (k,))[0]} {k}" for k in shown["kind"]]
     for column in ("valid_from", "valid_to", "effective_date"):
         if column in shown:
             shown[column] = shown[column].dt.strftime("%Y-%m-%d").fillna("—")

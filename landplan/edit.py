@@ -39,7 +39,7 @@ from shapely.ops import split as _split
 
 from .crs import metric_crs
 from .errors import LandplanError
-from .history import recording, used_ids
+from .history import KIND_LABELS, recording, used_ids
 from .schema import PARCELS, coerce_column
 from .units import M2_PER_MU
 
@@ -88,10 +88,11 @@ class EditResult:
             return ", ".join(f"{pid} ({a:.2f} m², {a / M2_PER_MU:.4f} 亩)"
                              for pid, a in zip(frame["parcel_id"], areas, strict=True))
 
-        out = [f"{self.kind} effective {self.date:%Y-%m-%d}: {fmt(self.before)} → {fmt(self.after)}"]
+        zh = KIND_LABELS[self.kind][0]
+        out = [f"{zh} {self.kind}, 生效 effective {self.date:%Y-%m-%d}: {fmt(self.before)} → {fmt(self.after)}"]
         out.extend(f"  note: {n}" for n in self.notes)
-        out.append(f"  change {self.change_id} recorded in parcels/history.gpkg"
-                   if self.change_id is not None else "  nothing changed; no change recorded")
+        out.append(f"  变更 change {self.change_id} recorded in parcels/history.gpkg"
+                   if self.change_id is not None else "  无变化 nothing changed; no change recorded")
         return out
 
 

@@ -62,6 +62,7 @@ from .schema import PARCELS
 __all__ = [
     "HISTORY_FILE",
     "CHANGE_KINDS",
+    "KIND_LABELS",
     "has_history",
     "history_path",
     "read_history",
@@ -79,6 +80,10 @@ log = logging.getLogger(__name__)
 HISTORY_FILE = Path("parcels") / "history.gpkg"
 LOG_COPY = Path("parcels") / "changes.csv"
 CHANGE_KINDS = ("baseline", "import", "write", "split", "merge", "update", "untracked")
+#: People's labels of the change kinds: kind -> (中文, English).
+KIND_LABELS = {"baseline": ("基线", "baseline"), "import": ("导入", "import"), "write": ("写入", "write"),
+               "split": ("分割", "split"), "merge": ("合并", "merge"), "update": ("修改属性", "update"),
+               "untracked": ("外部修改", "edited outside landplan")}
 #: Kinds whose new versions name their parents in parent_ids (checked on read).
 _LINEAGE_KINDS = ("split", "merge")
 _META = ("version_id", "change_id", "ended_by", "valid_from", "valid_to")
@@ -430,8 +435,8 @@ def record_write(ws, frame: gpd.GeoDataFrame, store: Callable[[gpd.GeoDataFrame]
     first_state = len(changes) == 0
     created, ended, changed = _diff(_current(versions), frame) if not first_state else (
         list(frame["parcel_id"]), [], [])
-    if not (created or ended or changed) and meta["kind"] == "write":
-        return store(frame)  # a plain write that changes nothing is not a change
+    if not (created or ended or changed) and meta["kind"] in ("write", "update"):
+        return store(frame)  # a write or update that changes nothing is not a change
     _check_dates(versions, date, ended + changed, created, path)
     summary = meta["summary"] or meta["kind"]
     versions, changes = _append(versions, changes, frame, kind=meta["kind"], date=date,

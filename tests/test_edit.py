@@ -248,6 +248,8 @@ def test_update_reads_values_as_on_import(park, capsys):
     assert main(["update", "HF-002", "--set", "nonsense=1", "--workspace", str(park)]) == 2
     assert "no column 'nonsense'" in one_line_error(capsys)
     assert hashes(park) == before
+    same = update_parcel(park, "HF-002", {"status": "在建"})  # already so: nothing recorded
+    assert same.change_id is None and len(change_log(park)) == len(log)
     update_parcel(park, "HF-002", {"invested_wan": ""})
     assert pd.isna(Workspace(park).read("parcels").set_index("parcel_id").loc["HF-002", "invested_wan"])
 
