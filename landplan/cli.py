@@ -69,6 +69,7 @@ def _cmd_import(args) -> int:
         args.src, args.layer, workspace=args.workspace, source_layer=args.source_layer,
         fields=_pairs(args.field, "--field"), crs=args.crs, encoding=args.encoding,
         set_values=_pairs(args.set, "--set"), mode=args.mode,
+        effective_date=_parse_date(args.date, "--date"),
     )
     print("\n".join(report.lines()))
     for line in report.reject_lines():
@@ -101,12 +102,13 @@ def _parse_date(text: str | None, option: str):
 
 def _warn_idle_inputs(workspace, table, as_of) -> None:
     """One line per inconsistent parcel input (the evaluation goes on with the data as given)."""
+    from .history import parcels_as_of
     from .idle import check_idle_inputs
     from .workspace import Workspace
 
     ws = Workspace(workspace)
     source = ws.existing_path("parcels")
-    for line in check_idle_inputs(ws.read("parcels"), as_of=as_of):
+    for line in check_idle_inputs(parcels_as_of(ws, as_of), as_of=as_of):
         print(f"landplan: warning: {source}, {line}", file=sys.stderr)
 
 
@@ -269,6 +271,75 @@ def _cmd_export(args) -> int:
     return 0
 
 
+def _cmd_split(args) -> int:
+    from .edit import split_parcel
+
+    ids = [i for i in args.ids.split(",")] if args.ids else None
+    result = split_parcel(args.workspace, args.parcel_id, line=args.line, area_m2=args.area_m2,
+                          area_mu=args.area_mu, ids=ids, date=_parse_date(args.date, "--date"))
+    print("\n".join(result.lines()))
+    return 0
+
+
+def _cmd_merge(args) -> int:
+    from .edit import merge_parcels
+
+    result = merge_parcels(args.workspace, args.parcel_ids, new_id=args.id, keep=args.keep,
+                           date=_parse_date(args.date, "--date"))
+    print("\n".join(result.lines()))
+    return 0
+
+
+def _cmd_update(args) -> int:
+    from .edit import update_parcel
+
+    result = update_parcel(args.workspace, args.parcel_id, _pairs(args.set, "--set"),
+                           date=_parse_date(args.date, "--date"))
+    print("\n".join(result.lines()))
+    return 0
+
+
+def _cmd_history(args) -> int:
+    from .history import KIND_LABELS, change_log, parcel_history
+
+    if args.parcel_id is None:
+        table = change_log(args.workspace)
+        columns = ["change_id", "kind", "effective_date", "recorded_at", "command", "summary"]
+    else:
+        table = parcel_history(args.workspace, args.parcel_id)
+        columns = ["relation", "parcel_id", "version_id", "valid_from", "valid_to", "area_m2",
+                   "change_id", "kind", "command", "ended_by", "parent_ids"]
+    if args.out:
+        _write_table(table, args.out)
+        print(f"{len(table)} rows written: {args.out}")
+    if not len(table):
+        print("no recorded changes (the parcels layer holds for every date)")
+        return 0
+    shown = table[columns].copy()
+    shown["kind"] = [f"{KIND_LABELS.get(k, (k,))[0]} {k}" for k in shown["kind"]]
+    for column in ("valid_from", "valid_to", "effective_date"):
+        if column in shown:
+            shown[column] = shown[column].dt.strftime("%Y-%m-%d").fillna("—")
+    if "area_m2" in shown:
+        shown["area_m2"] = shown["area_m2"].map("{:.2f}".format)
+    print(shown.astype(object).where(shown.notna(), "").to_string(index=False))
+    return 0
+
+
+def _write_table(table, out) -> None:
+    """A plain table to .csv or .xlsx, atomically."""
+    from .io.atomic import atomic_path
+
+    out = Path(out)
+    if out.suffix.lower() not in {".csv", ".xlsx"}:
+        raise LandplanError(f"--out {out}: write .csv or .xlsx")
+    with atomic_path(out) as tmp:
+        if out.suffix.lower() == ".csv":
+            table.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+        else:
+            table.to_excel(tmp, index=False)
+
+
 def _cmd_app(args) -> int:
     app = Path(__file__).resolve().parent.parent / "app.py"
     if not app.exists():
@@ -307,6 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="give a column one value for every feature (repeatable)")
     p.add_argument("--mode", default="replace", choices=["replace", "append"],
                    help="replace the layer (default) or append to it")
+    p.add_argument("--date", help="effective date of the parcels imported, YYYY-MM-DD (default today)")
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("import-ledger", help="import the enterprise ledger, CSV or XLSX (企业台账)")
@@ -392,6 +464,39 @@ def build_parser() -> argparse.ArgumentParser:
                    help="text encoding of shp/coordtxt (default gbk)")
     p.set_defaults(func=_cmd_export)
 
+    p = sub.add_parser("split", help="split a parcel by a line or into a target area (分割)")
+    p.add_argument("parcel_id")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--line", help="cut line: WKT LINESTRING (workspace CRS) or a file with one line")
+    how.add_argument("--area-m2", type=float, help="area of the first child in m²")
+    how.add_argument("--area-mu", type=float, help="area of the first child in mu (亩)")
+    p.add_argument("--ids", help="ids of the children, comma-separated (default PARENT-1, PARENT-2 …)")
+    p.add_argument("--date", help="effective date YYYY-MM-DD (default today)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.set_defaults(func=_cmd_split)
+
+    p = sub.add_parser("merge", help="merge adjacent parcels into one (合并)")
+    p.add_argument("parcel_ids", nargs="+", metavar="PARCEL_ID")
+    p.add_argument("--id", help="id of the merged parcel (default the ids joined by +)")
+    p.add_argument("--keep", metavar="PARCEL_ID", help="whose codes, text and dates win where they differ")
+    p.add_argument("--date", help="effective date YYYY-MM-DD (default today)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.set_defaults(func=_cmd_merge)
+
+    p = sub.add_parser("update", help="set attributes of a parcel (修改属性)")
+    p.add_argument("parcel_id")
+    p.add_argument("--set", action="append", required=True, metavar="COLUMN=VALUE",
+                   help="value for a column, read as on import (repeatable; empty clears)")
+    p.add_argument("--date", help="effective date YYYY-MM-DD (default today)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.set_defaults(func=_cmd_update)
+
+    p = sub.add_parser("history", help="versions and lineage of a parcel, or the change log (历史)")
+    p.add_argument("parcel_id", nargs="?", help="a parcel id (default: the whole change log)")
+    p.add_argument("--out", help="also write the table (.csv or .xlsx)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.set_defaults(func=_cmd_history)
+
     p = sub.add_parser("app", help="start the planning map app in the browser (地图)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--port", type=int, default=8501)
@@ -405,8 +510,11 @@ def main(argv: list[str] | None = None) -> int:
     level = logging.ERROR if args.quiet else (logging.DEBUG if args.verbose > 1 else
                                               logging.INFO if args.verbose else logging.WARNING)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    from .history import command_context
+
     try:
-        return args.func(args)
+        with command_context(["landplan", *(sys.argv[1:] if argv is None else argv)]):
+            return args.func(args)
     except LandplanError as exc:
         print(f"landplan: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

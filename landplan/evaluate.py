@@ -21,6 +21,7 @@ from .coverage import NETWORK_TYPES, evaluate_coverage
 from .efficiency import evaluate_efficiency
 from .errors import LandplanError
 from .geometry import area_m2
+from .history import parcels_as_of
 from .idle import evaluate_idle
 from .io.atomic import atomic_path
 from .lifecycle import CONDITIONS, GAPS, evaluate_lifecycle
@@ -198,7 +199,8 @@ def evaluate(
     ----------
     workspace : Workspace or path
     as_of : date, optional
-        Evaluation date (default today); stored in the ``as_of`` column.
+        Evaluation date (default today); stored in the ``as_of`` column. The parcels are
+        those in force on that date (:func:`landplan.history.parcels_as_of`).
     year : int, optional
         Ledger year (default: the latest year in the ledger).
     rules : dict, optional
@@ -209,7 +211,7 @@ def evaluate(
         raise LandplanError(f"the workspace {ws.path} has no parcels layer; import parcels first")
     rules = rules if rules is not None else load_rules(ws)
     as_of = as_of or dt.date.today()
-    parcels = ws.read("parcels")
+    parcels = parcels_as_of(ws, as_of)  # the parcels as they were on as_of (landplan.history)
     ledger = ws.read("ledger")
     if year is not None and len(ledger) and year not in set(ledger["year"].dropna()):
         years = ", ".join(str(y) for y in sorted(set(ledger["year"].dropna())))
