@@ -38,6 +38,16 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
     return out
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not ≥ 1")
+    return value
+
+
 def _terminal_progress(title: str):
     """A progress callback drawing a bar on a terminal; ``None`` (quiet) when not on one."""
     if not sys.stderr.isatty():
@@ -117,7 +127,8 @@ def _cmd_evaluate(args) -> int:
     from .rules import load_rules
 
     rules = load_rules(args.workspace)
-    table = evaluate(args.workspace, as_of=_parse_date(args.as_of, "--as-of"), year=args.year, rules=rules)
+    table = evaluate(args.workspace, as_of=_parse_date(args.as_of, "--as-of"), year=args.year, rules=rules,
+                     engine=args.engine, partitions=args.partitions, scheduler=args.scheduler)
     out = write_evaluation(table, args.out, rules=rules)
     _warn_idle_inputs(args.workspace, table, table["as_of"].iloc[0].date() if len(table) else None)
     graded = int(table["efficiency_class"].notna().sum()) if "efficiency_class" in table else 0
@@ -395,6 +406,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
     p.add_argument("--year", type=int, help="ledger year (default the latest)")
     p.add_argument("--out", required=True, help="output .gpkg, .parquet, .csv or .xlsx")
+    p.add_argument("--engine", default="single", choices=["single", "dask"],
+                   help="where terrain and coverage run: this process (default) or dask-geopandas partitions")
+    p.add_argument("--partitions", type=_positive_int, help="spatial partitions of the dask engine")
+    p.add_argument("--scheduler", help="dask scheduler: 'local' (a LocalCluster) or an address tcp://host:8786 "
+                   "(default: dask threads in this process)")
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("idle", help="idle and low-efficiency land, revitalization (闲置土地与盘活)")

@@ -190,8 +190,9 @@ def network_lines(
 def _parcel_frame(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if "parcel_id" not in parcels.columns:
         raise ValueError("parcels need a parcel_id column")
-    metric = to_metric(parcels) if parcels.crs is not None else parcels
-    return metric
+    if parcels.crs is None or len(parcels) == 0 or parcels.geometry.isna().all():
+        return parcels  # nothing to measure: no metric CRS to choose
+    return to_metric(parcels)
 
 
 def _nearest_within(tree: shapely.STRtree, lines: np.ndarray, line_bounds: np.ndarray, geoms: np.ndarray,
