@@ -57,7 +57,8 @@ class Workspace:
     Parameters
     ----------
     path : str or Path
-        The folder. It is created on the first write.
+        The folder. It is created on the first write. A ``postgresql://`` URL gives a
+        :class:`landplan.pgworkspace.PostGISWorkspace` (the layers as PostGIS tables).
     fmt : {"gpkg", "parquet"}
         Format for vector layers written from now on. Reading finds either.
 
@@ -67,6 +68,13 @@ class Workspace:
     >>> parcels = ws.read("parcels")                   # doctest: +SKIP
     >>> ws.write("parcels", parcels)                   # doctest: +SKIP
     """
+
+    def __new__(cls, path: str | os.PathLike = DEFAULT_WORKSPACE, *, fmt: str = "gpkg"):
+        from .pgworkspace import PostGISWorkspace, is_database_url
+
+        if cls is Workspace and is_database_url(path):  # postgresql://… : the tables of a database
+            return super().__new__(PostGISWorkspace)
+        return super().__new__(cls)
 
     def __init__(self, path: str | os.PathLike = DEFAULT_WORKSPACE, *, fmt: str = "gpkg") -> None:
         if fmt not in FORMATS:

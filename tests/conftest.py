@@ -233,3 +233,13 @@ def streamlit_app(tmp_path_factory):
     yield start
     for proc in procs:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def postgis():
+    """A running PostGIS server (session-scoped, tests/postgis.py); fails when PostgreSQL/PostGIS
+    are missing (``make test`` installs them)."""
+    from postgis import postgis_session
+
+    yield from postgis_session()
+

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from postgis import PostGIS, postgis_session
+from postgis import PostGIS
 from sqlalchemy import create_engine, text
 
 from landplan.rules import load_rules
@@ -32,12 +32,6 @@ PIPE_KINDS = ("water", "sewer", "storm", "gas", "heat", "telecom")
 #: Agreement required between landplan and PostGIS distances (metres).
 TOL_M = 1e-3
 SCENARIOS = ("full", "sparse")
-
-
-@pytest.fixture(scope="session")
-def postgis():
-    """A running PostGIS server (session-scoped); fails when PostgreSQL/PostGIS are missing."""
-    yield from postgis_session()
 
 
 @pytest.fixture(scope="module")
