@@ -409,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", default="single", choices=["single", "dask"],
                    help="where terrain and coverage run: this process (default) or dask-geopandas partitions")
     p.add_argument("--partitions", type=_positive_int, help="spatial partitions of the dask engine")
-    p.add_argument("--scheduler", help="dask scheduler: 'local' (a LocalCluster) or an address tcp://host:8786 "
+    p.add_argument("--scheduler", help="dask scheduler: 'local' or 'local:N' (a LocalCluster of N workers) or an address tcp://host:8786 "
                    "(default: dask threads in this process)")
     p.set_defaults(func=_cmd_evaluate)
 

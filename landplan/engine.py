@@ -19,8 +19,8 @@ network line, a parcel at a partition's edge is served exactly as in one process
 get wrong), and the results are identical to the single engine's, column by column.
 
 Schedulers: ``scheduler=None`` runs dask's threaded scheduler in this process (shapely and
-GEOS release the GIL); ``"local"`` starts a ``dask.distributed.LocalCluster`` of worker
-processes for the call; any other value is the address of a running scheduler
+GEOS release the GIL); ``"local"`` (or ``"local:N"``) starts a ``dask.distributed.LocalCluster``
+of one worker process per CPU (or N) for the call; any other value is the address of a running scheduler
 (``tcp://host:8786``), whose workers must see the workspace's files (the DEM path).
 """
 
@@ -90,7 +90,8 @@ def spatial_columns(
         Number of spatial partitions for ``engine="dask"`` (default: 2 per CPU, at least 1,
         at most one per 1,000 parcels).
     scheduler : str, optional
-        ``None`` (dask threads), ``"local"`` (a LocalCluster) or a scheduler address.
+        ``None`` (dask threads), ``"local"`` / ``"local:N"`` (a LocalCluster of one worker per
+        CPU / N workers) or a scheduler address.
 
     Returns
     -------
@@ -155,8 +156,12 @@ def _client(scheduler: str | None):
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover
         raise LandplanError("--scheduler needs dask.distributed: pip install 'landplan[dask]'") from exc
-    if scheduler == "local":
-        cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+    if scheduler == "local" or scheduler.startswith("local:"):
+        count = scheduler.partition(":")[2]
+        if count and not (count.isdigit() and int(count) >= 1):
+            raise LandplanError(f"--scheduler {scheduler}: write local or local:N with N ≥ 1 workers")
+        workers = int(count) if count else (os.cpu_count() or 1)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None)
         return Client(cluster), cluster
     try:
