@@ -665,6 +665,8 @@ def _parse_value(value, col: Column):
         number = _parse_float(value, col)
         if not float(number).is_integer():
             raise ValueError(f"{value!r} is not a whole number")
+        if col.nonneg and number < 0:
+            raise ValueError(f"negative value {number:g} (must be ≥ 0)")
         return int(number)
     if col.kind == "bool":
         if isinstance(value, (bool, np.bool_)):
@@ -686,7 +688,8 @@ def _parse_value(value, col: Column):
     raise AssertionError(col.kind)  # pragma: no cover - kinds are fixed above
 
 
-def coerce_column(values: pd.Series, col: Column, *, factor: float = 1.0) -> tuple[pd.Series, dict]:
+def coerce_column(values: pd.Series, col: Column, *, factor: float = 1.0,
+                  _fast: bool = True) -> tuple[pd.Series, dict]:
     """Convert raw values to the canonical dtype of ``col``.
 
     Parameters
@@ -722,6 +725,22 @@ def coerce_column(values: pd.Series, col: Column, *, factor: float = 1.0) -> tup
         return (numbers if col.kind == "float" else numbers.astype(dtype)), errors
     if col.kind == "date" and values.dtype.kind == "M":
         return values.dt.normalize().astype(dtype), errors
+    if col.kind in {"float", "int"} and _fast and len(values) > 1000:
+        # plain decimal text (a stored table, a big CSV): pandas' parser first, the values it
+        # cannot read (units, thousands separators, words) by the rules below, each once
+        numbers = pd.to_numeric(pd.Series(values.to_numpy(dtype=object), index=values.index), errors="coerce")
+        numbers = numbers.astype("float64")
+        rest = ~np.isfinite(numbers.to_numpy()) & ~values.isna().to_numpy()  # 'inf' too: its own message
+        if col.kind == "int":
+            rest |= np.isfinite(numbers.to_numpy()) & (numbers.to_numpy() % 1 != 0)  # messages quote the text
+        plain, errors = coerce_column(numbers.where(~rest), col, factor=factor)
+        if rest.any():
+            parsed, more = coerce_column(values[rest], col, factor=factor, _fast=False)
+            plain = plain.astype("float64")
+            plain[rest] = parsed.astype("float64").to_numpy()
+            errors.update(more)
+            plain = plain if col.kind == "float" else plain.astype(dtype)
+        return plain, errors
     # Anything else: parse every distinct value once, then spread the results.
     codes, uniques = pd.factorize(pd.Series(values.to_numpy(dtype=object), dtype=object))
     parsed: list = []

@@ -142,3 +142,22 @@ def test_every_date_spelling_agrees(day):
     series, errors = coerce_column(pd.Series(spellings, dtype=object), PARCELS.by_name["supply_date"])
     assert not errors
     assert (series == pd.Timestamp(day)).all()
+
+
+@pytest.mark.parametrize("layer,name,values", [
+    ("ledger", "tax_wan", ["1", " 2.5 ", "1,234", "3万元", "inf", "-1", "abc", "", None, "nan", "1e3", "0x10",
+                           "1_000", "４５", "-inf", "NaN", "—"]),
+    ("parcels", "graves_moved", ["1", "2.0", "2.5", "-3", "", "7", "x"]),
+    ("powerlines", "voltage_kv", ["10", "10kV", "110千伏", "0.4"]),
+    ("ledger", "year", ["2024", "2025.0", "x", ""]),
+])
+def test_large_text_columns_parse_as_the_value_rules_do(layer, name, values):
+    """Big text tables take pandas' number parser first; results and messages are the same."""
+    from landplan.schema import coerce_column, layer_spec
+
+    col = layer_spec(layer).by_name[name]
+    series = pd.Series(values * 300)
+    fast, fast_errors = coerce_column(series, col)
+    slow, slow_errors = coerce_column(series, col, _fast=False)
+    pd.testing.assert_series_equal(fast, slow)
+    assert fast_errors == slow_errors and fast_errors
