@@ -148,7 +148,7 @@ def test_every_date_spelling_agrees(day):
     ("ledger", "tax_wan", ["1", " 2.5 ", "1,234", "3万元", "inf", "-1", "abc", "", None, "nan", "1e3", "0x10",
                            "1_000", "４５", "-inf", "NaN", "—"]),
     ("parcels", "graves_moved", ["1", "2.0", "2.5", "-3", "", "7", "x"]),
-    ("powerlines", "voltage_kv", ["10", "10kV", "110千伏", "0.4"]),
+    ("powerlines", "voltage_kv", ["10", "10kV", "110千伏", "0.4", "-10", "高压"]),
     ("ledger", "year", ["2024", "2025.0", "x", ""]),
 ])
 def test_large_text_columns_parse_as_the_value_rules_do(layer, name, values):
