@@ -304,6 +304,12 @@ def candidates(table: pd.DataFrame, rules: dict) -> pd.DataFrame:
     low = table["low_efficiency"].astype("boolean").fillna(False).astype(bool)
     median = _park_median_tax(table)
     sel = table[idle | low]
+    if len(sel) == 0:  # nothing to revitalize: an empty list with the columns
+        columns = ["parcel_id", "area_mu", "idle_status", "idle_disposal", "low_efficiency_reason", "path",
+                   "path_zh", "path_en", "revitalization_priority", "priority_explained", "candidate_reason"]
+        out = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("area_mu", "revitalization_priority")
+                                         else "str") for c in columns})
+        return out
     idx = sel.index
     idle_s = idle[idx]
     reason = _text(sel, "low_efficiency_reason")

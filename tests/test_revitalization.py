@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from datetime import date
 
 import numpy as np
@@ -366,3 +367,14 @@ def test_new_rules_keys_load_and_have_sources(tmp_path):
     assert local["revitalization"]["target_mu_per_year"] == 300
     assert local["revitalization"]["priority_weights"] == {"area_mu": 40, "idle_years": 25, "tax_gap": 25,
                                                            "readiness": 25}
+
+
+def test_a_park_without_candidates_gives_an_empty_list_and_evaluates():
+    import datetime as dt
+
+    from landplan.evaluate import evaluate
+
+    table = evaluate(Path(__file__).resolve().parent.parent / "data", as_of=dt.date(2026, 6, 30))
+    calm = table.assign(low_efficiency=False, idle_status="not_idle")
+    out = candidates(calm, load_rules())
+    assert len(out) == 0 and {"parcel_id", "revitalization_priority", "path"} <= set(out.columns)
