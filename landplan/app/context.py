@@ -120,7 +120,8 @@ def _open(path: Path, lang: str) -> tuple[Park | None, tuple[str, str] | None]:
     return park, None
 
 
-def _readiness_levels(workspace: Path) -> list[str]:
+def readiness_levels(workspace: Path) -> list[str]:
+    """The readiness levels of the rules in force, best first, then the level below."""
     try:
         rules = load_rules(workspace)
     except LandplanError:
@@ -165,7 +166,7 @@ def sidebar(workspace: Path) -> Context:
                                else t("map.class", lang, c=c))
         idle = _multiselect(t("filters.idle", lang), list(IDLE_STATUSES), FILTER_KEYS["idle"],
                             lambda c: t(f"idle_status.{c}", lang))
-        readiness = _multiselect(t("filters.readiness", lang), _readiness_levels(workspace),
+        readiness = _multiselect(t("filters.readiness", lang), readiness_levels(workspace),
                                  FILTER_KEYS["readiness"], str)
         area = pd.to_numeric(parcels["area_mu"], errors="coerce")
         top = float(np.ceil(area.max())) if area.notna().any() else 1.0

@@ -63,7 +63,7 @@ class Filters:
 def _accept(values: pd.Series, accepted: tuple[str, ...]) -> np.ndarray:
     text = values.astype(object).where(values.notna(), None)
     empty = text.isna() | text.astype(str).str.strip().eq("")
-    mask = text.isin([v for v in accepted if v != NO_VALUE]).to_numpy(dtype=bool)
+    mask = np.array(text.isin([v for v in accepted if v != NO_VALUE]), dtype=bool)
     if NO_VALUE in accepted:
         mask |= empty.to_numpy(dtype=bool)
     return mask

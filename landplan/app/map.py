@@ -621,7 +621,7 @@ def park_deck(
             layers=layers, views=[pdk.View(type="MapView", controller=True)],
             initial_view_state=pdk.ViewState(latitude=round(lat, 7), longitude=round(lon, 7),
                                              zoom=round(zoom, 2)),
-            map_provider="carto", map_style=style,
+            map_provider="mapbox", map_style=style,  # pydeck takes a style object for mapbox only
             tooltip=_tooltip(classes.title, lang) if raster is None else False,
             height=height_px,
         )

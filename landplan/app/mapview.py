@@ -196,6 +196,10 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
         column = st.selectbox(t("map.colour_by", lang), offered, key=ck,
                               format_func=lambda c: lpmap.classify(frame.iloc[:0], c, lang=lang).title)
         on = _toggles(ctx)
+    if column == "readiness" and not readiness_levels:
+        from .context import readiness_levels as levels_of
+
+        readiness_levels = tuple(levels_of(ctx.workspace))
     classes = lpmap.classify(frame, column, lang=lang, readiness_levels=readiness_levels)
     roads, pipes, power, line_legend = _line_groups(park, on)
     facilities = None

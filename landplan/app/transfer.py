@@ -89,9 +89,21 @@ def parcels_xlsx(frame: pd.DataFrame, out: Path) -> None:
             plain[column] = plain[column].dt.date
         elif str(plain[column].dtype) == "boolean":
             plain[column] = plain[column].map({True: "是", False: "否"}).astype(object)
-    plain.columns = [label("parcels", c, "zh") for c in columns]
+    plain.columns = [_header(c) for c in columns]
     with atomic_path(out) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         plain.to_excel(writer, sheet_name="parcels", index=False)
+
+
+def _header(column: str) -> str:
+    """The Chinese label of ``column`` when import maps it back to it, else the column name."""
+    from ..schema import match_column
+
+    zh = label("parcels", column, "zh")
+    try:
+        found = match_column("parcels", zh)[0]
+    except Exception:  # noqa: BLE001 - a label that does not parse back: keep the name
+        found = None
+    return zh if found == column else column
 
 
 def parcels_download(parcels: gpd.GeoDataFrame, fmt: str) -> bytes:

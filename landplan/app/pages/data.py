@@ -30,6 +30,7 @@ def _import(ctx, lang: str) -> None:
         try:
             report = transfer.import_upload(
                 [(f.name, f.getvalue()) for f in files], layer, workspace=ctx.workspace,
+                limit_mb=transfer.MAX_UPLOAD_MB,
                 crs=crs.strip() or None, encoding=encoding.strip() or None)
         except LandplanError as exc:
             st.session_state[REPORT_KEY] = ("error", str(exc))
