@@ -11,16 +11,16 @@ from pathlib import Path
 __all__ = ["PAGES", "page_path"]
 
 PAGES: tuple[tuple[str, str], ...] = (
-    ("overview", "🗺️"),
-    ("efficiency", "📈"),
-    ("idle", "⏳"),
-    ("infrastructure", "🚰"),
-    ("terrain", "⛰️"),
-    ("lifecycle", "🔄"),
-    ("siting", "🏭"),
-    ("parcel", "📍"),
-    ("data", "💾"),
-    ("settings", "⚙️"),
+    ("overview", ":material/map:"),
+    ("efficiency", ":material/trending_up:"),
+    ("idle", ":material/hourglass_empty:"),
+    ("infrastructure", ":material/water_drop:"),
+    ("terrain", ":material/landscape:"),
+    ("lifecycle", ":material/autorenew:"),
+    ("siting", ":material/factory:"),
+    ("parcel", ":material/place:"),
+    ("data", ":material/swap_vert:"),
+    ("settings", ":material/settings:"),
 )
 
 
