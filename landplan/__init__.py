@@ -8,12 +8,17 @@ The public API::
     parcels = ws.read("parcels")
     landplan.export_layer("parcels", workspace=ws, fmt="shp", out="宗地.zip")
     table = landplan.evaluate(ws, year=2025)          # one row per parcel, SPEC §5 columns
+    result = landplan.screen_project(landplan.read_project("项目.xlsx"), ws)   # 招商选址
+    landplan.split_parcel(ws, "HF-001", area_mu=20)   # recorded in parcels/history.gpkg
+    before = landplan.parcels_as_of(ws, datetime.date(2025, 12, 31))
 """
 
 from __future__ import annotations
 
 from .compliance import evaluate_compliance
+from .coverage import evaluate_coverage, extension_routes, network_qa, substation_loads
 from .crs import gk_epsg, metric_crs
+from .edit import EditError, EditResult, merge_parcels, split_parcel, update_parcel
 from .efficiency import evaluate_efficiency, evaluate_enterprises, park_benchmarks
 from .errors import (
     CRSError,
@@ -27,9 +32,11 @@ from .errors import (
 )
 from .evaluate import evaluate, write_evaluation
 from .geometry import area_m2, area_mu
+from .history import change_log, changes_between, parcel_history, parcels_as_of
 from .idle import check_idle_inputs, evaluate_idle
 from .io.importer import ImportReport, import_layer
 from .io.writers import ExportReport, export_layer
+from .lifecycle import contract_check, evaluate_lifecycle, lifecycle_summary
 from .revitalization import (
     candidates,
     low_efficiency,
@@ -39,6 +46,8 @@ from .revitalization import (
 )
 from .rules import load_rules, render_rules, rule_source
 from .schema import LAYERS, label, validate_layer
+from .screen import Project, ScreeningResult, make_project, read_project, screen_project
+from .terrain import evaluate_terrain
 from .units import M2_PER_MU, m2_to_mu, mu_to_m2
 from .workspace import Workspace
 
@@ -52,6 +61,14 @@ __all__ = [
     "ExportReport",
     "evaluate",
     "write_evaluation",
+    "split_parcel",
+    "merge_parcels",
+    "update_parcel",
+    "EditResult",
+    "parcels_as_of",
+    "parcel_history",
+    "change_log",
+    "changes_between",
     "evaluate_efficiency",
     "evaluate_enterprises",
     "park_benchmarks",
@@ -63,6 +80,19 @@ __all__ = [
     "scenario_median_tax",
     "target_progress",
     "park_summary",
+    "evaluate_coverage",
+    "extension_routes",
+    "network_qa",
+    "substation_loads",
+    "evaluate_terrain",
+    "evaluate_lifecycle",
+    "contract_check",
+    "lifecycle_summary",
+    "screen_project",
+    "make_project",
+    "read_project",
+    "Project",
+    "ScreeningResult",
     "load_rules",
     "render_rules",
     "rule_source",
@@ -82,6 +112,7 @@ __all__ = [
     "CRSError",
     "RuleError",
     "WorkspaceError",
+    "EditError",
     "LandplanWarning",
     "RepairWarning",
     "__version__",

@@ -2,7 +2,8 @@
 
 Exit status: 0 on success; 2 on bad input, with one line on stderr naming the file, the
 feature/row and the field (an import that had to reject features also exits 2 after
-writing what it could keep, and prints one such line per rejected feature).
+writing what it could keep, and prints one such line per rejected feature). ``landplan
+screen`` exits 3 when the project is refused (a result, printed with its reasons; not bad input).
 """
 
 from __future__ import annotations
@@ -37,6 +38,16 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
     return out
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not ≥ 1")
+    return value
+
+
 def _terminal_progress(title: str):
     """A progress callback drawing a bar on a terminal; ``None`` (quiet) when not on one."""
     if not sys.stderr.isatty():
@@ -68,6 +79,7 @@ def _cmd_import(args) -> int:
         args.src, args.layer, workspace=args.workspace, source_layer=args.source_layer,
         fields=_pairs(args.field, "--field"), crs=args.crs, encoding=args.encoding,
         set_values=_pairs(args.set, "--set"), mode=args.mode,
+        effective_date=_parse_date(args.date, "--date"),
     )
     print("\n".join(report.lines()))
     for line in report.reject_lines():
@@ -100,12 +112,13 @@ def _parse_date(text: str | None, option: str):
 
 def _warn_idle_inputs(workspace, table, as_of) -> None:
     """One line per inconsistent parcel input (the evaluation goes on with the data as given)."""
+    from .history import parcels_as_of
     from .idle import check_idle_inputs
     from .workspace import Workspace
 
     ws = Workspace(workspace)
     source = ws.existing_path("parcels")
-    for line in check_idle_inputs(ws.read("parcels"), as_of=as_of):
+    for line in check_idle_inputs(parcels_as_of(ws, as_of), as_of=as_of):
         print(f"landplan: warning: {source}, {line}", file=sys.stderr)
 
 
@@ -114,7 +127,8 @@ def _cmd_evaluate(args) -> int:
     from .rules import load_rules
 
     rules = load_rules(args.workspace)
-    table = evaluate(args.workspace, as_of=_parse_date(args.as_of, "--as-of"), year=args.year, rules=rules)
+    table = evaluate(args.workspace, as_of=_parse_date(args.as_of, "--as-of"), year=args.year, rules=rules,
+                     engine=args.engine, partitions=args.partitions, scheduler=args.scheduler)
     out = write_evaluation(table, args.out, rules=rules)
     _warn_idle_inputs(args.workspace, table, table["as_of"].iloc[0].date() if len(table) else None)
     graded = int(table["efficiency_class"].notna().sum()) if "efficiency_class" in table else 0
@@ -219,6 +233,39 @@ def _write_plain(frame, out) -> None:
             raise LandplanError(f"--routes {out}: write .gpkg, .geojson, .parquet or .csv")
 
 
+def _cmd_screen(args) -> int:
+    from .rules import load_rules
+    from .screen import (
+        EXIT_REFUSED,
+        OPTION_FIELDS,
+        SITE_FORMATS,
+        make_project,
+        read_project,
+        screen_project,
+        write_sites,
+    )
+
+    if args.out and Path(args.out).suffix.lower() not in SITE_FORMATS:
+        raise LandplanError(f"--out {args.out}: write .csv, .xlsx or .gpkg")
+    if args.top is not None and args.top < 1:
+        raise LandplanError(f"--top {args.top}: give a number ≥ 1")
+    rules = load_rules(args.workspace)
+    options = {option: getattr(args, field) for option, field in
+               ((o, o.lstrip("-").replace("-", "_")) for o in OPTION_FIELDS)}
+    options = {k: v for k, v in options.items() if v not in (None, [])}
+    if args.project:
+        project = read_project(args.project, sheet=args.sheet, rules=rules, overrides=options)
+    else:
+        project = make_project(options, source="options", rules=rules)
+    result = screen_project(project, args.workspace, as_of=_parse_date(args.as_of, "--as-of"),
+                            year=args.year, rules=rules)
+    print("\n".join(result.lines(lang=args.lang, top=args.top)))
+    if args.out:
+        out = write_sites(result, args.out, top=args.top)
+        print(f"sites written: {out}")
+    return 0 if result.admitted else EXIT_REFUSED
+
+
 def _cmd_rules(args) -> int:
     from .rules import render_rules
 
@@ -233,6 +280,75 @@ def _cmd_export(args) -> int:
                           crs=args.crs, encoding=args.encoding)
     print("\n".join(report.lines()))
     return 0
+
+
+def _cmd_split(args) -> int:
+    from .edit import split_parcel
+
+    ids = [i for i in args.ids.split(",")] if args.ids else None
+    result = split_parcel(args.workspace, args.parcel_id, line=args.line, area_m2=args.area_m2,
+                          area_mu=args.area_mu, ids=ids, date=_parse_date(args.date, "--date"))
+    print("\n".join(result.lines()))
+    return 0
+
+
+def _cmd_merge(args) -> int:
+    from .edit import merge_parcels
+
+    result = merge_parcels(args.workspace, args.parcel_ids, new_id=args.id, keep=args.keep,
+                           date=_parse_date(args.date, "--date"))
+    print("\n".join(result.lines()))
+    return 0
+
+
+def _cmd_update(args) -> int:
+    from .edit import update_parcel
+
+    result = update_parcel(args.workspace, args.parcel_id, _pairs(args.set, "--set"),
+                           date=_parse_date(args.date, "--date"))
+    print("\n".join(result.lines()))
+    return 0
+
+
+def _cmd_history(args) -> int:
+    from .history import KIND_LABELS, change_log, parcel_history
+
+    if args.parcel_id is None:
+        table = change_log(args.workspace)
+        columns = ["change_id", "kind", "effective_date", "recorded_at", "command", "summary"]
+    else:
+        table = parcel_history(args.workspace, args.parcel_id)
+        columns = ["relation", "parcel_id", "version_id", "valid_from", "valid_to", "area_m2",
+                   "change_id", "kind", "command", "ended_by", "parent_ids"]
+    if args.out:
+        _write_table(table, args.out)
+        print(f"{len(table)} rows written: {args.out}")
+    if not len(table):
+        print("no recorded changes (the parcels layer holds for every date)")
+        return 0
+    shown = table[columns].copy()
+    shown["kind"] = [f"{KIND_LABELS.get(k, (k,))[0]} {k}" for k in shown["kind"]]
+    for column in ("valid_from", "valid_to", "effective_date"):
+        if column in shown:
+            shown[column] = shown[column].dt.strftime("%Y-%m-%d").fillna("—")
+    if "area_m2" in shown:
+        shown["area_m2"] = shown["area_m2"].map("{:.2f}".format)
+    print(shown.astype(object).where(shown.notna(), "").to_string(index=False))
+    return 0
+
+
+def _write_table(table, out) -> None:
+    """A plain table to .csv or .xlsx, atomically."""
+    from .io.atomic import atomic_path
+
+    out = Path(out)
+    if out.suffix.lower() not in {".csv", ".xlsx"}:
+        raise LandplanError(f"--out {out}: write .csv or .xlsx")
+    with atomic_path(out) as tmp:
+        if out.suffix.lower() == ".csv":
+            table.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+        else:
+            table.to_excel(tmp, index=False)
 
 
 def _cmd_app(args) -> int:
@@ -273,6 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="give a column one value for every feature (repeatable)")
     p.add_argument("--mode", default="replace", choices=["replace", "append"],
                    help="replace the layer (default) or append to it")
+    p.add_argument("--date", help="effective date of the parcels imported, YYYY-MM-DD (default today)")
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("import-ledger", help="import the enterprise ledger, CSV or XLSX (企业台账)")
@@ -289,6 +406,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
     p.add_argument("--year", type=int, help="ledger year (default the latest)")
     p.add_argument("--out", required=True, help="output .gpkg, .parquet, .csv or .xlsx")
+    p.add_argument("--engine", default="single", choices=["single", "dask"],
+                   help="where terrain and coverage run: this process (default) or dask-geopandas partitions")
+    p.add_argument("--partitions", type=_positive_int, help="spatial partitions of the dask engine")
+    p.add_argument("--scheduler", help="dask scheduler: 'local' (a LocalCluster) or an address tcp://host:8786 "
+                   "(default: dask threads in this process)")
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("idle", help="idle and low-efficiency land, revitalization (闲置土地与盘活)")
@@ -314,6 +436,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show", type=int, default=20, help="QA problems to print (default 20)")
     p.set_defaults(func=_cmd_coverage)
 
+    p = sub.add_parser("screen", help="screen a proposed project and rank sites for it (招商选址)",
+                       description="Check a project against the entry thresholds and control "
+                       "indicators, then rank the supplyable parcels. Exit 0 admitted, 3 refused "
+                       "(a result: reasons printed), 2 bad input.")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
+    p.add_argument("--year", type=int, help="ledger year of the park values (default the latest)")
+    p.add_argument("--project", help="project file, .yaml or .xlsx (Chinese keys: 行业代码, 用地面积(亩), …)")
+    p.add_argument("--sheet", help="sheet of the project workbook (default the first)")
+    p.add_argument("--name", help="project name")
+    p.add_argument("--industry", help="GB/T 4754-2017 industry code (2 digits, e.g. 39)")
+    area = p.add_mutually_exclusive_group()
+    area.add_argument("--area-mu", help="land need in mu")
+    area.add_argument("--area-m2", help="land need in m²")
+    p.add_argument("--investment-wan", help="total investment (万元)")
+    p.add_argument("--tax-wan", help="expected yearly tax at full production (万元)")
+    p.add_argument("--output-wan", help="expected yearly output at full production (万元)")
+    p.add_argument("--needs", help="needed utilities: road,water,sewer,storm,gas,heat,power,telecom,"
+                   "leveled or Chinese names or a level (三通一平)")
+    p.add_argument("--far", help="planned floor area ratio (容积率)")
+    p.add_argument("--coverage-pct", help="planned building coverage (建筑系数, %%)")
+    p.add_argument("--green-pct", help="planned green ratio (绿地率, %%)")
+    p.add_argument("--admin-pct", help="planned admin and service land share (%%)")
+    p.add_argument("--neighbour", action="append", help="parcel id, holder or enterprise to be near (repeatable)")
+    p.add_argument("--related-industry", action="append", help="related industry code (repeatable)")
+    p.add_argument("--top", type=int, help="print and write only the best N sites")
+    p.add_argument("--out", help="write the ranked sites (.csv, .xlsx, .gpkg)")
+    p.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of the explanations")
+    p.set_defaults(func=_cmd_screen)
+
     p = sub.add_parser("rules", help="print the rules in force with their sources (规则)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.set_defaults(func=_cmd_rules)
@@ -328,6 +480,39 @@ def build_parser() -> argparse.ArgumentParser:
                    help="text encoding of shp/coordtxt (default gbk)")
     p.set_defaults(func=_cmd_export)
 
+    p = sub.add_parser("split", help="split a parcel by a line or into a target area (分割)")
+    p.add_argument("parcel_id")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--line", help="cut line: WKT LINESTRING (workspace CRS) or a file with one line")
+    how.add_argument("--area-m2", type=float, help="area of the first child in m²")
+    how.add_argument("--area-mu", type=float, help="area of the first child in mu (亩)")
+    p.add_argument("--ids", help="ids of the children, comma-separated (default PARENT-1, PARENT-2 …)")
+    p.add_argument("--date", help="effective date YYYY-MM-DD (default today)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.set_defaults(func=_cmd_split)
+
+    p = sub.add_parser("merge", help="merge adjacent parcels into one (合并)")
+    p.add_argument("parcel_ids", nargs="+", metavar="PARCEL_ID")
+    p.add_argument("--id", help="id of the merged parcel (default the ids joined by +)")
+    p.add_argument("--keep", metavar="PARCEL_ID", help="whose codes, text and dates win where they differ")
+    p.add_argument("--date", help="effective date YYYY-MM-DD (default today)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.set_defaults(func=_cmd_merge)
+
+    p = sub.add_parser("update", help="set attributes of a parcel (修改属性)")
+    p.add_argument("parcel_id")
+    p.add_argument("--set", action="append", required=True, metavar="COLUMN=VALUE",
+                   help="value for a column, read as on import (repeatable; empty clears)")
+    p.add_argument("--date", help="effective date YYYY-MM-DD (default today)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.set_defaults(func=_cmd_update)
+
+    p = sub.add_parser("history", help="versions and lineage of a parcel, or the change log (历史)")
+    p.add_argument("parcel_id", nargs="?", help="a parcel id (default: the whole change log)")
+    p.add_argument("--out", help="also write the table (.csv or .xlsx)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.set_defaults(func=_cmd_history)
+
     p = sub.add_parser("app", help="start the planning map app in the browser (地图)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--port", type=int, default=8501)
@@ -341,8 +526,11 @@ def main(argv: list[str] | None = None) -> int:
     level = logging.ERROR if args.quiet else (logging.DEBUG if args.verbose > 1 else
                                               logging.INFO if args.verbose else logging.WARNING)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    from .history import command_context
+
     try:
-        return args.func(args)
+        with command_context(["landplan", *(sys.argv[1:] if argv is None else argv)]):
+            return args.func(args)
     except LandplanError as exc:
         print(f"landplan: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -58,6 +58,7 @@ from __future__ import annotations
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -65,6 +66,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from .geometry import to_metric
 
@@ -76,6 +79,8 @@ __all__ = [
     "extension_routes",
     "network_qa",
     "substation_loads",
+    "Networks",
+    "prepare_networks",
 ]
 
 log = logging.getLogger(__name__)
@@ -92,6 +97,9 @@ STATUSES: tuple[str, ...] = ("built", "under_construction", "planned")
 
 NODE_DECIMALS = 3
 """Road vertices are merged into one graph node when equal after rounding to this many decimals (mm)."""
+
+_EPS_M = 1e-9
+"""Added to the zero-length stubs of the routing graph (scipy sparse graphs drop zero weights)."""
 
 QA_TOLERANCE_M = 0.01
 """Two lines are connected in :func:`network_qa` when they come within this distance (1 cm)."""
@@ -182,37 +190,63 @@ def network_lines(
 def _parcel_frame(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if "parcel_id" not in parcels.columns:
         raise ValueError("parcels need a parcel_id column")
-    metric = to_metric(parcels) if parcels.crs is not None else parcels
-    return metric
+    if parcels.crs is None or len(parcels) == 0 or parcels.geometry.isna().all():
+        return parcels  # nothing to measure: no metric CRS to choose
+    return to_metric(parcels)
 
 
-def _nearest_within(tree: shapely.STRtree, lines: np.ndarray, geoms: np.ndarray,
+def _nearest_within(tree: shapely.STRtree, lines: np.ndarray, line_bounds: np.ndarray, geoms: np.ndarray,
                     bound: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Nearest line and its distance for every geometry whose nearest line is within ``bound``.
 
     Candidates are the lines whose bounding box meets the geometry's bounding box grown by
-    ``bound`` (a bare envelope query, no predicate): every line within ``bound`` is one of them,
-    so the smallest candidate distance, when ≤ ``bound``, is the nearest distance, exactly.
-    Geometries without such a line get -1 / NaN.
+    ``bound`` (a bare envelope query, no predicate): every line within ``bound`` is one of them.
+    The distance between two bounding boxes is a lower bound of the distance between the
+    geometries, so exact distances are computed in two rounds: first for the candidate with
+    the nearest box, then only for the candidates whose box is nearer than that distance
+    (or as near, with a lower index). The smallest distance, when ≤ ``bound``, is the nearest
+    distance, exactly; ties go to the lower line index. Others get -1 / NaN.
     """
     n = len(geoms)
     idx = np.full(n, -1, dtype=np.int64)
     dist = np.full(n, np.nan)
-    xmin, ymin, xmax, ymax = shapely.bounds(geoms).T
-    boxes = shapely.box(xmin - bound, ymin - bound, xmax + bound, ymax + bound)
+    gb = shapely.bounds(geoms)
+    boxes = shapely.box(gb[:, 0] - bound, gb[:, 1] - bound, gb[:, 2] + bound, gb[:, 3] + bound)
     src, line = tree.query(boxes)
     if len(src) == 0:
         return idx, dist
-    d = shapely.distance(geoms[src], lines[line])
-    ok = d <= bound[src]
-    if not ok.any():
+    lb, pb = line_bounds[line], gb[src]
+    dx = np.maximum(0.0, np.maximum(lb[:, 0] - pb[:, 2], pb[:, 0] - lb[:, 2]))
+    dy = np.maximum(0.0, np.maximum(lb[:, 1] - pb[:, 3], pb[:, 1] - lb[:, 3]))
+    box_d = np.hypot(dx, dy)
+    keep = box_d <= bound[src]
+    src, line, box_d = src[keep], line[keep], box_d[keep]
+    if len(src) == 0:
         return idx, dist
-    src, line, d = src[ok], line[ok], d[ok]
-    order = np.lexsort((line, d, src))  # per geometry: smallest distance, then lowest line index
-    src, line, d = src[order], line[order], d[order]
+    # round 1: the candidate with the nearest box (then the lower index) of every geometry
+    order = np.lexsort((line, box_d, src))
+    src, line, box_d = src[order], line[order], box_d[order]
     first = np.r_[True, src[1:] != src[:-1]]
-    idx[src[first]] = line[first]
-    dist[src[first]] = d[first]
+    best_line = np.full(n, -1, dtype=np.int64)
+    best = np.full(n, np.inf)
+    best_line[src[first]] = line[first]
+    best[src[first]] = shapely.distance(geoms[src[first]], lines[line[first]])
+    # round 2: only candidates whose box could hold a nearer line (or an equal one, lower index)
+    b_src = best[src]
+    rest = ~first & ((box_d < b_src) | ((box_d <= b_src) & (line < best_line[src])))
+    if rest.any():
+        r_src, r_line = src[rest], line[rest]
+        d = shapely.distance(geoms[r_src], lines[r_line])
+        better = (d < best[r_src]) | ((d == best[r_src]) & (r_line < best_line[r_src]))
+        r_src, r_line, d = r_src[better], r_line[better], d[better]
+        order = np.lexsort((r_line, d, r_src))
+        r_src, r_line, d = r_src[order], r_line[order], d[order]
+        head = np.r_[True, r_src[1:] != r_src[:-1]] if len(r_src) else np.zeros(0, dtype=bool)
+        best[r_src[head]] = d[head]
+        best_line[r_src[head]] = r_line[head]
+    found = best <= bound
+    idx[found] = best_line[found]
+    dist[found] = best[found]
     return idx, dist
 
 
@@ -223,8 +257,8 @@ def _first_vertices(geoms: np.ndarray) -> np.ndarray:
     return shapely.points(coords[first])
 
 
-def _nearest_lines(tree: shapely.STRtree, lines: np.ndarray, geoms: np.ndarray, bound: float,
-                   beyond: bool) -> tuple[np.ndarray, np.ndarray]:
+def _nearest_lines(tree: shapely.STRtree, lines: np.ndarray, line_bounds: np.ndarray, geoms: np.ndarray,
+                   bound: float, beyond: bool) -> tuple[np.ndarray, np.ndarray]:
     """Index of the nearest line and the exact distance to it, for geometries without gaps.
 
     Two envelope-query passes instead of a branch-and-bound nearest search per parcel (3× faster
@@ -232,18 +266,19 @@ def _nearest_lines(tree: shapely.STRtree, lines: np.ndarray, geoms: np.ndarray, 
     are served); then, when ``beyond``, for the rest, with the distance from a vertex of the
     parcel to its nearest line, an upper bound of the parcel's own distance (points search fast).
     """
-    idx, dist = _nearest_within(tree, lines, geoms, np.full(len(geoms), bound))
+    idx, dist = _nearest_within(tree, lines, line_bounds, geoms, np.full(len(geoms), bound))
     rest = np.flatnonzero(np.isnan(dist))
     if beyond and len(rest):
         _, upper = tree.query_nearest(_first_vertices(geoms[rest]), return_distance=True, all_matches=False)
         # a hair above the bound so that rounding in the point distance never drops the nearest line
         upper = upper * (1 + 1e-9) + 1e-6
-        idx[rest], dist[rest] = _nearest_within(tree, lines, geoms[rest], upper)
+        idx[rest], dist[rest] = _nearest_within(tree, lines, line_bounds, geoms[rest], upper)
     return idx, dist
 
 
 def _nearest(lines: np.ndarray, geoms: np.ndarray, bound: float, *, beyond: bool = True,
-             tree: shapely.STRtree | None = None) -> tuple[np.ndarray, np.ndarray]:
+             tree: shapely.STRtree | None = None, line_bounds: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
     """Nearest of ``lines`` for every geometry: (index or -1, distance or NaN).
 
     Exact; ties go to the lower line index. With ``beyond=False`` only lines within ``bound``
@@ -257,9 +292,10 @@ def _nearest(lines: np.ndarray, geoms: np.ndarray, bound: float, *, beyond: bool
     if len(lines) == 0 or len(present) == 0:
         return idx, dist
     tree = tree if tree is not None else shapely.STRtree(lines)
+    line_bounds = line_bounds if line_bounds is not None else shapely.bounds(lines)
 
     def run(rows: np.ndarray) -> None:
-        idx[rows], dist[rows] = _nearest_lines(tree, lines, geoms[rows], bound, beyond)
+        idx[rows], dist[rows] = _nearest_lines(tree, lines, line_bounds, geoms[rows], bound, beyond)
 
     chunks = [present[s : s + _CHUNK] for s in range(0, len(present), _CHUNK)]
     if len(chunks) > 1 and _THREADS > 1:
@@ -271,10 +307,70 @@ def _nearest(lines: np.ndarray, geoms: np.ndarray, bound: float, *, beyond: bool
     return idx, dist
 
 
-def _distances(geoms: np.ndarray, lines: dict[str, gpd.GeoSeries], service: dict
-               ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _distances(geoms: np.ndarray, nets: Networks, service: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Nearest built line of every type for every parcel: (line index or -1, distance or NaN)."""
-    return {t: _nearest(np.asarray(lines[t].array, dtype=object), geoms, float(service[t])) for t in NETWORK_TYPES}
+    return {t: _nearest(nets.lines[t], geoms, float(service[t]), tree=nets.trees[t], line_bounds=nets.bounds[t])
+            for t in NETWORK_TYPES}
+
+
+@dataclass
+class Networks:
+    """The networks of a run, prepared once and shared by every chunk of parcels.
+
+    Built lines of every type (:func:`network_lines`) in one metric CRS with their search
+    trees and bounds; with routing, the road graph and, per type, the network side of the
+    routes (one Dijkstra each, see :func:`extension_routes`). Picklable, so that dask workers
+    receive it once (:mod:`landplan.engine`). Make one with :func:`prepare_networks`.
+    """
+
+    crs: Any
+    lines: dict[str, np.ndarray]
+    trees: dict[str, shapely.STRtree | None]
+    bounds: dict[str, np.ndarray]
+    graph: _RoadGraph | None = None
+    sources: dict[str, tuple] = field(default_factory=dict)
+    paths: bool = False
+
+
+def prepare_networks(
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    pipelines: gpd.GeoDataFrame | None = None,
+    powerlines: gpd.GeoDataFrame | None = None,
+    rules: dict,
+    crs: Any,
+    routes: bool = False,
+    paths: bool = False,
+) -> Networks:
+    """Prepare the networks for :func:`evaluate_coverage` / :func:`extension_routes` in ``crs``.
+
+    Parameters
+    ----------
+    roads, pipelines, powerlines : GeoDataFrame, optional
+    rules : dict
+    crs
+        The metric CRS of the parcels (``landplan.geometry.to_metric(parcels).crs``).
+    routes : bool
+        Also build the road graph and the network side of every type's routes.
+    paths : bool
+        Keep the Dijkstra predecessors (route geometries; :func:`extension_routes`).
+    """
+    series = network_lines(roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules, crs=crs)
+    lines = {t: np.asarray(s.array, dtype=object) for t, s in series.items()}
+    nets = Networks(
+        crs=crs, lines=lines,
+        trees={t: shapely.STRtree(a) if len(a) else None for t, a in lines.items()},
+        bounds={t: shapely.bounds(a) if len(a) else np.zeros((0, 4)) for t, a in lines.items()},
+        paths=paths,
+    )
+    if routes:
+        road_geoms = (np.asarray(_valid_geoms(_to_crs(roads.geometry, crs)).array, dtype=object)
+                      if roads is not None and len(roads) else np.array([], dtype=object))
+        nets.graph = _RoadGraph(road_geoms)
+        service = rules["coverage"]["service_distance_m"]
+        for t in NETWORK_TYPES:
+            nets.sources[t] = nets.graph.from_network(lines[t], float(service[t]), paths=paths)
+    return nets
 
 
 def _leveled(parcels: gpd.GeoDataFrame, leveled: pd.Series | None) -> np.ndarray:
@@ -317,6 +413,7 @@ def evaluate_coverage(
     rules: dict,
     leveled: pd.Series | None = None,
     routes: bool = False,
+    networks: Networks | None = None,
 ) -> pd.DataFrame:
     """Coverage of every parcel by every network type, and its readiness level.
 
@@ -333,6 +430,9 @@ def evaluate_coverage(
     routes : bool, default False
         Route extensions along the roads (:func:`extension_routes`) instead of taking the
         straight distance.
+    networks : Networks, optional
+        Prepared by :func:`prepare_networks` (in the parcels' metric CRS, with ``routes`` when
+        routing); the layers are then not used. Lets many chunks of parcels share one.
 
     Returns
     -------
@@ -343,13 +443,18 @@ def evaluate_coverage(
     """
     cov = rules["coverage"]
     metric = _parcel_frame(parcels)
-    lines = network_lines(roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules, crs=metric.crs)
+    nets = networks if networks is not None else prepare_networks(
+        roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules, crs=metric.crs, routes=routes)
+    if nets.crs is not None and metric.crs is not None and not metric.crs.equals(nets.crs):
+        metric = metric.to_crs(nets.crs)
     geoms = np.asarray(metric.geometry.array, dtype=object)
     n = len(geoms)
-    near = _distances(geoms, lines, rules["coverage"]["service_distance_m"])
+    near = _distances(geoms, nets, cov["service_distance_m"])
     ext_routed: dict[str, np.ndarray] = {}
     if routes:
-        routed = _route_all(metric, lines, near, roads, rules, geometry=False)
+        if nets.graph is None:
+            raise ValueError("evaluate_coverage(routes=True) needs networks prepared with routes=True")
+        routed = _route_all(metric, nets, near, rules, geometry=False)
         ext_routed = {t: routed[t]["length"] for t in routed}
     cols: dict[str, Any] = {}
     met: dict[str, np.ndarray] = {}
@@ -383,7 +488,6 @@ class _RoadGraph:
         road_geoms = road_geoms[~shapely.is_missing(road_geoms)]
         road_geoms = road_geoms[~shapely.is_empty(road_geoms)]
         self.empty = len(road_geoms) == 0
-        self.graph = nx.Graph()
         if self.empty:
             self.seg_uv = np.zeros((0, 2), dtype=np.int64)
             self.nodes_xy = np.zeros((0, 2))
@@ -404,7 +508,12 @@ class _RoadGraph:
         self.segments = shapely.linestrings(np.stack([a, b], axis=1))
         self.tree = shapely.STRtree(self.segments)
         self.points = shapely.points(self.nodes_xy)
-        self.graph.add_weighted_edges_from(zip(u.tolist(), v.tolist(), self.seg_len.tolist(), strict=True))
+        # both directions; of parallel segments between two nodes the shortest is the edge
+        eu, ev, ew = np.r_[u, v], np.r_[v, u], np.r_[self.seg_len, self.seg_len]
+        order = np.lexsort((ew, ev, eu))
+        eu, ev, ew = eu[order], ev[order], ew[order]
+        first = np.r_[True, (eu[1:] != eu[:-1]) | (ev[1:] != ev[:-1])]
+        self.edges = (eu[first], ev[first], ew[first])
 
     def from_network(self, net: np.ndarray, tolerance: float, *, paths: bool):
         """Multi-source Dijkstra from the road nodes within ``tolerance`` of the network lines.
@@ -416,33 +525,37 @@ class _RoadGraph:
         dist = np.full(len(self.nodes_xy), np.inf)
         if self.empty or len(net) == 0:
             return dist, None, {}
-        net_tree = shapely.STRtree(net)
-        pairs = net_tree.query(self.points, predicate="dwithin", distance=tolerance)
-        cand = np.unique(pairs[0])
+        near_idx, near_d = _nearest(net, self.points, tolerance, beyond=False)
+        cand = np.flatnonzero(near_idx >= 0)
         if len(cand) == 0:
             return dist, None, {}
-        near_idx, near_d = _nearest(net, self.points[cand], tolerance, tree=net_tree)
-        g = self.graph  # the source node is added for this search and removed after it
-        src = "__network__"
-        g.add_weighted_edges_from((src, int(c), float(d)) for c, d in zip(cand, near_d, strict=True))
-        try:
-            if paths:
-                lengths, route = nx.single_source_dijkstra(g, src)
-            else:
-                lengths, route = nx.single_source_dijkstra_path_length(g, src), None
-        finally:
-            g.remove_node(src)
-        lengths.pop(src, None)
-        keys = np.fromiter(lengths.keys(), dtype=np.int64, count=len(lengths))
-        dist[keys] = np.fromiter(lengths.values(), dtype=float, count=len(lengths))
-        return dist, route, dict(zip(cand.tolist(), near_idx.tolist(), strict=True))
+        near_idx, near_d = near_idx[cand], near_d[cand]
+        # one Dijkstra from a virtual source joined to every source node by its stub (scipy's
+        # sparse graphs drop zero weights, so stubs carry _EPS_M, taken off afterwards)
+        n = len(self.nodes_xy)
+        eu, ev, ew = self.edges
+        graph = csr_matrix((np.r_[ew, near_d + _EPS_M], (np.r_[eu, np.full(len(cand), n)], np.r_[ev, cand])),
+                           shape=(n + 1, n + 1))
+        if paths:
+            lengths, pred = dijkstra(graph, directed=True, indices=n, return_predecessors=True)
+        else:
+            lengths, pred = dijkstra(graph, directed=True, indices=n), None
+        dist = lengths[:n] - _EPS_M
+        return dist, pred, dict(zip(cand.tolist(), near_idx.tolist(), strict=True))
+
+    def path(self, pred: np.ndarray, node: int) -> list[int]:
+        """Road nodes from the first one after the network to ``node`` (Dijkstra predecessors)."""
+        out = [int(node)]
+        source = len(self.nodes_xy)
+        while pred[out[-1]] != source:
+            out.append(int(pred[out[-1]]))
+        return out[::-1]
 
 
 def _route_all(
     metric: gpd.GeoDataFrame,
-    lines: dict[str, gpd.GeoSeries],
+    nets: Networks,
     near: dict[str, tuple[np.ndarray, np.ndarray]],
-    roads: gpd.GeoDataFrame | None,
     rules: dict,
     *,
     geometry: bool,
@@ -451,12 +564,7 @@ def _route_all(
     cov = rules["coverage"]
     geoms = np.asarray(metric.geometry.array, dtype=object)
     n = len(geoms)
-    road_geoms = (
-        np.asarray(_valid_geoms(_to_crs(roads.geometry, metric.crs)).array, dtype=object)
-        if roads is not None and len(roads)
-        else np.array([], dtype=object)
-    )
-    graph = _RoadGraph(road_geoms)
+    graph = nets.graph
     max_service = max(float(cov["service_distance_m"][t]) for t in NETWORK_TYPES)
     seg_idx = seg_d = None
     out: dict[str, dict[str, np.ndarray]] = {}
@@ -467,9 +575,9 @@ def _route_all(
         length = dist.copy()
         routed = np.zeros(n, dtype=bool)
         geom_out = np.full(n, None, dtype=object)
-        net = np.asarray(lines[t].array, dtype=object)
+        net = nets.lines[t]
         if gap.any() and not graph.empty:
-            node_d, paths, src_line = graph.from_network(net, service, paths=geometry)
+            node_d, paths, src_line = nets.sources[t]
             if seg_idx is None:  # the parcel's nearest road segment, if within some service distance
                 seg_idx, seg_d = _nearest(graph.segments, geoms, max_service, beyond=False, tree=graph.tree)
             g = np.flatnonzero(gap & (seg_idx >= 0) & (seg_d <= service))
@@ -487,7 +595,7 @@ def _route_all(
             if geometry:
                 via = np.where(du <= dv, u, v)
                 for k in np.flatnonzero(ok):  # one geometry per routed gap: output building only
-                    node_path = paths[int(via[k])][1:]
+                    node_path = graph.path(paths, int(via[k]))
                     first = node_path[0]
                     net_line = net[src_line[first]]
                     start = shapely.shortest_line(graph.points[first], net_line)
@@ -560,10 +668,11 @@ def extension_routes(
         then type order.
     """
     metric = _parcel_frame(parcels)
-    lines = network_lines(roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules, crs=metric.crs)
+    nets = prepare_networks(roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules,
+                            crs=metric.crs, routes=True, paths=True)
     geoms = np.asarray(metric.geometry.array, dtype=object)
-    near = _distances(geoms, lines, rules["coverage"]["service_distance_m"])
-    res = _route_all(metric, lines, near, roads, rules, geometry=True)
+    near = _distances(geoms, nets, rules["coverage"]["service_distance_m"])
+    res = _route_all(metric, nets, near, rules, geometry=True)
     pid = metric["parcel_id"].to_numpy(dtype=object)
     frames = []
     for order, t in enumerate(NETWORK_TYPES):

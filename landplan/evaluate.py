@@ -17,17 +17,18 @@ import geopandas as gpd
 import pandas as pd
 
 from .compliance import evaluate_compliance
-from .coverage import NETWORK_TYPES, evaluate_coverage
+from .coverage import NETWORK_TYPES
 from .efficiency import evaluate_efficiency
+from .engine import spatial_columns
 from .errors import LandplanError
 from .geometry import area_m2
+from .history import parcels_as_of
 from .idle import evaluate_idle
 from .io.atomic import atomic_path
 from .lifecycle import CONDITIONS, GAPS, evaluate_lifecycle
 from .revitalization import candidates, low_efficiency
 from .rules import is_unconfirmed, load_rules, rule_source
 from .schema import PARCELS
-from .terrain import evaluate_terrain
 from .units import M2_PER_MU
 from .workspace import Workspace, _ogr_frame
 
@@ -191,6 +192,9 @@ def evaluate(
     as_of: dt.date | None = None,
     year: int | None = None,
     rules: dict | None = None,
+    engine: str = "single",
+    partitions: int | None = None,
+    scheduler: str | None = None,
 ) -> gpd.GeoDataFrame:
     """The evaluation table of a workspace: one row per parcel, SPEC §5 columns.
 
@@ -198,18 +202,27 @@ def evaluate(
     ----------
     workspace : Workspace or path
     as_of : date, optional
-        Evaluation date (default today); stored in the ``as_of`` column.
+        Evaluation date (default today); stored in the ``as_of`` column. The parcels are
+        those in force on that date (:func:`landplan.history.parcels_as_of`).
     year : int, optional
         Ledger year (default: the latest year in the ledger).
     rules : dict, optional
         Rules in force (default: :func:`landplan.rules.load_rules` of the workspace).
+    engine : {"single", "dask"}, default "single"
+        Where the spatial work (terrain, coverage) runs: this process, or dask-geopandas
+        spatial partitions (:mod:`landplan.engine`); the results are the same.
+    partitions : int, optional
+        Spatial partitions for the dask engine.
+    scheduler : str, optional
+        Dask scheduler: None (threads in this process), ``"local"`` (a LocalCluster) or the
+        address of a running scheduler.
     """
     ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
     if not ws.has("parcels"):
         raise LandplanError(f"the workspace {ws.path} has no parcels layer; import parcels first")
     rules = rules if rules is not None else load_rules(ws)
     as_of = as_of or dt.date.today()
-    parcels = ws.read("parcels")
+    parcels = parcels_as_of(ws, as_of)  # the parcels as they were on as_of (landplan.history)
     ledger = ws.read("ledger")
     if year is not None and len(ledger) and year not in set(ledger["year"].dropna()):
         years = ", ".join(str(y) for y in sorted(set(ledger["year"].dropna())))
@@ -223,13 +236,9 @@ def evaluate(
     compliance = evaluate_compliance(parcels, rules)
     idle = evaluate_idle(parcels, rules, as_of=as_of)
     parts = [efficiency, compliance, idle]
-    leveled = None
-    if ws.dem_path is not None:
-        terrain = evaluate_terrain(parcels, ws.dem_path, rules)
-        leveled = terrain["leveled"]
-        parts.append(terrain)
-    networks = {name: ws.read(name) for name in ("roads", "pipelines", "powerlines") if ws.has(name)}
-    parts.append(evaluate_coverage(parcels, **networks, rules=rules, leveled=leveled, routes=True))
+    networks = {name: ws.read(name) if ws.has(name) else None for name in ("roads", "pipelines", "powerlines")}
+    parts.append(spatial_columns(parcels, **networks, dem_path=ws.dem_path, rules=rules, engine=engine,
+                                 partitions=partitions, scheduler=scheduler))
     for part in parts:
         extra = part.drop(columns=[c for c in part.columns if c in table.columns], errors="ignore")
         table = table.join(extra, how="left")

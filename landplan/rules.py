@@ -39,6 +39,7 @@ _OPEN_MAPS = (
     "compliance.thresholds.*.investment_intensity_wan_per_mu_min",
     "coverage.load_kva_per_mu",
     "lifecycle.contract_remedies",
+    "screening.by_industry",
 )
 
 

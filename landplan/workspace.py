@@ -165,6 +165,15 @@ class Workspace:
             frame = self._to_workspace_crs(name, frame)
         frame = _conform(name, frame, source=f"layer {name}")
         validate_layer(name, frame)
+        if name == "parcels":  # recorded in parcels/history.gpkg when a change is due
+            from .history import record_write
+
+            return record_write(self, frame, lambda f: self._store(name, f, fmt))
+        return self._store(name, frame, fmt)
+
+    def _store(self, name: str, frame, fmt: str) -> Path:
+        """Write a validated layer atomically (no history); returns the file written."""
+        spec = layer_spec(name)
         target = self.layer_path(name, fmt)
         with atomic_path(target) as tmp:
             if spec.geometry is None:

@@ -35,6 +35,7 @@ from pyproj import CRS
 from ..crs import is_metric_conformal, metric_crs, parse_crs
 from ..errors import InputFileError, SchemaError
 from ..geometry import polygonal_part, single_part
+from ..history import recording
 from ..schema import LAYERS, coerce_column, layer_spec, match_column, normalize_header
 from ..units import unit_factor
 from ..workspace import Workspace
@@ -130,6 +131,7 @@ def import_layer(
     encoding: str | None = None,
     set_values: dict[str, str] | None = None,
     mode: str = "replace",
+    effective_date=None,
 ) -> ImportReport:
     """Import one or more files into layer ``layer`` of a workspace.
 
@@ -156,6 +158,9 @@ def import_layer(
         ``{canonical column: value}`` given to every imported feature.
     mode : {"replace", "append"}
         Replace the layer, or add to it (ids already present are rejected).
+    effective_date : date, optional
+        For parcels: the date the imported state takes effect in the workspace history
+        (default today; see :mod:`landplan.history`). Every import into parcels is recorded.
 
     Returns
     -------
@@ -178,7 +183,9 @@ def import_layer(
     fields = _check_fields(fields or {}, layer)
     constants = _parse_set(set_values or {}, layer)
 
-    with tempfile.TemporaryDirectory(prefix="landplan-import-") as tmp:
+    record = recording("import", date=effective_date, summary=f"import {', '.join(report.sources)}") \
+        if layer == "parcels" else contextlib.nullcontext()
+    with tempfile.TemporaryDirectory(prefix="landplan-import-") as tmp, record:
         raws = [open_source(p, workdir=Path(tmp) / str(i), source_layer=source_layer,
                             encoding=encoding, crs=user_crs) for i, p in enumerate(paths)]
         for raw in raws:

@@ -1,0 +1,165 @@
+"""Where the per-parcel spatial work of an evaluation runs: in this process, or on dask.
+
+The evaluation (:func:`landplan.evaluate.evaluate`) has two kinds of work:
+
+- **spatial, parcel by parcel**: terrain (windowed DEM reads) and infrastructure coverage
+  (nearest lines, routed extensions) — almost all of the time on a large park;
+- **park-wide tables**: efficiency (park benchmarks, rank shares), compliance, idle land,
+  lifecycle, revitalization ranking — a few seconds for a million parcels in pandas, and partly
+  global by definition (benchmarks are ratios of park sums), so they stay in this process.
+
+:func:`spatial_columns` computes the first kind with ``engine="single"`` (this process, the
+coverage module's own thread pool) or ``engine="dask"``: the parcels become a
+dask-geopandas GeoDataFrame, spatially partitioned along a Hilbert curve
+(``spatial_shuffle(by="hilbert")``), and every partition is evaluated by
+``map_partitions`` against the **same** networks, prepared once
+(:func:`landplan.coverage.prepare_networks`: built lines, search trees, road graph and the
+network side of every route) and broadcast to the workers. Because every partition sees every
+network line, a parcel at a partition's edge is served exactly as in one process (no halo to
+get wrong), and the results are identical to the single engine's, column by column.
+
+Schedulers: ``scheduler=None`` runs dask's threaded scheduler in this process (shapely and
+GEOS release the GIL); ``"local"`` starts a ``dask.distributed.LocalCluster`` of worker
+processes for the call; any other value is the address of a running scheduler
+(``tcp://host:8786``), whose workers must see the workspace's files (the DEM path).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from .coverage import evaluate_coverage, prepare_networks
+from .errors import LandplanError
+from .geometry import to_metric
+from .terrain import evaluate_terrain
+
+__all__ = ["ENGINES", "spatial_columns"]
+
+log = logging.getLogger(__name__)
+
+ENGINES: tuple[str, ...] = ("single", "dask")
+
+_KEEP = ("parcel_id", "site_leveled")
+
+
+def _partition(frame: gpd.GeoDataFrame, networks, dem_path: str | None, rules: dict) -> pd.DataFrame:
+    """Terrain and coverage of one partition (a function of module level: picklable)."""
+    leveled = None
+    parts = []
+    if dem_path is not None:
+        terrain = evaluate_terrain(frame, dem_path, rules)
+        leveled = terrain["leveled"]
+        parts.append(terrain)
+    parts.append(evaluate_coverage(frame, rules=rules, leveled=leveled, routes=True, networks=networks))
+    out = pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
+    return out.reset_index()
+
+
+def _meta(metric: gpd.GeoDataFrame, networks, dem_path: str | None, rules: dict) -> pd.DataFrame:
+    return _partition(metric.iloc[:0], networks, dem_path, rules)
+
+
+def spatial_columns(
+    parcels: gpd.GeoDataFrame,
+    *,
+    roads: gpd.GeoDataFrame | None,
+    pipelines: gpd.GeoDataFrame | None,
+    powerlines: gpd.GeoDataFrame | None,
+    dem_path: str | os.PathLike | None,
+    rules: dict,
+    engine: str = "single",
+    partitions: int | None = None,
+    scheduler: str | None = None,
+) -> pd.DataFrame:
+    """Terrain (when a DEM is given) and coverage columns of every parcel, by ``parcel_id``.
+
+    Parameters
+    ----------
+    parcels : GeoDataFrame
+        With ``parcel_id`` (unique) and a CRS.
+    roads, pipelines, powerlines : GeoDataFrame or None
+    dem_path : path or None
+    rules : dict
+    engine : {"single", "dask"}
+    partitions : int, optional
+        Number of spatial partitions for ``engine="dask"`` (default: 2 per CPU, at least 1,
+        at most one per 1,000 parcels).
+    scheduler : str, optional
+        ``None`` (dask threads), ``"local"`` (a LocalCluster) or a scheduler address.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``parcel_id`` in the order of ``parcels``: the columns of
+        :func:`landplan.terrain.evaluate_terrain` (with a DEM) then of
+        :func:`landplan.coverage.evaluate_coverage` (routed).
+    """
+    if engine not in ENGINES:
+        raise LandplanError(f"--engine {engine!r}: use one of {', '.join(ENGINES)}")
+    dem = str(dem_path) if dem_path is not None else None
+    if len(parcels) == 0 or parcels.crs is None:
+        engine = "single"
+    # the metric CRS of the whole park: every partition is measured in it
+    crs = to_metric(parcels).crs if parcels.crs is not None else None
+    networks = prepare_networks(roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules,
+                                crs=crs, routes=True)
+    frame = parcels[[c for c in _KEEP if c in parcels.columns] + [parcels.geometry.name]]
+    if engine == "single":
+        out = _partition(frame, networks, dem, rules)
+    else:
+        out = _on_dask(frame, networks, dem, rules, partitions, scheduler)
+    out = out.set_index("parcel_id")
+    return out.reindex(pd.Index(parcels["parcel_id"].to_numpy(), name="parcel_id"))
+
+
+def _on_dask(frame: gpd.GeoDataFrame, networks, dem: str | None, rules: dict,
+             partitions: int | None, scheduler: str | None) -> pd.DataFrame:
+    try:
+        import dask
+        import dask_geopandas
+    except ImportError as exc:  # pragma: no cover - a dependency of landplan[dask]
+        raise LandplanError("--engine dask needs dask-geopandas: pip install 'landplan[dask]'") from exc
+    n = partitions or max(1, min(2 * (os.cpu_count() or 1), len(frame) // 1000 or 1))
+    if n < 1:
+        raise LandplanError(f"--partitions {partitions}: give a number of partitions ≥ 1")
+    ddf = dask_geopandas.from_geopandas(frame, npartitions=min(n, len(frame)))
+    ddf = ddf.spatial_shuffle(by="hilbert", npartitions=min(n, len(frame)))
+    meta = _meta(frame, networks, dem, rules)
+    client, cluster = _client(scheduler)
+    try:
+        if client is not None:
+            shared: Any = client.scatter(networks, broadcast=True, hash=False)
+        else:
+            shared = dask.delayed(networks, pure=True, traverse=False)
+        result = ddf.map_partitions(_partition, shared, dem, rules, meta=meta, align_dataframes=False)
+        out = result.compute() if client is not None else result.compute(scheduler="threads")
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    log.info("dask engine: %d parcels in %d spatial partitions", len(frame), ddf.npartitions)
+    return pd.DataFrame(out)
+
+
+def _client(scheduler: str | None):
+    """(client, cluster) for ``scheduler``; (None, None) for dask's threaded scheduler."""
+    if scheduler is None:
+        return None, None
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover
+        raise LandplanError("--scheduler needs dask.distributed: pip install 'landplan[dask]'") from exc
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        return Client(cluster), cluster
+    try:
+        return Client(scheduler, timeout=10), None
+    except OSError as exc:
+        raise LandplanError(f"--scheduler {scheduler}: cannot reach the dask scheduler ({exc})") from exc
