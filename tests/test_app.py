@@ -593,9 +593,25 @@ def test_siting_page_uses_screen_or_says_it_is_not_there(demo_workspace, monkeyp
         assert [i.value for i in at.info] == [t("hook.unavailable", "zh", what=t("hook.screen", "zh"))]
         assert not at.get("deck_gl_json_chart")
         return
+    from landplan.screen import make_project
+
+    at.text_input(key="siting_industry").set_value("39")
+    at.number_input(key="siting_area").set_value(30.0)
+    at.number_input(key="siting_tax").set_value(1000.0)
     next(b for b in at.button if b.label == t("siting.run", "zh")).click().run()
     assert not at.exception and not at.error
-    assert at.dataframe  # the real check and ranking
+    want = landplan.screen_project(
+        make_project({"industry_code": "39", "area_mu": 30.0, "investment_wan": 20000.0,
+                      "tax_wan": 1000.0, "output_wan": 50000.0, "needs": ["road", "water", "power"]},
+                     source="options"), demo_workspace, as_of=DEMO_AS_OF)
+    assert (len(at.success) == 1) == want.admitted
+    sites = frame_with(at, "rank")
+    assert sites["parcel_id"].tolist() == want.sites["parcel_id"].astype(str).tolist()
+    assert {r[2]["id"] for r in parcel_rows(deck_spec(at))} == set(want.sites["parcel_id"])
+    # a project under the tax threshold: refused, with the unmet check listed
+    at.number_input(key="siting_tax").set_value(1.0)
+    next(b for b in at.button if b.label == t("siting.run", "zh")).click().run()
+    assert at.warning and frame_with(at, "met")["met"].eq("False").any()
 
 
 def test_parcel_history_and_report_use_the_library_or_say_so(monkeypatch, park_eval_workspace):
@@ -605,6 +621,10 @@ def test_parcel_history_and_report_use_the_library_or_say_so(monkeypatch, park_e
     for name in ("history", "report"):
         message = t("hook.unavailable", "zh", what=t(f"hook.{name}", "zh"))
         assert (message in infos) == (hooks.find(name) is None)
+    if hooks.find("history") is not None:
+        history = frame_with(at, "relation")
+        want = hooks.find("history")(park_eval_workspace, "HF-006")
+        assert history["parcel_id"].tolist() == want["parcel_id"].astype(str).tolist()
     if hooks.find("report") is not None:
         next(b for b in at.button if b.label == t("report.make", "zh")).click().run()
         assert not at.exception and not at.error

@@ -106,6 +106,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "siting.output": ("达产年产值(万元)", "yearly output at full production (10k CNY)"),
     "siting.needs": ("所需配套", "utilities needed"),
     "siting.run": ("检查并选址", "Check and rank parcels"),
+    "siting.admitted": ("项目符合准入门槛；用地需求 {need:,.2f} 亩，可选地块 {n} 宗（按排名）。",
+                        "The project clears the entry thresholds; it needs {need:,.2f} mu; {n} sites ranked."),
+    "siting.refused": ("项目未达准入门槛（见下表未达标项）；用地需求 {need:,.2f} 亩，可选地块 {n} 宗。",
+                       "The project does not clear the entry thresholds (see the unmet checks); it "
+                       "needs {need:,.2f} mu; {n} sites ranked."),
+    "siting.checks": ("准入检查", "Entry checks"),
+    "siting.sites": ("推荐地块(按排名)", "Ranked sites"),
     "siting.hint": ("填写项目后点击“检查并选址”。", "Enter the project and press the button."),
     "hook.unavailable": ("{what}在此安装中不可用（所需的 landplan 功能尚未安装）。",
                          "{what} is not available in this installation (the landplan function "

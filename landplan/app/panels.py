@@ -54,6 +54,7 @@ def history_panel(ctx: Context, parcel_id: str, parcel: pd.Series | None = None)
         _call_failed("history", exc, lang)
         return
     frame = changes if isinstance(changes, pd.DataFrame) else pd.DataFrame(list(changes or []))
+    frame = pd.DataFrame(frame.drop(columns=[c for c in frame.columns if c == "geometry"]))
     if frame.empty:
         st.caption(t("history.none", lang))
     else:

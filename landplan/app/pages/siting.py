@@ -1,6 +1,6 @@
 """招商选址 / Site selection: enter a project, see the entry-threshold check and the ranked
-parcels on the map. The check and the ranking are ``landplan.screen``'s (see
-:mod:`landplan.app.hooks`); without it the page says so.
+parcels on the map. The check and the ranking are :func:`landplan.screen.screen_project`'s
+(see :mod:`landplan.app.hooks`); without it the page says so.
 """
 
 from __future__ import annotations
@@ -39,22 +39,13 @@ def _project_form(lang: str) -> dict | None:
                                     format_func=lambda n: column_label(f"has_{n}", lang))
         if not st.form_submit_button(t("siting.run", lang)):
             return None
-    return {"industry_code": industry.strip(), "area_mu": area, "investment_wan": invest,
-            "tax_wan": tax, "output_wan": output, "needs": list(needs)}
+    return {"industry_code": industry.strip(), "area_mu": area or None,
+            "investment_wan": invest or None, "tax_wan": tax or None,
+            "output_wan": output or None, "needs": list(needs)}
 
 
-def _frames(result) -> list[tuple[str, pd.DataFrame]]:
-    if isinstance(result, pd.DataFrame):
-        return [("", result)]
-    if isinstance(result, dict):
-        return [(str(k), v if isinstance(v, pd.DataFrame) else pd.DataFrame(v))
-                for k, v in result.items() if isinstance(v, (pd.DataFrame, list))]
-    frames = []
-    for name in ("checks", "unmet", "ranking", "ranked", "parcels"):
-        value = getattr(result, name, None)
-        if isinstance(value, (pd.DataFrame, list)):
-            frames.append((name, value if isinstance(value, pd.DataFrame) else pd.DataFrame(value)))
-    return frames
+SITES = ["rank", "parcel_id", "area_mu", "need_mu", "area_diff_pct", "readiness", "missing",
+         "ext_cost_wan", "cut_m3", "fill_m3", "neighbour_label", "score"]
 
 
 def render() -> None:
@@ -67,14 +58,20 @@ def render() -> None:
     if fn is None:
         unavailable("screen", lang)
         return
-    project = _project_form(lang)
-    if project is not None:
+    from landplan.screen import make_project
+
+    values = _project_form(lang)
+    if values is not None:
         try:
-            st.session_state[RESULT_KEY] = fn(ctx.workspace, project, as_of=ctx.as_of, year=ctx.year)
+            rules = ctx.rules()
+            project = make_project({k: v for k, v in values.items() if v not in ("", None)},
+                                   source="options", rules=rules)
+            st.session_state[RESULT_KEY] = fn(project, ctx.workspace, as_of=ctx.as_of,
+                                              year=ctx.year, rules=rules)
         except LandplanError as exc:
             st.session_state[RESULT_KEY] = None
             st.warning(str(exc))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - shown, logged by Streamlit
             st.session_state[RESULT_KEY] = None
             st.error(t("hook.failed", lang, what=t("hook.screen", lang),
                        error=f"{type(exc).__name__}: {exc}"))
@@ -82,17 +79,22 @@ def render() -> None:
     if result is None:
         st.caption(t("siting.hint", lang))
         return
-    frames = _frames(result)
-    ranked = next((f for _, f in frames if "parcel_id" in f.columns), None)
+    (st.success if result.admitted else st.warning)(
+        t("siting.admitted" if result.admitted else "siting.refused", lang,
+          need=result.need_mu, n=len(result.sites)))
+    st.subheader(t("siting.checks", lang))
+    st.dataframe(result.checks.astype(str), hide_index=True)
+    st.subheader(t("siting.sites", lang))
+    sites = pd.DataFrame(result.sites.drop(columns=result.sites.geometry.name, errors="ignore"))
     shown = ctx.shown(evaluated=True)
-    if shown is not None and ranked is not None:
+    if shown is not None and len(sites):
         table, mask = shown
-        mask = mask & table["parcel_id"].astype(str).isin(set(ranked["parcel_id"].astype(str))).to_numpy()
+        ranked = set(sites["parcel_id"].astype(str))
+        mask = mask & table["parcel_id"].astype(str).isin(ranked).to_numpy()
         show_map(ctx, table, np.asarray(mask), key=MAP_KEY, default_colour="readiness")
-    for name, frame in frames:
-        if name:
-            st.subheader(name)
-        st.dataframe(frame.astype(str), hide_index=True)
+    columns = [c for c in (*SITES, "explanation_zh" if lang == "zh" else "explanation_en")
+               if c in sites.columns] or list(sites.columns)
+    st.dataframe(sites[columns].astype(str), hide_index=True)
 
 
 if __name__ == "__main__":
