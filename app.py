@@ -2,7 +2,8 @@
 
 Run ``streamlit run app.py -- --workspace DIR`` (or ``landplan app --workspace DIR``, or
 ``make app``). The workspace is ``--workspace``, else ``$LANDPLAN_WORKSPACE``, else the
-demo park in ``data/`` beside this file. Pages live in :mod:`landplan.app.pages`.
+demo park in ``data/`` beside this file. Pages live in :mod:`landplan.app.pages`; the shared
+sidebar (dates, filters) in :mod:`landplan.app.context`.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from landplan.app import session
+from landplan.app import context, session
 from landplan.app.i18n import t
-from landplan.app.pages import parcels
+from landplan.app.pages import PAGES, page_path
 
 st.set_page_config(page_title="园区土地规划 landplan", page_icon="🗺️", layout="wide")
 
@@ -23,10 +24,11 @@ session.set_workspace(
     session.resolve_workspace(sys.argv[1:], os.environ, Path(__file__).resolve().parent / "data")
 )
 lang = session.language_switch()
-st.sidebar.caption(f"{t('app.title', lang)} · landplan")
-
 page = st.navigation([
-    st.Page(parcels.render, title=t("nav.parcels", lang), icon="🗺️", url_path="parcels",
-            default=True),
+    st.Page(page_path(name), title=t(f"nav.{name}", lang), icon=icon, url_path=name,
+            default=name == PAGES[0][0])
+    for name, icon in PAGES
 ])
+st.sidebar.caption(f"{t('app.title', lang)} · landplan")
+context.sidebar(session.workspace())
 page.run()

@@ -1,13 +1,19 @@
-"""Workspace data for the pages: loaded once per change of the files, and shaped for tables.
+"""Workspace data for the pages: read once per change of the files, evaluated once per inputs.
 
-:func:`load_park` reads the parcels (with their area) and the roads and turns their
-geometries into local-metre rings for the map. It is cached with ``st.cache_data`` on the
-files' modification times (:func:`workspace_stamp`), so a rerun costs nothing and a
-re-imported layer shows at the next rerun.
+- :func:`load_park` reads every layer and turns the geometries into local metres for the map;
+- :func:`evaluation` runs :func:`landplan.evaluate.evaluate`;
+
+both are cached (``st.cache_resource``: one shared, read-only copy, never pickled) on
+:func:`workspace_stamp`, the files' modification times and sizes, so a rerun or a filter
+change costs nothing and a re-imported layer shows at the next rerun. The evaluation's key
+adds the as-of date, the ledger year and the rules text in force.
+
+Pages must not modify the frames these return.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,21 +23,25 @@ import pandas as pd
 import streamlit as st
 
 from ..geometry import to_metric
-from ..schema import ENUMS, PARCELS, enum_label, label
+from ..schema import PARCELS, enum_label, label
 from ..workspace import Workspace
 from .i18n import t
-from .map import NO_STATUS_COLOUR, STATUS_COLOURS, line_paths, local_origin, polygon_rings
+from .map import local_origin, to_local
 
-__all__ = ["Park", "workspace_stamp", "load_park", "status_summary", "attribute_table"]
+__all__ = ["Park", "STAMP_LAYERS", "workspace_stamp", "load_park", "evaluation", "rules_text",
+           "status_summary", "attribute_table", "format_value"]
 
 log = logging.getLogger(__name__)
 
-_MAP_LAYERS = ("parcels", "roads")
+#: Workspace files whose change invalidates the caches.
+STAMP_LAYERS = ("parcels", "roads", "pipelines", "powerlines", "facilities", "ledger", "terrain",
+                "rules")
+_LINE_LAYERS = ("roads", "pipelines", "powerlines")
 
 
 @dataclass
 class Park:
-    """What the parcels page shows of a workspace.
+    """What the pages show of a workspace, geometry in local metres.
 
     Attributes
     ----------
@@ -40,34 +50,53 @@ class Park:
     crs : str
         Name and EPSG code of the CRS the map is drawn in (the workspace's metric CRS).
     parcels : DataFrame
-        Parcel attributes (no geometry) with ``area_m2`` and ``area_mu``, in layer order.
-    polygons : list
-        Per parcel, its polygons as lists of rings in local metres (see :mod:`.map`).
-    roads : DataFrame
-        Road attributes (no geometry).
-    road_paths : list
-        Per road, its lines in local metres.
+        Parcel attributes (no geometry) with ``area_m2`` and ``area_mu``, in layer order,
+        on a 0..n-1 index.
+    geoms : ndarray
+        Per parcel its geometry in local metres (shifted by ``origin``, rounded).
+    lines : dict
+        ``{layer: (attributes, local geometries)}`` for roads, pipelines and powerlines.
+    facilities : DataFrame
+        Facility attributes with local ``x``, ``y``.
+    years : list of int
+        Years of the enterprise ledger.
+    ledger : DataFrame
+        The enterprise ledger.
     origin : tuple of float
         Workspace coordinates of the local origin.
     bounds : tuple of float
-        Local bounds of the parcels (of the roads when there are no parcels).
+        Local bounds of the parcels (of the lines when there are no parcels).
+    has_dem : bool
     """
 
     path: str
     crs: str = ""
     parcels: pd.DataFrame = field(default_factory=pd.DataFrame)
-    polygons: list = field(default_factory=list)
-    roads: pd.DataFrame = field(default_factory=pd.DataFrame)
-    road_paths: list = field(default_factory=list)
+    geoms: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    lines: dict = field(default_factory=dict)
+    facilities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    years: list = field(default_factory=list)
+    ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
     origin: tuple[float, float] = (0.0, 0.0)
     bounds: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
+    has_dem: bool = False
+    origin_lonlat: tuple[float, float] | None = None
+
+    @property
+    def roads(self) -> pd.DataFrame:
+        return self.lines.get("roads", (pd.DataFrame(), None))[0]
+
+    def position(self) -> dict[str, int]:
+        """``{parcel_id: row}`` (the first row of a repeated id)."""
+        ids = self.parcels["parcel_id"].astype(str).tolist()
+        return {pid: i for i, pid in reversed(list(enumerate(ids)))}
 
 
 def workspace_stamp(path: str | Path) -> tuple:
-    """``(layer, file, mtime_ns, size)`` of every layer the map reads: the cache key."""
+    """``(layer, file, mtime_ns, size)`` of every workspace file the app reads: the cache key."""
     ws = Workspace(path)
     stamp = []
-    for name in _MAP_LAYERS:
+    for name in STAMP_LAYERS:
         found = ws.existing_path(name)
         if found is not None:
             info = found.stat()
@@ -82,71 +111,119 @@ def _crs_name(crs) -> str:
     return f"{crs.name} (EPSG:{code})" if code else crs.name
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def load_park(path: str, stamp: tuple) -> Park:
-    """Read the parcels and roads of the workspace at ``path`` (``stamp`` keys the cache).
+def _plain(frame) -> pd.DataFrame:
+    return pd.DataFrame(frame.drop(columns=frame.geometry.name)).reset_index(drop=True)
 
-    Parcels and roads are drawn in the parcels' metric CRS (the workspace CRS); a layer in
-    a geographic CRS is projected first (SPEC §4).
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def load_park(path: str, stamp: tuple) -> Park:
+    """Read the layers of the workspace at ``path`` (``stamp`` keys the cache).
+
+    Everything is drawn in the parcels' metric CRS (the workspace CRS); a layer in another
+    CRS is projected first (SPEC §4).
     """
     del stamp  # only the cache key
     ws = Workspace(path)
-    parcels = ws.parcels_with_area()
-    roads = ws.read("roads")
-    frames = [f for f in (parcels, roads) if len(f) and f.crs is not None]
+    parcels = ws.parcels_with_area().reset_index(drop=True)
+    layers = {name: ws.read(name) for name in (*_LINE_LAYERS, "facilities")}
+    ledger = ws.read("ledger")
+    years = sorted(int(y) for y in pd.unique(ledger["year"].dropna())) if len(ledger) else []
+    frames = [f for f in (parcels, *layers.values()) if len(f) and f.crs is not None]
     if not frames:
-        return Park(path=path, parcels=pd.DataFrame(parcels.drop(columns=parcels.geometry.name)))
+        return Park(path=path, parcels=_plain(parcels), years=years, ledger=ledger)
     metric = to_metric(frames[0]).crs
-    parcels = parcels.to_crs(metric) if len(parcels) and not parcels.crs.equals(metric) else parcels
-    roads = roads.to_crs(metric) if len(roads) and roads.crs is not None \
-        and not roads.crs.equals(metric) else roads
-    shown = parcels if len(parcels) else roads
+
+    def conform(frame):
+        if len(frame) and frame.crs is not None and not frame.crs.equals(metric):
+            return frame.to_crs(metric)
+        return frame
+
+    parcels = conform(parcels)
+    layers = {name: conform(frame) for name, frame in layers.items()}
+    shown = parcels if len(parcels) else next(f for f in layers.values() if len(f))
     origin = local_origin(shown.total_bounds)
     minx, miny, maxx, maxy = shown.total_bounds
     bounds = (round(minx - origin[0], 1), round(miny - origin[1], 1),
               round(maxx - origin[0], 1), round(maxy - origin[1], 1))
+    lines = {name: (_plain(layers[name]), to_local(layers[name].geometry.to_numpy(), origin))
+             for name in _LINE_LAYERS if len(layers[name])}
+    facilities = layers["facilities"]
+    fac = _plain(facilities)
+    if len(facilities):
+        xy = facilities.geometry.get_coordinates(index_parts=False)
+        fac["x"] = np.round(xy["x"].to_numpy() - origin[0], 1)
+        fac["y"] = np.round(xy["y"].to_numpy() - origin[1], 1)
     return Park(
-        path=path,
-        crs=_crs_name(metric),
-        parcels=pd.DataFrame(parcels.drop(columns=parcels.geometry.name)),
-        polygons=polygon_rings(parcels.geometry.to_numpy(), origin=origin),
-        roads=pd.DataFrame(roads.drop(columns=roads.geometry.name)),
-        road_paths=line_paths(roads.geometry.to_numpy(), origin=origin),
-        origin=origin,
-        bounds=bounds,
+        path=path, crs=_crs_name(metric), parcels=_plain(parcels),
+        geoms=to_local(parcels.geometry.to_numpy(), origin), lines=lines, facilities=fac,
+        years=years, ledger=ledger, origin=origin, bounds=bounds, has_dem=ws.dem_path is not None,
+        origin_lonlat=_lonlat(origin, metric),
     )
 
 
+def _lonlat(origin: tuple[float, float], crs) -> tuple[float, float] | None:
+    from pyproj import Transformer
+
+    try:
+        lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(*origin)
+    except Exception:  # noqa: BLE001 - no tiles then; the park map itself does not need it
+        return None
+    return (float(lon), float(lat)) if np.isfinite([lon, lat]).all() else None
+
+
+def rules_text(path: str | Path) -> str:
+    """The workspace's ``rules.yaml`` as text ("" without one): part of the evaluation key."""
+    file = Path(path) / "rules.yaml"
+    return file.read_text(encoding="utf-8") if file.exists() else ""
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def evaluation(path: str, stamp: tuple, as_of: dt.date, year: int | None, rules: str):
+    """The evaluation table (:func:`landplan.evaluate.evaluate`), cached on its inputs.
+
+    ``stamp`` (:func:`workspace_stamp`) and ``rules`` (:func:`rules_text`) only key the cache;
+    the rules in force are read from the workspace. Rows are in the parcels' layer order on a
+    0..n-1 index, like :attr:`Park.parcels`.
+    """
+    del stamp, rules
+    from ..evaluate import evaluate
+
+    table = evaluate(path, as_of=as_of, year=year)
+    log.info("evaluated %s as of %s, year %s: %d parcels", path, as_of, year, len(table))
+    return table.reset_index(drop=True)
+
+
 def status_summary(parcels: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """Count and mu per status, in the order of the legend.
+    """Count and mu per status in lifecycle order (statuses without parcels kept with 0).
 
     Returns a frame with ``status`` (code, ``None`` for no/unknown status), ``label``,
-    ``colour`` (RGB tuple), ``count`` and ``area_mu``; statuses without parcels are kept
-    with 0 so the legend always shows every colour.
+    ``count`` and ``area_mu``.
     """
+    from ..schema import ENUMS
+
     status = parcels["status"] if "status" in parcels else pd.Series([None] * len(parcels))
     status = status.astype(object).where(status.isin(list(ENUMS["parcel_status"])), None)
-    area = parcels["area_mu"] if "area_mu" in parcels else pd.Series(np.nan, index=parcels.index)
+    area = pd.to_numeric(parcels.get("area_mu", pd.Series(np.nan, index=parcels.index)),
+                         errors="coerce").to_numpy(dtype="float64")
     rows = []
-    for code in (*STATUS_COLOURS, None):
-        mask = status.isna() if code is None else status.eq(code)
-        mask = mask.to_numpy(dtype=bool)
+    for code in (*ENUMS["parcel_status"], None):
+        mask = (status.isna() if code is None else status.eq(code)).to_numpy(dtype=bool)
         if code is None and not mask.any():
             continue
         rows.append({
             "status": code,
             "label": enum_label("parcel_status", code, lang) if code else t("legend.no_status", lang),
-            "colour": STATUS_COLOURS[code] if code else NO_STATUS_COLOUR,
             "count": int(mask.sum()),
-            "area_mu": float(np.nansum(area.to_numpy(dtype="float64")[mask])),
+            "area_mu": float(np.nansum(area[mask])),
         })
-    return pd.DataFrame(rows, columns=["status", "label", "colour", "count", "area_mu"])
+    return pd.DataFrame(rows, columns=["status", "label", "count", "area_mu"])
 
 
 _ENUM_OF = {c.name: c.enum for c in PARCELS.columns if c.enum}
 
 
-def _format(column: str, value, lang: str) -> str:
+def format_value(column: str, value, lang: str) -> str:
+    """One value as the app shows it: enums by label, dates as ISO, ``—`` when empty."""
     if value is None or value is pd.NA or value is pd.NaT:
         return "—"
     if isinstance(value, float) and np.isnan(value):
@@ -155,7 +232,7 @@ def _format(column: str, value, lang: str) -> str:
         return enum_label(_ENUM_OF[column], str(value), lang)
     if isinstance(value, (bool, np.bool_)):
         return t("yes" if value else "no", lang)
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, (pd.Timestamp, dt.date)):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, (float, np.floating)):
         if column == "area_mu":
@@ -182,5 +259,5 @@ def attribute_table(parcel: pd.Series, lang: str = "zh") -> pd.DataFrame:
     rows = []
     for column in (*canonical, *measured, *others):
         name = t(column, lang) if column in measured else label("parcels", column, lang)
-        rows.append((name, _format(column, parcel[column], lang)))
+        rows.append((name, format_value(column, parcel[column], lang)))
     return pd.DataFrame(rows, columns=[t("details.field", lang), t("details.value", lang)])

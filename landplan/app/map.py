@@ -1,10 +1,16 @@
-"""pydeck layers of the park in local metres: parcels by status over roads, no basemap.
+"""pydeck layers of the park in local metres: a parcel choropleth over the networks, no basemap.
 
 The map is a planar deck.gl ``OrthographicView`` over the workspace's own metric CRS
 (Gauss-Krüger), shifted by an origin so numbers stay small: no reprojection to Web Mercator,
 no basemap and no network request. Coordinates are rounded to 0.1 m and every row carries
-only what the map shows (id, holder, status label, area in mu), which keeps the payload
+only what the map shows (id, holder, the coloured value, area in mu), which keeps the payload
 near a hundred bytes per parcel; the full attributes stay on the server.
+
+Parcels are coloured by any column (:data:`COLOUR_COLUMNS`): :func:`classify` turns the column
+into classes (categories, or quantile bins for numbers), one layer per class. Above
+:data:`VECTOR_MAX_PARCELS` shown parcels the choropleth and the lines are drawn on the server
+into one image (:func:`raster_image`, a ``BitmapLayer``): a 100,000-parcel park then costs a
+few hundred kB instead of tens of MB.
 
 Everything here is plain Python (no Streamlit), so it is testable alone:
 
@@ -17,10 +23,13 @@ Everything here is plain Python (no Streamlit), so it is testable alone:
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import json
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -28,29 +37,48 @@ import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
 
-from ..schema import ENUMS, enum_label, label
+from ..evaluate import column_label
+from ..lifecycle import GAPS
+from ..schema import enum_label, label
 from .i18n import t
 
 __all__ = [
     "STATUS_COLOURS",
     "NO_STATUS_COLOUR",
+    "NO_DATA_COLOUR",
     "ROAD_STYLES",
     "ROAD_WIDTH_M",
+    "PIPE_COLOURS",
+    "POWER_COLOURS",
+    "FACILITY_COLOURS",
     "PRECISION_M",
+    "VECTOR_MAX_PARCELS",
+    "COLOUR_COLUMNS",
+    "PARCEL_COLUMNS",
+    "Classes",
     "CompactDeck",
     "local_origin",
+    "to_local",
     "polygon_rings",
     "line_paths",
+    "rings_of",
+    "paths_of",
+    "classify",
     "parcel_layer_id",
     "parcel_records",
     "road_records",
+    "line_records",
     "view_state",
+    "raster_image",
+    "park_deck",
     "parcel_deck",
     "picked_parcel",
 ]
 
 #: Coordinates sent to the browser are rounded to this many metres.
 PRECISION_M = 0.1
+#: Above this many shown parcels the map is drawn on the server as one image.
+VECTOR_MAX_PARCELS = 20_000
 
 #: Fill colour (RGB) of each parcel status; the legend uses the same.
 STATUS_COLOURS: dict[str, tuple[int, int, int]] = {
@@ -66,7 +94,24 @@ STATUS_COLOURS: dict[str, tuple[int, int, int]] = {
 }
 #: Fill colour of parcels without a (known) status.
 NO_STATUS_COLOUR: tuple[int, int, int] = (190, 165, 215)  # lilac
+#: Fill colour of parcels without a value in the coloured column.
+NO_DATA_COLOUR: tuple[int, int, int] = (200, 200, 200)
 _FILL_ALPHA = 210
+
+_CLASS_COLOURS = {"A": (26, 150, 65), "B": (166, 217, 106), "C": (253, 174, 97), "D": (215, 25, 28)}
+_IDLE_COLOURS = {"not_applicable": (225, 225, 225), "not_idle": (120, 190, 120),
+                 "not_due": (244, 208, 63), "idle_unstarted": (235, 120, 50),
+                 "idle_halted": (190, 30, 45)}
+_GAP_COLOURS = {"": (160, 205, 160), "approved_not_supplied": (158, 154, 200),
+                "supplied_not_used": (244, 208, 63), "used_not_finished": (235, 137, 52),
+                "built_not_producing": (66, 146, 198), "producing_below_contract": (203, 60, 51)}
+_CHECK_COLOURS = {"met": (46, 160, 90), "not_met": (203, 60, 51), "not_due": (244, 208, 63),
+                  "no_data": (170, 170, 170)}
+#: A sequential ramp (light to dark blue-green) for numbers binned into quantiles.
+_RAMP = [(255, 255, 204), (161, 218, 180), (65, 182, 196), (44, 127, 184), (37, 52, 148)]
+#: Green (best) to red (worst), for ordered levels such as readiness.
+_GOOD_BAD = [(26, 150, 65), (120, 198, 121), (217, 239, 139), (253, 174, 97), (244, 109, 67),
+             (215, 25, 28)]
 
 #: Road colour (RGBA) by status: built roads dark, the others lighter.
 ROAD_STYLES: dict[str, tuple[int, int, int, int]] = {
@@ -78,9 +123,36 @@ ROAD_STYLES: dict[str, tuple[int, int, int, int]] = {
 ROAD_WIDTH_M: dict[str, float] = {"expressway": 40.0, "arterial": 32.0, "secondary": 24.0,
                                   "branch": 16.0}
 _DEFAULT_ROAD_WIDTH_M = 12.0
+#: Line colour of each pipeline kind (the usual colours of utility maps).
+PIPE_COLOURS: dict[str, tuple[int, int, int]] = {
+    "water": (31, 120, 220), "sewer": (140, 81, 10), "storm": (0, 170, 170),
+    "gas": (230, 180, 0), "heat": (220, 60, 40), "telecom": (150, 80, 200),
+    "reclaimed": (90, 170, 60),
+}
+#: Line colour of power lines by voltage (kV); others use the last one.
+POWER_COLOURS: dict[float, tuple[int, int, int]] = {
+    10.0: (255, 127, 0), 20.0: (255, 90, 0), 35.0: (230, 50, 120), 110.0: (200, 0, 0),
+    220.0: (120, 0, 0),
+}
+_OTHER_VOLTAGE_COLOUR = (90, 0, 60)
+#: Marker colour of facility kinds.
+FACILITY_COLOURS: dict[str, tuple[int, int, int]] = {
+    "substation": (200, 0, 0), "water_plant": (31, 120, 220), "sewage_plant": (140, 81, 10),
+    "gas_station": (230, 180, 0), "heat_source": (220, 60, 40),
+}
+_OTHER_FACILITY_COLOUR = (60, 60, 60)
 # pydeck turns a bare string argument into an accessor expression ("@@=meters"); a quoted
 # string stays a literal.
 _METERS, _PIXELS = "'meters'", "'pixels'"
+
+#: Columns the parcels can be coloured by, in the order of the picker.
+COLOUR_COLUMNS: tuple[str, ...] = (
+    "status", "efficiency_class", "tax_per_mu_wan", "efficiency_score", "idle_status",
+    "readiness", "cut_m3", "fill_m3", "relief_m", "lifecycle_gap", "contract_check",
+)
+#: Of those, the ones the parcels layer has itself (no evaluation needed).
+PARCEL_COLUMNS: frozenset[str] = frozenset({"status"})
+_ENUM_COLUMNS = {"status": "parcel_status"}
 
 
 class CompactDeck(pdk.Deck):
@@ -95,13 +167,14 @@ class CompactDeck(pdk.Deck):
                           separators=(",", ":"), ensure_ascii=False)
 
 
+# ------------------------------------------------------------------------------ geometry
 def local_origin(bounds: Sequence[float], *, step: float = 10.0) -> tuple[float, float]:
     """The origin subtracted from every coordinate: ``(minx, miny)`` floored to ``step`` m."""
     minx, miny = float(bounds[0]), float(bounds[1])
     return (math.floor(minx / step) * step, math.floor(miny / step) * step)
 
 
-def _local(geoms: Iterable, origin: tuple[float, float]) -> np.ndarray:
+def to_local(geoms: Iterable, origin: tuple[float, float]) -> np.ndarray:
     """Geometries shifted by ``origin`` and rounded to :data:`PRECISION_M`, repeats removed."""
     arr = np.asarray(list(geoms) if not isinstance(geoms, np.ndarray) else geoms, dtype=object)
     offset = np.asarray(origin, dtype="float64")
@@ -117,13 +190,10 @@ def _ring(ring) -> list[list[float]]:
     return coords.tolist()
 
 
-def polygon_rings(geoms: Iterable, *, origin: tuple[float, float]) -> list[list[list[list[float]]]]:
-    """Per geometry, its polygons as lists of rings (outer ring first) in local metres.
-
-    Empty or missing geometries give an empty list; rings are left open.
-    """
+def rings_of(local_geoms: Iterable) -> list[list[list[list[float]]]]:
+    """Per (already local) geometry, its polygons as lists of rings, outer ring first."""
     out: list[list[list[list[float]]]] = []
-    for geom in _local(geoms, origin):
+    for geom in local_geoms:
         polys = []
         if geom is not None and not geom.is_empty:
             for part in shapely.get_parts(geom):
@@ -134,10 +204,10 @@ def polygon_rings(geoms: Iterable, *, origin: tuple[float, float]) -> list[list[
     return out
 
 
-def line_paths(geoms: Iterable, *, origin: tuple[float, float]) -> list[list[list[list[float]]]]:
-    """Per geometry, its lines as lists of ``[x, y]`` vertices in local metres."""
+def paths_of(local_geoms: Iterable) -> list[list[list[list[float]]]]:
+    """Per (already local) geometry, its lines as lists of ``[x, y]`` vertices."""
     out: list[list[list[list[float]]]] = []
-    for geom in _local(geoms, origin):
+    for geom in local_geoms:
         paths = []
         if geom is not None and not geom.is_empty:
             for part in shapely.get_parts(geom):
@@ -148,12 +218,145 @@ def line_paths(geoms: Iterable, *, origin: tuple[float, float]) -> list[list[lis
     return out
 
 
+def polygon_rings(geoms: Iterable, *, origin: tuple[float, float]) -> list[list[list[list[float]]]]:
+    """Per geometry, its polygons as lists of rings (outer ring first) in local metres.
+
+    Empty or missing geometries give an empty list; rings are left open.
+    """
+    return rings_of(to_local(geoms, origin))
+
+
+def line_paths(geoms: Iterable, *, origin: tuple[float, float]) -> list[list[list[list[float]]]]:
+    """Per geometry, its lines as lists of ``[x, y]`` vertices in local metres."""
+    return paths_of(to_local(geoms, origin))
+
+
+# ------------------------------------------------------------------------------ classes
+@dataclass(frozen=True)
+class Classes:
+    """How one column colours the parcels.
+
+    Attributes
+    ----------
+    column : str
+    title : str
+        The column's label with its unit, for the legend.
+    codes : ndarray of int
+        Per parcel its class (index into ``labels``), ``-1`` without a value.
+    labels, colours : list
+        Per class its legend label and RGB colour.
+    values : list of str
+        Per parcel the value as shown in the tooltip.
+    """
+
+    column: str
+    title: str
+    codes: np.ndarray
+    labels: list[str]
+    colours: list[tuple[int, int, int]]
+    values: list[str]
+    missing_label: str
+    missing_colour: tuple[int, int, int]
+
+
+def _category_labels(column: str, codes: Sequence[str], lang: str) -> list[str]:
+    if column in _ENUM_COLUMNS:
+        return [enum_label(_ENUM_COLUMNS[column], c, lang) for c in codes]
+    if column == "lifecycle_gap":
+        return [GAPS[c][0 if lang == "zh" else 1] if c else t("map.no_gap", lang) for c in codes]
+    if column in {"idle_status", "contract_check"}:
+        return [t(f"{column}.{c}", lang) for c in codes]
+    if column == "efficiency_class":
+        return [t("map.class", lang, c=c) for c in codes]
+    return list(codes)
+
+
+def _number_text(value: float) -> str:
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _unit_of(title: str) -> str:
+    if "(" in title and title.endswith(")"):
+        return title[title.rindex("(") + 1:-1]
+    return ""
+
+
+def classify(frame: pd.DataFrame, column: str, *, lang: str = "zh",
+             readiness_levels: Sequence[str] = ()) -> Classes:
+    """The classes of ``column`` for the parcels of ``frame`` (vectorised).
+
+    Categories keep their own order (status in lifecycle order, classes A–D, readiness best
+    first as ``readiness_levels`` give it); numbers are cut at their quintiles (fewer bins when
+    values repeat). A parcel without a value gets ``-1``.
+    """
+    title = column_label(column, lang) if column != "status" else label("parcels", "status", lang)
+    n = len(frame)
+    raw = frame[column] if column in frame.columns else pd.Series([None] * n, index=frame.index)
+    if column in ("tax_per_mu_wan", "efficiency_score", "cut_m3", "fill_m3", "relief_m"):
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64")
+        finite = values[np.isfinite(values)]
+        codes = np.full(n, -1, dtype=np.int64)
+        labels: list[str] = []
+        colours: list[tuple[int, int, int]] = []
+        if len(finite):
+            edges = np.unique(np.quantile(finite, np.linspace(0, 1, len(_RAMP) + 1)))
+            if len(edges) == 1:
+                edges = np.array([edges[0], edges[0]])
+            inner = edges[1:-1]
+            ok = np.isfinite(values)
+            codes[ok] = np.searchsorted(inner, values[ok], side="right")
+            unit = _unit_of(title)
+            ramp = np.linspace(0, len(_RAMP) - 1, len(edges) - 1).round().astype(int)
+            for k in range(len(edges) - 1):
+                labels.append(f"{_number_text(edges[k])} – {_number_text(edges[k + 1])}"
+                              + (f" {unit}" if unit else ""))
+                colours.append(_RAMP[ramp[k]])
+        shown = [_number_text(v) if np.isfinite(v) else "—" for v in values]
+        return Classes(column, title, codes, labels, colours, shown, t("map.no_data", lang),
+                       NO_DATA_COLOUR)
+
+    text = raw.astype(object).where(raw.notna(), None).to_numpy(dtype=object)
+    if column == "status":
+        order = list(STATUS_COLOURS)
+        colours = [STATUS_COLOURS[c] for c in order]
+        missing = (t("legend.no_status", lang), NO_STATUS_COLOUR)
+    elif column == "efficiency_class":
+        order, colours = list(_CLASS_COLOURS), list(_CLASS_COLOURS.values())
+        missing = (t("map.not_graded", lang), NO_DATA_COLOUR)
+    elif column == "idle_status":
+        order, colours = list(_IDLE_COLOURS), list(_IDLE_COLOURS.values())
+        missing = (t("map.no_data", lang), NO_DATA_COLOUR)
+    elif column == "lifecycle_gap":
+        order, colours = list(_GAP_COLOURS), list(_GAP_COLOURS.values())
+        missing = (t("map.no_data", lang), NO_DATA_COLOUR)
+    elif column == "contract_check":
+        order, colours = list(_CHECK_COLOURS), list(_CHECK_COLOURS.values())
+        text = np.array([v if v else None for v in text], dtype=object)
+        missing = (t("contract_check.", lang), NO_DATA_COLOUR)
+    else:  # readiness and any other text column: the given order, then the rest as found
+        found = [v for v in pd.unique(pd.Series(text).dropna()) if str(v)]
+        order = [v for v in readiness_levels if v] + sorted(v for v in found if v not in readiness_levels)
+        ramp = np.linspace(0, len(_GOOD_BAD) - 1, max(len(order), 1)).round().astype(int)
+        colours = [_GOOD_BAD[i] for i in ramp[:len(order)]]
+        missing = (t("map.no_data", lang), NO_DATA_COLOUR)
+    index = {code: i for i, code in enumerate(order)}
+    codes = np.fromiter((index.get(v, -1) if v is not None else -1 for v in text),
+                        dtype=np.int64, count=n)
+    labels = _category_labels(column, order, lang)
+    shown = [labels[c] if c >= 0 else (str(v) if v not in (None, "") else missing[0])
+             for c, v in zip(codes, text, strict=True)]
+    return Classes(column, title, codes, labels, list(colours), shown, missing[0], missing[1])
+
+
+# ------------------------------------------------------------------------------ records
 def _text(value) -> str:
     return "—" if value is None or pd.isna(value) or str(value) == "" else str(value)
 
 
-def parcel_layer_id(status: str | None, tag: str = "") -> str:
-    """The layer id of the parcels with ``status`` (one layer per status, one colour each).
+def parcel_layer_id(klass: str | int | None, tag: str = "") -> str:
+    """The layer id of the parcels of one class (one layer per class, one colour each).
 
     ``tag`` versions the ids: a chart whose parcel layers get new ids drops the selection
     the browser holds (Streamlit keeps a selection only while its layer id exists), which is
@@ -162,7 +365,7 @@ def parcel_layer_id(status: str | None, tag: str = "") -> str:
     >>> parcel_layer_id("halted"), parcel_layer_id(None, "2")
     ('parcels-halted', 'parcels-none@2')
     """
-    return f"parcels-{status or 'none'}" + (f"@{tag}" if tag else "")
+    return f"parcels-{'none' if klass is None else klass}" + (f"@{tag}" if tag else "")
 
 
 def _layer_tag(layer_id: str) -> str | None:
@@ -172,31 +375,26 @@ def _layer_tag(layer_id: str) -> str | None:
     return layer_id.partition("@")[2]
 
 
-def parcel_records(parcels: pd.DataFrame, polygons: Sequence, *, lang: str = "zh"
-                   ) -> dict[str | None, list[dict]]:
-    """Map rows of the parcels, grouped by status code (``None`` for no or an unknown status).
+def parcel_records(parcels: pd.DataFrame, rings: Sequence, classes: Classes
+                   ) -> dict[int, list[dict]]:
+    """Map rows of the parcels, grouped by class (``-1`` for no value).
 
-    Every polygon of a parcel is one row ``{"id", "h", "s", "mu", "p"}``: parcel id, holder,
-    status label, area in mu (2 decimals) and the polygon (one ring, or rings with holes).
-    Text is HTML-escaped for the tooltip.
+    Every polygon of a parcel is one row ``{"id", "h", "v", "mu", "p"}``: parcel id, holder,
+    the coloured value, area in mu (2 decimals) and the polygon (one ring, or rings with
+    holes). Text is HTML-escaped for the tooltip.
     """
     n = len(parcels)
     ids = parcels["parcel_id"].astype(object).to_numpy()
     holders = parcels["holder"].to_numpy(dtype=object) if "holder" in parcels else [None] * n
-    statuses = parcels["status"].to_numpy(dtype=object) if "status" in parcels else [None] * n
     mus = parcels["area_mu"].to_numpy(dtype="float64") if "area_mu" in parcels else [np.nan] * n
-    known = ENUMS["parcel_status"]
-    no_status = t("legend.no_status", lang)
-    groups: dict[str | None, list[dict]] = {}
-    for pid, holder, status, mu, polys in zip(ids, holders, statuses, mus, polygons, strict=True):
-        code = status if isinstance(status, str) and status in known else None
-        status_text = enum_label("parcel_status", code, lang) if code else (
-            _text(status) if isinstance(status, str) else no_status)
+    groups: dict[int, list[dict]] = {}
+    for pid, holder, mu, code, value, polys in zip(ids, holders, mus, classes.codes,
+                                                    classes.values, rings, strict=True):
         base = {"id": html.escape(str(pid)), "h": html.escape(_text(holder)),
-                "s": html.escape(status_text), "mu": None if np.isnan(mu) else round(float(mu), 2)}
-        rows = groups.setdefault(code, [])
-        for rings in polys:
-            rows.append({**base, "p": rings[0] if len(rings) == 1 else rings})
+                "v": html.escape(value), "mu": None if np.isnan(mu) else round(float(mu), 2)}
+        rows = groups.setdefault(int(code), [])
+        for poly in polys:
+            rows.append({**base, "p": poly[0] if len(poly) == 1 else poly})
     return groups
 
 
@@ -221,6 +419,14 @@ def road_records(roads: pd.DataFrame, paths: Sequence) -> dict[str, list[dict]]:
     return groups
 
 
+def line_records(keys: Sequence, paths: Sequence) -> dict:
+    """Rows ``{"p"}`` of lines grouped by ``keys`` (pipeline kind, voltage)."""
+    groups: dict = {}
+    for key, lines in zip(keys, paths, strict=True):
+        groups.setdefault(key, []).extend({"p": p} for p in lines)
+    return groups
+
+
 def view_state(bounds: Sequence[float], *, width_px: int = 560, height_px: int = 560
                ) -> pdk.ViewState:
     """An orthographic view centred on ``bounds`` (local metres) that shows all of it.
@@ -236,11 +442,58 @@ def view_state(bounds: Sequence[float], *, width_px: int = 560, height_px: int =
                          max_zoom=round(zoom + 7, 2))
 
 
-def _tooltip(lang: str) -> dict:
+# ------------------------------------------------------------------------------ raster
+def raster_image(polygons: np.ndarray, codes: np.ndarray, colours: Sequence[tuple[int, int, int]],
+                 missing_colour: tuple[int, int, int], *, bounds: Sequence[float],
+                 lines: Sequence[tuple[np.ndarray, tuple[int, int, int]]] = (),
+                 max_px: int = 2048) -> tuple[str, list[float]]:
+    """The choropleth (and lines over it) drawn into one PNG, as a data URL and its bounds.
+
+    ``polygons`` are local geometries, ``codes`` their classes (``-1`` = ``missing_colour``).
+    Cells are ``max(span) / max_px`` metres; the image is palette PNG with a transparent
+    background. Returns ``(data URL, [minx, miny, maxx, maxy])`` for a ``BitmapLayer``.
+    """
+    from PIL import Image
+    from rasterio.features import rasterize
+    from rasterio.transform import from_bounds
+
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    span = max(maxx - minx, maxy - miny, 1.0)
+    cell = span / max_px
+    width = max(1, math.ceil((maxx - minx) / cell))
+    height = max(1, math.ceil((maxy - miny) / cell))
+    maxx, maxy = minx + width * cell, miny + height * cell
+    transform = from_bounds(minx, miny, maxx, maxy, width, height)
+    palette = [(255, 255, 255), missing_colour, *colours]
+    values = (np.asarray(codes, dtype=np.int64) + 2).astype(np.uint8)
+    keep = np.asarray([g is not None and not g.is_empty for g in polygons], dtype=bool)
+    image = np.zeros((height, width), dtype=np.uint8)
+    if keep.any():
+        image = rasterize(zip(polygons[keep], values[keep], strict=True), out_shape=(height, width),
+                          transform=transform, fill=0, dtype="uint8")
+    for geoms, colour in lines:
+        geoms = np.asarray(geoms, dtype=object)
+        geoms = geoms[[g is not None and not g.is_empty for g in geoms]]
+        if len(geoms):
+            palette.append(colour)
+            burnt = rasterize(((g, 1) for g in geoms), out_shape=(height, width),
+                              transform=transform, fill=0, dtype="uint8", all_touched=True)
+            image[burnt == 1] = len(palette) - 1
+    pil = Image.fromarray(image, mode="P")
+    flat = [v for rgb in palette for v in rgb]
+    pil.putpalette(flat + [0] * (768 - len(flat)))
+    buffer = io.BytesIO()
+    pil.save(buffer, format="PNG", optimize=False, transparency=0)
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return url, [minx, miny, maxx, maxy]
+
+
+# ------------------------------------------------------------------------------ deck
+def _tooltip(title: str, lang: str) -> dict:
     rows = [
         (label("parcels", "parcel_id", lang), "<b>{id}</b>"),
         (label("parcels", "holder", lang), "{h}"),
-        (label("parcels", "status", lang), "{s}"),
+        (html.escape(title), "{v}"),
         (t("tooltip.area", lang), "{mu} " + t("unit.mu", lang)),
     ]
     body = "<br/>".join(f"{name}：{value}" if lang == "zh" else f"{name}: {value}"
@@ -248,48 +501,103 @@ def _tooltip(lang: str) -> dict:
     return {"html": body, "style": {"fontSize": "12px", "padding": "6px 8px"}}
 
 
-def parcel_deck(
-    parcel_groups: dict[str | None, list[dict]],
-    road_groups: dict[str, list[dict]],
+def _path_layer(layer_id: str, rows: list[dict], colour, *, metres: bool = False,
+                width_px: float = 2) -> pdk.Layer:
+    """Lines of constant colour: ``width_px`` pixels wide, or each row's ``w`` in metres."""
+    if not metres:
+        return pdk.Layer("PathLayer", data=rows, id=layer_id, get_path="p", get_width=width_px,
+                         get_color=list(colour), width_units=_PIXELS, width_min_pixels=1,
+                         pickable=False)
+    return pdk.Layer("PathLayer", data=rows, id=layer_id, get_path="p", get_width="w",
+                     get_color=list(colour), width_units=_METERS, width_min_pixels=1,
+                     cap_rounded=True, joint_rounded=True, pickable=False)
+
+
+def park_deck(
+    parcel_groups: dict[int, list[dict]] | None,
+    classes: Classes,
     *,
     bounds: Sequence[float],
+    road_groups: dict[str, list[dict]] | None = None,
+    pipe_groups: dict[str, list[dict]] | None = None,
+    power_groups: dict[float, list[dict]] | None = None,
+    facilities: list[dict] | None = None,
+    raster: tuple[str, list[float]] | None = None,
+    extra_lines: list[dict] | None = None,
     selected: Sequence[dict] = (),
     lang: str = "zh",
     height_px: int = 560,
     tag: str = "",
+    tile_url: str = "",
+    origin_lonlat: tuple[float, float] | None = None,
 ) -> CompactDeck:
-    """The park map: roads (by status), parcels (one layer per status), the selection outline.
+    """The park map: lines under the parcels (one layer per class), facilities, selection.
 
     Parameters
     ----------
-    parcel_groups, road_groups : dict
-        As made by :func:`parcel_records` and :func:`road_records`.
+    parcel_groups : dict or None
+        As made by :func:`parcel_records`; ``None`` when ``raster`` draws the parcels.
+    classes : Classes
+        Colours of the classes (and the tooltip's title).
     bounds : sequence of float
         ``(minx, miny, maxx, maxy)`` in local metres to fit the view to.
+    road_groups, pipe_groups, power_groups : dict, optional
+        Lines to draw (:func:`road_records`, :func:`line_records`).
+    facilities : list of dict, optional
+        ``{"x", "y", "k"}`` rows (kind code).
+    raster : (str, list), optional
+        A server-drawn image (:func:`raster_image`) in place of the vector parcels.
+    extra_lines : list of dict, optional
+        Rows ``{"p"}`` of extension routes, drawn dashed-looking (thin, dark).
     selected : sequence of dict
         Rows of the selected parcel, drawn as a thick outline.
     tag : str
         Version of the parcel layer ids (see :func:`parcel_layer_id`).
+    tile_url, origin_lonlat : str, (float, float)
+        An XYZ raster tile template drawn under the park (off when empty): the view becomes
+        a web map and the layers are placed as metre offsets from ``origin_lonlat`` (the
+        local origin in WGS84), which ignores the grid's scale and convergence (< 0.1 % and
+        a degree or two at most over a park).
     """
     layers: list[pdk.Layer] = []
+    if raster is not None:
+        url, extent = raster
+        layers.append(pdk.Layer("BitmapLayer", id="parcels-raster", image=f"'{url}'",
+                                bounds=[round(v, 1) for v in extent], pickable=False))
     for status in ("planned", "under_construction", "built"):  # built drawn over the others
-        rows = road_groups.get(status)
+        rows = (road_groups or {}).get(status)
         if rows:
-            layers.append(pdk.Layer(
-                "PathLayer", data=rows, id=f"roads-{status}", get_path="p", get_width="w",
-                get_color=list(ROAD_STYLES[status]), width_units=_METERS, width_min_pixels=1,
-                cap_rounded=True, joint_rounded=True, pickable=False,
-            ))
-    for status in (*STATUS_COLOURS, None):
-        rows = parcel_groups.get(status)
+            layers.append(_path_layer(f"roads-{status}", rows, ROAD_STYLES[status], metres=True))
+    for kind, rows in (pipe_groups or {}).items():
+        if rows:
+            colour = PIPE_COLOURS.get(kind, _OTHER_FACILITY_COLOUR)
+            layers.append(_path_layer(f"pipes-{kind}", rows, (*colour, 230), width_px=2))
+    for kv, rows in (power_groups or {}).items():
+        if rows:
+            colour = POWER_COLOURS.get(kv, _OTHER_VOLTAGE_COLOUR)
+            layers.append(_path_layer(f"power-{_number_text(kv)}kV", rows, (*colour, 230),
+                                      width_px=2.5 if kv >= 35 else 1.5))
+    for code in (*range(len(classes.labels)), -1):
+        rows = (parcel_groups or {}).get(code)
         if not rows:
             continue
-        colour = STATUS_COLOURS.get(status, NO_STATUS_COLOUR) if status else NO_STATUS_COLOUR
+        colour = classes.colours[code] if code >= 0 else classes.missing_colour
         layers.append(pdk.Layer(
-            "PolygonLayer", data=rows, id=parcel_layer_id(status, tag), get_polygon="p",
-            get_fill_color=[*colour, _FILL_ALPHA], get_line_color=[255, 255, 255, 255],
-            line_width_units=_PIXELS, get_line_width=1, stroked=True, filled=True,
-            pickable=True, auto_highlight=True, highlight_color=[255, 255, 255, 110],
+            "PolygonLayer", data=rows, id=parcel_layer_id(code if code >= 0 else None, tag),
+            get_polygon="p", get_fill_color=[*colour, _FILL_ALPHA],
+            get_line_color=[255, 255, 255, 255], line_width_units=_PIXELS, get_line_width=1,
+            stroked=True, filled=True, pickable=True, auto_highlight=True,
+            highlight_color=[255, 255, 255, 110],
+        ))
+    if extra_lines:
+        layers.append(_path_layer("routes", extra_lines, (20, 20, 20, 255), width_px=2.5))
+    if facilities:
+        rows = [{**f, "c": list(FACILITY_COLOURS.get(f["k"], _OTHER_FACILITY_COLOUR))}
+                for f in facilities]
+        layers.append(pdk.Layer(
+            "ScatterplotLayer", data=rows, id="facilities", get_position=["x", "y"],
+            get_fill_color="c", get_line_color=[255, 255, 255], stroked=True,
+            get_radius=6, radius_units=_PIXELS, line_width_min_pixels=1, pickable=False,
         ))
     if selected:
         layers.append(pdk.Layer(
@@ -297,15 +605,41 @@ def parcel_deck(
             filled=False, stroked=True, get_line_color=[20, 20, 20, 255],
             line_width_units=_PIXELS, get_line_width=3, pickable=False,
         ))
+    if tile_url and origin_lonlat is not None:
+        for layer in layers:
+            layer.coordinate_system = 2  # deck.gl COORDINATE_SYSTEM.METER_OFFSETS
+            layer.coordinate_origin = [round(origin_lonlat[0], 7), round(origin_lonlat[1], 7)]
+        minx, miny, maxx, maxy = (float(b) for b in bounds)
+        lat = origin_lonlat[1] + (miny + maxy) / 2 / 111_320.0
+        lon = origin_lonlat[0] + (minx + maxx) / 2 / (111_320.0 * math.cos(math.radians(lat)))
+        span = max(maxx - minx, maxy - miny, 1.0)
+        zoom = math.log2(156_543.03 * math.cos(math.radians(lat)) * 0.92 * 560 / span)
+        style = {"version": 8, "sources": {"xyz": {"type": "raster", "tiles": [tile_url],
+                                                     "tileSize": 256}},
+                 "layers": [{"id": "xyz", "type": "raster", "source": "xyz"}]}
+        return CompactDeck(
+            layers=layers, views=[pdk.View(type="MapView", controller=True)],
+            initial_view_state=pdk.ViewState(latitude=round(lat, 7), longitude=round(lon, 7),
+                                             zoom=round(zoom, 2)),
+            map_provider="mapbox", map_style=style,  # pydeck takes a style object for mapbox only
+            tooltip=_tooltip(classes.title, lang) if raster is None else False,
+            height=height_px,
+        )
     return CompactDeck(
         layers=layers,
         views=[pdk.View(type="OrthographicView", controller=True, flip_y=False)],
         initial_view_state=view_state(bounds, height_px=height_px),
         map_provider=None,
         map_style=None,
-        tooltip=_tooltip(lang),
+        tooltip=_tooltip(classes.title, lang) if raster is None else False,
         height=height_px,
     )
+
+
+def parcel_deck(parcel_groups: dict[int, list[dict]], classes: Classes,
+                road_groups: dict[str, list[dict]], **kwargs) -> CompactDeck:
+    """:func:`park_deck` with parcels and roads only (kept for scripts using the old map)."""
+    return park_deck(parcel_groups, classes, road_groups=road_groups, **kwargs)
 
 
 def picked_parcel(event, tag: str = "") -> str | None:
@@ -314,8 +648,8 @@ def picked_parcel(event, tag: str = "") -> str | None:
     Only parcel layers of version ``tag`` count (see :func:`parcel_layer_id`). The clicked
     object's ``id`` is used, as the browser sent it back (HTML-unescaped).
 
-    >>> picked_parcel({"selection": {"indices": {"parcels-halted": [0]},
-    ...                              "objects": {"parcels-halted": [{"id": "HF-6"}]}}})
+    >>> picked_parcel({"selection": {"indices": {"parcels-3": [0]},
+    ...                              "objects": {"parcels-3": [{"id": "HF-6"}]}}})
     'HF-6'
     """
     if not event:

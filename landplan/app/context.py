@@ -1,0 +1,193 @@
+"""The sidebar every page shares, and what it gives the pages: park, dates, filters.
+
+``app.py`` calls :func:`sidebar` once per run, before the page; the page then calls
+:func:`current` for the :class:`Context`: the park (:func:`~landplan.app.data.load_park`),
+the as-of date and ledger year, the filters, and :meth:`Context.shown`, the filtered frame
+(parcels alone, or the cached evaluation when a filter or the page needs it), which also
+writes the count of shown parcels into the sidebar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ..errors import LandplanError
+from ..idle import IDLE_STATUSES
+from ..rules import load_rules
+from ..schema import ENUMS, enum_label
+from . import session
+from .data import Park, evaluation, load_park, rules_text, workspace_stamp
+from .filters import NO_VALUE, Filters, apply_filters
+from .i18n import t
+
+__all__ = ["Context", "sidebar", "current", "FILTER_KEYS", "AS_OF_KEY", "YEAR_KEY",
+           "TILE_URL_KEY"]
+
+log = logging.getLogger(__name__)
+
+#: Session-state keys of the filter widgets.
+FILTER_KEYS = {"statuses": "f_status", "industries": "f_industry", "classes": "f_class",
+               "idle": "f_idle", "readiness": "f_readiness", "area_mu": "f_area",
+               "text": "f_text"}
+AS_OF_KEY = "as_of"
+YEAR_KEY = "year"
+#: Session-state key of the optional XYZ tile URL (settings page); empty = no basemap.
+TILE_URL_KEY = "tile_url"
+_CTX_KEY = "_landplan_context"
+
+
+@dataclass
+class Context:
+    """What a page needs besides its own widgets."""
+
+    workspace: Path
+    lang: str
+    park: Park | None
+    as_of: dt.date
+    year: int | None
+    filters: Filters
+    count_slot: object
+    problem: tuple[str, str] | None = None  # (level, message) when there is no park
+
+    def stamp(self) -> tuple:
+        return workspace_stamp(self.workspace)
+
+    def rules(self) -> dict | None:
+        """The rules in force, or ``None`` after showing why they cannot be read."""
+        try:
+            return load_rules(self.workspace)
+        except LandplanError as exc:
+            st.error(t("rules.invalid", self.lang, error=exc))
+            return None
+
+    def table(self) -> pd.DataFrame | None:
+        """The evaluation (cached), or ``None`` after showing why it failed."""
+        return self.table_at(self.as_of)
+
+    def table_at(self, as_of: dt.date) -> pd.DataFrame | None:
+        """The evaluation at another date (same year and rules), cached likewise."""
+        path = str(self.workspace.resolve())
+        try:
+            with st.spinner(t("eval.running", self.lang)):
+                return evaluation(path, workspace_stamp(path), as_of, self.year, rules_text(path))
+        except LandplanError as exc:
+            st.error(t("eval.failed", self.lang, error=exc))
+        except Exception as exc:  # a broken file: say so, keep the traceback in the log
+            log.exception("evaluating %s", path)
+            st.error(t("eval.failed", self.lang, error=f"{type(exc).__name__}: {exc}"))
+        return None
+
+    def shown(self, *, evaluated: bool = False) -> tuple[pd.DataFrame, np.ndarray] | None:
+        """The frame the page shows and its filter mask (and the count in the sidebar).
+
+        The frame is the evaluation when ``evaluated`` or when a set filter needs it, else
+        the parcels with their area; both are in layer order, like :attr:`Park.geoms`.
+        """
+        assert self.park is not None
+        frame = self.park.parcels
+        if evaluated or self.filters.needs_evaluation():
+            frame = self.table()
+            if frame is None:
+                return None
+        mask = apply_filters(frame, self.filters).to_numpy(dtype=bool)
+        area = pd.to_numeric(frame["area_mu"], errors="coerce").to_numpy(dtype="float64")
+        self.count_slot.caption(t("filters.count", self.lang, n=int(mask.sum()), total=len(frame),
+                                  mu=float(np.nansum(area[mask]))))
+        return frame, mask
+
+
+def _open(path: Path, lang: str) -> tuple[Park | None, tuple[str, str] | None]:
+    if not path.exists():
+        return None, ("warning", t("empty.missing", lang, path=path))
+    if not path.is_dir():
+        return None, ("error", t("empty.error", lang, path=path, error=t("empty.not_folder", lang)))
+    try:
+        park = load_park(str(path.resolve()), workspace_stamp(path))
+    except LandplanError as exc:
+        return None, ("error", t("empty.error", lang, path=path, error=exc))
+    except Exception as exc:  # a broken file: say so, keep the traceback in the server log
+        log.exception("reading workspace %s", path)
+        return None, ("error", t("empty.error", lang, path=path, error=f"{type(exc).__name__}: {exc}"))
+    if park.parcels.empty:
+        return None, ("info", t("empty.no_parcels", lang, path=path))
+    return park, None
+
+
+def readiness_levels(workspace: Path) -> list[str]:
+    """The readiness levels of the rules in force, best first, then the level below."""
+    try:
+        rules = load_rules(workspace)
+    except LandplanError:
+        return []
+    cov = rules["coverage"]
+    return [level["name"] for level in cov["readiness"]] + [cov["below"]]
+
+
+def _multiselect(label: str, options: list[str], key: str, fmt) -> tuple[str, ...]:
+    chosen = st.sidebar.multiselect(label, options, key=key, format_func=fmt,
+                                    placeholder=t("filters.any", session.lang()))
+    return tuple(chosen)
+
+
+def sidebar(workspace: Path) -> Context:
+    """Draw the shared sidebar (dates, filters, count) and keep the context for the page."""
+    lang = session.lang()
+    park, problem = _open(workspace, lang)
+    today = dt.date.today()
+    as_of, year, filters = today, None, Filters()
+    slot = st.sidebar.empty()
+    if park is not None:
+        sb = st.sidebar
+        as_of = sb.date_input(t("filters.as_of", lang), value=today, key=AS_OF_KEY,
+                              min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31))
+        if park.years:
+            year = sb.selectbox(t("filters.year", lang), park.years[::-1], index=0, key=YEAR_KEY)
+        sb.markdown(f"**{t('filters.title', lang)}**")
+        slot = sb.empty()
+        parcels = park.parcels
+        statuses = _multiselect(t("filters.status", lang), list(ENUMS["parcel_status"]),
+                                FILTER_KEYS["statuses"],
+                                lambda c: enum_label("parcel_status", c, lang))
+        codes = sorted({str(c) for c in parcels.get("industry_code", pd.Series()).dropna()
+                        if str(c).strip()})
+        industries = _multiselect(t("filters.industry", lang), [*codes, NO_VALUE],
+                                  FILTER_KEYS["industries"],
+                                  lambda c: t("filters.none", lang) if c == NO_VALUE else c)
+        classes = _multiselect(t("filters.class", lang), ["A", "B", "C", "D", NO_VALUE],
+                               FILTER_KEYS["classes"],
+                               lambda c: t("map.not_graded", lang) if c == NO_VALUE
+                               else t("map.class", lang, c=c))
+        idle = _multiselect(t("filters.idle", lang), list(IDLE_STATUSES), FILTER_KEYS["idle"],
+                            lambda c: t(f"idle_status.{c}", lang))
+        readiness = _multiselect(t("filters.readiness", lang), readiness_levels(workspace),
+                                 FILTER_KEYS["readiness"], str)
+        area = pd.to_numeric(parcels["area_mu"], errors="coerce")
+        top = float(np.ceil(area.max())) if area.notna().any() else 1.0
+        chosen = sb.slider(t("filters.area", lang), min_value=0.0, max_value=max(top, 1.0),
+                           value=(0.0, max(top, 1.0)), step=0.5, key=FILTER_KEYS["area_mu"])
+        area_range = None if tuple(chosen) == (0.0, max(top, 1.0)) else tuple(map(float, chosen))
+        text = sb.text_input(t("filters.text", lang), key=FILTER_KEYS["text"],
+                             placeholder=t("select.placeholder", lang))
+        filters = Filters(statuses, industries, classes, idle, readiness, area_range, text or "")
+    ctx = Context(workspace, lang, park, as_of, year, filters, slot, problem)
+    st.session_state[_CTX_KEY] = ctx
+    return ctx
+
+
+def current() -> Context | None:
+    """The context of this run, or ``None`` after showing why there is no park."""
+    ctx = st.session_state.get(_CTX_KEY)
+    if ctx is None:
+        return None
+    if ctx.park is None:
+        level, message = ctx.problem or ("info", "")
+        getattr(st, level)(message)
+        return None
+    return ctx

@@ -1,0 +1,249 @@
+"""The map component every page uses: colour picker, layer toggles, the map, its legend.
+
+:func:`show_map` draws the shown (filtered) parcels coloured by one column over the chosen
+network layers, and returns the selected parcel id. The selection is shared by all pages
+(:data:`SELECTED_KEY`): a parcel picked on any map, or in the 地块详情 search box, is the
+parcel the 地块详情 page shows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ..schema import enum_label
+from . import map as lpmap
+from .context import TILE_URL_KEY, Context
+from .i18n import t
+
+__all__ = ["show_map", "SELECTED_KEY", "LAYER_KEYS", "MAP_HEIGHT_PX", "colour_key",
+           "select_parcel", "selected_parcel"]
+
+#: Session-state key of the selected parcel id (set by a map or the search box).
+SELECTED_KEY = "parcel_selected"
+#: Session-state keys of the layer toggles.
+LAYER_KEYS = {"roads": "layer_roads", "pipelines": "layer_pipes", "powerlines": "layer_power",
+              "facilities": "layer_facilities"}
+_TAG_KEY = "_parcel_layer_tag"
+#: Height of the map in pixels.
+MAP_HEIGHT_PX = 560
+
+
+def colour_key(key: str) -> str:
+    """Session-state key of the colour picker of the map ``key``."""
+    return f"{key}_colour"
+
+
+def _tag() -> str:
+    return str(st.session_state.get(_TAG_KEY, 0))
+
+
+def select_parcel(parcel_id: str | None) -> None:
+    """Make ``parcel_id`` the selected parcel; maps drop their own (older) selection.
+
+    The maps' parcel layers get new ids (:func:`~landplan.app.map.parcel_layer_id`), so the
+    browser drops its selection and stops dimming the other parcels.
+    """
+    state = st.session_state
+    state[SELECTED_KEY] = parcel_id
+    state[_TAG_KEY] = int(state.get(_TAG_KEY, 0)) + 1
+    for name in [k for k in state if str(k).startswith("_pick_")]:
+        state[name] = None
+
+
+def selected_parcel() -> str | None:
+    """The selected parcel id (``None`` when none is)."""
+    return st.session_state.get(SELECTED_KEY)
+
+
+def _sync(key: str, ids: dict) -> None:
+    """Fold a new selection on the map ``key`` into the shared selection."""
+    state = st.session_state
+    last = f"_pick_{key}"
+    pick = lpmap.picked_parcel(state.get(key), _tag())
+    if pick != state.get(last):  # this map's selection changed since the last run
+        state[last] = pick
+        state[SELECTED_KEY] = pick  # None: a click beside the parcels clears it
+    if state.get(SELECTED_KEY) not in ids:
+        state[SELECTED_KEY] = None
+
+
+def _swatch(rgb, alpha: float = 1.0) -> str:
+    r, g, b = rgb[:3]
+    return (f'<span style="display:inline-block;width:0.95em;height:0.95em;margin-right:0.4em;'
+            f'vertical-align:-0.1em;border:1px solid #888;background:rgba({r},{g},{b},{alpha})">'
+            "</span>")
+
+
+def _legend(classes: lpmap.Classes, frame: pd.DataFrame, mask: np.ndarray, lang: str,
+            lines: list[tuple[str, tuple]]) -> None:
+    area = pd.to_numeric(frame["area_mu"], errors="coerce").to_numpy(dtype="float64")
+    codes = classes.codes
+    rows = []
+    entries = [*((k, classes.labels[k], classes.colours[k]) for k in range(len(classes.labels))),
+               (-1, classes.missing_label, classes.missing_colour)]
+    for code, name, colour in entries:
+        hit = mask & (codes == code)
+        if code == -1 and not hit.any():
+            continue
+        rows.append(f"<div>{_swatch(colour)}{html.escape(name)} · "
+                    f"{t('legend.summary', lang, n=int(hit.sum()), mu=float(np.nansum(area[hit])))}"
+                    "</div>")
+    rows.append(f"<div><b>{t('legend.total', lang)}</b> · "
+                f"{t('legend.summary', lang, n=int(mask.sum()), mu=float(np.nansum(area[mask])))}"
+                "</div>")
+    for name, colour in lines:
+        rows.append(f"<div style='margin-top:0.2em'>{_swatch(colour)}{html.escape(name)}</div>")
+    st.markdown(f"**{t('legend.title', lang)}{html.escape(classes.title)}**")
+    st.markdown("<div class='landplan-legend'>" + "".join(rows) + "</div>",
+                unsafe_allow_html=True)
+
+
+def _toggles(ctx: Context) -> dict:
+    park, lang = ctx.park, ctx.lang
+    with st.expander(t("layers.title", lang), expanded=False):
+        roads = st.checkbox(t("layers.roads", lang), value=True, key=LAYER_KEYS["roads"],
+                            disabled="roads" not in park.lines)
+        kinds: list[str] = []
+        if "pipelines" in park.lines:
+            found = [k for k in lpmap.PIPE_COLOURS
+                     if k in set(park.lines["pipelines"][0].get("kind", pd.Series()).dropna())]
+            kinds = st.multiselect(t("layers.pipelines", lang), found, key=LAYER_KEYS["pipelines"],
+                                   format_func=lambda k: enum_label("pipe_kind", k, lang),
+                                   placeholder=t("layers.none", lang))
+        volts: list[float] = []
+        if "powerlines" in park.lines:
+            found_kv = sorted(set(pd.to_numeric(park.lines["powerlines"][0].get("voltage_kv"),
+                                                errors="coerce").dropna()))
+            volts = st.multiselect(t("layers.powerlines", lang), found_kv,
+                                   key=LAYER_KEYS["powerlines"],
+                                   format_func=lambda v: f"{lpmap._number_text(v)} kV",
+                                   placeholder=t("layers.none", lang))
+        fac = st.checkbox(t("layers.facilities", lang), value=True, key=LAYER_KEYS["facilities"],
+                          disabled=park.facilities.empty)
+    return {"roads": roads and "roads" in park.lines, "pipelines": tuple(kinds),
+            "powerlines": tuple(volts), "facilities": fac and not park.facilities.empty}
+
+
+def _line_groups(park, on: dict) -> tuple[dict, dict, dict, list]:
+    roads = pipes = power = {}
+    legend: list = []
+    if on["roads"]:
+        attrs, geoms = park.lines["roads"]
+        roads = lpmap.road_records(attrs, lpmap.paths_of(geoms))
+        legend.append(("roads", lpmap.ROAD_STYLES["built"]))
+    if on["pipelines"]:
+        attrs, geoms = park.lines["pipelines"]
+        kind = attrs["kind"].astype(object).to_numpy()
+        keep = np.isin(kind, list(on["pipelines"]))
+        pipes = lpmap.line_records(kind[keep], lpmap.paths_of(geoms[keep]))
+        legend += [(f"pipe:{k}", lpmap.PIPE_COLOURS[k]) for k in on["pipelines"]]
+    if on["powerlines"]:
+        attrs, geoms = park.lines["powerlines"]
+        kv = pd.to_numeric(attrs["voltage_kv"], errors="coerce").to_numpy(dtype="float64")
+        keep = np.isin(kv, list(on["powerlines"]))
+        power = lpmap.line_records(kv[keep].tolist(), lpmap.paths_of(geoms[keep]))
+        legend += [(f"kv:{v}", lpmap.POWER_COLOURS.get(v, lpmap._OTHER_VOLTAGE_COLOUR))
+                   for v in on["powerlines"]]
+    return roads, pipes, power, legend
+
+
+def _line_legend(entries: list, lang: str) -> list[tuple[str, tuple]]:
+    out = []
+    for name, colour in entries:
+        if name == "roads":
+            out.append((t("legend.roads", lang), colour))
+        elif name.startswith("pipe:"):
+            out.append((t("legend.pipe", lang, kind=enum_label("pipe_kind", name[5:], lang)), colour))
+        elif name.startswith("kv:"):
+            out.append((t("legend.power", lang, kv=lpmap._number_text(float(name[3:]))), colour))
+        else:
+            out.append((name, colour))
+    return out
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _raster(key: tuple, _polygons, _codes, _colours, _missing, _bounds, _lines):
+    """:func:`landplan.app.map.raster_image`, cached on ``key`` (data version and choices)."""
+    return lpmap.raster_image(_polygons, _codes, _colours, _missing, bounds=_bounds, lines=_lines)
+
+
+def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
+             default_colour: str = "status", columns: tuple[str, ...] = lpmap.COLOUR_COLUMNS,
+             extra_lines: list[dict] | None = None, readiness_levels: tuple[str, ...] = ()
+             ) -> str | None:
+    """Draw the map of the shown parcels; returns the selected parcel id (or ``None``).
+
+    ``frame`` (parcels or evaluation, layer order) and ``mask`` come from
+    :meth:`Context.shown`. The colour picker lists ``columns`` that ``frame`` has (a page
+    that gave the parcels alone offers :data:`~landplan.app.map.PARCEL_COLUMNS`).
+    """
+    park, lang = ctx.park, ctx.lang
+    position = park.position()
+    _sync(key, position)
+    offered = [c for c in columns if c in frame.columns]
+    if default_colour not in offered:
+        default_colour = offered[0] if offered else "status"
+    ck = colour_key(key)
+    if st.session_state.get(ck) not in offered:
+        st.session_state[ck] = default_colour
+    col_map, col_side = st.columns([3, 1.25], gap="medium")
+    with col_side:
+        column = st.selectbox(t("map.colour_by", lang), offered, key=ck,
+                              format_func=lambda c: lpmap.classify(frame.iloc[:0], c, lang=lang).title)
+        on = _toggles(ctx)
+    if column == "readiness" and not readiness_levels:
+        from .context import readiness_levels as levels_of
+
+        readiness_levels = tuple(levels_of(ctx.workspace))
+    classes = lpmap.classify(frame, column, lang=lang, readiness_levels=readiness_levels)
+    roads, pipes, power, line_legend = _line_groups(park, on)
+    facilities = None
+    if on["facilities"]:
+        fac = park.facilities
+        facilities = [{"x": float(x), "y": float(y), "k": str(k)} for x, y, k in
+                      zip(fac["x"], fac["y"], fac.get("kind", pd.Series([""] * len(fac))),
+                          strict=True)]
+    index = np.flatnonzero(mask)
+    selected = st.session_state.get(SELECTED_KEY)
+    highlight = []
+    if selected in position:
+        for poly in lpmap.rings_of([park.geoms[position[selected]]])[0]:
+            highlight.append({"p": poly[0] if len(poly) == 1 else poly})
+    sub_classes = lpmap.Classes(classes.column, classes.title, classes.codes[index],
+                                classes.labels, classes.colours,
+                                [classes.values[i] for i in index], classes.missing_label,
+                                classes.missing_colour)
+    raster = groups = None
+    if len(index) > lpmap.VECTOR_MAX_PARCELS:
+        digest = hashlib.sha1(np.packbits(mask).tobytes()).hexdigest()
+        lines = []
+        if on["roads"]:
+            lines.append((park.lines["roads"][1], lpmap.ROAD_STYLES["built"][:3]))
+        raster = _raster((park.path, ctx.stamp(), column, ctx.as_of, ctx.year, digest, on["roads"],
+                          tuple(classes.labels)), park.geoms[index], classes.codes[index],
+                         tuple(classes.colours), classes.missing_colour, park.bounds, lines)
+        roads = {}
+    else:
+        rings = lpmap.rings_of(park.geoms[index])
+        groups = lpmap.parcel_records(frame.iloc[index], rings, sub_classes)
+    tile_url = st.session_state.get(TILE_URL_KEY) or ""
+    deck = lpmap.park_deck(groups, classes, bounds=park.bounds, road_groups=roads,
+                           pipe_groups=pipes, power_groups=power, facilities=facilities,
+                           raster=raster, extra_lines=extra_lines, selected=highlight, lang=lang,
+                           height_px=MAP_HEIGHT_PX, tag=_tag(), tile_url=tile_url,
+                           origin_lonlat=park.origin_lonlat if tile_url else None)
+    with col_map:
+        if tile_url:
+            st.caption(t("map.tiles_on", lang))
+        st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key,
+                        height=MAP_HEIGHT_PX, alt=t("map.alt", lang))
+        st.caption(t("map.hint_raster", lang, n=lpmap.VECTOR_MAX_PARCELS) if raster
+                   else t("map.hint", lang))
+    with col_side:
+        _legend(classes, frame, mask, lang, _line_legend(line_legend, lang))
+    return st.session_state.get(SELECTED_KEY)

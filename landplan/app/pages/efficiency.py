@@ -1,0 +1,70 @@
+"""亩均效益 / Efficiency per mu: the class map, the ranking table, distributions, the rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from landplan.app import context, ui
+from landplan.app.i18n import t
+from landplan.app.mapview import show_map
+
+MAP_KEY = "map_efficiency"
+RANKING = ["parcel_id", "holder", "industry_code", "area_mu", "tax_per_mu_wan",
+           "value_added_per_mu_wan", "output_per_mu_wan", "value_added_per_tce_wan",
+           "rd_intensity_pct", "productivity_wan_per_person", "efficiency_score",
+           "efficiency_class", "tax_per_mu_wan_yoy_pct", "efficiency_note"]
+
+
+def render() -> None:
+    ctx = context.current()
+    lang = ctx.lang if ctx else "zh"
+    st.title(t("nav.efficiency", lang))
+    if ctx is None:
+        return
+    shown = ctx.shown(evaluated=True)
+    if shown is None:
+        return
+    table, mask = shown
+    show_map(ctx, table, mask, key=MAP_KEY, default_colour="efficiency_class")
+    view = table[mask]
+    st.subheader(t("efficiency.ranking", lang))
+    ranked = view.sort_values(["efficiency_score", "parcel_id"], ascending=[False, True],
+                              na_position="last")
+    ui.show_table(ranked, RANKING, lang, key="efficiency_table")
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("efficiency.distribution", lang))
+        tax = pd.to_numeric(view["tax_per_mu_wan"], errors="coerce").dropna()
+        if len(tax):
+            counts, edges = np.histogram(tax, bins=min(12, max(len(tax) // 3, 1)))
+            bins = pd.DataFrame({t("efficiency.bin", lang): [f"{a:,.1f}–{b:,.1f}" for a, b in
+                                                           zip(edges[:-1], edges[1:], strict=True)],
+                                 t("overview.count", lang): counts})
+            st.bar_chart(bins.set_index(t("efficiency.bin", lang)))
+        else:
+            st.info(t("efficiency.no_data", lang))
+    with right:
+        st.subheader(t("efficiency.by_class", lang))
+        rows = []
+        for c in ("A", "B", "C", "D"):
+            hit = (view["efficiency_class"] == c).to_numpy()
+            tax_c = pd.to_numeric(view.loc[hit, "tax_wan"], errors="coerce").sum()
+            rows.append({t("filters.class", lang): c, t("overview.count", lang): int(hit.sum()),
+                         t("area_mu", lang): round(ui.mu(view, hit), 2),
+                         t("efficiency.tax_per_mu", lang): round(float(tax_c) / ui.mu(view, hit), 2)
+                         if hit.any() and ui.mu(view, hit) else np.nan})
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+    rules = ctx.rules()
+    if rules:
+        keys = [(f"efficiency.indicators.{name}.weight", "") for name in rules["efficiency"]["indicators"]]
+        method = rules["efficiency"]["classes"]["method"]
+        keys.append(("efficiency.classes.method", ""))
+        sub = "cutoffs" if method == "score" else "shares"
+        keys += [(f"efficiency.classes.{sub}.{c}", "") for c in rules["efficiency"]["classes"][sub]]
+        ui.rules_block(rules, keys, lang)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,99 @@
+"""基础设施 / Infrastructure: readiness map, coverage per network type, gaps, extension
+routes and their cost (unit costs from the rules, UNCONFIRMED where the rules say so)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from landplan.app import context, ui
+from landplan.app.i18n import t
+from landplan.app.map import paths_of, to_local
+from landplan.app.mapview import show_map
+from landplan.coverage import NETWORK_TYPES
+from landplan.evaluate import column_label
+from landplan.rules import is_unconfirmed
+
+MAP_KEY = "map_infrastructure"
+ROUTES_KEY = "infra_routes"
+GAPS = ["parcel_id", "holder", "area_mu", "readiness", "missing",
+        *[f"ext_{n}_m" for n in NETWORK_TYPES]]
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def extension_paths(path: str, stamp: tuple, origin: tuple[float, float]) -> pd.DataFrame:
+    """The routed extensions (:func:`landplan.coverage.extension_routes`) in local metres."""
+    del stamp
+    from landplan.coverage import extension_routes
+    from landplan.rules import load_rules
+    from landplan.workspace import Workspace
+
+    ws = Workspace(path)
+    nets = {n: ws.read(n) for n in ("roads", "pipelines", "powerlines") if ws.has(n)}
+    routes = extension_routes(ws.parcels_with_area(), **nets, rules=load_rules(ws))
+    out = pd.DataFrame(routes.drop(columns=routes.geometry.name))
+    out["paths"] = paths_of(to_local(routes.geometry.to_numpy(), origin))
+    return out
+
+
+def render() -> None:
+    ctx = context.current()
+    lang = ctx.lang if ctx else "zh"
+    st.title(t("nav.infrastructure", lang))
+    if ctx is None:
+        return
+    shown = ctx.shown(evaluated=True)
+    if shown is None:
+        return
+    table, mask = shown
+    rules = ctx.rules()
+    if rules is None:
+        return
+    levels = tuple([lv["name"] for lv in rules["coverage"]["readiness"]] + [rules["coverage"]["below"]])
+    kinds = st.multiselect(t("infra.routes", lang), list(NETWORK_TYPES), key=ROUTES_KEY,
+                           format_func=lambda n: column_label(f"has_{n}", lang),
+                           placeholder=t("layers.none", lang))
+    extra = None
+    if kinds:
+        routes = extension_paths(str(ctx.workspace.resolve()), ctx.stamp(), ctx.park.origin)
+        ids = set(table.loc[mask, "parcel_id"].astype(str))
+        keep = routes["type"].isin(kinds) & routes["parcel_id"].astype(str).isin(ids)
+        extra = [{"p": p} for paths in routes.loc[keep, "paths"] for p in paths]
+        st.caption(t("infra.routes_shown", lang, n=int(keep.sum()),
+                     km=float(routes.loc[keep, "length_m"].sum()) / 1000))
+    show_map(ctx, table, mask, key=MAP_KEY, default_colour="readiness", extra_lines=extra,
+             readiness_levels=levels)
+    view = table[mask]
+    st.subheader(t("infra.by_type", lang))
+    rows = []
+    for n in NETWORK_TYPES:
+        has = view[f"has_{n}"].fillna(False).astype(bool).to_numpy() if f"has_{n}" in view else None
+        ext = pd.to_numeric(view.get(f"ext_{n}_m"), errors="coerce")
+        cost = pd.to_numeric(view.get(f"ext_{n}_cost_wan"), errors="coerce")
+        mark = " ⚠ UNCONFIRMED" if is_unconfirmed(f"coverage.unit_cost_wan_per_m.{n}") else ""
+        rows.append({
+            t("infra.type", lang): column_label(f"has_{n}", lang),
+            t("infra.served", lang): int(has.sum()) if has is not None else 0,
+            t("infra.served_mu", lang): round(ui.mu(view, has), 2) if has is not None else 0.0,
+            t("infra.gaps", lang): int((ext > 0).sum()) if ext is not None else 0,
+            t("infra.ext_km", lang): round(float(ext.sum()) / 1000, 3) if ext is not None else 0.0,
+            t("infra.cost", lang): (f"{float(cost.sum()):,.1f}{mark}" if cost is not None
+                                    and cost.notna().any() else "—"),
+        })
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.subheader(t("infra.by_level", lang))
+    rows = [{t("filters.readiness", lang): name,
+             t("overview.count", lang): int((view["readiness"] == name).sum()),
+             t("area_mu", lang): round(ui.mu(view, (view["readiness"] == name).to_numpy()), 2)}
+            for name in levels]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.subheader(t("infra.gap_list", lang))
+    gaps = view[view["missing"].astype(str).str.strip().ne("") & view["missing"].notna()]
+    ui.show_table(gaps, GAPS, lang, key="infra_gaps")
+    ui.rules_block(rules, [*((f"coverage.service_distance_m.{n}", t("unit.m", lang)) for n in NETWORK_TYPES),
+                           *((f"coverage.unit_cost_wan_per_m.{n}", t("unit.wan_per_m", lang))
+                             for n in NETWORK_TYPES)], lang)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,74 @@
+"""全生命周期 / Lifecycle: stages, the five gaps (五未), 标准地 履约 checks, a parcel's history."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from landplan.app import context, ui
+from landplan.app.i18n import t
+from landplan.app.mapview import SELECTED_KEY, select_parcel, show_map
+from landplan.app.panels import history_panel
+from landplan.lifecycle import GAPS, STAGES
+from landplan.schema import enum_label
+
+MAP_KEY = "map_lifecycle"
+HISTORY_PICK = "lifecycle_history_pick"
+GAP_LIST = ["parcel_id", "holder", "area_mu", "lifecycle_stage", "lifecycle_gap",
+            "lifecycle_gap_reason", "lifecycle_gap_years"]
+CONTRACT = ["parcel_id", "holder", "area_mu", "contract_check", "contract_unmet", "contract_remedy"]
+
+
+def render() -> None:
+    ctx = context.current()
+    lang = ctx.lang if ctx else "zh"
+    st.title(t("nav.lifecycle", lang))
+    if ctx is None:
+        return
+    shown = ctx.shown(evaluated=True)
+    if shown is None:
+        return
+    table, mask = shown
+    selected = show_map(ctx, table, mask, key=MAP_KEY, default_colour="lifecycle_gap")
+    view = table[mask]
+    left, right = st.columns(2)
+    stage = view["lifecycle_stage"].astype("string").fillna("")
+    with left:
+        st.subheader(t("lifecycle.stages", lang))
+        rows = [{t("filters.status", lang): enum_label("parcel_status", code, lang),
+                 t("overview.count", lang): int((stage == code).sum()),
+                 t("area_mu", lang): round(ui.mu(view, (stage == code).to_numpy()), 2)}
+                for code in STAGES]
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+    gap = view["lifecycle_gap"].astype("string").fillna("")
+    with right:
+        st.subheader(t("lifecycle.gaps", lang))
+        rows = [{t("lifecycle.gap", lang): zh if lang == "zh" else en,
+                 t("overview.count", lang): int((gap == code).sum()),
+                 t("area_mu", lang): round(ui.mu(view, (gap == code).to_numpy()), 2)}
+                for code, (zh, en) in GAPS.items()]
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.subheader(t("lifecycle.gap_list", lang))
+    listed = view[gap.ne("").to_numpy()].copy()
+    listed["lifecycle_gap"] = [GAPS[g][0 if lang == "zh" else 1] for g in listed["lifecycle_gap"]]
+    ui.show_table(listed, GAP_LIST, lang, key="lifecycle_gaps")
+    st.subheader(t("lifecycle.contract", lang))
+    check = view["contract_check"].astype("string").fillna("")
+    counts = {k: int((check == k).sum()) for k in ("met", "not_met", "not_due", "no_data")}
+    st.caption(" · ".join(f"{t(f'contract_check.{k}', lang)}: {v}" for k, v in counts.items()))
+    checked = view[check.ne("").to_numpy()].copy()
+    checked["contract_check"] = [t(f"contract_check.{c}", lang) for c in checked["contract_check"]]
+    ui.show_table(checked, CONTRACT, lang, key="lifecycle_contract")
+    st.subheader(t("history.title", lang))
+    ids = sorted(view["parcel_id"].astype(str))
+    pick = st.selectbox(t("select.label", lang), ids, key=HISTORY_PICK, index=ids.index(selected)
+                        if selected in ids else None, placeholder=t("select.placeholder", lang))
+    if pick and pick != st.session_state.get(SELECTED_KEY):
+        select_parcel(pick)
+    if pick:
+        row = table[table["parcel_id"].astype(str) == pick].iloc[0]
+        history_panel(ctx, pick, row)
+
+
+if __name__ == "__main__":
+    render()

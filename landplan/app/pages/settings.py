@@ -1,0 +1,172 @@
+"""设置 / Settings: the rules in a form, saved to the workspace ``rules.yaml`` (validated by
+:func:`landplan.rules.load_rules`), and the optional XYZ tile basemap (off by default)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+import yaml
+
+from landplan.app import context
+from landplan.app.context import TILE_URL_KEY
+from landplan.app.i18n import t
+from landplan.errors import RuleError
+from landplan.io.atomic import atomic_path
+from landplan.rules import DEFAULT_RULES_TEXT, is_unconfirmed, load_rules, rule_source
+
+#: Rules sections the form edits (their scalar values; lists and tables stay in the file).
+FORM_SECTIONS = ("efficiency.indicators", "efficiency.classes", "idle", "revitalization",
+                 "coverage.service_distance_m", "coverage.unit_cost_wan_per_m", "terrain",
+                 "lifecycle")
+SAVED_KEY = "_rules_saved"
+TILE_INPUT_KEY = "tile_url_input"
+
+
+def valid_tile_url(url: str) -> bool:
+    """An http(s) XYZ template with ``{z}``, ``{x}`` and ``{y}``."""
+    return url.startswith(("https://", "http://")) and all(p in url for p in ("{z}", "{x}", "{y}"))
+
+
+def rule_field_key(path: str) -> str:
+    """Session-state key of the form field of rules key ``path``."""
+    return "rule:" + path
+
+
+def scalar_leaves(rules: dict, prefix: str) -> list[tuple[str, object]]:
+    """``(dotted key, value)`` of every scalar (number, text, bool, null) under ``prefix``."""
+    node = rules
+    for part in prefix.split("."):
+        node = node.get(part, {}) if isinstance(node, dict) else {}
+    out = []
+
+    def walk(value, path):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(inner, f"{path}.{key}")
+        elif not isinstance(value, list):
+            out.append((path, value))
+
+    walk(node, prefix)
+    return out
+
+
+def _nest(flat: dict[str, object]) -> dict:
+    out: dict = {}
+    for path, value in flat.items():
+        node = out
+        *parents, last = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return out
+
+
+def _deep_update(base: dict, extra: dict) -> dict:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _deep_update(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def save_rules(workspace: Path, changes: dict[str, object]) -> Path:
+    """Write ``changes`` (dotted key -> value) into the workspace ``rules.yaml``, validated.
+
+    Values equal to the shipped default are left out; other overrides already in the file
+    are kept. Raises :class:`~landplan.errors.RuleError` (and writes nothing) when the
+    result is not valid rules.
+    """
+    defaults = yaml.safe_load(DEFAULT_RULES_TEXT)
+    target = Path(workspace) / "rules.yaml"
+    current = yaml.safe_load(target.read_text(encoding="utf-8")) if target.exists() else {}
+    current = current or {}
+    flat_defaults = dict(scalar_leaves({"r": defaults}, "r"))
+    override = _deep_update(current, _nest({k: v for k, v in changes.items()
+                                            if flat_defaults.get("r." + k, object()) != v}))
+    text = ("# landplan rules overrides, written by the app; keys and meaning as in "
+            "landplan/rules/default.yaml\n" + yaml.safe_dump(override, allow_unicode=True,
+                                                            sort_keys=False))
+    with tempfile.TemporaryDirectory(prefix="landplan-rules-") as tmp:
+        trial = Path(tmp) / "rules.yaml"
+        trial.write_text(text, encoding="utf-8")
+        load_rules(path=trial)  # raises RuleError naming the key
+    with atomic_path(target) as tmp_path:
+        Path(tmp_path).write_text(text, encoding="utf-8")
+    return target
+
+
+def _rules_form(ctx, lang: str) -> None:
+    st.subheader(t("settings.rules", lang))
+    st.caption(t("settings.rules_caption", lang, path=ctx.workspace / "rules.yaml"))
+    try:
+        rules = load_rules(ctx.workspace)
+    except RuleError as exc:
+        st.error(t("rules.invalid", lang, error=exc))
+        return
+    with st.form("rules_form"):
+        entered: dict[str, str] = {}
+        for section in FORM_SECTIONS:
+            leaves = scalar_leaves(rules, section)
+            if not leaves:
+                continue
+            st.markdown(f"**{section}**")
+            cols = st.columns(3)
+            for i, (path, value) in enumerate(leaves):
+                mark = " ⚠ UNCONFIRMED" if is_unconfirmed(path) else ""
+                shown = yaml.safe_dump(value, allow_unicode=True).strip().removesuffix("...").strip()
+                entered[path] = cols[i % 3].text_input(
+                    path.removeprefix(section + ".") + mark, value=shown,
+                    key=rule_field_key(path), help=rule_source(path) or t("rules.no_source", lang))
+        submitted = st.form_submit_button(t("settings.save", lang))
+    if submitted:
+        try:
+            changes = {}
+            for path, text in entered.items():
+                try:
+                    changes[path] = yaml.safe_load(text) if text.strip() else None
+                except yaml.YAMLError:
+                    raise RuleError(f"{path}: {text!r} is not a value (write a number, text, "
+                                    "true/false or null)") from None
+            saved = save_rules(ctx.workspace, changes)
+        except RuleError as exc:
+            st.session_state[SAVED_KEY] = ("error", t("rules.invalid", lang, error=exc))
+        else:
+            st.session_state[SAVED_KEY] = ("success", t("settings.saved", lang, path=saved))
+        st.rerun()
+    shown = st.session_state.pop(SAVED_KEY, None)
+    if shown:
+        getattr(st, shown[0])(shown[1])
+
+
+def _tiles(lang: str) -> None:
+    st.subheader(t("settings.tiles", lang))
+    st.caption(t("settings.tiles_caption", lang))
+    state = st.session_state
+    if TILE_INPUT_KEY not in state:
+        state[TILE_INPUT_KEY] = state.get(TILE_URL_KEY, "")
+
+    def keep() -> None:  # the page's widget state goes when the page does; the URL stays
+        url = state[TILE_INPUT_KEY].strip()
+        state[TILE_URL_KEY] = url if valid_tile_url(url) else ""
+
+    url = st.text_input(t("settings.tile_url", lang), key=TILE_INPUT_KEY, on_change=keep,
+                        placeholder="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    if url.strip() and not valid_tile_url(url.strip()):
+        st.error(t("settings.tile_bad", lang))
+
+
+def render() -> None:
+    ctx = context.current()
+    lang = ctx.lang if ctx else "zh"
+    st.title(t("nav.settings", lang))
+    if ctx is None:
+        return
+    _tiles(lang)
+    _rules_form(ctx, lang)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,101 @@
+"""招商选址 / Site selection: enter a project, see the entry-threshold check and the ranked
+parcels on the map. The check and the ranking are :func:`landplan.screen.screen_project`'s
+(see :mod:`landplan.app.hooks`); without it the page says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from landplan.app import context, hooks
+from landplan.app.i18n import t
+from landplan.app.mapview import show_map
+from landplan.app.panels import unavailable
+from landplan.coverage import NETWORK_TYPES
+from landplan.errors import LandplanError
+from landplan.evaluate import column_label
+
+MAP_KEY = "map_siting"
+RESULT_KEY = "_siting_result"
+
+
+def _project_form(lang: str) -> dict | None:
+    with st.form("siting_form"):
+        cols = st.columns(3)
+        industry = cols[0].text_input(t("siting.industry", lang), key="siting_industry")
+        area = cols[1].number_input(t("siting.area", lang), min_value=0.0, value=50.0, step=5.0,
+                                    key="siting_area")
+        invest = cols[2].number_input(t("siting.investment", lang), min_value=0.0, value=20000.0,
+                                      step=1000.0, key="siting_investment")
+        cols = st.columns(3)
+        tax = cols[0].number_input(t("siting.tax", lang), min_value=0.0, value=1000.0,
+                                   step=100.0, key="siting_tax")
+        output = cols[1].number_input(t("siting.output", lang), min_value=0.0, value=50000.0,
+                                      step=1000.0, key="siting_output")
+        needs = cols[2].multiselect(t("siting.needs", lang), list(NETWORK_TYPES),
+                                    default=["road", "water", "power"], key="siting_needs",
+                                    format_func=lambda n: column_label(f"has_{n}", lang))
+        if not st.form_submit_button(t("siting.run", lang)):
+            return None
+    return {"industry_code": industry.strip(), "area_mu": area or None,
+            "investment_wan": invest or None, "tax_wan": tax or None,
+            "output_wan": output or None, "needs": list(needs)}
+
+
+SITES = ["rank", "parcel_id", "area_mu", "need_mu", "area_diff_pct", "readiness", "missing",
+         "ext_cost_wan", "cut_m3", "fill_m3", "neighbour_label", "score"]
+
+
+def render() -> None:
+    ctx = context.current()
+    lang = ctx.lang if ctx else "zh"
+    st.title(t("nav.siting", lang))
+    if ctx is None:
+        return
+    fn = hooks.find("screen")
+    if fn is None:
+        unavailable("screen", lang)
+        return
+    from landplan.screen import make_project
+
+    values = _project_form(lang)
+    if values is not None:
+        try:
+            rules = ctx.rules()
+            project = make_project({k: v for k, v in values.items() if v not in ("", None)},
+                                   source="options", rules=rules)
+            st.session_state[RESULT_KEY] = fn(project, ctx.workspace, as_of=ctx.as_of,
+                                              year=ctx.year, rules=rules)
+        except LandplanError as exc:
+            st.session_state[RESULT_KEY] = None
+            st.warning(str(exc))
+        except Exception as exc:  # noqa: BLE001 - shown, logged by Streamlit
+            st.session_state[RESULT_KEY] = None
+            st.error(t("hook.failed", lang, what=t("hook.screen", lang),
+                       error=f"{type(exc).__name__}: {exc}"))
+    result = st.session_state.get(RESULT_KEY)
+    if result is None:
+        st.caption(t("siting.hint", lang))
+        return
+    (st.success if result.admitted else st.warning)(
+        t("siting.admitted" if result.admitted else "siting.refused", lang,
+          need=result.need_mu, n=len(result.sites)))
+    st.subheader(t("siting.checks", lang))
+    st.dataframe(result.checks.astype(str), hide_index=True)
+    st.subheader(t("siting.sites", lang))
+    sites = pd.DataFrame(result.sites.drop(columns=result.sites.geometry.name, errors="ignore"))
+    shown = ctx.shown(evaluated=True)
+    if shown is not None and len(sites):
+        table, mask = shown
+        ranked = set(sites["parcel_id"].astype(str))
+        mask = mask & table["parcel_id"].astype(str).isin(ranked).to_numpy()
+        show_map(ctx, table, np.asarray(mask), key=MAP_KEY, default_colour="readiness")
+    columns = [c for c in (*SITES, "explanation_zh" if lang == "zh" else "explanation_en")
+               if c in sites.columns] or list(sites.columns)
+    st.dataframe(sites[columns].astype(str), hide_index=True)
+
+
+if __name__ == "__main__":
+    render()

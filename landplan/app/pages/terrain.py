@@ -1,0 +1,49 @@
+"""场地平整 / Site levelling: relief, cut and fill per parcel from the DEM (or site_leveled)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from landplan.app import context, ui
+from landplan.app.i18n import t
+from landplan.app.mapview import show_map
+
+MAP_KEY = "map_terrain"
+TERRAIN = ["parcel_id", "holder", "area_mu", "elev_mean_m", "relief_m", "slope_mean_deg",
+           "design_elev_m", "cut_m3", "fill_m3", "leveled"]
+
+
+def render() -> None:
+    ctx = context.current()
+    lang = ctx.lang if ctx else "zh"
+    st.title(t("nav.terrain", lang))
+    if ctx is None:
+        return
+    shown = ctx.shown(evaluated=True)
+    if shown is None:
+        return
+    table, mask = shown
+    if not ctx.park.has_dem:
+        st.info(t("terrain.no_dem", lang))
+    show_map(ctx, table, mask, key=MAP_KEY,
+             default_colour="cut_m3" if "cut_m3" in table.columns else "status")
+    view = table[mask]
+    leveled = view["leveled"].fillna(False).astype(bool).to_numpy() if "leveled" in view else None
+    cols = st.columns(3)
+    cut = pd.to_numeric(view.get("cut_m3"), errors="coerce")
+    fill = pd.to_numeric(view.get("fill_m3"), errors="coerce")
+    cols[0].metric(t("terrain.cut", lang), f"{float(cut.sum()) if cut is not None else 0:,.0f} m³")
+    cols[1].metric(t("terrain.fill", lang), f"{float(fill.sum()) if fill is not None else 0:,.0f} m³")
+    cols[2].metric(t("terrain.leveled", lang),
+                   f"{ui.mu(view, leveled) if leveled is not None else 0:,.2f} {t('unit.mu', lang)}")
+    st.subheader(t("terrain.table", lang))
+    order = view.sort_values("relief_m", ascending=False) if "relief_m" in view else view
+    ui.show_table(order, TERRAIN, lang, key="terrain_table")
+    rules = ctx.rules()
+    if rules:
+        ui.rules_block(rules, [("terrain.max_relief_m", t("unit.m", lang))], lang)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,94 @@
+"""Panels that use library pieces which may not be installed yet (see :mod:`.hooks`).
+
+Until a piece exists, its panel says so plainly ("not available in this installation");
+it never shows an invented result.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from . import hooks
+from .context import Context
+from .i18n import t
+
+__all__ = ["history_panel", "report_download", "unavailable"]
+
+log = logging.getLogger(__name__)
+
+
+def unavailable(what: str, lang: str) -> None:
+    """The explicit message of a hook whose library function is not installed."""
+    st.info(t("hook.unavailable", lang, what=t(f"hook.{what}", lang)))
+
+
+def _call_failed(what: str, exc: Exception, lang: str) -> None:
+    log.exception("hook %s failed", what)
+    st.error(t("hook.failed", lang, what=t(f"hook.{what}", lang), error=f"{type(exc).__name__}: {exc}"))
+
+
+def history_panel(ctx: Context, parcel_id: str, parcel: pd.Series | None = None) -> None:
+    """A parcel's change list (``landplan.history``) and its lineage (``parent_ids``)."""
+    lang = ctx.lang
+    st.markdown(f"**{t('history.title', lang)}**")
+    if parcel is not None and "parent_ids" in parcel.index and isinstance(parcel["parent_ids"], str) \
+            and parcel["parent_ids"].strip():
+        st.caption(t("history.parents", lang, ids=parcel["parent_ids"]))
+    fn = hooks.find("history")
+    if fn is None:
+        unavailable("history", lang)
+        return
+    from ..errors import LandplanError
+
+    try:
+        changes = fn(ctx.workspace, parcel_id)
+    except LandplanError as exc:
+        st.warning(str(exc))
+        return
+    except Exception as exc:
+        _call_failed("history", exc, lang)
+        return
+    frame = changes if isinstance(changes, pd.DataFrame) else pd.DataFrame(list(changes or []))
+    frame = pd.DataFrame(frame.drop(columns=[c for c in frame.columns if c == "geometry"]))
+    if frame.empty:
+        st.caption(t("history.none", lang))
+    else:
+        st.dataframe(frame.astype(str), hide_index=True)
+
+
+def report_download(ctx: Context, parcel_id: str) -> None:
+    """Make the parcel's report (``landplan.report``) and offer it for download."""
+    lang = ctx.lang
+    fn = hooks.find("report")
+    if fn is None:
+        unavailable("report", lang)
+        return
+    fmt = st.radio(t("report.format", lang), ["html", "pdf"], horizontal=True, key="report_fmt")
+    if not st.button(t("report.make", lang), key="report_make"):
+        return
+    from ..errors import LandplanError
+
+    with tempfile.TemporaryDirectory(prefix="landplan-report-") as tmp:
+        try:
+            fn([parcel_id], workspace=ctx.workspace, out=tmp, fmt=fmt, as_of=ctx.as_of,
+               year=ctx.year, lang=lang)
+        except LandplanError as exc:
+            st.warning(str(exc))
+            return
+        except Exception as exc:
+            _call_failed("report", exc, lang)
+            return
+        found = sorted(p for p in Path(tmp).rglob(f"*.{fmt}") if parcel_id in p.name) or \
+            sorted(Path(tmp).rglob(f"*.{fmt}"))
+        if not found:
+            st.error(t("hook.failed", lang, what=t("hook.report", lang), error="no file written"))
+            return
+        data = found[0].read_bytes()
+    st.download_button(t("report.download", lang), data, file_name=f"{parcel_id}.{fmt}",
+                       mime="text/html" if fmt == "html" else "application/pdf",
+                       key="report_download")
