@@ -221,3 +221,35 @@ def test_console_script_runs(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "read: 3  imported: 3  repaired: 0  rejected: 0" in done.stdout
     assert "field DKBH -> parcel_id" in done.stdout
+
+
+def test_lifecycle_columns_are_recognised_by_their_chinese_headers(tmp_path):
+    """征地/报批/竣工/投产/标准地 columns as a park ledger names them, with units converted."""
+    ws = Workspace(tmp_path / "ws")
+    import_layer(_gpkg(tmp_path), "parcels", workspace=ws)
+    csv = tmp_path / "全生命周期.csv"
+    csv.write_text(
+        "宗地号,状态,已征收面积（公顷）,已付补偿款（元）,迁坟,拆除房屋,安置户数,批准日期,报批批次,"
+        "实际竣工日期,投产日期,约定达产日期,标准地,约定投资强度（万元/亩）,约定亩均税收,容积率下限,"
+        "建筑系数上限,用电负荷（兆伏安）,来源宗地\n"
+        "G0,征收中,1.2,3500000,12,4,5,2025年3月1日,2025年度第3批次,,,,否,,,,,,\n"
+        "G1,已批未供,2,,,,,20240615,2024年度第1批次,,,,否,,,,,,\n"
+        "G2,投产,,,,,,2019/5/1,,2022-01-01,2022/6/1,2025年6月30日,是,300,20,1.0,60,2.5,G9\n",
+        encoding="gbk")
+    report = import_layer(csv, "parcels", workspace=ws)
+    assert report.updated == 3 and report.rejected == 0
+    p = ws.read("parcels").set_index("parcel_id")
+    assert p.loc["G0", "status"] == "acquiring" and p.loc["G1", "status"] == "approved"
+    assert p.loc["G0", "acquired_mu"] == pytest.approx(18.0)          # 1.2 公顷 = 18 亩
+    assert p.loc["G0", "compensation_paid_wan"] == pytest.approx(350.0)
+    assert (p.loc["G0", "graves_moved"], p.loc["G0", "houses_demolished"], p.loc["G0", "households_resettled"]) == (12, 4, 5)
+    assert p.loc["G0", "approval_date"] == pd.Timestamp("2025-03-01")
+    assert p.loc["G1", "approval_batch"] == "2024年度第1批次"
+    assert p.loc["G2", "production_date"] == pd.Timestamp("2022-06-01")
+    assert p.loc["G2", "full_production_due_date"] == pd.Timestamp("2025-06-30")
+    assert bool(p.loc["G2", "standard_land"]) and not bool(p.loc["G0", "standard_land"])
+    assert p.loc["G2", "contract_investment_intensity_wan_per_mu"] == 300.0
+    assert p.loc["G2", "contract_tax_per_mu_wan"] == 20.0 and p.loc["G2", "contract_far_min"] == 1.0
+    assert p.loc["G2", "contract_coverage_max_pct"] == 60.0
+    assert p.loc["G2", "load_kva"] == pytest.approx(2500.0)              # 2.5 兆伏安
+    assert p.loc["G2", "parent_ids"] == "G9"
