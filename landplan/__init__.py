@@ -8,6 +8,7 @@ The public API::
     parcels = ws.read("parcels")
     landplan.export_layer("parcels", workspace=ws, fmt="shp", out="宗地.zip")
     table = landplan.evaluate(ws, year=2025)          # one row per parcel, SPEC §5 columns
+    landplan.report(ws, ["HF-001"], out="reports")    # 按地块评价报告, HTML (fmt="pdf" for A4 PDF)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .geometry import area_m2, area_mu
 from .idle import check_idle_inputs, evaluate_idle
 from .io.importer import ImportReport, import_layer
 from .io.writers import ExportReport, export_layer
+from .report import ReportRun, report
 from .revitalization import (
     candidates,
     low_efficiency,
@@ -63,6 +65,8 @@ __all__ = [
     "scenario_median_tax",
     "target_progress",
     "park_summary",
+    "report",
+    "ReportRun",
     "load_rules",
     "render_rules",
     "rule_source",
