@@ -126,12 +126,12 @@ def _task(items: list[tuple[str, str]], out: str, fmt: str, lang: str) -> list[t
 
 
 def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise LandplanError(f"--out {out}: not a folder (a file of that name exists)")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise LandplanError(f"--out {out}: cannot create the folder ({exc.strerror or exc})") from None
-    if not out.is_dir():
-        raise LandplanError(f"--out {out}: not a folder")
     probe = out / f".landplan-write-test-{os.getpid()}"
     try:
         probe.write_bytes(b"")

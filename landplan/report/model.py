@@ -126,7 +126,7 @@ _BRACKET = re.compile(r"^(?P<name>.*?)\s*[\(（](?P<unit>[^()（）]*)[\)）]$")
 _UNIT_BY_NAME = {"floor_area_ratio": "unit.ratio", "efficiency_score": "unit.points",
                  "enterprises": "unit.count", "dem_cells": "unit.count", "idle_years": "unit.years",
                  "lifecycle_gap_years": "unit.years", "years_since_approval": "unit.years",
-                 "revitalization_priority": "unit.points", "share": "unit.share"}
+                 "revitalization_priority": "unit.points", "share": "unit.share", "employees": "unit.people"}
 _UNIT_BY_SUFFIX = (("_pct", "unit.pct"), ("_wan", "unit.wan"), ("_mu", "unit.mu"), ("_m", "unit.m"),
                    ("_kva", "unit.kva"), ("_far_min", "unit.ratio"), ("_far_max", "unit.ratio"))
 
@@ -218,7 +218,7 @@ class _Builder:
 
     def line(self, col: str, kind: str | None = None, *, key: str | None = None) -> list[Cell]:
         """``[label, value, unit, source]`` for one column."""
-        if kind is None and self.has(col) and isinstance(self.value(col), str):
+        if kind is None and self.has(col) and isinstance(self.value(col), str | bool | np.bool_):
             kind = "plain"
         value = self.text(col, None if kind == "plain" else kind) if kind else self.num(col)
         return [self.name(col), value, self.unit(col) if kind is None else Cell("—", None, "unit"),
