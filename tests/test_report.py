@@ -138,8 +138,12 @@ def test_parcel_numbers_equal_the_evaluation_table(demo_html, demo_table, demo_p
         for text in texts:
             if col == "status" or col == "lifecycle_stage":
                 assert text == enum_label("parcel_status", value), col
-            elif col in ("idle_status", "idle_disposal"):
-                assert text == code_label(col, value), col
+            elif col in ("idle_status", "idle_disposal", "contract_check"):
+                assert text == (code_label(col, value) if value else "—"), col
+            elif col == "lifecycle_gap":
+                from landplan.lifecycle import gap_label
+
+                assert text == (f"{gap_label(value)} ({value})" if value else "—"), col
             elif col == "idle_cause":
                 assert text == (enum_label("idle_cause", value) if isinstance(value, str) else "—"), col
             else:
@@ -258,7 +262,8 @@ def test_lifecycle_section_from_the_columns(demo_workspace, demo_table, demo_pid
     row = demo_table.set_index("parcel_id").loc[demo_pid]
     assert cells.sections["lifecycle"] is False
     assert cells.cells["lifecycle_stage"] == [enum_label("parcel_status", row["lifecycle_stage"])]
-    assert cells.cells["contract_check"] == [code_label("contract_check", row["contract_check"])]
+    check = row["contract_check"]
+    assert cells.cells["contract_check"] == [code_label("contract_check", check) if check else "—"]
 
 
 def test_pdf_text_fonts_page(demo_workspace, demo_pid, tmp_path):
