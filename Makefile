@@ -22,7 +22,10 @@ PYTEST_ARGS ?=
 SYSDEPS_BROWSER := chromium fonts-noto-cjk
 # tests/test_postgis.py: a throwaway PostgreSQL 15 + PostGIS 3 server (binaries in /usr/lib/postgresql/15/bin)
 SYSDEPS_POSTGIS := postgresql-15 postgresql-15-postgis-3
-SYSDEPS         := $(SYSDEPS_BROWSER) $(SYSDEPS_POSTGIS)
+# landplan report: WeasyPrint lays out PDFs with pango; CJK fonts embedded; tests read PDFs with
+# pdftotext/pdftoppm (poppler-utils)
+SYSDEPS_REPORT  := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk poppler-utils
+SYSDEPS         := $(SYSDEPS_BROWSER) $(SYSDEPS_POSTGIS) $(SYSDEPS_REPORT)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -117,7 +117,7 @@ def _write(results: list[dict], out: Path, repeat: int) -> None:
         f"types for every parcel. Seconds, best of {repeat} (PostGIS at 1M: one run). `floor` = one "
         "bare `sindex.nearest` call per type; `landplan` = `evaluate_coverage` with its default "
         "`routes=False` (distances, has_t, readiness, straight-line extensions); `routed` = the same "
-        "with `routes=True` (extensions routed along the road graph with networkx, as `landplan evaluate` "
+        "with `routes=True` (extensions routed along the road graph, scipy csgraph Dijkstra, as `landplan evaluate` "
         "does; one run); `postgis` = GiST + LATERAL `<->` LIMIT 1 + ST_Distance, rows fetched.", "",
         "| parcels | built lines | floor | landplan | routed | postgis | landplan / floor | postgis / landplan |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",

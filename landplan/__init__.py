@@ -11,6 +11,7 @@ The public API::
     result = landplan.screen_project(landplan.read_project("项目.xlsx"), ws)   # 招商选址
     landplan.split_parcel(ws, "HF-001", area_mu=20)   # recorded in parcels/history.gpkg
     before = landplan.parcels_as_of(ws, datetime.date(2025, 12, 31))
+    landplan.report(ws, ["HF-001"], out="reports")    # 按地块评价报告, HTML (fmt="pdf" for A4 PDF)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from .idle import check_idle_inputs, evaluate_idle
 from .io.importer import ImportReport, import_layer
 from .io.writers import ExportReport, export_layer
 from .lifecycle import contract_check, evaluate_lifecycle, lifecycle_summary
+from .report import ReportRun, report
 from .revitalization import (
     candidates,
     low_efficiency,
@@ -93,6 +95,8 @@ __all__ = [
     "read_project",
     "Project",
     "ScreeningResult",
+    "report",
+    "ReportRun",
     "load_rules",
     "render_rules",
     "rule_source",

@@ -264,6 +264,19 @@ def _cmd_screen(args) -> int:
         out = write_sites(result, args.out, top=args.top)
         print(f"sites written: {out}")
     return 0 if result.admitted else EXIT_REFUSED
+def _cmd_report(args) -> int:
+    from .report import report
+
+    if args.all and args.parcel_ids:
+        raise LandplanError("give parcel ids or --all, not both")
+    run = report(args.workspace, args.parcel_ids or None, out=args.out, all_parcels=args.all,
+                 park=args.park, fmt=args.format, lang=args.lang,
+                 as_of=_parse_date(args.as_of, "--as-of"), year=args.year, since=args.since,
+                 workers=args.workers, progress=_terminal_progress("report"))
+    print("\n".join(run.lines()))
+    for pid, reason in sorted(run.failures.items()):
+        print(f"landplan: error: report {pid}: {reason}", file=sys.stderr)
+    return EXIT_BAD_INPUT if run.failures else 0
 
 
 def _cmd_rules(args) -> int:
@@ -465,6 +478,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the ranked sites (.csv, .xlsx, .gpkg)")
     p.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of the explanations")
     p.set_defaults(func=_cmd_screen)
+    p = sub.add_parser("report", help="per-parcel evaluation reports and the park report (按地块评价报告)")
+    p.add_argument("parcel_ids", nargs="*", metavar="PARCEL_ID", help="parcels to report")
+    p.add_argument("--all", action="store_true", help="every parcel, with index.html and summary.csv")
+    p.add_argument("--park", action="store_true", help="the park report (park.html / park.pdf)")
+    p.add_argument("--format", default="html", choices=["html", "pdf"], help="html (default) or pdf (A4)")
+    p.add_argument("--lang", default="zh", choices=["zh", "en"], help="language (default zh)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
+    p.add_argument("--year", type=int, help="ledger year (default the latest)")
+    p.add_argument("--since", help="an evaluation from the start of the year (park target progress)")
+    p.add_argument("--workers", type=int, help="processes for a batch (default all cores)")
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("rules", help="print the rules in force with their sources (规则)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")

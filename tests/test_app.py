@@ -627,7 +627,10 @@ def test_parcel_history_and_report_use_the_library_or_say_so(monkeypatch, park_e
         assert history["parcel_id"].tolist() == want["parcel_id"].astype(str).tolist()
     if hooks.find("report") is not None:
         next(b for b in at.button if b.label == t("report.make", "zh")).click().run()
-        assert not at.exception and not at.error
+        assert not at.exception and not at.error and not at.warning
+        downloads = [d for d in at.get("download_button") if "report_download" in str(d.proto.id)
+                     or d.proto.label == t("report.download", "zh")]
+        assert downloads, "the report's download button is shown once it is made"
 
 
 # ------------------------------------------------------------------------------- workspace

@@ -75,8 +75,8 @@ def report_download(ctx: Context, parcel_id: str) -> None:
 
     with tempfile.TemporaryDirectory(prefix="landplan-report-") as tmp:
         try:
-            fn([parcel_id], workspace=ctx.workspace, out=tmp, fmt=fmt, as_of=ctx.as_of,
-               year=ctx.year, lang=lang)
+            fn(ctx.workspace, [parcel_id], out=tmp, fmt=fmt, as_of=ctx.as_of, year=ctx.year,
+               lang=lang, workers=1)
         except LandplanError as exc:
             st.warning(str(exc))
             return

@@ -1,0 +1,556 @@
+"""The content of one parcel's report: sections of tables whose cells know their column.
+
+:func:`parcel_report` turns one row of the evaluation table (plus the prepared layers and the
+ledger, see :mod:`landplan.report.context`) into a :class:`Report`: the same content is
+rendered to HTML (:mod:`landplan.report.html`) and, through it, to PDF. Every number cell
+names the evaluation column it shows (``Cell.col``), so that tests can compare the report
+with the table; every rule row cites its rules key and the source comment of that key, and
+keeps UNCONFIRMED visible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..coverage import NETWORK_TYPES
+from ..efficiency import FIGURES, INDICATORS
+from ..evaluate import OUTPUT_COLUMNS, _edition_key, column_label
+from ..rules import is_unconfirmed, rule_source
+from ..schema import enum_label
+from .i18n import code_label, t
+
+__all__ = ["Cell", "Table", "Section", "Report", "parcel_report", "fmt_value", "split_label",
+           "source_text", "SECTIONS"]
+
+#: Section keys of a parcel report, in order.
+SECTIONS: tuple[str, ...] = ("header", "map", "efficiency", "compliance", "idle", "lifecycle",
+                             "history", "coverage", "terrain", "enterprises")
+
+COMPLIANCE: tuple[str, ...] = ("floor_area_ratio", "building_coverage_pct",
+                               "investment_intensity_wan_per_mu", "green_ratio_pct", "admin_ratio_pct")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: its text, the evaluation column it shows (if any) and a CSS class."""
+
+    text: str
+    col: str | None = None
+    cls: str = ""
+    #: rules key of a source cell until the report numbers its references
+    ref: str | None = None
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[Cell]]
+    caption: str = ""
+    #: column widths in % (the PDF lays tables out with fixed widths)
+    widths: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.widths:
+            self.widths = _WIDTHS.get(len(self.headers), [])
+
+
+_WIDTHS = {3: [40, 20, 40], 4: [34, 26, 16, 24], 6: [17, 25, 8, 17, 25, 8],
+           7: [20, 13, 11, 13, 10, 11, 22]}
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    tables: list[Table] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    svg: str = ""
+    empty: bool = False
+    #: map legend: (inline CSS of the key, label)
+    legend: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    parcel_id: str
+    title: str
+    subtitle: str
+    lang: str
+    sections: list[Section]
+    meta: list[str]
+
+
+# --------------------------------------------------------------------------------------------
+# values, units, sources
+# --------------------------------------------------------------------------------------------
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating):
+        return math.isnan(value)
+    try:
+        return bool(pd.isna(value)) if not isinstance(value, str | bytes) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_value(value: Any, lang: str = "zh") -> str:
+    """Display text of a value: 2 decimals (integral floats without, no thousands separator), dates ISO, booleans 是/否."""
+    if _missing(value):
+        return "—"
+    if isinstance(value, bool | np.bool_):
+        return t("yes" if value else "no", lang)
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return f"{v:.2f}"
+    return str(value)
+
+
+_BRACKET = re.compile(r"^(?P<name>.*?)\s*[\(（](?P<unit>[^()（）]*)[\)）]$")
+_UNIT_BY_NAME = {"floor_area_ratio": "unit.ratio", "efficiency_score": "unit.points",
+                 "enterprises": "unit.count", "dem_cells": "unit.count", "idle_years": "unit.years",
+                 "lifecycle_gap_years": "unit.years", "years_since_approval": "unit.years",
+                 "revitalization_priority": "unit.points", "share": "unit.share", "employees": "unit.people"}
+_UNIT_BY_SUFFIX = (("_pct", "unit.pct"), ("_wan", "unit.wan"), ("_mu", "unit.mu"), ("_m", "unit.m"),
+                   ("_kva", "unit.kva"), ("_far_min", "unit.ratio"), ("_far_max", "unit.ratio"))
+
+
+def split_label(column: str, lang: str = "zh") -> tuple[str, str]:
+    """``(name, unit)`` of an evaluation column, the unit taken from its label's brackets."""
+    label = column_label(column, lang)
+    m = _BRACKET.match(label)
+    if m and m.group("unit"):
+        return m.group("name"), m.group("unit")
+    base = column.removesuffix("_min").removesuffix("_max")
+    key = _UNIT_BY_NAME.get(column) or _UNIT_BY_NAME.get(base)
+    if key is None:
+        key = next((k for suffix, k in _UNIT_BY_SUFFIX if column.endswith(suffix)), "unit.none")
+    return label, t(key, lang)
+
+
+def _get(rules: dict, key: str) -> Any:
+    node: Any = rules
+    for part in key.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part, node.get(int(part)) if part.isdigit() else None)
+    return node
+
+
+def source_text(key: str, rules: dict | None = None, defaults: dict | None = None) -> tuple[str, bool]:
+    """``(text, unconfirmed)``: the rules key with its source comment; overrides say so."""
+    if not key:
+        return "—", False
+    source = rule_source(key) or "—"
+    unconfirmed = is_unconfirmed(key)
+    if rules is not None and defaults is not None and _get(rules, key) != _get(defaults, key):
+        return f"{key}: workspace rules.yaml (default: {source})", unconfirmed
+    return f"{key}: {source}", unconfirmed
+
+
+class _Builder:
+    """Cells of one parcel's row, in one language."""
+
+    def __init__(self, ctx, row: pd.Series, lang: str) -> None:
+        self.ctx, self.row, self.lang = ctx, row, lang
+        #: rules key -> reference number, in order of first citation
+        self.refs: dict[str, int] = {}
+
+    def has(self, col: str) -> bool:
+        return col in self.row.index
+
+    def value(self, col: str) -> Any:
+        return self.row[col] if col in self.row.index else None
+
+    def num(self, col: str, cls: str = "num") -> Cell:
+        if not self.has(col):
+            return Cell(t("no_data", self.lang), None, "na")
+        return Cell(fmt_value(self.value(col), self.lang), col, cls)
+
+    def text(self, col: str, kind: str | None = None) -> Cell:
+        value = self.value(col)
+        if _missing(value) or value == "":
+            return Cell("—", col if self.has(col) else None, "na")
+        if kind == "status":
+            return Cell(enum_label("parcel_status", str(value), self.lang), col)
+        if kind == "cause":
+            return Cell(enum_label("idle_cause", str(value), self.lang), col)
+        if kind is not None:
+            return Cell(code_label(kind, value, self.lang), col)
+        return Cell(fmt_value(value, self.lang), col)
+
+    def ok(self, col: str) -> Cell:
+        value = self.value(col)
+        if _missing(value):
+            return Cell(t("no_threshold", self.lang), col if self.has(col) else None, "na")
+        return Cell(t("pass" if bool(value) else "fail", self.lang), col, "ok" if bool(value) else "fail")
+
+    def source(self, key: str) -> Cell:
+        """A reference ``[n]`` to the rules key (listed with its source at the end), UNCONFIRMED kept."""
+        if not key:
+            return Cell("—", None, "src")
+        return Cell("", None, "src unconfirmed" if is_unconfirmed(key) else "src", ref=key)
+
+    def unit(self, col: str) -> Cell:
+        return Cell(split_label(col, self.lang)[1], None, "unit")
+
+    def name(self, col: str) -> Cell:
+        return Cell(split_label(col, self.lang)[0], None, "label")
+
+    def key_of(self, col: str) -> str:
+        return _edition_key(OUTPUT_COLUMNS.get(col, ("", "", "", ""))[3], self.ctx.rules)
+
+    def line(self, col: str, kind: str | None = None, *, key: str | None = None) -> list[Cell]:
+        """``[label, value, unit, source]`` for one column."""
+        if kind is None and self.has(col) and isinstance(self.value(col), str | bool | np.bool_):
+            kind = "plain"
+        value = self.text(col, None if kind == "plain" else kind) if kind else self.num(col)
+        return [self.name(col), value, self.unit(col) if kind is None else Cell("—", None, "unit"),
+                self.source(self.key_of(col) if key is None else key)]
+
+    def headers(self, *keys: str) -> list[str]:
+        return [t(k, self.lang) for k in keys]
+
+
+# --------------------------------------------------------------------------------------------
+# sections
+# --------------------------------------------------------------------------------------------
+
+_HEADER_TEXT = ("parcel_id", "parcel_name", "holder", "land_use", "industry_code")
+_HEADER_DATES = ("supply_date", "agreed_start_date", "agreed_completion_date", "actual_start_date",
+                 "halted_since", "actual_completion_date", "production_date")
+
+
+def _header(b: _Builder) -> Section:
+    items = [b.line(c, "plain") for c in _HEADER_TEXT if b.has(c)]
+    items += [b.line(c) for c in ("area_m2", "area_mu", "area_declared_m2") if b.has(c)]
+    items.append(b.line("status", "status"))
+    items += [b.line(c, "plain") for c in _HEADER_DATES if b.has(c)]
+    items.append([Cell(t("meta.as_of", b.lang)), b.num("as_of", ""), Cell("—", None, "unit")])
+    items.append([Cell(t("meta.year", b.lang)), b.num("year", ""), Cell("—", None, "unit")])
+    items = [r[:3] for r in items]
+    if len(items) % 2:
+        items.append([Cell(""), Cell(""), Cell("")])
+    half = len(items) // 2
+    rows = [items[i] + items[half + i] for i in range(half)]
+    return Section("header", t("sec.header", b.lang),
+                   [Table(b.headers("col.item", "col.value", "col.unit") * 2, rows)])
+
+
+def _efficiency(b: _Builder) -> Section:
+    lang, rules = b.lang, b.ctx.rules
+    indicators = rules["efficiency"]["indicators"]
+    rows = []
+    for name in INDICATORS:
+        spec = indicators.get(name) or {}
+        weight = spec.get("weight")
+        bench = b.ctx.benchmarks.get(name)
+        if spec.get("benchmark") is None and bench is not None:
+            bench_text = f"{fmt_value(bench, lang)} ({'园区值' if lang == 'zh' else 'park value'})"
+        else:
+            bench_text = fmt_value(bench, lang) if bench is not None else "—"
+        rows.append([b.name(name), b.num(name), b.unit(name), Cell(bench_text, None, "num"),
+                     Cell(fmt_value(weight, lang) if weight is not None else "—", None, "num"),
+                     b.num(f"{name}_yoy_pct"), b.source(f"efficiency.indicators.{name}")])
+    table = Table(b.headers("col.item", "col.value", "col.unit", "col.benchmark", "col.weight",
+                            "col.yoy", "col.source"), rows,
+                  caption="同比单位：% / year on year in %" if lang == "zh" else "year on year in %")
+    cls = b.value("efficiency_class")
+    policy_col = "efficiency_policy_zh" if lang == "zh" else "efficiency_policy_en"
+    summary = [b.line("efficiency_score"), b.line("efficiency_score_yoy_pct"),
+               [b.name("efficiency_class"), b.text("efficiency_class"), Cell("A–D", None, "unit"),
+                b.source("efficiency.classes")],
+               [b.name(policy_col), b.text(policy_col), Cell("—", None, "unit"),
+                b.source(f"efficiency.policies.{cls}" if not _missing(cls) else "efficiency.policies")]]
+    for col in ("efficiency_imputed", "efficiency_note"):
+        if b.has(col) and not _missing(b.value(col)) and b.value(col) != "":
+            summary.append(b.line(col, "plain"))
+    notes = [] if not _missing(cls) else [t("eff.no_rows", lang)]
+    ledger = [b.line(c) for c in ("enterprises", *FIGURES) if b.has(c)]
+    return Section("efficiency", t("sec.efficiency", lang), [
+        Table(b.headers("col.item", "col.value", "col.unit", "col.source"), summary),
+        table,
+        Table(b.headers("col.item", "col.value", "col.unit", "col.source"), ledger,
+              caption=t("sec.ledger", lang)),
+    ], notes)
+
+
+def _compliance(b: _Builder) -> Section:
+    rows = []
+    for name in COMPLIANCE:
+        key = b.key_of(name)
+        lo, hi = f"{name}_min", f"{name}_max"
+        rows.append([b.name(name), b.num(name), b.unit(name),
+                     b.num(lo) if b.has(lo) else Cell("—", None, "na"),
+                     b.num(hi) if b.has(hi) else Cell("—", None, "na"),
+                     b.ok(f"{name}_ok"),
+                     b.source(_edition_key(key.replace("_min", "_max"), b.ctx.rules)
+                              if not b.has(lo) and b.has(hi) else key)])
+    notes = []
+    for col in ("compliance_basis", "compliance_failed"):
+        if b.has(col) and not _missing(b.value(col)) and b.value(col) != "":
+            notes.append(f"{split_label(col, b.lang)[0]}: {b.value(col)}")
+    return Section("compliance", t("sec.compliance", b.lang), [
+        Table(b.headers("col.item", "col.value", "col.unit", "col.threshold_min", "col.threshold_max",
+                        "col.result", "col.source"), rows)], notes)
+
+
+_IDLE_RULES = ("idle.idle_after_years", "idle.recover_after_years", "idle.fee_rate",
+               "idle.developed_share_min", "idle.invested_share_min")
+
+
+def _idle(b: _Builder) -> Section:
+    lang = b.lang
+    step = "next_step_zh" if lang == "zh" else "next_step_en"
+    rows = [b.line("idle_status", "idle_status"), b.line("idle_since", "plain"), b.line("idle_years"),
+            b.line("idle_cause", "cause"), b.line("idle_disposal", "idle_disposal"), b.line("idle_fee_wan"),
+            [Cell(t("idle.next", lang)), b.text("next_step_date"), Cell(t("unit.date", lang), None, "unit"),
+             b.source("idle.idle_after_years")],
+            b.line(step, "plain")]
+    for col in ("idle_input_problems", "low_efficiency", "low_efficiency_reason", "revitalization_priority",
+                "revitalization_path", "candidate_reason", "priority_explained"):
+        if b.has(col):
+            value = b.value(col)
+            rows.append(b.line(col) if col in ("revitalization_priority",) else
+                        b.line(col, None if isinstance(value, bool | np.bool_) else "plain"))
+    rules = []
+    for key in _IDLE_RULES:
+        value = _get(b.ctx.rules, key)
+        rules.append([Cell(key.split(".", 1)[1]), Cell(fmt_value(value, lang), None, "num"), b.source(key)])
+    return Section("idle", t("sec.idle", lang), [
+        Table(b.headers("col.item", "col.value", "col.unit", "col.source"), rows),
+        Table(b.headers("col.rule", "col.value", "col.source"), rules, caption=t("idle.rules", lang)),
+    ])
+
+
+def _lifecycle_helpers():
+    try:  # landplan.lifecycle is being built beside this module; its labels are used when present
+        from .. import lifecycle
+    except ImportError:
+        return None, {}
+    return getattr(lifecycle, "gap_label", None), getattr(lifecycle, "CONDITIONS", {})
+
+
+def _lifecycle(b: _Builder) -> Section:
+    lang = b.lang
+    title = t("sec.lifecycle", lang)
+    if not b.has("lifecycle_stage"):
+        return Section("lifecycle", title, notes=[t("lc.absent", lang)], empty=True)
+    gap_label, conditions = _lifecycle_helpers()
+    rows = [b.line("lifecycle_stage", "status")]
+    gap = b.value("lifecycle_gap")
+    gap_cell = b.text("lifecycle_gap")
+    if gap_label is not None and not _missing(gap) and gap != "":
+        gap_cell = Cell(f"{gap_label(str(gap), lang)} ({gap})", "lifecycle_gap")
+    rows.append([b.name("lifecycle_gap"), gap_cell, Cell("—", None, "unit"), b.source(b.key_of("lifecycle_gap"))])
+    for col in ("lifecycle_gap_reason", "lifecycle_gap_years", "years_since_approval", "contract_check",
+                "contract_unmet", "contract_remedy"):
+        if b.has(col):
+            kind = "contract_check" if col == "contract_check" else (
+                None if col.endswith("_years") or col.startswith("years") else "plain")
+            rows.append(b.line(col, kind))
+    names = sorted({m.group(1) for c in b.row.index if (m := re.match(r"^contract_(.+)_ok$", str(c)))},
+                   key=lambda c: list(conditions).index(c) if c in conditions else len(conditions))
+    cond_rows = []
+    for c in names:
+        spec = conditions.get(c)
+        label = (spec[3] if lang == "zh" else spec[4]) if spec else c
+        unit = (spec[5] or t("unit.ratio", lang)) if spec else "—"
+        contract = b.num(spec[0]) if spec and b.has(spec[0]) else Cell("—", None, "na")
+        actual = b.num(spec[1]) if spec and b.has(spec[1]) else Cell("—", None, "na")
+        cond_rows.append([Cell(label), contract, actual, Cell(unit, None, "unit"), b.ok(f"contract_{c}_ok"),
+                          b.num(f"contract_{c}_shortfall"), b.num(f"contract_{c}_shortfall_pct")])
+    tables = [Table(b.headers("col.item", "col.value", "col.unit", "col.source"), rows)]
+    notes = []
+    if cond_rows and any(r[1].text != "—" for r in cond_rows):
+        tables.append(Table(b.headers("col.condition", "col.contract", "col.actual", "col.unit", "col.result",
+                                      "col.shortfall", "col.shortfall") , cond_rows,
+                            caption="标准地约定条件（差额：条件单位 / %）" if lang == "zh"
+                            else "标准地 conditions (shortfall: in the condition's unit / %)"))
+    else:
+        notes.append(t("lc.no_conditions", lang))
+    return Section("lifecycle", title, tables, notes)
+
+
+def _history(b: _Builder) -> Section:
+    lang = b.lang
+    title = t("sec.history", lang)
+    if not b.has("parent_ids"):
+        return Section("history", title, notes=[t("hist.absent", lang)], empty=True)
+    pid = str(b.value("parcel_id"))
+    parents = b.value("parent_ids")
+    parents = "" if _missing(parents) else ", ".join(p.strip() for p in str(parents).split(",") if p.strip())
+    children = ", ".join(b.ctx.children.get(pid, []))
+    if not parents and not children:
+        return Section("history", title, notes=[t("hist.none", lang)])
+    rows = [[Cell(t("hist.parents", lang)), Cell(parents or "—", "parent_ids"), Cell("—", None, "unit"),
+             Cell("—", None, "src")],
+            [Cell(t("hist.children", lang)), Cell(children or "—"), Cell("—", None, "unit"), Cell("—", None, "src")]]
+    return Section("history", title, [Table(b.headers("col.item", "col.value", "col.unit", "col.source"), rows)])
+
+
+def _coverage(b: _Builder) -> Section:
+    lang, rules = b.lang, b.ctx.rules
+    service = rules["coverage"]["service_distance_m"]
+    rows = []
+    unit_m = t("unit.m", lang)
+    for kind in NETWORK_TYPES:
+        label = split_label(f"has_{kind}", lang)[0]
+        cost_key = f"coverage.unit_cost_wan_per_m.{kind}"
+        has = b.value(f"has_{kind}")
+        avail = (Cell("—", None, "na") if _missing(has) else
+                 Cell(t("yes" if bool(has) else "no", lang), f"has_{kind}", "ok" if bool(has) else "fail"))
+        rows.append([Cell(label), avail, b.num(f"dist_{kind}_m"),
+                     Cell(fmt_value(service.get(kind), lang), None, "num"),
+                     b.num(f"ext_{kind}_m"), b.num(f"ext_{kind}_cost_wan"), b.source(cost_key)])
+    costs = [b.value(f"ext_{k}_cost_wan") for k in NETWORK_TYPES]
+    total = float(np.nansum([c for c in costs if not _missing(c)])) if any(not _missing(c) for c in costs) else None
+    summary = [b.line("readiness", "plain"), b.line("missing", "plain"),
+               [Cell(t("cov.total", lang)), Cell(fmt_value(total, lang), None, "num"), Cell(t("unit.wan", lang), None, "unit"),
+                b.source("coverage.unit_cost_wan_per_m")]]
+    head = [t("col.type", lang), t("col.available", lang), f"{t('col.distance', lang)} ({unit_m})",
+            f"{t('col.service', lang)} ({unit_m})", f"{t('col.extension', lang)} ({unit_m})",
+            f"{t('col.cost', lang)} ({t('unit.wan', lang)})", t("col.source", lang)]
+    return Section("coverage", t("sec.coverage", lang), [
+        Table(b.headers("col.item", "col.value", "col.unit", "col.source"), summary),
+        Table(head, rows, caption=f"@ref:coverage.service_distance_m|{t('col.service', lang)}: {{ref}}"),
+    ])
+
+
+_TERRAIN = ("elev_mean_m", "relief_m", "slope_mean_deg", "design_elev_m", "cut_m3", "fill_m3", "dem_cells")
+
+
+def _terrain(b: _Builder) -> Section:
+    lang = b.lang
+    rows = [b.line(c) for c in _TERRAIN if b.has(c)]
+    rows.append(b.line("leveled", None, key="terrain.max_relief_m") if b.has("leveled") else
+                b.line("site_leveled", None, key=""))
+    rows.append([Cell("max_relief_m"), Cell(fmt_value(_get(b.ctx.rules, "terrain.max_relief_m"), lang), None, "num"),
+                 Cell(t("unit.m", lang), None, "unit"), b.source("terrain.max_relief_m")])
+    notes = [] if b.ctx.has_dem else [t("terrain.no_dem", lang)]
+    return Section("terrain", t("sec.terrain", lang),
+                   [Table(b.headers("col.item", "col.value", "col.unit", "col.source"), rows)], notes)
+
+
+_ENT_FIGURES = ("share", "tax_wan", "revenue_wan", "output_wan", "value_added_wan", "employees")
+
+
+def _enterprises(b: _Builder) -> Section:
+    from ..schema import LEDGER
+
+    lang, ctx = b.lang, b.ctx
+    pid = str(b.value("parcel_id"))
+    title = t("sec.enterprises", lang)
+    rows_idx = ctx.ledger_rows.get(pid)
+    if rows_idx is None or not len(rows_idx):
+        return Section("enterprises", title, notes=[t("ent.none", lang)])
+    rows = ctx.ledger_year.iloc[rows_idx]
+    prev_idx = ctx.ledger_prev_rows.get(pid)
+    prev = ctx.ledger_prev.iloc[prev_idx] if prev_idx is not None else ctx.ledger_prev.iloc[:0]
+    prev_tax = prev.groupby("enterprise_id")["tax_wan"].sum(min_count=1) if len(prev) else pd.Series(dtype=float)
+    heads = [t("ent.id", lang), t("ent.name", lang)]
+    for col in _ENT_FIGURES:
+        name = LEDGER.by_name[col].zh if lang == "zh" else LEDGER.by_name[col].en
+        heads.append(name if col != "share" else f"{name} ({t('unit.share', lang)})")
+    heads.append(f"{t('ent.prev', lang)} {LEDGER.by_name['tax_wan'].zh if lang == 'zh' else LEDGER.by_name['tax_wan'].en}")
+    if lang == "en":
+        heads = [h.replace("employees", "employees (persons)") for h in heads]
+    else:
+        heads = [h if h != "年平均职工人数" else "年平均职工人数(人)" for h in heads]
+    body = []
+    for _, r in rows.iterrows():
+        cells = [Cell(str(r["enterprise_id"])), Cell(fmt_value(r.get("name"), lang))]
+        cells += [Cell(fmt_value(r.get(c), lang), f"ledger:{c}", "num") for c in _ENT_FIGURES]
+        cells.append(Cell(fmt_value(prev_tax.get(r["enterprise_id"]), lang), None, "num"))
+        body.append(cells)
+    total = [Cell(t("ent.total", lang)), Cell(f"{len(rows)}")]
+    for c in _ENT_FIGURES:
+        if c == "share":
+            total.append(Cell("", None, "num"))
+        else:
+            total.append(Cell(fmt_value(rows[c].sum(min_count=1), lang), f"ledger_total:{c}", "num"))
+    total.append(Cell(fmt_value(prev_tax.sum(min_count=1) if len(prev_tax) else None, lang), None, "num"))
+    body.append(total)
+    return Section("enterprises", title, [Table(heads, body, caption=f"{t('meta.year', lang)} {ctx.year}")])
+
+
+def _number_refs(b: _Builder, sections: list[Section]) -> None:
+    """Number the references in the order a reader meets them (cells hold their key until then)."""
+    order: dict[str, int] = {}
+    for section in sections:
+        for table in section.tables:
+            if table.caption.startswith("@ref:"):
+                key = table.caption.split(":", 1)[1].split("|", 1)[0]
+                order.setdefault(key, len(order) + 1)
+            for row in table.rows:
+                for cell in row:
+                    if cell.ref:
+                        order.setdefault(cell.ref, len(order) + 1)
+    for section in sections:
+        for table in section.tables:
+            if table.caption.startswith("@ref:"):
+                key, text = table.caption.removeprefix("@ref:").split("|", 1)
+                table.caption = text.replace("{ref}", _ref_text(key, order[key]))
+            for row in table.rows:
+                row[:] = [replace(c, text=_ref_text(c.ref, order[c.ref]), ref=None) if c.ref else c
+                          for c in row]
+    b.refs = order
+
+
+def _ref_text(key: str, n: int) -> str:
+    return f"[{n}] UNCONFIRMED" if is_unconfirmed(key) else f"[{n}]"
+
+
+def sources_section(b: _Builder) -> Section:
+    """Every rules key the report cites, with its number and the source comment of the rules file."""
+    rows = []
+    for key, n in b.refs.items():
+        text, unconfirmed = source_text(key, b.ctx.rules, b.ctx.defaults)
+        rows.append([Cell(f"[{n}]"), Cell(key, None, "key"),
+                     Cell(text.split(": ", 1)[1] if ": " in text else text, None,
+                          "unconfirmed" if unconfirmed else "")])
+    return Section("sources", t("sec.sources", b.lang),
+                   [Table([t("col.ref", b.lang), t("col.rule", b.lang), t("col.source", b.lang)], rows,
+                          widths=[7, 33, 60])])
+
+
+def parcel_report(ctx, parcel_id: str, *, lang: str = "zh", map_svg: str | None = None) -> Report:
+    """The content of ``parcel_id``'s report (see the module docstring)."""
+    from .svg import map_legend, parcel_map
+
+    row = ctx.row(parcel_id)
+    b = _Builder(ctx, row, lang)
+    map_section = Section("map", t("sec.map", lang))
+    map_section.svg = map_svg if map_svg is not None else parcel_map(ctx, parcel_id, lang=lang)
+    map_section.legend = map_legend(lang)
+    if not map_section.svg:
+        map_section.notes.append(t("map.none", lang))
+        map_section.empty = True
+    sections = [_header(b), map_section, _efficiency(b), _compliance(b), _idle(b), _lifecycle(b),
+                _history(b), _coverage(b), _terrain(b), _enterprises(b)]
+    _number_refs(b, sections)
+    sections.append(sources_section(b))
+    holder = row.get("holder")
+    subtitle = " · ".join(x for x in (parcel_id, "" if _missing(holder) else str(holder)) if x)
+    from .. import __version__
+
+    meta = [f"{t('meta.as_of', lang)} {ctx.as_of.isoformat()}", f"{t('meta.year', lang)} {ctx.year or '—'}",
+            t("meta.rules", lang, extra=" + rules.yaml" if (ctx.workspace / "rules.yaml").exists() else ""),
+            t("meta.generated", lang, version=__version__)]
+    return Report(parcel_id, t("title.parcel", lang), subtitle, lang, sections, meta)

@@ -1,0 +1,233 @@
+"""The park report (园区评价报告): totals, distributions, A/B/C/D, idle and low-efficiency land,
+revitalization candidates and target progress, coverage gaps, with inline SVG charts.
+
+Built from the same evaluation table as the parcel reports; every figure is a sum, count or
+ratio of its columns (cells name them as ``sum:<column>``, ``count:<filter>`` … so tests can
+recompute them).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..coverage import NETWORK_TYPES
+from ..revitalization import PATHS, candidates, scenario_median_tax, target_progress
+from ..schema import ENUMS, enum_label
+from .i18n import code_label, t
+from .model import (
+    Cell,
+    Report,
+    Section,
+    Table,
+    _Builder,
+    _number_refs,
+    fmt_value,
+    sources_section,
+    split_label,
+)
+from .svg import bar_chart, histogram
+
+__all__ = ["park_report", "LIST_LIMIT"]
+
+#: Rows listed per table (idle, low-efficiency, candidates); the CSV summary has them all.
+LIST_LIMIT = 30
+
+_CLASS_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027"}
+
+
+def _num(table: pd.DataFrame, col: str) -> pd.Series:
+    if col not in table.columns:
+        return pd.Series(np.nan, index=table.index, dtype=float)
+    return pd.to_numeric(table[col], errors="coerce").astype(float)
+
+
+def _flag(table: pd.DataFrame, col: str) -> pd.Series:
+    if col not in table.columns:
+        return pd.Series(False, index=table.index)
+    return table[col].astype("boolean").fillna(False).astype(bool)
+
+
+def _more(n: int, lang: str) -> list[str]:
+    return [t("park.more", lang, n=n - LIST_LIMIT)] if n > LIST_LIMIT else []
+
+
+def park_report(ctx, *, lang: str = "zh", before: pd.DataFrame | None = None) -> Report:
+    """The park report of the prepared context (``before``: an evaluation from the start of the year)."""
+    table = ctx.table
+    b = _Builder(ctx, pd.Series(dtype=object), lang)
+    mu = _num(table, "area_mu").fillna(0.0)
+    unit_mu, unit_wan, unit_n = t("unit.mu", lang), t("unit.wan", lang), t("unit.count", lang)
+    head4 = b.headers("col.item", "col.value", "col.unit", "col.source")
+
+    graded = table["efficiency_class"].notna() if "efficiency_class" in table else pd.Series(False, index=table.index)
+    idle = table["idle_status"].astype(str).str.startswith("idle_") if "idle_status" in table else graded & False
+    low = _flag(table, "low_efficiency")
+    tax = _num(table, "tax_wan")
+    totals = [
+        [Cell(t("park.parcels", lang)), Cell(str(len(table)), "count:all", "num"), Cell(unit_n, None, "unit"), b.source("")],
+        [Cell(split_label("area_mu", lang)[0]), Cell(fmt_value(mu.sum(), lang), "sum:area_mu", "num"),
+         Cell(unit_mu, None, "unit"), b.source("")],
+        [Cell(split_label("area_m2", lang)[0]), Cell(fmt_value(_num(table, "area_m2").sum(), lang), "sum:area_m2", "num"),
+         Cell(t("unit.m", lang) + "²", None, "unit"), b.source("")],
+        [Cell(t("park.graded", lang)), Cell(str(int(graded.sum())), "count:graded", "num"), Cell(unit_n, None, "unit"),
+         b.source("efficiency.classes")],
+        [Cell(split_label("tax_wan", lang)[0]), Cell(fmt_value(tax.sum(min_count=1), lang), "sum:tax_wan", "num"),
+         Cell(unit_wan, None, "unit"), b.source("")],
+        [Cell(split_label("tax_per_mu_wan", lang)[0] + f" ({t('col.benchmark', lang)})"),
+         Cell(fmt_value(ctx.benchmarks.get("tax_per_mu_wan"), lang), "benchmark:tax_per_mu_wan", "num"),
+         Cell(split_label("tax_per_mu_wan", lang)[1], None, "unit"), b.source("efficiency.indicators.tax_per_mu_wan")],
+        [Cell(t("park.idle", lang)), Cell(fmt_value(mu[idle].sum(), lang), "sum_idle:area_mu", "num"),
+         Cell(unit_mu, None, "unit"), b.source("idle.idle_after_years")],
+        [Cell(t("park.low", lang)), Cell(fmt_value(mu[low].sum(), lang), "sum_low:area_mu", "num"),
+         Cell(unit_mu, None, "unit"), b.source("idle.low_efficiency")],
+    ]
+    sections = [Section("totals", t("park.totals", lang), [Table(head4, totals)])]
+
+    # status distribution
+    status = table["status"].astype(object).where(table["status"].notna(), "") if "status" in table else None
+    if status is not None:
+        rows, labels, values = [], [], []
+        for code in [*ENUMS["parcel_status"], ""]:
+            mask = status == code
+            if not mask.any():
+                continue
+            label = enum_label("parcel_status", code, lang) if code else t("no_data", lang)
+            rows.append([Cell(label), Cell(str(int(mask.sum())), f"count_status:{code}", "num"),
+                         Cell(fmt_value(mu[mask].sum(), lang), f"sum_status:{code}", "num")])
+            labels.append(label)
+            values.append(float(mu[mask].sum()))
+        sec = Section("status", t("park.status", lang), [Table(
+            [t("col.type", lang), f"{t('col.count', lang)} ({unit_n})", f"{t('park.area', lang)} ({unit_mu})"],
+            rows, widths=[40, 30, 30])])
+        sec.svg = bar_chart(labels, values, unit=unit_mu, title=t("park.status", lang))
+        sections.append(sec)
+
+    # classes
+    rows, values = [], []
+    total_mu = float(mu.sum()) or 1.0
+    policy = "efficiency_policy_zh" if lang == "zh" else "efficiency_policy_en"
+    policies = ctx.rules["efficiency"].get("policies", {})
+    for cls in ("A", "B", "C", "D"):
+        mask = table["efficiency_class"] == cls if "efficiency_class" in table else graded & False
+        mask = mask.fillna(False).astype(bool)
+        text = (policies.get(cls) or {}).get("zh" if lang == "zh" else "en", "")
+        rows.append([Cell(cls), Cell(str(int(mask.sum())), f"count_class:{cls}", "num"),
+                     Cell(fmt_value(mu[mask].sum(), lang), f"sum_class:{cls}", "num"),
+                     Cell(fmt_value(100 * mu[mask].sum() / total_mu, lang), None, "num"),
+                     Cell(fmt_value(tax[mask].sum(min_count=1), lang), f"sum_class_tax:{cls}", "num"),
+                     Cell(text), b.source(f"efficiency.policies.{cls}")])
+        values.append(float(mu[mask].sum()))
+    ungraded = ~graded
+    rows.append([Cell(t("park.ungraded", lang)), Cell(str(int(ungraded.sum())), "count_class:", "num"),
+                 Cell(fmt_value(mu[ungraded].sum(), lang), "sum_class:", "num"),
+                 Cell(fmt_value(100 * mu[ungraded].sum() / total_mu, lang), None, "num"),
+                 Cell("—", None, "num"), Cell(t("eff.no_rows", lang)), b.source("efficiency.scope")])
+    sec = Section("classes", t("park.classes", lang), [Table(
+        [t("eff.class", lang), f"{t('col.count', lang)} ({unit_n})", f"{t('park.area', lang)} ({unit_mu})",
+         f"{t('park.area', lang)} (%)", f"{split_label('tax_wan', lang)[0]} ({unit_wan})",
+         split_label(policy, lang)[0], t("col.source", lang)], rows, widths=[8, 10, 12, 10, 13, 33, 14])])
+    sec.svg = bar_chart(["A", "B", "C", "D"], values, unit=unit_mu, title=t("park.classes", lang),
+                        colours=list(_CLASS_COLOURS.values()))
+    sections.append(sec)
+
+    # idle land
+    step = "next_step_zh" if lang == "zh" else "next_step_en"
+    idle_rows = table[idle].sort_values(["next_step_date", "parcel_id"], na_position="last") if idle.any() else table.iloc[:0]
+    rows = [[Cell(str(r["parcel_id"])), Cell(fmt_value(r.get("holder"), lang)),
+             Cell(fmt_value(r["area_mu"], lang), "area_mu", "num"),
+             Cell(code_label("idle_status", r["idle_status"], lang)),
+             Cell(code_label("idle_disposal", r.get("idle_disposal"), lang)),
+             Cell(fmt_value(r.get("idle_fee_wan"), lang), "idle_fee_wan", "num"),
+             Cell(fmt_value(r.get("next_step_date"), lang)), Cell(fmt_value(r.get(step), lang))]
+            for _, r in idle_rows.head(LIST_LIMIT).iterrows()]
+    heads = [t("col.parcel", lang), t("col.holder", lang), f"{t('park.area', lang)} ({unit_mu})",
+             split_label("idle_status", lang)[0], split_label("idle_disposal", lang)[0],
+             f"{split_label('idle_fee_wan', lang)[0]} ({unit_wan})", t("idle.next", lang),
+             split_label(step, lang)[0]]
+    sec = Section("idle", t("park.idle", lang), [Table(heads, rows, widths=[15, 14, 8, 11, 11, 9, 10, 22])]
+                  if rows else [], _more(len(idle_rows), lang) or ([] if rows else [t("none", lang)]))
+    sections.append(sec)
+
+    # low-efficiency land
+    low_rows = table[low].sort_values("parcel_id")
+    rows = [[Cell(str(r["parcel_id"])), Cell(fmt_value(r.get("holder"), lang)),
+             Cell(fmt_value(r["area_mu"], lang), "area_mu", "num"), Cell(fmt_value(r.get("efficiency_class"), lang)),
+             Cell(fmt_value(r.get("low_efficiency_reason"), lang))] for _, r in low_rows.head(LIST_LIMIT).iterrows()]
+    sections.append(Section("low", t("park.low", lang), [Table(
+        [t("col.parcel", lang), t("col.holder", lang), f"{t('park.area', lang)} ({unit_mu})", t("eff.class", lang),
+         split_label("low_efficiency_reason", lang)[0]], rows, widths=[18, 18, 10, 8, 46])] if rows else [],
+        _more(len(low_rows), lang) or ([] if rows else [t("none", lang)])))
+
+    # candidates and target progress
+    ranked = candidates(table, ctx.rules)
+    rows = [[Cell(str(r["parcel_id"])), Cell(fmt_value(r["area_mu"], lang), "area_mu", "num"),
+             Cell(fmt_value(r["revitalization_priority"], lang), "revitalization_priority", "num"),
+             Cell(PATHS.get(str(r["path"]), (str(r["path"]),) * 2)[0 if lang == "zh" else 1]),
+             Cell(fmt_value(r["candidate_reason"], lang))] for _, r in ranked.head(LIST_LIMIT).iterrows()]
+    target = ctx.rules.get("revitalization", {}).get("target_mu_per_year")
+    progress = [[Cell(t("park.candidates", lang)), Cell(fmt_value(float(ranked["area_mu"].sum()) if len(ranked) else 0.0, lang),
+                                                         "sum_candidates:area_mu", "num"),
+                 Cell(unit_mu, None, "unit"), b.source("revitalization.priority_weights")],
+                [Cell(t("park.target", lang)), Cell(fmt_value(target, lang) if target is not None else t("park.target_none", lang)),
+                 Cell(unit_mu, None, "unit"), b.source("revitalization.target_mu_per_year")]]
+    notes = []
+    if before is not None:
+        p = target_progress(before, table, ctx.rules, year=ctx.as_of.year)
+        progress.append([Cell(t("park.progress_since", lang, since=p["before_as_of"] or "—",
+                                mu=fmt_value(p["revitalized_mu"], lang), n=len(p["parcels"]))),
+                         Cell(fmt_value(p["revitalized_mu"], lang), None, "num"), Cell(unit_mu, None, "unit"),
+                         b.source("revitalization.target_mu_per_year")])
+        if p["share_of_target"] is not None:
+            progress.append([Cell(t("park.share_of_target", lang)), Cell(fmt_value(100 * p["share_of_target"], lang), None, "num"),
+                             Cell("%", None, "unit"), b.source("")])
+    else:
+        notes.append(t("park.progress_none", lang))
+    if len(ranked) and tax.notna().any():
+        s = scenario_median_tax(table, ranked["parcel_id"])
+        progress.append([Cell("情景：候选地块达到园区亩均税收中位数后园区税收" if lang == "zh" else
+                              "scenario: park tax if the candidates reach the median tax per mu"),
+                         Cell(fmt_value(s["park_tax_after_wan"], lang), None, "num"), Cell(unit_wan, None, "unit"),
+                         b.source("")])
+    tables = [Table(head4, progress)]
+    if rows:
+        tables.append(Table([t("col.parcel", lang), f"{t('park.area', lang)} ({unit_mu})",
+                             f"{t('park.priority', lang)} ({t('unit.points', lang)})", t("park.path", lang),
+                             t("park.reason", lang)], rows, widths=[18, 10, 10, 18, 44]))
+    sections.append(Section("candidates", t("park.candidates", lang), tables, notes + _more(len(ranked), lang)))
+
+    # coverage gaps
+    rows = []
+    for kind in NETWORK_TYPES:
+        col = f"has_{kind}"
+        if col not in table.columns:
+            continue
+        lacking = ~_flag(table, col)
+        rows.append([Cell(split_label(col, lang)[0]), Cell(str(int(lacking.sum())), f"count_lacking:{kind}", "num"),
+                     Cell(fmt_value(mu[lacking].sum(), lang), f"sum_lacking:{kind}", "num"),
+                     Cell(fmt_value(_num(table, f"ext_{kind}_m").sum(min_count=1), lang), f"sum:ext_{kind}_m", "num"),
+                     Cell(fmt_value(_num(table, f"ext_{kind}_cost_wan").sum(min_count=1), lang),
+                          f"sum:ext_{kind}_cost_wan", "num"), b.source(f"coverage.unit_cost_wan_per_m.{kind}")])
+    sec = Section("coverage", t("park.coverage", lang), [Table(
+        [t("col.type", lang), f"{t('park.lacking', lang)} ({unit_n})", f"{t('park.area', lang)} ({unit_mu})",
+         f"{t('col.extension', lang)} ({t('unit.m', lang)})", f"{t('col.cost', lang)} ({unit_wan})", t("col.source", lang)],
+        rows, widths=[18, 14, 14, 16, 16, 22])])
+    if "readiness" in table.columns:
+        levels = [lvl["name"] for lvl in ctx.rules["coverage"]["readiness"]] + [ctx.rules["coverage"]["below"]]
+        counts = [float((table["readiness"] == lvl).sum()) for lvl in levels]
+        sec.svg = bar_chart(levels, counts, unit=unit_n, title=t("park.readiness", lang))
+    sections.append(sec)
+
+    # tax per mu distribution
+    chart = Section("charts", t("park.tax_hist", lang))
+    chart.svg = histogram(_num(table, "tax_per_mu_wan").to_numpy(), unit=split_label("tax_per_mu_wan", lang)[1],
+                          count_unit=t("unit.count", lang), title=t("park.tax_hist", lang))
+    sections.append(chart)
+    _number_refs(b, sections)
+    sections.append(sources_section(b))
+    from .. import __version__
+
+    meta = [f"{t('meta.as_of', lang)} {ctx.as_of.isoformat()}", f"{t('meta.year', lang)} {ctx.year or '—'}",
+            t("meta.rules", lang, extra=" + rules.yaml" if (ctx.workspace / "rules.yaml").exists() else ""),
+            t("meta.generated", lang, version=__version__)]
+    return Report("", t("title.park", lang), str(ctx.workspace), lang, sections, meta)

@@ -1,0 +1,183 @@
+"""Inline SVG drawn from the geometries: the parcel map and the park report's charts.
+
+No tiles and no network: the map is the parcel, its neighbours, the roads, pipelines and power
+lines clipped to a square window around it (see :func:`landplan.report.context.map_window`),
+in the workspace's metric CRS, north up, with a scale bar. Every text is escaped. The SVG has
+no ``xmlns`` attribute: inline in HTML5 it needs none (and a report holds no URL at all).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+from markupsafe import escape
+
+from ..schema import enum_label
+from .i18n import t
+
+__all__ = ["parcel_map", "map_legend", "bar_chart", "histogram", "geometry_path"]
+
+PIPE_COLOURS = {"water": "#1f78b4", "sewer": "#8c510a", "storm": "#35978f", "gas": "#e6ab02",
+                "heat": "#d95f02", "telecom": "#7570b3", "reclaimed": "#66a61e"}
+POWER_COLOUR = "#e7298a"
+_FONT = "Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Zen Hei, sans-serif"
+ROAD_WIDTH_M = {"expressway": 30.0, "arterial": 24.0, "secondary": 16.0, "branch": 10.0}
+
+
+def _ring(coords: np.ndarray) -> str:
+    pts = " L".join(f"{x:.1f} {y:.1f}" for x, y in coords)
+    return f"M{pts}"
+
+
+def geometry_path(geom) -> str:
+    """SVG path data of a (multi)polygon or (multi)line in the SVG's own coordinates."""
+    if geom is None or shapely.is_empty(geom):
+        return ""
+    parts = shapely.get_parts(geom)
+    out = []
+    for part in parts:
+        kind = shapely.get_type_id(part)
+        if kind == 3:  # polygon: exterior and holes (fill-rule evenodd)
+            rings = [shapely.get_exterior_ring(part), *shapely.get_interior_ring(
+                part, np.arange(shapely.get_num_interior_rings(part)))]
+            out += [_ring(shapely.get_coordinates(r)) + " Z" for r in rings]
+        elif kind in (1, 2):  # line
+            out.append(_ring(shapely.get_coordinates(part)))
+        elif kind == 7:
+            out.append(geometry_path(part))
+    return " ".join(p for p in out if p)
+
+
+def _nice(length: float) -> float:
+    """A round length ≤ ``length`` (1, 2, 5 × 10^n)."""
+    if length <= 0:
+        return 0.0
+    exp = 10 ** math.floor(math.log10(length))
+    return max(m for m in (1, 2, 5, 10) if m * exp <= length) * exp
+
+
+def parcel_map(ctx, parcel_id: str, *, lang: str = "zh", size_px: int = 400) -> str:
+    """The parcel's map as an inline ``<svg>`` element (``""`` when the parcel has no geometry)."""
+    pos = ctx.position[parcel_id]
+    window = ctx.windows.get(pos)
+    if window is None:
+        return ""
+    x0, y0, x1, y1 = window
+    scale = size_px / (x1 - x0)
+
+    def to_svg(geoms: np.ndarray) -> np.ndarray:
+        clipped = shapely.clip_by_rect(geoms, x0, y0, x1, y1)
+        return shapely.transform(clipped, lambda c: np.column_stack([(c[:, 0] - x0) * scale,
+                                                                     (y1 - c[:, 1]) * scale]))
+
+    legend_h = 0
+    parts = [f'<svg class="map" viewBox="0 0 {size_px} {size_px + legend_h}" width="{size_px}" '
+             f'height="{size_px + legend_h}" role="img" font-size="10" font-family="{_FONT}" aria-label="{escape(t("map.alt", lang, pid=parcel_id))}">',
+             f'<rect x="0" y="0" width="{size_px}" height="{size_px}" fill="#fbfbf8" stroke="#999"/>']
+    layer = ctx.layers["parcels"]
+    near = layer.near.get(pos, np.zeros(0, int))
+    others = near[near != pos]
+    for geom, pid in zip(to_svg(layer.geoms[others]), layer.attrs["parcel_id"].to_numpy()[others], strict=True):
+        parts.append(f'<path d="{geometry_path(geom)}" fill="#e4e4dc" stroke="#fff" stroke-width="1" '
+                     f'fill-rule="evenodd"><title>{escape(pid)}</title></path>')
+    roads = ctx.layers.get("roads")
+    if roads is not None:
+        idx = roads.near.get(pos, np.zeros(0, int))
+        grades = roads.attrs["grade"].to_numpy()[idx]
+        status = roads.attrs["status"].to_numpy()[idx]
+        for geom, grade, st in zip(to_svg(roads.geoms[idx]), grades, status, strict=True):
+            width = max(ROAD_WIDTH_M.get(str(grade), 12.0) * scale, 2.0)
+            dash = "" if str(st) in ("built", "None", "nan", "<NA>") else f' stroke-dasharray="{width:.1f} {width:.1f}"'
+            parts.append(f'<path d="{geometry_path(geom)}" fill="none" stroke="#b9b9b9" '
+                         f'stroke-width="{width:.1f}" stroke-linecap="butt"{dash}/>')
+    pipes = ctx.layers.get("pipelines")
+    if pipes is not None:
+        idx = pipes.near.get(pos, np.zeros(0, int))
+        kinds = pipes.attrs["kind"].to_numpy()[idx]
+        status = pipes.attrs["status"].to_numpy()[idx]
+        for geom, kind, st in zip(to_svg(pipes.geoms[idx]), kinds, status, strict=True):
+            dash = "" if str(st) in ("built", "None", "nan", "<NA>") else ' stroke-dasharray="4 3"'
+            parts.append(f'<path d="{geometry_path(geom)}" fill="none" stroke="{PIPE_COLOURS.get(str(kind), "#555")}" '
+                         f'stroke-width="1.4"{dash}/>')
+    power = ctx.layers.get("powerlines")
+    if power is not None:
+        idx = power.near.get(pos, np.zeros(0, int))
+        for geom in to_svg(power.geoms[idx]):
+            parts.append(f'<path d="{geometry_path(geom)}" fill="none" stroke="{POWER_COLOUR}" '
+                         'stroke-width="1.4" stroke-dasharray="6 2 1 2"/>')
+    me = to_svg(np.array([ctx.table.geometry.iloc[pos]], dtype=object))[0]
+    parts.append(f'<path d="{geometry_path(me)}" fill="#f4a582" fill-opacity="0.75" stroke="#b2182b" '
+                 f'stroke-width="2.5" fill-rule="evenodd"/>')
+    cx, cy = shapely.get_coordinates(shapely.point_on_surface(me))[0]
+    parts.append(f'<text x="{cx:.1f}" y="{cy:.1f}" text-anchor="middle" font-size="12" font-weight="bold" fill="#67000d">{escape(parcel_id)}</text>')
+    # scale bar and north arrow
+    bar_m = _nice((x1 - x0) / 4)
+    bar_px = bar_m * scale
+    unit = t("unit.m", lang)
+    parts.append(f'<g class="scale"><rect x="12" y="{size_px - 22}" width="{bar_px:.1f}" height="5" fill="#333"/>'
+                 f'<text x="12" y="{size_px - 27}" font-size="10">{escape(t("map.scale", lang))} {bar_m:g} {escape(unit)}</text></g>')
+    parts.append(f'<g class="north"><path d="M{size_px - 22} 34 L{size_px - 14} 12 L{size_px - 6} 34 Z" fill="#333"/>'
+                 f'<text x="{size_px - 14}" y="48" text-anchor="middle" font-size="11">N</text></g>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def map_legend(lang: str = "zh") -> list[tuple[str, str]]:
+    """The map's legend as (inline CSS of the key, label) pairs, drawn in HTML under the map."""
+    fill = "background: {}; border: 0.5pt solid #666; height: 7pt"
+    line = "border-top: 2pt {} {}; height: 0"
+    items = [(fill.format("#f4a582"), t("map.legend.parcel", lang)),
+             (fill.format("#e4e4dc"), t("map.legend.neighbour", lang)),
+             (line.format("solid", "#b9b9b9"), t("map.legend.road", lang)),
+             (line.format("dashed", POWER_COLOUR), t("map.legend.power", lang))]
+    items += [(line.format("solid", colour), enum_label("pipe_kind", kind, lang))
+              for kind, colour in PIPE_COLOURS.items()]
+    return items
+
+
+def bar_chart(labels: list[str], values: list[float], *, unit: str, title: str,
+              colours: list[str] | None = None, width: int = 460, bar_h: int = 22) -> str:
+    """A horizontal bar chart as inline SVG; each bar says its value and unit."""
+    values = [0.0 if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in values]
+    top = max(values + [0.0]) or 1.0
+    left, right = 120, 110
+    height = 28 + bar_h * len(labels) + 8
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" font-size="10" font-family="{_FONT}" '
+             f'aria-label="{escape(title)}">', f'<text x="0" y="16" font-size="12" font-weight="bold">{escape(title)}</text>']
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = 28 + i * bar_h
+        w = (width - left - right) * value / top
+        colour = colours[i] if colours else "#4c78a8"
+        parts.append(f'<text x="{left - 6}" y="{y + bar_h * 0.65:.1f}" text-anchor="end">{escape(label)}</text>')
+        parts.append(f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{bar_h - 6}" fill="{colour}"/>')
+        parts.append(f'<text x="{left + w + 4:.1f}" y="{y + bar_h * 0.65:.1f}">{value:,.2f} {escape(unit)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def histogram(values: np.ndarray, *, bins: int = 10, unit: str, count_unit: str, title: str,
+              width: int = 460, height: int = 200) -> str:
+    """A histogram of ``values`` (NaN left out) as inline SVG, bin edges labelled with the unit."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" font-size="10" font-family="{_FONT}" '
+             f'aria-label="{escape(title)}">', f'<text x="0" y="16" font-size="12" font-weight="bold">{escape(title)}</text>']
+    if len(values):
+        counts, edges = np.histogram(values, bins=bins)
+        top = counts.max() or 1
+        left, bottom, plot_h = 40, height - 34, height - 70
+        bw = (width - left - 10) / bins
+        for i, c in enumerate(counts):
+            h = plot_h * c / top
+            parts.append(f'<rect x="{left + i * bw + 1:.1f}" y="{bottom - h:.1f}" width="{bw - 2:.1f}" '
+                         f'height="{h:.1f}" fill="#4c78a8"><title>{edges[i]:,.2f}–{edges[i + 1]:,.2f} '
+                         f'{escape(unit)}: {c} {escape(count_unit)}</title></rect>')
+            parts.append(f'<text x="{left + (i + 0.5) * bw:.1f}" y="{bottom - h - 3:.1f}" text-anchor="middle">{c}</text>')
+        for i in (0, bins // 2, bins):
+            parts.append(f'<text x="{left + i * bw:.1f}" y="{bottom + 14}" text-anchor="middle">{edges[i]:,.1f}</text>')
+        parts.append(f'<text x="{width - 10}" y="{height - 4}" text-anchor="end">{escape(unit)}</text>')
+        parts.append(f'<text x="0" y="{bottom - plot_h - 4}">{escape(count_unit)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
