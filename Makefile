@@ -66,7 +66,7 @@ test: install sysdeps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 app: install
-	$(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT) \
+	$(PY) -m landplan.app.server run app.py --server.headless true --server.port $(PORT) \
 	    --browser.gatherUsageStats false -- --workspace $(WORKSPACE)
 
 bench: install

@@ -61,7 +61,10 @@ def _start(script: Path, workspace: Path | None) -> tuple[subprocess.Popen, str]
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+    # the app starts as `landplan app` / `make app` start it (landplan.app.server: workspace
+    # preloaded while the server starts); the peers with plain `streamlit run`
+    runner = "landplan.app.server" if workspace is not None else "streamlit"
+    cmd = [sys.executable, "-m", runner, "run", str(script), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port),
            "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
     if workspace is not None:
@@ -173,18 +176,21 @@ def main() -> None:
             print(f"{n} parcels: first map cold {cold:.2f} s, warm {warm:.2f} s"
                   + (f", filter change {filt:.2f} s" if filt is not None else ""), flush=True)
         browser.close()
+    load = os.getloadavg()
     lines = [HEADING, "",
              f"`python bench/app_bench.py` on {platform.processor() or platform.machine()}, "
-             f"{os.cpu_count()} cores shared with three other engineers' work at the time of the run "
+             f"{os.cpu_count()} cores, load average {load[0]:.2f} at the end of the run "
              f"(figures are one run each, best of {args.repeat} for warm/filter; read the ratios). "
-             "Headless Debian Chromium (software GL) driven by Playwright; the server is "
-             "started fresh per park. *cold* = the first page load after the server started "
-             "(imports, reading the layers, building the map); *warm* = a later browser session "
-             "(park cached). The map is the 总览 page's (coloured by status; it needs no "
-             "evaluation, so it shows before the evaluation behind the figures below it). Above "
-             "20,000 shown parcels the choropleth and the roads are drawn on the server into "
-             "one PNG (BitmapLayer, cached), so 100,000 parcels cost an image instead of tens of "
-             "MB of JSON.", "",
+             "Headless Debian Chromium (software GL) driven by Playwright; the app's server is "
+             "started fresh per park as `landplan app` starts it (`landplan.app.server`: the "
+             "workspace is read into the app's cache while the server starts; the evaluation "
+             "too for parks up to 20,000 parcels). *cold* = the first page load, right after the "
+             "server answers its health check (the page waits for the preload still running); "
+             "*warm* = a later browser session (park cached). The map is the 总览 page's "
+             "(coloured by status; it needs no evaluation, so it shows before the evaluation "
+             "behind the figures below it). Above 20,000 shown parcels the choropleth and the "
+             "roads are drawn on the server into one PNG (BitmapLayer, cached), so 100,000 "
+             "parcels cost an image instead of tens of MB of JSON.", "",
              f"Peers: an empty Streamlit page loads in **{peer_s:.2f} s** here (the fixed overhead); "
              f"a page with nothing but a one-polygon `st.pydeck_chart` shows its canvas after "
              f"**{deck_s:.2f} s** (deck.gl's bundle and software WebGL).", "",
@@ -197,11 +203,9 @@ def main() -> None:
                      f"{goal if goal is not None else '—'}{ok} | "
                      + (f"{filt:.2f} (goal {FILTER_GOAL_S:g}{' ✓' if filt <= FILTER_GOAL_S else ' ✗'})"
                         if filt is not None else "—") + " |")
-    lines += ["", "The cold 100,000-parcel load includes the evaluation the 总览 page starts right "
-              "after drawing the map (about 20 s of pandas here): the map's message is sent "
-              "before it, but the browser's canvas appeared only when the run was nearly done, "
-              "so a first visitor of a big park waits for it once; every later session (warm) "
-              "finds park and evaluation cached."]
+    lines += ["", "On a big park the 总览 page starts the evaluation after the map has been drawn "
+              "(a first visitor sees the map, then the figures below it when the evaluation is "
+              "done); every later session finds park and evaluation cached."]
     lines += notes
     replace_section(HERE / "RESULTS.md", HEADING, "\n".join(lines) + "\n")
     print(f"wrote {HEADING} in bench/RESULTS.md")

@@ -369,7 +369,7 @@ def _cmd_app(args) -> int:
     if not app.exists():
         raise LandplanError(f"app.py not found next to the package ({app}); run from a source checkout")
     env = dict(os.environ, LANDPLAN_WORKSPACE=str(Path(args.workspace).resolve()))
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+    cmd = [sys.executable, "-m", "landplan.app.server", "run", str(app), "--server.port", str(args.port),
            "--server.headless", "true", "--", "--workspace", str(Path(args.workspace).resolve())]
     return subprocess.call(cmd, env=env)
 

@@ -728,8 +728,11 @@ def coerce_column(values: pd.Series, col: Column, *, factor: float = 1.0,
     if col.kind in {"float", "int"} and _fast and len(values) > 1000:
         # plain decimal text (a stored table, a big CSV): pandas' parser first, the values it
         # cannot read (units, thousands separators, words) by the rules below, each once
-        numbers = pd.to_numeric(pd.Series(values.to_numpy(dtype=object), index=values.index), errors="coerce")
-        numbers = numbers.astype("float64")
+        try:
+            numbers = pd.to_numeric(values, errors="coerce")
+        except (TypeError, ValueError):  # mixed objects: go through Python objects
+            numbers = pd.to_numeric(pd.Series(values.to_numpy(dtype=object), index=values.index), errors="coerce")
+        numbers = pd.Series(np.asarray(numbers, dtype="float64"), index=values.index)
         rest = ~np.isfinite(numbers.to_numpy()) & ~values.isna().to_numpy()  # 'inf' too: its own message
         if col.kind == "int":
             rest |= np.isfinite(numbers.to_numpy()) & (numbers.to_numpy() % 1 != 0)  # messages quote the text

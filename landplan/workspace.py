@@ -149,7 +149,7 @@ class Workspace:
                 frame = frame.set_crs(self.crs, allow_override=True) if self.crs else frame
             return frame
         if spec.geometry is None:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            frame = _read_table(path)
         elif path.suffix == ".parquet":
             frame = gpd.read_parquet(path)
         else:
@@ -233,6 +233,15 @@ class Workspace:
         parcels["area_m2"] = area_m2(parcels).to_numpy() if len(parcels) else np.array([])
         parcels["area_mu"] = parcels["area_m2"] / M2_PER_MU
         return parcels
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A stored CSV table, every value as text (pyarrow's reader, 4× pandas' here; pandas' own
+    when pyarrow refuses the file, e.g. a row with an extra value written by hand)."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", engine="pyarrow")
+    except Exception:  # noqa: BLE001 - pyarrow's errors vary; pandas' reader names the problem
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
 def _parquet_crs(path: Path):

@@ -197,7 +197,8 @@ def _stop(proc: subprocess.Popen) -> None:
 
 @pytest.fixture
 def streamlit_app(tmp_path_factory):
-    """Factory: start the app on a workspace; returns its URL. Servers stop at teardown."""
+    """Factory: start the app on a workspace, as ``landplan app`` does (landplan.app.server:
+    the workspace preloaded while the server starts); returns its URL. Servers stop at teardown."""
     procs: list[subprocess.Popen] = []
 
     def start(workspace: Path, *, script: str = "app.py", timeout: float = 60.0) -> str:
@@ -209,7 +210,7 @@ def streamlit_app(tmp_path_factory):
         env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
         with open(log, "wb") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / script),
+                [sys.executable, "-m", "landplan.app.server", "run", str(REPO_ROOT / script),
                  "--server.headless", "true", "--server.address", "127.0.0.1",
                  "--server.port", str(port), "--server.fileWatcherType", "none",
                  "--browser.gatherUsageStats", "false", "--", "--workspace", str(workspace)],

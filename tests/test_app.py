@@ -782,3 +782,22 @@ def test_picked_parcel():
     assert lpmap.picked_parcel(event, "2") is None  # a selection on layers since replaced
     assert lpmap.picked_parcel({"selection": {"indices": {}, "objects": {}}}) is None
     assert lpmap.picked_parcel(None) is None
+
+
+def test_server_preload_fills_the_pages_caches(demo_workspace, tmp_path):
+    """What the server preloads is what the pages read: the very same cached objects."""
+    import datetime as dt
+
+    from landplan.app import data, server
+    from landplan.app.server import preload
+
+    data.load_park.clear()
+    data.evaluation.clear()
+    park, table = preload(Path(demo_workspace))
+    path = str(Path(demo_workspace).resolve())
+    assert data.load_park(path, data.workspace_stamp(path)) is park
+    assert data.evaluation(path, data.workspace_stamp(path), dt.date.today(), park.years[-1],
+                           data.rules_text(path)) is table
+    assert len(table) == len(park.parcels)
+    assert preload(tmp_path / "no-such-folder") is None  # nothing to preload, no error
+    assert len(park.parcels) <= server.EVALUATE_UP_TO
