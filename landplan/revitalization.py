@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import LandplanError
+from .tables import num as _num
+from .tables import text as _text
 
 __all__ = ["low_efficiency", "candidates", "scenario_median_tax", "target_progress", "PATHS"]
 
@@ -72,19 +74,8 @@ _COMPLETED = ("completed", "in_production")
 # helpers
 # --------------------------------------------------------------------------------------------
 
-def _num(table: pd.DataFrame, name: str) -> pd.Series:
-    """A float column, NaN where missing or absent."""
-    if name not in table.columns:
-        return pd.Series(np.nan, index=table.index, dtype=float)
-    return pd.to_numeric(table[name], errors="coerce").astype(float)
 
 
-def _text(table: pd.DataFrame, name: str) -> pd.Series:
-    """A text column, ``""`` where missing or absent."""
-    if name not in table.columns:
-        return pd.Series("", index=table.index, dtype=object)
-    col = table[name]
-    return col.astype(object).where(col.notna(), "").astype(str)
 
 
 def _dates(table: pd.DataFrame, name: str) -> pd.Series:

@@ -99,6 +99,8 @@ from .geometry import to_metric
 from .io.atomic import atomic_path
 from .rules import is_unconfirmed, load_rules, rule_source
 from .schema import normalize_header
+from .tables import num as _num
+from .tables import text as _text
 from .units import M2_PER_MU, unit_factor
 from .workspace import Workspace, _ogr_frame
 
@@ -590,19 +592,6 @@ def _override(values: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict:
 # --------------------------------------------------------------------------------------------
 # park values and the threshold check
 # --------------------------------------------------------------------------------------------
-
-def _num(table: pd.DataFrame, name: str) -> pd.Series:
-    if name not in table.columns:
-        return pd.Series(np.nan, index=table.index, dtype=float)
-    return pd.to_numeric(table[name], errors="coerce").astype(float)
-
-
-def _text(table: pd.DataFrame, name: str) -> pd.Series:
-    if name not in table.columns:
-        return pd.Series("", index=table.index, dtype=object)
-    col = table[name]
-    return col.astype(object).where(col.notna(), "").astype(str)
-
 
 def park_values(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """The park's current 亩均 values (SPEC §8 park value) from an evaluation table.

@@ -191,3 +191,18 @@ def current() -> Context | None:
         getattr(st, level)(message)
         return None
     return ctx
+
+
+def evaluated_page(title_key: str) -> tuple[Context, pd.DataFrame, np.ndarray] | None:
+    """The start every evaluation page shares: its title, then (context, evaluation, filter
+    mask), or ``None`` (after the reason is shown) when there is nothing to show."""
+    ctx = current()
+    st.title(t(title_key, ctx.lang if ctx else "zh"))
+    if ctx is None:
+        return None
+    shown = ctx.shown(evaluated=True)
+    if shown is None:
+        return None
+    table, mask = shown
+    return ctx, table, mask
+

@@ -8,12 +8,12 @@ recompute them).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..coverage import NETWORK_TYPES
 from ..revitalization import PATHS, candidates, scenario_median_tax, target_progress
 from ..schema import ENUMS, enum_label
+from ..tables import num as _num
 from .i18n import code_label, t
 from .model import (
     Cell,
@@ -34,12 +34,6 @@ __all__ = ["park_report", "LIST_LIMIT"]
 LIST_LIMIT = 30
 
 _CLASS_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027"}
-
-
-def _num(table: pd.DataFrame, col: str) -> pd.Series:
-    if col not in table.columns:
-        return pd.Series(np.nan, index=table.index, dtype=float)
-    return pd.to_numeric(table[col], errors="coerce").astype(float)
 
 
 def _flag(table: pd.DataFrame, col: str) -> pd.Series:

@@ -18,15 +18,11 @@ RANKING = ["parcel_id", "holder", "industry_code", "area_mu", "tax_per_mu_wan",
 
 
 def render() -> None:
-    ctx = context.current()
-    lang = ctx.lang if ctx else "zh"
-    st.title(t("nav.efficiency", lang))
-    if ctx is None:
+    found = context.evaluated_page("nav.efficiency")
+    if found is None:
         return
-    shown = ctx.shown(evaluated=True)
-    if shown is None:
-        return
-    table, mask = shown
+    ctx, table, mask = found
+    lang = ctx.lang
     show_map(ctx, table, mask, key=MAP_KEY, default_colour="efficiency_class")
     view = table[mask]
     st.subheader(t("efficiency.ranking", lang))

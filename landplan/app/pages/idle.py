@@ -24,15 +24,11 @@ CANDIDATES = ["parcel_id", "holder", "area_mu", "revitalization_priority", "revi
 
 
 def render() -> None:
-    ctx = context.current()
-    lang = ctx.lang if ctx else "zh"
-    st.title(t("nav.idle", lang))
-    if ctx is None:
+    found = context.evaluated_page("nav.idle")
+    if found is None:
         return
-    shown = ctx.shown(evaluated=True)
-    if shown is None:
-        return
-    table, mask = shown
+    ctx, table, mask = found
+    lang = ctx.lang
     show_map(ctx, table, mask, key=MAP_KEY, default_colour="idle_status")
     view = table[mask]
     idle = view["idle_status"].astype(str).str.startswith("idle_").to_numpy()

@@ -37,15 +37,11 @@ def extension_paths(path: str, stamp: tuple, origin: tuple[float, float]) -> pd.
 
 
 def render() -> None:
-    ctx = context.current()
-    lang = ctx.lang if ctx else "zh"
-    st.title(t("nav.infrastructure", lang))
-    if ctx is None:
+    found = context.evaluated_page("nav.infrastructure")
+    if found is None:
         return
-    shown = ctx.shown(evaluated=True)
-    if shown is None:
-        return
-    table, mask = shown
+    ctx, table, mask = found
+    lang = ctx.lang
     rules = ctx.rules()
     if rules is None:
         return

@@ -20,15 +20,11 @@ CONTRACT = ["parcel_id", "holder", "area_mu", "contract_check", "contract_unmet"
 
 
 def render() -> None:
-    ctx = context.current()
-    lang = ctx.lang if ctx else "zh"
-    st.title(t("nav.lifecycle", lang))
-    if ctx is None:
+    found = context.evaluated_page("nav.lifecycle")
+    if found is None:
         return
-    shown = ctx.shown(evaluated=True)
-    if shown is None:
-        return
-    table, mask = shown
+    ctx, table, mask = found
+    lang = ctx.lang
     selected = show_map(ctx, table, mask, key=MAP_KEY, default_colour="lifecycle_gap")
     view = table[mask]
     left, right = st.columns(2)

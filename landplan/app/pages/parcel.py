@@ -37,15 +37,11 @@ def figures(row: pd.Series, rules: dict | None, lang: str) -> pd.DataFrame:
 
 
 def render() -> None:
-    ctx = context.current()
-    lang = ctx.lang if ctx else "zh"
-    st.title(t("nav.parcel", lang))
-    if ctx is None:
+    found = context.evaluated_page("nav.parcel")
+    if found is None:
         return
-    shown = ctx.shown(evaluated=True)
-    if shown is None:
-        return
-    table, mask = shown
+    ctx, table, mask = found
+    lang = ctx.lang
     park = ctx.park
     # the search box first in the script, so its callback's choice is in force for the map
     ids = sorted(table.loc[mask, "parcel_id"].astype(str))

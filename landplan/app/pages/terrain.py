@@ -15,15 +15,11 @@ TERRAIN = ["parcel_id", "holder", "area_mu", "elev_mean_m", "relief_m", "slope_m
 
 
 def render() -> None:
-    ctx = context.current()
-    lang = ctx.lang if ctx else "zh"
-    st.title(t("nav.terrain", lang))
-    if ctx is None:
+    found = context.evaluated_page("nav.terrain")
+    if found is None:
         return
-    shown = ctx.shown(evaluated=True)
-    if shown is None:
-        return
-    table, mask = shown
+    ctx, table, mask = found
+    lang = ctx.lang
     if not ctx.park.has_dem:
         st.info(t("terrain.no_dem", lang))
     show_map(ctx, table, mask, key=MAP_KEY,
