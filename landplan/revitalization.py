@@ -26,13 +26,13 @@ Every rule and weight is read from the rules file (``idle.low_efficiency`` and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from .errors import LandplanError
+from .tables import join as _join
 from .tables import num as _num
 from .tables import text as _text
 
@@ -96,14 +96,6 @@ def _is_idle(table: pd.DataFrame) -> pd.Series:
     return _text(table, "idle_status").str.startswith("idle_")
 
 
-def _join(parts: Iterable[pd.Series], index: pd.Index, sep: str = "; ") -> pd.Series:
-    """Join text Series element-wise, skipping empty parts."""
-    out = pd.Series("", index=index, dtype=object)
-    for part in parts:
-        part = part.astype(object).where(part.notna(), "").astype(str)
-        glue = pd.Series(np.where((out != "") & (part != ""), sep, ""), index=index)
-        out = out + glue + part
-    return out
 
 
 def _fmt(values: pd.Series, digits: int = 2) -> pd.Series:

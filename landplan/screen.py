@@ -99,6 +99,7 @@ from .geometry import to_metric
 from .io.atomic import atomic_path
 from .rules import is_unconfirmed, load_rules, rule_source
 from .schema import normalize_header
+from .tables import join as _join
 from .tables import num as _num
 from .tables import text as _text
 from .units import M2_PER_MU, unit_factor
@@ -990,13 +991,6 @@ def _fmt(values: pd.Series, spec: str) -> pd.Series:
     return pd.Series(text, index=values.index, dtype=object)
 
 
-def _join(parts: Iterable[pd.Series], index: pd.Index, sep: str) -> pd.Series:
-    out = pd.Series("", index=index, dtype=object)
-    for part in parts:
-        part = part.astype(object).where(part.notna(), "").astype(str)
-        glue = pd.Series(np.where((out != "") & (part != ""), sep, ""), index=index)
-        out = out + glue + part
-    return out
 
 
 def _relative_low(x: pd.Series) -> pd.Series:

@@ -244,3 +244,19 @@ def postgis():
 
     yield from postgis_session()
 
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file below ``folder`` by relative path (a command left it unchanged?)."""
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def demo(tmp_path) -> Path:
+    """A copy of the demo workspace in ``data/`` to change."""
+    path = tmp_path / "ws"
+    shutil.copytree(REPO_ROOT / "data", path)
+    return path
+

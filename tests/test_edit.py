@@ -6,8 +6,6 @@ adjacent boxes built here; the demo park is copied to tmp_path for every test th
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import pandas as pd
 import pytest
 import shapely
 from conftest import PARK_X0, PARK_Y0, _park_parcels
+from conftest import file_hashes as hashes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
@@ -28,18 +27,6 @@ from landplan.history import change_log
 from landplan.units import M2_PER_MU
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-
-
-def hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture
-def demo(tmp_path) -> Path:
-    path = tmp_path / "ws"
-    shutil.copytree(DATA, path)
-    return path
 
 
 @pytest.fixture

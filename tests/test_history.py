@@ -7,8 +7,6 @@ built in code.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+from conftest import file_hashes as hashes
 from geopandas.testing import assert_geodataframe_equal
 
 from landplan import Workspace, export_layer, import_layer
@@ -33,18 +32,6 @@ from landplan.history import (
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SPLIT_DAY = dt.date(2026, 3, 1)
-
-
-def hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture
-def demo(tmp_path) -> Path:
-    path = tmp_path / "ws"
-    shutil.copytree(DATA, path)
-    return path
 
 
 @pytest.fixture
