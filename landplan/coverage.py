@@ -69,7 +69,8 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from .geometry import to_metric
+from .geometry import area_mu, to_metric
+from .tables import num
 
 __all__ = [
     "NETWORK_TYPES",
@@ -847,23 +848,16 @@ def network_qa(
 _KVA_PER_UNIT = {"kva": 1.0, "千伏安": 1.0, "mva": 1000.0, "兆伏安": 1000.0}
 
 
-def _parcel_loads(parcels: gpd.GeoDataFrame, rules: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Planned load (kVA) of every parcel and where it comes from (``load_kva`` or the rules)."""
+def _parcel_loads(parcels: gpd.GeoDataFrame, rules: dict) -> np.ndarray:
+    """Planned load (kVA) of every parcel: its ``load_kva``, else area × the rules' load per mu."""
     per_mu = rules["coverage"].get("load_kva_per_mu") or {}
-    own = (pd.to_numeric(parcels["load_kva"], errors="coerce").to_numpy(dtype=float)
-           if "load_kva" in parcels.columns else np.full(len(parcels), np.nan))
-    code = (parcels["industry_code"].astype("string").str.strip().str[:2].to_numpy(dtype=object, na_value=None)
-            if "industry_code" in parcels.columns else np.full(len(parcels), None, dtype=object))
-    default = per_mu.get("default")
-    rate = np.array([per_mu.get(c, default) if c is not None else default for c in pd.unique(code)], dtype=object)
-    rate_of = dict(zip(pd.unique(code), rate, strict=True))
-    density = np.array([np.nan if rate_of[c] is None else float(rate_of[c]) for c in code], dtype=float)
-    from .geometry import area_mu
-
-    by_rules = area_mu(parcels).to_numpy(dtype=float) * density
-    load = np.where(np.isnan(own), by_rules, own)
-    source = np.where(~np.isnan(own), "load_kva", np.where(np.isnan(by_rules), "", "coverage.load_kva_per_mu"))
-    return load, source.astype(object)
+    own = num(parcels, "load_kva").to_numpy()
+    code = (parcels["industry_code"].astype("string").str.strip().str[:2]
+            if "industry_code" in parcels.columns else pd.Series(pd.NA, index=parcels.index, dtype="string"))
+    density = code.map(lambda c: per_mu.get(c, per_mu.get("default")), na_action="ignore")
+    density = pd.to_numeric(density.where(code.notna(), per_mu.get("default")), errors="coerce")
+    by_rules = area_mu(parcels).to_numpy(dtype=float) * density.to_numpy(dtype=float)
+    return np.where(np.isnan(own), by_rules, own)
 
 
 def substation_loads(parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
@@ -895,7 +889,7 @@ def substation_loads(parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, ru
     sub = sub[~(shapely.is_missing(np.asarray(sub.geometry.array)) | np.asarray(sub.geometry.is_empty))]
     if len(sub) == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    load, _ = _parcel_loads(metric, rules)
+    load = _parcel_loads(metric, rules)
     geoms = np.asarray(metric.geometry.array, dtype=object)
     which, _ = _nearest(np.asarray(sub.geometry.array, dtype=object), geoms, 0.0)
     has = which >= 0

@@ -125,9 +125,9 @@ def _on_dask(frame: gpd.GeoDataFrame, networks, dem: str | None, rules: dict,
         import dask_geopandas
     except ImportError as exc:  # pragma: no cover - a dependency of landplan[dask]
         raise LandplanError("--engine dask needs dask-geopandas: pip install 'landplan[dask]'") from exc
-    n = partitions or max(1, min(2 * (os.cpu_count() or 1), len(frame) // 1000 or 1))
-    if n < 1:
+    if partitions is not None and partitions < 1:
         raise LandplanError(f"--partitions {partitions}: give a number of partitions ≥ 1")
+    n = partitions or max(1, min(2 * (os.cpu_count() or 1), len(frame) // 1000 or 1))
     ddf = dask_geopandas.from_geopandas(frame, npartitions=min(n, len(frame)))
     ddf = ddf.spatial_shuffle(by="hilbert", npartitions=min(n, len(frame)))
     meta = _meta(frame, networks, dem, rules)

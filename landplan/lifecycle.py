@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .idle import add_years
+from .tables import num
 
 __all__ = [
     "STAGES",
@@ -110,16 +111,10 @@ def gap_label(code: str, lang: str = "zh") -> str:
     return zh if lang == "zh" else en
 
 
-def _col(table: pd.DataFrame, name: str, kind: str = "float") -> pd.Series:
-    if name in table.columns:
-        s = table[name]
-    else:
-        s = pd.Series(np.nan if kind == "float" else None, index=table.index)
-    if kind == "float":
-        return pd.to_numeric(s, errors="coerce").astype(float)
-    if kind == "date":
-        return pd.to_datetime(s, errors="coerce").dt.normalize()
-    return s
+def _col(table: pd.DataFrame, name: str, kind: str) -> pd.Series:
+    """A date (``kind="date"``, normalised) or text column; empty when absent (numbers: tables.num)."""
+    s = table[name] if name in table.columns else pd.Series(None, index=table.index, dtype=object)
+    return pd.to_datetime(s, errors="coerce").dt.normalize() if kind == "date" else s
 
 
 def _on_or_before(dates: pd.Series, day: pd.Timestamp) -> np.ndarray:
@@ -158,8 +153,8 @@ def contract_check(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> pd.Da
     failed = np.zeros(len(table), dtype=bool)
     unmet = np.full(len(table), "", dtype=object)
     for name, (contract_col, value_col, side, *_labels) in CONDITIONS.items():
-        cond = _col(table, contract_col).to_numpy()
-        value = _col(table, value_col).to_numpy()
+        cond = num(table, contract_col).to_numpy()
+        value = num(table, value_col).to_numpy()
         has_cond = ~np.isnan(cond)
         both = has_cond & ~np.isnan(value)
         short = np.where(side == "min", cond - value, value - cond)
@@ -224,10 +219,10 @@ def evaluate_lifecycle(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> p
     completion = _col(table, "actual_completion_date", "date")
     production = _col(table, "production_date", "date")
     due = _col(table, "full_production_due_date", "date")
-    area = _col(table, "area_m2").to_numpy()
-    developed = _col(table, "developed_area_m2").to_numpy()
-    far = _col(table, "floor_area_ratio").to_numpy()
-    far_min = _col(table, "contract_far_min").to_numpy()
+    area = num(table, "area_m2").to_numpy()
+    developed = num(table, "developed_area_m2").to_numpy()
+    far = num(table, "floor_area_ratio").to_numpy()
+    far_min = num(table, "contract_far_min").to_numpy()
 
     approved = _on_or_before(approval, day)
     supplied = _on_or_before(supply, day) | ~np.isin(status, [*_PRE_SUPPLY, ""])
@@ -282,9 +277,9 @@ def _reasons(gap, table, day, check, under_developed, under_far, completed, wait
     completion = _fmt_date(_col(table, "actual_completion_date", "date"))
     due = _fmt_date(_col(table, "full_production_due_date", "date"))
     batch = _col(table, "approval_batch", "str").astype("string").fillna("").to_numpy(dtype=object)
-    dev_pct = 100.0 * _col(table, "developed_area_m2").to_numpy() / _col(table, "area_m2").to_numpy()
-    far = _col(table, "floor_area_ratio").to_numpy()
-    far_min = _col(table, "contract_far_min").to_numpy()
+    dev_pct = 100.0 * num(table, "developed_area_m2").to_numpy() / num(table, "area_m2").to_numpy()
+    far = num(table, "floor_area_ratio").to_numpy()
+    far_min = num(table, "contract_far_min").to_numpy()
     unmet = check["contract_unmet"].to_numpy(dtype=object)
     out = np.full(len(gap), "", dtype=object)
     names = {c: CONDITIONS[c][3] for c in CONDITIONS}

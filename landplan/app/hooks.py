@@ -8,7 +8,7 @@ instead of showing anything made up. Once the function exists the page calls it 
 hook        library function looked up                  used by
 ==========  ==========================================  ===================================
 screen      ``landplan.screen.screen_project``          招商选址 (project check + ranking)
-report      ``landplan.report`` (or ``landplan.report.report``)  地块详情 report download
+report      ``landplan.report``                         地块详情 report download
 history     ``landplan.history.parcel_history``         地块详情 and 全生命周期 history panel
 ==========  ==========================================  ===================================
 """
@@ -26,9 +26,8 @@ log = logging.getLogger(__name__)
 #: hook name -> candidate ``(module, attribute)`` pairs, first found wins.
 HOOKS: dict[str, tuple[tuple[str, str], ...]] = {
     "screen": (("landplan.screen", "screen_project"),),
-    "report": (("landplan", "report"), ("landplan.report", "report"),
-               ("landplan.report", "write_reports")),
-    "history": (("landplan.history", "parcel_history"), ("landplan.history", "history")),
+    "report": (("landplan", "report"),),
+    "history": (("landplan.history", "parcel_history"),),
 }
 
 

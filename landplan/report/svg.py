@@ -26,6 +26,11 @@ _FONT = "Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Zen Hei, sans-serif"
 ROAD_WIDTH_M = {"expressway": 30.0, "arterial": 24.0, "secondary": 16.0, "branch": 10.0}
 
 
+def _built(status) -> bool:
+    """A line is drawn as built when its status says so or is empty (SPEC §3)."""
+    return str(status) in ("built", "None", "nan", "<NA>", "")
+
+
 def _ring(coords: np.ndarray) -> str:
     pts = " L".join(f"{x:.1f} {y:.1f}" for x, y in coords)
     return f"M{pts}"
@@ -89,7 +94,7 @@ def parcel_map(ctx, parcel_id: str, *, lang: str = "zh", size_px: int = 400) -> 
         status = roads.attrs["status"].to_numpy()[idx]
         for geom, grade, st in zip(to_svg(roads.geoms[idx]), grades, status, strict=True):
             width = max(ROAD_WIDTH_M.get(str(grade), 12.0) * scale, 2.0)
-            dash = "" if str(st) in ("built", "None", "nan", "<NA>") else f' stroke-dasharray="{width:.1f} {width:.1f}"'
+            dash = "" if _built(st) else f' stroke-dasharray="{width:.1f} {width:.1f}"'
             parts.append(f'<path d="{geometry_path(geom)}" fill="none" stroke="#b9b9b9" '
                          f'stroke-width="{width:.1f}" stroke-linecap="butt"{dash}/>')
     pipes = ctx.layers.get("pipelines")
@@ -98,7 +103,7 @@ def parcel_map(ctx, parcel_id: str, *, lang: str = "zh", size_px: int = 400) -> 
         kinds = pipes.attrs["kind"].to_numpy()[idx]
         status = pipes.attrs["status"].to_numpy()[idx]
         for geom, kind, st in zip(to_svg(pipes.geoms[idx]), kinds, status, strict=True):
-            dash = "" if str(st) in ("built", "None", "nan", "<NA>") else ' stroke-dasharray="4 3"'
+            dash = "" if _built(st) else ' stroke-dasharray="4 3"'
             parts.append(f'<path d="{geometry_path(geom)}" fill="none" stroke="{PIPE_COLOURS.get(str(kind), "#555")}" '
                          f'stroke-width="1.4"{dash}/>')
     power = ctx.layers.get("powerlines")
