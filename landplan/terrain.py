@@ -6,9 +6,11 @@ workspace has no DEM.
 
 Definitions (SPEC §8) and the choices this module makes:
 
-- **Cell membership.** A DEM cell belongs to a parcel when its centre lies inside the parcel
-  (``rasterio.features.rasterize`` with ``all_touched=False``). Nodata cells (the band's
-  nodata value, its mask, or a non-finite value) are ignored.
+- **Cell membership.** A DEM cell belongs to a parcel when its centre lies inside the parcel:
+  the scanline rule of GDAL's rasterizer (``rasterio.features.rasterize`` with
+  ``all_touched=False``), computed here with numpy for all parcels at once (a test compares
+  the two cell by cell). Nodata cells (the band's nodata value, its mask, or a non-finite
+  value) are ignored.
 - ``elev_mean_m`` = ``design_elev_m`` = mean elevation of the parcel's cells (the level at
   which cut = fill); ``cut_m3`` = Σ max(z − design, 0) × cell area, ``fill_m3`` =
   Σ max(design − z, 0) × cell area; ``relief_m`` = max − min; ``leveled`` ⇔
@@ -22,10 +24,8 @@ Definitions (SPEC §8) and the choices this module makes:
   DEM's CRS; the DEM is never resampled. Cell sizes and areas are taken in metres: from the
   transform for a projected DEM (its units must be metres), and per row from the ellipsoid
   for a geographic DEM (degrees → metres at the row's latitude).
-- **Overlapping parcels.** Every parcel gets all its cells: parcels whose interiors overlap
-  (``sindex`` query ``intersects`` then a ``2********`` DE-9IM test, i.e. a positive-area
-  intersection; touching edges do not count) are rasterized in separate batches, so a cell
-  inside two parcels counts for both.
+- **Overlapping parcels.** Every parcel gets all its cells: the crossings of each parcel are
+  paired on their own, so a cell inside two parcels counts for both.
 - **Empty values.** A parcel with no valid cell centre inside it (outside the DEM, on nodata,
   smaller than a cell, or without geometry) gets NaN/NA statistics and ``dem_cells`` = 0; one
   warning logs how many, and ``frame.attrs["terrain_outside"]`` holds the count.
@@ -54,7 +54,6 @@ Definitions (SPEC §8) and the choices this module makes:
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -219,29 +218,108 @@ def _max_relief(rules: dict) -> float:
     return float(value)
 
 
-def _overlap_batches(geoms: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """Batch number of each parcel so that no two parcels of a batch overlap (area > 0).
+def _pixel_edges(geoms: np.ndarray, t) -> tuple[np.ndarray, ...]:
+    """Every ring edge of the polygons in ``geoms``, in pixel space.
 
-    Vectorised greedy: start with one batch, then repeatedly move the later parcel of every
-    still-conflicting pair to the next batch. Parcels not ``ok`` get batch -1.
+    Returns ``(owner, x0, y0, x1, y1, back)``: the index into ``geoms`` of the edge's parcel,
+    its end points as (column, row) coordinates of the grid ``t`` (cell ``(r, c)`` spans
+    ``[c, c+1) × [r, r+1)``; its centre is ``(c + 0.5, r + 0.5)``), and whether the edge runs
+    towards lower columns when its ring is walked clockwise on the map. Lines and points inside a
+    collection have no area and are left out.
     """
-    batch = np.where(ok, 0, -1)
-    idx = np.flatnonzero(ok)
-    if len(idx) < 2:
-        return batch
-    tree = shapely.STRtree(geoms[idx])
-    left, right = tree.query(geoms[idx], predicate="intersects")
-    keep = left < right
-    left, right = idx[left[keep]], idx[right[keep]]
-    if len(left):
-        overlap = shapely.relate_pattern(geoms[left], geoms[right], "2********")
-        left, right = left[overlap], right[overlap]
-    while len(left):
-        clash = batch[left] == batch[right]
-        if not clash.any():
-            break
-        np.add.at(batch, np.unique(right[clash]), 1)
-    return batch
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    nested = np.isin(shapely.get_type_id(parts), (4, 5, 6, 7))  # collections of collections
+    while nested.any():
+        sub, at = shapely.get_parts(parts[nested], return_index=True)
+        parts = np.concatenate([parts[~nested], sub])
+        owner = np.concatenate([owner[~nested], owner[nested][at]])
+        nested = np.isin(shapely.get_type_id(parts), (4, 5, 6, 7))
+    polygons = shapely.get_type_id(parts) == 3
+    rings, of_part = shapely.get_rings(parts[polygons], return_index=True)
+    owner = owner[polygons][of_part]
+    xy, of_ring = shapely.get_coordinates(rings, return_index=True)
+    same = of_ring[1:] == of_ring[:-1]  # consecutive vertices of one (closed) ring
+    # pixel coordinates by the inverse geotransform, in GDAL's arithmetic (bit for bit: a centre
+    # within rounding of an edge then falls on the same side as in GDAL)
+    cols = (-t.c / t.a) + xy[:, 0] * (1.0 / t.a)
+    rows = (-t.f / t.e) + xy[:, 1] * (1.0 / t.e)
+    x0, y0, x1, y1 = cols[:-1][same], rows[:-1][same], cols[1:][same], rows[1:][same]
+    ring = of_ring[:-1][same]
+    # GDAL's rasterizer also burns a horizontal edge lying on a row of centres when, every ring
+    # walked clockwise on the map, the edge runs towards lower columns
+    ccw = shapely.is_ccw(rings)[ring]
+    back = np.where(ccw, x1 > x0, x1 < x0)
+    return owner[ring], x0, y0, x1, y1, back
+
+
+def _cells(edges: tuple[np.ndarray, ...], rows: tuple[int, int], cols: tuple[int, int]):
+    """The cells whose centre lies inside a parcel, within a window of the grid.
+
+    The scanline rule of GDAL's polygon rasterizer (``all_touched=False``), vectorised over all
+    parcels at once: on the row through the centres ``y = r + 0.5``, an edge crosses when
+    ``min(y0, y1) ≤ y < max(y0, y1)``; the crossings of a parcel (all its rings and parts) are
+    sorted and paired (even-odd), and a pair ``(xa, xb)`` holds the cells with
+    ``xa < c + 0.5 ≤ xb``; and, as GDAL does, the cells whose centre lies on a horizontal edge
+    that runs towards lower columns when its ring is walked clockwise on the map (``back``).
+    Ties (an edge through a cell centre) thus fall as in GDAL, on any grid orientation.
+    Overlapping parcels each get all their cells.
+
+    Returns ``(owner, r, c)``: one entry per (parcel, cell), rows and columns of the grid.
+    """
+    owner, x0, y0, x1, y1, back = edges
+    r_lo, r_hi = rows
+    c_lo, c_hi = cols
+    flat = y0 == y1
+    on_row = flat & back & (y0 - 0.5 == np.floor(y0 - 0.5)) & (y0 - 0.5 >= r_lo) & (y0 - 0.5 < r_hi)
+    lying = _flat_cells(owner[on_row], y0[on_row], x0[on_row], x1[on_row], c_lo, c_hi)
+    owner, x0, y0, x1, y1 = (e[~flat] for e in (owner, x0, y0, x1, y1))
+    lo, hi = np.minimum(y0, y1), np.maximum(y0, y1)
+    first = np.maximum(np.ceil(lo - 0.5), r_lo).astype(np.int64)   # first row with lo ≤ r + 0.5
+    stop = np.minimum(np.ceil(hi - 0.5), r_hi).astype(np.int64)    # rows with r + 0.5 < hi
+    k = np.maximum(stop - first, 0)
+    if not k.any():
+        return lying
+    edge = np.repeat(np.arange(len(k)), k)
+    start = np.cumsum(k) - k
+    r = first[edge] + (np.arange(len(edge)) - start[edge])
+    x = x0[edge] + (r + 0.5 - y0[edge]) * (x1[edge] - x0[edge]) / (y1[edge] - y0[edge])
+    who = owner[edge]
+    order = np.lexsort((x, r, who))
+    who, r, x = who[order], r[order], x[order]
+    # crossings of one (parcel, row) come in pairs: entries 0-1, 2-3, … of each group
+    new = np.ones(len(who), dtype=bool)
+    new[1:] = (who[1:] != who[:-1]) | (r[1:] != r[:-1])
+    group_start = np.maximum.accumulate(np.where(new, np.arange(len(who)), 0))
+    opens = ((np.arange(len(who)) - group_start) % 2 == 0)
+    opens[-1] = False  # an unpaired last crossing (a degenerate ring) opens nothing
+    at = np.flatnonzero(opens)
+    at = at[(at + 1 < len(who))]
+    at = at[(who[at + 1] == who[at]) & (r[at + 1] == r[at])]
+    c_first = np.maximum(np.floor(x[at] + 0.5), c_lo).astype(np.int64)
+    c_stop = np.minimum(np.floor(x[at + 1] + 0.5), c_hi).astype(np.int64)
+    span = np.maximum(c_stop - c_first, 0)
+    run = np.repeat(np.arange(len(at)), span)
+    offset = np.cumsum(span) - span
+    c = c_first[run] + (np.arange(len(run)) - offset[run])
+    cells = who[at][run], r[at][run], c
+    if not len(lying[0]):
+        return cells
+    # cells on a horizontal edge may also be inside: list each (parcel, cell) once, by parcel
+    who, r, c = (np.concatenate(pair) for pair in zip(cells, lying, strict=True))
+    _, first_seen = np.unique(np.c_[who, r, c], axis=0, return_index=True)
+    return who[first_seen], r[first_seen], c[first_seen]
+
+
+def _flat_cells(owner, y, xa, xb, c_lo: int, c_hi: int):
+    """Cells whose centre lies on a (backward) horizontal edge through the centres of their
+    row: columns with ``min(xa, xb) < c + 0.5 ≤ max(xa, xb)``."""
+    r = (y - 0.5).astype(np.int64)
+    c_first = np.maximum(np.floor(np.minimum(xa, xb) + 0.5), c_lo).astype(np.int64)
+    c_stop = np.minimum(np.floor(np.maximum(xa, xb) + 0.5), c_hi).astype(np.int64)
+    span = np.maximum(c_stop - c_first, 0)
+    run = np.repeat(np.arange(len(span)), span)
+    offset = np.cumsum(span) - span
+    return owner[run], r[run], c_first[run] + (np.arange(len(run)) - offset[run])
 
 
 def _metric_cell_sizes(src, dem_crs: CRS, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -272,8 +350,6 @@ def _windows(row0: int, row1: int, col0: int, col1: int, size: int):
 
 def _zonal(src, dem_crs: CRS, geoms: np.ndarray, window_size: int):
     """Two windowed passes over the DEM; returns the per-parcel accumulators."""
-    from affine import Affine
-    from rasterio.features import rasterize
     from rasterio.windows import Window
 
     n = len(geoms)
@@ -292,10 +368,6 @@ def _zonal(src, dem_crs: CRS, geoms: np.ndarray, window_size: int):
     ok &= np.isin(shapely.get_type_id(geoms), (3, 6, 7))  # (multi)polygons, collections
     if not ok.any():
         return result
-    batch = _overlap_batches(geoms, ok)
-    n_batches = int(batch.max()) + 1
-    if n_batches > 1:
-        log.info("overlapping parcels: rasterizing in %d batches", n_batches)
     bounds = shapely.bounds(geoms)
     t = src.transform
     if t.b or t.d:
@@ -314,6 +386,9 @@ def _zonal(src, dem_crs: CRS, geoms: np.ndarray, window_size: int):
     row1 = int(min(pr1[sel].max(), src.height))
     col0 = int(max(pc0[sel].min(), 0))
     col1 = int(min(pc1[sel].max(), src.width))
+    chosen = np.flatnonzero(sel)
+    owner, *rest = _pixel_edges(geoms[chosen], t)
+    edges = (chosen[owner], *rest)
     mean = np.full(n, np.nan)
     for pass_no in (1, 2):
         if pass_no == 2:
@@ -333,47 +408,36 @@ def _zonal(src, dem_crs: CRS, geoms: np.ndarray, window_size: int):
             rows = np.arange(h0, h1)
             dxs, dys = _metric_cell_sizes(src, dem_crs, rows)
             inner = (slice(r0 - h0, r0 - h0 + (r1 - r0)), slice(c0 - g0, c0 - g0 + (c1 - c0)))
-            win_transform = t @ Affine.translation(c0, r0)
             area_rows = np.abs(dxs * dys)[inner[0]]
             if pass_no == 1:
                 slope_deg = _slope(z, dxs, dys)[inner]
             z = z[inner]
-            members = np.flatnonzero(here)
-            for b in range(n_batches):
-                chosen = members[batch[members] == b]
-                if not len(chosen):
-                    continue
-                raster = rasterize(
-                    zip(_geojson(geoms[chosen]), (chosen + 1).tolist(), strict=True),
-                    out_shape=z.shape, transform=win_transform, fill=0, all_touched=False,
-                    dtype="int32",
-                )
-                valid = (raster > 0) & ~np.isnan(z)
-                if not valid.any():
-                    continue
-                pid = raster[valid] - 1
-                zv = z[valid]
-                if pass_no == 1:
-                    count += np.bincount(pid, minlength=n)
-                    total += np.bincount(pid, weights=zv, minlength=n)
-                    np.minimum.at(zmin, pid, zv)
-                    np.maximum.at(zmax, pid, zv)
-                    sv = slope_deg[valid]
-                    fin = ~np.isnan(sv)
-                    slope_sum += np.bincount(pid[fin], weights=sv[fin], minlength=n)
-                    slope_n += np.bincount(pid[fin], minlength=n)
-                else:
-                    cell_area = np.broadcast_to(area_rows[:, None], z.shape)[valid]
-                    diff = zv - mean[pid]
-                    cut += np.bincount(pid, weights=np.maximum(diff, 0) * cell_area, minlength=n)
-                    fill += np.bincount(pid, weights=np.maximum(-diff, 0) * cell_area, minlength=n)
+            who, rr, cc = _cells(tuple(e[here[edges[0]]] for e in edges), (r0, r1), (c0, c1))
+            rr -= r0
+            cc -= c0
+            zv = z[rr, cc]
+            valid = ~np.isnan(zv)
+            if not valid.any():
+                continue
+            pid, zv, rr, cc = who[valid], zv[valid], rr[valid], cc[valid]
+            if pass_no == 1:
+                count += np.bincount(pid, minlength=n)
+                total += np.bincount(pid, weights=zv, minlength=n)
+                # pid is sorted (cells come grouped by parcel): min and max by segments
+                heads = np.flatnonzero(np.r_[True, pid[1:] != pid[:-1]])
+                ids = pid[heads]
+                zmin[ids] = np.minimum(zmin[ids], np.minimum.reduceat(zv, heads))
+                zmax[ids] = np.maximum(zmax[ids], np.maximum.reduceat(zv, heads))
+                sv = slope_deg[rr, cc]
+                fin = ~np.isnan(sv)
+                slope_sum += np.bincount(pid[fin], weights=sv[fin], minlength=n)
+                slope_n += np.bincount(pid[fin], minlength=n)
+            else:
+                diff = zv - mean[pid]
+                cell_area = area_rows[rr]
+                cut += np.bincount(pid, weights=np.maximum(diff, 0) * cell_area, minlength=n)
+                fill += np.bincount(pid, weights=np.maximum(-diff, 0) * cell_area, minlength=n)
     return result
-
-
-def _geojson(geoms: np.ndarray) -> list[dict]:
-    """GeoJSON mappings of ``geoms`` (one vectorised ``to_geojson`` and one JSON parse: much
-    faster than rasterio's per-geometry ``__geo_interface__``)."""
-    return json.loads("[" + ",".join(shapely.to_geojson(geoms).tolist()) + "]")
 
 
 def _slope(z: np.ndarray, dxs: np.ndarray, dys: np.ndarray) -> np.ndarray:

@@ -273,3 +273,79 @@ def test_demo_workspace(demo_workspace):
     assert on_hill.sum() >= 3
     assert out.loc[on_hill, "relief_m"].median() > 3 * out.loc[~on_hill, "relief_m"].median()
     assert out.loc[on_hill, "slope_mean_deg"].median() > out.loc[~on_hill, "slope_mean_deg"].median()
+
+
+def _random_parcels(rng: np.random.Generator, n: int, extent: float) -> list:
+    """Star-shaped polygons, some with a hole, some multipart, at random float positions."""
+    from shapely.geometry import MultiPolygon, Polygon
+
+    out = []
+    for i in range(n):
+        cx, cy = rng.uniform(0, extent, 2)
+        k = int(rng.integers(3, 13))
+        angle = np.sort(rng.uniform(0, 2 * np.pi, k))
+        radius = rng.uniform(0.5, extent / 8, k)
+        shell = np.c_[cx + radius * np.cos(angle), cy + radius * np.sin(angle)]
+        poly = Polygon(shell)
+        if i % 5 == 0:
+            poly = poly.difference(Polygon(shell).centroid.buffer(radius.min() / 2))
+        if i % 7 == 0:
+            poly = MultiPolygon([poly, box(cx + extent / 6, cy, cx + extent / 6 + rng.uniform(1, 9),
+                                           cy + rng.uniform(1, 9))])
+        out.append(poly)
+    return out
+
+
+@pytest.mark.parametrize(("transform", "ties"), [
+    (Affine(1.3, 0, -7.21, 0, -0.9, 101.37), False),  # non-square cells, odd origin
+    (Affine(0.5, 0, -7.25, 0, -0.25, 21.5), True),    # north-up (exact binary fractions:
+    (Affine(2.0, 0, -3.5, 0, 2.0, -5.0), True),       # south-up  ties stay ties in floats)
+    (Affine(-1.0, 0, 99.5, 0, -2.0, 140.0), True),    # columns run west
+])
+def test_cells_equal_gdal_rasterize(transform, ties):
+    """The numpy scanline picks exactly the cells GDAL's rasterizer burns (all_touched=False),
+    parcel by parcel, for random polygons with holes and parts, overlapping each other; and on
+    grids where a centre can lie exactly on an edge, for polygons built to do that."""
+    import shapely
+    from rasterio.features import rasterize
+    from shapely.geometry import MultiPolygon, Polygon
+
+    from landplan.terrain import _cells, _pixel_edges
+
+    rng = np.random.default_rng(7)
+    # ties on purpose: edges and vertices through cell centres, holes of both orientations
+    x0, y0 = transform.c, transform.f
+    a, e = transform.a, transform.e
+    def at(col, row):
+        return (x0 + a * col, y0 + e * row)
+    ring = box(*at(2.5, 3.5), *at(30.5, 40.5)).normalize()
+    hole = box(*at(6.5, 9.5), *at(12.5, 20.5))
+    tied = [box(*at(0.5, 0.5), *at(5.5, 5.5)), ring.difference(hole),
+            shapely.orient_polygons(ring.difference(hole), exterior_cw=True),
+            Polygon([at(1.5, 1.5), at(10.5, 1.5), at(5.5, 10.5)]),
+            Polygon([at(0.5, 50.5), at(9.5, 50.5), at(9.5, 54.5), at(4.5, 54.5), at(4.5, 58.5), at(0.5, 58.5)]),
+            MultiPolygon([box(*at(40.5, 40.5), *at(43.5, 43.5)), box(*at(43.5, 43.5), *at(47.5, 47.5))])]
+    geoms = np.array(_random_parcels(rng, 120, 80.0) + (tied if ties else []), dtype=object)
+    shape = (90, 90)
+    owner, *ends = _pixel_edges(geoms, transform)
+    who, r, c = _cells((owner, *ends), (0, shape[0]), (0, shape[1]))
+    burnt_total = 0
+    for i, geom in enumerate(geoms):
+        gdal = rasterize([(geom, 1)], out_shape=shape, transform=transform, fill=0,
+                         all_touched=False, dtype="uint8")
+        mine = np.zeros(shape, dtype="uint8")
+        mine[r[who == i], c[who == i]] = 1
+        assert (who == i).sum() == mine.sum(), f"parcel {i}: a cell listed twice"
+        assert np.array_equal(gdal, mine), f"parcel {i}: {np.argwhere(gdal != mine)[:5].tolist()}"
+        burnt_total += int(gdal.sum())
+    assert burnt_total > 3_000  # the polygons really cover cells
+
+
+def test_cells_clipped_to_a_window():
+    from landplan.terrain import _cells, _pixel_edges
+
+    geoms = np.array([box(0, 0, 10, 10)], dtype=object)
+    edges = _pixel_edges(geoms, Affine(1, 0, 0, 0, -1, 10))
+    who, r, c = _cells(edges, (2, 5), (3, 4))
+    assert sorted(zip(r.tolist(), c.tolist(), strict=True)) == [(2, 3), (3, 3), (4, 3)]
+    assert set(who.tolist()) == {0}
