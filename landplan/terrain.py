@@ -71,6 +71,10 @@ __all__ = ["TERRAIN_COLUMNS", "evaluate_terrain", "leveled_without_dem"]
 
 log = logging.getLogger(__name__)
 
+#: Cells (parcel × DEM cell) kept in memory between the two passes (~24 bytes each); a park
+#: with more re-reads the DEM in the second pass.
+CACHE_CELLS = 40_000_000
+
 #: Output columns of :func:`evaluate_terrain`, in order.
 TERRAIN_COLUMNS: tuple[str, ...] = (
     "elev_mean_m", "relief_m", "slope_mean_deg", "design_elev_m", "cut_m3", "fill_m3",
@@ -278,7 +282,8 @@ def _cells(edges: tuple[np.ndarray, ...], rows: tuple[int, int], cols: tuple[int
     stop = np.minimum(np.ceil(hi - 0.5), r_hi).astype(np.int64)    # rows with r + 0.5 < hi
     k = np.maximum(stop - first, 0)
     if not k.any():
-        return lying
+        empty = np.zeros(0, dtype=np.int64)
+        return _merge_lying((empty, empty, empty), lying, rows, cols)
     edge = np.repeat(np.arange(len(k)), k)
     start = np.cumsum(k) - k
     r = first[edge] + (np.arange(len(edge)) - start[edge])
@@ -301,13 +306,27 @@ def _cells(edges: tuple[np.ndarray, ...], rows: tuple[int, int], cols: tuple[int
     run = np.repeat(np.arange(len(at)), span)
     offset = np.cumsum(span) - span
     c = c_first[run] + (np.arange(len(run)) - offset[run])
-    cells = who[at][run], r[at][run], c
+    return _merge_lying((who[at][run], r[at][run], c), lying, rows, cols)
+
+
+def _merge_lying(cells, lying, rows: tuple[int, int], cols: tuple[int, int]):
+    """The scanline cells plus the cells on horizontal edges, each (parcel, cell) once, in the
+    order of the scanline cells (by parcel, row, column: their keys increase)."""
     if not len(lying[0]):
         return cells
-    # cells on a horizontal edge may also be inside: list each (parcel, cell) once, by parcel
-    who, r, c = (np.concatenate(pair) for pair in zip(cells, lying, strict=True))
-    _, first_seen = np.unique(np.c_[who, r, c], axis=0, return_index=True)
-    return who[first_seen], r[first_seen], c[first_seen]
+    (r_lo, r_hi), (c_lo, c_hi) = rows, cols
+    width, height = c_hi - c_lo, r_hi - r_lo
+    who, r, c = cells
+    key = (who * height + (r - r_lo)) * width + (c - c_lo)
+    l_who, l_r, l_c = lying
+    l_key, first = np.unique((l_who * height + (l_r - r_lo)) * width + (l_c - c_lo), return_index=True)
+    at = np.searchsorted(key, l_key)
+    new = np.ones(len(at), dtype=bool)
+    if len(key):
+        new = (at == len(key)) | (key[np.minimum(at, len(key) - 1)] != l_key)
+    at, first = at[new], first[new]
+    return (np.insert(who, at, l_who[first]), np.insert(r, at, l_r[first]),
+            np.insert(c, at, l_c[first]))
 
 
 def _flat_cells(owner, y, xa, xb, c_lo: int, c_hi: int):
@@ -389,11 +408,21 @@ def _zonal(src, dem_crs: CRS, geoms: np.ndarray, window_size: int):
     chosen = np.flatnonzero(sel)
     owner, *rest = _pixel_edges(geoms[chosen], t)
     edges = (chosen[owner], *rest)
+    # the cells of pass 1 (parcel, value, area) are kept for pass 2 up to CACHE_CELLS entries;
+    # beyond that pass 2 reads the DEM and finds the cells again
+    cached: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    kept = 0
     mean = np.full(n, np.nan)
     for pass_no in (1, 2):
         if pass_no == 2:
             mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
         for r0, r1, c0, c1 in _windows(row0, row1, col0, col1, window_size):
+            if pass_no == 2 and (r0, c0) in cached:
+                pid, zv, cell_area = cached.pop((r0, c0))
+                diff = zv - mean[pid]
+                cut += np.bincount(pid, weights=np.maximum(diff, 0) * cell_area, minlength=n)
+                fill += np.bincount(pid, weights=np.maximum(-diff, 0) * cell_area, minlength=n)
+                continue
             here = sel & (pc1 > c0) & (pc0 < c1) & (pr1 > r0) & (pr0 < r1)
             if pass_no == 2:
                 here &= count > 0
@@ -420,23 +449,26 @@ def _zonal(src, dem_crs: CRS, geoms: np.ndarray, window_size: int):
             if not valid.any():
                 continue
             pid, zv, rr, cc = who[valid], zv[valid], rr[valid], cc[valid]
-            if pass_no == 1:
-                count += np.bincount(pid, minlength=n)
-                total += np.bincount(pid, weights=zv, minlength=n)
-                # pid is sorted (cells come grouped by parcel): min and max by segments
-                heads = np.flatnonzero(np.r_[True, pid[1:] != pid[:-1]])
-                ids = pid[heads]
-                zmin[ids] = np.minimum(zmin[ids], np.minimum.reduceat(zv, heads))
-                zmax[ids] = np.maximum(zmax[ids], np.maximum.reduceat(zv, heads))
-                sv = slope_deg[rr, cc]
-                fin = ~np.isnan(sv)
-                slope_sum += np.bincount(pid[fin], weights=sv[fin], minlength=n)
-                slope_n += np.bincount(pid[fin], minlength=n)
-            else:
+            cell_area = area_rows[rr]
+            if pass_no == 2:
                 diff = zv - mean[pid]
-                cell_area = area_rows[rr]
                 cut += np.bincount(pid, weights=np.maximum(diff, 0) * cell_area, minlength=n)
                 fill += np.bincount(pid, weights=np.maximum(-diff, 0) * cell_area, minlength=n)
+                continue
+            count += np.bincount(pid, minlength=n)
+            total += np.bincount(pid, weights=zv, minlength=n)
+            # pid is sorted (cells come grouped by parcel): min and max by segments
+            heads = np.flatnonzero(np.r_[True, pid[1:] != pid[:-1]])
+            ids = pid[heads]
+            zmin[ids] = np.minimum(zmin[ids], np.minimum.reduceat(zv, heads))
+            zmax[ids] = np.maximum(zmax[ids], np.maximum.reduceat(zv, heads))
+            sv = slope_deg[rr, cc]
+            fin = ~np.isnan(sv)
+            slope_sum += np.bincount(pid[fin], weights=sv[fin], minlength=n)
+            slope_n += np.bincount(pid[fin], minlength=n)
+            if kept + len(pid) <= CACHE_CELLS:
+                cached[(r0, c0)] = (pid, zv, cell_area)
+                kept += len(pid)
     return result
 
 

@@ -349,3 +349,21 @@ def test_cells_clipped_to_a_window():
     who, r, c = _cells(edges, (2, 5), (3, 4))
     assert sorted(zip(r.tolist(), c.tolist(), strict=True)) == [(2, 3), (3, 3), (4, 3)]
     assert set(who.tolist()) == {0}
+
+
+def test_second_pass_without_the_cell_cache(tmp_path, monkeypatch):
+    """Past CACHE_CELLS the second pass reads the DEM again: the same figures."""
+    import landplan.terrain as terrain
+
+    rng = np.random.default_rng(3)
+    z = 100 + rng.normal(0, 2, (300, 300))
+    dem = write_dem(tmp_path / "rough.tif", z, Affine(1, 0, X0, 0, -1, Y0 + 300), "EPSG:4527")
+    parcels = gpd.GeoDataFrame(
+        {"parcel_id": [f"P{i}" for i in range(40)]}, crs="EPSG:4527",
+        geometry=gpd.GeoSeries.from_xy(X0 + rng.uniform(20, 280, 40), Y0 + rng.uniform(20, 280, 40))
+        .buffer(rng.uniform(3, 25, 40)).values)
+    cached = evaluate_terrain(parcels, dem, load_rules(), window_size=64)
+    monkeypatch.setattr(terrain, "CACHE_CELLS", 0)
+    reread = evaluate_terrain(parcels, dem, load_rules(), window_size=64)
+    pd.testing.assert_frame_equal(cached, reread)
+    assert cached["cut_m3"].gt(0).all()
