@@ -688,6 +688,22 @@ def _parse_value(value, col: Column):
     raise AssertionError(col.kind)  # pragma: no cover - kinds are fixed above
 
 
+def _arrow_numbers(values: pd.Series) -> np.ndarray | None:
+    """float64 of an arrow-backed text column when arrow's own parser reads every value (empty
+    text → NaN; 10× pandas' ``to_numeric``); None when a value needs the slower readers."""
+    if not isinstance(values.array, pd.arrays.ArrowStringArray):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(values.array)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+    try:
+        return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
 def coerce_column(values: pd.Series, col: Column, *, factor: float = 1.0,
                   _fast: bool = True) -> tuple[pd.Series, dict]:
     """Convert raw values to the canonical dtype of ``col``.
@@ -728,10 +744,13 @@ def coerce_column(values: pd.Series, col: Column, *, factor: float = 1.0,
     if col.kind in {"float", "int"} and _fast and len(values) > 1000:
         # plain decimal text (a stored table, a big CSV): pandas' parser first, the values it
         # cannot read (units, thousands separators, words) by the rules below, each once
-        try:
-            numbers = pd.to_numeric(values, errors="coerce")
-        except (TypeError, ValueError):  # mixed objects: go through Python objects
-            numbers = pd.to_numeric(pd.Series(values.to_numpy(dtype=object), index=values.index), errors="coerce")
+        numbers = _arrow_numbers(values)
+        if numbers is None:
+            try:
+                numbers = pd.to_numeric(values, errors="coerce")
+            except (TypeError, ValueError):  # mixed objects: go through Python objects
+                numbers = pd.to_numeric(pd.Series(values.to_numpy(dtype=object), index=values.index),
+                                        errors="coerce")
         numbers = pd.Series(np.asarray(numbers, dtype="float64"), index=values.index)
         rest = ~np.isfinite(numbers.to_numpy()) & ~values.isna().to_numpy()  # 'inf' too: its own message
         if col.kind == "int":

@@ -161,3 +161,24 @@ def test_large_text_columns_parse_as_the_value_rules_do(layer, name, values):
     slow, slow_errors = coerce_column(series, col, _fast=False)
     pd.testing.assert_series_equal(fast, slow)
     assert fast_errors == slow_errors and fast_errors
+
+
+@pytest.mark.parametrize("layer,name,values", [
+    ("ledger", "tax_wan", ["1", "2.5", "", "1e3", "inf", "nan", "+5", ".5", "1.", "-0"]),
+    ("ledger", "employees", ["12", "", "7.0", "7.5"]),
+    ("parcels", "graves_moved", ["1", "2.0", "", "3"]),
+])
+def test_arrow_number_parser_agrees_with_the_value_rules(layer, name, values):
+    """Stored tables are arrow-backed text: arrow's parser reads them, with the same results and
+    messages as the value rules (and refuses whole columns it cannot read, e.g. '1,234')."""
+    from landplan.schema import _arrow_numbers, coerce_column, layer_spec
+
+    col = layer_spec(layer).by_name[name]
+    series = pd.Series(values * 300, dtype="str")
+    assert isinstance(series.array, pd.arrays.ArrowStringArray)
+    assert _arrow_numbers(series) is not None
+    assert _arrow_numbers(pd.Series(["1", "1,234"] * 600, dtype="str")) is None
+    fast, fast_errors = coerce_column(series, col)
+    slow, slow_errors = coerce_column(series, col, _fast=False)
+    pd.testing.assert_series_equal(fast, slow)
+    assert fast_errors == slow_errors
