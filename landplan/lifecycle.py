@@ -147,7 +147,7 @@ def contract_check(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> pd.Da
         ``contract_<c>_shortfall_pct`` (100 × shortfall / condition).
     """
     day = pd.Timestamp(as_of)
-    out = pd.DataFrame(index=table.index)
+    out: dict[str, object] = {}
     any_condition = np.zeros(len(table), dtype=bool)
     comparable = np.zeros(len(table), dtype=bool)
     failed = np.zeros(len(table), dtype=bool)
@@ -170,7 +170,7 @@ def contract_check(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> pd.Da
         comparable |= both
         bad = both & (short > 0)
         failed |= bad
-        unmet = np.where(bad, unmet + name + ",", unmet)
+        unmet[bad] = unmet[bad] + (name + ",")
     due = _col(table, "full_production_due_date", "date")
     production = _col(table, "production_date", "date")
     status = _col(table, "status", "str").astype("string").fillna("")
@@ -181,13 +181,18 @@ def contract_check(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> pd.Da
         ["", "not_due", "no_data", "not_met"], default="met").astype(object)
     remedies = rules.get("lifecycle", {}).get("contract_remedies") or {}
     default = (remedies.get("default") or {}).get("zh", "")
-    unmet = pd.Series(unmet, index=table.index).str.rstrip(",")
-    remedy = unmet.map(lambda names: "；".join(dict.fromkeys(
-        (remedies.get(n) or {}).get("zh", default) for n in names.split(",") if n)) if names else "")
+    # one text per distinct set of unmet conditions, spread to the parcels
+    codes, names_sets = pd.factorize(unmet)
+    names_sets = [names.rstrip(",") for names in names_sets]
+    remedy_of = ["；".join(dict.fromkeys((remedies.get(n) or {}).get("zh", default)
+                                          for n in names.split(",") if n)) if names else ""
+                 for names in names_sets]
+    unmet = np.asarray(names_sets, dtype=object)[codes]
+    remedy = np.asarray(remedy_of, dtype=object)[codes]
     out["contract_check"] = check
-    out["contract_unmet"] = np.where(check == "not_met", unmet.to_numpy(dtype=object), "")
-    out["contract_remedy"] = np.where(check == "not_met", remedy.to_numpy(dtype=object), "")
-    return out
+    out["contract_unmet"] = np.where(check == "not_met", unmet, "")
+    out["contract_remedy"] = np.where(check == "not_met", remedy, "")
+    return pd.DataFrame(out, index=table.index)
 
 
 def evaluate_lifecycle(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> pd.DataFrame:
@@ -270,39 +275,47 @@ def _fmt_date(values: pd.Series) -> np.ndarray:
 
 
 def _reasons(gap, table, day, check, under_developed, under_far, completed, wait) -> np.ndarray:
-    """Chinese reason per gap (one line, with the dates and figures that made it)."""
-    approval = _fmt_date(_col(table, "approval_date", "date"))
-    agreed = _fmt_date(_col(table, "agreed_start_date", "date"))
-    start = _fmt_date(_col(table, "actual_start_date", "date"))
-    completion = _fmt_date(_col(table, "actual_completion_date", "date"))
-    due = _fmt_date(_col(table, "full_production_due_date", "date"))
-    batch = _col(table, "approval_batch", "str").astype("string").fillna("").to_numpy(dtype=object)
-    dev_pct = 100.0 * num(table, "developed_area_m2").to_numpy() / num(table, "area_m2").to_numpy()
-    far = num(table, "floor_area_ratio").to_numpy()
-    far_min = num(table, "contract_far_min").to_numpy()
-    unmet = check["contract_unmet"].to_numpy(dtype=object)
+    """Chinese reason per gap (one line, with the dates and figures that made it); the texts
+    are built for the parcels with a gap only."""
     out = np.full(len(gap), "", dtype=object)
+    rows = np.flatnonzero(gap != "")
+    if not len(rows):
+        return out
+    used = ["approval_date", "agreed_start_date", "actual_start_date", "actual_completion_date",
+            "full_production_due_date", "approval_batch", "developed_area_m2", "area_m2",
+            "floor_area_ratio", "contract_far_min"]
+    sub = table[[c for c in used if c in table.columns]].iloc[rows]
+    approval = _fmt_date(_col(sub, "approval_date", "date"))
+    agreed = _fmt_date(_col(sub, "agreed_start_date", "date"))
+    start = _fmt_date(_col(sub, "actual_start_date", "date"))
+    completion = _fmt_date(_col(sub, "actual_completion_date", "date"))
+    due = _fmt_date(_col(sub, "full_production_due_date", "date"))
+    batch = _col(sub, "approval_batch", "str").astype("string").fillna("").to_numpy(dtype=object)
+    dev_pct = 100.0 * num(sub, "developed_area_m2").to_numpy() / num(sub, "area_m2").to_numpy()
+    far = num(sub, "floor_area_ratio").to_numpy()
+    far_min = num(sub, "contract_far_min").to_numpy()
+    unmet = check["contract_unmet"].to_numpy(dtype=object)
     names = {c: CONDITIONS[c][3] for c in CONDITIONS}
-    for i in np.flatnonzero(gap != ""):  # text building for the parcels with a gap only
+    for k, i in enumerate(rows):
         g = gap[i]
         if g == "approved_not_supplied":
-            out[i] = f"{approval[i]} 获批{('（' + batch[i] + '）') if batch[i] else ''}，至今未供地"
+            out[i] = f"{approval[k]} 获批{('（' + batch[k] + '）') if batch[k] else ''}，至今未供地"
         elif g == "supplied_not_used":
-            out[i] = f"约定 {agreed[i]} 动工，至今未动工"
+            out[i] = f"约定 {agreed[k]} 动工，至今未动工"
         elif g == "used_not_finished":
-            parts = [f"{start[i]} 动工"]
+            parts = [f"{start[k]} 动工"]
             if not completed[i]:
                 parts.append("未竣工")
             if under_developed[i]:
-                parts.append(f"已开发 {dev_pct[i]:.1f}% 的土地")
+                parts.append(f"已开发 {dev_pct[k]:.1f}% 的土地")
             if under_far[i]:
-                parts.append(f"容积率 {far[i]:.2f} 低于约定 {far_min[i]:.2f}")
+                parts.append(f"容积率 {far[k]:.2f} 低于约定 {far_min[k]:.2f}")
             out[i] = "，".join(parts)
         elif g == "built_not_producing":
-            out[i] = f"{completion[i]} 竣工，{wait} 年后仍未投产"
+            out[i] = f"{completion[k]} 竣工，{wait} 年后仍未投产"
         else:
             failed = "、".join(names[c] for c in str(unmet[i]).split(",") if c)
-            out[i] = f"约定 {due[i]} 达产，{failed}未达约定"
+            out[i] = f"约定 {due[k]} 达产，{failed}未达约定"
     return out
 
 

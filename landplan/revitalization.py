@@ -161,51 +161,59 @@ def low_efficiency(table: pd.DataFrame, rules: dict, *, as_of: date) -> pd.DataF
     masks: list[pd.Series] = []
     texts: list[pd.Series] = []
 
-    def add(mask: pd.Series, text: pd.Series | str) -> None:
+    def add(mask: pd.Series, text) -> None:
+        """A rule's parcels and their reason: ``text`` is a string, or a function of the rows
+        the rule flags giving their texts (built for those rows only: most parcels pass)."""
         mask = mask.fillna(False).astype(bool) & not_idle
-        if isinstance(text, str):
-            text = pd.Series(text, index=idx, dtype=object)
         masks.append(mask)
-        texts.append(text.where(mask, ""))
+        rows = mask.to_numpy()
+        out = np.full(len(idx), "", dtype=object)
+        if rows.any():
+            out[rows] = text if isinstance(text, str) else text(rows).astype(str).to_numpy(dtype=object)
+        texts.append(pd.Series(out, index=idx))
 
     if spec.get("efficiency_class_on", True) and spec.get("efficiency_classes"):
         classes = [str(c) for c in spec["efficiency_classes"]]
         cls = _text(table, "efficiency_class")
         add(cls.isin(classes),
-            "efficiency class " + cls + f" ({_KEY}.efficiency_classes)")
+            lambda rows: "efficiency class " + cls[rows] + f" ({_KEY}.efficiency_classes)")
 
     if spec.get("far_below_control_on", True):
         far, far_min = _num(table, "floor_area_ratio"), _num(table, "floor_area_ratio_min")
-        detail = pd.Series(np.where(far.notna() & far_min.notna(),
-                                    " " + _fmt(far) + " < " + _fmt(far_min), ""), index=idx)
-        add(_bool_false(table, "floor_area_ratio_ok"),
-            "floor area ratio below its control value" + detail + f" ({_KEY}.far_below_control_on)")
+
+        def far_text(rows):
+            f, m = far[rows], far_min[rows]
+            detail = pd.Series(np.where(f.notna() & m.notna(), " " + _fmt(f) + " < " + _fmt(m), ""),
+                               index=f.index)
+            return "floor area ratio below its control value" + detail + f" ({_KEY}.far_below_control_on)"
+        add(_bool_false(table, "floor_area_ratio_ok"), far_text)
 
     n = spec.get("stopped_years")
     if spec.get("stopped_on", True) and n is not None:
         since = _dates(table, "halted_since")
         mask = (status == "halted") & since.notna() & (since + _years_offset(n) <= when)
-        add(mask, "halted since " + since.dt.strftime("%Y-%m-%d").fillna("")
+        add(mask, lambda rows, n=n: "halted since " + since[rows].dt.strftime("%Y-%m-%d").fillna("")
             + f", ≥ {n:g} years ({_KEY}.stopped_years)")
 
     n = spec.get("completion_overdue_years")
     if spec.get("completion_overdue_on", True) and n is not None:
         due = _dates(table, "agreed_completion_date")
         mask = status.isin(_NOT_COMPLETED) & due.notna() & (due + _years_offset(n) <= when)
-        add(mask, "not completed, agreed completion " + due.dt.strftime("%Y-%m-%d").fillna("")
+        add(mask, lambda rows, n=n: "not completed, agreed completion "
+            + due[rows].dt.strftime("%Y-%m-%d").fillna("")
             + f" + {n:g} years ≤ {when:%Y-%m-%d} ({_KEY}.completion_overdue_years)")
 
     share = spec.get("intensity_share_of_contract_min")
     if spec.get("intensity_below_contract_on", True) and share is not None:
         invested, agreed = _num(table, "invested_wan"), _num(table, "agreed_investment_wan")
         mask = status.isin(_COMPLETED) & (invested < share * agreed)
-        add(mask, "invested " + _fmt(invested) + f" < {share:g} × agreed "
-            + _fmt(agreed) + f" 万元 ({_KEY}.intensity_share_of_contract_min)")
+        add(mask, lambda rows: "invested " + _fmt(invested[rows]) + f" < {share:g} × agreed "
+            + _fmt(agreed[rows]) + f" 万元 ({_KEY}.intensity_share_of_contract_min)")
 
     tax_min = spec.get("tax_per_mu_min_wan")
     if tax_min is not None:
         tax = _num(table, "tax_per_mu_wan")
-        add(tax < tax_min, "tax per mu " + _fmt(tax) + f" < {tax_min:g} 万元/亩 "
+        add(tax < tax_min, lambda rows: "tax per mu " + _fmt(tax[rows]) + f" < {tax_min:g} 万元/亩 "
             f"({_KEY}.tax_per_mu_min_wan)")
 
     flag = pd.Series(False, index=idx)
@@ -286,7 +294,9 @@ def candidates(table: pd.DataFrame, rules: dict) -> pd.DataFrame:
     idle = _is_idle(table)
     low = table["low_efficiency"].astype("boolean").fillna(False).astype(bool)
     median = _park_median_tax(table)
-    sel = table[idle | low]
+    used = ["parcel_id", "low_efficiency_reason", "idle_disposal", "idle_status", "area_mu",
+            "tax_per_mu_wan", "idle_years", "readiness"]
+    sel = table.loc[(idle | low).to_numpy(), [c for c in used if c in table.columns]]
     if len(sel) == 0:  # nothing to revitalize: an empty list with the columns
         columns = ["parcel_id", "area_mu", "idle_status", "idle_disposal", "low_efficiency_reason", "path",
                    "path_zh", "path_en", "revitalization_priority", "priority_explained", "candidate_reason"]
@@ -314,10 +324,14 @@ def candidates(table: pd.DataFrame, rules: dict) -> pd.DataFrame:
     if below is not None:
         split |= area < below
     parts.append(pd.Series(np.where(split, "split_merge", ""), index=idx))
-    path = _join(parts, idx)
-    path = path.str.split("; ").map(lambda codes: "; ".join(dict.fromkeys(codes)))
-    path_zh = path.map(lambda p: "；".join(PATHS[c][0] for c in p.split("; ") if c))
-    path_en = path.map(lambda p: "; ".join(PATHS[c][1] for c in p.split("; ") if c))
+    # few distinct paths: each text built once, then spread
+    codes, distinct = pd.factorize(_join(parts, idx))
+    distinct = ["; ".join(dict.fromkeys(p.split("; "))) for p in distinct]
+    path = pd.Series(np.asarray(distinct, dtype=object)[codes], index=idx)
+    path_zh = pd.Series(np.asarray(["；".join(PATHS[c][0] for c in p.split("; ") if c) for p in distinct],
+                                   dtype=object)[codes], index=idx)
+    path_en = pd.Series(np.asarray(["; ".join(PATHS[c][1] for c in p.split("; ") if c) for p in distinct],
+                                   dtype=object)[codes], index=idx)
 
     # priority
     tax = _num(sel, "tax_per_mu_wan")

@@ -26,11 +26,16 @@ def text(table: pd.DataFrame, name: str) -> pd.Series:
 
 
 def join(parts: Iterable[pd.Series], index: pd.Index, sep: str = "; ") -> pd.Series:
-    """Join text Series element-wise, skipping empty parts."""
-    out = pd.Series("", index=index, dtype=object)
+    """Join text Series element-wise, skipping empty parts (only the rows that have text are
+    touched: reasons are usually rare)."""
+    out = np.full(len(index), "", dtype=object)
     for part in parts:
-        part = part.astype(object).where(part.notna(), "").astype(str)
-        glue = pd.Series(np.where((out != "") & (part != ""), sep, ""), index=index)
-        out = out + glue + part
-    return out
-
+        values = np.asarray(part.to_numpy(dtype=object), dtype=object)
+        has = ~pd.isna(values)
+        has[has] = values[has] != ""
+        if not has.any():
+            continue
+        add = values[has].astype(str).astype(object)
+        before = out[has]
+        out[has] = np.where(before != "", before + sep + add, add)
+    return pd.Series(out, index=index, dtype=object)
