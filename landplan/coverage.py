@@ -270,11 +270,24 @@ def _nearest_lines(tree: shapely.STRtree, lines: np.ndarray, line_bounds: np.nda
     idx, dist = _nearest_within(tree, lines, line_bounds, geoms, np.full(len(geoms), bound))
     rest = np.flatnonzero(np.isnan(dist))
     if beyond and len(rest):
-        _, upper = tree.query_nearest(_first_vertices(geoms[rest]), return_distance=True, all_matches=False)
+        upper = _upper_bounds(tree, shapely.get_coordinates(_first_vertices(geoms[rest])), 2.5 * max(bound, 1.0))
         # a hair above the bound so that rounding in the point distance never drops the nearest line
         upper = upper * (1 + 1e-9) + 1e-6
         idx[rest], dist[rest] = _nearest_within(tree, lines, line_bounds, geoms[rest], upper)
     return idx, dist
+
+
+def _upper_bounds(tree: shapely.STRtree, xy: np.ndarray, spacing: float) -> np.ndarray:
+    """An upper bound of the distance from each point to its nearest line: the points are
+    snapped to the centres of a grid of ``spacing``, one nearest search per grid cell in use,
+    and |p − c| + d(c) ≥ d(p) (the triangle inequality). Far fewer searches than points where
+    many parcels lie beyond the service distance (a sparse network)."""
+    cell = np.floor(xy / spacing)
+    keys, inverse = np.unique(cell[:, 0] + 1j * cell[:, 1], return_inverse=True)
+    centres = np.c_[(keys.real + 0.5) * spacing, (keys.imag + 0.5) * spacing]
+    _, to_line = tree.query_nearest(shapely.points(centres), return_distance=True, all_matches=False)
+    inverse = inverse.ravel()
+    return np.hypot(xy[:, 0] - centres[inverse, 0], xy[:, 1] - centres[inverse, 1]) + to_line[inverse]
 
 
 def _nearest(lines: np.ndarray, geoms: np.ndarray, bound: float, *, beyond: bool = True,
@@ -501,7 +514,10 @@ class _RoadGraph:
         keep = np.any(a != b, axis=1)
         a, b = a[keep], b[keep]
         key = np.round(np.vstack([a, b]), NODE_DECIMALS)
-        self.nodes_xy, inv = np.unique(key, axis=0, return_inverse=True)
+        # unique (x, y) pairs in lexicographic order, through a complex view (one 1-D sort; the
+        # same order as np.unique(axis=0), several times faster)
+        keys, inv = np.unique(key[:, 0] + 1j * key[:, 1], return_inverse=True)
+        self.nodes_xy = np.c_[keys.real, keys.imag]
         inv = inv.ravel()
         u, v = inv[: len(a)], inv[len(a) :]
         self.seg_uv = np.c_[u, v]
