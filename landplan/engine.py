@@ -10,9 +10,10 @@ The evaluation (:func:`landplan.evaluate.evaluate`) has two kinds of work:
 
 :func:`spatial_columns` computes the first kind with ``engine="single"`` (this process, the
 coverage module's own thread pool) or ``engine="dask"``: the parcels become a
-dask-geopandas GeoDataFrame, spatially partitioned along a Hilbert curve
-(``spatial_shuffle(by="hilbert")``), and every partition is evaluated by
-``map_partitions`` against the **same** networks, prepared once
+dask-geopandas GeoDataFrame, spatially partitioned along a Hilbert curve (contiguous runs
+of the parcels' ``hilbert_distance`` order: the partitioning of
+``spatial_shuffle(by="hilbert")`` without a shuffle through the cluster), and every
+partition is evaluated by ``map_partitions`` against the **same** networks, prepared once
 (:func:`landplan.coverage.prepare_networks`: built lines, search trees, road graph and the
 network side of every route) and broadcast to the workers. Because every partition sees every
 network line, a parcel at a partition's edge is served exactly as in one process (no halo to
@@ -31,6 +32,7 @@ import os
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from .coverage import evaluate_coverage, prepare_networks
@@ -122,21 +124,37 @@ def _on_dask(frame: gpd.GeoDataFrame, networks, dem: str | None, rules: dict,
              partitions: int | None, scheduler: str | None) -> pd.DataFrame:
     try:
         import dask
+        import dask.dataframe as dd
         import dask_geopandas
     except ImportError as exc:  # pragma: no cover - a dependency of landplan[dask]
         raise LandplanError("--engine dask needs dask-geopandas: pip install 'landplan[dask]'") from exc
     if partitions is not None and partitions < 1:
         raise LandplanError(f"--partitions {partitions}: give a number of partitions ≥ 1")
-    n = partitions or max(1, min(2 * (os.cpu_count() or 1), len(frame) // 1000 or 1))
-    ddf = dask_geopandas.from_geopandas(frame, npartitions=min(n, len(frame)))
-    ddf = ddf.spatial_shuffle(by="hilbert", npartitions=min(n, len(frame)))
+    n = min(partitions or max(1, min(2 * (os.cpu_count() or 1), len(frame) // 1000 or 1)), len(frame))
+    # spatial partitions along a Hilbert curve: the order is computed here (one vectorised
+    # pass) and the partitions are contiguous runs of it — what spatial_shuffle(by="hilbert")
+    # does, without moving every parcel through the cluster in a shuffle
+    geometry = frame.geometry
+    present = ~(geometry.isna() | geometry.is_empty).to_numpy()
+    key = np.full(len(frame), np.iinfo(np.int64).max)  # parcels without a geometry go last
+    if present.any():
+        key[present] = geometry[present].hilbert_distance().to_numpy()
+    order = np.argsort(key, kind="stable")
+    ordered = frame.iloc[order]
+    bounds = np.linspace(0, len(ordered), n + 1).astype(int)
+    parts = [ordered.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     meta = _meta(frame, networks, dem, rules)
     client, cluster = _client(scheduler)
     try:
         if client is not None:
             shared: Any = client.scatter(networks, broadcast=True, hash=False)
+            # each partition sent once to a worker (not inside the task graph)
+            ddf = dask_geopandas.from_dask_dataframe(
+                dd.from_delayed(client.scatter(parts), meta=frame.iloc[:0], verify_meta=False),
+                geometry=frame.geometry.name)
         else:
             shared = dask.delayed(networks, pure=True, traverse=False)
+            ddf = dask_geopandas.from_geopandas(ordered, npartitions=n, sort=False)
         result = ddf.map_partitions(_partition, shared, dem, rules, meta=meta, align_dataframes=False)
         out = result.compute() if client is not None else result.compute(scheduler="threads")
     finally:

@@ -85,3 +85,21 @@ def test_dask_equals_single_on_a_100k_parcel_park(tmp_path):
     one = evaluate(tmp_path / "park", as_of=AS_OF)
     many = evaluate(tmp_path / "park", as_of=AS_OF, engine="dask", partitions=8)
     pd.testing.assert_frame_equal(plain(many), plain(one))
+
+
+def test_parcels_without_geometry_on_the_dask_engine():
+    """A parcel without a geometry (or an empty one) has no Hilbert position: it goes to the
+    last partition and gets the same empty values as on the single engine."""
+    from shapely.geometry import Polygon
+
+    rules = load_rules()
+    geoms = [box(X0 + 200 * i, Y0, X0 + 200 * i + 150, Y0 + 100) for i in range(5)] + [None, Polygon()]
+    parcels = gpd.GeoDataFrame({"parcel_id": [f"P{i}" for i in range(7)]}, geometry=geoms, crs=CRS)
+    roads = gpd.GeoDataFrame({"status": ["built"]}, crs=CRS,
+                             geometry=[LineString([(X0 - 50, Y0 + 130), (X0 + 1300, Y0 + 130)])])
+    args = dict(roads=roads, pipelines=None, powerlines=None, dem_path=None, rules=rules)
+    one = spatial_columns(parcels, **args)
+    many = spatial_columns(parcels, **args, engine="dask", partitions=3)
+    pd.testing.assert_frame_equal(many, one)
+    assert one.loc[["P5", "P6"], "dist_road_m"].isna().all()
+    assert (one["dist_road_m"].iloc[:5] == 30.0).all()
