@@ -28,8 +28,8 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from streamlit.testing.v1 import AppTest
 
 import landplan
-from landplan.app import hooks, transfer
 from landplan.app import map as lpmap
+from landplan.app import transfer
 from landplan.app.context import FILTER_KEYS
 from landplan.app.filters import NO_VALUE, Filters, apply_filters
 from landplan.app.i18n import LABELS, t
@@ -586,13 +586,9 @@ def test_tile_url_is_off_by_default_and_validated(demo_workspace, monkeypatch):
     assert all(layer.get("coordinateSystem") == 2 for layer in spec["layers"])
 
 
-# ------------------------------------------------------------------------------- hooks
-def test_siting_page_uses_screen_or_says_it_is_not_there(demo_workspace, monkeypatch):
+# ------------------------------------------------------------------------------- library panels
+def test_siting_page_checks_and_ranks_with_screen_project(demo_workspace, monkeypatch):
     at = run_app(demo_workspace, monkeypatch, page="siting", as_of=DEMO_AS_OF)
-    if hooks.find("screen") is None:
-        assert [i.value for i in at.info] == [t("hook.unavailable", "zh", what=t("hook.screen", "zh"))]
-        assert not at.get("deck_gl_json_chart")
-        return
     from landplan.screen import make_project
 
     at.text_input(key="siting_industry").set_value("39")
@@ -614,23 +610,20 @@ def test_siting_page_uses_screen_or_says_it_is_not_there(demo_workspace, monkeyp
     assert at.warning and frame_with(at, "met")["met"].eq("False").any()
 
 
-def test_parcel_history_and_report_use_the_library_or_say_so(monkeypatch, park_eval_workspace):
+def test_parcel_history_and_report_use_the_library(monkeypatch, park_eval_workspace):
+    from landplan.history import parcel_history
+
     at = run_app(park_eval_workspace, monkeypatch, page="parcel")
     at.selectbox(key=PICK_KEY).select("HF-006").run()
-    infos = [i.value for i in at.info]
-    for name in ("history", "report"):
-        message = t("hook.unavailable", "zh", what=t(f"hook.{name}", "zh"))
-        assert (message in infos) == (hooks.find(name) is None)
-    if hooks.find("history") is not None:
-        history = frame_with(at, "relation")
-        want = hooks.find("history")(park_eval_workspace, "HF-006")
-        assert history["parcel_id"].tolist() == want["parcel_id"].astype(str).tolist()
-    if hooks.find("report") is not None:
-        next(b for b in at.button if b.label == t("report.make", "zh")).click().run()
-        assert not at.exception and not at.error and not at.warning
-        downloads = [d for d in at.get("download_button") if "report_download" in str(d.proto.id)
-                     or d.proto.label == t("report.download", "zh")]
-        assert downloads, "the report's download button is shown once it is made"
+    assert not at.exception and not at.error
+    history = frame_with(at, "relation")
+    want = parcel_history(park_eval_workspace, "HF-006")
+    assert history["parcel_id"].tolist() == want["parcel_id"].astype(str).tolist()
+    next(b for b in at.button if b.label == t("report.make", "zh")).click().run()
+    assert not at.exception and not at.error and not at.warning
+    downloads = [d for d in at.get("download_button") if "report_download" in str(d.proto.id)
+                 or d.proto.label == t("report.download", "zh")]
+    assert downloads, "the report's download button is shown once it is made"
 
 
 # ------------------------------------------------------------------------------- workspace

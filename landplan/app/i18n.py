@@ -114,9 +114,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "siting.checks": ("准入检查", "Entry checks"),
     "siting.sites": ("推荐地块(按排名)", "Ranked sites"),
     "siting.hint": ("填写项目后点击“检查并选址”。", "Enter the project and press the button."),
-    "hook.unavailable": ("{what}在此安装中不可用（所需的 landplan 功能尚未安装）。",
-                         "{what} is not available in this installation (the landplan function "
-                         "it needs is not installed)."),
     "hook.failed": ("{what}失败：{error}", "{what} failed: {error}"),
     "hook.screen": ("项目准入检查与选址", "Project screening and site selection"),
     "hook.report": ("地块评价报告", "The parcel report"),

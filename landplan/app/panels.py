@@ -1,7 +1,6 @@
-"""Panels that use library pieces which may not be installed yet (see :mod:`.hooks`).
-
-Until a piece exists, its panel says so plainly ("not available in this installation");
-it never shows an invented result.
+"""Panels over library pieces: a parcel's history (:func:`landplan.history.parcel_history`)
+and its report (:func:`landplan.report`). A failure is shown as an error naming the piece;
+nothing is ever made up in its place.
 """
 
 from __future__ import annotations
@@ -13,18 +12,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from . import hooks
 from .context import Context
 from .i18n import t
 
-__all__ = ["history_panel", "report_download", "unavailable"]
+__all__ = ["history_panel", "report_download"]
 
 log = logging.getLogger(__name__)
-
-
-def unavailable(what: str, lang: str) -> None:
-    """The explicit message of a hook whose library function is not installed."""
-    st.info(t("hook.unavailable", lang, what=t(f"hook.{what}", lang)))
 
 
 def _call_failed(what: str, exc: Exception, lang: str) -> None:
@@ -39,14 +32,11 @@ def history_panel(ctx: Context, parcel_id: str, parcel: pd.Series | None = None)
     if parcel is not None and "parent_ids" in parcel.index and isinstance(parcel["parent_ids"], str) \
             and parcel["parent_ids"].strip():
         st.caption(t("history.parents", lang, ids=parcel["parent_ids"]))
-    fn = hooks.find("history")
-    if fn is None:
-        unavailable("history", lang)
-        return
     from ..errors import LandplanError
+    from ..history import parcel_history
 
     try:
-        changes = fn(ctx.workspace, parcel_id)
+        changes = parcel_history(ctx.workspace, parcel_id)
     except LandplanError as exc:
         st.warning(str(exc))
         return
@@ -64,18 +54,15 @@ def history_panel(ctx: Context, parcel_id: str, parcel: pd.Series | None = None)
 def report_download(ctx: Context, parcel_id: str) -> None:
     """Make the parcel's report (``landplan.report``) and offer it for download."""
     lang = ctx.lang
-    fn = hooks.find("report")
-    if fn is None:
-        unavailable("report", lang)
-        return
     fmt = st.radio(t("report.format", lang), ["html", "pdf"], horizontal=True, key="report_fmt")
     if not st.button(t("report.make", lang), key="report_make"):
         return
     from ..errors import LandplanError
+    from ..report import report
 
     with tempfile.TemporaryDirectory(prefix="landplan-report-") as tmp:
         try:
-            fn(ctx.workspace, [parcel_id], out=tmp, fmt=fmt, as_of=ctx.as_of, year=ctx.year,
+            report(ctx.workspace, [parcel_id], out=tmp, fmt=fmt, as_of=ctx.as_of, year=ctx.year,
                lang=lang, workers=1)
         except LandplanError as exc:
             st.warning(str(exc))

@@ -1,6 +1,5 @@
 """招商选址 / Site selection: enter a project, see the entry-threshold check and the ranked
-parcels on the map. The check and the ranking are :func:`landplan.screen.screen_project`'s
-(see :mod:`landplan.app.hooks`); without it the page says so.
+parcels on the map. The check and the ranking are :func:`landplan.screen.screen_project`'s.
 """
 
 from __future__ import annotations
@@ -9,10 +8,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from landplan.app import context, hooks
+from landplan.app import context
 from landplan.app.i18n import t
 from landplan.app.mapview import show_map
-from landplan.app.panels import unavailable
 from landplan.coverage import NETWORK_TYPES
 from landplan.errors import LandplanError
 from landplan.evaluate import column_label
@@ -54,11 +52,7 @@ def render() -> None:
     st.title(t("nav.siting", lang))
     if ctx is None:
         return
-    fn = hooks.find("screen")
-    if fn is None:
-        unavailable("screen", lang)
-        return
-    from landplan.screen import make_project
+    from landplan.screen import make_project, screen_project
 
     values = _project_form(lang)
     if values is not None:
@@ -66,7 +60,7 @@ def render() -> None:
             rules = ctx.rules()
             project = make_project({k: v for k, v in values.items() if v not in ("", None)},
                                    source="options", rules=rules)
-            st.session_state[RESULT_KEY] = fn(project, ctx.workspace, as_of=ctx.as_of,
+            st.session_state[RESULT_KEY] = screen_project(project, ctx.workspace, as_of=ctx.as_of,
                                               year=ctx.year, rules=rules)
         except LandplanError as exc:
             st.session_state[RESULT_KEY] = None
