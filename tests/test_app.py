@@ -794,3 +794,10 @@ def test_server_preload_fills_the_pages_caches(demo_workspace, tmp_path):
     assert len(table) == len(park.parcels)
     assert preload(tmp_path / "no-such-folder") is None  # nothing to preload, no error
     assert len(park.parcels) <= server.EVALUATE_UP_TO
+    # and what the first script run imports: the pages and pydeck
+    import sys
+
+    from landplan.app.pages import PAGES
+
+    assert "pydeck" in sys.modules
+    assert all(f"landplan.app.pages.{name}" in sys.modules for name, _ in PAGES)

@@ -2,7 +2,7 @@
 
 ``python -m landplan.app.server run app.py [streamlit options] -- --workspace DIR`` is
 ``streamlit run`` with one addition: while the server starts, a background thread imports the
-library and fills the app's caches for the workspace (:func:`landplan.app.data.load_park`, and
+library, the pages and pydeck and fills the app's caches for the workspace (:func:`landplan.app.data.load_park`, and
 for parks up to :data:`EVALUATE_UP_TO` parcels the evaluation at today's date and the latest
 ledger year, the sidebar's defaults). The first planner to open the page then finds the park
 read instead of waiting for it; the caches are the process-wide ``st.cache_resource``
@@ -48,11 +48,28 @@ def preload(workspace: Path):
         if len(park.parcels) <= EVALUATE_UP_TO:
             year = park.years[-1] if park.years else None
             table = evaluation(path, workspace_stamp(path), dt.date.today(), year, rules_text(path))
+        _import_pages()
         log.info("preloaded %s", path)
         return park, table
     except Exception:  # noqa: BLE001
         log.info("preloading %s failed; the page will report it", workspace, exc_info=True)
         return None
+
+
+def _import_pages() -> None:
+    """Import what the first script run would (the pages, the map, pydeck): the first page
+    load then starts drawing at once."""
+    import importlib
+
+    import pydeck  # noqa: F401
+
+    from .pages import PAGES
+
+    for name, _icon in PAGES:
+        try:
+            importlib.import_module(f"{__package__}.pages.{name}")
+        except ImportError:  # a page that cannot be imported says so when it is opened
+            log.info("preloading page %s failed", name, exc_info=True)
 
 
 def main(argv: list[str] | None = None) -> None:
