@@ -41,6 +41,9 @@ class _Cells(HTMLParser):
         self.tags: list[str] = []
         self.text: list[str] = []
         self.captions: list[str] = []
+        #: the sources list: reference number -> (rules key, full text of the entry, classes)
+        self.sources: dict[str, tuple[str, str, str]] = {}
+        self._source: tuple[str, str, str] | None = None
         self._cell: tuple[str | None, str] | None = None
         self._buf: list[str] = []
         self._caption = False
@@ -57,6 +60,8 @@ class _Cells(HTMLParser):
             self.captions.append("")
         elif tag in ("td", "th"):
             self._cell, self._buf = (a.get("data-col"), a.get("class") or ""), []
+        elif tag == "p" and "data-ref" in a:
+            self._source, self._buf = (a["data-ref"], a["data-rule"], a.get("class") or ""), []
 
     def handle_endtag(self, tag):
         if tag == "caption":
@@ -68,12 +73,16 @@ class _Cells(HTMLParser):
             if col:
                 self.cells.setdefault(col, []).append(text)
             self._cell = None
+        if tag == "p" and self._source is not None:
+            ref, key, cls = self._source
+            self.sources[ref] = (key, "".join(self._buf).strip(), cls)
+            self._source = None
 
     def handle_data(self, data):
         self.text.append(data)
         if self._caption:
             self.captions[-1] += data
-        if self._cell is not None:
+        if self._cell is not None or self._source is not None:
             self._buf.append(data)
 
 
@@ -177,11 +186,14 @@ def test_every_number_has_a_unit_and_every_rule_a_source(demo_html):
         assert unit[2] not in ("", "—"), (label, value)
     refs = {m for r in cells.rows for c in r for m in re.findall(r"\[(\d+)\]", c[2]) if "src" in c[1]}
     refs |= {m for caption in cells.captions for m in re.findall(r"\[(\d+)\]", caption)}
-    listed = {r[0][2].strip("[]") for r in cells.rows if len(r) == 3 and re.fullmatch(r"\[\d+\]", r[0][2])}
+    listed = set(cells.sources)
     assert refs and refs == listed
-    sources = {r[1][2]: r[2][2] for r in cells.rows if len(r) == 3 and re.fullmatch(r"\[\d+\]", r[0][2])}
+    for ref, (key, text, _cls) in cells.sources.items():  # "[n] key — source"
+        assert text.startswith(f"[{ref}] {key} — "), text
+    sources = {key: text for key, text, _cls in cells.sources.values()}
     assert "idle.fee_rate" in sources and "53号令" in sources["idle.fee_rate"]
-    assert "UNCONFIRMED" in sources["coverage.unit_cost_wan_per_m.heat"]
+    heat = next(v for v in cells.sources.values() if v[0] == "coverage.unit_cost_wan_per_m.heat")
+    assert "UNCONFIRMED" in heat[1] and "unconfirmed" in heat[2]
     # UNCONFIRMED stays visible beside the figure too
     heat = next(r for r in cells.rows if r and r[0][2] == "通热力")
     assert "UNCONFIRMED" in heat[-1][2]

@@ -33,7 +33,7 @@ from .context import ReportContext, prepare
 from .i18n import LANGS, code_label, t
 from .model import fmt_value, parcel_report, split_label
 
-__all__ = ["report", "ReportRun", "FORMATS", "report_filename", "render_one"]
+__all__ = ["report", "ReportRun", "FORMATS", "report_filename", "render_one", "pdf_fonts"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ CHUNK = 16
 MIN_PARALLEL = 8
 
 _CTX: ReportContext | None = None  # the context workers inherit by fork
+_FONTS = None  # the run's reduced CJK fonts (landplan.report.fonts.FontFaces), inherited likewise
 
 
 @dataclass
@@ -94,17 +95,26 @@ def _write_text(path: Path, text: str) -> Path:
     return path
 
 
-def _write(html: str, path: Path, fmt: str) -> Path:
+def _write(html: str, path: Path, fmt: str, fonts=None) -> Path:
     if fmt == "pdf":
         from .pdf import write_pdf
 
-        return write_pdf(html, path)
+        return write_pdf(html, path, fonts)
     return _write_text(path, html)
 
 
-def render_one(ctx: ReportContext, parcel_id: str, path: Path, *, fmt: str = "html", lang: str = "zh") -> Path:
-    """Render and write one parcel's report."""
-    return _write(_html.render_parcel(parcel_report(ctx, parcel_id, lang=lang)), path, fmt)
+def render_one(ctx: ReportContext, parcel_id: str, path: Path, *, fmt: str = "html", lang: str = "zh",
+               fonts=None) -> Path:
+    """Render and write one parcel's report (``fonts``: reduced CJK fonts for a PDF, see :func:`pdf_fonts`)."""
+    report_ = parcel_report(ctx, parcel_id, lang=lang)
+    return _write(_html.render_parcel(report_, pdf=fmt == "pdf"), path, fmt, fonts)
+
+
+def pdf_fonts(ctx: ReportContext):
+    """The reduced CJK fonts for a run's PDFs (built once, cached; ``None``: the system fonts)."""
+    from .fonts import reduced_fonts, report_charset
+
+    return reduced_fonts(report_charset(ctx))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -117,7 +127,7 @@ def _task(items: list[tuple[str, str]], out: str, fmt: str, lang: str) -> list[t
     done = []
     for pid, name in items:
         try:
-            render_one(_CTX, pid, Path(out) / name, fmt=fmt, lang=lang)
+            render_one(_CTX, pid, Path(out) / name, fmt=fmt, lang=lang, fonts=_FONTS)
             done.append((pid, None))
         except Exception as exc:  # one parcel's failure is reported, the batch goes on
             log.debug("report %s failed", pid, exc_info=True)
@@ -256,13 +266,14 @@ def report(
                             f"the layer has {len(known)} parcels")
     ctx = prepare(ws, ids, rules=rules, table=table)
     run = ReportRun(out=out, fmt=fmt)
+    fonts = pdf_fonts(ctx) if fmt == "pdf" else None
     if park:
         from .park import park_report
 
-        html = _html.render_park(park_report(ctx, lang=lang, before=before))
-        run.park = _write(html, out / f"park.{fmt}", fmt)
+        html = _html.render_park(park_report(ctx, lang=lang, before=before), pdf=fmt == "pdf")
+        run.park = _write(html, out / f"park.{fmt}", fmt, fonts)
     names = _filenames(ids, fmt)
-    _render_all(ctx, ids, names, run, fmt=fmt, lang=lang, workers=workers, progress=progress)
+    _render_all(ctx, ids, names, run, fmt=fmt, lang=lang, workers=workers, progress=progress, fonts=fonts)
     if all_parcels or len(ids) > 1:
         rows = _summary_rows(ctx, ids, names, run)
         run.summary = _write_summary(rows, out / "summary.csv")
@@ -271,8 +282,8 @@ def report(
 
 
 def _render_all(ctx: ReportContext, ids: list[str], names: dict[str, str], run: ReportRun, *, fmt: str,
-                lang: str, workers: int | None, progress) -> None:
-    global _CTX
+                lang: str, workers: int | None, progress, fonts=None) -> None:
+    global _CTX, _FONTS
     workers = max(1, workers or os.cpu_count() or 1)
     items = [(pid, names[pid]) for pid in ids]
     chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
@@ -290,7 +301,11 @@ def _render_all(ctx: ReportContext, ids: list[str], names: dict[str, str], run: 
         if progress is not None and items:
             progress(done / len(items))
 
-    _CTX = ctx
+    _CTX, _FONTS = ctx, fonts
+    if fmt == "pdf":
+        from .pdf import preload
+
+        preload()  # import WeasyPrint once, before the fork
     try:
         if workers == 1 or len(items) < MIN_PARALLEL or "fork" not in multiprocessing.get_all_start_methods():
             for chunk in chunks:
@@ -302,4 +317,4 @@ def _render_all(ctx: ReportContext, ids: list[str], names: dict[str, str], run: 
             for future in as_completed(futures):
                 collect(future.result())
     finally:
-        _CTX = None
+        _CTX = _FONTS = None

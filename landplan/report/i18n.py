@@ -40,7 +40,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "sec.terrain": ("场地平整", "Terrain and levelling"),
     "sec.enterprises": ("地块上的企业", "Enterprises on the parcel"),
     "sec.sources": ("规则来源", "Sources of the rules"),
-    "col.ref": ("编号", "ref."),
     "col.item": ("项目", "item"),
     "col.value": ("数值", "value"),
     "col.unit": ("单位", "unit"),

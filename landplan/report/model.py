@@ -26,7 +26,7 @@ from ..rules import is_unconfirmed, rule_source
 from ..schema import enum_label
 from .i18n import code_label, t
 
-__all__ = ["Cell", "Table", "Section", "Report", "parcel_report", "fmt_value", "split_label",
+__all__ = ["Cell", "Table", "Section", "Source", "Report", "parcel_report", "fmt_value", "split_label",
            "source_text", "SECTIONS"]
 
 #: Section keys of a parcel report, in order.
@@ -75,6 +75,18 @@ class Section:
     empty: bool = False
     #: map legend: (inline CSS of the key, label)
     legend: list[tuple[str, str]] = field(default_factory=list)
+    #: the sources list: one entry per cited rules key (a list, not a table: it is long text)
+    sources: list[Source] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One entry of the sources list: reference number, rules key, source comment."""
+
+    ref: int
+    key: str
+    text: str
+    unconfirmed: bool = False
 
 
 @dataclass
@@ -519,15 +531,11 @@ def _ref_text(key: str, n: int) -> str:
 
 def sources_section(b: _Builder) -> Section:
     """Every rules key the report cites, with its number and the source comment of the rules file."""
-    rows = []
+    items = []
     for key, n in b.refs.items():
         text, unconfirmed = source_text(key, b.ctx.rules, b.ctx.defaults)
-        rows.append([Cell(f"[{n}]"), Cell(key, None, "key"),
-                     Cell(text.split(": ", 1)[1] if ": " in text else text, None,
-                          "unconfirmed" if unconfirmed else "")])
-    return Section("sources", t("sec.sources", b.lang),
-                   [Table([t("col.ref", b.lang), t("col.rule", b.lang), t("col.source", b.lang)], rows,
-                          widths=[7, 33, 60])])
+        items.append(Source(n, key, text.split(": ", 1)[1] if ": " in text else text, unconfirmed))
+    return Section("sources", t("sec.sources", b.lang), sources=items)
 
 
 def parcel_report(ctx, parcel_id: str, *, lang: str = "zh", map_svg: str | None = None) -> Report:

@@ -22,7 +22,9 @@ __all__ = ["parcel_map", "map_legend", "bar_chart", "histogram", "geometry_path"
 PIPE_COLOURS = {"water": "#1f78b4", "sewer": "#8c510a", "storm": "#35978f", "gas": "#e6ab02",
                 "heat": "#d95f02", "telecom": "#7570b3", "reclaimed": "#66a61e"}
 POWER_COLOUR = "#e7298a"
-_FONT = "Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Zen Hei, sans-serif"
+#: SVG text fonts: first the reduced CJK font PDF reports register (:data:`landplan.report.fonts.FAMILY`;
+#: a browser skips the unknown name), then the system fonts.
+_FONT = "landplan CJK, Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Zen Hei, sans-serif"
 ROAD_WIDTH_M = {"expressway": 30.0, "arterial": 24.0, "secondary": 16.0, "branch": 10.0}
 
 
