@@ -104,7 +104,7 @@ def save_figures(out: Path, bench: str, section: str, series: dict[str, dict[int
     return path
 
 
-def run_worker(script: str, data: Path, repeat: int, *extra: str) -> dict:
+def run_worker(script: str, data: Path | int, repeat: int, *extra: str) -> dict:
     """Run ``script --worker DATA --repeat N [extra…]`` in a fresh process (its peak RSS is its own).
 
     The worker prints one JSON object as its last line; that object is returned. A failing
