@@ -2,7 +2,7 @@
 #
 #   make test    venv + install + system packages the tests need, then the whole test suite
 #   make app     venv + install, then the map app on the demo workspace (PORT=8501 WORKSPACE=data)
-#   make bench   every bench/*.py
+#   make bench   every bench/*.py, then the growth table (BENCH_SIZES="10000 100000" for a quick run)
 #   make lint    ruff check
 #   make clean   caches and build output (make distclean also removes .venv)
 #
@@ -16,6 +16,10 @@ STAMP     := $(VENV)/.installed
 PORT      ?= 8501
 WORKSPACE ?= data
 PYTEST_ARGS ?=
+# make bench: parcel counts for the benches that take --sizes (empty: their defaults, 10k/100k/1M)
+BENCH_SIZES ?=
+BENCH_SCALED := coverage_bench efficiency_bench evaluate_bench idle_bench io_bench terrain_bench
+LANDPLAN_MAKE_BENCH_ENV := LANDPLAN_MAKE_BENCH=1
 
 # System packages, by what needs them.
 # the app's end-to-end test: Debian's Chromium (Playwright drives it) and CJK fonts
@@ -69,13 +73,22 @@ app: install
 	$(PY) -m landplan.app.server run app.py --server.headless true --server.port $(PORT) \
 	    --browser.gatherUsageStats false -- --workspace $(WORKSPACE)
 
+# Every bench/[!_]*.py in name order (each rewrites its section of bench/RESULTS.md), then
+# bench/_growth.py (the growth table, from the figures the benches saved). The benches named in
+# BENCH_SCALED take --sizes (default 10000 100000 1000000 each); BENCH_SIZES="10000 100000"
+# passes --sizes to them for a quicker run. The reports bench stays at 1,000 parcels and the app
+# bench at 300 / 100,000. Stops at the first failing bench.
 bench: install
 	@set -e; found=0; \
 	for script in bench/[!_]*.py; do \
 	    [ -e "$$script" ] || continue; found=1; \
-	    echo "== $$script"; $(PY) "$$script"; \
+	    args=""; \
+	    case " $(BENCH_SCALED) " in *" $$(basename "$$script" .py) "*) \
+	        [ -z "$(strip $(BENCH_SIZES))" ] || args="--sizes $(BENCH_SIZES)";; esac; \
+	    echo "== $$script $$args"; $(LANDPLAN_MAKE_BENCH_ENV) $(PY) "$$script" $$args; \
 	done; \
-	[ "$$found" = 1 ] || echo "bench: no bench/*.py yet"
+	if [ "$$found" = 1 ]; then echo "== bench/_growth.py"; $(LANDPLAN_MAKE_BENCH_ENV) $(PY) bench/_growth.py; \
+	else echo "bench: no bench/*.py yet"; fi
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -20,6 +20,7 @@ Usage: ``python bench/app_bench.py [--sizes 300 100000] [--repeat 2]``
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import platform
 import re
@@ -33,7 +34,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _results import replace_section  # noqa: E402
+from _results import produced_by, replace_section  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -130,7 +131,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[300, 100_000])
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
+    command = produced_by(__file__)
     from playwright.sync_api import sync_playwright
 
     WORK.mkdir(parents=True, exist_ok=True)
@@ -178,7 +181,7 @@ def main() -> None:
         browser.close()
     load = os.getloadavg()
     lines = [HEADING, "",
-             f"`python bench/app_bench.py` on {platform.processor() or platform.machine()}, "
+             f"Measured {dt.date.today()} by {command} on {platform.processor() or platform.machine()}, "
              f"{os.cpu_count()} cores, load average {load[0]:.2f} at the end of the run "
              f"(figures are one run each, best of {args.repeat} for warm/filter; read the ratios). "
              "Headless Debian Chromium (software GL) driven by Playwright; the app's server is "
@@ -207,8 +210,10 @@ def main() -> None:
               "(a first visitor sees the map, then the figures below it when the evaluation is "
               "done); every later session finds park and evaluation cached."]
     lines += notes
-    replace_section(HERE / "RESULTS.md", HEADING, "\n".join(lines) + "\n")
-    print(f"wrote {HEADING} in bench/RESULTS.md")
+    lines += ["", "`make bench` runs this bench at its own two parks (300 and 100,000 parcels); "
+              "BENCH_SIZES does not apply to it."]
+    replace_section(args.out, HEADING, "\n".join(lines) + "\n")
+    print(f"wrote {HEADING} in {args.out}")
 
 
 if __name__ == "__main__":

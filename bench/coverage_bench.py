@@ -14,8 +14,10 @@ whether it is within the service distance — answered by
   LIMIT 1)`` + ``ST_Distance`` per parcel and type, rows fetched (a real server on 127.0.0.1,
   started and stopped by the bench with ``tests/postgis.py``).
 
-Seconds (best of N; PostGIS best of 1 at 1M) and ratios go to ``bench/RESULTS.md`` under
-"## Infrastructure coverage".
+Each size runs in its own process (the PostGIS server is shared): its peak RSS is read after
+the floor and landplan's runs (demo park included), before the PostGIS upload, and at the end.
+Seconds (best of N; PostGIS best of 1 at 1M), peaks and ratios go to ``bench/RESULTS.md`` under
+"## Infrastructure coverage"; landplan's figures to ``bench/_work/results/coverage_bench.json``.
 
 Usage: ``python bench/coverage_bench.py [--sizes 10000 100000 1000000] [--repeat 2]``
 """
@@ -24,18 +26,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
+import resource
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _results import replace_section  # noqa: E402
+from _results import produced_by, replace_section, run_worker, save_figures  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
-HEADING = "## Infrastructure coverage"
+TITLE = "Infrastructure coverage"
+HEADING = f"## {TITLE}"
 
 
 def _best(fn, repeat: int) -> float:
@@ -47,7 +52,11 @@ def _best(fn, repeat: int) -> float:
     return min(times)
 
 
-def run_size(n: int, repeat: int, pg) -> dict:
+def _peak_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def run_size(n: int, repeat: int, url: str) -> dict:
     import geopandas as gpd
     from sqlalchemy import create_engine, text
 
@@ -70,8 +79,9 @@ def run_size(n: int, repeat: int, pg) -> dict:
     result["floor"] = _best(floor, repeat)
     result["landplan"] = _best(lambda: evaluate_coverage(parcels, **layers, rules=rules), repeat)
     result["routed"] = _best(lambda: evaluate_coverage(parcels, **layers, rules=rules, routes=True), 1)
+    result["peak_gib"] = _peak_gib()
 
-    engine = create_engine(pg.url)
+    engine = create_engine(url)
     with engine.begin() as con:
         con.execute(text("DROP TABLE IF EXISTS parcels"))
     gpd.GeoDataFrame({"pid": parcels["parcel_id"]}, geometry=parcels.geometry).to_postgis(
@@ -101,16 +111,17 @@ def run_size(n: int, repeat: int, pg) -> dict:
 
     result["postgis"] = _best(postgis, 1 if n >= 1_000_000 else repeat)
     engine.dispose()
+    result["peak_all_gib"] = _peak_gib()
     return result
 
 
-def _write(results: list[dict], out: Path, repeat: int) -> None:
+def _write(results: list[dict], out: Path, repeat: int, command: str) -> None:
     import geopandas
     import shapely
 
     lines = [
         HEADING, "",
-        f"Measured {dt.date.today()} by `bench/coverage_bench.py` on {os.cpu_count()} CPUs, "
+        f"Measured {dt.date.today()} by {command} on {os.cpu_count()} CPUs, "
         f"{platform.system()} {platform.machine()}; python {platform.python_version()}, "
         f"geopandas {geopandas.__version__}, shapely {shapely.__version__}, PostgreSQL 15 + PostGIS 3.", "",
         "Demo parks (`make_demo(parcels=N, seed=0)`): nearest built line of each of the 8 network "
@@ -118,14 +129,15 @@ def _write(results: list[dict], out: Path, repeat: int) -> None:
         "bare `sindex.nearest` call per type; `landplan` = `evaluate_coverage` with its default "
         "`routes=False` (distances, has_t, readiness, straight-line extensions); `routed` = the same "
         "with `routes=True` (extensions routed along the road graph, scipy csgraph Dijkstra, as `landplan evaluate` "
-        "does; one run); `postgis` = GiST + LATERAL `<->` LIMIT 1 + ST_Distance, rows fetched.", "",
-        "| parcels | built lines | floor | landplan | routed | postgis | landplan / floor | postgis / landplan |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "does; one run); `postgis` = GiST + LATERAL `<->` LIMIT 1 + ST_Distance, rows fetched. Each size in its own process: `peak` = its peak RSS after the floor, landplan and routed (demo park included), `peak (PostGIS)` = at the end (the PostGIS client's upload and fetched rows included; the server's memory is not).", "",
+        "| parcels | built lines | floor | landplan | routed | postgis | landplan / floor | postgis / landplan | peak | peak (PostGIS) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(f"| {r['parcels']:,} | {r['lines']:,} | {r['floor']:.2f} s | {r['landplan']:.2f} s | "
                      f"{r['routed']:.2f} s | {r['postgis']:.2f} s | {r['landplan'] / r['floor']:.1f}× | "
-                     f"{r['postgis'] / r['landplan']:.1f}× |")
+                     f"{r['postgis'] / r['landplan']:.1f}× | {r['peak_gib']:.2f} GiB | "
+                     f"{r['peak_all_gib']:.2f} GiB |")
     lines.append("")
     big = [r for r in results if r["parcels"] >= 1_000_000]
     if big:
@@ -145,14 +157,25 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(run_size(args.worker, args.repeat, args.url)))
+        return 0
+    command = produced_by(__file__)
     results = []
     with PostGIS() as pg:
         for n in args.sizes:
-            result = run_size(n, args.repeat, pg)
+            result = run_worker(__file__, n, args.repeat, "--url", pg.url)
             print(result, flush=True)
             results.append(result)
-    _write(results, args.out, args.repeat)
+    _write(results, args.out, args.repeat, command)
+    save_figures(args.out, "coverage_bench", TITLE,
+                 {name: {r["parcels"]: {"seconds": r[key], "peak_gib": r["peak_gib"]} for r in results}
+                  for name, key in (("evaluate_coverage", "landplan"),
+                                    ("evaluate_coverage routes=True", "routed"))},
+                 command)
     return 0
 
 

@@ -29,11 +29,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _results import replace_section, run_worker  # noqa: E402
+from _results import produced_by, replace_section, run_worker, save_figures  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work" / "efficiency"
-HEADING = "## Efficiency and compliance"
+TITLE = "Efficiency and compliance"
+HEADING = f"## {TITLE}"
 
 
 def _prepare(n: int) -> Path:
@@ -99,10 +100,10 @@ def _versions() -> str:
             f"geopandas {geopandas.__version__}, shapely {shapely.__version__}")
 
 
-def _write(results: list[dict], out: Path, repeat: int) -> None:
+def _write(results: list[dict], out: Path, repeat: int, command: str) -> None:
     lines = [
         HEADING, "",
-        f"Measured {dt.date.today()} by `bench/efficiency_bench.py` on {os.cpu_count()} CPUs, "
+        f"Measured {dt.date.today()} by {command} on {os.cpu_count()} CPUs, "
         f"{platform.system()} {platform.machine()}; {_versions()}.", "",
         "Demo parks (`make_demo(parcels=N, seed=0)`, ledger 2022–2025) loaded from GeoParquet; "
         f"seconds, best of {repeat}; one process per size, peak RSS of that process (data "
@@ -139,13 +140,19 @@ def main() -> int:
     if args.worker:
         print(json.dumps(worker(args.worker, args.repeat)))
         return 0
+    command = produced_by(__file__)
     results = []
     for n in args.sizes:
         folder = _prepare(n)
         result = run_worker(__file__, folder, args.repeat)
         print(json.dumps(result))
         results.append(result)
-    _write(results, args.out, args.repeat)
+    _write(results, args.out, args.repeat, command)
+    save_figures(args.out, "efficiency_bench", TITLE,
+                 {"efficiency + compliance": {
+                     r["parcels"]: {"seconds": r["efficiency"] + r["compliance"],
+                                    "peak_gib": r["peak_rss_gib"]} for r in results}},
+                 command)
     if not args.keep:
         shutil.rmtree(WORK, ignore_errors=True)
     return 0

@@ -33,21 +33,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _results import replace_section  # noqa: E402
+from _results import demo_workspace, produced_by, replace_section, save_figures  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-WORK = HERE / "_work" / "evaluate"
-HEADING = "## Full evaluation"
+TITLE = "Full evaluation"
+HEADING = f"## {TITLE}"
 GOAL_S, GOAL_GB = 60.0, 8.0
-
-
-def _prepare(n: int) -> Path:
-    from landplan.demo import write_demo
-
-    path = WORK / f"park_{n}"
-    if not (path / "parcels" / "parcels.parquet").exists():
-        write_demo(path, parcels=n, seed=0, fmt="parquet")
-    return path
 
 
 def _peak_gib(children: bool = False) -> float:
@@ -95,11 +86,14 @@ def worker(path: Path, what: str) -> dict:
 
 def _run(path: Path, what: str) -> dict:
     done = subprocess.run([sys.executable, __file__, "--worker", str(path), "--what", what],
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True)
+    if done.returncode:
+        sys.stderr.write(done.stderr)
+        raise RuntimeError(f"evaluate_bench worker {what} on {path} failed (exit {done.returncode})")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _write(results: dict, out: Path, engines: list[str]) -> None:
+def _write(results: dict, out: Path, engines: list[str], command: str) -> None:
     import dask
     import geopandas
     import shapely
@@ -107,7 +101,7 @@ def _write(results: dict, out: Path, engines: list[str]) -> None:
     sizes = sorted(results)
     lines = [
         HEADING, "",
-        f"Measured {dt.date.today()} by `bench/evaluate_bench.py` on {os.cpu_count()} CPUs, "
+        f"Measured {dt.date.today()} by {command} on {os.cpu_count()} CPUs, "
         f"{platform.system()} {platform.machine()}; python {platform.python_version()}, "
         f"geopandas {geopandas.__version__}, shapely {shapely.__version__}, dask {dask.__version__}.", "",
         "Demo parks (`write_demo(parcels=N, seed=0, fmt=\"parquet\")`, DEM included) evaluated at "
@@ -158,12 +152,17 @@ def main() -> int:
     if args.worker:
         print(json.dumps(worker(args.worker, args.what)))
         return 0
+    command = produced_by(__file__)
     results: dict = {}
     for n in args.sizes:
-        path = _prepare(n)
+        path = demo_workspace(n)
         results[n] = {what: _run(path, what) for what in ("read", "floor", *args.engines)}
         print(n, {k: round(v["seconds"], 2) for k, v in results[n].items()}, flush=True)
-    _write(results, args.out, args.engines)
+    _write(results, args.out, args.engines, command)
+    save_figures(args.out, "evaluate_bench", TITLE,
+                 {f"evaluate ({e})": {n: {"seconds": r[e]["seconds"], "peak_gib": r[e]["peak_gib"]}
+                                      for n, r in results.items()} for e in args.engines},
+                 command)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Benchmark: idle-land evaluation (:func:`landplan.idle.evaluate_idle`) on 100k and 1M parcels.
+"""Benchmark: idle-land evaluation (:func:`landplan.idle.evaluate_idle`) on 10k, 100k and 1M parcels.
 
 Each size runs in its own process (so its peak RSS is its own): the demo park's parcels
 (``make_demo(parcels=N, seed=0)``) are generated once into ``bench/_work/idle/`` as GeoParquet,
@@ -10,7 +10,7 @@ then a worker loads them and times, best of N,
 Results (seconds and the worker's peak RSS, data included) go to ``bench/RESULTS.md`` under
 "## Idle land"; only that section is replaced on a rerun (up to the next ``## `` heading).
 
-Usage: ``python bench/idle_bench.py [--sizes 100000 1000000] [--repeat 3] [--keep]``
+Usage: ``python bench/idle_bench.py [--sizes 10000 100000 1000000] [--repeat 3] [--keep]``
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _results import replace_section, run_worker  # noqa: E402
+from _results import produced_by, replace_section, run_worker, save_figures  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work" / "idle"
-HEADING = "## Idle land"
+TITLE = "Idle land"
+HEADING = f"## {TITLE}"
 GOAL_S = 5.0
 
 
@@ -98,10 +99,10 @@ def _versions() -> str:
             f"shapely {shapely.__version__}")
 
 
-def _write(results: list[dict], out: Path, repeat: int) -> None:
+def _write(results: list[dict], out: Path, repeat: int, command: str) -> None:
     lines = [
         HEADING, "",
-        f"Measured {dt.date.today()} by `bench/idle_bench.py` on {os.cpu_count()} CPUs, "
+        f"Measured {dt.date.today()} by {command} on {os.cpu_count()} CPUs, "
         f"{platform.system()} {platform.machine()}; {_versions()}.", "",
         "Demo parcels (`make_demo(parcels=N, seed=0).parcels`, generated once, loaded from "
         f"GeoParquet), evaluated at `DEMO_AS_OF` with the shipped rules; seconds, best of {repeat}; "
@@ -127,7 +128,7 @@ def _write(results: list[dict], out: Path, repeat: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
@@ -136,6 +137,7 @@ def main() -> int:
     if args.worker:
         print(json.dumps(worker(args.worker, args.repeat)))
         return 0
+    command = produced_by(__file__)
     results = []
     for n in args.sizes:
         path, built = _prepare(n)
@@ -143,7 +145,11 @@ def main() -> int:
         result["generated_s"] = built
         print(json.dumps(result), flush=True)
         results.append(result)
-    _write(results, args.out, args.repeat)
+    _write(results, args.out, args.repeat, command)
+    save_figures(args.out, "idle_bench", TITLE,
+                 {"evaluate_idle": {r["parcels"]: {"seconds": r["evaluate_idle"],
+                                                   "peak_gib": r["peak_rss_gib"]} for r in results}},
+                 command)
     if not args.keep:
         shutil.rmtree(WORK, ignore_errors=True)
     return 0
