@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,6 +108,19 @@ QA_TOLERANCE_M = 0.01
 
 _CHUNK = 50_000
 _THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _threads() -> int:
+    """Threads for the nearest searches: :data:`_THREADS`, or 1 inside a dask worker (the
+    cluster already runs one task per core; more threads would only contend for them)."""
+    distributed = sys.modules.get("distributed")  # a worker has it imported; never import it here
+    if distributed is None:
+        return _THREADS
+    try:
+        distributed.get_worker()
+    except ValueError:  # not in a worker: "No worker found"
+        return _THREADS
+    return 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -312,8 +326,9 @@ def _nearest(lines: np.ndarray, geoms: np.ndarray, bound: float, *, beyond: bool
         idx[rows], dist[rows] = _nearest_lines(tree, lines, line_bounds, geoms[rows], bound, beyond)
 
     chunks = [present[s : s + _CHUNK] for s in range(0, len(present), _CHUNK)]
-    if len(chunks) > 1 and _THREADS > 1:
-        with ThreadPoolExecutor(_THREADS) as pool:
+    threads = _threads()
+    if len(chunks) > 1 and threads > 1:
+        with ThreadPoolExecutor(threads) as pool:
             list(pool.map(run, chunks))
     else:
         for rows in chunks:

@@ -103,3 +103,14 @@ def test_parcels_without_geometry_on_the_dask_engine():
     pd.testing.assert_frame_equal(many, one)
     assert one.loc[["P5", "P6"], "dist_road_m"].isna().all()
     assert (one["dist_road_m"].iloc[:5] == 30.0).all()
+
+
+def test_nearest_searches_use_one_thread_inside_a_dask_worker():
+    from dask.distributed import Client, LocalCluster
+
+    from landplan.coverage import _THREADS, _threads
+
+    assert _threads() == _THREADS
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        assert client.submit(_threads).result() == 1
