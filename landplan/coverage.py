@@ -202,9 +202,13 @@ def network_lines(
 # distances
 
 
-def _parcel_frame(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _parcel_frame(parcels: gpd.GeoDataFrame, crs: Any = None) -> gpd.GeoDataFrame:
+    """The parcels in ``crs`` (the park's metric CRS, e.g. of prepared networks: a partition has
+    no extent of its own to choose one), else in the metric CRS of their own extent."""
     if "parcel_id" not in parcels.columns:
         raise ValueError("parcels need a parcel_id column")
+    if parcels.crs is not None and crs is not None:
+        return parcels.to_crs(crs)
     if parcels.crs is None or len(parcels) == 0 or (parcels.geometry.isna() | parcels.geometry.is_empty).all():
         return parcels  # nothing to measure: no metric CRS to choose
     return to_metric(parcels)
@@ -494,11 +498,7 @@ def evaluate_coverage(
         ``readiness`` and ``missing`` (str). See the module docstring for the definitions.
     """
     cov = rules["coverage"]
-    if networks is not None and networks.crs is not None and parcels.crs is not None:
-        _parcel_frame(parcels.iloc[:0])  # the same checks
-        metric = parcels.to_crs(networks.crs)  # the park's metric CRS (a partition has no extent of its own)
-    else:
-        metric = _parcel_frame(parcels)
+    metric = _parcel_frame(parcels, networks.crs if networks is not None else None)
     nets = networks if networks is not None else prepare_networks(
         roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules, crs=metric.crs, routes=routes)
     if nets.crs is not None and metric.crs is not None and not metric.crs.equals(nets.crs):

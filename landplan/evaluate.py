@@ -14,7 +14,6 @@ import logging
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from .compliance import evaluate_compliance
@@ -245,16 +244,11 @@ def evaluate(
         table = table.join(extra, how="left")
     table = table.join(low_efficiency(table, rules, as_of=as_of), how="left")
     table = table.join(evaluate_lifecycle(table, rules, as_of=as_of), how="left")
-    ranked = candidates(table.reset_index(drop=True), rules)
-    at = pd.Index(ranked["parcel_id"]).get_indexer(table.index)  # one lookup for the four columns
-    found = at >= 0
-    for column in ("revitalization_priority", "path", "candidate_reason", "priority_explained"):
-        name = column if column.startswith(("revitalization", "candidate", "priority")) else "revitalization_path"
-        values = ranked[column].to_numpy(dtype=float if column == "revitalization_priority" else object)
-        out = np.full(len(table), np.nan, dtype=float) if column == "revitalization_priority" \
-            else np.full(len(table), None, dtype=object)
-        out[found] = values[at[found]]
-        table[name] = out
+    ranked = candidates(table.reset_index(drop=True), rules).set_index("parcel_id")
+    ranked = ranked[["revitalization_priority", "path", "candidate_reason", "priority_explained"]]
+    ranked = ranked.rename(columns={"path": "revitalization_path"}).reindex(table.index)  # one indexer
+    for column in ranked.columns:
+        table[column] = ranked[column]
     table = table.reset_index(drop=True)
     geometry = table.pop("geometry")
     # copy=False: the table is this function's own (a copy would cost seconds on a big park)

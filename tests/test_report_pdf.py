@@ -24,7 +24,11 @@ from landplan.report.context import prepare
 from landplan.report.model import parcel_report
 from landplan.workspace import Workspace
 
-pytestmark = pytest.mark.skipif(fonts.system_cjk_font() is None, reason="no CJK system font (make sysdeps)")
+
+@pytest.fixture(scope="module", autouse=True)
+def cjk_font():
+    """`make test` installs fonts-noto-cjk (make sysdeps): without a CJK font these fail, not skip."""
+    assert fonts.system_cjk_font() is not None, "no CJK system font: run `make sysdeps`"
 
 
 @pytest.fixture(scope="module")

@@ -15,14 +15,24 @@ import streamlit as st
 from .context import Context
 from .i18n import t
 
-__all__ = ["history_panel", "report_download"]
+__all__ = ["guarded", "history_panel", "report_download"]
 
 log = logging.getLogger(__name__)
 
 
-def _call_failed(what: str, exc: Exception, lang: str) -> None:
-    log.exception("hook %s failed", what)
-    st.error(t("hook.failed", lang, what=t(f"hook.{what}", lang), error=f"{type(exc).__name__}: {exc}"))
+def guarded(what: str, lang: str, fn, /, *args, **kwargs) -> tuple[bool, object]:
+    """``(True, fn(...))``; or ``(False, None)`` after showing why it failed: a LandplanError
+    (bad input) as a warning, anything else as an error naming the piece (traceback in the log)."""
+    from ..errors import LandplanError
+
+    try:
+        return True, fn(*args, **kwargs)
+    except LandplanError as exc:
+        st.warning(str(exc))
+    except Exception as exc:
+        log.exception("%s failed", what)
+        st.error(t("hook.failed", lang, what=t(f"hook.{what}", lang), error=f"{type(exc).__name__}: {exc}"))
+    return False, None
 
 
 def history_panel(ctx: Context, parcel_id: str, parcel: pd.Series | None = None) -> None:
@@ -32,19 +42,12 @@ def history_panel(ctx: Context, parcel_id: str, parcel: pd.Series | None = None)
     if parcel is not None and "parent_ids" in parcel.index and isinstance(parcel["parent_ids"], str) \
             and parcel["parent_ids"].strip():
         st.caption(t("history.parents", lang, ids=parcel["parent_ids"]))
-    from ..errors import LandplanError
     from ..history import parcel_history
 
-    try:
-        changes = parcel_history(ctx.workspace, parcel_id)
-    except LandplanError as exc:
-        st.warning(str(exc))
+    ok, changes = guarded("history", lang, parcel_history, ctx.workspace, parcel_id)
+    if not ok:
         return
-    except Exception as exc:
-        _call_failed("history", exc, lang)
-        return
-    frame = changes if isinstance(changes, pd.DataFrame) else pd.DataFrame(list(changes or []))
-    frame = pd.DataFrame(frame.drop(columns=[c for c in frame.columns if c == "geometry"]))
+    frame = pd.DataFrame(changes.drop(columns=[c for c in changes.columns if c == "geometry"]))
     if frame.empty:
         st.caption(t("history.none", lang))
     else:
@@ -57,18 +60,12 @@ def report_download(ctx: Context, parcel_id: str) -> None:
     fmt = st.radio(t("report.format", lang), ["html", "pdf"], horizontal=True, key="report_fmt")
     if not st.button(t("report.make", lang), key="report_make"):
         return
-    from ..errors import LandplanError
     from ..report import report
 
     with tempfile.TemporaryDirectory(prefix="landplan-report-") as tmp:
-        try:
-            report(ctx.workspace, [parcel_id], out=tmp, fmt=fmt, as_of=ctx.as_of, year=ctx.year,
-               lang=lang, workers=1)
-        except LandplanError as exc:
-            st.warning(str(exc))
-            return
-        except Exception as exc:
-            _call_failed("report", exc, lang)
+        ok, _ = guarded("report", lang, report, ctx.workspace, [parcel_id], out=tmp, fmt=fmt,
+                      as_of=ctx.as_of, year=ctx.year, lang=lang, workers=1)
+        if not ok:
             return
         found = sorted(p for p in Path(tmp).rglob(f"*.{fmt}") if parcel_id in p.name) or \
             sorted(Path(tmp).rglob(f"*.{fmt}"))

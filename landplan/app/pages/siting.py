@@ -11,8 +11,8 @@ import streamlit as st
 from landplan.app import context
 from landplan.app.i18n import t
 from landplan.app.mapview import show_map
+from landplan.app.panels import guarded
 from landplan.coverage import NETWORK_TYPES
-from landplan.errors import LandplanError
 from landplan.evaluate import column_label
 
 MAP_KEY = "map_siting"
@@ -56,19 +56,13 @@ def render() -> None:
 
     values = _project_form(lang)
     if values is not None:
-        try:
+        def check():
             rules = ctx.rules()
             project = make_project({k: v for k, v in values.items() if v not in ("", None)},
                                    source="options", rules=rules)
-            st.session_state[RESULT_KEY] = screen_project(project, ctx.workspace, as_of=ctx.as_of,
-                                              year=ctx.year, rules=rules)
-        except LandplanError as exc:
-            st.session_state[RESULT_KEY] = None
-            st.warning(str(exc))
-        except Exception as exc:  # noqa: BLE001 - shown, logged by Streamlit
-            st.session_state[RESULT_KEY] = None
-            st.error(t("hook.failed", lang, what=t("hook.screen", lang),
-                       error=f"{type(exc).__name__}: {exc}"))
+            return screen_project(project, ctx.workspace, as_of=ctx.as_of, year=ctx.year, rules=rules)
+
+        st.session_state[RESULT_KEY] = guarded("screen", lang, check)[1]
     result = st.session_state.get(RESULT_KEY)
     if result is None:
         st.caption(t("siting.hint", lang))
