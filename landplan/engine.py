@@ -19,6 +19,17 @@ network side of every route) and broadcast to the workers. Because every partiti
 network line, a parcel at a partition's edge is served exactly as in one process (no halo to
 get wrong), and the results are identical to the single engine's, column by column.
 
+While the spatial work runs, the park-wide tables need none of it (only the revitalization
+ranking reads ``readiness``). :func:`start_spatial_columns` therefore starts it first and
+:meth:`SpatialJob.result` collects it: with ``engine="single"`` on a large park
+(:data:`FORK_MIN_PARCELS`), on a POSIX system with two or more CPUs, called from a process's
+only thread, the job runs in one forked worker process (the parcels and networks are
+inherited, not copied; the columns come back pickled), so the two kinds of work use two
+cores instead of contending for one interpreter lock. Log records and warnings of the worker
+are re-emitted in this process; an error raised there is raised here. Otherwise (a small park,
+a threaded caller such as the app's server, the dask engine) the job runs in this process when
+its result is asked for.
+
 Schedulers: ``scheduler=None`` runs dask's threaded scheduler in this process (shapely and
 GEOS release the GIL); ``"local"`` (or ``"local:N"``) starts a ``dask.distributed.LocalCluster``
 of one worker process per CPU (or N) for the call; any other value is the address of a running scheduler
@@ -28,7 +39,12 @@ of one worker process per CPU (or N) for the call; any other value is the addres
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+import pickle
+import threading
+import traceback
+import warnings
 from typing import Any
 
 import geopandas as gpd
@@ -40,13 +56,18 @@ from .errors import LandplanError
 from .geometry import to_metric
 from .terrain import evaluate_terrain
 
-__all__ = ["ENGINES", "spatial_columns"]
+__all__ = ["ENGINES", "FORK_MIN_PARCELS", "SpatialJob", "spatial_columns", "start_spatial_columns"]
 
 log = logging.getLogger(__name__)
 
 ENGINES: tuple[str, ...] = ("single", "dask")
 
 _KEEP = ("parcel_id", "site_leveled")
+
+#: Parks with at least this many parcels compute their spatial columns in a forked worker
+#: process while this process computes the park-wide tables (``engine="single"``). Below it
+#: the fork and the transfer of the columns cost more than the overlap saves.
+FORK_MIN_PARCELS = 50_000
 
 
 def _partition(frame: gpd.GeoDataFrame, networks, dem_path: str | None, rules: dict) -> pd.DataFrame:
@@ -186,3 +207,140 @@ def _client(scheduler: str | None):
         return Client(scheduler, timeout=10), None
     except OSError as exc:
         raise LandplanError(f"--scheduler {scheduler}: cannot reach the dask scheduler ({exc})") from exc
+
+
+# --------------------------------------------------------------------------------------------
+# the spatial columns computed alongside the park-wide tables
+
+
+class SpatialJob:
+    """The spatial columns of :func:`start_spatial_columns`, being computed.
+
+    Call :meth:`result` once for the columns; :meth:`cancel` (or leaving a ``with`` block)
+    stops a worker process whose result is no longer wanted.
+    """
+
+    def __init__(self, compute, process=None, conn=None) -> None:
+        self._compute = compute
+        self._process = process
+        self._conn = conn
+        #: Whether the columns are computed in a worker process.
+        self.forked = process is not None
+
+    def result(self) -> pd.DataFrame:
+        """The columns (:func:`spatial_columns`); the worker's error is raised here."""
+        if self._process is None:
+            return self._compute()
+        try:
+            try:
+                kind, payload, records, caught = self._conn.recv()
+            except EOFError:
+                self._process.join()
+                raise LandplanError(
+                    f"the worker process computing the spatial columns ended without a result "
+                    f"(exit code {self._process.exitcode}; out of memory?)") from None
+        finally:
+            self.cancel()
+        for record in records:  # the worker's log records, through this process's handlers
+            logging.getLogger(record.name).handle(record)
+        for message, category, filename, lineno in caught:
+            warnings.warn_explicit(message, category, filename, lineno)
+        if kind == "error":
+            raise payload
+        return payload
+
+    def cancel(self) -> None:
+        """Stop the worker process (if any) and release it."""
+        if self._process is None:
+            return
+        self._conn.close()
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._process = None
+
+    def __enter__(self) -> SpatialJob:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cancel()
+
+
+def start_spatial_columns(parcels: gpd.GeoDataFrame, networks, **kwargs) -> SpatialJob:
+    """Start :func:`spatial_columns`; :meth:`SpatialJob.result` returns them.
+
+    Parameters
+    ----------
+    parcels : GeoDataFrame
+    networks : dict or callable
+        ``roads``, ``pipelines``, ``powerlines`` → GeoDataFrame or None; or a function
+        returning that dict, called where the columns are computed (in the worker process
+        when there is one, so that reading the layers overlaps the park-wide tables too).
+    **kwargs
+        The other arguments of :func:`spatial_columns`.
+
+    With ``engine="single"`` and at least :data:`FORK_MIN_PARCELS` parcels, on a POSIX system
+    with two or more CPUs, when this process runs no other thread, the columns are computed in
+    a forked worker process meanwhile; otherwise when the result is asked for.
+    """
+
+    def compute() -> pd.DataFrame:
+        layers = networks() if callable(networks) else networks
+        return spatial_columns(parcels, **layers, **kwargs)
+
+    if not _can_fork(len(parcels), kwargs.get("engine", "single")):
+        return SpatialJob(compute)
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_worker, args=(send, compute), name="landplan-spatial", daemon=True)
+    process.start()
+    send.close()  # the worker holds the sending end; EOF here when it dies
+    log.debug("spatial columns of %d parcels in worker process %d", len(parcels), process.pid)
+    return SpatialJob(compute, process, receive)
+
+
+def _can_fork(n: int, engine: str) -> bool:
+    return (engine == "single" and n >= FORK_MIN_PARCELS and (os.cpu_count() or 1) >= 2
+            and "fork" in multiprocessing.get_all_start_methods()
+            and threading.active_count() == 1)  # forking a threaded process can deadlock its child
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.NOTSET)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args = record.getMessage(), None  # plain text: always picklable
+        record.exc_info = record.exc_text = record.stack_info = None
+        self.records.append(record)
+
+
+def _worker(conn, compute) -> None:
+    """The forked process: compute, send (kind, payload, log records, warnings) back."""
+    collect = _Collect()
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        if isinstance(logger, logging.Logger) and logger.handlers:
+            logger.handlers = []  # the parent's handlers re-emit what is sent back
+    logging.getLogger().addHandler(collect)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            kind, payload = "ok", compute()
+        except BaseException as exc:  # noqa: BLE001 - every error goes back to the caller
+            kind, payload = "error", _portable(exc)
+    shown = [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
+    conn.send((kind, payload, collect.records, shown))
+    conn.close()
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling, else an error of the same kind with its text."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001 - an exception class whose arguments do not round-trip
+        if isinstance(exc, LandplanError):
+            return LandplanError(str(exc))
+        return RuntimeError("the spatial columns failed in the worker process:\n"
+                            + "".join(traceback.format_exception(exc)))

@@ -19,7 +19,7 @@ import pandas as pd
 from .compliance import evaluate_compliance
 from .coverage import NETWORK_TYPES
 from .efficiency import evaluate_efficiency
-from .engine import spatial_columns
+from .engine import start_spatial_columns
 from .errors import LandplanError
 from .geometry import area_m2
 from .history import parcels_as_of
@@ -223,27 +223,36 @@ def evaluate(
     rules = rules if rules is not None else load_rules(ws)
     as_of = as_of or dt.date.today()
     parcels = parcels_as_of(ws, as_of)  # the parcels as they were on as_of (landplan.history)
-    ledger = ws.read("ledger")
-    if year is not None and len(ledger) and year not in set(ledger["year"].dropna()):
-        years = ", ".join(str(y) for y in sorted(set(ledger["year"].dropna())))
-        raise LandplanError(f"--year {year}: the ledger has no rows for it (years: {years or 'none'})")
-    table = parcels.copy()
-    table["area_m2"] = area_m2(parcels).to_numpy() if len(parcels) else []
-    table["area_mu"] = table["area_m2"] / M2_PER_MU
-    table["as_of"] = pd.Timestamp(as_of).normalize()
-    table = table.set_index("parcel_id", drop=False)
-    efficiency = evaluate_efficiency(parcels, ledger, rules, year=year)
-    compliance = evaluate_compliance(parcels, rules)
-    idle = evaluate_idle(parcels, rules, as_of=as_of)
-    parts = [efficiency, compliance, idle]
-    networks = {name: ws.read(name) if ws.has(name) else None for name in ("roads", "pipelines", "powerlines")}
-    parts.append(spatial_columns(parcels, **networks, dem_path=ws.dem_path, rules=rules, engine=engine,
-                                 partitions=partitions, scheduler=scheduler))
-    for part in parts:
-        extra = part.drop(columns=[c for c in part.columns if c in table.columns], errors="ignore")
-        table = table.join(extra, how="left")
-    table = table.join(low_efficiency(table, rules, as_of=as_of), how="left")
-    table = table.join(evaluate_lifecycle(table, rules, as_of=as_of), how="left")
+
+    def networks() -> dict:
+        return {name: ws.read(name) if ws.has(name) else None for name in ("roads", "pipelines", "powerlines")}
+
+    # the spatial columns (terrain, coverage) start first: on a large park they are computed
+    # in a worker process while this one computes the park-wide tables (landplan.engine); a
+    # workspace whose reads must stay in this process (a database connection) reads them here
+    with start_spatial_columns(parcels, networks if ws.fork_safe else networks(), dem_path=ws.dem_path,
+                               rules=rules, engine=engine, partitions=partitions,
+                               scheduler=scheduler) as spatial:
+        ledger = ws.read("ledger")
+        if year is not None and len(ledger) and year not in set(ledger["year"].dropna()):
+            years = ", ".join(str(y) for y in sorted(set(ledger["year"].dropna())))
+            raise LandplanError(f"--year {year}: the ledger has no rows for it (years: {years or 'none'})")
+        table = parcels.copy(deep=False)  # copy-on-write: parcels stays as read
+        table["area_m2"] = area_m2(parcels).to_numpy() if len(parcels) else []
+        table["area_mu"] = table["area_m2"] / M2_PER_MU
+        table["as_of"] = pd.Timestamp(as_of).normalize()
+        table = table.set_index("parcel_id", drop=False)
+        efficiency = evaluate_efficiency(parcels, ledger, rules, year=year)
+        del ledger  # its figures are in efficiency now: memory for the worker process
+        compliance = evaluate_compliance(parcels, rules)
+        idle = evaluate_idle(parcels, rules, as_of=as_of)
+        for part in (efficiency, compliance, idle):
+            table = _join_new(table, part)
+        # low efficiency and the lifecycle need no spatial column: computed before waiting
+        low = low_efficiency(table, rules, as_of=as_of)
+        lifecycle = evaluate_lifecycle(table.join(low, how="left"), rules, as_of=as_of)
+        spatial_part = spatial.result()
+    table = _join_new(table, spatial_part).join(low, how="left").join(lifecycle, how="left")
     ranked = candidates(table.reset_index(drop=True), rules).set_index("parcel_id")
     ranked = ranked[["revitalization_priority", "path", "candidate_reason", "priority_explained"]]
     ranked = ranked.rename(columns={"path": "revitalization_path"}).reindex(table.index)  # one indexer
@@ -253,6 +262,11 @@ def evaluate(
     geometry = table.pop("geometry")
     # copy=False: the table is this function's own (a copy would cost seconds on a big park)
     return gpd.GeoDataFrame(table, geometry=geometry, crs=parcels.crs, copy=False)
+
+
+def _join_new(table: pd.DataFrame, part: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the columns of ``part`` it does not have yet (left join on the index)."""
+    return table.join(part.drop(columns=[c for c in part.columns if c in table.columns]), how="left")
 
 
 def _edition_key(key: str, rules: dict | None) -> str:

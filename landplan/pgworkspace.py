@@ -75,6 +75,8 @@ class PostGISWorkspace(Workspace):
         local server works as ``host`` (``postgresql://user@/db?host=/run/postgresql``).
     """
 
+    fork_safe = False  # its connection pool stays in the process that opened it
+
     def __init__(self, url: str, *, fmt: str = "gpkg") -> None:  # fmt: for the Workspace signature
         from sqlalchemy import create_engine
 

@@ -69,6 +69,10 @@ class Workspace:
     >>> ws.write("parcels", parcels)                   # doctest: +SKIP
     """
 
+    #: Whether a forked process may read this workspace (files: yes; a database connection
+    #: pool must not be shared with a child process).
+    fork_safe: bool = True
+
     def __new__(cls, path: str | os.PathLike = DEFAULT_WORKSPACE, *, fmt: str = "gpkg"):
         from .pgworkspace import PostGISWorkspace, is_database_url
 

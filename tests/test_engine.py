@@ -114,3 +114,90 @@ def test_nearest_searches_use_one_thread_inside_a_dask_worker():
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         assert client.submit(_threads).result() == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# engine="single" on a large park: the spatial columns in a forked worker process
+
+FORK_SCRIPT = r'''
+import datetime as dt, importlib, logging, os, pickle, signal, sys
+engine = importlib.import_module("landplan.engine")
+ev = importlib.import_module("landplan.evaluate")  # the module (the package exports a function of that name)
+from landplan.errors import LandplanError
+from landplan.rules import load_rules
+from landplan.workspace import Workspace
+
+logging.basicConfig(level=logging.WARNING, format="LOG %(name)s: %(message)s", stream=sys.stdout)
+engine.FORK_MIN_PARCELS = 1  # the demo park is small: fork anyway
+data, out = sys.argv[1], sys.argv[2]
+forked = []
+start = engine.start_spatial_columns
+def recording(*args, **kwargs):
+    job = start(*args, **kwargs)
+    forked.append(job.forked)
+    return job
+ev.start_spatial_columns = recording
+table = ev.evaluate(data, as_of=dt.date(2026, 6, 30))
+
+ws = Workspace(data)
+parcels = ws.read("parcels")
+far = parcels.iloc[:1].copy()
+far["parcel_id"] = "FAR"
+far["geometry"] = far.geometry.translate(1e6, 0)  # off the DEM: a warning in the worker
+parcels = __import__("pandas").concat([parcels, far], ignore_index=True)
+nets = dict(roads=ws.read("roads"), pipelines=ws.read("pipelines"), powerlines=ws.read("powerlines"))
+args = dict(rules=load_rules(ws))
+print("BEFORE")
+job = engine.start_spatial_columns(parcels, nets, dem_path=ws.dem_path, **args)
+columns = job.result()
+print("AFTER")
+errors = {}
+job = engine.start_spatial_columns(parcels, nets, dem_path=os.path.join(data, "no-such-dem.tif"), **args)
+try:
+    job.result()
+except LandplanError as exc:
+    errors["missing_dem"] = [type(exc).__name__, str(exc), job.forked]
+job = engine.start_spatial_columns(parcels, nets, dem_path=ws.dem_path, **args)
+os.kill(job._process.pid, signal.SIGKILL)  # what the kernel's OOM killer does
+try:
+    job.result()
+except LandplanError as exc:
+    errors["killed"] = [type(exc).__name__, str(exc), job.forked]
+with open(out, "wb") as fh:
+    pickle.dump({"forked": forked, "table": table, "columns": columns, "errors": errors}, fh)
+'''
+
+
+@pytest.fixture(scope="module")
+def forked_run(tmp_path_factory):
+    """The fork path in a fresh interpreter (the fork needs a process with one thread)."""
+    import pickle
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("fork") / "out.pkl"
+    run = subprocess.run([sys.executable, "-c", FORK_SCRIPT, str(DATA), str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    with open(out, "rb") as fh:
+        return pickle.load(fh), run.stdout
+
+
+def test_forked_spatial_columns_equal_the_single_process(forked_run, single):
+    result, _stdout = forked_run
+    assert result["forked"] == [True]
+    pd.testing.assert_frame_equal(plain(result["table"]), plain(single))
+    assert shapely.equals_exact(result["table"].geometry.values, single.geometry.values).all()
+
+
+def test_forked_worker_logs_errors_and_death_reach_the_caller(forked_run):
+    result, stdout = forked_run
+    # the worker's warning, re-emitted once through the caller's handler, in order
+    between = stdout.split("BEFORE", 1)[1].split("AFTER", 1)[0]
+    assert between.count("1 parcels outside the DEM") == 1, stdout
+    assert np.isnan(result["columns"].loc["FAR", "elev_mean_m"])
+    kind, text, forked = result["errors"]["missing_dem"]
+    assert forked and kind in ("InputFileError", "LandplanError")
+    assert "no-such-dem.tif" in text and "does not exist" in text
+    kind, text, forked = result["errors"]["killed"]
+    assert forked and kind == "LandplanError" and "ended without a result" in text and "-9" in text
