@@ -5,13 +5,21 @@ is written once into ``bench/_work/evaluate/``; then, each in a fresh process (i
 its own), one run of
 
 - ``single``: :func:`landplan.evaluate.evaluate` (every column: efficiency, compliance, idle,
-  lifecycle, terrain, coverage with routed extensions, revitalization);
+  lifecycle, terrain, coverage with routed extensions, revitalization); from 50,000 parcels
+  its spatial columns run in one forked worker process (:mod:`landplan.engine`);
 - ``dask-1`` / ``dask-2``: the same with ``engine="dask"`` on a ``dask.distributed``
   LocalCluster of 1 and 2 worker processes (``scheduler="local:1"`` / ``"local:2"``);
-  peak RSS = the driver's + the largest worker's (``RUSAGE_CHILDREN``);
 - ``floor``: the bare STRtree floor of the dominant spatial step — one
   ``lines.sindex.nearest(parcels)`` per network type (8 types) — and ``read``: reading the
   workspace's layers (the I/O floor), as the peers measured in the same run.
+
+Memory, for every run, of its whole process tree (the process, a forked worker, dask's workers):
+
+- ``peak`` = the largest total PSS (proportional set size: a page shared by k processes counts
+  1/k in each, so the total is the memory the tree holds), sampled every 0.25 s from
+  ``/proc/<pid>/smaps_rollup`` by this process, outside the measured one;
+- ``RSS sum`` = the process's peak RSS + the largest child's (``RUSAGE_CHILDREN``): an upper
+  bound, counting the pages a forked worker shares with its parent twice.
 
 Seconds and peak memory go to ``bench/RESULTS.md`` under "## Full evaluation", with the growth
 per 10× parcels (near-linear scaling is a ratio near 10).
@@ -41,10 +49,37 @@ HEADING = f"## {TITLE}"
 GOAL_S, GOAL_GB = 60.0, 8.0
 
 
-def _peak_gib(children: bool = False) -> float:
+SAMPLE_S = 0.25
+
+
+def _rss_sum_gib() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if children else 0
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return (own + kids) / 1024 / 1024
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux ``/proc``)."""
+    out = [pid]
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            children = [int(c) for c in fh.read().split()]
+    except OSError:
+        return out
+    for child in children:
+        out += _tree(child)
+    return out
+
+
+def _pss_kib(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as fh:
+                total += next(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            continue  # the process ended meanwhile
+    return total
 
 
 def worker(path: Path, what: str) -> dict:
@@ -80,17 +115,29 @@ def worker(path: Path, what: str) -> dict:
         out["seconds"] = time.perf_counter() - start
         out["rows"] = len(table)
         out["columns"] = table.shape[1]
-    out["peak_gib"] = _peak_gib(children=what.startswith("dask"))
+    out["rss_sum_gib"] = _rss_sum_gib()
     return out
 
 
 def _run(path: Path, what: str) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--worker", str(path), "--what", what],
-                          capture_output=True, text=True)
-    if done.returncode:
-        sys.stderr.write(done.stderr)
-        raise RuntimeError(f"evaluate_bench worker {what} on {path} failed (exit {done.returncode})")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    """One measured run in a fresh process, its tree's PSS sampled from here."""
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        proc = subprocess.Popen([sys.executable, __file__, "--worker", str(path), "--what", what],
+                                stdout=stdout, stderr=stderr, text=True)
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _pss_kib(_tree(proc.pid)))
+            time.sleep(SAMPLE_S)
+        stdout.seek(0)
+        stderr.seek(0)
+        if proc.returncode:
+            sys.stderr.write(stderr.read())
+            raise RuntimeError(f"evaluate_bench worker {what} on {path} failed (exit {proc.returncode})")
+        out = json.loads(stdout.read().strip().splitlines()[-1])
+    out["peak_gib"] = peak / 1024 / 1024
+    return out
 
 
 def _write(results: dict, out: Path, engines: list[str], command: str) -> None:
@@ -107,20 +154,24 @@ def _write(results: dict, out: Path, engines: list[str], command: str) -> None:
         "Demo parks (`write_demo(parcels=N, seed=0, fmt=\"parquet\")`, DEM included) evaluated at "
         "`DEMO_AS_OF` with every column (efficiency, compliance, idle, lifecycle, terrain, coverage "
         "with routed extensions, revitalization); one run each, each in its own process. `dask-k` = "
-        "`engine=\"dask\"` on a LocalCluster of k worker processes (peak = driver + largest worker). "
+        "`engine=\"dask\"` on a LocalCluster of k worker processes; `single` computes its spatial "
+        "columns in one forked worker process from 50,000 parcels. `peak` = the largest total PSS of "
+        "the run's process tree (sampled every 0.25 s); `RSS sum` = the process's peak RSS + its "
+        "largest child's (an upper bound: pages a forked worker shares count twice). "
         "Peers in the same run: `read` = reading the layers, `floor` = one bare `sindex.nearest` per "
         "network type.", "",
         "| parcels | read | floor | " + " | ".join(engines) + " | " + " | ".join(f"{e} peak" for e in engines)
-        + " | single / floor |",
-        "|---:|---:|---:|" + "---:|" * (2 * len(engines)) + "---:|",
+        + " | " + " | ".join(f"{e} RSS sum" for e in engines) + " | single / floor |",
+        "|---:|---:|---:|" + "---:|" * (3 * len(engines)) + "---:|",
     ]
     for n in sizes:
         r = results[n]
         times = " | ".join(f"{r[e]['seconds']:.1f} s" for e in engines)
         peaks = " | ".join(f"{r[e]['peak_gib']:.2f} GiB" for e in engines)
+        sums = " | ".join(f"{r[e]['rss_sum_gib']:.2f} GiB" for e in engines)
         ratio = r["single"]["seconds"] / r["floor"]["seconds"] if "single" in r else float("nan")
         lines.append(f"| {n:,} | {r['read']['seconds']:.1f} s | {r['floor']['seconds']:.1f} s | {times} | "
-                     f"{peaks} | {ratio:.2f}× |")
+                     f"{peaks} | {sums} | {ratio:.2f}× |")
     lines += ["", "Growth per 10× parcels (time at 10 N / time at N; 10 = linear):", "",
               "| from → to | " + " | ".join(engines) + " |", "|---|" + "---:|" * len(engines)]
     for a, b in zip(sizes, sizes[1:], strict=False):
