@@ -22,7 +22,7 @@ get wrong), and the results are identical to the single engine's, column by colu
 While the spatial work runs, the park-wide tables need none of it (only the revitalization
 ranking reads ``readiness``). :func:`start_spatial_columns` therefore starts it first and
 :meth:`SpatialJob.result` collects it: with ``engine="single"`` on a large park
-(:data:`FORK_MIN_PARCELS`), on a POSIX system with two or more CPUs, called from a process's
+(:data:`FORK_MIN_PARCELS`), on Linux with two or more CPUs, called from a process's
 only thread, the job runs in one forked worker process (the parcels and networks are
 inherited, not copied; the columns come back pickled), so the two kinds of work use two
 cores instead of contending for one interpreter lock. Log records and warnings of the worker
@@ -42,6 +42,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import sys
 import threading
 import traceback
 import warnings
@@ -279,8 +280,8 @@ def start_spatial_columns(parcels: gpd.GeoDataFrame, networks, **kwargs) -> Spat
     **kwargs
         The other arguments of :func:`spatial_columns`.
 
-    With ``engine="single"`` and at least :data:`FORK_MIN_PARCELS` parcels, on a POSIX system
-    with two or more CPUs, when this process runs no other thread, the columns are computed in
+    With ``engine="single"`` and at least :data:`FORK_MIN_PARCELS` parcels, on Linux with
+    two or more CPUs, when this process runs no other thread, the columns are computed in
     a forked worker process meanwhile; otherwise when the result is asked for.
     """
 
@@ -300,9 +301,10 @@ def start_spatial_columns(parcels: gpd.GeoDataFrame, networks, **kwargs) -> Spat
 
 
 def _can_fork(n: int, engine: str) -> bool:
+    # Linux only (forking is unsafe on macOS's system libraries), and never from a threaded
+    # process: a lock held by another thread at the fork would stay locked in the child
     return (engine == "single" and n >= FORK_MIN_PARCELS and (os.cpu_count() or 1) >= 2
-            and "fork" in multiprocessing.get_all_start_methods()
-            and threading.active_count() == 1)  # forking a threaded process can deadlock its child
+            and sys.platform.startswith("linux") and threading.active_count() == 1)
 
 
 class _Collect(logging.Handler):
