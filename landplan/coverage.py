@@ -533,6 +533,23 @@ def evaluate_coverage(
     return out
 
 
+def with_leveled(coverage: pd.DataFrame, leveled: pd.Series, rules: dict) -> pd.DataFrame:
+    """``coverage`` (of :func:`evaluate_coverage`) with ``readiness`` and ``missing`` as they
+    are with the ``leveled`` need taken from ``leveled`` (by parcel_id, e.g. from terrain).
+
+    The same columns as ``evaluate_coverage(..., leveled=leveled)``: the nearest lines and
+    routes do not depend on the need, so coverage computed before the terrain is finished here.
+    """
+    cov = rules["coverage"]
+    met = {t: coverage[f"has_{t}"].to_numpy(dtype=bool) for t in NETWORK_TYPES}
+    met["leveled"] = _leveled(pd.DataFrame({"parcel_id": coverage.index}), leveled)
+    readiness, missing = _readiness(met, cov, len(coverage))
+    out = coverage.copy(deep=False)
+    out["readiness"] = pd.Series(readiness, index=coverage.index).astype(str)
+    out["missing"] = pd.Series(missing, index=coverage.index).astype(str)
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # routing along roads
 

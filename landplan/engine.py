@@ -52,7 +52,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .coverage import evaluate_coverage, prepare_networks
+from .coverage import evaluate_coverage, prepare_networks, with_leveled
 from .errors import LandplanError
 from .geometry import to_metric
 from .terrain import evaluate_terrain
@@ -73,15 +73,29 @@ FORK_MIN_PARCELS = 50_000
 
 def _partition(frame: gpd.GeoDataFrame, networks, dem_path: str | None, rules: dict) -> pd.DataFrame:
     """Terrain and coverage of one partition (a function of module level: picklable)."""
-    leveled = None
-    parts = []
-    if dem_path is not None:
-        terrain = evaluate_terrain(frame, dem_path, rules)
-        leveled = terrain["leveled"]
-        parts.append(terrain)
-    parts.append(evaluate_coverage(frame, rules=rules, leveled=leveled, routes=True, networks=networks))
-    out = pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
+    terrain = evaluate_terrain(frame, dem_path, rules) if dem_path is not None else None
+    coverage = evaluate_coverage(frame, rules=rules, leveled=terrain["leveled"] if terrain is not None else None,
+                                 routes=True, networks=networks)
+    return _combined(terrain, coverage)
+
+
+def _combined(terrain: pd.DataFrame | None, coverage: pd.DataFrame) -> pd.DataFrame:
+    out = pd.concat([terrain, coverage], axis=1) if terrain is not None else coverage
     return out.reset_index()
+
+
+def _in_order(out: pd.DataFrame, parcels: gpd.GeoDataFrame) -> pd.DataFrame:
+    """``out`` (with a parcel_id column) by parcel_id, in the order of ``parcels``."""
+    return out.set_index("parcel_id").reindex(pd.Index(parcels["parcel_id"].to_numpy(), name="parcel_id"))
+
+
+def _frame(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return parcels[[c for c in _KEEP if c in parcels.columns] + [parcels.geometry.name]]
+
+
+def _metric_crs(parcels: gpd.GeoDataFrame):
+    """The metric CRS of the whole park: every partition is measured in it."""
+    return to_metric(parcels).crs if parcels.crs is not None else None
 
 
 def _meta(metric: gpd.GeoDataFrame, networks, dem_path: str | None, rules: dict) -> pd.DataFrame:
@@ -129,17 +143,14 @@ def spatial_columns(
     dem = str(dem_path) if dem_path is not None else None
     if len(parcels) == 0 or parcels.crs is None:
         engine = "single"
-    # the metric CRS of the whole park: every partition is measured in it
-    crs = to_metric(parcels).crs if parcels.crs is not None else None
     networks = prepare_networks(roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules,
-                                crs=crs, routes=True)
-    frame = parcels[[c for c in _KEEP if c in parcels.columns] + [parcels.geometry.name]]
+                                crs=_metric_crs(parcels), routes=True)
+    frame = _frame(parcels)
     if engine == "single":
         out = _partition(frame, networks, dem, rules)
     else:
         out = _on_dask(frame, networks, dem, rules, partitions, scheduler)
-    out = out.set_index("parcel_id")
-    return out.reindex(pd.Index(parcels["parcel_id"].to_numpy(), name="parcel_id"))
+    return _in_order(out, parcels)
 
 
 def _on_dask(frame: gpd.GeoDataFrame, networks, dem: str | None, rules: dict,
@@ -221,11 +232,12 @@ class SpatialJob:
     stops a worker process whose result is no longer wanted.
     """
 
-    def __init__(self, compute, process=None, conn=None) -> None:
+    def __init__(self, compute, process=None, conn=None, finish=None) -> None:
         self._compute = compute
         self._process = process
         self._conn = conn
-        #: Whether the columns are computed in a worker process.
+        self._finish = finish
+        #: Whether the coverage columns are computed in a worker process.
         self.forked = process is not None
 
     def result(self) -> pd.DataFrame:
@@ -233,6 +245,7 @@ class SpatialJob:
         if self._process is None:
             return self._compute()
         try:
+            local = self._finish.before()  # the terrain, here, while the worker computes coverage
             try:
                 kind, payload, records, caught = self._conn.recv()
             except EOFError:
@@ -248,7 +261,7 @@ class SpatialJob:
             warnings.warn_explicit(message, category, filename, lineno)
         if kind == "error":
             raise payload
-        return payload
+        return self._finish.after(local, payload)
 
     def cancel(self) -> None:
         """Stop the worker process (if any) and release it."""
@@ -267,7 +280,30 @@ class SpatialJob:
         self.cancel()
 
 
-def start_spatial_columns(parcels: gpd.GeoDataFrame, networks, **kwargs) -> SpatialJob:
+class _Split:
+    """The forked job's halves: coverage in the worker; terrain here, then readiness with the
+    terrain's ``leveled`` (the nearest lines and routes do not depend on it)."""
+
+    def __init__(self, parcels: gpd.GeoDataFrame, networks, dem: str | None, rules: dict) -> None:
+        self.parcels, self.networks, self.dem, self.rules = parcels, networks, dem, rules
+
+    def worker(self) -> pd.DataFrame:
+        layers = self.networks() if callable(self.networks) else self.networks
+        nets = prepare_networks(**layers, rules=self.rules, crs=_metric_crs(self.parcels), routes=True)
+        return evaluate_coverage(_frame(self.parcels), rules=self.rules, routes=True, networks=nets)
+
+    def before(self) -> pd.DataFrame | None:
+        return evaluate_terrain(_frame(self.parcels), self.dem, self.rules) if self.dem is not None else None
+
+    def after(self, terrain: pd.DataFrame | None, coverage: pd.DataFrame) -> pd.DataFrame:
+        if terrain is not None:
+            coverage = with_leveled(coverage, terrain["leveled"], self.rules)
+        return _in_order(_combined(terrain, coverage), self.parcels)
+
+
+def start_spatial_columns(parcels: gpd.GeoDataFrame, networks, *, dem_path: str | os.PathLike | None,
+                          rules: dict, engine: str = "single", partitions: int | None = None,
+                          scheduler: str | None = None) -> SpatialJob:
     """Start :func:`spatial_columns`; :meth:`SpatialJob.result` returns them.
 
     Parameters
@@ -277,27 +313,30 @@ def start_spatial_columns(parcels: gpd.GeoDataFrame, networks, **kwargs) -> Spat
         ``roads``, ``pipelines``, ``powerlines`` → GeoDataFrame or None; or a function
         returning that dict, called where the columns are computed (in the worker process
         when there is one, so that reading the layers overlaps the park-wide tables too).
-    **kwargs
-        The other arguments of :func:`spatial_columns`.
+    dem_path, rules, engine, partitions, scheduler
+        As for :func:`spatial_columns`.
 
-    With ``engine="single"`` and at least :data:`FORK_MIN_PARCELS` parcels, on Linux with
-    two or more CPUs, when this process runs no other thread, the columns are computed in
-    a forked worker process meanwhile; otherwise when the result is asked for.
+    With ``engine="single"`` and at least :data:`FORK_MIN_PARCELS` parcels, on Linux with two
+    or more CPUs, when this process runs no other thread, the coverage columns are computed
+    in a forked worker process meanwhile, and the terrain in this process when the result is
+    asked for; otherwise everything when the result is asked for.
     """
 
     def compute() -> pd.DataFrame:
         layers = networks() if callable(networks) else networks
-        return spatial_columns(parcels, **layers, **kwargs)
+        return spatial_columns(parcels, **layers, dem_path=dem_path, rules=rules, engine=engine,
+                               partitions=partitions, scheduler=scheduler)
 
-    if not _can_fork(len(parcels), kwargs.get("engine", "single")):
+    if engine not in ENGINES or parcels.crs is None or not _can_fork(len(parcels), engine):
         return SpatialJob(compute)
+    split = _Split(parcels, networks, str(dem_path) if dem_path is not None else None, rules)
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_worker, args=(send, compute), name="landplan-spatial", daemon=True)
+    process = context.Process(target=_worker, args=(send, split.worker), name="landplan-spatial", daemon=True)
     process.start()
     send.close()  # the worker holds the sending end; EOF here when it dies
-    log.debug("spatial columns of %d parcels in worker process %d", len(parcels), process.pid)
-    return SpatialJob(compute, process, receive)
+    log.debug("coverage of %d parcels in worker process %d", len(parcels), process.pid)
+    return SpatialJob(compute, process, receive, split)
 
 
 def _can_fork(n: int, engine: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -147,16 +148,32 @@ far["geometry"] = far.geometry.translate(1e6, 0)  # off the DEM: a warning in th
 parcels = __import__("pandas").concat([parcels, far], ignore_index=True)
 nets = dict(roads=ws.read("roads"), pipelines=ws.read("pipelines"), powerlines=ws.read("powerlines"))
 args = dict(rules=load_rules(ws))
+def read_in_worker():  # what a workspace read that repairs something does: log and warn
+    logging.getLogger("landplan.workspace").warning("networks read in process %d", os.getpid())
+    __import__("warnings").warn("a repaired line", UserWarning)
+    return nets
 print("BEFORE")
-job = engine.start_spatial_columns(parcels, nets, dem_path=ws.dem_path, **args)
-columns = job.result()
+import warnings
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    job = engine.start_spatial_columns(parcels, read_in_worker, dem_path=ws.dem_path, **args)
+    columns = job.result()
 print("AFTER")
+print("PARENT", os.getpid(), "WARNINGS", [str(w.message) for w in caught])
 errors = {}
 job = engine.start_spatial_columns(parcels, nets, dem_path=os.path.join(data, "no-such-dem.tif"), **args)
 try:
     job.result()
 except LandplanError as exc:
     errors["missing_dem"] = [type(exc).__name__, str(exc), job.forked]
+def bad_read():  # an input error raised in the worker (its class does not pickle as it is)
+    from landplan.errors import InputFileError
+    raise InputFileError("networks/roads.gpkg", "not a line layer", where="feature 3", field="geometry")
+job = engine.start_spatial_columns(parcels, bad_read, dem_path=ws.dem_path, **args)
+try:
+    job.result()
+except LandplanError as exc:
+    errors["worker"] = [type(exc).__name__, str(exc), job.forked]
 job = engine.start_spatial_columns(parcels, nets, dem_path=ws.dem_path, **args)
 os.kill(job._process.pid, signal.SIGKILL)  # what the kernel's OOM killer does
 try:
@@ -194,10 +211,16 @@ def test_forked_worker_logs_errors_and_death_reach_the_caller(forked_run):
     result, stdout = forked_run
     # the worker's warning, re-emitted once through the caller's handler, in order
     between = stdout.split("BEFORE", 1)[1].split("AFTER", 1)[0]
-    assert between.count("1 parcels outside the DEM") == 1, stdout
+    assert between.count("1 parcels outside the DEM") == 1, stdout  # the terrain (this process)
+    read = re.findall(r"LOG landplan.workspace: networks read in process (\d+)", between)
+    parent = re.search(r"PARENT (\d+) WARNINGS (.*)", stdout)
+    assert len(read) == 1 and read[0] != parent.group(1), stdout  # logged in the worker, shown here
+    assert parent.group(2) == "['a repaired line']"
     assert np.isnan(result["columns"].loc["FAR", "elev_mean_m"])
     kind, text, forked = result["errors"]["missing_dem"]
     assert forked and kind in ("InputFileError", "LandplanError")
     assert "no-such-dem.tif" in text and "does not exist" in text
+    kind, text, forked = result["errors"]["worker"]
+    assert forked and text == "networks/roads.gpkg, feature 3, field geometry: not a line layer"
     kind, text, forked = result["errors"]["killed"]
     assert forked and kind == "LandplanError" and "ended without a result" in text and "-9" in text
