@@ -431,16 +431,21 @@ def prepare_networks(
 
 def _leveled(parcels: gpd.GeoDataFrame, leveled: pd.Series | None) -> np.ndarray:
     if leveled is not None:
-        values = leveled.reindex(pd.Index(parcels["parcel_id"]))
+        ids = pd.Index(parcels["parcel_id"])
+        values = leveled if leveled.index.equals(ids) else leveled.reindex(ids)
     elif "site_leveled" in parcels.columns:
         values = parcels["site_leveled"]
     else:
         return np.zeros(len(parcels), dtype=bool)
+    if values.dtype == bool:
+        return values.to_numpy()
     # True, 1 and numpy True are met; False, 0, None, NaN, NA and anything else are not
     return pd.Series(np.asarray(values, dtype=object)).eq(True).to_numpy(dtype=bool)
 
 
 def _readiness(met: dict[str, np.ndarray], cov: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(readiness, missing) per parcel: the first level whose needs are all met (else
+    ``below``), and the unmet needs of the first level, joined by commas in its order."""
     levels = cov["readiness"]
     for level in levels:
         unknown = [need for need in level["needs"] if need not in met]
@@ -449,15 +454,18 @@ def _readiness(met: dict[str, np.ndarray], cov: dict, n: int) -> tuple[np.ndarra
                 f"rules coverage.readiness level {level['name']!r}: unknown need(s) {unknown}; "
                 f"known: {', '.join(met)}"
             )
-    conds = [np.logical_and.reduce([met[need] for need in level["needs"]] + [np.ones(n, bool)]) for level in levels]
-    names = [level["name"] for level in levels]
-    readiness = np.select(conds, names, default=cov["below"]) if levels else np.full(n, cov["below"], dtype=object)
-    missing = np.full(n, "", dtype=object)
-    if levels:
-        for need in levels[0]["needs"]:
-            missing = np.where(met[need], missing, missing + need + ",")
-    missing = pd.Series(missing, dtype=object).str.rstrip(",").to_numpy(dtype=object)
-    return readiness.astype(object), missing
+    code = np.full(n, len(levels), dtype=np.int64)  # the level index; len(levels) = below
+    for i in range(len(levels) - 1, -1, -1):  # the first level met wins
+        code[np.logical_and.reduce([met[need] for need in levels[i]["needs"]] + [np.ones(n, bool)])] = i
+    names = np.asarray([level["name"] for level in levels] + [cov["below"]], dtype=object)
+    needs = list(levels[0]["needs"]) if levels else []
+    unmet = np.zeros(n, dtype=np.int64)  # bit j: need j of the first level not met
+    for j, need in enumerate(needs):
+        unmet |= (~np.asarray(met[need], dtype=bool)).astype(np.int64) << j
+    distinct, inverse = np.unique(unmet, return_inverse=True)  # few combinations: texts built once
+    texts = np.asarray([",".join(need for j, need in enumerate(needs) if int(b) >> j & 1) for b in distinct],
+                       dtype=object)
+    return names[code], texts[inverse.reshape(-1)]
 
 
 def evaluate_coverage(
