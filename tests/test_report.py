@@ -180,10 +180,12 @@ def test_enterprises_sum_to_the_parcel_figures(demo_html, demo_table, demo_pid, 
 
 def test_every_number_has_a_unit_and_every_rule_a_source(demo_html):
     cells = _parse(demo_html)
-    four = [r for r in cells.rows if len(r) == 4 and r[1][0] and "num" in r[1][1]]
-    assert len(four) > 20
-    for label, value, unit, _source in four:
-        assert unit[2] not in ("", "—"), (label, value)
+    # rows "label (unit) | number | source": the unit is folded into the label (Table.units_in_labels)
+    three = [r for r in cells.rows if len(r) == 3 and r[1][0] and "num" in r[1][1]]
+    assert len(three) > 20
+    for label, value, _source in three:
+        unit = re.search(r" \(([^()]*)\)$", label[2])
+        assert unit and unit.group(1) not in ("", "—"), (label, value)
     refs = {m for r in cells.rows for c in r for m in re.findall(r"\[(\d+)\]", c[2]) if "src" in c[1]}
     refs |= {m for caption in cells.captions for m in re.findall(r"\[(\d+)\]", caption)}
     listed = set(cells.sources)

@@ -134,3 +134,22 @@ def test_break_points_only_in_pdf_html(run_ctx):
     assert all(len(piece) <= 20 for piece in broken.split("\u200b"))
     assert html.break_points("91340100MA0EDK9TXA") == "91340100MA0EDK9TXA"  # 18 characters: kept whole
     assert html.break_points("地块评价报告 短 text") == "地块评价报告 短 text"
+
+
+def test_reduced_user_agent_stylesheet_draws_the_same_page(run_ctx, faces, tmp_path):
+    """The user-agent sheet without footnote/note/marker rules (pdf._html_class): same pixels, fewer styles."""
+    renderer = pdf._renderer(faces)
+    assert renderer.html is not renderer.weasyprint.HTML  # the installed WeasyPrint has the expected sheet
+    pid = next(iter(run_ctx.position))
+    page = html.render_parcel(parcel_report(run_ctx, pid), pdf=True)
+    full = renderer.weasyprint.HTML(string=page, url_fetcher=renderer.fetcher).write_pdf(
+        stylesheets=renderer.stylesheets, font_config=renderer.font_config)
+    pngs = []
+    for name, data in (("full", full), ("reduced", renderer.pdf(page))):
+        (tmp_path / f"{name}.pdf").write_bytes(data)
+        subprocess.run(["pdftoppm", "-r", "50", "-png", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
+                       check=True)
+        pngs.append(sorted(tmp_path.glob(f"{name}-*.png")))
+    assert len(pngs[0]) == len(pngs[1]) >= 2
+    for a, b in zip(*pngs, strict=True):
+        assert a.read_bytes() == b.read_bytes(), (a.name, b.name)

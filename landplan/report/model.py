@@ -24,7 +24,7 @@ from ..efficiency import FIGURES, INDICATORS
 from ..evaluate import OUTPUT_COLUMNS, _edition_key, column_label
 from ..rules import is_unconfirmed, rule_source
 from ..schema import enum_label
-from .i18n import code_label, t
+from .i18n import LANGS, code_label, t
 
 __all__ = ["Cell", "Table", "Section", "Source", "Report", "parcel_report", "fmt_value", "split_label",
            "source_text", "SECTIONS"]
@@ -60,7 +60,39 @@ class Table:
         if not self.widths:
             self.widths = _WIDTHS.get(len(self.headers), [])
 
+    def units_in_labels(self) -> Table:
+        """The table with each unit column folded into its rows' labels: ``面积 (平方米)``.
 
+        A unit column (header 单位 / unit) holds the unit of every number in its row; it goes,
+        in brackets, after the label that starts its group of columns (the first column, or the
+        one after the previous unit column: the two halves of the header table). A dash or an
+        empty unit adds nothing. Fewer cells: a table cell is what the PDF layout spends most on.
+        """
+        units = [j for j, h in enumerate(self.headers) if h in _UNIT_HEADERS]
+        if not units:
+            return self
+        into = {j: (units[k - 1] + 1 if k else 0) for k, j in enumerate(units)}
+        keep = [j for j in range(len(self.headers)) if j not in into]
+        widths = list(self.widths)
+        if len(widths) == len(self.headers):
+            for j, i in into.items():
+                widths[i] += widths[j]
+            widths = [widths[j] for j in keep]
+        else:
+            widths = []
+        rows = []
+        for row in self.rows:
+            cells = list(row)
+            for j, i in into.items():
+                unit = cells[j].text if j < len(cells) else ""
+                if unit not in ("", "—") and i < len(cells):
+                    cells[i] = replace(cells[i], text=f"{cells[i].text} ({unit})")
+            rows.append([cells[j] for j in keep if j < len(cells)])
+        return Table([self.headers[j] for j in keep], rows, self.caption, widths)
+
+
+#: the header of a unit column, in every language (see Table.units_in_labels)
+_UNIT_HEADERS = frozenset(t("col.unit", lang) for lang in LANGS)
 _WIDTHS = {3: [40, 20, 40], 4: [34, 26, 16, 24], 6: [17, 25, 8, 17, 25, 8],
            7: [20, 13, 11, 13, 10, 11, 22]}
 
