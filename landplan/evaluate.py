@@ -26,7 +26,7 @@ from .history import parcels_as_of
 from .idle import evaluate_idle
 from .io.atomic import atomic_path
 from .lifecycle import CONDITIONS, GAPS, evaluate_lifecycle
-from .revitalization import candidates, low_efficiency
+from .revitalization import Ranking, low_efficiency
 from .rules import is_unconfirmed, load_rules, rule_source
 from .schema import PARCELS
 from .units import M2_PER_MU
@@ -249,11 +249,18 @@ def evaluate(
         for part in (efficiency, compliance, idle):
             table = _join_new(table, part)
         # low efficiency and the lifecycle need no spatial column: computed before waiting
+        # low efficiency, the lifecycle and the revitalization list but for its readiness
+        # component need no spatial column: computed before waiting for them
         low = low_efficiency(table, rules, as_of=as_of)
-        lifecycle = evaluate_lifecycle(table.join(low, how="left"), rules, as_of=as_of)
+        with_low = table.join(low, how="left")
+        lifecycle = evaluate_lifecycle(with_low, rules, as_of=as_of)
+        ranking = Ranking(with_low.reset_index(drop=True), rules)
+        del with_low
         spatial_part = spatial.result()
     table = _join_new(table, spatial_part).join(low, how="left").join(lifecycle, how="left")
-    ranked = candidates(table.reset_index(drop=True), rules).set_index("parcel_id")
+    readiness = pd.Series(table["readiness"].to_numpy(), index=pd.RangeIndex(len(table))) \
+        if "readiness" in table.columns else None
+    ranked = ranking.ranked(readiness).set_index("parcel_id")
     ranked = ranked[["revitalization_priority", "path", "candidate_reason", "priority_explained"]]
     ranked = ranked.rename(columns={"path": "revitalization_path"}).reindex(table.index)  # one indexer
     for column in ranked.columns:

@@ -36,7 +36,7 @@ from .tables import join as _join
 from .tables import num as _num
 from .tables import text as _text
 
-__all__ = ["low_efficiency", "candidates", "scenario_median_tax", "target_progress", "PATHS"]
+__all__ = ["low_efficiency", "candidates", "Ranking", "scenario_median_tax", "target_progress", "PATHS"]
 
 _KEY = "idle.low_efficiency"
 
@@ -285,92 +285,128 @@ def candidates(table: pd.DataFrame, rules: dict) -> pd.DataFrame:
         path_en, revitalization_priority, priority_explained, candidate_reason; sorted by
         priority (highest first), then parcel_id; a fresh 0..n-1 index.
     """
-    if "low_efficiency" not in table.columns:
-        if "as_of" not in table.columns or table["as_of"].isna().all():
-            raise LandplanError("candidates: the table has no low_efficiency column and no as_of "
-                                "date to compute it; run low_efficiency(table, rules, as_of=…) first")
-        as_of = pd.Timestamp(table["as_of"].dropna().iloc[0]).date()
-        table = table.join(low_efficiency(table, rules, as_of=as_of))
-    idle = _is_idle(table)
-    low = table["low_efficiency"].astype("boolean").fillna(False).astype(bool)
-    median = _park_median_tax(table)
-    used = ["parcel_id", "low_efficiency_reason", "idle_disposal", "idle_status", "area_mu",
-            "tax_per_mu_wan", "idle_years", "readiness"]
-    sel = table.loc[(idle | low).to_numpy(), [c for c in used if c in table.columns]]
-    if len(sel) == 0:  # nothing to revitalize: an empty list with the columns
-        columns = ["parcel_id", "area_mu", "idle_status", "idle_disposal", "low_efficiency_reason", "path",
-                   "path_zh", "path_en", "revitalization_priority", "priority_explained", "candidate_reason"]
-        out = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("area_mu", "revitalization_priority")
-                                         else "str") for c in columns})
-        return out
-    idx = sel.index
-    idle_s = idle[idx]
-    reason = _text(sel, "low_efficiency_reason")
-    disposal = _text(sel, "idle_disposal")
-    area = _num(sel, "area_mu")
+    return Ranking(table, rules).ranked(table["readiness"] if "readiness" in table.columns else None)
 
-    # paths
-    idle_path = disposal.map(_IDLE_PATH).fillna("idle_review").where(idle_s, "")
-    parts = [idle_path]
-    low_s = low[idx] & ~idle_s
-    for key, code in _LOW_PATH:
-        parts.append(pd.Series(np.where(low_s & reason.str.contains(key, regex=False), code, ""),
-                               index=idx))
-    spec = rules.get("revitalization", {})
-    above, below = spec.get("split_above_mu"), spec.get("merge_below_mu")
-    split = pd.Series(False, index=idx)
-    if above is not None:
-        split |= area > above
-    if below is not None:
-        split |= area < below
-    parts.append(pd.Series(np.where(split, "split_merge", ""), index=idx))
-    # few distinct paths: each text built once, then spread
-    codes, distinct = pd.factorize(_join(parts, idx))
-    distinct = ["; ".join(dict.fromkeys(p.split("; "))) for p in distinct]
-    path = pd.Series(np.asarray(distinct, dtype=object)[codes], index=idx)
-    path_zh = pd.Series(np.asarray(["；".join(PATHS[c][0] for c in p.split("; ") if c) for p in distinct],
-                                   dtype=object)[codes], index=idx)
-    path_en = pd.Series(np.asarray(["; ".join(PATHS[c][1] for c in p.split("; ") if c) for p in distinct],
-                                   dtype=object)[codes], index=idx)
 
-    # priority
-    tax = _num(sel, "tax_per_mu_wan")
-    tax = tax.where(tax.notna() | ~idle_s, 0.0)
-    gap = (median - tax).clip(lower=0.0) if np.isfinite(median) else tax * np.nan
-    raw = {"area_mu": area, "idle_years": _num(sel, "idle_years"), "tax_gap": gap}
-    if "readiness" in sel.columns:
-        raw["readiness"] = _readiness_score(sel["readiness"], rules)
-    weights = {k: float(w) for k, w in (spec.get("priority_weights") or {}).items()
-               if k in raw and w is not None}
-    total = sum(weights.values())
-    priority = pd.Series(0.0, index=idx)
-    explained = []
-    for name, w in weights.items():
-        comp = _scaled(raw[name])
-        priority = priority + w * comp
-        explained.append(f"{name} {w:g} × " + comp.round(3).astype(str))
-    priority = (100.0 * priority / total).round(2) if total > 0 else priority
-    skipped = [k for k in (spec.get("priority_weights") or {}) if k not in weights]
-    explanation = "100 × (" + _join(explained, idx, sep=" + ") + f") / Σ weights {total:g} = "
-    explanation = explanation + priority.map("{:g}".format)
-    if skipped:
-        explanation = explanation + f"; not used: {', '.join(skipped)}"
-    if np.isfinite(median):
-        explanation = explanation + f"; park median tax per mu {median:g} 万元"
+class Ranking:
+    """:func:`candidates` in two steps: everything but the ``readiness`` component at
+    construction, the priority and the order in :meth:`ranked` (so that an evaluation can
+    prepare the list while its coverage columns are still being computed).
 
-    why = pd.Series(np.where(idle_s, "idle: " + _text(sel, "idle_status")
-                             + " (idle.idle_after_years)", "low efficiency: " + reason),
-                    index=idx)
-    out = pd.DataFrame({
-        "parcel_id": _ids(sel), "area_mu": area,
-        "idle_status": _text(sel, "idle_status"), "idle_disposal": disposal,
-        "low_efficiency_reason": reason, "path": path, "path_zh": path_zh, "path_en": path_en,
-        "revitalization_priority": priority.astype(float), "priority_explained": explanation,
-        "candidate_reason": why,
-    }, index=idx)
-    out = out.sort_values(["revitalization_priority", "parcel_id"], ascending=[False, True],
-                          kind="mergesort")
-    return out.reset_index(drop=True)
+    Parameters
+    ----------
+    table, rules
+        As for :func:`candidates` (``readiness`` is not read from ``table``).
+    """
+
+    def __init__(self, table: pd.DataFrame, rules: dict) -> None:
+        if "low_efficiency" not in table.columns:
+            if "as_of" not in table.columns or table["as_of"].isna().all():
+                raise LandplanError("candidates: the table has no low_efficiency column and no as_of "
+                                    "date to compute it; run low_efficiency(table, rules, as_of=…) first")
+            as_of = pd.Timestamp(table["as_of"].dropna().iloc[0]).date()
+            table = table.join(low_efficiency(table, rules, as_of=as_of))
+        idle = _is_idle(table)
+        low = table["low_efficiency"].astype("boolean").fillna(False).astype(bool)
+        median = _park_median_tax(table)
+        used = ["parcel_id", "low_efficiency_reason", "idle_disposal", "idle_status", "area_mu",
+                "tax_per_mu_wan", "idle_years", "readiness"]
+        sel = table.loc[(idle | low).to_numpy(), [c for c in used if c in table.columns]]
+        if len(sel) == 0:  # nothing to revitalize: an empty list with the columns
+            columns = ["parcel_id", "area_mu", "idle_status", "idle_disposal", "low_efficiency_reason", "path",
+                       "path_zh", "path_en", "revitalization_priority", "priority_explained", "candidate_reason"]
+            self.empty = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("area_mu", "revitalization_priority")
+                                                    else "str") for c in columns})
+            self.sel = None
+            return
+        idx = sel.index
+        idle_s = idle[idx]
+        reason = _text(sel, "low_efficiency_reason")
+        disposal = _text(sel, "idle_disposal")
+        area = _num(sel, "area_mu")
+
+        # paths
+        idle_path = disposal.map(_IDLE_PATH).fillna("idle_review").where(idle_s, "")
+        parts = [idle_path]
+        low_s = low[idx] & ~idle_s
+        for key, code in _LOW_PATH:
+            parts.append(pd.Series(np.where(low_s & reason.str.contains(key, regex=False), code, ""),
+                                   index=idx))
+        spec = rules.get("revitalization", {})
+        above, below = spec.get("split_above_mu"), spec.get("merge_below_mu")
+        split = pd.Series(False, index=idx)
+        if above is not None:
+            split |= area > above
+        if below is not None:
+            split |= area < below
+        parts.append(pd.Series(np.where(split, "split_merge", ""), index=idx))
+        # few distinct paths: each text built once, then spread
+        codes, distinct = pd.factorize(_join(parts, idx))
+        distinct = ["; ".join(dict.fromkeys(p.split("; "))) for p in distinct]
+        path = pd.Series(np.asarray(distinct, dtype=object)[codes], index=idx)
+        path_zh = pd.Series(np.asarray(["；".join(PATHS[c][0] for c in p.split("; ") if c) for p in distinct],
+                                       dtype=object)[codes], index=idx)
+        path_en = pd.Series(np.asarray(["; ".join(PATHS[c][1] for c in p.split("; ") if c) for p in distinct],
+                                       dtype=object)[codes], index=idx)
+
+        # the priority's components but readiness, scaled, and their terms of the explanation
+        tax = _num(sel, "tax_per_mu_wan")
+        tax = tax.where(tax.notna() | ~idle_s, 0.0)
+        gap = (median - tax).clip(lower=0.0) if np.isfinite(median) else tax * np.nan
+        self.weights = {k: float(w) for k, w in (spec.get("priority_weights") or {}).items() if w is not None}
+        self.scaled: dict[str, pd.Series] = {}
+        self.terms: dict[str, pd.Series] = {}
+        for name, x in {"area_mu": area, "idle_years": _num(sel, "idle_years"), "tax_gap": gap}.items():
+            self._component(name, x)
+        why = pd.Series(np.where(idle_s, "idle: " + _text(sel, "idle_status")
+                                 + " (idle.idle_after_years)", "low efficiency: " + reason),
+                        index=idx)
+        self.sel, self.spec, self.median, self.rules = sel, spec, median, rules
+        self.columns = {
+            "parcel_id": _ids(sel), "area_mu": area,
+            "idle_status": _text(sel, "idle_status"), "idle_disposal": disposal,
+            "low_efficiency_reason": reason, "path": path, "path_zh": path_zh, "path_en": path_en,
+        }
+        self.why = why
+
+    def _component(self, name: str, x: pd.Series) -> None:
+        if name in self.weights:
+            comp = _scaled(x)
+            self.scaled[name] = comp
+            self.terms[name] = f"{name} {self.weights[name]:g} × " + comp.round(3).astype(str)
+
+    def ranked(self, readiness: pd.Series | None = None) -> pd.DataFrame:
+        """The ranked list, with ``readiness`` (aligned to the table's index) as the
+        priority's readiness component when given."""
+        if self.sel is None:
+            return self.empty.copy()
+        idx, spec, median = self.sel.index, self.spec, self.median
+        scaled, terms = self.scaled, self.terms
+        if readiness is not None:
+            self._component("readiness", _readiness_score(readiness.reindex(idx), self.rules))
+        used = {"area_mu", "idle_years", "tax_gap"} | ({"readiness"} if readiness is not None else set())
+        weights = {k: w for k, w in self.weights.items() if k in used}
+        total = sum(weights.values())
+        priority = pd.Series(0.0, index=idx)
+        for name, w in weights.items():
+            priority = priority + w * scaled[name]
+        priority = (100.0 * priority / total).round(2) if total > 0 else priority
+        skipped = [k for k in (spec.get("priority_weights") or {}) if k not in weights]
+        explanation = ("100 × (" + _join([terms[name] for name in weights], idx, sep=" + ")
+                       + f") / Σ weights {total:g} = ")
+        explanation = explanation + priority.map("{:g}".format)
+        if skipped:
+            explanation = explanation + f"; not used: {', '.join(skipped)}"
+        if np.isfinite(median):
+            explanation = explanation + f"; park median tax per mu {median:g} 万元"
+        out = pd.DataFrame({
+            **self.columns,
+            "revitalization_priority": priority.astype(float), "priority_explained": explanation,
+            "candidate_reason": self.why,
+        }, index=idx)
+        out = out.sort_values(["revitalization_priority", "parcel_id"], ascending=[False, True],
+                              kind="mergesort")
+        return out.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------

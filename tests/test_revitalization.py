@@ -13,7 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from landplan.errors import LandplanError
-from landplan.revitalization import candidates, low_efficiency, scenario_median_tax, target_progress
+from landplan.revitalization import (
+    Ranking,
+    candidates,
+    low_efficiency,
+    scenario_median_tax,
+    target_progress,
+)
 from landplan.rules import DEFAULT_RULES_TEXT, load_rules, rule_source
 
 AS_OF = date(2025, 6, 30)
@@ -233,6 +239,19 @@ def test_readiness_raises_priority(rules):
     # N gains the full readiness weight: (5/40 + 1/3 + 1 + 1) / 4
     assert out.loc["N", "revitalization_priority"] == pytest.approx(round(100 * (5 / 40 + 1 / 3 + 2) / 4, 2))
     assert out.loc["N", "revitalization_priority"] > no.loc["N", "revitalization_priority"] * 0.75
+
+
+def test_ranking_in_two_steps_equals_candidates(rules):
+    """Ranking prepares the list without readiness (an evaluation does it while its coverage
+    is computed) and ranks it once readiness is known: the same list as candidates()."""
+    t = candidate_table(rules)
+    t["readiness"] = "未达三通一平"
+    t.loc[t["parcel_id"] == "N", "readiness"] = "七通一平"
+    t.loc[t["parcel_id"] == "F", "readiness"] = "三通一平"
+    ranking = Ranking(t.drop(columns="readiness"), rules)
+    pd.testing.assert_frame_equal(ranking.ranked(t["readiness"]), candidates(t, rules))
+    pd.testing.assert_frame_equal(ranking.ranked(), candidates(t.drop(columns="readiness"), rules))
+    assert not ranking.ranked(t["readiness"]).equals(ranking.ranked())  # readiness changes the priority
 
 
 def test_explanation_lists_each_weight(rules):
