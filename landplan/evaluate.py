@@ -260,11 +260,11 @@ def evaluate(
     table = _join_new(table, spatial_part).join(low, how="left").join(lifecycle, how="left")
     readiness = pd.Series(table["readiness"].to_numpy(), index=pd.RangeIndex(len(table))) \
         if "readiness" in table.columns else None
-    ranked = ranking.ranked(readiness).set_index("parcel_id")
+    ranked = ranking.ranked(readiness, order=False)  # indexed by row position
     ranked = ranked[["revitalization_priority", "path", "candidate_reason", "priority_explained"]]
-    ranked = ranked.rename(columns={"path": "revitalization_path"}).reindex(table.index)  # one indexer
+    ranked = ranked.rename(columns={"path": "revitalization_path"}).reindex(pd.RangeIndex(len(table)))
     for column in ranked.columns:
-        table[column] = ranked[column]
+        table[column] = ranked[column].set_axis(table.index)
     table = table.reset_index(drop=True)
     geometry = table.pop("geometry")
     # copy=False: the table is this function's own (a copy would cost seconds on a big park)

@@ -368,6 +368,11 @@ class Ranking:
             "low_efficiency_reason": reason, "path": path, "path_zh": path_zh, "path_en": path_en,
         }
         self.why = why
+        # the explanation's terms before and after readiness's, joined now (in weights order)
+        names = [k for k in self.weights if k in ("area_mu", "idle_years", "tax_gap", "readiness")]
+        cut = names.index("readiness") if "readiness" in names else len(names)
+        self.before = _join([self.terms[k] for k in names[:cut]], idx, sep=" + ")
+        self.after = _join([self.terms[k] for k in names[cut + 1:]], idx, sep=" + ")
 
     def _component(self, name: str, x: pd.Series) -> None:
         if name in self.weights:
@@ -375,9 +380,13 @@ class Ranking:
             self.scaled[name] = comp
             self.terms[name] = f"{name} {self.weights[name]:g} × " + comp.round(3).astype(str)
 
-    def ranked(self, readiness: pd.Series | None = None) -> pd.DataFrame:
+    def ranked(self, readiness: pd.Series | None = None, *, order: bool = True) -> pd.DataFrame:
         """The ranked list, with ``readiness`` (aligned to the table's index) as the
-        priority's readiness component when given."""
+        priority's readiness component when given.
+
+        ``order=False`` leaves the rows in the table's order, indexed as in the table (what an
+        evaluation puts back into its rows), instead of sorted by priority with a fresh index.
+        """
         if self.sel is None:
             return self.empty.copy()
         idx, spec, median = self.sel.index, self.spec, self.median
@@ -392,7 +401,8 @@ class Ranking:
             priority = priority + w * scaled[name]
         priority = (100.0 * priority / total).round(2) if total > 0 else priority
         skipped = [k for k in (spec.get("priority_weights") or {}) if k not in weights]
-        explanation = ("100 × (" + _join([terms[name] for name in weights], idx, sep=" + ")
+        middle = [terms["readiness"]] if "readiness" in weights else []
+        explanation = ("100 × (" + _join([self.before, *middle, self.after], idx, sep=" + ")
                        + f") / Σ weights {total:g} = ")
         explanation = explanation + priority.map("{:g}".format)
         if skipped:
@@ -404,6 +414,8 @@ class Ranking:
             "revitalization_priority": priority.astype(float), "priority_explained": explanation,
             "candidate_reason": self.why,
         }, index=idx)
+        if not order:
+            return out
         out = out.sort_values(["revitalization_priority", "parcel_id"], ascending=[False, True],
                               kind="mergesort")
         return out.reset_index(drop=True)

@@ -43,6 +43,23 @@ def test_one_row_per_parcel_with_spec_columns(table):
     assert table.loc[no_ledger, "tax_per_mu_wan"].isna().all()
 
 
+def test_revitalization_columns_are_the_ranked_candidates_of_the_table(table):
+    """evaluate() ranks the candidates while its coverage is computed and puts them back by
+    row: the same figures as candidates() of the finished table, by parcel."""
+    from landplan.revitalization import candidates
+    from landplan.rules import load_rules
+
+    ranked = candidates(pd.DataFrame(table.drop(columns="geometry")), load_rules(Workspace(DATA))).set_index("parcel_id")
+    assert len(ranked) > 20
+    by_id = table.set_index("parcel_id")
+    pd.testing.assert_series_equal(by_id.loc[ranked.index, "revitalization_priority"],
+                                   ranked["revitalization_priority"], check_names=False)
+    for ours, theirs in (("revitalization_path", "path"), ("candidate_reason", "candidate_reason"),
+                         ("priority_explained", "priority_explained")):
+        assert (by_id.loc[ranked.index, ours].to_numpy() == ranked[theirs].to_numpy()).all()
+    assert by_id.drop(index=ranked.index)["revitalization_priority"].isna().all()  # not candidates
+
+
 @pytest.mark.parametrize("suffix", [".gpkg", ".parquet", ".csv", ".xlsx"])
 def test_formats(table, tmp_path, suffix):
     from landplan.rules import load_rules
