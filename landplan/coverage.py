@@ -367,7 +367,15 @@ class Networks:
     # Pickling (dask ships one copy to every worker): geometries travel as one vectorised WKB
     # array each and search trees are rebuilt on arrival — pickling shapely objects one by one
     # and STRtrees took ~25 s for a million-parcel park, the WKB path ~2 s.
+    def routes_ready(self) -> None:
+        """Wait for the road graph and route sources when they are built in the background
+        (``prepare_networks(..., background=True)``); an error there is raised here."""
+        pending = self.__dict__.pop("_pending", None)
+        if pending is not None:
+            pending.result()
+
     def __getstate__(self) -> dict:
+        self.routes_ready()
         state = dict(self.__dict__)
         state["lines"] = {t: _wkb(a) for t, a in self.lines.items()}
         state["trees"] = None
@@ -397,6 +405,7 @@ def prepare_networks(
     crs: Any,
     routes: bool = False,
     paths: bool = False,
+    background: bool = False,
 ) -> Networks:
     """Prepare the networks for :func:`evaluate_coverage` / :func:`extension_routes` in ``crs``.
 
@@ -410,6 +419,10 @@ def prepare_networks(
         Also build the road graph and the network side of every type's routes.
     paths : bool
         Keep the Dijkstra predecessors (route geometries; :func:`extension_routes`).
+    background : bool
+        Build the road graph and the routes' network side in a thread and return at once:
+        the nearest-line searches (which need only the lines and trees) run meanwhile, and
+        the routes wait for it (:meth:`Networks.routes_ready`).
     """
     series = network_lines(roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules, crs=crs)
     lines = {t: np.asarray(s.array, dtype=object) for t, s in series.items()}
@@ -420,12 +433,20 @@ def prepare_networks(
         paths=paths,
     )
     if routes:
-        road_geoms = (np.asarray(_valid_geoms(_to_crs(roads.geometry, crs)).array, dtype=object)
-                      if roads is not None and len(roads) else np.array([], dtype=object))
-        nets.graph = _RoadGraph(road_geoms)
-        service = rules["coverage"]["service_distance_m"]
-        for t in NETWORK_TYPES:
-            nets.sources[t] = nets.graph.from_network(lines[t], float(service[t]), paths=paths)
+        def build() -> None:
+            road_geoms = (np.asarray(_valid_geoms(_to_crs(roads.geometry, crs)).array, dtype=object)
+                          if roads is not None and len(roads) else np.array([], dtype=object))
+            graph = _RoadGraph(road_geoms)
+            service = rules["coverage"]["service_distance_m"]
+            nets.sources = {t: graph.from_network(lines[t], float(service[t]), paths=paths) for t in NETWORK_TYPES}
+            nets.graph = graph
+
+        if background:
+            pool = ThreadPoolExecutor(1, thread_name_prefix="landplan-routes")
+            nets.__dict__["_pending"] = pool.submit(build)
+            pool.shutdown(wait=False)
+        else:
+            build()
     return nets
 
 
@@ -516,6 +537,7 @@ def evaluate_coverage(
     near = _distances(geoms, nets, cov["service_distance_m"])
     ext_routed: dict[str, np.ndarray] = {}
     if routes:
+        nets.routes_ready()
         if nets.graph is None:
             raise ValueError("evaluate_coverage(routes=True) needs networks prepared with routes=True")
         routed = _route_all(metric, nets, near, rules, geometry=False)
@@ -599,7 +621,15 @@ class _RoadGraph:
         first = np.r_[True, (eu[1:] != eu[:-1]) | (ev[1:] != ev[:-1])]
         self.edges = (eu[first], ev[first], ew[first])
 
+    def routes_ready(self) -> None:
+        """Wait for the road graph and route sources when they are built in the background
+        (``prepare_networks(..., background=True)``); an error there is raised here."""
+        pending = self.__dict__.pop("_pending", None)
+        if pending is not None:
+            pending.result()
+
     def __getstate__(self) -> dict:
+        self.routes_ready()
         state = dict(self.__dict__)
         for name in ("segments", "points"):
             if name in state:

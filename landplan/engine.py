@@ -289,7 +289,9 @@ class _Split:
 
     def worker(self) -> pd.DataFrame:
         layers = self.networks() if callable(self.networks) else self.networks
-        nets = prepare_networks(**layers, rules=self.rules, crs=_metric_crs(self.parcels), routes=True)
+        # the road graph is built while the nearest lines are searched (GEOS releases the GIL)
+        nets = prepare_networks(**layers, rules=self.rules, crs=_metric_crs(self.parcels), routes=True,
+                                background=True)
         return evaluate_coverage(_frame(self.parcels), rules=self.rules, routes=True, networks=nets)
 
     def before(self) -> pd.DataFrame | None:

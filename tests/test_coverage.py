@@ -215,6 +215,29 @@ def test_demo_distances_exact_and_routed_not_shorter(rules):
     assert list(qa.columns) == ["layer", "feature_id", "problem", "message"]
 
 
+def test_road_graph_built_in_the_background_gives_the_same_routes(rules):
+    """prepare_networks(background=True) returns before the road graph is built; the routes
+    wait for it and equal those of a graph built at once."""
+    import pickle
+
+    from landplan.coverage import prepare_networks
+    from landplan.geometry import to_metric
+
+    ws = Workspace("data")
+    parcels, roads, pipes, power = (ws.read(n) for n in ("parcels", "roads", "pipelines", "powerlines"))
+    crs = to_metric(parcels).crs
+    args = dict(roads=roads, pipelines=pipes, powerlines=power, rules=rules, crs=crs, routes=True)
+    at_once = evaluate_coverage(parcels, rules=rules, routes=True, networks=prepare_networks(**args))
+    later = prepare_networks(**args, background=True)
+    assert "_pending" in later.__dict__  # still building
+    out = evaluate_coverage(parcels, rules=rules, routes=True, networks=later)
+    assert "_pending" not in later.__dict__ and later.graph is not None
+    pd.testing.assert_frame_equal(out, at_once)
+    assert (out[[f"ext_{t}_m" for t in NETWORK_TYPES]] > 0).any().any()  # some routed gaps
+    shipped = pickle.loads(pickle.dumps(prepare_networks(**args, background=True)))  # pickling waits too
+    pd.testing.assert_frame_equal(evaluate_coverage(parcels, rules=rules, routes=True, networks=shipped), at_once)
+
+
 def test_network_qa_finds_dangle_unconnected_and_missing(rules):
     roads = lines_of(
         LineString([(X0, Y0), (X0 + 100, Y0)]),
