@@ -354,6 +354,8 @@ class _Collect(logging.Handler):
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
+        if any(r is record for r in self.records[-4:]):  # met again at a parent logger's handler
+            return
         record.msg, record.args = record.getMessage(), None  # plain text: always picklable
         record.exc_info = record.exc_text = record.stack_info = None
         self.records.append(record)
@@ -362,10 +364,12 @@ class _Collect(logging.Handler):
 def _worker(conn, compute) -> None:
     """The forked process: compute, send (kind, payload, log records, warnings) back."""
     collect = _Collect()
-    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+    root = logging.getLogger()
+    for logger in [root, *logging.Logger.manager.loggerDict.values()]:
         if isinstance(logger, logging.Logger) and logger.handlers:
-            logger.handlers = []  # the parent's handlers re-emit what is sent back
-    logging.getLogger().addHandler(collect)
+            logger.handlers = [collect]  # the caller's handlers re-emit what is sent back
+    if not root.handlers:
+        root.handlers = [collect]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

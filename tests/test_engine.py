@@ -148,8 +148,14 @@ far["geometry"] = far.geometry.translate(1e6, 0)  # off the DEM: a warning in th
 parcels = __import__("pandas").concat([parcels, far], ignore_index=True)
 nets = dict(roads=ws.read("roads"), pipelines=ws.read("pipelines"), powerlines=ws.read("powerlines"))
 args = dict(rules=load_rules(ws))
+quiet = logging.getLogger("landplan.quiet")  # a logger with its own handler, not propagating
+quiet.propagate = False
+own = logging.StreamHandler(sys.stdout)
+own.setFormatter(logging.Formatter("QUIET %(message)s"))
+quiet.addHandler(own)
 def read_in_worker():  # what a workspace read that repairs something does: log and warn
     logging.getLogger("landplan.workspace").warning("networks read in process %d", os.getpid())
+    quiet.warning("own handler")
     __import__("warnings").warn("a repaired line", UserWarning)
     return nets
 print("BEFORE")
@@ -216,6 +222,7 @@ def test_forked_worker_logs_errors_and_death_reach_the_caller(forked_run):
     parent = re.search(r"PARENT (\d+) WARNINGS (.*)", stdout)
     assert len(read) == 1 and read[0] != parent.group(1), stdout  # logged in the worker, shown here
     assert parent.group(2) == "['a repaired line']"
+    assert between.count("QUIET own handler") == 1 and "landplan.quiet" not in between
     assert np.isnan(result["columns"].loc["FAR", "elev_mean_m"])
     kind, text, forked = result["errors"]["missing_dem"]
     assert forked and kind in ("InputFileError", "LandplanError")
