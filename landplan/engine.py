@@ -342,10 +342,12 @@ def start_spatial_columns(parcels: gpd.GeoDataFrame, networks, *, dem_path: str 
 
 
 def _can_fork(n: int, engine: str) -> bool:
-    # Linux only (forking is unsafe on macOS's system libraries), and never from a threaded
-    # process: a lock held by another thread at the fork would stay locked in the child
+    # Linux only (forking is unsafe on macOS's system libraries), never from a threaded
+    # process (a lock held by another thread at the fork would stay locked in the child), and
+    # not from a daemonic process (a multiprocessing pool's worker may not have children)
     return (engine == "single" and n >= FORK_MIN_PARCELS and (os.cpu_count() or 1) >= 2
-            and sys.platform.startswith("linux") and threading.active_count() == 1)
+            and sys.platform.startswith("linux") and threading.active_count() == 1
+            and not multiprocessing.current_process().daemon)
 
 
 class _Collect(logging.Handler):

@@ -231,3 +231,25 @@ def test_forked_worker_logs_errors_and_death_reach_the_caller(forked_run):
     assert forked and text == "networks/roads.gpkg, feature 3, field geometry: not a line layer"
     kind, text, forked = result["errors"]["killed"]
     assert forked and kind == "LandplanError" and "ended without a result" in text and "-9" in text
+
+
+def _fork_allowed(queue) -> None:
+    from landplan.engine import _can_fork
+
+    queue.put(_can_fork(10**6, "single"))
+
+
+def test_no_fork_from_a_daemonic_process():
+    """A multiprocessing pool's worker (daemonic) may not start a process: the columns are
+    computed in it instead. Fresh interpreters (spawn): one thread each."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    results = {}
+    for daemon in (False, True):
+        queue = context.Queue()
+        process = context.Process(target=_fork_allowed, args=(queue,), daemon=daemon)
+        process.start()
+        results[daemon] = queue.get(timeout=120)
+        process.join()
+    assert results == {False: True, True: False}
