@@ -288,7 +288,7 @@ class _Split:
         self.parcels, self.networks, self.dem, self.rules = parcels, networks, dem, rules
 
     def worker(self) -> pd.DataFrame:
-        layers = self.networks() if callable(self.networks) else self.networks
+        layers = _layers(self.networks)
         # the road graph is built while the nearest lines are searched (GEOS releases the GIL)
         nets = prepare_networks(**layers, rules=self.rules, crs=_metric_crs(self.parcels), routes=True,
                                 background=True)
@@ -325,7 +325,7 @@ def start_spatial_columns(parcels: gpd.GeoDataFrame, networks, *, dem_path: str 
     """
 
     def compute() -> pd.DataFrame:
-        layers = networks() if callable(networks) else networks
+        layers = _layers(networks)
         return spatial_columns(parcels, **layers, dem_path=dem_path, rules=rules, engine=engine,
                                partitions=partitions, scheduler=scheduler)
 
@@ -339,6 +339,11 @@ def start_spatial_columns(parcels: gpd.GeoDataFrame, networks, *, dem_path: str 
     send.close()  # the worker holds the sending end; EOF here when it dies
     log.debug("coverage of %d parcels in worker process %d", len(parcels), process.pid)
     return SpatialJob(compute, process, receive, split)
+
+
+def _layers(networks) -> dict:
+    """The network layers of ``networks``: a dict, or a function returning one (read here)."""
+    return networks() if callable(networks) else networks
 
 
 def _can_fork(n: int, engine: str) -> bool:
