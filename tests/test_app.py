@@ -12,6 +12,7 @@ import doctest
 import importlib
 import io
 import json
+import math
 import shutil
 import sys
 import time
@@ -33,8 +34,9 @@ from landplan.app import transfer
 from landplan.app.context import FILTER_KEYS
 from landplan.app.filters import NO_VALUE, Filters, apply_filters
 from landplan.app.i18n import LABELS, t
-from landplan.app.mapview import LAYER_KEYS, colour_key
+from landplan.app.mapview import LAYER_KEYS, SELECTED_KEY, colour_key
 from landplan.app.pages import PAGES
+from landplan.app.pages.infrastructure import ROUTES_KEY
 from landplan.app.pages.parcel import MAP_KEY, PICK_KEY
 from landplan.app.pages.settings import rule_field_key
 from landplan.app.session import resolve_workspace
@@ -47,9 +49,10 @@ from landplan.workspace import Workspace
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
 #: Upper bound of the deck payload: a fixed part (layers, view, tooltip) plus, per parcel,
-#: its map row (id, holder, coloured value, mu, a rounded polygon), plus the roads.
-PAYLOAD_FIXED_BYTES = 6_000
-PAYLOAD_BYTES_PER_PARCEL = 260
+#: its map row (id, holder, coloured value, mu, a rounded polygon) and its outline segments,
+#: plus the roads (their areas' vertices).
+PAYLOAD_FIXED_BYTES = 8_000
+PAYLOAD_BYTES_PER_PARCEL = 420
 PAYLOAD_BYTES_PER_ROAD_VERTEX = 30
 
 
@@ -92,6 +95,28 @@ def parcel_rows(spec: dict) -> list[tuple[str, int, dict]]:
     return [(layer["id"], i, row) for layer in spec["layers"]
             if layer["id"].startswith("parcels-") and "data" in layer
             for i, row in enumerate(layer["data"])]
+
+
+def rings(rows: list[dict]) -> list[list]:
+    """The rings of polygon rows ``{"p"}`` (one ring, or a list of rings)."""
+    out = []
+    for row in rows:
+        out.extend([row["p"]] if isinstance(row["p"][0][0], (int, float)) else row["p"])
+    return out
+
+
+def edges(ring_list: list[list]) -> set[tuple]:
+    """The edges of closed rings (left open), each as a sorted pair of points."""
+    out = set()
+    for ring in ring_list:
+        for a, b in zip(ring, [*ring[1:], ring[0]], strict=True):
+            out.add(tuple(sorted((tuple(a), tuple(b)))))
+    return out
+
+
+def segments(layer: dict) -> set[tuple]:
+    """The segments of a LineLayer, each as a sorted pair of points."""
+    return {tuple(sorted((tuple(row[:2]), tuple(row[2:])))) for row in layer["data"]}
 
 
 def click_event(spec: dict, parcel_id: str) -> dict:
@@ -190,8 +215,8 @@ def test_default_page_is_the_overview_with_a_small_payload(app_workspace, monkey
     spec = json.loads(payload)
     rows = parcel_rows(spec)
     assert {r[2]["id"] for r in rows} == set(parcels["parcel_id"])
-    road_vertices = sum(len(row["p"]) for layer in spec["layers"]
-                        if layer["id"].startswith("roads-") for row in layer["data"])
+    road_vertices = sum(len(ring) for layer in spec["layers"]
+                        if layer["id"].startswith("roads-") for ring in rings(layer["data"]))
     size = len(payload.encode("utf-8"))
     budget = (PAYLOAD_FIXED_BYTES + PAYLOAD_BYTES_PER_PARCEL * len(parcels)
               + PAYLOAD_BYTES_PER_ROAD_VERTEX * road_vertices)
@@ -253,10 +278,90 @@ def test_roads_by_status_width_by_grade(monkeypatch, park_workspace):
     # R1 width_m 40, R2 secondary without width → 24, R5 expressway → 40, R6 nothing → 12
     assert sorted(built) == [12.0, 24.0, 40.0, 40.0]
     assert roads["roads-planned"]["data"][0]["w"] == lpmap.ROAD_WIDTH_M["branch"]
-    assert all(layer["widthUnits"] == "meters" for layer in roads.values())
+    # each road is drawn as its area, at its width, with square ends (half a width beyond
+    # each end of the centre line): R1 830 m, R2 460 m, R5 520 m, R6 210 m long
+    sides = []
+    for row in roads["roads-built"]["data"]:
+        box = shapely.minimum_rotated_rectangle(shapely.Polygon(row["p"]))
+        ring = shapely.get_coordinates(box.exterior)
+        lengths = sorted(np.hypot(*(ring[1:3] - ring[0:2]).T))
+        sides.append(tuple(round(v, 1) for v in lengths))
+        assert shapely.Polygon(row["p"]).area == pytest.approx(lengths[0] * lengths[1], rel=1e-3)
+    assert sorted(sides) == [(12.0, 222.0), (24.0, 484.0), (40.0, 560.0), (40.0, 870.0)]
+    assert all(layer["@@type"] == "SolidPolygonLayer" for layer in roads.values())
     ids = [layer["id"] for layer in spec["layers"]]
     assert max(ids.index(r) for r in roads) < min(
         ids.index(layer) for layer in ids if layer.startswith("parcels-"))  # roads underneath
+
+
+def test_the_map_draws_with_two_layer_kinds(demo_workspace, monkeypatch):
+    """Polygons and lines only: the browser compiles one WebGL program per layer kind before
+    the first frame, the longest part of the time to the first map (bench/app_bench.py)."""
+    at = run_app(demo_workspace, monkeypatch, page="infrastructure", as_of=DEMO_AS_OF)
+    at.multiselect(key=LAYER_KEYS["pipelines"]).set_value(["water", "gas"]).run()
+    at.multiselect(key=LAYER_KEYS["powerlines"]).set_value([10.0, 110.0]).run()
+    at.multiselect(key=ROUTES_KEY).set_value(["water", "power"]).run()
+    at.session_state[SELECTED_KEY] = str(parcels_of(demo_workspace)["parcel_id"].iloc[0])
+    at.run()
+    spec = deck_spec(at)
+    ids = {layer["id"] for layer in spec["layers"]}
+    assert {"routes", "facilities", "parcel-selected", "pipes-water", "power-110kV",
+            "roads-built", "parcel-outlines"} <= ids
+    assert {layer["@@type"] for layer in spec["layers"]} == {"SolidPolygonLayer", "LineLayer"}
+
+
+def test_parcel_outlines_are_every_edge_once(monkeypatch, park_workspace):
+    spec = deck_spec(run_app(park_workspace, monkeypatch))
+    fills = [layer for layer in spec["layers"] if layer["id"].startswith("parcels-")]
+    outline = next(layer for layer in spec["layers"] if layer["id"] == "parcel-outlines")
+    expected = edges([ring for layer in fills for ring in rings(layer["data"])])
+    assert segments(outline) == expected
+    assert len(outline["data"]) == len(expected)  # an edge two parcels share is drawn once
+    assert outline["getColor"] == [255, 255, 255, 255] and outline["widthUnits"] == "pixels"
+    ids = [layer["id"] for layer in spec["layers"]]
+    assert ids.index("parcel-outlines") > max(ids.index(layer["id"]) for layer in fills)
+
+
+def test_segment_rows():
+    square = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]
+    rows = lpmap.segment_rows([square, [[1.0, 0.0], [1.0, 1.0], [2.0, 1.0]]], closed=True)
+    assert len(rows) == 4 + 2  # the square's 4 edges; the triangle's 3, one shared with it
+    assert rows[:2] == [[0.0, 0.0, 1.0, 0.0], [1.0, 0.0, 1.0, 1.0]]  # in order
+    assert rows[4:] == [[1.0, 1.0, 2.0, 1.0], [2.0, 1.0, 1.0, 0.0]]
+    assert lpmap.segment_rows([[[0.0, 0.0], [0.0, 0.0], [3.0, 4.0]]]) == [
+        [0.0, 0.0, 3.0, 4.0]]  # a repeated point gives no segment
+    assert lpmap.segment_rows([[[3.0, 4.0], [0.0, 0.0]], [[0.0, 0.0], [3.0, 4.0]]]) == [
+        [3.0, 4.0, 0.0, 0.0]]  # the same segment backwards is the same segment
+    assert lpmap.segment_rows([[[5.0, 5.0]], []]) == []
+    assert len(lpmap.segment_rows([[[0.0, 0.0], [1.0, 0.0]]], closed=True)) == 1
+
+
+def test_edge_rows_of_geometries_equal_segment_rows_of_their_rings():
+    ring = box(0, 0, 10, 10).difference(box(2, 2, 4, 4))  # a hole
+    geoms = [ring, MultiPolygon([box(10, 0, 20, 10), box(30, 0, 31, 1)]), None, Polygon()]
+    local = lpmap.to_local(geoms, (0.0, 0.0))
+    from_rings = lpmap.segment_rows(
+        (r for polys in lpmap.rings_of(local) for poly in polys for r in poly), closed=True)
+    rows = lpmap.edge_rows(local)
+    assert rows == from_rings
+    assert len(rows) == 4 + 4 + 3 + 4  # the shared edge x = 10 once
+    assert lpmap.edge_rows([None]) == []
+
+
+def test_facility_markers_are_octagons_at_the_point():
+    rows = lpmap.facility_rows([{"x": 100.0, "y": 50.0, "k": "substation"},
+                                {"x": 0.0, "y": 0.0, "k": "unknown"}], (0, 0, 900, 450))
+    marker = shapely.Polygon(rows[0]["p"])
+    assert len(rows[0]["p"]) == 8 and marker.is_valid
+    assert marker.centroid.x == pytest.approx(100.0, abs=0.1)
+    assert marker.centroid.y == pytest.approx(50.0, abs=0.1)
+    width = marker.bounds[2] - marker.bounds[0]
+    assert width == pytest.approx(900 * lpmap.FACILITY_MARKER_SHARE * math.cos(math.pi / 8),
+                                  abs=0.2)
+    assert rows[0]["c"] == list(lpmap.FACILITY_COLOURS["substation"])
+    assert rows[1]["c"] == list(lpmap._OTHER_FACILITY_COLOUR)
+    tiny = lpmap.facility_rows([{"x": 0.0, "y": 0.0, "k": "substation"}], (0, 0, 10, 10))
+    assert shapely.Polygon(tiny[0]["p"]).bounds[2] >= lpmap.FACILITY_MARKER_MIN_M / 2 * 0.9
 
 
 @pytest.mark.parametrize("column", lpmap.COLOUR_COLUMNS)
@@ -298,8 +403,10 @@ def test_layer_toggles(demo_workspace, monkeypatch):
     assert not any(i.startswith("roads-") for i in ids) and "facilities" not in ids
     pipes = Workspace(demo_workspace).read("pipelines")
     water = next(layer for layer in spec["layers"] if layer["id"] == "pipes-water")
-    assert len(water["data"]) == int(sum(len(shapely.get_parts(g))
-                                         for g in pipes.geometry[pipes["kind"] == "water"]))
+    drawn_m = sum(math.dist(row[:2], row[2:]) for row in water["data"])
+    assert drawn_m == pytest.approx(pipes.geometry[pipes["kind"] == "water"].length.sum(),
+                                    rel=1e-4)  # every segment once, coordinates to 0.1 m
+    assert water["@@type"] == "LineLayer" and water["widthUnits"] == "pixels"
     text = legend(at)
     assert "给水管线" in text and "110 kV 电力线" in text
 

@@ -7,7 +7,14 @@ only what the map shows (id, holder, the coloured value, area in mu), which keep
 near a hundred bytes per parcel; the full attributes stay on the server.
 
 Parcels are coloured by any column (:data:`COLOUR_COLUMNS`): :func:`classify` turns the column
-into classes (categories, or quantile bins for numbers), one layer per class. Above
+into classes (categories, or quantile bins for numbers), one layer per class.
+
+The map is drawn with two deck.gl layer kinds only, because the browser compiles one WebGL
+program per kind before the first frame, and without a GPU (software WebGL) that is most of
+the time to the first map (~0.35–0.45 s a kind here): ``SolidPolygonLayer`` for the parcels,
+the roads (their areas, buffered on the server) and the facility markers; ``LineLayer`` for
+the parcels' outlines (each shared edge once), pipelines, power lines, routes and the
+selection. Above
 :data:`VECTOR_MAX_PARCELS` shown parcels the choropleth and the lines are drawn on the server
 into one image (:func:`raster_image`, a ``BitmapLayer``): a 100,000-parcel park then costs a
 few hundred kB instead of tens of MB.
@@ -68,6 +75,9 @@ __all__ = [
     "parcel_records",
     "road_records",
     "line_records",
+    "segment_rows",
+    "edge_rows",
+    "facility_rows",
     "view_state",
     "raster_image",
     "park_deck",
@@ -113,11 +123,12 @@ _RAMP = [(255, 255, 204), (161, 218, 180), (65, 182, 196), (44, 127, 184), (37, 
 _GOOD_BAD = [(26, 150, 65), (120, 198, 121), (217, 239, 139), (253, 174, 97), (244, 109, 67),
              (215, 25, 28)]
 
-#: Road colour (RGBA) by status: built roads dark, the others lighter.
+#: Road colour (RGBA) by status: built roads dark, the others lighter. Opaque, so that two
+#: roads drawn over each other at a junction show no darker overlap.
 ROAD_STYLES: dict[str, tuple[int, int, int, int]] = {
     "built": (90, 90, 90, 255),
-    "under_construction": (150, 150, 150, 220),
-    "planned": (205, 205, 205, 200),
+    "under_construction": (164, 164, 164, 255),
+    "planned": (216, 216, 216, 255),
 }
 #: Width drawn for a road without ``width_m``, by grade (typical red-line widths).
 ROAD_WIDTH_M: dict[str, float] = {"expressway": 40.0, "arterial": 32.0, "secondary": 24.0,
@@ -141,6 +152,10 @@ FACILITY_COLOURS: dict[str, tuple[int, int, int]] = {
     "gas_station": (230, 180, 0), "heat_source": (220, 60, 40),
 }
 _OTHER_FACILITY_COLOUR = (60, 60, 60)
+#: A facility marker's width as a share of the park's span (~12 px at the first view), and
+#: its least width in metres.
+FACILITY_MARKER_SHARE = 1 / 45
+FACILITY_MARKER_MIN_M = 8.0
 # pydeck turns a bare string argument into an accessor expression ("@@=meters"); a quoted
 # string stays a literal.
 _METERS, _PIXELS = "'meters'", "'pixels'"
@@ -398,33 +413,106 @@ def parcel_records(parcels: pd.DataFrame, rings: Sequence, classes: Classes
     return groups
 
 
-def road_records(roads: pd.DataFrame, paths: Sequence) -> dict[str, list[dict]]:
+def road_records(roads: pd.DataFrame, local_geoms: Sequence) -> dict[str, list[dict]]:
     """Map rows of the roads grouped by status (missing = ``built``): ``{"p", "w"}``.
 
-    ``w`` is ``width_m`` when given, else the typical width of the grade
-    (:data:`ROAD_WIDTH_M`), rounded to 0.5 m.
+    Each road is drawn as its area: the (local) centre line buffered by half of ``w``, with
+    square ends and mitred bends, so that it shares the parcels' polygon program in the
+    browser (one program fewer to compile) and keeps its true width at every zoom. ``w`` is
+    ``width_m`` when given, else the typical width of the grade (:data:`ROAD_WIDTH_M`),
+    rounded to 0.5 m; ``p`` is the polygon (one ring, or rings with holes).
     """
     n = len(roads)
     statuses = roads["status"].to_numpy(dtype=object) if "status" in roads else [None] * n
     grades = roads["grade"].to_numpy(dtype=object) if "grade" in roads else [None] * n
     widths = roads["width_m"].to_numpy(dtype="float64") if "width_m" in roads else [np.nan] * n
-    groups: dict[str, list[dict]] = {}
-    for status, grade, width, lines in zip(statuses, grades, widths, paths, strict=True):
-        key = status if isinstance(status, str) and status in ROAD_STYLES else "built"
+    keys, ws = [], np.empty(n, dtype="float64")
+    for i, (status, grade, width) in enumerate(zip(statuses, grades, widths, strict=True)):
+        keys.append(status if isinstance(status, str) and status in ROAD_STYLES else "built")
         if not (width > 0):
             width = ROAD_WIDTH_M.get(grade, _DEFAULT_ROAD_WIDTH_M) if isinstance(grade, str) \
                 else _DEFAULT_ROAD_WIDTH_M
-        w = round(float(width) * 2) / 2
-        groups.setdefault(key, []).extend({"p": p, "w": w} for p in lines)
+        ws[i] = round(float(width) * 2) / 2
+    geoms = np.asarray(list(local_geoms), dtype=object)
+    areas = shapely.buffer(geoms, ws / 2, cap_style="square", join_style="mitre",
+                           mitre_limit=2.0)
+    areas = to_local(areas, (0.0, 0.0))
+    groups: dict[str, list[dict]] = {}
+    for key, w, polys in zip(keys, ws, rings_of(areas), strict=True):
+        groups.setdefault(key, []).extend(
+            {"p": poly[0] if len(poly) == 1 else poly, "w": float(w)} for poly in polys)
     return groups
+
+
+def segment_rows(paths: Iterable[Sequence], *, closed: bool = False) -> list[list[float]]:
+    """``[x1, y1, x2, y2]`` rows, one per segment of ``paths`` (each a list of ``[x, y]``).
+
+    ``closed`` paths (rings, left open) also get their closing segment. A segment given twice
+    (the edge two neighbouring parcels share) is kept once, and zero-length ones are dropped;
+    the others keep their order. Flat rows are a third smaller in JSON than ``{"s", "t"}``
+    objects; the layer reads them with ``this[0]`` … ``this[3]``.
+    """
+    arrays = [np.asarray(p, dtype="float64").reshape(-1, 2) for p in paths if len(p) >= 2]
+    if not arrays:
+        return []
+    lens = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+    return _segments(np.concatenate(arrays), lens, closed=closed)
+
+
+def edge_rows(local_geoms: Sequence) -> list[list[float]]:
+    """:func:`segment_rows` of the rings of (already local) polygons: their outlines, each
+    edge once. Computed on the geometries at once (no lists of vertices in between)."""
+    geoms = np.asarray(local_geoms, dtype=object)
+    geoms = geoms[~shapely.is_missing(geoms)]
+    polys = shapely.get_parts(geoms)
+    polys = polys[shapely.get_type_id(polys) == 3]  # Polygon
+    rings = shapely.get_rings(polys)
+    if not len(rings):
+        return []
+    coords, which = shapely.get_coordinates(rings, return_index=True)
+    lens = np.bincount(which, minlength=len(rings))
+    keep = np.ones(len(coords), dtype=bool)
+    keep[np.cumsum(lens) - 1] = False  # rings repeat their first vertex at the end
+    lens = lens - 1
+    return _segments(coords[keep], lens[lens > 0], closed=True)
+
+
+def _segments(flat: np.ndarray, lens: np.ndarray, *, closed: bool) -> list[list[float]]:
+    """The segments of paths stored one after another in ``flat`` (``lens`` vertices each)."""
+    first = np.repeat(np.cumsum(lens) - lens, lens)  # per vertex: its path's first vertex
+    size = np.repeat(lens, lens)
+    here = np.arange(len(flat))
+    last = here == first + size - 1
+    after = here + 1
+    if closed:
+        after[last] = first[last]
+        keep = ~last | (size > 2)
+    else:
+        keep = ~last
+    seg = np.hstack([flat[here[keep]], flat[after[keep]]])
+    seg = seg[(seg[:, :2] != seg[:, 2:]).any(axis=1)]
+    forward = (seg[:, 0] < seg[:, 2]) | ((seg[:, 0] == seg[:, 2]) & (seg[:, 1] <= seg[:, 3]))
+    canonical = np.where(forward[:, None], seg, seg[:, [2, 3, 0, 1]])
+    _, index = np.unique(canonical, axis=0, return_index=True)
+    return seg[np.sort(index)].tolist()
+
+
+def _rings_in(rows: Iterable[dict]) -> Iterable[list]:
+    """The rings of polygon rows ``{"p"}`` (one ring, or a list of rings)."""
+    for row in rows:
+        p = row["p"]
+        if p and isinstance(p[0][0], (int, float)):
+            yield p
+        else:
+            yield from p
 
 
 def line_records(keys: Sequence, paths: Sequence) -> dict:
-    """Rows ``{"p"}`` of lines grouped by ``keys`` (pipeline kind, voltage)."""
-    groups: dict = {}
+    """Segment rows (:func:`segment_rows`) grouped by ``keys`` (pipeline kind, voltage)."""
+    grouped: dict = {}
     for key, lines in zip(keys, paths, strict=True):
-        groups.setdefault(key, []).extend({"p": p} for p in lines)
-    return groups
+        grouped.setdefault(key, []).extend(lines)
+    return {key: segment_rows(lines) for key, lines in grouped.items()}
 
 
 def view_state(bounds: Sequence[float], *, width_px: int = 560, height_px: int = 560
@@ -501,16 +589,40 @@ def _tooltip(title: str, lang: str) -> dict:
     return {"html": body, "style": {"fontSize": "12px", "padding": "6px 8px"}}
 
 
-def _path_layer(layer_id: str, rows: list[dict], colour, *, metres: bool = False,
-                width_px: float = 2) -> pdk.Layer:
-    """Lines of constant colour: ``width_px`` pixels wide, or each row's ``w`` in metres."""
-    if not metres:
-        return pdk.Layer("PathLayer", data=rows, id=layer_id, get_path="p", get_width=width_px,
-                         get_color=list(colour), width_units=_PIXELS, width_min_pixels=1,
-                         pickable=False)
-    return pdk.Layer("PathLayer", data=rows, id=layer_id, get_path="p", get_width="w",
-                     get_color=list(colour), width_units=_METERS, width_min_pixels=1,
-                     cap_rounded=True, joint_rounded=True, pickable=False)
+def facility_rows(facilities: Iterable[dict], bounds: Sequence[float]) -> list[dict]:
+    """Markers of facilities ``{"x", "y", "k"}`` (kind code): ``{"p", "c"}`` rows.
+
+    A marker is an octagon of :data:`FACILITY_MARKER_SHARE` of the park's span across (at
+    least :data:`FACILITY_MARKER_MIN_M`), coloured by kind (:data:`FACILITY_COLOURS`). It is
+    drawn at a ground size, not in pixels: a polygon shares the parcels' program in the
+    browser, where a point layer would be one more program to compile before the first map.
+    """
+    span = max(float(bounds[2]) - float(bounds[0]), float(bounds[3]) - float(bounds[1]), 1.0)
+    radius = max(span * FACILITY_MARKER_SHARE / 2, FACILITY_MARKER_MIN_M / 2)
+    angles = np.radians(np.arange(8) * 45.0 + 22.5)
+    unit = np.column_stack([np.cos(angles), np.sin(angles)]) * radius
+    rows = []
+    for f in facilities:
+        ring = np.round(unit + (float(f["x"]), float(f["y"])), 1).tolist()
+        rows.append({"p": ring, "c": list(FACILITY_COLOURS.get(f["k"], _OTHER_FACILITY_COLOUR))})
+    return rows
+
+
+def _line_layer(layer_id: str, rows: list[dict], colour, *, width_px: float = 2) -> pdk.Layer:
+    """Segments ``[x1, y1, x2, y2]`` (:func:`segment_rows`) of constant colour, ``width_px``
+    pixels wide."""
+    return pdk.Layer("LineLayer", data=rows, id=layer_id, get_source_position="[this[0],this[1]]",
+                     get_target_position="[this[2],this[3]]", get_width=width_px,
+                     get_color=list(colour),
+                     width_units=_PIXELS, width_min_pixels=1, pickable=False)
+
+
+def _area_layer(layer_id: str, rows: list[dict], colour, **props) -> pdk.Layer:
+    """Polygons ``{"p"}`` filled with one colour, or each row's (``colour`` names its field),
+    by deck.gl's ``SolidPolygonLayer``."""
+    return pdk.Layer("SolidPolygonLayer", data=rows, id=layer_id, get_polygon="p",
+                     get_fill_color=colour if isinstance(colour, str) else list(colour),
+                     filled=True, **props)
 
 
 def park_deck(
@@ -525,13 +637,15 @@ def park_deck(
     raster: tuple[str, list[float]] | None = None,
     extra_lines: list[dict] | None = None,
     selected: Sequence[dict] = (),
+    outlines: list[list[float]] | None = None,
     lang: str = "zh",
     height_px: int = 560,
     tag: str = "",
     tile_url: str = "",
     origin_lonlat: tuple[float, float] | None = None,
 ) -> CompactDeck:
-    """The park map: lines under the parcels (one layer per class), facilities, selection.
+    """The park map: networks under the parcels (one layer per class), outlines, facilities,
+    selection; polygons and lines only (see the module's notes).
 
     Parameters
     ----------
@@ -551,6 +665,8 @@ def park_deck(
         Rows ``{"p"}`` of extension routes, drawn dashed-looking (thin, dark).
     selected : sequence of dict
         Rows of the selected parcel, drawn as a thick outline.
+    outlines : list, optional
+        The parcels' outlines (:func:`edge_rows`); by default made from ``parcel_groups``.
     tag : str
         Version of the parcel layer ids (see :func:`parcel_layer_id`).
     tile_url, origin_lonlat : str, (float, float)
@@ -559,6 +675,8 @@ def park_deck(
         local origin in WGS84), which ignores the grid's scale and convergence (< 0.1 % and
         a degree or two at most over a park).
     """
+    # Three kinds of layer at most (polygons, lines, points): the browser compiles one WebGL
+    # program per kind before the first frame, which is most of the time to the first map.
     layers: list[pdk.Layer] = []
     if raster is not None:
         url, extent = raster
@@ -567,44 +685,42 @@ def park_deck(
     for status in ("planned", "under_construction", "built"):  # built drawn over the others
         rows = (road_groups or {}).get(status)
         if rows:
-            layers.append(_path_layer(f"roads-{status}", rows, ROAD_STYLES[status], metres=True))
+            layers.append(_area_layer(f"roads-{status}", rows, ROAD_STYLES[status],
+                                      pickable=False))
     for kind, rows in (pipe_groups or {}).items():
         if rows:
             colour = PIPE_COLOURS.get(kind, _OTHER_FACILITY_COLOUR)
-            layers.append(_path_layer(f"pipes-{kind}", rows, (*colour, 230), width_px=2))
+            layers.append(_line_layer(f"pipes-{kind}", rows, (*colour, 230), width_px=2))
     for kv, rows in (power_groups or {}).items():
         if rows:
             colour = POWER_COLOURS.get(kv, _OTHER_VOLTAGE_COLOUR)
-            layers.append(_path_layer(f"power-{_number_text(kv)}kV", rows, (*colour, 230),
+            layers.append(_line_layer(f"power-{_number_text(kv)}kV", rows, (*colour, 230),
                                       width_px=2.5 if kv >= 35 else 1.5))
     for code in (*range(len(classes.labels)), -1):
         rows = (parcel_groups or {}).get(code)
         if not rows:
             continue
         colour = classes.colours[code] if code >= 0 else classes.missing_colour
-        layers.append(pdk.Layer(
-            "PolygonLayer", data=rows, id=parcel_layer_id(code if code >= 0 else None, tag),
-            get_polygon="p", get_fill_color=[*colour, _FILL_ALPHA],
-            get_line_color=[255, 255, 255, 255], line_width_units=_PIXELS, get_line_width=1,
-            stroked=True, filled=True, pickable=True, auto_highlight=True,
-            highlight_color=[255, 255, 255, 110],
-        ))
+        layers.append(_area_layer(
+            parcel_layer_id(code if code >= 0 else None, tag), rows, (*colour, _FILL_ALPHA),
+            pickable=True, auto_highlight=True, highlight_color=[255, 255, 255, 110]))
+    if parcel_groups:
+        if outlines is None:
+            outlines = segment_rows(
+                _rings_in(row for rows in parcel_groups.values() for row in rows), closed=True)
+        layers.append(_line_layer("parcel-outlines", outlines, (255, 255, 255, 255), width_px=1))
     if extra_lines:
-        layers.append(_path_layer("routes", extra_lines, (20, 20, 20, 255), width_px=2.5))
+        layers.append(_line_layer("routes", segment_rows(row["p"] for row in extra_lines),
+                                  (20, 20, 20, 255), width_px=2.5))
     if facilities:
-        rows = [{**f, "c": list(FACILITY_COLOURS.get(f["k"], _OTHER_FACILITY_COLOUR))}
-                for f in facilities]
-        layers.append(pdk.Layer(
-            "ScatterplotLayer", data=rows, id="facilities", get_position=["x", "y"],
-            get_fill_color="c", get_line_color=[255, 255, 255], stroked=True,
-            get_radius=6, radius_units=_PIXELS, line_width_min_pixels=1, pickable=False,
-        ))
+        rows = facility_rows(facilities, bounds)
+        layers.append(_area_layer("facilities", rows, "c", pickable=False))
+        layers.append(_line_layer("facility-outlines", segment_rows(_rings_in(rows), closed=True),
+                                  (255, 255, 255, 255), width_px=1))
     if selected:
-        layers.append(pdk.Layer(
-            "PolygonLayer", data=list(selected), id="parcel-selected", get_polygon="p",
-            filled=False, stroked=True, get_line_color=[20, 20, 20, 255],
-            line_width_units=_PIXELS, get_line_width=3, pickable=False,
-        ))
+        layers.append(_line_layer("parcel-selected",
+                                  segment_rows(_rings_in(selected), closed=True),
+                                  (20, 20, 20, 255), width_px=3))
     if tile_url and origin_lonlat is not None:
         for layer in layers:
             layer.coordinate_system = 2  # deck.gl COORDINATE_SYSTEM.METER_OFFSETS

@@ -129,12 +129,20 @@ def _toggles(ctx: Context) -> dict:
             "powerlines": tuple(volts), "facilities": fac and not park.facilities.empty}
 
 
-def _line_groups(park, on: dict) -> tuple[dict, dict, dict, list]:
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _roads(key: tuple, _attrs, _geoms) -> dict[str, list[dict]]:
+    """:func:`landplan.app.map.road_records`, cached on ``key`` (workspace and data version):
+    the road areas do not change with the filters."""
+    return lpmap.road_records(_attrs, _geoms)
+
+
+def _line_groups(ctx: Context, on: dict) -> tuple[dict, dict, dict, list]:
+    park = ctx.park
     roads = pipes = power = {}
     legend: list = []
     if on["roads"]:
         attrs, geoms = park.lines["roads"]
-        roads = lpmap.road_records(attrs, lpmap.paths_of(geoms))
+        roads = _roads((park.path, ctx.stamp()), attrs, geoms)
         legend.append(("roads", lpmap.ROAD_STYLES["built"]))
     if on["pipelines"]:
         attrs, geoms = park.lines["pipelines"]
@@ -201,7 +209,7 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
 
         readiness_levels = tuple(levels_of(ctx.workspace))
     classes = lpmap.classify(frame, column, lang=lang, readiness_levels=readiness_levels)
-    roads, pipes, power, line_legend = _line_groups(park, on)
+    roads, pipes, power, line_legend = _line_groups(ctx, on)
     facilities = None
     if on["facilities"]:
         fac = park.facilities
@@ -218,7 +226,7 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
                                 classes.labels, classes.colours,
                                 [classes.values[i] for i in index], classes.missing_label,
                                 classes.missing_colour)
-    raster = groups = None
+    raster = groups = outlines = None
     if len(index) > lpmap.VECTOR_MAX_PARCELS:
         digest = hashlib.sha1(np.packbits(mask).tobytes()).hexdigest()
         lines = []
@@ -231,10 +239,12 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
     else:
         rings = lpmap.rings_of(park.geoms[index])
         groups = lpmap.parcel_records(frame.iloc[index], rings, sub_classes)
+        outlines = lpmap.edge_rows(park.geoms[index])
     tile_url = st.session_state.get(TILE_URL_KEY) or ""
     deck = lpmap.park_deck(groups, classes, bounds=park.bounds, road_groups=roads,
                            pipe_groups=pipes, power_groups=power, facilities=facilities,
-                           raster=raster, extra_lines=extra_lines, selected=highlight, lang=lang,
+                           raster=raster, extra_lines=extra_lines, selected=highlight,
+                           outlines=outlines, lang=lang,
                            height_px=MAP_HEIGHT_PX, tag=_tag(), tile_url=tile_url,
                            origin_lonlat=park.origin_lonlat if tile_url else None)
     with col_map:
