@@ -589,16 +589,18 @@ def _tooltip(title: str, lang: str) -> dict:
     return {"html": body, "style": {"fontSize": "12px", "padding": "6px 8px"}}
 
 
-def facility_rows(facilities: Iterable[dict], bounds: Sequence[float]) -> list[dict]:
+def facility_rows(facilities: Iterable[dict], bounds: Sequence[float], *, grow: float = 1.0
+                  ) -> list[dict]:
     """Markers of facilities ``{"x", "y", "k"}`` (kind code): ``{"p", "c"}`` rows.
 
     A marker is an octagon of :data:`FACILITY_MARKER_SHARE` of the park's span across (at
-    least :data:`FACILITY_MARKER_MIN_M`), coloured by kind (:data:`FACILITY_COLOURS`). It is
-    drawn at a ground size, not in pixels: a polygon shares the parcels' program in the
-    browser, where a point layer would be one more program to compile before the first map.
+    least :data:`FACILITY_MARKER_MIN_M`), ``grow`` times that, coloured by kind
+    (:data:`FACILITY_COLOURS`). It is drawn at a ground size, not in pixels: a polygon shares
+    the parcels' program in the browser, where a point layer would be one more program to
+    compile before the first map.
     """
     span = max(float(bounds[2]) - float(bounds[0]), float(bounds[3]) - float(bounds[1]), 1.0)
-    radius = max(span * FACILITY_MARKER_SHARE / 2, FACILITY_MARKER_MIN_M / 2)
+    radius = grow * max(span * FACILITY_MARKER_SHARE / 2, FACILITY_MARKER_MIN_M / 2)
     angles = np.radians(np.arange(8) * 45.0 + 22.5)
     unit = np.column_stack([np.cos(angles), np.sin(angles)]) * radius
     rows = []
@@ -713,10 +715,11 @@ def park_deck(
         layers.append(_line_layer("routes", segment_rows(row["p"] for row in extra_lines),
                                   (20, 20, 20, 255), width_px=2.5))
     if facilities:
-        rows = facility_rows(facilities, bounds)
-        layers.append(_area_layer("facilities", rows, "c", pickable=False))
-        layers.append(_line_layer("facility-outlines", segment_rows(_rings_in(rows), closed=True),
-                                  (255, 255, 255, 255), width_px=1))
+        # a white halo under each marker instead of an outline: no line layer over a raster
+        layers.append(_area_layer("facility-halos", facility_rows(facilities, bounds, grow=1.3),
+                                  (255, 255, 255, 255), pickable=False))
+        layers.append(_area_layer("facilities", facility_rows(facilities, bounds), "c",
+                                  pickable=False))
     if selected:
         layers.append(_line_layer("parcel-selected",
                                   segment_rows(_rings_in(selected), closed=True),
