@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import doctest
+import html
 import importlib
 import io
 import json
@@ -32,6 +33,7 @@ import landplan
 from landplan.app import map as lpmap
 from landplan.app import transfer
 from landplan.app.context import FILTER_KEYS
+from landplan.app.data import load_park, workspace_stamp
 from landplan.app.filters import NO_VALUE, Filters, apply_filters
 from landplan.app.i18n import LABELS, t
 from landplan.app.mapview import LAYER_KEYS, SELECTED_KEY, colour_key
@@ -294,24 +296,71 @@ def test_roads_by_status_width_by_grade(monkeypatch, park_workspace):
         ids.index(layer) for layer in ids if layer.startswith("parcels-"))  # roads underneath
 
 
-def test_the_map_draws_with_two_layer_kinds(demo_workspace, monkeypatch):
-    """Polygons and lines only: the browser compiles one WebGL program per layer kind before
-    the first frame, the longest part of the time to the first map (bench/app_bench.py)."""
+def test_the_default_map_is_polygons_only(demo_workspace, monkeypatch):
+    """Polygons only until the planner turns lines on: without a GPU the browser compiles one
+    WebGL program per layer kind and rasterizes every line in software before the first
+    frame, most of the time to the first map (bench/app_bench.py)."""
     at = run_app(demo_workspace, monkeypatch, page="infrastructure", as_of=DEMO_AS_OF)
-    at.multiselect(key=LAYER_KEYS["pipelines"]).set_value(["water", "gas"]).run()
-    at.multiselect(key=LAYER_KEYS["powerlines"]).set_value([10.0, 110.0]).run()
-    at.multiselect(key=ROUTES_KEY).set_value(["water", "power"]).run()
     at.session_state[SELECTED_KEY] = str(parcels_of(demo_workspace)["parcel_id"].iloc[0])
     at.run()
     spec = deck_spec(at)
     ids = {layer["id"] for layer in spec["layers"]}
-    assert {"routes", "facilities", "parcel-selected", "pipes-water", "power-110kV",
-            "roads-built", "parcel-outlines"} <= ids
+    assert {"roads-built", "facilities", "parcel-selected"} <= ids
+    assert {layer["@@type"] for layer in spec["layers"]} == {"SolidPolygonLayer"}
+    at.multiselect(key=LAYER_KEYS["pipelines"]).set_value(["water", "gas"]).run()
+    at.multiselect(key=LAYER_KEYS["powerlines"]).set_value([10.0, 110.0]).run()
+    at.multiselect(key=ROUTES_KEY).set_value(["water", "power"]).run()
+    at.checkbox(key=LAYER_KEYS["outlines"]).check().run()
+    spec = deck_spec(at)
+    lines = {layer["id"] for layer in spec["layers"] if layer["@@type"] == "LineLayer"}
+    assert lines == {"routes", "pipes-water", "pipes-gas", "power-10kV", "power-110kV",
+                     "parcel-outlines"}
     assert {layer["@@type"] for layer in spec["layers"]} == {"SolidPolygonLayer", "LineLayer"}
 
 
+def park_of(workspace: Path):
+    path = str(workspace.resolve())
+    return load_park(path, workspace_stamp(path))
+
+
+def polygon_of(row: dict) -> Polygon:
+    """The polygon of a map row ``{"p"}`` (one ring, or rings with holes)."""
+    shell, *holes = [row["p"]] if isinstance(row["p"][0][0], (int, float)) else row["p"]
+    return Polygon(shell, holes)
+
+
+def fill_polygons(spec: dict) -> dict[str, shapely.Geometry]:
+    """Parcel id → the union of its drawn polygons."""
+    parts: dict[str, list] = {}
+    for _, _, row in parcel_rows(spec):
+        parts.setdefault(html.unescape(row["id"]), []).append(polygon_of(row))
+    return {pid: shapely.union_all(polys) for pid, polys in parts.items()}
+
+
+def test_parcels_are_drawn_inset_without_outlines(monkeypatch, park_workspace):
+    at = run_app(park_workspace, monkeypatch)
+    spec = deck_spec(at)
+    assert "parcel-outlines" not in {layer["id"] for layer in spec["layers"]}
+    park = park_of(park_workspace)
+    gap = lpmap.parcel_gap_m(park.bounds)
+    assert gap == pytest.approx(max(park.bounds[2] - park.bounds[0],
+                                    park.bounds[3] - park.bounds[1]) / 560, abs=0.06)
+    drawn = fill_polygons(spec)
+    for pid, geom in zip(park.parcels["parcel_id"], park.geoms, strict=True):
+        inner = drawn[str(pid)]
+        assert inner.within(geom.buffer(0.11))  # coordinates are rounded to 0.1 m
+        assert geom.difference(inner.buffer(gap / 2 + 0.11, join_style="mitre")).area < 0.5
+        assert geom.area - inner.area == pytest.approx(geom.length * gap / 2, rel=0.05)
+    at.checkbox(key=LAYER_KEYS["outlines"]).check().run()  # lines: the parcels as they are
+    drawn = fill_polygons(deck_spec(at))
+    for pid, geom in zip(park.parcels["parcel_id"], park.geoms, strict=True):
+        assert drawn[str(pid)].symmetric_difference(geom).area < 1e-6
+
+
 def test_parcel_outlines_are_every_edge_once(monkeypatch, park_workspace):
-    spec = deck_spec(run_app(park_workspace, monkeypatch))
+    at = run_app(park_workspace, monkeypatch)
+    at.checkbox(key=LAYER_KEYS["outlines"]).check().run()
+    spec = deck_spec(at)
     fills = [layer for layer in spec["layers"] if layer["id"].startswith("parcels-")]
     outline = next(layer for layer in spec["layers"] if layer["id"] == "parcel-outlines")
     expected = edges([ring for layer in fills for ring in rings(layer["data"])])
@@ -522,6 +571,12 @@ def test_map_selection_shows_the_parcels_details(demo_workspace, demo_table, mon
         assert len(frame_with(at, "enterprise_id")) == int((ledger["parcel_id"] == pid).sum())
     outline = [layer for layer in deck_spec(at)["layers"] if layer["id"] == "parcel-selected"]
     assert len(outline) == 1 and outline[0]["data"]
+    park = park_of(demo_workspace)  # a band three gaps wide inside the parcel's boundary
+    geom = park.geoms[park.position()[pid]]
+    drawn = shapely.union_all([polygon_of(row) for row in outline[0]["data"]])
+    width = 3 * lpmap.parcel_gap_m(park.bounds)
+    assert drawn.area == pytest.approx(geom.area - geom.buffer(-width, join_style="mitre").area,
+                                       rel=0.02)
 
 
 def test_selectbox_selection_and_then_the_map_again(monkeypatch, park_eval_workspace):

@@ -9,12 +9,14 @@ near a hundred bytes per parcel; the full attributes stay on the server.
 Parcels are coloured by any column (:data:`COLOUR_COLUMNS`): :func:`classify` turns the column
 into classes (categories, or quantile bins for numbers), one layer per class.
 
-The map is drawn with two deck.gl layer kinds only, because the browser compiles one WebGL
-program per kind before the first frame, and without a GPU (software WebGL) that is most of
-the time to the first map (~0.35–0.45 s a kind here): ``SolidPolygonLayer`` for the parcels,
-the roads (their areas, buffered on the server) and the facility markers; ``LineLayer`` for
-the parcels' outlines (each shared edge once), pipelines, power lines, routes and the
-selection. Above
+Without a GPU (software WebGL, as on the machines this is benchmarked on) the browser's
+first frame is most of the time to the first map: one WebGL program is compiled per layer
+kind, and every line is rasterized in software. So the default map is polygons only
+(``SolidPolygonLayer``): the parcels, drawn inset (:func:`inset`) so that their boundaries
+show as a gap of about a pixel at the first view; the roads as their areas (buffered on the
+server); the facility markers; the selected parcel's outline as a band (:func:`band`). Lines
+(``LineLayer``) come only with what the planner turns on: the parcels' 1-pixel outlines
+(each shared edge once), pipelines, power lines and routes. Above
 :data:`VECTOR_MAX_PARCELS` shown parcels the choropleth and the lines are drawn on the server
 into one image (:func:`raster_image`, a ``BitmapLayer``): a 100,000-parcel park then costs a
 few hundred kB instead of tens of MB.
@@ -77,6 +79,9 @@ __all__ = [
     "line_records",
     "segment_rows",
     "edge_rows",
+    "parcel_gap_m",
+    "inset",
+    "band",
     "facility_rows",
     "view_state",
     "raster_image",
@@ -152,13 +157,17 @@ FACILITY_COLOURS: dict[str, tuple[int, int, int]] = {
     "gas_station": (230, 180, 0), "heat_source": (220, 60, 40),
 }
 _OTHER_FACILITY_COLOUR = (60, 60, 60)
+#: Without the outline layer, parcels are drawn inset by half of this share of the park's span
+#: (~1 px at the first view), so that their boundaries show as a thin gap; the selected
+#: parcel's band is three times as wide.
+PARCEL_GAP_SHARE = 1 / 560
 #: A facility marker's width as a share of the park's span (~12 px at the first view), and
 #: its least width in metres.
 FACILITY_MARKER_SHARE = 1 / 45
 FACILITY_MARKER_MIN_M = 8.0
-# pydeck turns a bare string argument into an accessor expression ("@@=meters"); a quoted
+# pydeck turns a bare string argument into an accessor expression ("@@=pixels"); a quoted
 # string stays a literal.
-_METERS, _PIXELS = "'meters'", "'pixels'"
+_PIXELS = "'pixels'"
 
 #: Columns the parcels can be coloured by, in the order of the picker.
 COLOUR_COLUMNS: tuple[str, ...] = (
@@ -436,7 +445,7 @@ def road_records(roads: pd.DataFrame, local_geoms: Sequence) -> dict[str, list[d
     geoms = np.asarray(list(local_geoms), dtype=object)
     areas = shapely.buffer(geoms, ws / 2, cap_style="square", join_style="mitre",
                            mitre_limit=2.0)
-    areas = to_local(areas, (0.0, 0.0))
+    areas = to_local(areas, (0.0, 0.0))  # rounded to PRECISION_M like every coordinate
     groups: dict[str, list[dict]] = {}
     for key, w, polys in zip(keys, ws, rings_of(areas), strict=True):
         groups.setdefault(key, []).extend(
@@ -477,6 +486,31 @@ def edge_rows(local_geoms: Sequence) -> list[list[float]]:
     return _segments(coords[keep], lens[lens > 0], closed=True)
 
 
+def parcel_gap_m(bounds: Sequence[float]) -> float:
+    """The width of the gap between parcels drawn without outlines (:data:`PARCEL_GAP_SHARE`
+    of the span of ``bounds``), rounded to :data:`PRECISION_M`, at least twice that."""
+    span = max(float(bounds[2]) - float(bounds[0]), float(bounds[3]) - float(bounds[1]), 1.0)
+    return max(round(span * PARCEL_GAP_SHARE, 1), 2 * PRECISION_M)
+
+
+def inset(local_geoms: Sequence, gap_m: float) -> np.ndarray:
+    """Polygons shrunk by ``gap_m / 2`` (mitred corners), so neighbours show a ``gap_m`` gap.
+
+    A polygon too thin to keep any area is kept as it is; missing ones stay missing.
+    """
+    geoms = np.asarray(local_geoms, dtype=object)
+    shrunk = shapely.buffer(geoms, -gap_m / 2, join_style="mitre")
+    lost = shapely.is_missing(shrunk) | shapely.is_empty(shrunk)
+    shrunk[lost] = geoms[lost]
+    return to_local(shrunk, (0.0, 0.0))
+
+
+def band(local_geom, width_m: float):
+    """The inner band of a polygon ``width_m`` wide (its outline drawn as an area)."""
+    inner = shapely.buffer(local_geom, -width_m, join_style="mitre")
+    return to_local([shapely.difference(local_geom, inner)], (0.0, 0.0))[0]
+
+
 def _segments(flat: np.ndarray, lens: np.ndarray, *, closed: bool) -> list[list[float]]:
     """The segments of paths stored one after another in ``flat`` (``lens`` vertices each)."""
     first = np.repeat(np.cumsum(lens) - lens, lens)  # per vertex: its path's first vertex
@@ -495,16 +529,6 @@ def _segments(flat: np.ndarray, lens: np.ndarray, *, closed: bool) -> list[list[
     canonical = np.where(forward[:, None], seg, seg[:, [2, 3, 0, 1]])
     _, index = np.unique(canonical, axis=0, return_index=True)
     return seg[np.sort(index)].tolist()
-
-
-def _rings_in(rows: Iterable[dict]) -> Iterable[list]:
-    """The rings of polygon rows ``{"p"}`` (one ring, or a list of rings)."""
-    for row in rows:
-        p = row["p"]
-        if p and isinstance(p[0][0], (int, float)):
-            yield p
-        else:
-            yield from p
 
 
 def line_records(keys: Sequence, paths: Sequence) -> dict:
@@ -610,7 +634,8 @@ def facility_rows(facilities: Iterable[dict], bounds: Sequence[float], *, grow: 
     return rows
 
 
-def _line_layer(layer_id: str, rows: list[dict], colour, *, width_px: float = 2) -> pdk.Layer:
+def _line_layer(layer_id: str, rows: list[list[float]], colour, *, width_px: float = 2
+                ) -> pdk.Layer:
     """Segments ``[x1, y1, x2, y2]`` (:func:`segment_rows`) of constant colour, ``width_px``
     pixels wide."""
     return pdk.Layer("LineLayer", data=rows, id=layer_id, get_source_position="[this[0],this[1]]",
@@ -666,9 +691,10 @@ def park_deck(
     extra_lines : list of dict, optional
         Rows ``{"p"}`` of extension routes, drawn dashed-looking (thin, dark).
     selected : sequence of dict
-        Rows of the selected parcel, drawn as a thick outline.
+        Rows ``{"p"}`` of the selected parcel's outline as an area (:func:`band`), drawn dark.
     outlines : list, optional
-        The parcels' outlines (:func:`edge_rows`); by default made from ``parcel_groups``.
+        The parcels' outlines (:func:`edge_rows`), drawn as 1-pixel white lines; without them
+        the parcels should be drawn inset (:func:`inset`) so that their boundaries show.
     tag : str
         Version of the parcel layer ids (see :func:`parcel_layer_id`).
     tile_url, origin_lonlat : str, (float, float)
@@ -677,8 +703,8 @@ def park_deck(
         local origin in WGS84), which ignores the grid's scale and convergence (< 0.1 % and
         a degree or two at most over a park).
     """
-    # Three kinds of layer at most (polygons, lines, points): the browser compiles one WebGL
-    # program per kind before the first frame, which is most of the time to the first map.
+    # Two kinds of layer (polygons, lines; and the image of a big park): the browser compiles
+    # one WebGL program per kind before the first frame, most of the time to the first map.
     layers: list[pdk.Layer] = []
     if raster is not None:
         url, extent = raster
@@ -706,10 +732,7 @@ def park_deck(
         layers.append(_area_layer(
             parcel_layer_id(code if code >= 0 else None, tag), rows, (*colour, _FILL_ALPHA),
             pickable=True, auto_highlight=True, highlight_color=[255, 255, 255, 110]))
-    if parcel_groups:
-        if outlines is None:
-            outlines = segment_rows(
-                _rings_in(row for rows in parcel_groups.values() for row in rows), closed=True)
+    if parcel_groups and outlines:
         layers.append(_line_layer("parcel-outlines", outlines, (255, 255, 255, 255), width_px=1))
     if extra_lines:
         layers.append(_line_layer("routes", segment_rows(row["p"] for row in extra_lines),
@@ -720,10 +743,9 @@ def park_deck(
                                   (255, 255, 255, 255), pickable=False))
         layers.append(_area_layer("facilities", facility_rows(facilities, bounds), "c",
                                   pickable=False))
-    if selected:
-        layers.append(_line_layer("parcel-selected",
-                                  segment_rows(_rings_in(selected), closed=True),
-                                  (20, 20, 20, 255), width_px=3))
+    if selected:  # a band (see band()), not a line: no line layer for it
+        layers.append(_area_layer("parcel-selected", list(selected), (20, 20, 20, 255),
+                                  pickable=False))
     if tile_url and origin_lonlat is not None:
         for layer in layers:
             layer.coordinate_system = 2  # deck.gl COORDINATE_SYSTEM.METER_OFFSETS

@@ -27,7 +27,7 @@ __all__ = ["show_map", "SELECTED_KEY", "LAYER_KEYS", "MAP_HEIGHT_PX", "colour_ke
 SELECTED_KEY = "parcel_selected"
 #: Session-state keys of the layer toggles.
 LAYER_KEYS = {"roads": "layer_roads", "pipelines": "layer_pipes", "powerlines": "layer_power",
-              "facilities": "layer_facilities"}
+              "facilities": "layer_facilities", "outlines": "layer_outlines"}
 _TAG_KEY = "_parcel_layer_tag"
 #: Height of the map in pixels.
 MAP_HEIGHT_PX = 560
@@ -125,8 +125,17 @@ def _toggles(ctx: Context) -> dict:
                                    placeholder=t("layers.none", lang))
         fac = st.checkbox(t("layers.facilities", lang), value=True, key=LAYER_KEYS["facilities"],
                           disabled=park.facilities.empty)
+        outlines = st.checkbox(t("layers.outlines", lang), value=False,
+                               key=LAYER_KEYS["outlines"], help=t("layers.outlines_help", lang))
     return {"roads": roads and "roads" in park.lines, "pipelines": tuple(kinds),
-            "powerlines": tuple(volts), "facilities": fac and not park.facilities.empty}
+            "powerlines": tuple(volts), "facilities": fac and not park.facilities.empty,
+            "outlines": outlines}
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _inset(key: tuple, _geoms, gap_m: float) -> np.ndarray:
+    """:func:`landplan.app.map.inset` of every parcel, cached on ``key`` (workspace, version)."""
+    return lpmap.inset(_geoms, gap_m)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -218,9 +227,11 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
                           strict=True)]
     index = np.flatnonzero(mask)
     selected = st.session_state.get(SELECTED_KEY)
+    gap_m = lpmap.parcel_gap_m(park.bounds)
     highlight = []
     if selected in position:
-        for poly in lpmap.rings_of([park.geoms[position[selected]]])[0]:
+        outline = lpmap.band(park.geoms[position[selected]], 3 * gap_m)
+        for poly in lpmap.rings_of([outline])[0]:
             highlight.append({"p": poly[0] if len(poly) == 1 else poly})
     sub_classes = lpmap.Classes(classes.column, classes.title, classes.codes[index],
                                 classes.labels, classes.colours,
@@ -237,9 +248,12 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
                          tuple(classes.colours), classes.missing_colour, park.bounds, lines)
         roads = {}
     else:
-        rings = lpmap.rings_of(park.geoms[index])
+        if on["outlines"]:
+            rings = lpmap.rings_of(park.geoms[index])
+            outlines = lpmap.edge_rows(park.geoms[index])
+        else:
+            rings = lpmap.rings_of(_inset((park.path, ctx.stamp()), park.geoms, gap_m)[index])
         groups = lpmap.parcel_records(frame.iloc[index], rings, sub_classes)
-        outlines = lpmap.edge_rows(park.geoms[index])
     tile_url = st.session_state.get(TILE_URL_KEY) or ""
     deck = lpmap.park_deck(groups, classes, bounds=park.bounds, road_groups=roads,
                            pipe_groups=pipes, power_groups=power, facilities=facilities,
