@@ -145,13 +145,16 @@ def _roads(key: tuple, _attrs, _geoms) -> dict[str, list[dict]]:
     return lpmap.road_records(_attrs, _geoms)
 
 
-def _line_groups(ctx: Context, on: dict) -> tuple[dict, dict, dict, list]:
+def _line_groups(ctx: Context, on: dict, *, raster: bool) -> tuple[dict, dict, dict, list]:
+    """Map rows of the networks turned on; no road rows for a ``raster`` map (its image has
+    the roads)."""
     park = ctx.park
     roads = pipes = power = {}
     legend: list = []
     if on["roads"]:
-        attrs, geoms = park.lines["roads"]
-        roads = _roads((park.path, ctx.stamp()), attrs, geoms)
+        if not raster:
+            attrs, geoms = park.lines["roads"]
+            roads = _roads((park.path, ctx.stamp()), attrs, geoms)
         legend.append(("roads", lpmap.ROAD_STYLES["built"]))
     if on["pipelines"]:
         attrs, geoms = park.lines["pipelines"]
@@ -218,7 +221,6 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
 
         readiness_levels = tuple(levels_of(ctx.workspace))
     classes = lpmap.classify(frame, column, lang=lang, readiness_levels=readiness_levels)
-    roads, pipes, power, line_legend = _line_groups(ctx, on)
     facilities = None
     if on["facilities"]:
         fac = park.facilities
@@ -226,6 +228,8 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
                       zip(fac["x"], fac["y"], fac.get("kind", pd.Series([""] * len(fac))),
                           strict=True)]
     index = np.flatnonzero(mask)
+    roads, pipes, power, line_legend = _line_groups(
+        ctx, on, raster=len(index) > lpmap.VECTOR_MAX_PARCELS)
     selected = st.session_state.get(SELECTED_KEY)
     gap_m = lpmap.parcel_gap_m(park.bounds)
     highlight = []
@@ -246,7 +250,6 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
         raster = _raster((park.path, ctx.stamp(), column, ctx.as_of, ctx.year, digest, on["roads"],
                           tuple(classes.labels)), park.geoms[index], classes.codes[index],
                          tuple(classes.colours), classes.missing_colour, park.bounds, lines)
-        roads = {}
     else:
         if on["outlines"]:
             rings = lpmap.rings_of(park.geoms[index])
