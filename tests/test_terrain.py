@@ -367,3 +367,25 @@ def test_second_pass_without_the_cell_cache(tmp_path, monkeypatch):
     reread = evaluate_terrain(parcels, dem, load_rules(), window_size=64)
     pd.testing.assert_frame_equal(cached, reread)
     assert cached["cut_m3"].gt(0).all()
+
+
+def test_burn_equals_rasterio_rasterize_with_overlaps_and_holes():
+    import shapely
+    from rasterio.features import rasterize
+
+    from landplan.terrain import burn
+
+    rng = np.random.default_rng(7)
+    centres = rng.uniform(0, 1000, size=(400, 2))
+    geoms = shapely.buffer(shapely.points(centres), rng.uniform(5, 60, 400), quad_segs=3)
+    geoms[::7] = shapely.difference(geoms[::7], shapely.buffer(shapely.points(centres[::7]), 4))
+    geoms[5] = None
+    geoms[6] = shapely.Polygon()
+    values = (np.arange(400) % 250 + 1).astype("uint8")  # overlapping: the later one wins
+    transform = Affine(2.5, 0, -10, 0, -2.5, 1010)
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    expected = rasterize(zip(geoms[keep], values[keep], strict=True), out_shape=(410, 420),
+                         transform=transform, fill=0, dtype="uint8")
+    got = burn(geoms, values, transform=transform, shape=(410, 420))
+    assert (got == expected).all() and (got > 0).sum() > 10_000
+    assert not burn([None], [1], transform=transform, shape=(3, 3)).any()

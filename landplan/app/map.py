@@ -569,6 +569,8 @@ def raster_image(polygons: np.ndarray, codes: np.ndarray, colours: Sequence[tupl
     from rasterio.features import rasterize
     from rasterio.transform import from_bounds
 
+    from ..terrain import burn
+
     minx, miny, maxx, maxy = (float(b) for b in bounds)
     span = max(maxx - minx, maxy - miny, 1.0)
     cell = span / max_px
@@ -578,11 +580,7 @@ def raster_image(polygons: np.ndarray, codes: np.ndarray, colours: Sequence[tupl
     transform = from_bounds(minx, miny, maxx, maxy, width, height)
     palette = [(255, 255, 255), missing_colour, *colours]
     values = (np.asarray(codes, dtype=np.int64) + 2).astype(np.uint8)
-    keep = np.asarray([g is not None and not g.is_empty for g in polygons], dtype=bool)
-    image = np.zeros((height, width), dtype=np.uint8)
-    if keep.any():
-        image = rasterize(zip(polygons[keep], values[keep], strict=True), out_shape=(height, width),
-                          transform=transform, fill=0, dtype="uint8")
+    image = burn(polygons, values, transform=transform, shape=(height, width))
     for geoms, colour in lines:
         geoms = np.asarray(geoms, dtype=object)
         geoms = geoms[[g is not None and not g.is_empty for g in geoms]]
