@@ -250,7 +250,8 @@ def main() -> None:
              "The browser's main thread is measured too: *longest stall* = the median, over the warm "
              "loads, of the longest time a 20 ms timer fired late (a long task: on this machine "
              "deck.gl's first frame compiles its WebGL shaders in software, one program per layer "
-             "kind; the app's map uses two kinds, polygons and lines).", "",
+             "kind, and rasterizes every line; the app's default map is polygons only, lines "
+             "come with the layers turned on).", "",
              "*returning* = a new session in a browser that opened the app before (its HTTP "
              "and code caches kept; a planner's daily use), the median of as many loads.", "",
              "| parcels | first map, cold (s) | first map, warm (s) | warm, fastest–slowest (s) | warm − empty page (s) | returning (s) | goal (s) | longest stall (ms) | filter change (s) |",
