@@ -30,5 +30,8 @@ page = st.navigation([
     for name, icon in PAGES
 ])
 st.sidebar.caption(f"{t('app.title', lang)} · landplan")
-context.sidebar(session.workspace())
-page.run()
+ctx = context.sidebar(session.workspace())
+try:
+    page.run()
+finally:  # after the page, so that its map reaches the browser first; always, so that the
+    context.draw_sidebar(ctx)  # filters keep their values when a page stops early

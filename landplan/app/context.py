@@ -1,6 +1,7 @@
 """The sidebar every page shares, and what it gives the pages: park, dates, filters.
 
-``app.py`` calls :func:`sidebar` once per run, before the page; the page then calls
+``app.py`` calls :func:`sidebar` once per run before the page, and :func:`draw_sidebar`
+after it (the widgets go into the places :func:`sidebar` laid out); the page calls
 :func:`current` for the :class:`Context`: the park (:func:`~landplan.app.data.load_park`),
 the as-of date and ledger year, the filters, and :meth:`Context.shown`, the filtered frame
 (parcels alone, or the cached evaluation when a filter or the page needs it), which also
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +29,8 @@ from .data import Park, evaluation, load_park, rules_text, workspace_stamp
 from .filters import NO_VALUE, Filters, apply_filters
 from .i18n import t
 
-__all__ = ["Context", "sidebar", "current", "FILTER_KEYS", "AS_OF_KEY", "YEAR_KEY",
-           "TILE_URL_KEY"]
+__all__ = ["Context", "sidebar", "draw_sidebar", "current", "FILTER_KEYS", "AS_OF_KEY",
+           "YEAR_KEY", "TILE_URL_KEY"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ YEAR_KEY = "year"
 #: Session-state key of the optional XYZ tile URL (settings page); empty = no basemap.
 TILE_URL_KEY = "tile_url"
 _CTX_KEY = "_landplan_context"
+_RERUN_KEY = "_landplan_sidebar_rerun"
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Context:
     filters: Filters
     count_slot: object
     problem: tuple[str, str] | None = None  # (level, message) when there is no park
+    widgets: list = field(default_factory=list)  # drawn by draw_sidebar() after the page
 
     def stamp(self) -> tuple:
         return workspace_stamp(self.workspace)
@@ -130,55 +134,126 @@ def readiness_levels(workspace: Path) -> list[str]:
     return [level["name"] for level in cov["readiness"]] + [cov["below"]]
 
 
-def _multiselect(label: str, options: list[str], key: str, fmt) -> tuple[str, ...]:
-    chosen = st.sidebar.multiselect(label, options, key=key, format_func=fmt,
-                                    placeholder=t("filters.any", session.lang()))
-    return tuple(chosen)
+@dataclass
+class _Widget:
+    """One sidebar widget: its key, the value it has now (the session state, made valid for
+    its options) and how to draw it."""
+
+    key: str
+    value: object
+    draw: Callable[[], object]
+
+
+def _stored(key: str, default, valid: Callable[[object], bool]):
+    """The widget's value in the session state (set by the browser before the run), or
+    ``default`` when it has none yet or no longer fits the options."""
+    value = st.session_state.get(key, default)
+    return value if valid(value) else default
+
+
+def _choices(where, label: str, options: list, key: str, fmt, lang: str) -> _Widget:
+    def draw():
+        return tuple(where.multiselect(label, options, key=key, format_func=fmt,
+                                       placeholder=t("filters.any", lang)))
+
+    value = _stored(key, [], lambda v: isinstance(v, (list, tuple))
+                    and all(x in options for x in v))
+    return _Widget(key, tuple(value), draw)
+
+
+def _widgets(park: Park, workspace: Path, lang: str, dates, box
+             ) -> tuple[list[_Widget], float]:
+    """The sidebar's widgets (dates into ``dates``, filters into ``box``) in their order, and
+    the end of the area slider."""
+    today = dt.date.today()
+    lo, hi = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+    out = [_Widget(AS_OF_KEY, _stored(AS_OF_KEY, today,
+                                      lambda v: isinstance(v, dt.date) and lo <= v <= hi),
+                   lambda: dates.date_input(t("filters.as_of", lang), value=today, key=AS_OF_KEY,
+                                            min_value=lo, max_value=hi))]
+    if park.years:
+        years = park.years[::-1]
+        out.append(_Widget(YEAR_KEY, _stored(YEAR_KEY, years[0], lambda v: v in years),
+                           lambda: dates.selectbox(t("filters.year", lang), years, index=0,
+                                                   key=YEAR_KEY)))
+    parcels = park.parcels
+    codes = sorted({str(c) for c in parcels.get("industry_code", pd.Series()).dropna()
+                    if str(c).strip()})
+    out += [
+        _choices(box, t("filters.status", lang), list(ENUMS["parcel_status"]),
+                 FILTER_KEYS["statuses"], lambda c: enum_label("parcel_status", c, lang), lang),
+        _choices(box, t("filters.industry", lang), [*codes, NO_VALUE], FILTER_KEYS["industries"],
+                 lambda c: t("filters.none", lang) if c == NO_VALUE else c, lang),
+        _choices(box, t("filters.class", lang), ["A", "B", "C", "D", NO_VALUE],
+                 FILTER_KEYS["classes"],
+                 lambda c: t("map.not_graded", lang) if c == NO_VALUE else t("map.class", lang, c=c),
+                 lang),
+        _choices(box, t("filters.idle", lang), list(IDLE_STATUSES), FILTER_KEYS["idle"],
+                 lambda c: t(f"idle_status.{c}", lang), lang),
+        _choices(box, t("filters.readiness", lang), readiness_levels(workspace),
+                 FILTER_KEYS["readiness"], str, lang),
+    ]
+    area = pd.to_numeric(parcels["area_mu"], errors="coerce")
+    top = max(float(np.ceil(area.max())) if area.notna().any() else 1.0, 1.0)
+    full = (0.0, top)
+    out.append(_Widget(
+        FILTER_KEYS["area_mu"],
+        tuple(_stored(FILTER_KEYS["area_mu"], full, lambda v: isinstance(v, (list, tuple))
+                      and len(v) == 2 and 0.0 <= v[0] <= v[1] <= top)),
+        lambda: tuple(box.slider(t("filters.area", lang), min_value=0.0, max_value=top,
+                                 value=full, step=0.5, key=FILTER_KEYS["area_mu"]))))
+    out.append(_Widget(FILTER_KEYS["text"],
+                       _stored(FILTER_KEYS["text"], "", lambda v: isinstance(v, str)),
+                       lambda: box.text_input(t("filters.text", lang), key=FILTER_KEYS["text"],
+                                              placeholder=t("select.placeholder", lang))))
+    return out, top
 
 
 def sidebar(workspace: Path) -> Context:
-    """Draw the shared sidebar (dates, filters, count) and keep the context for the page."""
+    """Lay out the shared sidebar and keep the context for the page.
+
+    The context is made from the widgets' values as the browser sent them (the session
+    state); the widgets themselves are drawn by :func:`draw_sidebar` after the page, into
+    their places here. The page's map then reaches the browser before a dozen widgets, whose
+    code the browser loads and runs first otherwise (~0.3 s of the first map).
+    """
     lang = session.lang()
     park, problem = _open(workspace, lang)
-    today = dt.date.today()
-    as_of, year, filters = today, None, Filters()
+    as_of, year, filters = dt.date.today(), None, Filters()
     slot = st.sidebar.empty()
+    widgets: list[_Widget] = []
     if park is not None:
-        sb = st.sidebar
-        as_of = sb.date_input(t("filters.as_of", lang), value=today, key=AS_OF_KEY,
-                              min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31))
-        if park.years:
-            year = sb.selectbox(t("filters.year", lang), park.years[::-1], index=0, key=YEAR_KEY)
-        sb.markdown(f"**{t('filters.title', lang)}**")
-        slot = sb.empty()
-        parcels = park.parcels
-        statuses = _multiselect(t("filters.status", lang), list(ENUMS["parcel_status"]),
-                                FILTER_KEYS["statuses"],
-                                lambda c: enum_label("parcel_status", c, lang))
-        codes = sorted({str(c) for c in parcels.get("industry_code", pd.Series()).dropna()
-                        if str(c).strip()})
-        industries = _multiselect(t("filters.industry", lang), [*codes, NO_VALUE],
-                                  FILTER_KEYS["industries"],
-                                  lambda c: t("filters.none", lang) if c == NO_VALUE else c)
-        classes = _multiselect(t("filters.class", lang), ["A", "B", "C", "D", NO_VALUE],
-                               FILTER_KEYS["classes"],
-                               lambda c: t("map.not_graded", lang) if c == NO_VALUE
-                               else t("map.class", lang, c=c))
-        idle = _multiselect(t("filters.idle", lang), list(IDLE_STATUSES), FILTER_KEYS["idle"],
-                            lambda c: t(f"idle_status.{c}", lang))
-        readiness = _multiselect(t("filters.readiness", lang), readiness_levels(workspace),
-                                 FILTER_KEYS["readiness"], str)
-        area = pd.to_numeric(parcels["area_mu"], errors="coerce")
-        top = float(np.ceil(area.max())) if area.notna().any() else 1.0
-        chosen = sb.slider(t("filters.area", lang), min_value=0.0, max_value=max(top, 1.0),
-                           value=(0.0, max(top, 1.0)), step=0.5, key=FILTER_KEYS["area_mu"])
-        area_range = None if tuple(chosen) == (0.0, max(top, 1.0)) else tuple(map(float, chosen))
-        text = sb.text_input(t("filters.text", lang), key=FILTER_KEYS["text"],
-                             placeholder=t("select.placeholder", lang))
-        filters = Filters(statuses, industries, classes, idle, readiness, area_range, text or "")
-    ctx = Context(workspace, lang, park, as_of, year, filters, slot, problem)
+        dates = st.sidebar.container()
+        st.sidebar.markdown(f"**{t('filters.title', lang)}**")
+        slot = st.sidebar.empty()
+        widgets, top = _widgets(park, workspace, lang, dates, st.sidebar.container())
+        as_of, year, filters = _read({w.key: w.value for w in widgets}, top)
+    ctx = Context(workspace, lang, park, as_of, year, filters, slot, problem, widgets)
     st.session_state[_CTX_KEY] = ctx
     return ctx
+
+
+def _read(values: dict, top: float) -> tuple[dt.date, int | None, Filters]:
+    """Date, year and filters from the widgets' values (``top``: the area slider's end)."""
+    area = values[FILTER_KEYS["area_mu"]]
+    filters = Filters(values[FILTER_KEYS["statuses"]], values[FILTER_KEYS["industries"]],
+                      values[FILTER_KEYS["classes"]], values[FILTER_KEYS["idle"]],
+                      values[FILTER_KEYS["readiness"]],
+                      None if tuple(area) == (0.0, top) else tuple(map(float, area)),
+                      values[FILTER_KEYS["text"]] or "")
+    return values[AS_OF_KEY], values.get(YEAR_KEY), filters
+
+
+def draw_sidebar(ctx: Context) -> None:
+    """Draw the sidebar's widgets (after the page); when one of them has another value than
+    the context was made with (its options changed), run the script again."""
+    changed = False
+    for widget in ctx.widgets:
+        changed |= widget.draw() != widget.value
+    if changed and not st.session_state.get(_RERUN_KEY):
+        st.session_state[_RERUN_KEY] = True
+        st.rerun()
+    st.session_state[_RERUN_KEY] = False
 
 
 def current() -> Context | None:
