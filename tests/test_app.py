@@ -497,6 +497,22 @@ def test_each_filter_changes_the_count_map_and_tables(name, value, expected, dem
     assert {r[2]["id"] for r in parcel_rows(deck_spec(at))} == want
 
 
+def test_the_sidebar_is_drawn_after_the_page_from_the_same_values(demo_workspace, monkeypatch):
+    at = run_app(demo_workspace, monkeypatch)
+    _set(at, FILTER_KEYS["statuses"], ["supplied", "in_production"])
+    _set(at, FILTER_KEYS["area_mu"], (10.0, 100.0))
+    at.date_input(key="as_of").set_value(DEMO_AS_OF).run()
+    ctx = at.session_state["_landplan_context"]  # what the page was given, before the widgets
+    assert ctx.filters.statuses == ("supplied", "in_production")
+    assert ctx.filters.area_mu == (10.0, 100.0) and ctx.as_of == DEMO_AS_OF
+    assert [w.key for w in ctx.widgets][:2] == ["as_of", "year"]
+    assert all(w.value == at.session_state[w.key] or tuple(at.session_state[w.key]) == w.value
+               for w in ctx.widgets)
+    sidebar = [type(e).__name__ for e in at.sidebar]  # the widgets are in their places
+    assert sidebar.index("DateInput") < sidebar.index("Multiselect") < sidebar.index("Slider")
+    assert f"{t('filters.title', 'zh')}" in [m.value.strip("*") for m in at.sidebar.markdown]
+
+
 def test_text_filter_finds_ids_case_insensitively(monkeypatch, park_workspace):
     at = run_app(park_workspace, monkeypatch)
     _set(at, FILTER_KEYS["text"], "hf-00")
