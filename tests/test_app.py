@@ -397,6 +397,20 @@ def test_edge_rows_of_geometries_equal_segment_rows_of_their_rings():
     assert lpmap.edge_rows([None]) == []
 
 
+def test_line_rows_of_geometries_equal_segment_rows_of_their_paths():
+    from shapely.geometry import LineString, MultiLineString
+
+    geoms = [LineString([(0, 0), (5, 0), (5, 5)]), MultiLineString([[(5, 5), (5, 0)], [(9, 9), (9, 9.04)]]),
+             None, LineString()]
+    local = lpmap.to_local(geoms, (0.0, 0.0))
+    rows = lpmap.line_rows(local)
+    assert rows == lpmap.segment_rows(p for paths in lpmap.paths_of(local) for p in paths)
+    assert rows == [[0.0, 0.0, 5.0, 0.0], [5.0, 0.0, 5.0, 5.0]]  # the same segment once
+    groups = lpmap.line_records(["b", "a", "b", "a"], local)
+    assert list(groups) == ["b", "a"]
+    assert groups == {"b": rows[:2], "a": [[5.0, 5.0, 5.0, 0.0]]}  # the short line: a point
+
+
 def test_facility_markers_are_octagons_at_the_point():
     rows = lpmap.facility_rows([{"x": 100.0, "y": 50.0, "k": "substation"},
                                 {"x": 0.0, "y": 0.0, "k": "unknown"}], (0, 0, 900, 450))

@@ -79,6 +79,7 @@ __all__ = [
     "line_records",
     "segment_rows",
     "edge_rows",
+    "line_rows",
     "parcel_gap_m",
     "inset",
     "band",
@@ -445,7 +446,7 @@ def road_records(roads: pd.DataFrame, local_geoms: Sequence) -> dict[str, list[d
     geoms = np.asarray(list(local_geoms), dtype=object)
     areas = shapely.buffer(geoms, ws / 2, cap_style="square", join_style="mitre",
                            mitre_limit=2.0)
-    areas = to_local(areas, (0.0, 0.0))  # rounded to PRECISION_M like every coordinate
+    areas = _rounded(areas)
     groups: dict[str, list[dict]] = {}
     for key, w, polys in zip(keys, ws, rings_of(areas), strict=True):
         groups.setdefault(key, []).extend(
@@ -471,11 +472,8 @@ def segment_rows(paths: Iterable[Sequence], *, closed: bool = False) -> list[lis
 def edge_rows(local_geoms: Sequence) -> list[list[float]]:
     """:func:`segment_rows` of the rings of (already local) polygons: their outlines, each
     edge once. Computed on the geometries at once (no lists of vertices in between)."""
-    geoms = np.asarray(local_geoms, dtype=object)
-    geoms = geoms[~shapely.is_missing(geoms)]
-    polys = shapely.get_parts(geoms)
-    polys = polys[shapely.get_type_id(polys) == 3]  # Polygon
-    rings = shapely.get_rings(polys)
+    parts = _parts(local_geoms)
+    rings = shapely.get_rings(parts[shapely.get_type_id(parts) == 3])  # of the Polygons
     if not len(rings):
         return []
     coords, which = shapely.get_coordinates(rings, return_index=True)
@@ -484,6 +482,29 @@ def edge_rows(local_geoms: Sequence) -> list[list[float]]:
     keep[np.cumsum(lens) - 1] = False  # rings repeat their first vertex at the end
     lens = lens - 1
     return _segments(coords[keep], lens[lens > 0], closed=True)
+
+
+def line_rows(local_geoms: Sequence) -> list[list[float]]:
+    """:func:`segment_rows` of (already local) lines, each segment once, computed on the
+    geometries at once like :func:`edge_rows`."""
+    parts = _parts(local_geoms)
+    lines = parts[np.isin(shapely.get_type_id(parts), (1, 2))]  # LineString, LinearRing
+    if not len(lines):
+        return []
+    coords, which = shapely.get_coordinates(lines, return_index=True)
+    lens = np.bincount(which, minlength=len(lines))
+    return _segments(coords, lens[lens > 0], closed=False)
+
+
+def _parts(geoms: Sequence) -> np.ndarray:
+    """The single parts of the geometries that are there."""
+    geoms = np.asarray(geoms, dtype=object)
+    return shapely.get_parts(geoms[~shapely.is_missing(geoms)])
+
+
+def _rounded(geoms):
+    """Local geometries rounded to :data:`PRECISION_M` (as :func:`to_local` leaves them)."""
+    return to_local(geoms, (0.0, 0.0))
 
 
 def parcel_gap_m(bounds: Sequence[float]) -> float:
@@ -502,13 +523,13 @@ def inset(local_geoms: Sequence, gap_m: float) -> np.ndarray:
     shrunk = shapely.buffer(geoms, -gap_m / 2, join_style="mitre")
     lost = shapely.is_missing(shrunk) | shapely.is_empty(shrunk)
     shrunk[lost] = geoms[lost]
-    return to_local(shrunk, (0.0, 0.0))
+    return _rounded(shrunk)
 
 
 def band(local_geom, width_m: float):
     """The inner band of a polygon ``width_m`` wide (its outline drawn as an area)."""
     inner = shapely.buffer(local_geom, -width_m, join_style="mitre")
-    return to_local([shapely.difference(local_geom, inner)], (0.0, 0.0))[0]
+    return _rounded([shapely.difference(local_geom, inner)])[0]
 
 
 def _segments(flat: np.ndarray, lens: np.ndarray, *, closed: bool) -> list[list[float]]:
@@ -531,12 +552,12 @@ def _segments(flat: np.ndarray, lens: np.ndarray, *, closed: bool) -> list[list[
     return seg[np.sort(index)].tolist()
 
 
-def line_records(keys: Sequence, paths: Sequence) -> dict:
-    """Segment rows (:func:`segment_rows`) grouped by ``keys`` (pipeline kind, voltage)."""
-    grouped: dict = {}
-    for key, lines in zip(keys, paths, strict=True):
-        grouped.setdefault(key, []).extend(lines)
-    return {key: segment_rows(lines) for key, lines in grouped.items()}
+def line_records(keys: Sequence, local_geoms: Sequence) -> dict:
+    """Segment rows of (already local) lines (:func:`line_rows`) grouped by ``keys``
+    (pipeline kind, voltage), in the order the keys first appear."""
+    keys = list(keys)
+    geoms = np.asarray(local_geoms, dtype=object)
+    return {key: line_rows(geoms[[k == key for k in keys]]) for key in dict.fromkeys(keys)}
 
 
 def view_state(bounds: Sequence[float], *, width_px: int = 560, height_px: int = 560

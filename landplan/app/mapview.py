@@ -160,13 +160,13 @@ def _line_groups(ctx: Context, on: dict, *, raster: bool) -> tuple[dict, dict, d
         attrs, geoms = park.lines["pipelines"]
         kind = attrs["kind"].astype(object).to_numpy()
         keep = np.isin(kind, list(on["pipelines"]))
-        pipes = lpmap.line_records(kind[keep], lpmap.paths_of(geoms[keep]))
+        pipes = lpmap.line_records(kind[keep], geoms[keep])
         legend += [(f"pipe:{k}", lpmap.PIPE_COLOURS[k]) for k in on["pipelines"]]
     if on["powerlines"]:
         attrs, geoms = park.lines["powerlines"]
         kv = pd.to_numeric(attrs["voltage_kv"], errors="coerce").to_numpy(dtype="float64")
         keep = np.isin(kv, list(on["powerlines"]))
-        power = lpmap.line_records(kv[keep].tolist(), lpmap.paths_of(geoms[keep]))
+        power = lpmap.line_records(kv[keep].tolist(), geoms[keep])
         legend += [(f"kv:{v}", lpmap.POWER_COLOURS.get(v, lpmap._OTHER_VOLTAGE_COLOUR))
                    for v in on["powerlines"]]
     return roads, pipes, power, legend
