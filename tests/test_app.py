@@ -978,7 +978,7 @@ def test_server_preload_fills_the_pages_caches(demo_workspace, tmp_path):
 
     data.load_park.clear()
     data.evaluation.clear()
-    park, table = preload(Path(demo_workspace))
+    park, table = preload(Path(demo_workspace), wait_s=0)
     path = str(Path(demo_workspace).resolve())
     assert data.load_park(path, data.workspace_stamp(path)) is park
     assert data.evaluation(path, data.workspace_stamp(path), dt.date.today(), park.years[-1],
@@ -993,3 +993,77 @@ def test_server_preload_fills_the_pages_caches(demo_workspace, tmp_path):
 
     assert "pydeck" in sys.modules
     assert all(f"landplan.app.pages.{name}" in sys.modules for name, _ in PAGES)
+    assert all(name in sys.modules for name in server.WARM_MODULES)
+
+
+@pytest.mark.parametrize("before_ready", [True, False], ids=["small-park", "bigger-park"])
+def test_server_preload_is_ready_before_the_first_page(demo_workspace, monkeypatch, before_ready):
+    """Before the server answers (``ready``) the park is read, the rules parsed and, for a small
+    park, the evaluation done; a bigger park's evaluation waits until a page has sent its map.
+    A workspace given relative (``make app``'s ``--workspace data``) shares the cache with the
+    resolved one."""
+    import threading
+
+    from landplan import rules
+    from landplan.app import context, data, server
+
+    data.load_park.clear()
+    data.evaluation.clear()
+    rules._defaults.cache_clear()
+    monkeypatch.setattr(server, "_MAP_SENT", threading.Event())
+    if not before_ready:
+        monkeypatch.setattr(server, "EVALUATE_BEFORE_READY", 0)
+    calls = []
+    real = data.evaluation
+    monkeypatch.setattr(data, "evaluation", lambda *a: calls.append(a) or real(*a))
+    monkeypatch.chdir(Path(demo_workspace).parent)
+    relative = Path(Path(demo_workspace).name)
+    done, ready = [], threading.Event()
+    worker = threading.Thread(
+        target=lambda: done.append(server.preload(relative, ready=ready, wait_s=60)))
+    worker.start()
+    try:
+        assert ready.wait(60)
+        assert rules._defaults.cache_info().currsize  # the rules parsed for the sidebar
+        park, problem = context._open(relative, "zh")  # the page's read
+        assert problem is None
+        if before_ready:
+            assert len(calls) == 1  # evaluated before the server answers
+        else:
+            time.sleep(0.3)
+            assert worker.is_alive() and not calls  # the evaluation waits for a map
+            server.map_sent()
+        worker.join(60)
+        assert not worker.is_alive() and len(calls) == 1
+    finally:
+        server.map_sent()
+        worker.join(60)
+    preloaded, table = done[0]
+    assert preloaded is park  # one read of the park, not one per spelling of its path
+    assert data.workspace_stamp(relative) == data.workspace_stamp(Path(demo_workspace).resolve())
+    assert real(*calls[0]) is table  # the pages find the preload's evaluation in the cache
+
+
+def test_server_preload_says_ready_when_it_fails(tmp_path):
+    import threading
+
+    from landplan.app import server
+
+    (tmp_path / "parcels.geojson").write_text("not json", encoding="utf-8")
+    ready = threading.Event()
+    assert server.preload(tmp_path, ready=ready) is None  # the page will say what is wrong
+    assert ready.is_set()  # and the server answers
+
+
+def test_a_map_on_the_page_releases_the_preload(demo_workspace, monkeypatch):
+    import threading
+
+    from landplan.app import server
+
+    monkeypatch.setattr(server, "_MAP_SENT", threading.Event())
+    at = run_app(demo_workspace, monkeypatch, page="settings")
+    server._MAP_SENT.clear()  # the first run was the overview's
+    at.run()
+    assert not at.exception and not server._MAP_SENT.is_set()  # the settings page has no map
+    goto(at, "overview")
+    assert server._MAP_SENT.is_set()

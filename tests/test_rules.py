@@ -23,6 +23,7 @@ def test_every_default_value_has_a_source_comment():
     missing = [p for p, _ in leaves(defaults) if "source" not in rule_source(p).lower()]
     assert not missing, missing
     assert len(list(leaves(defaults))) > 100
+    assert load_rules() == defaults  # the fast (libyaml) loader reads the same document
 
 
 def test_unconfirmed_marks_are_kept():

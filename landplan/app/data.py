@@ -93,8 +93,12 @@ class Park:
 
 
 def workspace_stamp(path: str | Path) -> tuple:
-    """``(layer, file, mtime_ns, size)`` of every workspace file the app reads: the cache key."""
-    ws = Workspace(path)
+    """``(layer, file, mtime_ns, size)`` of every workspace file the app reads: the cache key.
+
+    The files are named by absolute path, so that a workspace given relative (``make app``'s
+    ``--workspace data``) and the same one resolved (the server's preload) share the cache.
+    """
+    ws = Workspace(Path(path).resolve())
     stamp = []
     for name in STAMP_LAYERS:
         found = ws.existing_path(name)

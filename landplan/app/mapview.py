@@ -17,6 +17,7 @@ import streamlit as st
 
 from ..schema import enum_label
 from . import map as lpmap
+from . import server
 from .context import TILE_URL_KEY, Context
 from .i18n import t
 
@@ -269,6 +270,7 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
             st.caption(t("map.tiles_on", lang))
         st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key,
                         height=MAP_HEIGHT_PX, alt=t("map.alt", lang))
+        server.map_sent()  # the server's preload may now evaluate
         st.caption(t("map.hint_raster", lang, n=lpmap.VECTOR_MAX_PARCELS) if raster
                    else t("map.hint", lang))
     with col_side:

@@ -1,13 +1,19 @@
 """Start the app's Streamlit server with the workspace preloaded.
 
 ``python -m landplan.app.server run app.py [streamlit options] -- --workspace DIR`` is
-``streamlit run`` with one addition: while the server starts, a background thread imports the
-library, the pages and pydeck and fills the app's caches for the workspace (:func:`landplan.app.data.load_park`, and
-for parks up to :data:`EVALUATE_UP_TO` parcels the evaluation at today's date and the latest
-ledger year, the sidebar's defaults). The first planner to open the page then finds the park
-read instead of waiting for it; the caches are the process-wide ``st.cache_resource``
-ones the pages use, so nothing is computed twice (a page arriving during the preload waits for
-the same computation). ``landplan app`` and ``make app`` start the app this way.
+``streamlit run`` with one addition: before the server answers, the workspace is read into the
+app's caches (:func:`landplan.app.data.load_park`), the rules parsed and the modules of the
+first script run imported; for parks up to :data:`EVALUATE_BEFORE_READY` parcels the
+evaluation at today's date and the latest ledger year (the sidebar's defaults) is done too.
+The first planner to open the page then finds everything ready, and the server does not
+compete with itself for the interpreter while it sends the page (a page load that meets a
+running evaluation waits for the GIL on every message and file it is sent). The caches are the
+process-wide ``st.cache_resource`` ones the pages use, so nothing is computed twice.
+``landplan app`` and ``make app`` start the app this way.
+
+Parks up to :data:`EVALUATE_UP_TO` parcels are evaluated after the server answers, once a page
+has sent its map (:func:`map_sent`) or after :data:`EVALUATE_AFTER_S` seconds without one
+(the map needs the parcels only); bigger parks are evaluated by the page that needs it.
 """
 
 from __future__ import annotations
@@ -19,23 +25,51 @@ import sys
 import threading
 from pathlib import Path
 
-__all__ = ["preload", "main", "EVALUATE_UP_TO"]
+__all__ = ["preload", "main", "map_sent", "EVALUATE_BEFORE_READY", "EVALUATE_UP_TO",
+           "EVALUATE_AFTER_S"]
 
 log = logging.getLogger(__name__)
 
+EVALUATE_BEFORE_READY = 2_000
+"""Parks up to this many parcels are evaluated before the server answers (about a second at
+2,000 parcels on the bench machine, half a second for the 300-parcel demo)."""
+
 EVALUATE_UP_TO = 20_000
-"""Parks up to this many parcels are also evaluated by the preload (a second or two). A bigger
-park's evaluation takes long enough to hold up the first map of a planner who opens the page
-while it runs (one Python process: the map's message waits for the interpreter), so it is left
-to the page, which starts it after the map has been drawn."""
+"""Parks up to this many parcels are evaluated by the preload (4 s at 20,000 parcels), after the
+server answers. A bigger park's evaluation takes long enough to hold up the first map of a
+planner who opens the page while it runs (one Python process: the map's message waits for the
+interpreter), so it is left to the page, which starts it after the map has been drawn."""
+
+EVALUATE_AFTER_S = 10.0
+"""The preload's evaluation after the server answers starts when a page has sent its map, or
+after this many seconds without one."""
+
+_MAP_SENT = threading.Event()
 
 
-def preload(workspace: Path):
+def map_sent() -> None:
+    """Say that a page has sent its map to the browser: the preload may evaluate now.
+
+    Called by :func:`landplan.app.mapview.show_map` (cheap; any session, any page)."""
+    _MAP_SENT.set()
+
+
+def preload(workspace: Path, *, ready: threading.Event | None = None,
+            wait_s: float = EVALUATE_AFTER_S):
     """Fill the app's caches for ``workspace``; returns (park, evaluation) or ``None``.
 
-    Errors are left for the page to show (it reads the workspace again and says what is wrong).
+    Reads the park, parses the rules, imports the pages, evaluates a park of up to
+    :data:`EVALUATE_BEFORE_READY` parcels, then sets ``ready`` (also when something fails);
+    a park of up to :data:`EVALUATE_UP_TO` parcels is evaluated after that, once a page has
+    sent its map (:func:`map_sent`) or after ``wait_s`` seconds. Errors are left for the page
+    to show (it reads the workspace again and says what is wrong).
     """
     from .data import evaluation, load_park, rules_text, workspace_stamp
+
+    def evaluate(park):
+        path = park.path
+        year = park.years[-1] if park.years else None
+        return evaluation(path, workspace_stamp(path), dt.date.today(), year, rules_text(path))
 
     try:
         if not workspace.is_dir():
@@ -44,27 +78,54 @@ def preload(workspace: Path):
         park = load_park(path, workspace_stamp(path))
         if park.parcels.empty:
             return None
-        table = None
-        if len(park.parcels) <= EVALUATE_UP_TO:
-            year = park.years[-1] if park.years else None
-            table = evaluation(path, workspace_stamp(path), dt.date.today(), year, rules_text(path))
-        _import_pages()
+        _warm_imports()
+        _warm_rules(workspace)
+        table = evaluate(park) if len(park.parcels) <= EVALUATE_BEFORE_READY else None
+        if ready is not None:
+            ready.set()
+        if table is None and len(park.parcels) <= EVALUATE_UP_TO:
+            _MAP_SENT.wait(wait_s)
+            table = evaluate(park)
         log.info("preloaded %s", path)
         return park, table
     except Exception:  # noqa: BLE001
         log.info("preloading %s failed; the page will report it", workspace, exc_info=True)
         return None
+    finally:
+        if ready is not None:
+            ready.set()
 
 
-def _import_pages() -> None:
-    """Import what the first script run would (the pages, the map, pydeck): the first page
-    load then starts drawing at once."""
+def _warm_rules(workspace: Path) -> None:
+    """Parse the shipped default rules once (cached), as the sidebar's first run would."""
+    from ..errors import LandplanError
+    from ..rules import load_rules
+
+    try:
+        load_rules(workspace)
+    except LandplanError:  # a broken rules.yaml: the page says what is wrong
+        log.info("preloading the rules of %s failed", workspace, exc_info=True)
+
+
+#: Modules the first script run would import besides the pages: pydeck (the map), altair
+#: (``st.bar_chart``), rasterio (the evaluation's terrain), Streamlit's icon tables
+#: (``st.navigation``). Each is optional here: a missing one is imported, or reported, where used.
+WARM_MODULES = ("pydeck", "altair", "rasterio", "rasterio.features", "streamlit.emojis",
+                "streamlit.material_icon_names")
+
+
+def _warm_imports() -> None:
+    """Import what the first script run would (the pages, the map, pydeck, ...): the first
+    page load then starts drawing at once."""
     import importlib
-
-    import pydeck  # noqa: F401
 
     from .pages import PAGES
 
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            log.info("preloading %s failed", name, exc_info=True)
     for name, _icon in PAGES:
         try:
             importlib.import_module(f"{__package__}.pages.{name}")
@@ -82,8 +143,17 @@ def main(argv: list[str] | None = None) -> None:
     workspace = resolve_workspace(script_args, os.environ, app.resolve().parent / "data")
     # the preload runs outside a script run: Streamlit warns "missing ScriptRunContext" for it
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
-    threading.Thread(target=preload, args=(workspace,), name="landplan-preload", daemon=True).start()
+    # the preload of the package's module, not of ``__main__`` (``python -m`` runs this file
+    # as a second module): the pages' map_sent() must reach the Event that preload waits on
+    from landplan.app import server
+
+    print(f"landplan: 正在读取园区 reading the park {workspace} …", file=sys.stderr, flush=True)
+    ready = threading.Event()
+    threading.Thread(target=server.preload, args=(workspace,), kwargs={"ready": ready},
+                     name="landplan-preload", daemon=True).start()
     from streamlit.web import cli
+
+    ready.wait()  # the server answers once the park is read (and a small one evaluated)
 
     sys.argv = ["streamlit", *args]
     sys.exit(cli.main())
