@@ -1055,6 +1055,44 @@ def test_server_preload_says_ready_when_it_fails(tmp_path):
     assert ready.is_set()  # and the server answers
 
 
+def test_server_connections_send_without_nagle_delay():
+    """The server's accepted connections get TCP_NODELAY (Streamlit binds its socket with
+    protocol 0, so asyncio would not set it): a response's body does not wait for the
+    browser's delayed ACK after its headers."""
+    import asyncio
+    import socket
+
+    from streamlit.web.server.starlette import starlette_server
+
+    from landplan.app import server
+
+    assert server.tcp_nodelay()
+    assert server.tcp_nodelay()  # idempotent: the function is wrapped once
+    assert starlette_server._bind_socket.landplan_tcp
+    listener = starlette_server._bind_socket("127.0.0.1", 0, 8)
+    port = listener.getsockname()[1]
+    assert listener.proto == socket.IPPROTO_TCP and not listener.getblocking()
+    seen = []
+
+    async def serve():
+        def connected(reader, writer):
+            sock = writer.get_extra_info("socket")
+            seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        srv = await asyncio.start_server(connected, sock=listener)
+        async with srv:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            for _ in range(100):
+                if seen:
+                    break
+                await asyncio.sleep(0.01)
+            writer.close()
+
+    asyncio.run(serve())
+    assert seen and seen[0]  # asyncio turned TCP_NODELAY on for the accepted connection
+
+
 def test_a_map_on_the_page_releases_the_preload(demo_workspace, monkeypatch):
     import threading
 
