@@ -135,6 +135,31 @@ def _load_page(context, url: str, selector: str) -> float:
         page.close()
 
 
+def _chunks(n: int = 150) -> list[str]:
+    """The names of ``n`` of Streamlit's JS chunks (the files a first page load fetches)."""
+    import streamlit
+
+    folder = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    return sorted(p.name for p in folder.glob("*.js"))[:n]
+
+
+def _keepalive_fetch(url: str, names: list[str]) -> float:
+    """Seconds to fetch ``names`` one after another on one kept-alive HTTP connection."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    where = urlsplit(url)
+    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
+    try:
+        start = time.perf_counter()
+        for name in names:
+            conn.request("GET", f"/static/js/{name}")
+            conn.getresponse().read()
+        return time.perf_counter() - start
+    finally:
+        conn.close()
+
+
 def _filter_change(browser, url: str, text: str) -> float:
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
     page = context.new_page()
@@ -178,6 +203,7 @@ def main() -> None:
             proc, url = _start(empty, None)
             try:
                 peer = [_load(browser, url, "h1") for _ in range(args.repeat + 1)]
+                static_peer = _keepalive_fetch(url, _chunks())
             finally:
                 _stop(proc)
             decks = {}
@@ -199,6 +225,7 @@ def main() -> None:
                 finally:
                     _stop(proc)
         peer_s = statistics.median(peer[1:]) if len(peer) > 1 else peer[0]
+        static_app = None
         for n in args.sizes:
             ws = _workspace(n)
             started = time.perf_counter()
@@ -207,6 +234,8 @@ def main() -> None:
             try:
                 canvas = "[data-testid='stDeckGlJsonChart'] canvas"
                 cold = _load(browser, url, canvas)
+                if static_app is None:  # the first park's server (a small park: idle by now)
+                    static_app = _keepalive_fetch(url, _chunks())
                 LONGEST.clear()
                 warms = [_load(browser, url, canvas) for _ in range(args.repeat)]
                 warm, spread = statistics.median(warms), (min(warms), max(warms))
@@ -270,6 +299,14 @@ def main() -> None:
                      f"{goal if goal is not None else '—'}{ok} | {stall:.0f} | "
                      + (f"{filt:.2f} (goal {FILTER_GOAL_S:g}{' ✓' if filt <= FILTER_GOAL_S else ' ✗'})"
                         if filt is not None else "—") + " |")
+    lines += ["", f"Static files: {len(_chunks())} of Streamlit's JS chunks fetched one after "
+              "another on one kept-alive connection take "
+              f"**{static_app:.2f} s** from the app's server (the {args.sizes[0]:,}-parcel park's, "
+              f"after its cold load) and **{static_peer:.2f} s** from "
+              "plain `streamlit run` (the empty page's server): Streamlit 1.67 binds its socket "
+              "with protocol 0, so asyncio leaves `TCP_NODELAY` off and each response's body "
+              "waits for the client's delayed ACK after its headers; `landplan.app.server` "
+              "turns it on (`tcp_nodelay`)."]
     lines += ["", "On a big park the 总览 page starts the evaluation after the map has been drawn "
               "(a first visitor sees the map, then the figures below it when the evaluation is "
               "done); every later session finds park and evaluation cached."]

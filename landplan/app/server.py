@@ -14,6 +14,8 @@ process-wide ``st.cache_resource`` ones the pages use, so nothing is computed tw
 Parks up to :data:`EVALUATE_UP_TO` parcels are evaluated after the server answers, once a page
 has sent its map (:func:`map_sent`) or after :data:`EVALUATE_AFTER_S` seconds without one
 (the map needs the parcels only); bigger parks are evaluated by the page that needs it.
+
+The server's connections also send without Nagle's delay (:func:`tcp_nodelay`).
 """
 
 from __future__ import annotations
