@@ -214,6 +214,11 @@ def _parcel_frame(parcels: gpd.GeoDataFrame, crs: Any = None) -> gpd.GeoDataFram
     return to_metric(parcels)
 
 
+#: Slack of the bounding-box comparisons in :func:`_nearest_within`, metres: far above the
+#: rounding of a distance at any projected coordinate (1e-8 m at 4e7 m), far below a parcel.
+_BOX_SLACK_M = 1e-6
+
+
 def _nearest_within(tree: shapely.STRtree, lines: np.ndarray, line_bounds: np.ndarray, geoms: np.ndarray,
                     bound: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Nearest line and its distance for every geometry whose nearest line is within ``bound``.
@@ -225,6 +230,10 @@ def _nearest_within(tree: shapely.STRtree, lines: np.ndarray, line_bounds: np.nd
     the nearest box, then only for the candidates whose box is nearer than that distance
     (or as near, with a lower index). The smallest distance, when ≤ ``bound``, is the nearest
     distance, exactly; ties go to the lower line index. Others get -1 / NaN.
+
+    GEOS's distance can come out an ulp below the box distance (at Gauss-Krüger coordinates,
+    40,000 km east, one ulp is 7e-9 m), so the box comparisons allow :data:`_BOX_SLACK_M`:
+    a line whose computed distance is the smallest is never pruned by its box.
     """
     n = len(geoms)
     idx = np.full(n, -1, dtype=np.int64)
@@ -238,7 +247,7 @@ def _nearest_within(tree: shapely.STRtree, lines: np.ndarray, line_bounds: np.nd
     dx = np.maximum(0.0, np.maximum(lb[:, 0] - pb[:, 2], pb[:, 0] - lb[:, 2]))
     dy = np.maximum(0.0, np.maximum(lb[:, 1] - pb[:, 3], pb[:, 1] - lb[:, 3]))
     box_d = np.hypot(dx, dy)
-    keep = box_d <= bound[src]
+    keep = box_d <= bound[src] + _BOX_SLACK_M
     src, line, box_d = src[keep], line[keep], box_d[keep]
     if len(src) == 0:
         return idx, dist
@@ -252,7 +261,7 @@ def _nearest_within(tree: shapely.STRtree, lines: np.ndarray, line_bounds: np.nd
     best[src[first]] = shapely.distance(geoms[src[first]], lines[line[first]])
     # round 2: only candidates whose box could hold a nearer line (or an equal one, lower index)
     b_src = best[src]
-    rest = ~first & ((box_d < b_src) | ((box_d <= b_src) & (line < best_line[src])))
+    rest = ~first & (box_d <= b_src + _BOX_SLACK_M)
     if rest.any():
         r_src, r_line = src[rest], line[rest]
         d = shapely.distance(geoms[r_src], lines[r_line])
