@@ -227,12 +227,12 @@ def _nearest_within(tree: shapely.STRtree, lines: np.ndarray, line_bounds: np.nd
     ``bound`` (a bare envelope query, no predicate): every line within ``bound`` is one of them.
     The distance between two bounding boxes is a lower bound of the distance between the
     geometries, so exact distances are computed in two rounds: first for the candidate with
-    the nearest box, then only for the candidates whose box is nearer than that distance
-    (or as near, with a lower index). The smallest distance, when ≤ ``bound``, is the nearest
-    distance, exactly; ties go to the lower line index. Others get -1 / NaN.
+    the nearest box, then only for the candidates whose box is no farther than that distance.
+    The smallest distance, when ≤ ``bound``, is the nearest distance, exactly; ties go to the
+    lower line index. Others get -1 / NaN.
 
-    GEOS's distance can come out an ulp below the box distance (at Gauss-Krüger coordinates,
-    40,000 km east, one ulp is 7e-9 m), so the box comparisons allow :data:`_BOX_SLACK_M`:
+    GEOS's distance can come out an ulp below the box distance (at zone-prefixed Gauss-Krüger
+    eastings near 4e7 m one ulp is 7e-9 m), so the box comparisons allow :data:`_BOX_SLACK_M`:
     a line whose computed distance is the smallest is never pruned by its box.
     """
     n = len(geoms)
@@ -259,7 +259,7 @@ def _nearest_within(tree: shapely.STRtree, lines: np.ndarray, line_bounds: np.nd
     best = np.full(n, np.inf)
     best_line[src[first]] = line[first]
     best[src[first]] = shapely.distance(geoms[src[first]], lines[line[first]])
-    # round 2: only candidates whose box could hold a nearer line (or an equal one, lower index)
+    # round 2: only candidates whose box could hold a line as near (give or take the slack)
     b_src = best[src]
     rest = ~first & (box_d <= b_src + _BOX_SLACK_M)
     if rest.any():
