@@ -18,6 +18,7 @@ import shutil
 import sys
 import time
 import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +146,61 @@ def frame_with(at: AppTest, column: str) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
+class _Figures(HTMLParser):
+    """The cards (``data-key`` → value) and tables (``data-key`` → rows of cell texts) of
+    :func:`landplan.app.ui.show_html` blocks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards: dict[str, str] = {}
+        self.tables: dict[str, list[list[str]]] = {}
+        self._card = self._table = None
+        self._row: list[str] | None = None
+        self._text: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        key = dict(attrs).get("data-key")
+        if tag == "div" and key:
+            self._card = key
+        elif tag == "table":
+            self._table = key
+            self.tables[key] = []
+        elif tag == "tr" and self._table:
+            self._row = []
+        elif tag in ("td", "th", "b") and (self._row is not None or self._card):
+            self._text = []
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "b" and self._card and self._text is not None:
+            self.cards[self._card], self._card, self._text = "".join(self._text), None, None
+        elif tag in ("td", "th") and self._row is not None and self._text is not None:
+            self._row.append("".join(self._text))
+            self._text = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[self._table].append(self._row)
+            self._row = None
+        elif tag == "table":
+            self._table = None
+
+
+def html_figures(at: AppTest) -> _Figures:
+    parser = _Figures()
+    for block in at.markdown:
+        if "lp-cards" in block.value or "lp-table" in block.value:
+            parser.feed(block.value)
+    return parser
+
+
+def html_frame(at: AppTest, key: str) -> pd.DataFrame:
+    """The static table ``key`` of the page as a frame of cell texts."""
+    rows = html_figures(at).tables[key]
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
 def legend(at: AppTest) -> str:
     return next(m.value for m in at.markdown if "landplan-legend" in m.value)
 
@@ -241,18 +297,25 @@ def app_workspace(request) -> Path:
 
 def test_overview_figures_equal_the_evaluation(demo_workspace, demo_table, monkeypatch):
     at = run_app(demo_workspace, monkeypatch, as_of=DEMO_AS_OF)
-    metrics = {m.label: m.value for m in at.metric}
+    figures = html_figures(at)
     idle = demo_table["idle_status"].astype(str).str.startswith("idle_")
-    assert metrics["闲置土地"] == f"{demo_table.loc[idle, 'area_mu'].sum():,.2f} 亩"
-    assert metrics["地块数(宗)"] == "300"
+    assert figures.cards["idle"] == f"{demo_table.loc[idle, 'area_mu'].sum():,.2f} 亩"
+    assert figures.cards["parcels"] == "300"
     graded = demo_table["efficiency_class"].notna()
-    assert metrics["参评面积(A–D)"] == f"{demo_table.loc[graded, 'area_mu'].sum():,.2f} 亩"
-    by_class = next(d.value for d in at.dataframe if "税收占比(%)" in d.value.columns)
+    assert figures.cards["graded"] == f"{demo_table.loc[graded, 'area_mu'].sum():,.2f} 亩"
+    by_class = html_frame(at, "by_class")
     tax = demo_table["tax_wan"].fillna(0)
     a = demo_table["efficiency_class"] == "A"
     row = by_class[by_class["亩均效益分类"] == "A"].iloc[0]
-    assert row["宗数"] == int(a.sum())
-    assert row["税收占比(%)"] == pytest.approx(100 * tax[a].sum() / tax[graded].sum(), abs=0.05)
+    assert int(row["宗数"]) == int(a.sum())
+    assert float(row["税收占比(%)"]) == pytest.approx(100 * tax[a].sum() / tax[graded].sum(), abs=0.05)
+    by_status = html_frame(at, "by_status")
+    produced = (demo_table["status"] == "in_production").to_numpy()
+    row = by_status[by_status["建设状态"] == "投产"].iloc[0]
+    assert int(row["宗数"]) == int(produced.sum())
+    assert float(row["面积(亩)"].replace(",", "")) == pytest.approx(demo_table.loc[produced, "area_mu"].sum(), abs=0.005)
+    chart = next(m.value for m in at.markdown if "lp-cards" in m.value)
+    assert "<svg" in chart and "各状态面积" in chart  # the bar chart of mu by status
 
 
 def test_legend_counts_and_mu_per_status(monkeypatch, park_workspace):

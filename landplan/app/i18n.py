@@ -44,6 +44,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "overview.by_status": ("按建设状态", "By status"),
     "overview.by_class": ("亩均效益分类", "Efficiency classes"),
     "overview.by_readiness": ("配套水平", "Readiness"),
+    "overview.mu_by_status": ("各状态面积", "Area by status"),
     "overview.count": ("宗数", "parcels"),
     "overview.mu_share": ("面积占比(%)", "area share (%)"),
     "overview.tax_share": ("税收占比(%)", "tax share (%)"),

@@ -6,6 +6,8 @@ before the evaluation behind the figures below it has run.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -13,7 +15,9 @@ import streamlit as st
 from landplan.app import context, ui
 from landplan.app.data import status_summary
 from landplan.app.i18n import t
+from landplan.app.map import NO_STATUS_COLOUR, STATUS_COLOURS
 from landplan.app.mapview import show_map
+from landplan.report.svg import bar_chart
 
 MAP_KEY = "map_overview"
 
@@ -43,40 +47,50 @@ def render() -> None:
     graded = view["efficiency_class"].notna().to_numpy()
     levels = [lv["name"] for lv in rules["coverage"]["readiness"]] if rules else []
     ready = view["readiness"].isin(levels).to_numpy()
-    cols = st.columns(5)
-    cols[0].metric(t("overview.parcels", lang), f"{len(view)}")
-    cols[1].metric(t("overview.area", lang), f"{ui.mu(view):,.2f} {t('unit.mu', lang)}")
-    cols[2].metric(t("overview.idle", lang), f"{ui.mu(view, idle):,.2f} {t('unit.mu', lang)}")
-    cols[3].metric(t("overview.graded", lang), f"{ui.mu(view, graded):,.2f} {t('unit.mu', lang)}")
-    cols[4].metric(t("overview.ready", lang), f"{ui.mu(view, ready):,.2f} {t('unit.mu', lang)}")
+    unit = t("unit.mu", lang)
+    cards = ui.figure_cards([
+        ("parcels", t("overview.parcels", lang), f"{len(view)}"),
+        ("area", t("overview.area", lang), f"{ui.mu(view):,.2f} {unit}"),
+        ("idle", t("overview.idle", lang), f"{ui.mu(view, idle):,.2f} {unit}"),
+        ("graded", t("overview.graded", lang), f"{ui.mu(view, graded):,.2f} {unit}"),
+        ("ready", t("overview.ready", lang), f"{ui.mu(view, ready):,.2f} {unit}"),
+    ])
+    summary = status_summary(view, lang)
+    chart = bar_chart(list(summary["label"]), list(summary["area_mu"]), unit=unit,
+                      title=t("overview.mu_by_status", lang),
+                      colours=[_hex(STATUS_COLOURS.get(code, NO_STATUS_COLOUR)) for code in summary["status"]])
+    summary = summary.rename(columns={"label": t("filters.status", lang), "count": t("overview.count", lang),
+                                      "area_mu": t("area_mu", lang)}).drop(columns="status")
+    tax = pd.to_numeric(view["tax_wan"], errors="coerce").fillna(0.0)
+    total_tax = float(tax[graded].sum())
+    rows = []
+    for c in ("A", "B", "C", "D"):
+        hit = (view["efficiency_class"] == c).to_numpy()
+        rows.append({t("filters.class", lang): c, t("overview.count", lang): int(hit.sum()),
+                     t("area_mu", lang): round(ui.mu(view, hit), 2),
+                     t("overview.mu_share", lang): round(100 * ui.mu(view, hit) / max(ui.mu(view, graded), 1e-9), 1),
+                     t("overview.tax_share", lang): round(100 * float(tax[hit].sum()) / total_tax, 1)
+                     if total_tax else np.nan})
+    readiness = [{t("filters.readiness", lang): name, t("overview.count", lang): int((view["readiness"] == name).sum()),
+                  t("area_mu", lang): round(ui.mu(view, (view["readiness"] == name).to_numpy()), 2)}
+                 for name in [*levels, rules["coverage"]["below"] if rules else ""] if name]
+    # static HTML in one element: the map above draws first (see landplan.app.ui)
+    ui.show_html(
+        cards,
+        '<div class="lp-cols"><div>',
+        f"<h3>{html.escape(t('overview.by_status', lang))}</h3>",
+        ui.html_table(summary, key="by_status"), chart,
+        "</div><div>",
+        f"<h3>{html.escape(t('overview.by_class', lang))}</h3>",
+        ui.html_table(pd.DataFrame(rows), key="by_class"),
+        f"<h3>{html.escape(t('overview.by_readiness', lang))}</h3>",
+        ui.html_table(pd.DataFrame(readiness), key="by_readiness"),
+        "</div></div>",
+    )
 
-    left, right = st.columns(2)
-    with left:
-        st.subheader(t("overview.by_status", lang))
-        summary = status_summary(view, lang)
-        summary = summary.rename(columns={"label": t("filters.status", lang),
-                                          "count": t("overview.count", lang),
-                                          "area_mu": t("area_mu", lang)})
-        st.dataframe(summary.drop(columns="status"), hide_index=True)
-        st.bar_chart(summary.set_index(t("filters.status", lang))[t("area_mu", lang)])
-    with right:
-        st.subheader(t("overview.by_class", lang))
-        tax = pd.to_numeric(view["tax_wan"], errors="coerce").fillna(0.0)
-        total_tax = float(tax[graded].sum())
-        rows = []
-        for c in ("A", "B", "C", "D"):
-            hit = (view["efficiency_class"] == c).to_numpy()
-            rows.append({t("filters.class", lang): c, t("overview.count", lang): int(hit.sum()),
-                         t("area_mu", lang): round(ui.mu(view, hit), 2),
-                         t("overview.mu_share", lang): round(100 * ui.mu(view, hit) / max(ui.mu(view, graded), 1e-9), 1),
-                         t("overview.tax_share", lang): round(100 * float(tax[hit].sum()) / total_tax, 1)
-                         if total_tax else np.nan})
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
-        st.subheader(t("overview.by_readiness", lang))
-        rows = [{t("filters.readiness", lang): name, t("overview.count", lang): int((view["readiness"] == name).sum()),
-                 t("area_mu", lang): round(ui.mu(view, (view["readiness"] == name).to_numpy()), 2)}
-                for name in [*levels, rules["coverage"]["below"] if rules else ""] if name]
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb[:3])
 
 
 def context_columns() -> tuple[str, ...]:
