@@ -148,7 +148,7 @@ def frame_with(at: AppTest, column: str) -> pd.DataFrame:
 
 class _Figures(HTMLParser):
     """The cards (``data-key`` → value) and tables (``data-key`` → rows of cell texts) of
-    :func:`landplan.app.ui.show_html` blocks."""
+    :func:`landplan.app.ui.show_html` blocks (tables by their ARIA roles)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -157,17 +157,23 @@ class _Figures(HTMLParser):
         self._card = self._table = None
         self._row: list[str] | None = None
         self._text: list[str] | None = None
+        self._divs: list[str] = []  # the role (or "") of each open div
 
     def handle_starttag(self, tag, attrs):
-        key = dict(attrs).get("data-key")
-        if tag == "div" and key:
-            self._card = key
-        elif tag == "table":
-            self._table = key
-            self.tables[key] = []
-        elif tag == "tr" and self._table:
-            self._row = []
-        elif tag in ("td", "th", "b") and (self._row is not None or self._card):
+        attrs = dict(attrs)
+        role = attrs.get("role", "")
+        if tag == "div":
+            self._divs.append(role)
+            if role == "table":
+                self._table = attrs["data-key"]
+                self.tables[self._table] = []
+            elif role == "row":
+                self._row = []
+            elif role in ("cell", "columnheader"):
+                self._text = []
+            elif attrs.get("data-key") and not role:
+                self._card = attrs["data-key"]
+        elif tag == "b" and self._card:
             self._text = []
 
     def handle_data(self, data):
@@ -177,20 +183,22 @@ class _Figures(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "b" and self._card and self._text is not None:
             self.cards[self._card], self._card, self._text = "".join(self._text), None, None
-        elif tag in ("td", "th") and self._row is not None and self._text is not None:
-            self._row.append("".join(self._text))
-            self._text = None
-        elif tag == "tr" and self._row is not None:
-            self.tables[self._table].append(self._row)
-            self._row = None
-        elif tag == "table":
-            self._table = None
+        elif tag == "div" and self._divs:
+            role = self._divs.pop()
+            if role in ("cell", "columnheader"):
+                self._row.append("".join(self._text))
+                self._text = None
+            elif role == "row":
+                self.tables[self._table].append(self._row)
+                self._row = None
+            elif role == "table":
+                self._table = None
 
 
 def html_figures(at: AppTest) -> _Figures:
     parser = _Figures()
     for block in at.markdown:
-        if "lp-cards" in block.value or "lp-table" in block.value:
+        if "data-figures=" in block.value or 'role="table"' in block.value:
             parser.feed(block.value)
     return parser
 
@@ -314,8 +322,9 @@ def test_overview_figures_equal_the_evaluation(demo_workspace, demo_table, monke
     row = by_status[by_status["建设状态"] == "投产"].iloc[0]
     assert int(row["宗数"]) == int(produced.sum())
     assert float(row["面积(亩)"].replace(",", "")) == pytest.approx(demo_table.loc[produced, "area_mu"].sum(), abs=0.005)
-    chart = next(m.value for m in at.markdown if "lp-cards" in m.value)
-    assert "<svg" in chart and "各状态面积" in chart  # the bar chart of mu by status
+    chart = next(m.value for m in at.markdown if "data-figures=" in m.value)
+    assert 'aria-label="各状态面积"' in chart  # the bar chart of mu by status
+    assert f"{demo_table.loc[produced, 'area_mu'].sum():,.2f} 亩" in chart
 
 
 def test_legend_counts_and_mu_per_status(monkeypatch, park_workspace):

@@ -4,9 +4,10 @@ Every attribute value reaches the page through ``st.dataframe`` / ``st.table`` /
 ``st.metric`` (rendered as text), or through :func:`html.escape` where HTML is built; no
 value of the data is ever given to ``unsafe_allow_html`` unescaped.
 
-:func:`figure_cards` and :func:`html_table` build static HTML for a page's key figures: one
-Markdown element draws them, where metrics, data grids and charts would each load and lay out
-a component of their own in the browser (on the overview, that delayed the map by ~2 s).
+:func:`figure_cards`, :func:`html_table` and :func:`bar_rows` build static HTML for a page's
+key figures: one Markdown element draws them, where metrics, data grids and charts would each
+load and lay out a component of their own in the browser (on the overview, that delayed the
+map by ~2 s).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .data import format_value
 from .i18n import t
 
 __all__ = ["labelled", "show_table", "rule_line", "rules_block", "get_rule", "mu", "figure_cards",
-           "html_table", "show_html"]
+           "html_table", "bar_rows", "show_html"]
 
 
 def get_rule(rules: dict, key: str):
@@ -71,15 +72,22 @@ def mu(frame: pd.DataFrame, mask=None) -> float:
     return float(area[mask].sum() if mask is not None else area.sum())
 
 
-_CSS = (
-    "<style>.lp-cards{display:flex;flex-wrap:wrap;gap:0.75rem;margin:0.5rem 0 1rem}"
-    ".lp-card{flex:1 1 9rem;padding:0.4rem 0.2rem}.lp-card span{display:block;font-size:0.875rem;"
-    "opacity:0.75}.lp-card b{display:block;font-size:1.6rem;font-weight:400}"
-    ".lp-cols{display:flex;flex-wrap:wrap;gap:2rem}.lp-cols>div{flex:1 1 22rem}"
-    "table.lp-table{border-collapse:collapse;font-size:0.875rem;margin-bottom:0.75rem}"
-    ".lp-table th,.lp-table td{padding:0.2rem 0.6rem;border-bottom:1px solid rgba(128,128,128,0.3)}"
-    ".lp-table td.n{text-align:right;font-variant-numeric:tabular-nums}</style>"
-)
+# Measured in Chromium on the overview (bench/app_bench.py): a <style> element, a <table> or
+# an <svg> in a Markdown element delayed the map's first frame by 1.5–2.5 s; the same figures
+# as <div>s with inline styles did not. So: divs, CSS grid for tables, bars as boxes.
+_CARDS = "display:flex;flex-wrap:wrap;gap:0.75rem;margin:0.5rem 0 1rem"
+_CARD = "flex:1 1 9rem;padding:0.4rem 0.2rem"
+_CARD_LABEL = "display:block;font-size:0.875rem;opacity:0.75"
+_CARD_VALUE = "display:block;font-size:1.6rem;font-weight:400"
+_GRID = "display:grid;width:max-content;max-width:100%;font-size:0.875rem;margin-bottom:0.75rem"
+_CELL = "padding:0.2rem 0.6rem;border-bottom:1px solid rgba(128,128,128,0.3)"
+_NUMBER = _CELL + ";text-align:right;font-variant-numeric:tabular-nums"
+_HEADER = _CELL + ";font-weight:600"
+#: Two columns side by side (wrapping on a narrow screen): ``COLUMNS_OPEN``, a column's HTML,
+#: ``COLUMN_BREAK``, the other's, ``COLUMNS_CLOSE``.
+COLUMNS_OPEN = '<div style="display:flex;flex-wrap:wrap;gap:2rem"><div style="flex:1 1 22rem">'
+COLUMN_BREAK = '</div><div style="flex:1 1 22rem">'
+COLUMNS_CLOSE = "</div></div>"
 
 
 def figure_cards(items: list[tuple[str, str, str]]) -> str:
@@ -87,9 +95,10 @@ def figure_cards(items: list[tuple[str, str, str]]) -> str:
 
     Each card carries ``data-key`` (for tests and scripts reading the page).
     """
-    cards = "".join(f'<div class="lp-card" data-key="{html.escape(key)}"><span>{html.escape(label)}</span>'
-                    f"<b>{html.escape(value)}</b></div>" for key, label, value in items)
-    return f'<div class="lp-cards">{cards}</div>'
+    cards = "".join(f'<div style="{_CARD}" data-key="{html.escape(key)}"><span style="{_CARD_LABEL}">'
+                    f'{html.escape(label)}</span><b style="{_CARD_VALUE}">{html.escape(value)}</b></div>'
+                    for key, label, value in items)
+    return f'<div style="{_CARDS}" data-figures="cards">{cards}</div>'
 
 
 def _cell(value) -> tuple[str, bool]:
@@ -106,21 +115,42 @@ def _cell(value) -> tuple[str, bool]:
 
 
 def html_table(frame: pd.DataFrame, *, key: str) -> str:
-    """``frame`` as a static HTML table (headers = column names; numbers right-aligned with
-    thousands separators, floats to 2 decimals, missing as —; every text escaped)."""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = []
+    """``frame`` as a static table of ``<div>`` cells (ARIA roles table/row/cell; headers =
+    column names; numbers right-aligned with thousands separators, floats to 2 decimals,
+    missing as —; every text escaped)."""
+    row = '<div role="row" style="display:contents">{}</div>'
+    head = row.format("".join(f'<div role="columnheader" style="{_HEADER}">{html.escape(str(c))}</div>'
+                              for c in frame.columns))
+    rows = [head]
     for values in frame.itertuples(index=False):
         cells = []
         for value in values:
             value = value.item() if hasattr(value, "item") else value  # numpy scalar → Python
             text, numeric = _cell(value)
-            cells.append(f'<td class="n">{html.escape(text)}</td>' if numeric else f"<td>{html.escape(text)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="lp-table" data-key="{html.escape(key)}"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+            cells.append(f'<div role="cell" style="{_NUMBER if numeric else _CELL}">{html.escape(text)}</div>')
+        rows.append(row.format("".join(cells)))
+    columns = max(1, len(frame.columns))
+    return (f'<div role="table" data-key="{html.escape(key)}" style="{_GRID};grid-template-columns:'
+            f'repeat({columns},auto)">{"".join(rows)}</div>')
+
+
+def bar_rows(labels: list[str], values: list[float], *, unit: str, title: str, key: str,
+             colours: list[str] | None = None, width_px: int = 220) -> str:
+    """A horizontal bar chart of ``<div>`` boxes: each bar says its value and unit."""
+    numbers = [0.0 if v is None or v != v else float(v) for v in values]
+    top = max(numbers + [0.0]) or 1.0
+    bars = []
+    for i, (label, value) in enumerate(zip(labels, numbers, strict=True)):
+        colour = colours[i] if colours else "#4c78a8"
+        bars.append(
+            '<div style="display:flex;align-items:center;gap:0.4rem;font-size:0.8rem;line-height:1.5">'
+            f'<span style="flex:0 0 6rem;text-align:right">{html.escape(str(label))}</span>'
+            f'<span style="flex:0 0 auto;height:0.8rem;width:{width_px * value / top:.0f}px;background:{colour}">'
+            f'</span><span>{value:,.2f} {html.escape(unit)}</span></div>')
+    return (f'<div role="img" aria-label="{html.escape(title)}" data-key="{html.escape(key)}">'
+            f'<div style="font-weight:600;font-size:0.875rem">{html.escape(title)}</div>{"".join(bars)}</div>')
 
 
 def show_html(*blocks: str) -> None:
     """One Markdown element with the page's static HTML blocks (built escaped, above)."""
-    st.markdown(_CSS + "".join(blocks), unsafe_allow_html=True)
+    st.markdown("".join(blocks), unsafe_allow_html=True)

@@ -17,7 +17,6 @@ from landplan.app.data import status_summary
 from landplan.app.i18n import t
 from landplan.app.map import NO_STATUS_COLOUR, STATUS_COLOURS
 from landplan.app.mapview import show_map
-from landplan.report.svg import bar_chart
 
 MAP_KEY = "map_overview"
 
@@ -56,9 +55,9 @@ def render() -> None:
         ("ready", t("overview.ready", lang), f"{ui.mu(view, ready):,.2f} {unit}"),
     ])
     summary = status_summary(view, lang)
-    chart = bar_chart(list(summary["label"]), list(summary["area_mu"]), unit=unit,
-                      title=t("overview.mu_by_status", lang),
-                      colours=[_hex(STATUS_COLOURS.get(code, NO_STATUS_COLOUR)) for code in summary["status"]])
+    chart = ui.bar_rows(list(summary["label"]), list(summary["area_mu"]), unit=unit, key="mu_by_status",
+                        title=t("overview.mu_by_status", lang),
+                        colours=[_hex(STATUS_COLOURS.get(code, NO_STATUS_COLOUR)) for code in summary["status"]])
     summary = summary.rename(columns={"label": t("filters.status", lang), "count": t("overview.count", lang),
                                       "area_mu": t("area_mu", lang)}).drop(columns="status")
     tax = pd.to_numeric(view["tax_wan"], errors="coerce").fillna(0.0)
@@ -77,15 +76,15 @@ def render() -> None:
     # static HTML in one element: the map above draws first (see landplan.app.ui)
     ui.show_html(
         cards,
-        '<div class="lp-cols"><div>',
+        ui.COLUMNS_OPEN,
         f"<h3>{html.escape(t('overview.by_status', lang))}</h3>",
         ui.html_table(summary, key="by_status"), chart,
-        "</div><div>",
+        ui.COLUMN_BREAK,
         f"<h3>{html.escape(t('overview.by_class', lang))}</h3>",
         ui.html_table(pd.DataFrame(rows), key="by_class"),
         f"<h3>{html.escape(t('overview.by_readiness', lang))}</h3>",
         ui.html_table(pd.DataFrame(readiness), key="by_readiness"),
-        "</div></div>",
+        ui.COLUMNS_CLOSE,
     )
 
 
