@@ -266,7 +266,7 @@ def test_every_page_renders(page, demo_workspace, monkeypatch):
         spec = deck_spec(at)
         assert {r[2]["id"] for r in parcel_rows(spec)} == set(parcels_of(demo_workspace)["parcel_id"])
         assert count_shown(at) == (300, 300)
-    at.radio(key="lang").set_value("en").run()
+    at.selectbox(key="lang").set_value("en").run()
     assert not at.exception
     assert [x.value for x in at.title] == [t(f"nav.{page}", "en")]
 
@@ -382,7 +382,7 @@ def test_the_default_map_is_polygons_only(demo_workspace, monkeypatch):
     at.multiselect(key=LAYER_KEYS["pipelines"]).set_value(["water", "gas"]).run()
     at.multiselect(key=LAYER_KEYS["powerlines"]).set_value([10.0, 110.0]).run()
     at.multiselect(key=ROUTES_KEY).set_value(["water", "power"]).run()
-    at.checkbox(key=LAYER_KEYS["outlines"]).check().run()
+    at.multiselect(key=LAYER_KEYS["shown"]).select("outlines").run()
     spec = deck_spec(at)
     lines = {layer["id"] for layer in spec["layers"] if layer["@@type"] == "LineLayer"}
     assert lines == {"routes", "pipes-water", "pipes-gas", "power-10kV", "power-110kV",
@@ -423,7 +423,7 @@ def test_parcels_are_drawn_inset_without_outlines(monkeypatch, park_workspace):
         assert inner.within(geom.buffer(0.11))  # coordinates are rounded to 0.1 m
         assert geom.difference(inner.buffer(gap / 2 + 0.11, join_style="mitre")).area < 0.5
         assert geom.area - inner.area == pytest.approx(geom.length * gap / 2, rel=0.05)
-    at.checkbox(key=LAYER_KEYS["outlines"]).check().run()  # lines: the parcels as they are
+    at.multiselect(key=LAYER_KEYS["shown"]).select("outlines").run()  # lines: the parcels as they are
     drawn = fill_polygons(deck_spec(at))
     for pid, geom in zip(park.parcels["parcel_id"], park.geoms, strict=True):
         assert drawn[str(pid)].symmetric_difference(geom).area < 1e-6
@@ -431,7 +431,7 @@ def test_parcels_are_drawn_inset_without_outlines(monkeypatch, park_workspace):
 
 def test_parcel_outlines_are_every_edge_once(monkeypatch, park_workspace):
     at = run_app(park_workspace, monkeypatch)
-    at.checkbox(key=LAYER_KEYS["outlines"]).check().run()
+    at.multiselect(key=LAYER_KEYS["shown"]).select("outlines").run()
     spec = deck_spec(at)
     fills = [layer for layer in spec["layers"] if layer["id"].startswith("parcels-")]
     outline = next(layer for layer in spec["layers"] if layer["id"] == "parcel-outlines")
@@ -529,8 +529,7 @@ def test_layer_toggles(demo_workspace, monkeypatch):
     assert "facilities" in ids and not any(i.startswith(("pipes-", "power-")) for i in ids)
     at.multiselect(key=LAYER_KEYS["pipelines"]).set_value(["water", "gas"]).run()
     at.multiselect(key=LAYER_KEYS["powerlines"]).set_value([10.0, 110.0]).run()
-    at.checkbox(key=LAYER_KEYS["roads"]).uncheck().run()
-    at.checkbox(key=LAYER_KEYS["facilities"]).uncheck().run()
+    at.multiselect(key=LAYER_KEYS["shown"]).unselect("roads").unselect("facilities").run()
     assert not at.exception
     spec = deck_spec(at)
     ids = {layer["id"] for layer in spec["layers"]}
@@ -896,7 +895,7 @@ def test_missing_workspace_shows_a_message(monkeypatch, tmp_path):
     at = run_app(missing, monkeypatch)
     assert len(at.warning) == 1 and "工作区文件夹不存在" in at.warning[0].value
     assert not at.get("deck_gl_json_chart")
-    at.radio(key="lang").set_value("en").run()
+    at.selectbox(key="lang").set_value("en").run()
     assert "does not exist" in at.warning[0].value
 
 
@@ -951,7 +950,7 @@ def test_language_switch(monkeypatch, park_workspace):
     at = run_app(park_workspace, monkeypatch)
     tooltip = json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["html"]
     assert "宗地号" in tooltip and "土地使用权人" in tooltip and "亩" in tooltip
-    at.radio(key="lang").set_value("en").run()
+    at.selectbox(key="lang").set_value("en").run()
     assert [x.value for x in at.title] == ["Overview"]
     assert "in production · parcels: 2, 61.20 mu" in legend(at)
     statuses = {row["v"] for _, _, row in parcel_rows(deck_spec(at))}

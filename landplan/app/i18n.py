@@ -177,14 +177,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "filters.any": ("全部", "all"),
     "filters.none": ("未填", "empty"),
     "layers.title": ("图层", "Layers"),
+    "layers.shown": ("显示", "Show"),
     "layers.roads": ("道路", "Roads"),
     "layers.pipelines": ("管线(按类型)", "Pipelines (by kind)"),
     "layers.powerlines": ("电力线(按电压)", "Power lines (by voltage)"),
     "layers.facilities": ("设施", "Facilities"),
     "layers.outlines": ("地块边界线", "Parcel boundary lines"),
-    "layers.outlines_help": ("关闭时地块之间留出细缝表示边界（首屏更快）；开启后以 1 像素白线描边，放大时更清晰。",
-                             "Off: parcels are drawn with a thin gap between them (a faster "
-                             "first map); on: 1-pixel white boundary lines, sharper when zoomed in."),
+    "layers.outlines_help": ("地块边界线：未选时地块之间留出细缝表示边界（首屏更快）；选中后以 1 像素白线描边，放大时更清晰。",
+                             "Parcel boundary lines: not chosen, parcels are drawn with a thin "
+                             "gap between them (a faster first map); chosen, 1-pixel white "
+                             "boundary lines, sharper when zoomed in."),
     "layers.none": ("不显示", "none"),
     "map.colour_by": ("地块着色", "Colour parcels by"),
     "map.hint": (

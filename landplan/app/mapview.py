@@ -26,9 +26,12 @@ __all__ = ["show_map", "SELECTED_KEY", "LAYER_KEYS", "MAP_HEIGHT_PX", "colour_ke
 
 #: Session-state key of the selected parcel id (set by a map or the search box).
 SELECTED_KEY = "parcel_selected"
-#: Session-state keys of the layer toggles.
-LAYER_KEYS = {"roads": "layer_roads", "pipelines": "layer_pipes", "powerlines": "layer_power",
-              "facilities": "layer_facilities", "outlines": "layer_outlines"}
+#: Session-state keys of the layer pickers: ``shown`` holds the chosen ones of
+#: :data:`LAYER_CHOICES`, ``pipelines`` the pipe kinds, ``powerlines`` the voltages.
+LAYER_KEYS = {"shown": "layer_shown", "pipelines": "layer_pipes", "powerlines": "layer_power"}
+#: The layers picked in ``LAYER_KEYS["shown"]``, and those shown by default.
+LAYER_CHOICES = ("roads", "facilities", "outlines")
+LAYER_DEFAULTS = ("roads", "facilities")
 _TAG_KEY = "_parcel_layer_tag"
 #: Height of the map in pixels.
 MAP_HEIGHT_PX = 560
@@ -107,8 +110,16 @@ def _legend(classes: lpmap.Classes, frame: pd.DataFrame, mask: np.ndarray, lang:
 def _toggles(ctx: Context) -> dict:
     park, lang = ctx.park, ctx.lang
     with st.expander(t("layers.title", lang), expanded=False):
-        roads = st.checkbox(t("layers.roads", lang), value=True, key=LAYER_KEYS["roads"],
-                            disabled="roads" not in park.lines)
+        # multiselects only (no check boxes): one widget kind fewer for the browser to load
+        # before the first map
+        offered = [name for name in LAYER_CHOICES
+                   if (name != "roads" or "roads" in park.lines)
+                   and (name != "facilities" or not park.facilities.empty)]
+        shown = st.multiselect(t("layers.shown", lang), offered,
+                               default=[name for name in LAYER_DEFAULTS if name in offered],
+                               key=LAYER_KEYS["shown"], help=t("layers.outlines_help", lang),
+                               format_func=lambda name: t(f"layers.{name}", lang),
+                               placeholder=t("layers.none", lang))
         kinds: list[str] = []
         if "pipelines" in park.lines:
             found = [k for k in lpmap.PIPE_COLOURS
@@ -124,13 +135,8 @@ def _toggles(ctx: Context) -> dict:
                                    key=LAYER_KEYS["powerlines"],
                                    format_func=lambda v: f"{lpmap._number_text(v)} kV",
                                    placeholder=t("layers.none", lang))
-        fac = st.checkbox(t("layers.facilities", lang), value=True, key=LAYER_KEYS["facilities"],
-                          disabled=park.facilities.empty)
-        outlines = st.checkbox(t("layers.outlines", lang), value=False,
-                               key=LAYER_KEYS["outlines"], help=t("layers.outlines_help", lang))
-    return {"roads": roads and "roads" in park.lines, "pipelines": tuple(kinds),
-            "powerlines": tuple(volts), "facilities": fac and not park.facilities.empty,
-            "outlines": outlines}
+    return {"roads": "roads" in shown, "pipelines": tuple(kinds), "powerlines": tuple(volts),
+            "facilities": "facilities" in shown, "outlines": "outlines" in shown}
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

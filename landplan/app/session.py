@@ -65,9 +65,11 @@ def lang() -> str:
 
 
 def language_switch() -> str:
-    """Draw the 中文/English switch in the sidebar; returns the language code."""
-    st.sidebar.radio(
+    """Draw the 中文/English switch in the sidebar; returns the language code.
+
+    A select box, the sidebar's own widget kind: every other kind on the first page is one
+    more chunk of Streamlit's code the browser loads before it shows the map."""
+    st.sidebar.selectbox(
         t("app.language"), list(LANGS), format_func=LANGS.__getitem__, key=LANG_KEY,
-        horizontal=True,
     )
     return lang()
