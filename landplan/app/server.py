@@ -1,9 +1,10 @@
 """Start the app's Streamlit server with the workspace preloaded.
 
 ``python -m landplan.app.server run app.py [streamlit options] -- --workspace DIR`` is
-``streamlit run`` with one addition: before the server answers, the workspace is read into the
-app's caches (:func:`landplan.app.data.load_park`), the rules parsed and the modules of the
-first script run imported; for parks up to :data:`EVALUATE_BEFORE_READY` parcels the
+``streamlit run`` with one addition: before the server answers (for up to
+:data:`READY_WAIT_S`), the workspace is read into the app's caches
+(:func:`landplan.app.data.load_park`), the rules parsed and the modules of the first script
+run imported; for parks up to :data:`EVALUATE_BEFORE_READY` parcels the
 evaluation at today's date and the latest ledger year (the sidebar's defaults) is done too.
 The first planner to open the page then finds everything ready, and the server does not
 compete with itself for the interpreter while it sends the page (a page load that meets a
@@ -28,10 +29,15 @@ import sys
 import threading
 from pathlib import Path
 
-__all__ = ["preload", "main", "map_sent", "tcp_nodelay", "EVALUATE_BEFORE_READY", "EVALUATE_UP_TO",
-           "EVALUATE_AFTER_S"]
+__all__ = ["preload", "main", "map_sent", "tcp_nodelay", "READY_WAIT_S", "EVALUATE_BEFORE_READY",
+           "EVALUATE_UP_TO", "EVALUATE_AFTER_S"]
 
 log = logging.getLogger(__name__)
+
+READY_WAIT_S = 3.0
+"""The server answers after the preload's first part (park, rules, imports, a small park's
+evaluation: 1.2 s for the 300-parcel demo), or after this many seconds: a big park's read goes
+on while the server starts (100,000 parcels: 5 s), and its first page waits for it."""
 
 EVALUATE_BEFORE_READY = 2_000
 """Parks up to this many parcels are evaluated before the server answers (about a second at
@@ -192,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
                      name="landplan-preload", daemon=True).start()
     from streamlit.web import cli
 
-    ready.wait()  # the server answers once the park is read (and a small one evaluated)
+    ready.wait(READY_WAIT_S)  # the server answers once the park is read (a small one evaluated)
     tcp_nodelay()
 
     sys.argv = ["streamlit", *args]
