@@ -279,7 +279,7 @@ def main() -> None:
              "Headless Debian Chromium (software GL) driven by Playwright; the app's server is "
              "started fresh per park as `landplan app` starts it (`landplan.app.server`: the "
              "workspace is read into the app's cache, and a park of up to 2,000 parcels "
-             "evaluated, before the server answers; a park of up to 20,000 parcels is evaluated "
+             "evaluated, before the server answers, which waits up to 3 s for it; a park of up to 20,000 parcels is evaluated "
              "after its first map has been sent). *server ready* = from starting the server to "
              "its first answer to the health check; *cold* = the first page load, right after "
              "that; *warm* = a later browser session (park cached). The map is the 总览 page's "
