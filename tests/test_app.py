@@ -545,6 +545,22 @@ def test_layer_toggles(demo_workspace, monkeypatch):
     assert "给水管线" in text and "110 kV 电力线" in text
 
 
+def test_layer_choices_of_another_park_are_dropped(demo_workspace, monkeypatch):
+    """Layer choices left in the session by another park (a kind, a voltage, a layer this
+    park does not have) are dropped instead of failing the page."""
+    at = run_app(demo_workspace, monkeypatch)
+    at.session_state[LAYER_KEYS["shown"]] = ["facilities", "no-such-layer"]
+    at.session_state[LAYER_KEYS["pipelines"]] = ["water", "no-such-kind"]
+    at.session_state[LAYER_KEYS["powerlines"]] = [999.0]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.multiselect(key=LAYER_KEYS["shown"]).value == ["facilities"]
+    assert at.multiselect(key=LAYER_KEYS["pipelines"]).value == ["water"]
+    assert at.multiselect(key=LAYER_KEYS["powerlines"]).value == []
+    ids = {layer["id"] for layer in deck_spec(at)["layers"]}
+    assert "facilities" in ids and "pipes-water" in ids and not any(i.startswith("roads-") for i in ids)
+
+
 # ------------------------------------------------------------------------------- filters
 def _set(at: AppTest, key: str, value) -> AppTest:
     widget = at.multiselect(key=key) if key not in {FILTER_KEYS["area_mu"], FILTER_KEYS["text"]} \
