@@ -507,11 +507,15 @@ def _rounded(geoms):
     return to_local(geoms, (0.0, 0.0))
 
 
+def _span(bounds: Sequence[float]) -> float:
+    """The larger side of ``bounds`` (minx, miny, maxx, maxy), at least 1 m."""
+    return max(float(bounds[2]) - float(bounds[0]), float(bounds[3]) - float(bounds[1]), 1.0)
+
+
 def parcel_gap_m(bounds: Sequence[float]) -> float:
     """The width of the gap between parcels drawn without outlines (:data:`PARCEL_GAP_SHARE`
     of the span of ``bounds``), rounded to :data:`PRECISION_M`, at least twice that."""
-    span = max(float(bounds[2]) - float(bounds[0]), float(bounds[3]) - float(bounds[1]), 1.0)
-    return max(round(span * PARCEL_GAP_SHARE, 1), 2 * PRECISION_M)
+    return max(round(_span(bounds) * PARCEL_GAP_SHARE, 1), 2 * PRECISION_M)
 
 
 def inset(local_geoms: Sequence, gap_m: float) -> np.ndarray:
@@ -593,8 +597,7 @@ def raster_image(polygons: np.ndarray, codes: np.ndarray, colours: Sequence[tupl
     from ..terrain import burn
 
     minx, miny, maxx, maxy = (float(b) for b in bounds)
-    span = max(maxx - minx, maxy - miny, 1.0)
-    cell = span / max_px
+    cell = _span(bounds) / max_px
     width = max(1, math.ceil((maxx - minx) / cell))
     height = max(1, math.ceil((maxy - miny) / cell))
     maxx, maxy = minx + width * cell, miny + height * cell
@@ -642,8 +645,7 @@ def facility_rows(facilities: Iterable[dict], bounds: Sequence[float], *, grow: 
     the parcels' program in the browser, where a point layer would be one more program to
     compile before the first map.
     """
-    span = max(float(bounds[2]) - float(bounds[0]), float(bounds[3]) - float(bounds[1]), 1.0)
-    radius = grow * max(span * FACILITY_MARKER_SHARE / 2, FACILITY_MARKER_MIN_M / 2)
+    radius = grow * max(_span(bounds) * FACILITY_MARKER_SHARE / 2, FACILITY_MARKER_MIN_M / 2)
     angles = np.radians(np.arange(8) * 45.0 + 22.5)
     unit = np.column_stack([np.cos(angles), np.sin(angles)]) * radius
     rows = []
@@ -772,8 +774,7 @@ def park_deck(
         minx, miny, maxx, maxy = (float(b) for b in bounds)
         lat = origin_lonlat[1] + (miny + maxy) / 2 / 111_320.0
         lon = origin_lonlat[0] + (minx + maxx) / 2 / (111_320.0 * math.cos(math.radians(lat)))
-        span = max(maxx - minx, maxy - miny, 1.0)
-        zoom = math.log2(156_543.03 * math.cos(math.radians(lat)) * 0.92 * 560 / span)
+        zoom = math.log2(156_543.03 * math.cos(math.radians(lat)) * 0.92 * 560 / _span(bounds))
         style = {"version": 8, "sources": {"xyz": {"type": "raster", "tiles": [tile_url],
                                                      "tileSize": 256}},
                  "layers": [{"id": "xyz", "type": "raster", "source": "xyz"}]}

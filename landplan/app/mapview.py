@@ -1,4 +1,4 @@
-"""The map component every page uses: colour picker, layer toggles, the map, its legend.
+"""The map component every page uses: colour picker, layer pickers, the map, its legend.
 
 :func:`show_map` draws the shown (filtered) parcels coloured by one column over the chosen
 network layers, and returns the selected parcel id. The selection is shared by all pages
@@ -107,7 +107,7 @@ def _legend(classes: lpmap.Classes, frame: pd.DataFrame, mask: np.ndarray, lang:
                 unsafe_allow_html=True)
 
 
-def _toggles(ctx: Context) -> dict:
+def _layer_pickers(ctx: Context) -> dict:
     park, lang = ctx.park, ctx.lang
     with st.expander(t("layers.title", lang), expanded=False):
         # multiselects only (no check boxes): one widget kind fewer for the browser to load
@@ -222,7 +222,7 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
     with col_side:
         column = st.selectbox(t("map.colour_by", lang), offered, key=ck,
                               format_func=lambda c: lpmap.classify(frame.iloc[:0], c, lang=lang).title)
-        on = _toggles(ctx)
+        on = _layer_pickers(ctx)
     if column == "readiness" and not readiness_levels:
         from .context import readiness_levels as levels_of
 
