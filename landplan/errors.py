@@ -10,6 +10,8 @@ in file order, ``row N`` is the spreadsheet row (the header is row 1).
 
 from __future__ import annotations
 
+import reprlib
+
 __all__ = [
     "LandplanError",
     "InputFileError",
@@ -19,6 +21,7 @@ __all__ = [
     "WorkspaceError",
     "LandplanWarning",
     "RepairWarning",
+    "shown",
 ]
 
 
@@ -81,3 +84,18 @@ class LandplanWarning(UserWarning):
 
 class RepairWarning(LandplanWarning):
     """Input was repaired (e.g. an invalid polygon made valid); the repair was counted."""
+
+
+_SHOWN = reprlib.Repr()  # Python 3.11's Repr takes no arguments
+_SHOWN.maxlevel = 3
+_SHOWN.maxtuple = _SHOWN.maxlist = _SHOWN.maxarray = _SHOWN.maxdict = 4
+_SHOWN.maxset = _SHOWN.maxfrozenset = _SHOWN.maxdeque = 4
+_SHOWN.maxstring, _SHOWN.maxlong, _SHOWN.maxother = 60, 40, 60
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)`` bounded for a message: at most ``limit`` characters, nested containers
+    cut at 4 items and 3 levels, so that a huge or self-similar value (a YAML alias bomb, a
+    10,000-column row) never blows up the line that names it."""
+    text = _SHOWN.repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -23,7 +23,8 @@ from typing import Any
 
 import yaml
 
-from .errors import RuleError
+from .errors import InputFileError, RuleError, shown
+from .io.yamltext import SAFE_LOADER, load_yaml_file, load_yaml_text
 
 __all__ = ["load_rules", "rule_source", "rule_sources", "is_unconfirmed", "DEFAULT_RULES_TEXT",
            "merge_rules"]
@@ -51,14 +52,10 @@ def _default_text() -> str:
 DEFAULT_RULES_TEXT = _default_text()
 
 
-#: libyaml's safe loader where PyYAML has it (the 24 KB defaults in 5 ms, a sixth of the
-#: pure-Python loader's time), else the pure-Python one; the same documents either way.
-_FAST_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 @lru_cache(maxsize=1)
 def _defaults() -> dict:
-    return yaml.load(DEFAULT_RULES_TEXT, Loader=_FAST_SAFE_LOADER)
+    # libyaml's safe loader: the 24 KB defaults in 5 ms, a sixth of the pure-Python loader's time
+    return yaml.load(DEFAULT_RULES_TEXT, Loader=SAFE_LOADER)
 
 
 def _is_open(path: str) -> bool:
@@ -103,7 +100,7 @@ def merge_rules(base: dict, override: dict, *, path: str = "", origin: str = "ru
         default = out[key]
         if not _type_ok(default, value):
             raise RuleError(f"{origin}: {where} must be {type(default).__name__}, not "
-                            f"{type(value).__name__} ({value!r})")
+                            f"{type(value).__name__} ({shown(value)})")
         if isinstance(default, dict) and isinstance(value, dict):
             out[key] = merge_rules(default, value, path=where, origin=origin)
         else:
@@ -121,7 +118,7 @@ def _check(rules: dict, origin: str) -> None:
                 raise RuleError(f"{origin}: efficiency.indicators.{name}.{key} must be > 0 or null")
     classes = eff["classes"]
     if classes["method"] not in {"score", "share"}:
-        raise RuleError(f"{origin}: efficiency.classes.method must be score or share, not {classes['method']!r}")
+        raise RuleError(f"{origin}: efficiency.classes.method must be score or share, not {shown(classes['method'])}")
     if classes["method"] == "share":
         shares = classes["shares"]
         if set(shares) != {"A", "B", "C", "D"} or any(not isinstance(v, (int, float)) or v < 0 for v in shares.values()):
@@ -137,7 +134,8 @@ def _check(rules: dict, origin: str) -> None:
             raise RuleError(f"{origin}: efficiency.classes.cutoffs must satisfy A ≥ B ≥ C")
     edition = str(rules["compliance"]["edition"])
     if edition not in {str(k) for k in rules["compliance"]["editions"]}:
-        raise RuleError(f"{origin}: compliance.edition {edition} has no block under compliance.editions")
+        raise RuleError(f"{origin}: compliance.edition {shown(rules['compliance']['edition'])} has no block under "
+                        "compliance.editions")
 
 
 def load_rules(workspace=None, *, path: str | Path | None = None) -> dict:
@@ -163,15 +161,27 @@ def load_rules(workspace=None, *, path: str | Path | None = None) -> dict:
         if not source.exists():
             raise RuleError(f"{source}: no such rules file")
         try:
-            override = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark else ""
-            raise RuleError(f"{source}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+            override = load_yaml_file(source) or {}
+        except InputFileError as exc:
+            raise RuleError(str(exc)) from None
         origin = str(source)
         rules = merge_rules(rules, override, origin=origin)
     _check(rules, origin)
     return rules
+
+
+def parse_rule_value(path: str, text: str) -> Any:
+    """A value typed for rules key ``path`` (a form field): YAML plain data, aliases refused.
+
+    Empty text is ``None``. Raises :class:`RuleError` naming the key.
+    """
+    if not text.strip():
+        return None
+    try:
+        return load_yaml_text(text, path)
+    except InputFileError:
+        raise RuleError(f"{path}: {shown(text)} is not a value (write a number, text, true/false "
+                        "or null)") from None
 
 
 # --------------------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ import shapely
 
 from .compliance import thresholds_for
 from .coverage import NETWORK_TYPES
-from .errors import InputFileError, LandplanError, RuleError
+from .errors import InputFileError, LandplanError, RuleError, shown
 from .geometry import to_metric
 from .io.atomic import atomic_path
 from .rules import is_unconfirmed, load_rules, rule_source
@@ -300,7 +300,7 @@ def _fail(source: str | None, field_name: str, message: str) -> LandplanError:
 def _industry(value: Any, source: str | None, field_name: str) -> str:
     """The 2-digit division of a GB/T 4754-2017 code (``39``, ``C39``, ``3911``, ``C3911``)."""
     if isinstance(value, bool):
-        raise _fail(source, field_name, f"{value!r} is not an industry code")
+        raise _fail(source, field_name, f"{shown(value)} is not an industry code")
     if isinstance(value, (int, np.integer)) or (isinstance(value, float) and value.is_integer()):
         text = f"{int(value):02d}"
     else:
@@ -310,7 +310,7 @@ def _industry(value: Any, source: str | None, field_name: str) -> str:
     section = next((s for s, lo, hi in _SECTIONS if code and lo <= int(code) <= hi), None)
     if m is None or section is None or (m.group(1) and m.group(1).upper() != section):
         raise _fail(source, field_name,
-                    f"unknown industry code {text!r} (expected a GB/T 4754-2017 division 01–97, "
+                    f"unknown industry code {shown(text)} (expected a GB/T 4754-2017 division 01–97, "
                     "e.g. 39, C39 or 3911; a section letter must match its division)")
     return code
 
@@ -318,25 +318,25 @@ def _industry(value: Any, source: str | None, field_name: str) -> str:
 def _number(value: Any, kind: str | None, factor: float, source: str | None, field_name: str) -> float:
     """A number ≥ 0 from a cell or option; a unit written after it (``30亩``, ``1.2亿元``) is converted."""
     if isinstance(value, bool):
-        raise _fail(source, field_name, f"{value!r} is not a number")
+        raise _fail(source, field_name, f"{shown(value)} is not a number")
     if isinstance(value, (int, float, np.integer, np.floating)):
         number = float(value) * factor
     else:
         text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "").replace(" ", "")
         m = re.fullmatch(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(.*)", text)
         if m is None:
-            raise _fail(source, field_name, f"{value!r} is not a number")
+            raise _fail(source, field_name, f"{shown(value)} is not a number")
         number, unit = float(m.group(1)), m.group(2)
         if unit:
             written = unit_factor(kind, unit) if kind else None
             if written is None:
-                raise _fail(source, field_name, f"{value!r}: unit {unit!r} is not understood here")
+                raise _fail(source, field_name, f"{shown(value)}: unit {shown(unit)} is not understood here")
             factor = written
         number *= factor
     if not math.isfinite(number):
-        raise _fail(source, field_name, f"{value!r} is not a finite number")
+        raise _fail(source, field_name, f"{shown(value)} is not a finite number")
     if number < 0:
-        raise _fail(source, field_name, f"{value!r} is negative; give a value ≥ 0")
+        raise _fail(source, field_name, f"{shown(value)} is negative; give a value ≥ 0")
     return number
 
 
@@ -367,7 +367,7 @@ def _needs(value: Any, rules: dict, source: str | None, field_name: str) -> tupl
             chosen.update(_UTILITY_WORDS[key])
         else:
             known = ", ".join(f"{t} {_UTILITY_LABELS[t][0]}" for t in UTILITIES)
-            raise _fail(source, field_name, f"unknown utility {item!r} (expected {known}, or a "
+            raise _fail(source, field_name, f"unknown utility {shown(item)} (expected {known}, or a "
                         f"readiness level such as {', '.join(map(str, levels))})")
     return tuple(t for t in UTILITIES if t in chosen)
 
@@ -424,7 +424,7 @@ def make_project(values: Mapping[str, Any], *, source: str | None = None,
         if canon == "area":
             written = unit_factor("mu", unit) if unit else None
             if unit and written is None:
-                raise _fail(source, key, f"unit {unit!r} is not an area unit (亩, 平方米, 公顷)")
+                raise _fail(source, key, f"unit {shown(unit)} is not an area unit (亩, 平方米, 公顷)")
             if written is None and not (isinstance(value, str) and re.search(r"[^\d.\s,]", value)):
                 raise _fail(source, key, "write the unit of the land need: 用地面积(亩), "
                             "用地面积(平方米), area_mu or area_m2 (or a value such as 30亩)")
@@ -433,7 +433,7 @@ def make_project(values: Mapping[str, Any], *, source: str | None = None,
             kind = _UNIT_KIND[canon]
             written = unit_factor(kind, unit) if kind else None
             if written is None:
-                raise _fail(source, key, f"unit {unit!r} is not understood for this field")
+                raise _fail(source, key, f"unit {shown(unit)} is not understood for this field")
             factor = written
         group = "area" if canon in {"area_mu", "area_m2"} else canon
         if group in fields:
@@ -486,17 +486,9 @@ def make_project(values: Mapping[str, Any], *, source: str | None = None,
 
 
 def _read_yaml(path: Path) -> dict:
-    import yaml
+    from .io.yamltext import load_yaml_file
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputFileError(str(path), "is not UTF-8 text; save the YAML as UTF-8") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else None
-        raise InputFileError(str(path), f"is not valid YAML ({getattr(exc, 'problem', exc)})",
-                             where=where) from None
+    data = load_yaml_file(path)
     if isinstance(data, dict) and len(data) == 1 and isinstance(next(iter(data.values())), dict) \
             and normalize_header(str(next(iter(data))))[0] in {"project", "项目"}:
         data = next(iter(data.values()))
@@ -970,7 +962,7 @@ def _neighbours(project: Project, parcels: pd.DataFrame, ledger: pd.DataFrame | 
         hit &= set(ids)
         if not hit:
             raise _fail(project.source, project.field_name("neighbours"),
-                        f"{item!r} is no parcel id, holder, parcel name or ledger enterprise of the workspace")
+                        f"{shown(item)} is no parcel id, holder, parcel name or ledger enterprise of the workspace")
         for pid in hit:
             out.setdefault(pid, item)
     if project.related_industries:
@@ -1410,6 +1402,8 @@ def write_sites(result: ScreeningResult, out: str | Path, *, top: int | None = N
     """
     import pyogrio
 
+    from .io.writers import write_csv, write_xlsx
+
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in SITE_FORMATS:
@@ -1418,7 +1412,7 @@ def write_sites(result: ScreeningResult, out: str | Path, *, top: int | None = N
     plain = pd.DataFrame(sites.drop(columns=sites.geometry.name))
     with atomic_path(out) as tmp:
         if suffix == ".csv":
-            plain.to_csv(tmp, index=False, encoding="utf-8-sig")
+            write_csv(plain, tmp)
         elif suffix == ".gpkg":
             frame = gpd.GeoDataFrame(plain, geometry=sites.geometry.to_numpy(), crs=sites.crs)
             pyogrio.write_dataframe(_ogr_frame(frame), tmp, layer="sites", driver="GPKG",
@@ -1440,8 +1434,6 @@ def write_sites(result: ScreeningResult, out: str | Path, *, top: int | None = N
             checks = result.checks.copy()
             checks["met"] = checks["met"].map({True: "是", False: "否"}).astype(object)
             checks["unconfirmed"] = checks["unconfirmed"].map({True: "是", False: ""}).astype(object)
-            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-                xl.set_axis([header(c) for c in xl.columns], axis=1).to_excel(
-                    writer, sheet_name="选址排序", index=False)
-                checks.to_excel(writer, sheet_name="准入检查", index=False)
+            write_xlsx({"选址排序": xl.set_axis([header(c) for c in xl.columns], axis=1), "准入检查": checks},
+                       tmp, out=out)
     return out

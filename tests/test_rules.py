@@ -70,7 +70,7 @@ def test_workspace_rules_deep_merge(tmp_path):
         ("efficiency:\n  indicators:\n    tax_per_mu_wan: {weight: -3}\n", r"weight must be a number ≥ 0"),
         ("compliance:\n  edition: 2015\n", r"compliance\.edition 2015 has no block"),
         ("idle: [1, 2]\n", r"idle must be dict"),
-        ("idle:\n  fee_rate: 0.2\n bad indent: [\n", r"rules\.yaml: line \d+ is not valid YAML"),
+        ("idle:\n  fee_rate: 0.2\n bad indent: [\n", r"rules\.yaml, line \d+: is not valid YAML"),
     ],
 )
 def test_bad_rules_are_named(tmp_path, capsys, text, message):

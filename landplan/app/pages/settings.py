@@ -1,5 +1,7 @@
 """设置 / Settings: the rules in a form, saved to the workspace ``rules.yaml`` (validated by
-:func:`landplan.rules.load_rules`), and the optional XYZ tile basemap (off by default)."""
+:func:`landplan.rules.load_rules`), and the optional XYZ tile basemap (off by default, kept in
+the session). The form is shown to all; saving asks for the app's password first when one is
+needed (:mod:`landplan.app.auth`)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,19 @@ from pathlib import Path
 import streamlit as st
 import yaml
 
-from landplan.app import context
+from landplan.app import auth, context
 from landplan.app.context import TILE_URL_KEY
 from landplan.app.i18n import t
-from landplan.errors import RuleError
+from landplan.errors import InputFileError, RuleError
 from landplan.io.atomic import atomic_path
-from landplan.rules import DEFAULT_RULES_TEXT, is_unconfirmed, load_rules, rule_source
+from landplan.io.yamltext import load_yaml_file
+from landplan.rules import (
+    DEFAULT_RULES_TEXT,
+    is_unconfirmed,
+    load_rules,
+    parse_rule_value,
+    rule_source,
+)
 
 #: Rules sections the form edits (their scalar values; lists and tables stay in the file).
 FORM_SECTIONS = ("efficiency.indicators", "efficiency.classes", "idle", "revitalization",
@@ -81,7 +90,10 @@ def save_rules(workspace: Path, changes: dict[str, object]) -> Path:
     """
     defaults = yaml.safe_load(DEFAULT_RULES_TEXT)
     target = Path(workspace) / "rules.yaml"
-    current = yaml.safe_load(target.read_text(encoding="utf-8")) if target.exists() else {}
+    try:
+        current = load_yaml_file(target) if target.exists() else {}
+    except InputFileError as exc:
+        raise RuleError(str(exc)) from None
     current = current or {}
     flat_defaults = dict(scalar_leaves({"r": defaults}, "r"))
     override = _deep_update(current, _nest({k: v for k, v in changes.items()
@@ -106,6 +118,7 @@ def _rules_form(ctx, lang: str) -> None:
     except RuleError as exc:
         st.error(t("rules.invalid", lang, error=exc))
         return
+    writable = auth.unlock(lang)
     with st.form("rules_form"):
         entered: dict[str, str] = {}
         for section in FORM_SECTIONS:
@@ -119,17 +132,14 @@ def _rules_form(ctx, lang: str) -> None:
                 shown = yaml.safe_dump(value, allow_unicode=True).strip().removesuffix("...").strip()
                 entered[path] = cols[i % 3].text_input(
                     path.removeprefix(section + ".") + mark, value=shown,
-                    key=rule_field_key(path), help=rule_source(path) or t("rules.no_source", lang))
-        submitted = st.form_submit_button(t("settings.save", lang))
-    if submitted:
+                    key=rule_field_key(path), help=rule_source(path) or t("rules.no_source", lang),
+                    disabled=not writable)
+        submitted = st.form_submit_button(t("settings.save", lang), disabled=not writable)
+    if submitted and not auth.may_write():  # a disabled button's click sent all the same
+        st.session_state[SAVED_KEY] = ("error", t("auth.locked", lang))
+    elif submitted:
         try:
-            changes = {}
-            for path, text in entered.items():
-                try:
-                    changes[path] = yaml.safe_load(text) if text.strip() else None
-                except yaml.YAMLError:
-                    raise RuleError(f"{path}: {text!r} is not a value (write a number, text, "
-                                    "true/false or null)") from None
+            changes = {path: parse_rule_value(path, text) for path, text in entered.items()}
             saved = save_rules(ctx.workspace, changes)
         except RuleError as exc:
             st.session_state[SAVED_KEY] = ("error", t("rules.invalid", lang, error=exc))
