@@ -13,8 +13,8 @@ import sys
 import time
 
 import pytest
-
 from capped import landplan_cmd, run_capped
+
 from landplan.errors import InputFileError, RuleError, shown
 from landplan.io.yamltext import MAX_YAML_BYTES, load_yaml_file, load_yaml_text
 from landplan.rules import load_rules, parse_rule_value
