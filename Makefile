@@ -1,7 +1,8 @@
 # landplan: set-up, tests, app, benchmarks.
 #
 #   make test    venv + install + system packages the tests need, then the whole test suite
-#   make app     venv + install, then the map app on the demo workspace (PORT=8501 WORKSPACE=data)
+#   make app     venv + install, then the map app on the demo workspace (PORT=8501 WORKSPACE=data
+#                ADDRESS=127.0.0.1; another address needs LANDPLAN_APP_PASSWORD or _PASSWORD_FILE)
 #   make bench   every bench/*.py, then the growth table (BENCH_SIZES="10000 100000" for a quick run)
 #   make lint    ruff check
 #   make clean   caches and build output (make distclean also removes .venv)
@@ -14,6 +15,7 @@ VENV      := .venv
 PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 PORT      ?= 8501
+ADDRESS   ?= 127.0.0.1
 WORKSPACE ?= data
 PYTEST_ARGS ?=
 # make bench: parcel counts for the benches that take --sizes (empty: their defaults, 10k/100k/1M)
@@ -71,7 +73,7 @@ test: install sysdeps
 
 app: install
 	$(PY) -m landplan.app.server run app.py --server.headless true --server.port $(PORT) \
-	    --browser.gatherUsageStats false -- --workspace $(WORKSPACE)
+	    --server.address $(ADDRESS) --browser.gatherUsageStats false -- --workspace $(WORKSPACE)
 
 # Every bench/[!_]*.py in name order (each rewrites its section of bench/RESULTS.md), then
 # bench/_growth.py (the growth table, from the figures the benches saved). The benches named in

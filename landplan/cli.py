@@ -365,12 +365,18 @@ def _write_table(table, out) -> None:
 
 
 def _cmd_app(args) -> int:
+    from .app.auth import PASSWORD_FILE_ENV
+
     app = Path(__file__).resolve().parent.parent / "app.py"
     if not app.exists():
         raise LandplanError(f"app.py not found next to the package ({app}); run from a source checkout")
     env = dict(os.environ, LANDPLAN_WORKSPACE=str(Path(args.workspace).resolve()))
+    if args.password_file:  # its name, never the password, on the server's command line
+        env[PASSWORD_FILE_ENV] = str(Path(args.password_file).resolve())
+    # the server refuses an address beyond loopback without a password (one line, exit 2)
     cmd = [sys.executable, "-m", "landplan.app.server", "run", str(app), "--server.port", str(args.port),
-           "--server.headless", "true", "--", "--workspace", str(Path(args.workspace).resolve())]
+           "--server.address", args.address, "--server.headless", "true",
+           "--", "--workspace", str(Path(args.workspace).resolve())]
     return subprocess.call(cmd, env=env)
 
 
@@ -542,6 +548,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("app", help="start the planning map app in the browser (地图)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1, this machine only); another "
+                   "one, e.g. 0.0.0.0, needs the app's password for writing: "
+                   "$LANDPLAN_APP_PASSWORD or --password-file")
+    p.add_argument("--password-file", metavar="FILE",
+                   help="file whose first line is the app's password (asked before uploads, "
+                   "imports and saving rules; default $LANDPLAN_APP_PASSWORD_FILE)")
     p.set_defaults(func=_cmd_app)
     return parser
 

@@ -157,6 +157,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "settings.tile_url": ("XYZ 瓦片地址", "XYZ tile URL"),
     "settings.tile_bad": ("瓦片地址须以 http(s):// 开头，并含 {z}、{x}、{y}。",
                           "The tile URL must start with http(s):// and contain {z}, {x} and {y}."),
+    "auth.caption": ("写入工作区（上传导入、保存规则）需要应用密码；本次会话输入一次即可。",
+                     "Writing to the workspace (upload and import, saving the rules) needs the "
+                     "app's password; once per session."),
+    "auth.password": ("应用密码", "App password"),
+    "auth.unlock": ("解锁写入", "Unlock writing"),
+    "auth.wrong": ("密码不正确，未解锁。", "Wrong password; still locked."),
+    "auth.no_password": (
+        "本服务器对其他计算机开放，但未设置应用密码，因此写入已关闭。请设置环境变量 {env}"
+        "（或 landplan app --password-file 文件）后重启，或只在本机提供服务（{address}）。",
+        "This server is open to other computers and has no app password, so writing is off. "
+        "Set {env} (or landplan app --password-file FILE) and restart, or serve on this "
+        "machine only ({address}).",
+    ),
+    "auth.broken": ("应用密码设置有误，写入已关闭：{error}",
+                    "The app's password setting is broken, writing is off: {error}"),
     "rules.used": ("本页使用的规则", "Rules used on this page"),
     "rules.unconfirmed": ("未确认", "UNCONFIRMED"),
     "rules.no_source": ("无来源", "no source"),

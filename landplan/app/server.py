@@ -17,6 +17,11 @@ has sent its map (:func:`map_sent`) or after :data:`EVALUATE_AFTER_S` seconds wi
 (the map needs the parcels only); bigger parks are evaluated by the page that needs it.
 
 The server's connections also send without Nagle's delay (:func:`tcp_nodelay`).
+
+The server listens on ``127.0.0.1`` unless ``--server.address`` (``landplan app --address``)
+says otherwise, and refuses to listen beyond loopback without the app's password
+(:mod:`landplan.app.auth`); Streamlit's ``server.maxUploadSize`` is the app's own
+:data:`MAX_UPLOAD_MB` (:func:`streamlit_args`).
 """
 
 from __future__ import annotations
@@ -27,12 +32,17 @@ import os
 import socket
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["preload", "main", "map_sent", "tcp_nodelay", "READY_WAIT_S", "EVALUATE_BEFORE_READY",
-           "EVALUATE_UP_TO", "EVALUATE_AFTER_S"]
+__all__ = ["preload", "main", "map_sent", "tcp_nodelay", "streamlit_args", "READY_WAIT_S",
+           "EVALUATE_BEFORE_READY", "EVALUATE_UP_TO", "EVALUATE_AFTER_S", "MAX_UPLOAD_MB"]
 
 log = logging.getLogger(__name__)
+
+MAX_UPLOAD_MB = 200
+"""Largest upload the app accepts, in MB: Streamlit's ``server.maxUploadSize`` (set by
+:func:`streamlit_args`) and the data page's own check (:mod:`landplan.app.transfer`)."""
 
 READY_WAIT_S = 3.0
 """The server answers after the preload's first part (park, rules, imports, a small park's
@@ -178,11 +188,63 @@ def tcp_nodelay() -> bool:
     return True
 
 
+def _option(args: list[str], name: str) -> str | None:
+    """The value of ``--name VALUE`` or ``--name=VALUE`` in ``args`` (the last one), or ``None``."""
+    value = None
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith(name + "="):
+            value = arg[len(name) + 1:]
+    return value
+
+
+def streamlit_args(args: list[str], environ: Mapping[str, str]) -> list[str]:
+    """The arguments of ``streamlit run`` for ``args``: the address made explicit, the upload
+    limit the app's own.
+
+    The address is ``--server.address``, else ``$STREAMLIT_SERVER_ADDRESS``, else
+    ``127.0.0.1`` (Streamlit's own default is every interface; its config files are not
+    consulted); :func:`landplan.app.auth.check_serving` refuses one beyond loopback without
+    a password. ``--server.maxUploadSize`` is set to :data:`MAX_UPLOAD_MB`; another value
+    is refused, since the data page would refuse what the server let through.
+    Raises :class:`~landplan.errors.LandplanError`.
+
+    >>> streamlit_args(["run", "app.py", "--", "--workspace", "data"], {})
+    ['run', 'app.py', '--server.address', '127.0.0.1', '--server.maxUploadSize', '200', '--', '--workspace', 'data']
+    """
+    from .auth import LOOPBACK, ServingError, check_serving
+
+    cut = args.index("--") if "--" in args else len(args)
+    options, rest = list(args[:cut]), list(args[cut:])
+    if not options or options[0] != "run":
+        return list(args)
+    address = _option(options, "--server.address")
+    if address is None:
+        address = environ.get("STREAMLIT_SERVER_ADDRESS") or LOOPBACK
+        options += ["--server.address", address]
+    check_serving(address, environ)
+    upload_mb = _option(options, "--server.maxUploadSize")
+    if upload_mb is None:
+        options += ["--server.maxUploadSize", str(MAX_UPLOAD_MB)]
+    elif upload_mb.strip() != str(MAX_UPLOAD_MB):
+        raise ServingError(f"--server.maxUploadSize {upload_mb}: the app's upload limit is "
+                           f"{MAX_UPLOAD_MB} MB (MAX_UPLOAD_MB in landplan/app/server.py), "
+                           "and the server takes it from there; leave the option out")
+    return options + rest
+
+
 def main(argv: list[str] | None = None) -> None:
-    """``streamlit`` with the workspace of the arguments after ``--`` preloaded."""
+    """``streamlit`` with the workspace of the arguments after ``--`` preloaded, on
+    ``127.0.0.1`` unless told otherwise (:func:`streamlit_args`)."""
+    from ..errors import LandplanError
     from .session import resolve_workspace
 
-    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = streamlit_args(list(sys.argv[1:] if argv is None else argv), os.environ)
+    except LandplanError as exc:  # one line and exit 2, as the command line does
+        print(f"landplan: error: {exc}", file=sys.stderr)
+        sys.exit(2)
     script_args = args[args.index("--") + 1:] if "--" in args else []
     app = next((Path(a) for a in args if a.endswith(".py")), Path("app.py"))
     workspace = resolve_workspace(script_args, os.environ, app.resolve().parent / "data")

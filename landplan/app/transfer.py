@@ -1,11 +1,13 @@
 """Data in and out of the app: uploads through ``landplan import``, downloads of the shown parcels.
 
 Uploads are written under a fresh temporary folder by their bare file name (a name with
-folders or ``..`` cannot place a file elsewhere), refused over :data:`MAX_UPLOAD_MB`, and
-imported with :func:`landplan.io.importer.import_layer`, which refuses zips whose members
-would escape their folder. Downloads are built with :func:`landplan.io.writers.write_layer`
-and :func:`landplan.evaluate.write_evaluation`, so they are what ``landplan export`` and
-``landplan evaluate`` write, and ``landplan import`` reads them back.
+folders or ``..`` cannot place a file elsewhere), refused over :data:`MAX_UPLOAD_MB` (the
+server's limit, :data:`landplan.app.server.MAX_UPLOAD_MB`, which Streamlit's
+``maxUploadSize`` is set from), and imported with :func:`landplan.io.importer.import_layer`,
+which refuses zips whose members would escape their folder. Downloads are built with
+:func:`landplan.io.writers.write_layer` and :func:`landplan.evaluate.write_evaluation`, so they
+are what ``landplan export`` and ``landplan evaluate`` write, and ``landplan import`` reads
+them back.
 
 Plain functions (no Streamlit): the data page calls them.
 """
@@ -24,12 +26,11 @@ from ..io.atomic import atomic_path
 from ..io.importer import ImportReport, import_layer
 from ..io.writers import write_layer
 from ..schema import PARCELS, label
+from .server import MAX_UPLOAD_MB  # the server's limit: Streamlit's maxUploadSize is set from it
 
 __all__ = ["MAX_UPLOAD_MB", "UPLOAD_TYPES", "DOWNLOADS", "check_upload", "import_upload",
            "parcels_download", "evaluation_download", "parcels_xlsx"]
 
-#: Largest upload the app accepts, in MB (the server's ``maxUploadSize`` is set to the same).
-MAX_UPLOAD_MB = 200
 #: File types the uploader offers (what ``landplan import`` reads; a Shapefile as its parts).
 UPLOAD_TYPES = ["zip", "gpkg", "geojson", "json", "shp", "shx", "dbf", "prj", "cpg", "xlsx",
                 "csv", "txt", "tif", "tiff"]

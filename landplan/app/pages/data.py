@@ -1,5 +1,7 @@
 """数据 / Data: upload files as ``landplan import`` takes them (report shown), download the
-shown parcels (GBK Shapefile zip, GeoPackage, XLSX, 界址点 txt) and the evaluation table."""
+shown parcels (GBK Shapefile zip, GeoPackage, XLSX, 界址点 txt) and the evaluation table.
+Uploading asks for the app's password first when one is needed (:mod:`landplan.app.auth`);
+downloads are open."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import datetime as dt
 
 import streamlit as st
 
-from landplan.app import context, transfer
+from landplan.app import auth, context, transfer
 from landplan.app.i18n import t
 from landplan.errors import LandplanError
 from landplan.io.importer import IMPORT_LAYERS
@@ -20,6 +22,8 @@ REPORT_KEY = "_data_import_report"
 
 def _import(ctx, lang: str) -> None:
     st.subheader(t("data.import", lang))
+    if not auth.unlock(lang):  # the uploader only for a session that may write
+        return
     files = st.file_uploader(t("data.upload", lang, mb=transfer.MAX_UPLOAD_MB),
                              type=transfer.UPLOAD_TYPES, accept_multiple_files=True, key=UPLOAD_KEY)
     cols = st.columns(3)
