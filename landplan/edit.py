@@ -26,6 +26,7 @@ resettled). Everything else (codes, text, dates, booleans, rates, ratios, percen
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +108,19 @@ def _ws(workspace):
     from .workspace import Workspace
 
     return workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+
+
+def _locked(edit):
+    """Run an edit under the workspace's writer lock, from the read it is based on to its write
+    (two clerks editing at once: the second waits, then edits the first one's result)."""
+
+    @functools.wraps(edit)
+    def run(workspace, *args, **kwargs):
+        ws = _ws(workspace)
+        with ws.lock():
+            return edit(ws, *args, **kwargs)
+
+    return run
 
 
 def _day(date) -> dt.date:
@@ -295,6 +309,7 @@ def _apportion(value, shares: np.ndarray, count: bool):
     return [*parts, float(value) - sum(parts)]
 
 
+@_locked
 def split_parcel(
     workspace,
     parcel_id: str,
@@ -380,6 +395,7 @@ def _shared_length(a, b) -> float:
     return max(0.0, (a.boundary.length + b.boundary.length - union.boundary.length) / 2)
 
 
+@_locked
 def merge_parcels(
     workspace,
     parcel_ids: list[str],
@@ -500,6 +516,7 @@ def _free(base: str, taken: set[str]) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+@_locked
 def update_parcel(
     workspace,
     parcel_id: str,

@@ -130,7 +130,8 @@ def recording(kind: str, *, date: dt.date | None = None, summary: str = "") -> I
         _RECORDING.reset(token)
 
 
-def _command() -> str:
+def current_command() -> str:
+    """The command being run (its argv), or ``python API`` outside the command line."""
     return _COMMAND.get() or "python API"
 
 
@@ -144,9 +145,14 @@ def history_path(workspace) -> Path:
     return Path(getattr(workspace, "path", workspace)) / HISTORY_FILE
 
 
+def keeps_history(workspace) -> bool:
+    """Whether the workspace records a history (a folder does; a PostGIS database does not)."""
+    return getattr(workspace, "keeps_history", True)
+
+
 def has_history(workspace) -> bool:
     """Whether the workspace has a recorded history."""
-    return history_path(workspace).exists()
+    return keeps_history(workspace) and history_path(workspace).exists()
 
 
 def _ws(workspace):
@@ -405,14 +411,14 @@ def record_write(ws, frame: gpd.GeoDataFrame, store: Callable[[gpd.GeoDataFrame]
     """
     meta = _RECORDING.get()
     path = history_path(ws)
-    if meta is None and not path.exists():
+    if not keeps_history(ws) or (meta is None and not path.exists()):
         return store(frame)
     meta = meta or {"kind": "write", "date": None, "summary": "", "change_id": None}
     frame = frame.set_geometry(single_part(frame.geometry.to_numpy()), crs=frame.crs)
     today = dt.date.today()
     date = pd.Timestamp(meta["date"] or today).normalize()
     now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    command = _command()
+    command = current_command()
     if path.exists():
         versions, changes = read_history(ws)
     else:

@@ -76,6 +76,7 @@ class PostGISWorkspace(Workspace):
     """
 
     fork_safe = False  # its connection pool stays in the process that opened it
+    keeps_history = False  # parcels/history.gpkg is a folder's; see the module docstring
 
     def __init__(self, url: str, *, fmt: str = "gpkg") -> None:  # fmt: for the Workspace signature
         from sqlalchemy import create_engine
@@ -142,6 +143,14 @@ class PostGISWorkspace(Workspace):
                 if srid:
                     return CRS.from_epsg(int(srid))
         return None
+
+    def version(self, name: str) -> str:
+        """The table's OID: every write drops and creates the table, so it changes each time."""
+        from sqlalchemy import text
+
+        with self._connect() as con:
+            oid = con.execute(text("SELECT to_regclass(:t)::oid"), {"t": self._qualified(name)}).scalar()
+        return "none" if oid is None else f"{self.table(name)}:{oid}"
 
     # ---------------------------------------------------------------- read and write
     def read(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame:

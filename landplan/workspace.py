@@ -28,7 +28,7 @@ import pyogrio
 from pyproj import CRS
 
 from .crs import is_metric_conformal, metric_crs
-from .errors import SchemaError, WorkspaceError
+from .errors import LandplanError, SchemaError, WorkspaceError
 from .geometry import area_m2, single_part
 from .io.atomic import atomic_path
 from .schema import (
@@ -72,6 +72,8 @@ class Workspace:
     #: Whether a forked process may read this workspace (files: yes; a database connection
     #: pool must not be shared with a child process).
     fork_safe: bool = True
+    #: Whether parcel writes are recorded in ``parcels/history.gpkg`` (see :mod:`landplan.history`).
+    keeps_history: bool = True
 
     def __new__(cls, path: str | os.PathLike = DEFAULT_WORKSPACE, *, fmt: str = "gpkg"):
         from .pgworkspace import PostGISWorkspace, is_database_url
@@ -90,6 +92,32 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r}, layers={self.layers()})"
+
+    # ---------------------------------------------------------------- writers
+    def lock(self, *, wait_s: float | None = None):
+        """The writer lock, as a context manager: hold it from the read a change is based on
+        to its last write (see :mod:`landplan.lock`; :meth:`write` takes it by itself).
+
+        >>> with ws.lock():                                 # doctest: +SKIP
+        ...     parcels = ws.read("parcels")
+        ...     parcels.loc[0, "holder"] = "X"
+        ...     ws.write("parcels", parcels)
+        """
+        from .lock import workspace_lock
+
+        return workspace_lock(self, wait_s=wait_s)
+
+    def version(self, name: str) -> str:
+        """A token that changes whenever layer ``name`` is written (``"none"`` while absent).
+
+        :meth:`read` stamps the frame it returns with it; :meth:`write` refuses a frame
+        stamped with an older token (someone wrote the layer after it was read).
+        """
+        path = self.existing_path(name)
+        if path is None:
+            return "none"
+        st = path.stat()  # an atomic write is a rename: a new inode every time
+        return f"{path.name}:{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
 
     # ---------------------------------------------------------------- paths
     def layer_path(self, name: str, fmt: str | None = None) -> Path:
@@ -145,13 +173,14 @@ class Workspace:
         """Read layer ``name`` with canonical dtypes (an empty layer when it does not exist)."""
         from .schema import empty_layer
 
+        version = self.version(name)  # before reading: a write meanwhile is then a conflict
         path = self.existing_path(name)
         spec = layer_spec(name)
         if path is None:
             frame = empty_layer(name)
             if spec.geometry is not None:
                 frame = frame.set_crs(self.crs, allow_override=True) if self.crs else frame
-            return frame
+            return _stamped(frame, self, name, version)
         if spec.geometry is None:
             frame = _read_table(path)
         elif path.suffix == ".parquet":
@@ -161,7 +190,7 @@ class Workspace:
         frame = _conform(name, frame, source=path)
         if spec.geometry is not None:
             frame = frame.set_geometry(single_part(frame.geometry.to_numpy()), crs=frame.crs)
-        return frame
+        return _stamped(frame, self, name, version)
 
     # ---------------------------------------------------------------- write
     def write(self, name: str, frame: gpd.GeoDataFrame | pd.DataFrame, *, fmt: str | None = None) -> Path:
@@ -171,17 +200,42 @@ class Workspace:
         the metric CRS of the data). The other format's file of the same layer is removed
         after the write, so a layer lives in one file.
         """
+        from .lock import workspace_lock
+
         spec = layer_spec(name)
         fmt = fmt or self.fmt
+        given = frame
         if spec.geometry is not None:
             frame = self._to_workspace_crs(name, frame)
         frame = _conform(name, frame, source=f"layer {name}")
         validate_layer(name, frame)
-        if name == "parcels":  # recorded in parcels/history.gpkg when a change is due
-            from .history import record_write
+        with workspace_lock(self):
+            self._check_version(name, given)
+            if name == "parcels":  # recorded in parcels/history.gpkg when a change is due
+                from .history import record_write
 
-            return record_write(self, frame, lambda f: self._store(name, f, fmt))
-        return self._store(name, frame, fmt)
+                target = record_write(self, frame, lambda f: self._store(name, f, fmt))
+            else:
+                target = self._store(name, frame, fmt)
+            if _READ_STAMP in given.attrs:  # the caller's frame is now the version in force
+                given.attrs[_READ_STAMP] = (_key(self), name, self.version(name))
+        return target
+
+    def _check_version(self, name: str, frame) -> None:
+        """Refuse a frame read from this layer before its last write (a lost update)."""
+        stamp = frame.attrs.get(_READ_STAMP)
+        if not (isinstance(stamp, tuple) and len(stamp) == 3):
+            return
+        key, layer, version = stamp
+        if key != _key(self) or layer != name:
+            return  # read from another workspace or layer: nothing to compare
+        now = self.version(name)
+        if version != now:
+            from .lock import WorkspaceChangedError
+
+            raise WorkspaceChangedError(
+                f"{self.path}: layer {name} was changed by another writer after it was read here "
+                f"({_changed_by(self, name)}); nothing was written: read it again and redo the change")
 
     def _store(self, name: str, frame, fmt: str) -> Path:
         """Write a validated layer atomically (no history); returns the file written."""
@@ -237,6 +291,36 @@ class Workspace:
         parcels["area_m2"] = area_m2(parcels).to_numpy() if len(parcels) else np.array([])
         parcels["area_mu"] = parcels["area_m2"] / M2_PER_MU
         return parcels
+
+
+#: The ``DataFrame.attrs`` key of the (workspace, layer, version) a frame was read as.
+_READ_STAMP = "landplan_read_as"
+
+
+def _key(ws) -> str:
+    from .lock import lock_key
+
+    return lock_key(ws)
+
+
+def _stamped(frame, ws, name: str, version: str):
+    frame.attrs[_READ_STAMP] = (_key(ws), name, version)
+    return frame
+
+
+def _changed_by(ws, name: str) -> str:
+    """The last recorded change, for the conflict message (or just 'written meanwhile')."""
+    if name == "parcels":
+        from .history import change_log
+
+        try:
+            log_ = change_log(ws)
+        except LandplanError:
+            log_ = None
+        if log_ is not None and len(log_):
+            last = log_.iloc[-1]
+            return f"last change {last['change_id']}: {last['command']} at {last['recorded_at']}"
+    return "written meanwhile"
 
 
 def _read_table(path: Path) -> pd.DataFrame:
