@@ -17,6 +17,7 @@ from landplan.app.i18n import t
 from landplan.errors import InputFileError, RuleError
 from landplan.io.atomic import atomic_path
 from landplan.io.yamltext import load_yaml_file
+from landplan.lock import workspace_lock
 from landplan.rules import (
     DEFAULT_RULES_TEXT,
     is_unconfirmed,
@@ -88,8 +89,13 @@ def save_rules(workspace: Path, changes: dict[str, object]) -> Path:
     are kept. Raises :class:`~landplan.errors.RuleError` (and writes nothing) when the
     result is not valid rules.
     """
+    with workspace_lock(workspace):  # two sessions saving at once: the second keeps the first's
+        return _save_rules(Path(workspace), changes)
+
+
+def _save_rules(workspace: Path, changes: dict[str, object]) -> Path:
     defaults = yaml.safe_load(DEFAULT_RULES_TEXT)
-    target = Path(workspace) / "rules.yaml"
+    target = workspace / "rules.yaml"
     try:
         current = load_yaml_file(target) if target.exists() else {}
     except InputFileError as exc:
