@@ -217,6 +217,7 @@ def _write_plain(frame, out) -> None:
     import pyogrio
 
     from .io.atomic import atomic_path
+    from .io.writers import write_csv
 
     out = Path(out)
     suffix = out.suffix.lower()
@@ -224,7 +225,7 @@ def _write_plain(frame, out) -> None:
         if suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         elif suffix == ".csv":
-            frame.drop(columns=frame.geometry.name).to_csv(tmp, index=False, encoding="utf-8-sig")
+            write_csv(frame.drop(columns=frame.geometry.name), tmp)
         elif suffix in {".gpkg", ".geojson"}:
             pyogrio.write_dataframe(frame if suffix == ".gpkg" else frame.to_crs(4326), tmp,
                                     layer=out.stem if suffix == ".gpkg" else None,
@@ -353,15 +354,16 @@ def _cmd_history(args) -> int:
 def _write_table(table, out) -> None:
     """A plain table to .csv or .xlsx, atomically."""
     from .io.atomic import atomic_path
+    from .io.writers import write_csv, write_xlsx
 
     out = Path(out)
     if out.suffix.lower() not in {".csv", ".xlsx"}:
         raise LandplanError(f"--out {out}: write .csv or .xlsx")
     with atomic_path(out) as tmp:
         if out.suffix.lower() == ".csv":
-            table.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+            write_csv(table, tmp, date_format="%Y-%m-%d")
         else:
-            table.to_excel(tmp, index=False)
+            write_xlsx({"Sheet1": table}, tmp, out=out)
 
 
 def _cmd_app(args) -> int:

@@ -25,6 +25,7 @@ from .geometry import area_m2
 from .history import parcels_as_of
 from .idle import evaluate_idle
 from .io.atomic import atomic_path
+from .io.writers import csv_unescaped, write_csv, write_xlsx
 from .lifecycle import CONDITIONS, GAPS, evaluate_lifecycle
 from .revitalization import Ranking, low_efficiency
 from .rules import is_unconfirmed, load_rules, rule_source
@@ -322,7 +323,7 @@ def read_evaluation(path: str | Path) -> pd.DataFrame:
     if suffix == ".parquet":
         return gpd.read_parquet(path)
     if suffix == ".csv":
-        return pd.read_csv(path, encoding="utf-8-sig", dtype={"parcel_id": str})
+        return csv_unescaped(pd.read_csv(path, encoding="utf-8-sig", dtype={"parcel_id": str}))
     if suffix == ".xlsx":
         frame = pd.read_excel(path, sheet_name=0, dtype=str)
         names = {column_label(c, "zh"): c for c in (*OUTPUT_COLUMNS, *PARCELS.by_name, "as_of")}
@@ -356,14 +357,13 @@ def write_evaluation(table: gpd.GeoDataFrame, out: str | Path, *, rules: dict | 
             else:
                 table.to_parquet(tmp, index=False)
         elif suffix == ".csv":
-            plain = pd.DataFrame(table.drop(columns=table.geometry.name))
-            plain.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+            write_csv(pd.DataFrame(table.drop(columns=table.geometry.name)), tmp, date_format="%Y-%m-%d")
         else:
-            _write_xlsx(table, tmp, rules)
+            _write_xlsx(table, tmp, rules, out=out)
     return out
 
 
-def _write_xlsx(table: gpd.GeoDataFrame, path: Path, rules: dict | None) -> None:
+def _write_xlsx(table: gpd.GeoDataFrame, path: Path, rules: dict | None, *, out: Path) -> None:
     plain = pd.DataFrame(table.drop(columns=table.geometry.name))
     for column in plain.columns:
         if str(plain[column].dtype).startswith("datetime64"):
@@ -376,6 +376,5 @@ def _write_xlsx(table: gpd.GeoDataFrame, path: Path, rules: dict | None) -> None
     for header in headers:  # two columns may share a label; Excel headers must differ
         seen[header] = seen.get(header, 0) + 1
         unique.append(header if seen[header] == 1 else f"{header}({seen[header]})")
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        plain.set_axis(unique, axis=1).to_excel(writer, sheet_name="评价结果", index=False)
-        definitions(plain.columns, rules).to_excel(writer, sheet_name="定义与来源", index=False)
+    write_xlsx({"评价结果": plain.set_axis(unique, axis=1), "定义与来源": definitions(plain.columns, rules)},
+               path, out=out)

@@ -535,9 +535,10 @@ def _write_history(target: Path, versions: gpd.GeoDataFrame, changes: pd.DataFra
 
 
 def _write_log_copy(ws, changes: pd.DataFrame) -> None:
-    table = change_table(changes)
+    from .io.writers import write_csv
+
     with atomic_path(Path(ws.path) / LOG_COPY) as tmp:
-        table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        write_csv(change_table(changes), tmp)
 
 
 def change_table(changes: pd.DataFrame) -> pd.DataFrame:

@@ -24,7 +24,7 @@ import pandas as pd
 from ..errors import InputFileError
 from ..io.atomic import atomic_path
 from ..io.importer import ImportReport, import_layer
-from ..io.writers import write_layer
+from ..io.writers import write_layer, write_xlsx
 from ..schema import PARCELS, label
 from .server import MAX_UPLOAD_MB  # the server's limit: Streamlit's maxUploadSize is set from it
 
@@ -91,8 +91,8 @@ def parcels_xlsx(frame: pd.DataFrame, out: Path) -> None:
         elif str(plain[column].dtype) == "boolean":
             plain[column] = plain[column].map({True: "是", False: "否"}).astype(object)
     plain.columns = [_header(c) for c in columns]
-    with atomic_path(out) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        plain.to_excel(writer, sheet_name="parcels", index=False)
+    with atomic_path(out) as tmp:
+        write_xlsx({"parcels": plain}, tmp, out=out.name)
 
 
 def _header(column: str) -> str:

@@ -41,6 +41,7 @@ from ..units import unit_factor
 from ..workspace import Workspace
 from .atomic import atomic_path
 from .readers import RawSource, datasets_in, open_source
+from .writers import write_csv
 
 __all__ = ["ImportReport", "import_layer", "IMPORT_LAYERS"]
 
@@ -565,7 +566,7 @@ def _write_rejects(ws: Workspace, layer: str, all_rows: list[_Rows], report: Imp
                 record[str(key)] = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
         records.append(record)
     with atomic_path(target) as tmp:
-        pd.DataFrame.from_records(records).to_csv(tmp, index=False, encoding="utf-8-sig")
+        write_csv(pd.DataFrame.from_records(records), tmp)
     report.rejects_path = str(target)
     for item in report.rejects:
         item.pop("_rows", None)

@@ -251,7 +251,9 @@ def datasets_in(folder: Path) -> list[Path]:
 
 def _apply_field_map(raw: RawSource, mapping: Path) -> RawSource:
     """Restore full column names from a ``<stem>.fields.csv`` written by landplan's export."""
-    table = pd.read_csv(mapping, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    from .writers import csv_unescaped
+
+    table = csv_unescaped(pd.read_csv(mapping, dtype=str, encoding="utf-8-sig", keep_default_na=False))
     if {"shp_field", "column"} <= set(table.columns):
         renames = {r.shp_field: r.column for r in table.itertuples() if r.shp_field in raw.frame.columns}
         raw.frame = raw.frame.rename(columns=renames)

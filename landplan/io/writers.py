@@ -12,27 +12,35 @@ Formats:
   i.e. 0.1 mm); ``coordtxt``: the ministry's 界址点 text file (parcels only).
 
 Every output is written atomically.
+
+Tables for people (CSV, XLSX) go through :func:`write_csv` and :func:`write_xlsx`, so that
+text a spreadsheet would run as a formula (``=HYPERLINK(…)`` as a holder) stays text; see
+:func:`escape_text`.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 
 from ..crs import parse_crs
-from ..errors import CRSError, InputFileError, SchemaError
+from ..errors import CRSError, InputFileError, LandplanError, SchemaError
 from ..schema import LAYERS, layer_spec
 from ..workspace import Workspace, _ogr_frame
 from .atomic import atomic_dir, atomic_path
 
-__all__ = ["EXPORT_FORMATS", "ExportReport", "export_layer", "write_layer", "shapefile_fields"]
+__all__ = ["EXPORT_FORMATS", "ExportReport", "export_layer", "write_layer", "shapefile_fields",
+           "FORMULA_START", "escape_text", "unescape_text", "csv_safe", "csv_unescaped", "write_csv",
+           "write_xlsx"]
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +225,7 @@ def _write_shapefile(frame: gpd.GeoDataFrame, out: Path, *, layer: str, encoding
             with open(dbf, "r+b") as fh:
                 fh.seek(29)
                 fh.write(bytes([0x4D]))
-        table.to_csv(folder / f"{stem}.fields.csv", index=False, encoding="utf-8-sig")
+        write_csv(table, folder / f"{stem}.fields.csv")
         return sorted(folder.iterdir())
 
     if out.suffix.lower() == ".shp":
@@ -231,3 +239,133 @@ def _write_shapefile(frame: gpd.GeoDataFrame, out: Path, *, layer: str, encoding
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for member in members:
                 archive.write(member, arcname=member.name)
+
+
+# --------------------------------------------------------------------------------------------
+# Tables for people: text never runs as a formula
+# --------------------------------------------------------------------------------------------
+
+#: A text cell starting with one of these is taken for a formula by Excel, WPS or LibreOffice
+#: (OWASP "CSV injection"): ``=``, ``+``, ``-``, ``@``, tab, carriage return.
+FORMULA_START = "=+-@\t\r"
+_TRIGGER = r"[=+\-@\t\r]"
+_FORMULA = "'*" + _TRIGGER  # quotes first too: one more quote is added, so reading inverts exactly
+_ESCAPED = "'+" + _TRIGGER
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # XML 1.0 cannot hold these
+#: Characters an XLSX cell holds (openpyxl would cut a longer text silently).
+XLSX_TEXT_MAX = 32767
+
+
+def escape_text(value):
+    """``value`` as a CSV cell a spreadsheet shows as text: ``'`` before text starting with
+    one of :data:`FORMULA_START` (or with quotes and then one). Anything else is returned as it is.
+
+    >>> escape_text("=1+1"), escape_text("-12.5"), escape_text(-12.5), escape_text("a=1")
+    ("'=1+1", "'-12.5", -12.5, 'a=1')
+    >>> unescape_text(escape_text("'=1")) == "'=1"
+    True
+    """
+    if isinstance(value, str) and re.match(_FORMULA, value):
+        return "'" + value
+    return value
+
+
+def unescape_text(value):
+    """Undo :func:`escape_text` (a text cell read back from a CSV landplan wrote)."""
+    if isinstance(value, str) and re.match(_ESCAPED, value):
+        return value[1:]
+    return value
+
+
+def _text_cells(values: pd.Series, test) -> np.ndarray:
+    """Which cells are text for which ``test(values.str)`` holds (numbers, dates: never)."""
+    if values.dtype.kind != "O" and not isinstance(values.dtype, pd.StringDtype):
+        return np.zeros(len(values), dtype=bool)
+    try:
+        found = test(values.str)
+    except AttributeError:  # an object column without text (dates, numbers)
+        return np.zeros(len(values), dtype=bool)
+    return found.to_numpy(dtype=bool, na_value=False)
+
+
+def _starting(values: pd.Series, pattern: str) -> np.ndarray:
+    return _text_cells(values, lambda text: text.match(pattern))
+
+
+def _map_text(frame: pd.DataFrame, pattern: str, change) -> pd.DataFrame:
+    """``frame`` with ``change`` applied to its text cells and headers matching ``pattern``."""
+    out = frame
+    for pos in range(frame.shape[1]):
+        mask = _starting(frame.iloc[:, pos], pattern)
+        if mask.any():
+            out = frame.copy() if out is frame else out
+            values = frame.iloc[:, pos].to_numpy(dtype=object, copy=True)
+            values[mask] = [change(v) for v in values[mask]]
+            out.isetitem(pos, values)
+    names = [change(c) for c in frame.columns]
+    if names != list(frame.columns):
+        out = frame.copy() if out is frame else out
+        out.columns = names
+    return out
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell and header escaped by :func:`escape_text` (numeric
+    columns untouched: ``-12.5`` in a number column stays a number). Returns ``frame`` itself
+    when nothing needs escaping."""
+    return _map_text(frame, _FORMULA, escape_text)
+
+
+def csv_unescaped(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`csv_safe` on a table read back from a CSV landplan wrote."""
+    return _map_text(frame, _ESCAPED, unescape_text)
+
+
+def write_csv(frame: pd.DataFrame, path, **options) -> None:
+    """``frame`` to the CSV ``path`` (UTF-8 with BOM, CRLF as RFC 4180, no index) with its
+    text escaped (:func:`csv_safe`); ``options`` go to :meth:`pandas.DataFrame.to_csv`.
+
+    CRLF line ends make the writer quote a text holding a lone CR, which would otherwise end
+    the row when read back."""
+    csv_safe(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n", **options)
+
+
+def _check_xlsx_text(frame: pd.DataFrame, out, sheet: str) -> None:
+    for pos, column in enumerate(frame.columns):
+        values = frame.iloc[:, pos]
+        bad = np.flatnonzero(_text_cells(values, lambda text: text.contains(_XLSX_ILLEGAL.pattern)
+                                         | (text.len() > XLSX_TEXT_MAX)))
+        if len(bad):
+            text = values.iloc[bad[0]]
+            found = _XLSX_ILLEGAL.search(text)
+            what = (f"text with the control character {found.group()!r}" if found else
+                    f"text of {len(text)} characters (an XLSX cell holds {XLSX_TEXT_MAX})")
+            raise LandplanError(f"{out}: sheet {sheet}, row {bad[0] + 2}, field {column}: {what} "
+                                "cannot be written to an XLSX; write .csv instead")
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame], path, *, out=None) -> None:
+    """Write each frame (no index) as a sheet of the XLSX ``path``, text kept as text.
+
+    openpyxl stores a text starting with ``=`` as a formula (pandas passes it on), so each
+    such cell is made a text cell again, and every text cell starting with one of
+    :data:`FORMULA_START` gets Excel's quote prefix (shown as typed, and editing it does not
+    turn it into a formula). Reading the file gives the text back unchanged. Text an XLSX
+    cannot hold (control characters, more than :data:`XLSX_TEXT_MAX` characters) is refused
+    with :class:`~landplan.errors.LandplanError` naming ``out`` (default ``path``), sheet,
+    row and field.
+    """
+    for sheet, frame in sheets.items():
+        _check_xlsx_text(frame, out or path, sheet)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for sheet, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=sheet, index=False)
+            cells = writer.sheets[sheet]
+            for pos, column in enumerate(frame.columns, start=1):
+                rows = (np.flatnonzero(_starting(frame.iloc[:, pos - 1], _TRIGGER)) + 2).tolist()
+                if isinstance(column, str) and re.match(_TRIGGER, column):
+                    rows.insert(0, 1)  # the header
+                for row in rows:
+                    cell = cells.cell(row=row, column=pos)
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
