@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -63,16 +62,16 @@ def report_download(ctx: Context, parcel_id: str) -> None:
     from ..report import report
 
     with tempfile.TemporaryDirectory(prefix="landplan-report-") as tmp:
-        ok, _ = guarded("report", lang, report, ctx.workspace, [parcel_id], out=tmp, fmt=fmt,
-                      as_of=ctx.as_of, year=ctx.year, lang=lang, workers=1)
+        ok, run = guarded("report", lang, report, ctx.workspace, [parcel_id], out=tmp, fmt=fmt,
+                          as_of=ctx.as_of, year=ctx.year, lang=lang, workers=1)
         if not ok:
             return
-        found = sorted(p for p in Path(tmp).rglob(f"*.{fmt}") if parcel_id in p.name) or \
-            sorted(Path(tmp).rglob(f"*.{fmt}"))
-        if not found:
-            st.error(t("hook.failed", lang, what=t("hook.report", lang), error="no file written"))
+        written = run.written.get(parcel_id)
+        if written is None:
+            st.error(t("hook.failed", lang, what=t("hook.report", lang),
+                       error=run.failures.get(parcel_id, "no file written")))
             return
-        data = found[0].read_bytes()
-    st.download_button(t("report.download", lang), data, file_name=f"{parcel_id}.{fmt}",
+        data = written.read_bytes()
+    st.download_button(t("report.download", lang), data, file_name=written.name,
                        mime="text/html" if fmt == "html" else "application/pdf",
                        key="report_download")

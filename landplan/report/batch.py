@@ -9,9 +9,8 @@ parcel whose report fails is reported with its reason and the others go on; the 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -26,6 +25,7 @@ import pandas as pd
 from ..errors import LandplanError
 from ..evaluate import evaluate, read_evaluation
 from ..io.atomic import atomic_path
+from ..io.writers import write_csv
 from ..rules import load_rules
 from ..workspace import Workspace
 from . import html as _html
@@ -70,9 +70,29 @@ class ReportRun:
         return lines
 
 
+#: UTF-8 bytes of a parcel id kept in its report's file name; a longer id is cut there and
+#: ends in ``-`` and 8 hex digits of its SHA-1, so that names stay short (a file name holds
+#: 255 bytes) and distinct.
+NAME_BYTES = 80
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
 def report_filename(parcel_id: str, fmt: str) -> str:
-    """The file name of a parcel's report: the id with anything but letters, digits, ``.-_`` as ``_``."""
-    stem = re.sub(r"[^\w.-]", "_", str(parcel_id), flags=re.UNICODE).strip(".") or "parcel"
+    """The file name of a parcel's report: the id with anything but letters, digits, ``.-_``
+    as ``_``, cut to :data:`NAME_BYTES` bytes plus a hash of the whole id when longer.
+
+    >>> report_filename("340104001001GB00001", "html")
+    '340104001001GB00001.html'
+    >>> report_filename("宗地/A" * 40, "pdf")
+    '宗地_A宗地_A宗地_A宗地_A宗地_A宗地_A宗地_A宗地_A宗地_A宗地_A-4eda5dcb.pdf'
+    """
+    pid = str(parcel_id)
+    stem = re.sub(r"[^\w.-]", "_", pid, flags=re.UNICODE).strip(".") or "parcel"
+    if len(stem.encode("utf-8")) > NAME_BYTES:
+        cut = stem.encode("utf-8")[:NAME_BYTES].decode("utf-8", errors="ignore").rstrip(".")
+        stem = f"{cut}-{hashlib.sha1(pid.encode('utf-8')).hexdigest()[:8]}"
+    if stem.split(".")[0].upper() in _RESERVED:  # device names Windows will not open as files
+        stem = f"_{stem}"
     return f"{stem}.{fmt}"
 
 
@@ -166,11 +186,8 @@ def _summary_rows(ctx: ReportContext, ids: list[str], names: dict[str, str], run
 
 
 def _write_summary(rows: list[dict], path: Path) -> Path:
-    frame = pd.DataFrame(rows)
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, date_format="%Y-%m-%d", quoting=csv.QUOTE_MINIMAL)
     with atomic_path(path) as tmp:
-        Path(tmp).write_text(buf.getvalue(), encoding="utf-8-sig")
+        write_csv(pd.DataFrame(rows), tmp, date_format="%Y-%m-%d")
     return path
 
 
