@@ -9,7 +9,9 @@ came from, the text encoding, and for every row the number a person would look u
 Everything GDAL would silently get wrong is checked first and refused with one line naming
 the file, the feature/row and the field: a truncated ``.shp``, a missing ``.dbf`` or
 ``.shx``, text that is not valid in the declared encoding, a zip member that would escape
-its folder, merged header cells in a spreadsheet, an empty file.
+its folder, merged header cells in a spreadsheet, an empty file. So is what would take all
+memory or time: a zip bomb, a .dbf header announcing billions of records, a table of a
+million columns (the caps are the module's ``MAX_*`` constants).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import shutil
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -37,7 +41,23 @@ log = logging.getLogger(__name__)
 VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".json", ".gdb", ".txt", ".parquet", ".fgb"}
 TABLE_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
 RASTER_SUFFIXES = {".tif", ".tiff"}
-_MAX_UNZIPPED = 8 * 1024**3
+
+#: Largest size one zip member may unpack to, in bytes (2 GiB). The caps are checked on the sizes
+#: the archive declares, before anything is unpacked; members are then streamed to disk in 1 MiB
+#: chunks, never read whole.
+MAX_MEMBER_BYTES = 2 * 1024**3
+#: Largest size all members of a zip together may unpack to, in bytes (4 GiB).
+MAX_UNZIPPED_BYTES = 4 * 1024**3
+#: Largest ratio of unpacked to packed size of one zip member (100:1). Real layers pack far
+#: less (the demo's exported Shapefile: .dbf 9.9:1, .shp 5.5:1); a zip bomb packs gigabytes of
+#: zeros 1,000:1. Members unpacking to less than :data:`RATIO_FLOOR_BYTES` are exempt.
+MAX_RATIO = 100
+#: Members unpacking to less than this many bytes (16 MiB) are not held to :data:`MAX_RATIO`.
+RATIO_FLOOR_BYTES = 16 * 1024**2
+_CHUNK = 1024**2
+#: Most columns a source may have (a parcels layer has 47). A wider table is refused in one
+#: line before its rows are built: a header of a million columns otherwise never finishes.
+MAX_COLUMNS = 500
 
 _CPG_CODECS = {
     "936": "gb18030", "cp936": "gb18030", "gbk": "gb18030", "gb2312": "gb18030",
@@ -117,8 +137,20 @@ def open_source(
         CRS to assume (overrides the file's).
     display : str, optional
         The name to use in messages (default: ``path``).
+
+    Hostile files are refused in one line before memory or time grows: a zip member is
+    streamed to disk and refused past :data:`MAX_MEMBER_BYTES` or :data:`MAX_RATIO` (an archive
+    past :data:`MAX_UNZIPPED_BYTES`); a .dbf header is checked against the file size and the
+    .shx before any record is read; a source of more than :data:`MAX_COLUMNS` columns is
+    refused (a CSV or XLSX before its rows are built); an XLSX formula cell without a saved
+    value is evaluated when it is plain arithmetic, else refused with its address.
     """
-    path = Path(path)
+    raw = _open(Path(path), workdir, source_layer, encoding, crs, display)
+    _check_width(len(raw.frame.columns) - ("geometry" in raw.frame.columns), raw.path)
+    return raw
+
+
+def _open(path: Path, workdir, source_layer, encoding, crs, display) -> RawSource:
     name = display or str(path)
     if not path.exists():
         raise InputFileError(name, "no such file or folder")
@@ -185,10 +217,10 @@ def _open_zip(path, name, workdir, source_layer, encoding, crs) -> RawSource:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
         raise InputFileError(name, f"not a readable zip archive ({exc})") from None
+    target = Path(workdir) / f"unzipped-{path.stem}"
     with archive:
         members = archive.infolist()
-        total = 0
-        for info in members:
+        for info in members:  # the sizes the archive declares, before anything is unpacked
             member = _member_name(info)
             pure = PurePosixPath(member.replace("\\", "/"))
             if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
@@ -196,10 +228,14 @@ def _open_zip(path, name, workdir, source_layer, encoding, crs) -> RawSource:
                     name, f"zip member {member!r} would be written outside the archive's folder "
                     "(path traversal); refusing to open this archive", field=member,
                 )
-            total += info.file_size
-        if total > _MAX_UNZIPPED:
-            raise InputFileError(name, f"the archive unpacks to {total / 1e9:.1f} GB; refusing")
-        target = Path(workdir) / f"unzipped-{path.stem}"
+            if info.flag_bits & 0x1:
+                raise InputFileError(name, f"zip member {member!r} is password-protected; unzip it "
+                                     "yourself and import the files", field=member)
+            _check_member(name, member, info.file_size, info.compress_size)
+        total = sum(info.file_size for info in members)
+        if total > MAX_UNZIPPED_BYTES:
+            raise InputFileError(name, f"the archive unpacks to {_gb(total)}; archives are limited "
+                                 f"to {_gb(MAX_UNZIPPED_BYTES)} (MAX_UNZIPPED_BYTES): {_BOMB_ADVICE}")
         target.mkdir(parents=True, exist_ok=True)
         for info in members:
             member = _member_name(info).replace("\\", "/")
@@ -208,10 +244,7 @@ def _open_zip(path, name, workdir, source_layer, encoding, crs) -> RawSource:
                 out.mkdir(parents=True, exist_ok=True)
                 continue
             out.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                out.write_bytes(archive.read(info))
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise InputFileError(name, f"zip member {member!r} is damaged ({exc})", field=member) from None
+            _unpack_member(archive, info, out, name, member)
     candidates = datasets_in(target)
     if not candidates:
         raise InputFileError(name, "the archive holds no file landplan reads (.shp, .gpkg, "
@@ -232,6 +265,44 @@ def _open_zip(path, name, workdir, source_layer, encoding, crs) -> RawSource:
     if mapping.exists():
         raw = _apply_field_map(raw, mapping)
     return raw
+
+
+_BOMB_ADVICE = "a zip bomb or a damaged archive; if you trust it, unzip it yourself and import the files"
+
+
+def _check_member(name: str, member: str, size: int, packed: int) -> None:
+    """Refuse a zip member over :data:`MAX_RATIO` or :data:`MAX_MEMBER_BYTES` from the sizes
+    the archive declares, before anything is unpacked."""
+    if size > RATIO_FLOOR_BYTES and size > MAX_RATIO * packed:
+        ratio = f"{size / packed:,.0f}:1" if packed else "no packed bytes at all"
+        raise InputFileError(name, f"zip member {member!r} unpacks to {_gb(size)} from "
+                             f"{_gb(packed)} packed ({ratio}); the limit is {MAX_RATIO}:1 "
+                             f"(MAX_RATIO): {_BOMB_ADVICE}", field=member)
+    if size > MAX_MEMBER_BYTES:
+        raise InputFileError(name, f"zip member {member!r} unpacks to {_gb(size)}; members are "
+                             f"limited to {_gb(MAX_MEMBER_BYTES)} (MAX_MEMBER_BYTES): {_BOMB_ADVICE}",
+                             field=member)
+
+
+def _unpack_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, out: Path, name: str,
+                   member: str) -> None:
+    """Stream one member to ``out`` in 1 MiB chunks (never the whole member in memory).
+
+    :mod:`zipfile` yields no more than the size the archive declares for a member (it stops
+    there and checks the CRC), so the caps checked on the declared sizes bound what is written.
+    """
+    try:
+        with archive.open(info) as src, open(out, "wb") as dst:
+            shutil.copyfileobj(src, dst, _CHUNK)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError) as exc:
+        raise InputFileError(name, f"zip member {member!r} is damaged ({exc})", field=member) from None
+
+
+def _gb(size: int) -> str:
+    """``3.0 GB``, ``16.0 MB`` or ``512 bytes`` (binary units)."""
+    if size >= 1024**3:
+        return f"{size / 1024**3:,.1f} GB"
+    return f"{size / 1024**2:,.1f} MB" if size >= 1024**2 else f"{size:,} bytes"
 
 
 def datasets_in(folder: Path) -> list[Path]:
@@ -273,10 +344,19 @@ def _sidecar(path: Path, ext: str) -> Path | None:
     return None
 
 
-def _dbf_layout(data: bytes, name: str):
-    if len(data) < 32:
-        raise InputFileError(name, "the .dbf is shorter than its 32-byte header (truncated)")
-    nrec, header_len, rec_len = struct.unpack("<IHH", data[4:12])
+def _dbf_layout(dbf: Path, name: str):
+    """The record count, header length, record length and fields of a .dbf, from its header
+    alone, checked against the file size before any record is read."""
+    size = dbf.stat().st_size
+    with open(dbf, "rb") as handle:
+        head = handle.read(32)
+        if len(head) < 32:
+            raise InputFileError(name, "the .dbf is shorter than its 32-byte header (truncated)")
+        nrec, header_len, rec_len = struct.unpack("<IHH", head[4:12])
+        data = head + handle.read(max(0, header_len - 32))
+    if header_len < 33 or header_len > size:
+        raise InputFileError(name, f"the .dbf header is damaged: it says the header is {header_len} "
+                             f"bytes long, the file has {size:,} bytes; not a usable attribute table")
     fields = []
     pos = 32
     offset = 1  # the deletion flag
@@ -287,13 +367,20 @@ def _dbf_layout(data: bytes, name: str):
         fields.append((fname, ftype, offset, flen))
         offset += flen
         pos += 32
-    need = header_len + nrec * rec_len
-    if len(data) < need:
+    if nrec and rec_len < offset:
         raise InputFileError(
-            name, f"the .dbf is truncated: its header announces {nrec} records "
-            f"({need} bytes), the file has {len(data)} bytes"
+            name, f"the .dbf header is damaged: it announces {nrec:,} records of {rec_len} bytes, "
+            f"but its {len(fields)} fields and the deletion flag need {offset} byte"
+            f"{'s' if offset != 1 else ''} a record; "
+            "not a usable attribute table"
         )
-    return nrec, header_len, rec_len, fields
+    need = header_len + nrec * rec_len
+    if size < need:
+        raise InputFileError(
+            name, f"the .dbf is truncated: its header announces {nrec:,} records "
+            f"({need:,} bytes), the file has {size:,} bytes"
+        )
+    return nrec, header_len, rec_len, fields, data[29]
 
 
 def detect_dbf_encoding(dbf: Path, *, declared: str | None, declared_by: str, name: str) -> str:
@@ -303,8 +390,8 @@ def detect_dbf_encoding(dbf: Path, *, declared: str | None, declared_by: str, na
     nothing is declared, the language-driver byte is used, else UTF-8 if every value decodes
     as UTF-8, else GB18030 (a superset of GBK).
     """
+    nrec, header_len, rec_len, fields, ldid = _dbf_layout(dbf, name)
     data = dbf.read_bytes()
-    nrec, header_len, rec_len, fields = _dbf_layout(data, name)
     text_fields = [f for f in fields if f[1] in "CM"]
 
     def first_bad(codec: str):
@@ -334,7 +421,7 @@ def detect_dbf_encoding(dbf: Path, *, declared: str | None, declared_by: str, na
                 where=f"feature {rec + 1}", field=fname.decode(codec, errors="replace"),
             )
         return codec
-    ldid_codec = _LDID_CODECS.get(data[29]) if len(data) > 29 else None
+    ldid_codec = _LDID_CODECS.get(ldid)
     for codec in ([ldid_codec] if ldid_codec else []) + ["utf-8", "gb18030"]:
         if first_bad(codec) is None:
             return codec
@@ -378,11 +465,11 @@ def _open_shapefile(path: Path, name: str, encoding, crs) -> RawSource:
         declared_by = f"the .cpg ({declared})"
     else:
         declared, declared_by = None, ""
-    codec = detect_dbf_encoding(dbf, declared=declared, declared_by=declared_by, name=name)
-    nrec = _dbf_layout(dbf.read_bytes(), name)[0]
+    nrec = _dbf_layout(dbf, name)[0]  # header against file size and .shx, before any record
     if nrec != features:
-        raise InputFileError(name, f"the .dbf has {nrec} records but the .shp/.shx {features} "
+        raise InputFileError(name, f"the .dbf has {nrec:,} records but the .shp/.shx {features:,} "
                              "features; the files do not belong together")
+    codec = detect_dbf_encoding(dbf, declared=declared, declared_by=declared_by, name=name)
     raw = _read_ogr(path, name, None, codec, crs)
     raw.encoding = "GBK" if codec == "gb18030" else codec.upper()
     if not declared:
@@ -524,6 +611,7 @@ def _table_from_rows(rows: list[list], name: str, encoding, *, row_base: int, no
     header = ["" if v is None else str(v).strip() for v in rows[header_index]]
     while header and not header[-1]:
         header.pop()
+    _check_width(len(header), name, where=f"row {header_index + row_base}")
     seen: dict[str, int] = {}
     for col, text in enumerate(header):
         if not text:
@@ -550,6 +638,13 @@ def _table_from_rows(rows: list[list], name: str, encoding, *, row_base: int, no
                      row_numbers=numbers, notes=notes)
 
 
+def _check_width(columns: int, name: str, *, where: str | None = None) -> None:
+    if columns > MAX_COLUMNS:
+        raise InputFileError(name, f"the table has {columns:,} columns; landplan reads at most "
+                             f"{MAX_COLUMNS} (MAX_COLUMNS); delete the columns the park does not "
+                             "need and save it again", where=where)
+
+
 def _filled(value) -> bool:
     return value is not None and str(value).strip() != ""
 
@@ -571,10 +666,21 @@ def _open_xlsx(path: Path, name: str, sheet: str | None) -> RawSource:
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     if not rows:
         raise InputFileError(name, f"sheet {ws.title!r} is empty")
+    unevaluated = _fill_formulas(rows, path, ws.title, notes)
     header_index = 0
     while header_index < len(rows) and sum(1 for v in rows[header_index] if _filled(v)) <= 1:
         header_index += 1
     header_row = header_index + 1
+    if unevaluated:
+        (row, col), formula = min(unevaluated.items())
+        header = rows[header_index] if row > header_row else []
+        more = len(unevaluated) - 1
+        more = f" (and {more} more formula cell{'s' if more > 1 else ''} without a value)" if more else ""
+        raise InputFileError(
+            name, f"formula {formula} has no saved value; open the file in Excel or WPS and save "
+            f"it, or type the value{more}", where=f"sheet {ws.title}, cell {_cell(row, col)}",
+            field=str(header[col - 1]) if col <= len(header) and _filled(header[col - 1]) else None,
+        )
     for merged in ws.merged_cells.ranges:
         spans_header = merged.min_row <= header_row <= merged.max_row
         title_only = merged.max_row < header_row
@@ -586,6 +692,33 @@ def _open_xlsx(path: Path, name: str, sheet: str | None) -> RawSource:
                 "header (e.g. 税收（万元）)", where=f"row {header_row}", field=cells,
             )
     return _with_titles(rows, name, notes, header_index)
+
+
+def _fill_formulas(rows: list[list], path: Path, sheet: str, notes: list[str]) -> dict:
+    """Put the value of every formula cell without a saved value that is plain arithmetic
+    into ``rows`` (with a note counting them); return ``{(row, column): formula}`` of the rest."""
+    from .formulas import evaluate_arithmetic, formulas_without_values
+
+    unevaluated = {}
+    evaluated = []
+    for (row, col), formula in sorted(formulas_without_values(path, sheet).items()):
+        value = evaluate_arithmetic(formula)
+        if value is None or row > len(rows) or col > len(rows[row - 1]):
+            unevaluated[row, col] = formula
+            continue
+        rows[row - 1][col - 1] = value
+        evaluated.append(f"{_cell(row, col)} {formula} → {value:.12g}")
+    if evaluated:
+        shown = ", ".join(evaluated[:3]) + (", …" if len(evaluated) > 3 else "")
+        notes.append(f"formula cells without a saved value, evaluated as plain arithmetic: "
+                     f"{len(evaluated)} ({shown})")
+    return unevaluated
+
+
+def _cell(row: int, col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(col)}{row}"
 
 
 def _with_titles(rows, name, notes, header_index) -> RawSource:
