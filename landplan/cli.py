@@ -79,7 +79,7 @@ def _cmd_import(args) -> int:
         args.src, args.layer, workspace=args.workspace, source_layer=args.source_layer,
         fields=_pairs(args.field, "--field"), crs=args.crs, encoding=args.encoding,
         set_values=_pairs(args.set, "--set"), mode=args.mode,
-        effective_date=_parse_date(args.date, "--date"),
+        effective_date=_parse_date(args.date, "--date"), keep_extra=args.keep_extra,
     )
     print("\n".join(report.lines()))
     for line in report.reject_lines():
@@ -92,7 +92,7 @@ def _cmd_import_ledger(args) -> int:
 
     report = import_layer(args.file, "ledger", workspace=args.workspace,
                           source_layer=args.source_layer, fields=_pairs(args.field, "--field"),
-                          encoding=args.encoding)
+                          encoding=args.encoding, keep_extra=args.keep_extra)
     print("\n".join(report.lines()))
     for line in report.reject_lines():
         print(f"landplan: rejected: {line}", file=sys.stderr)
@@ -382,6 +382,12 @@ def _cmd_app(args) -> int:
     return subprocess.call(cmd, env=env)
 
 
+def _keep_extra_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--keep-extra", action="store_true",
+                   help="also write the columns no canonical column recognises, under their own "
+                   "names (default: left out and listed in the report)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="landplan", description="园区土地与基础设施规划 — land and infrastructure "
                      "planning for Chinese industrial parks")
@@ -411,6 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", default="replace", choices=["replace", "append"],
                    help="replace the layer (default) or append to it")
     p.add_argument("--date", help="effective date of the parcels imported, YYYY-MM-DD (default today)")
+    _keep_extra_option(p)
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("import-ledger", help="import the enterprise ledger, CSV or XLSX (企业台账)")
@@ -420,6 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--field", action="append", metavar="SRC_COL=COLUMN",
                    help="map a source column onto a ledger column (repeatable)")
     p.add_argument("--encoding", help="text encoding of a CSV (gbk, utf-8)")
+    _keep_extra_option(p)
     p.set_defaults(func=_cmd_import_ledger)
 
     p = sub.add_parser("evaluate", help="evaluate every parcel, one row each (按地块评价)")

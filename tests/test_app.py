@@ -794,6 +794,25 @@ def test_upload_imports_and_shows_the_report(demo_copy, park_parcels, tmp_path, 
     assert count_shown(at) == (9, 9)
 
 
+def test_upload_leaves_unrecognised_columns_out_unless_the_box_is_ticked(demo_copy, park_parcels,
+                                                                        tmp_path, monkeypatch):
+    source = tmp_path / "宗地.geojson"
+    park_parcels.assign(备注=[f"r{i}" for i in range(len(park_parcels))]).to_crs(4326) \
+        .to_file(source, driver="GeoJSON")
+    at = run_app(demo_copy, monkeypatch, page="data")
+    assert at.checkbox(key="data_keep_extra").label == t("data.keep_extra", "zh")
+    at.file_uploader(key="data_upload").upload(source.name, source.read_bytes(), "application/geo+json")
+    at.run()
+    at.button(key="data_run_import").click().run()
+    assert "1 column not recognised and not imported: 备注; --keep-extra keeps them" in at.code[0].value
+    assert "备注" not in parcels_of(demo_copy).columns
+    at.checkbox(key="data_keep_extra").check().run()
+    at.button(key="data_run_import").click().run()
+    assert not at.exception and not at.error
+    assert "kept unchanged (not recognised, --keep-extra): 备注" in at.code[0].value
+    assert sorted(parcels_of(demo_copy)["备注"]) == sorted(f"r{i}" for i in range(len(park_parcels)))
+
+
 def test_upload_refusals(demo_copy, monkeypatch):
     before = {p: p.stat().st_mtime_ns for p in demo_copy.rglob("*") if p.is_file()}
     at = run_app(demo_copy, monkeypatch, page="data")

@@ -133,6 +133,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "data.layer": ("导入到图层", "Into layer"),
     "data.crs": ("坐标系（可选，如 EPSG:4527）", "CRS (optional, e.g. EPSG:4527)"),
     "data.encoding": ("编码（可选，如 gbk）", "Encoding (optional, e.g. gbk)"),
+    "data.keep_extra": ("保留未识别的列（默认不导入，仅在报告中列出）",
+                        "Keep unrecognised columns (by default they are left out and listed in the report)"),
     "data.run_import": ("导入", "Import"),
     "data.refused": ("未导入：{error}", "Not imported: {error}"),
     "data.imported": ("导入完成，报告如下：", "Imported; the report:"),

@@ -62,7 +62,10 @@ def import_upload(files: Sequence[tuple[str, bytes]], layer: str, *, workspace: 
 
     The parts of a Shapefile (.shp, .dbf, .shx, .prj, .cpg) uploaded together are one
     source. ``options`` go to :func:`~landplan.io.importer.import_layer` (``crs``,
-    ``encoding``, ``source_layer``). Too large files are refused before anything is written.
+    ``encoding``, ``source_layer``, ``keep_extra``). Too large files are refused before
+    anything is written; what is written is read as ``landplan import`` reads it, so a zip
+    bomb, a .dbf announcing billions of records or a table of a million columns is refused
+    the same way, in one line (zip members streamed to disk, never read whole).
     """
     checked = [(check_upload(name, len(data), limit_mb=limit_mb), data) for name, data in files]
     if not checked:

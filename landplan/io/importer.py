@@ -74,6 +74,7 @@ class ImportReport:
     encoding: list[str] = field(default_factory=list)
     mapping: list[tuple[str, str, str]] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
+    keep_extra: bool = False
     repairs: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)
@@ -93,8 +94,12 @@ class ImportReport:
             out.append(f"  encoding: {', '.join(dict.fromkeys(self.encoding))}")
         for src, col, note in self.mapping:
             out.append(f"  field {src} -> {col}{f' ({note})' if note else ''}")
-        if self.unmapped:
-            out.append(f"  kept unchanged (not recognised): {', '.join(self.unmapped)}")
+        if self.unmapped and self.keep_extra:
+            out.append(f"  kept unchanged (not recognised, --keep-extra): {', '.join(self.unmapped)}")
+        elif self.unmapped:
+            out.append(f"  {len(self.unmapped)} column{'s' if len(self.unmapped) > 1 else ''} "
+                       f"not recognised and not imported: "
+                       f"{', '.join(self.unmapped)}; --keep-extra keeps them")
         for kind, count in sorted(self.repairs.items()):
             out.append(f"  repaired: {count} × {kind}")
         out.extend(f"  note: {n}" for n in self.notes)
@@ -133,6 +138,7 @@ def import_layer(
     set_values: dict[str, str] | None = None,
     mode: str = "replace",
     effective_date=None,
+    keep_extra: bool = False,
 ) -> ImportReport:
     """Import one or more files into layer ``layer`` of a workspace.
 
@@ -162,6 +168,10 @@ def import_layer(
     effective_date : date, optional
         For parcels: the date the imported state takes effect in the workspace history
         (default today; see :mod:`landplan.history`). Every import into parcels is recorded.
+    keep_extra : bool
+        Write the columns no canonical column recognises into the layer under their source
+        names. By default they are left out (a table of 1,000 unknown columns would otherwise
+        swell the layer) and the report lists them.
 
     Returns
     -------
@@ -177,7 +187,7 @@ def import_layer(
         raise SchemaError(f"unknown mode {mode!r}; use replace or append")
     paths = _expand([Path(s) for s in ([sources] if isinstance(sources, (str, Path)) else sources)])
     user_crs = parse_crs(crs) if crs is not None else None
-    report = ImportReport(layer, sources=[str(p) for p in paths])
+    report = ImportReport(layer, sources=[str(p) for p in paths], keep_extra=keep_extra)
     if layer == "terrain":
         return _import_dem(paths, ws, user_crs, report)
     spec = layer_spec(layer)
@@ -215,7 +225,7 @@ def import_layer(
         all_rows = []
         for raw in raws:
             rows = _Rows(raw)
-            frame = _convert(raw, rows, spec, fields, constants, report)
+            frame = _convert(raw, rows, spec, fields, constants, report, keep_extra=keep_extra)
             if spec.geometry is not None and not is_table:
                 frame = _geometries(raw, rows, frame, spec, target_crs, report)
                 report.crs_source.append(raw.crs_source)
@@ -317,8 +327,12 @@ def _crs_name(crs: CRS) -> str:
     return f"EPSG:{code} {crs.name}" if code else crs.name
 
 
-def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report) -> pd.DataFrame:
-    """Recognise the columns of ``raw`` and convert their values; bad values reject rows."""
+def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
+             keep_extra: bool) -> pd.DataFrame:
+    """Recognise the columns of ``raw`` and convert their values; bad values reject rows.
+
+    Unrecognised columns are listed in ``report.unmapped`` and copied unchanged only with
+    ``keep_extra``."""
     frame = raw.frame
     out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
     taken: dict[str, str] = {}
@@ -341,17 +355,19 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report) -> pd
                 raise InputFileError(raw.path, str(exc), field=str(header)) from None
             note = ""
         if column is None or column in taken:
+            fate = "kept unchanged" if keep_extra else "not imported"
             name, unit = normalize_header(header)
             if column is None and unit == "" and match_column(spec.name, name)[0]:
                 report.notes.append(
                     f"{raw.path}: column {header} looks like {match_column(spec.name, name)[0]} "
-                    f"with its unit cut off (10-byte Shapefile names); kept unchanged — check the "
+                    f"with its unit cut off (10-byte Shapefile names); {fate} — check the "
                     f"unit and map it with --field"
                 )
             if column in taken:
                 report.notes.append(f"{raw.path}: column {header} also matches {column}, "
-                                    f"already taken by {taken[column]}; kept unchanged")
-            out[str(header)] = frame[header].to_numpy()
+                                    f"already taken by {taken[column]}; {fate}")
+            if keep_extra:
+                out[str(header)] = frame[header].to_numpy()
             if str(header) not in report.unmapped:
                 report.unmapped.append(str(header))
             continue

@@ -30,12 +30,13 @@ def _import(ctx, lang: str) -> None:
     layer = cols[0].selectbox(t("data.layer", lang), list(IMPORT_LAYERS), key=LAYER_KEY)
     crs = cols[1].text_input(t("data.crs", lang), key="data_crs")
     encoding = cols[2].text_input(t("data.encoding", lang), key="data_encoding")
+    keep_extra = st.checkbox(t("data.keep_extra", lang), key="data_keep_extra")
     if st.button(t("data.run_import", lang), key="data_run_import", disabled=not files):
         try:
             report = transfer.import_upload(
                 [(f.name, f.getvalue()) for f in files], layer, workspace=ctx.workspace,
                 limit_mb=transfer.MAX_UPLOAD_MB,
-                crs=crs.strip() or None, encoding=encoding.strip() or None)
+                crs=crs.strip() or None, encoding=encoding.strip() or None, keep_extra=keep_extra)
         except LandplanError as exc:
             st.session_state[REPORT_KEY] = ("error", str(exc))
         else:
