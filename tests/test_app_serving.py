@@ -92,32 +92,58 @@ def _command_lines(pid: int) -> list[str]:
     return [" ".join(p.cmdline()) for p in [parent, *parent.children(recursive=True)]]
 
 
+#: How the app is started: ``landplan app`` (which starts the server module), and the server
+#: module as ``make app`` runs it, without an address.
+LAUNCHERS = {
+    "landplan app": lambda port: ["-m", "landplan.cli", "app", "--port", str(port)],
+    "make app": lambda port: ["-m", "landplan.app.server", "run", str(APP), "--server.headless",
+                              "true", "--server.port", str(port)],
+}
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop ``proc`` and the server it started (its own process group)."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+
+
 @pytest.fixture
 def landplan_app(tmp_path):
-    """Factory: ``landplan app ARGS`` in a subprocess (its own session) -> (process, port, log);
-    every server stops at teardown."""
+    """Factory: start the app (``landplan app ARGS`` or the server as ``make app`` runs it) in a
+    subprocess of its own session -> (process, port, log); every server stops at teardown."""
     procs: list[subprocess.Popen] = []
 
-    def start(*args: str, env: dict[str, str] | None = None):
+    def start(*args: str, launcher: str = "landplan app", env: dict[str, str] | None = None):
         port = _free_port()
         log = tmp_path / f"server-{port}.log"
+        command = [sys.executable, *LAUNCHERS[launcher](port), *args]
         with open(log, "wb") as out:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "landplan.cli", "app", "--port", str(port), *args],
-                cwd=tmp_path, env=env or _env(), stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)
+            proc = subprocess.Popen(command, cwd=tmp_path, env=env or _env(), stdout=out,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
         procs.append(proc)
         return proc, port, log
 
     yield start
     for proc in procs:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=15)
+        _stop(proc)
+
+
+def _refused(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """Run a start that should be refused; one that starts a server instead is stopped."""
+    proc = subprocess.Popen([sys.executable, *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        _stop(proc)
+        pytest.fail("the server started instead of refusing")
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def _wait_healthy(proc: subprocess.Popen, port: int, log: Path, timeout: float = 60.0) -> None:
@@ -136,8 +162,10 @@ def _wait_healthy(proc: subprocess.Popen, port: int, log: Path, timeout: float =
 
 # ------------------------------------------------------------------------------- the real server
 @pytest.mark.slow
-def test_landplan_app_listens_on_loopback_only_by_default(landplan_app, workspace):
-    proc, port, log = landplan_app("--workspace", str(workspace))
+@pytest.mark.parametrize("launcher", LAUNCHERS)
+def test_the_app_listens_on_loopback_only_by_default(launcher, landplan_app, workspace):
+    workspace_args = ["--", "--workspace"] if launcher == "make app" else ["--workspace"]
+    proc, port, log = landplan_app(*workspace_args, str(workspace), launcher=launcher)
     _wait_healthy(proc, port, log)
     assert _listening(proc.pid, port) == {"127.0.0.1"}
     for address in _other_addresses():  # e.g. eth0: nothing listens there
@@ -147,7 +175,7 @@ def test_landplan_app_listens_on_loopback_only_by_default(landplan_app, workspac
 
 
 @pytest.mark.slow
-def test_landplan_app_opened_with_a_password_file(landplan_app, workspace, tmp_path):
+def test_the_app_opened_with_a_password_file(landplan_app, workspace, tmp_path):
     secret = tmp_path / "app-password"
     secret.write_text(PASSWORD + "\n", encoding="utf-8")
     proc, port, log = landplan_app("--workspace", str(workspace), "--address", "0.0.0.0",
@@ -162,20 +190,16 @@ def test_landplan_app_opened_with_a_password_file(landplan_app, workspace, tmp_p
     assert not any(PASSWORD in line for line in lines)  # ps shows the file's name only
 
 
-@pytest.mark.parametrize("command", [
-    ["-m", "landplan.cli", "app", "--address", "0.0.0.0"],
-    ["-m", "landplan.app.server", "run", str(APP), "--server.address", "0.0.0.0"],
-    ["-m", "landplan.app.server", "run", str(APP), "--server.address="],
+@pytest.mark.parametrize("launcher, address", [
+    ("landplan app", ["--address", "0.0.0.0"]),
+    ("make app", ["--server.address", "0.0.0.0"]),
+    ("make app", ["--server.address="]),  # Streamlit's "every interface"
 ])
-def test_the_server_refuses_to_open_without_a_password(command, workspace, tmp_path):
+def test_the_server_refuses_to_open_without_a_password(launcher, address, workspace, tmp_path):
     port = _free_port()
-    args = [*command, "--port" if "landplan.cli" in command else "--server.port", str(port)]
-    if "landplan.app.server" in command:
-        args += ["--", "--workspace", str(workspace)]
-    else:
-        args += ["--workspace", str(workspace)]
-    done = subprocess.run([sys.executable, *args], cwd=tmp_path, env=_env(), capture_output=True,
-                          text=True, timeout=120)
+    workspace_args = ["--", "--workspace"] if launcher == "make app" else ["--workspace"]
+    done = _refused([*LAUNCHERS[launcher](port), *address, *workspace_args, str(workspace)],
+                    _env(), tmp_path)
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("landplan: error: address ")
@@ -191,9 +215,8 @@ def test_the_server_refuses_to_open_without_a_password(command, workspace, tmp_p
 ])
 def test_a_broken_password_setting_is_refused_on_any_address(extra, env, message, workspace,
                                                              tmp_path):
-    done = subprocess.run([sys.executable, "-m", "landplan.cli", "app", "--port", str(_free_port()),
-                           "--workspace", str(workspace), *extra], cwd=tmp_path,
-                          env=_env(**env), capture_output=True, text=True, timeout=120)
+    done = _refused([*LAUNCHERS["landplan app"](_free_port()), "--workspace", str(workspace),
+                     *extra], _env(**env), tmp_path)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and message in done.stderr
 
