@@ -195,6 +195,22 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=15)
 
 
+def wait_healthy(proc: subprocess.Popen, url: str, log: Path, timeout: float = 60.0) -> None:
+    """Wait until the Streamlit server ``proc`` answers its health check at ``url``; fail with
+    its ``log`` when it exits or does not answer within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.25)
+    pytest.fail(f"streamlit did not answer within {timeout:.0f} s:\n{log.read_text()}")
+
+
 @pytest.fixture
 def streamlit_app(tmp_path_factory):
     """Factory: start the app on a workspace, as ``landplan app`` does (landplan.app.server:
@@ -219,17 +235,8 @@ def streamlit_app(tmp_path_factory):
             )
         procs.append(proc)
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.read().strip() == b"ok":
-                        return url
-            except OSError:
-                time.sleep(0.25)
-        pytest.fail(f"streamlit did not answer within {timeout:.0f} s:\n{log.read_text()}")
+        wait_healthy(proc, url, log, timeout)
+        return url
 
     yield start
     for proc in procs:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import doctest
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 import psutil
 import pytest
 import yaml
-from conftest import REPO_ROOT, _park_parcels, _park_roads
+from conftest import REPO_ROOT, _park_parcels, _park_roads, _stop, wait_healthy
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
@@ -101,17 +100,6 @@ LAUNCHERS = {
 }
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    """Stop ``proc`` and the server it started (its own process group)."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
-
-
 @pytest.fixture
 def landplan_app(tmp_path):
     """Factory: start the app (``landplan app ARGS`` or the server as ``make app`` runs it) in a
@@ -146,27 +134,13 @@ def _refused(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Comp
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-def _wait_healthy(proc: subprocess.Popen, port: int, log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the server exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.25)
-    pytest.fail(f"the server did not answer within {timeout:.0f} s:\n{log.read_text()}")
-
-
 # ------------------------------------------------------------------------------- the real server
 @pytest.mark.slow
 @pytest.mark.parametrize("launcher", LAUNCHERS)
 def test_the_app_listens_on_loopback_only_by_default(launcher, landplan_app, workspace):
     workspace_args = ["--", "--workspace"] if launcher == "make app" else ["--workspace"]
     proc, port, log = landplan_app(*workspace_args, str(workspace), launcher=launcher)
-    _wait_healthy(proc, port, log)
+    wait_healthy(proc, f"http://127.0.0.1:{port}", log)
     assert _listening(proc.pid, port) == {"127.0.0.1"}
     for address in _other_addresses():  # e.g. eth0: nothing listens there
         with pytest.raises(ConnectionRefusedError), \
@@ -180,7 +154,7 @@ def test_the_app_opened_with_a_password_file(landplan_app, workspace, tmp_path):
     secret.write_text(PASSWORD + "\n", encoding="utf-8")
     proc, port, log = landplan_app("--workspace", str(workspace), "--address", "0.0.0.0",
                                    "--password-file", str(secret))
-    _wait_healthy(proc, port, log)
+    wait_healthy(proc, f"http://127.0.0.1:{port}", log)
     assert _listening(proc.pid, port) == {"0.0.0.0"}
     for address in _other_addresses():
         with urllib.request.urlopen(f"http://{address}:{port}/_stcore/health", timeout=5) as r:
