@@ -9,6 +9,7 @@ for hours; the CSV of 1,000,000 columns ran past 30 s inserting columns one by o
 
 from __future__ import annotations
 
+import re
 import struct
 import sys
 import zipfile
@@ -395,3 +396,13 @@ def test_evaluate_arithmetic_takes_only_plain_arithmetic():
     for refused in ("=SUM(A1:A3)", "=A1+1", "=2^3", "=2**3", "=1/0", "=3%", "=1_000",
                     "=__import__('os')", "=1e999", "=" + "(" * 300 + "1" + ")" * 300, "="):
         assert evaluate_arithmetic(refused) is None, refused
+
+
+def test_formula_cells_are_found_in_a_sheet_written_with_a_namespace_prefix(tmp_path):
+    """Some writers (the .NET Open XML SDK) spell every tag <x:c>, <x:f>, <x:v>."""
+    book = ledger_book(tmp_path / "台账.xlsx", ["=300+26.23", "=SUM(A1:A2)"])
+    with zipfile.ZipFile(book) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    rewrite_sheet(book, {xml: re.sub(r"<(/?)(\w+)", r"<\1x:\2", xml).replace('xmlns="', 'xmlns:x="')})
+    with pytest.raises(InputFileError, match=r"sheet 台账, cell D3, field 税收: formula =SUM\(A1:A2\) "):
+        open_source(book, workdir=tmp_path)

@@ -9,7 +9,8 @@ whose saved value is an empty text keeps its ``<v>`` and is not one of them), an
 :mod:`ast` and no ``eval``. Anything else (cell references, functions) is left to the caller
 to refuse with the cell's address.
 
-The sheet is read twice only when it holds a formula at all: a byte scan of its XML decides.
+Only the cells around the formula tags of the sheet's XML are parsed, so a sheet without
+formulas costs one byte search.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ MAX_FORMULA_CHARS = 8192
 
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
+_SHEET_DATA = re.compile(rb"<(\w+:)?sheetData[\s>]")
+_PREFIXED = re.compile(rb"<(/?)\w+:")  # x:c -> c: cells are parsed on their own, without xmlns
+_PREFIXED_ATTR = re.compile(rb"\s\w+:\w+=\"[^\"]*\"")
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 _ARITHMETIC = re.compile(r"[0-9.eE+\-*/()\s]+")
 _OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -77,46 +82,49 @@ def _value(node: ast.AST) -> float:
 def formulas_without_values(path: Path, sheet: str) -> dict[tuple[int, int], str]:
     """``{(row, column): "=formula"}`` of the cells of ``sheet`` holding a formula and no saved
     value (rows and columns from 1). Shared formulas are given as they read in their own cell.
+
+    The sheet's XML is searched for formula tags and only the cells around them are parsed
+    (the caller has just loaded the same sheet with openpyxl, at many times its size).
+    Raises :class:`xml.etree.ElementTree.ParseError` for a cell that is not well-formed XML.
     """
     from openpyxl.utils import column_index_from_string
 
     with zipfile.ZipFile(path) as archive:
         member = _sheet_member(archive, sheet)
-        if member is None or not _has_formula(archive, member):
+        if member is None:
             return {}
-        found: dict[tuple[int, int], str] = {}
-        shared: dict[str, tuple[str, str]] = {}  # si -> (formula, cell of the formula's master)
-        with archive.open(member) as xml:
-            parent = None
-            for event, element in ElementTree.iterparse(xml, events=("start", "end")):
-                tag = _local(element.tag)
-                if event == "start":
-                    if tag == "sheetData":
-                        parent = element
-                    continue
-                if tag == "row" and parent is not None:
-                    parent.remove(element)  # cells done: keep memory flat on long sheets
-                if tag != "c":
-                    continue
-                formula = value = None
-                for child in element:
-                    if _local(child.tag) == "f":
-                        formula = child
-                    elif _local(child.tag) == "v":
-                        value = child
-                if formula is None:
-                    continue
-                ref = element.get("r", "")
-                text = formula.text or ""
-                if formula.get("t") == "shared" and formula.get("si") is not None:
-                    if text:
-                        shared[formula.get("si")] = (text, ref)
-                    elif formula.get("si") in shared:
-                        text = _translate(*shared[formula.get("si")], ref)
-                if value is None or (not value.text and element.get("t") not in {"str", "s", "inlineStr"}):
-                    match = _CELL_REF.fullmatch(ref)
-                    if match:
-                        found[int(match.group(2)), column_index_from_string(match.group(1))] = f"={text}"
+        data = archive.read(member)
+    found: dict[tuple[int, int], str] = {}
+    shared: dict[str, tuple[str, str]] = {}  # si -> (formula, cell of the formula's master)
+    sheet_data = _SHEET_DATA.search(data)
+    if sheet_data is None:
+        return {}
+    opening = b"<" + (sheet_data.group(1) or b"") + b"c"
+    end = sheet_data.end()
+    for tag in _FORMULA_TAG.finditer(data, end, data.rfind(b"sheetData>")):
+        if tag.start() < end:
+            continue
+        start = max(data.rfind(opening + b" ", end, tag.start()), data.rfind(opening + b">", end, tag.start()))
+        close = _CELL_END.search(data, tag.end())
+        if start < 0 or close is None:
+            continue
+        end = close.end()
+        cell = ElementTree.fromstring(_PREFIXED_ATTR.sub(b"", _PREFIXED.sub(rb"<\1", data[start:end])))
+        formula = next((c for c in cell if c.tag == "f"), None)
+        value = next((c for c in cell if c.tag == "v"), None)
+        if formula is None:
+            continue
+        ref = cell.get("r", "")
+        text = formula.text or ""
+        if formula.get("t") == "shared" and formula.get("si") is not None:
+            if text:
+                shared[formula.get("si")] = (text, ref)
+            elif formula.get("si") in shared:
+                text = _translate(*shared[formula.get("si")], ref)
+        if value is None or (not value.text and cell.get("t") not in {"str", "s", "inlineStr"}):
+            match = _CELL_REF.fullmatch(ref)
+            if match:
+                found[int(match.group(2)), column_index_from_string(match.group(1))] = f"={text}"
     return found
 
 
@@ -137,16 +145,6 @@ def _sheet_member(archive: zipfile.ZipFile, sheet: str) -> str | None:
                 posixpath.join("xl", target))
             return member if member in archive.namelist() else None
     return None
-
-
-def _has_formula(archive: zipfile.ZipFile, member: str) -> bool:
-    tail = b""
-    with archive.open(member) as xml:
-        while chunk := xml.read(1 << 20):
-            if _FORMULA_TAG.search(tail + chunk):
-                return True
-            tail = chunk[-8:]
-    return False
 
 
 def _translate(formula: str, origin: str, ref: str) -> str:

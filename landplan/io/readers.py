@@ -666,7 +666,7 @@ def _open_xlsx(path: Path, name: str, sheet: str | None) -> RawSource:
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     if not rows:
         raise InputFileError(name, f"sheet {ws.title!r} is empty")
-    unevaluated = _fill_formulas(rows, path, ws.title, notes)
+    unevaluated = _fill_formulas(rows, path, name, ws.title, notes)
     header_index = 0
     while header_index < len(rows) and sum(1 for v in rows[header_index] if _filled(v)) <= 1:
         header_index += 1
@@ -694,14 +694,21 @@ def _open_xlsx(path: Path, name: str, sheet: str | None) -> RawSource:
     return _with_titles(rows, name, notes, header_index)
 
 
-def _fill_formulas(rows: list[list], path: Path, sheet: str, notes: list[str]) -> dict:
+def _fill_formulas(rows: list[list], path: Path, name: str, sheet: str, notes: list[str]) -> dict:
     """Put the value of every formula cell without a saved value that is plain arithmetic
     into ``rows`` (with a note counting them); return ``{(row, column): formula}`` of the rest."""
+    from xml.etree import ElementTree
+
     from .formulas import evaluate_arithmetic, formulas_without_values
 
+    try:
+        formulas = formulas_without_values(path, sheet)
+    except ElementTree.ParseError as exc:
+        raise InputFileError(name, f"sheet {sheet}: a formula cell is not well-formed XML ({exc}); "
+                             "open the file in Excel or WPS and save it") from None
     unevaluated = {}
     evaluated = []
-    for (row, col), formula in sorted(formulas_without_values(path, sheet).items()):
+    for (row, col), formula in sorted(formulas.items()):
         value = evaluate_arithmetic(formula)
         if value is None or row > len(rows) or col > len(rows[row - 1]):
             unevaluated[row, col] = formula
