@@ -63,6 +63,9 @@ Choices this module makes (and documents)
   :func:`landplan.revitalization.candidates` scales its components; when it is 0 every parcel
   gets 1. A missing value gives 0 (worst). Without needs ``utilities`` and ``extension_cost``
   are not used, without a DEM ``earthworks``, without neighbours ``contiguity``.
+- **Few sites.** Zero, one or two fitting parcels are ranked like many; with none the summary
+  says why (no supplyable parcel, or how many have conflicts and how many lie outside the area
+  range, with the closest areas) and the sites file holds its header only.
 - **Reproducible.** Sites are sorted by score (rounded to 0.01), ties by parcel_id; nothing
   depends on the order of the input rows.
 - **Neighbours** are parcel ids, holders (权利人), parcel names, enterprise ids or names of the
@@ -683,9 +686,10 @@ def _entry_thresholds(project: Project, rules: dict,
         out[name] = {
             "value": float(pv.get("value", float("nan"))), "key": key,
             "basis_zh": f"园区现值 Σ{column}/Σarea_mu，{pv.get('parcels', 0)}宗参评地块"
-                        f"（{pv.get('area_mu', 0.0):.2f}亩，{year}年台账）",
+                        f"（{pv.get('area_mu', 0.0):.2f}亩，{'无台账' if year is None else f'{year}年台账'}）",
             "basis_en": f"park value Σ {column} / Σ area_mu over the {pv.get('parcels', 0)} parcels "
-                        f"evaluated in {year} ({pv.get('area_mu', 0.0):.2f} mu)",
+                        f"evaluated {'(no ledger)' if year is None else f'in {year}'} "
+                        f"({pv.get('area_mu', 0.0):.2f} mu)",
         }
     return out
 
@@ -1178,10 +1182,11 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_m
     else:
         near_zh = pd.Series("", index=idx, dtype=object)
         near_en = pd.Series("", index=idx, dtype=object)
-    terms_zh = [f"{_COMPONENTS[k][0]} {w:g}×" + raw[k].map("{:.2f}".format) for k, w in weights.items()]
-    terms_en = [f"{_COMPONENTS[k][1]} {w:g}×" + raw[k].map("{:.2f}".format) for k, w in weights.items()]
-    formula_zh = "得分 = 100 × (" + _join(terms_zh, idx, " + ") + f") / 权重合计{total:g} = " + score.map("{:.2f}".format)
-    formula_en = "score = 100 × (" + _join(terms_en, idx, " + ") + f") / Σ weights {total:g} = " + score.map("{:.2f}".format)
+    # _fmt, not Series.map: map gives an empty Series float64, and text + float64 fails (no site)
+    terms_zh = [f"{_COMPONENTS[k][0]} {w:g}×" + _fmt(raw[k], ".2f") for k, w in weights.items()]
+    terms_en = [f"{_COMPONENTS[k][1]} {w:g}×" + _fmt(raw[k], ".2f") for k, w in weights.items()]
+    formula_zh = "得分 = 100 × (" + _join(terms_zh, idx, " + ") + f") / 权重合计{total:g} = " + _fmt(score, ".2f")
+    formula_en = "score = 100 × (" + _join(terms_en, idx, " + ") + f") / Σ weights {total:g} = " + _fmt(score, ".2f")
     skipped = [k for k in unused if spec["score_weights"].get(k)]
     if skipped:
         formula_zh = formula_zh + "；未计入 " + "、".join(
@@ -1247,6 +1252,8 @@ class ScreeningResult:
         The ledger year of the park values.
     supplyable : int
         Supplyable parcels considered.
+    area_tolerance_pct : float
+        ``screening.area_tolerance_pct`` of the ranking (a site's area is within it of the need).
     """
 
     project: Project
@@ -1260,11 +1267,43 @@ class ScreeningResult:
     as_of: dt.date
     year: int | None
     supplyable: int
+    area_tolerance_pct: float = float("nan")
 
     @property
     def unmet(self) -> pd.DataFrame:
         """The checks that are not met (the reasons of a refusal)."""
         return self.checks[self.checks["met"].eq(False).fillna(False).astype(bool)]
+
+    def no_site_reason(self, lang: str = "zh") -> str:
+        """Why no parcel is ranked, in ``lang`` (zh or en): no supplyable parcel, or how many
+        have conflicts and how many lie outside the area range, with the closest areas."""
+        zh = lang == "zh"
+        if self.supplyable == 0:
+            return ("园区没有可供地块（状态属于 screening.supplyable_statuses 的地块）" if zh else
+                    "the park has no supplyable parcel (status in screening.supplyable_statuses)")
+        ex = self.excluded
+        n_conf = int((ex["reason_code"] == "conflict").sum())
+        area = ex[ex["reason_code"] == "area"]
+        tol = self.area_tolerance_pct / 100.0
+        lo, hi = self.need_mu * (1 - tol), self.need_mu * (1 + tol)
+        parts_zh, parts_en = [], []
+        if n_conf:
+            parts_zh.append(f"{n_conf}宗有冲突")
+            parts_en.append(f"{n_conf} with conflicts")
+        if len(area):
+            parts_zh.append(f"{len(area)}宗面积不在{lo:.2f}–{hi:.2f}亩内（需求{self.need_mu:.2f}亩"
+                            f"±{self.area_tolerance_pct:g}%，screening.area_tolerance_pct）")
+            parts_en.append(f"{len(area)} outside {lo:.2f}–{hi:.2f} mu (need {self.need_mu:.2f} mu "
+                            f"± {self.area_tolerance_pct:g} %, screening.area_tolerance_pct)")
+            gap = (area["area_mu"] - self.need_mu).abs()
+            closest = area.assign(_gap=gap).sort_values(["_gap", "parcel_id"], kind="mergesort").head(3)
+            parts_zh[-1] += "；面积最接近的：" + "、".join(f"{r.parcel_id} {r.area_mu:.2f}亩"
+                                                     for r in closest.itertuples())
+            parts_en[-1] += "; closest areas: " + ", ".join(f"{r.parcel_id} {r.area_mu:.2f} mu"
+                                                           for r in closest.itertuples())
+        if zh:
+            return f"{self.supplyable}宗可供地块中" + "，".join(parts_zh)
+        return f"of {self.supplyable} supplyable parcels, " + "; ".join(parts_en)
 
     def lines(self, *, lang: str = "zh", top: int | None = None) -> list[str]:
         """The summary ``landplan screen`` prints: the threshold check, then the ranked sites."""
@@ -1272,7 +1311,8 @@ class ScreeningResult:
         zh = lang == "zh"
         title = p.name or (p.source if p.source != "options" else "")
         lines = [f"项目准入与选址 project screening{(': ' + title) if title else ''} — 行业 industry "
-                 f"{p.industry_code}, as of {self.as_of:%Y-%m-%d}, ledger {self.year}"]
+                 f"{p.industry_code}, as of {self.as_of:%Y-%m-%d}, "
+                 + ("无台账 no ledger" if self.year is None else f"ledger {self.year}")]
         if self.need_basis == "given":
             lines.append(f"  用地需求 land need: {self.need_mu:.2f} 亩 mu ({self.need_mu * M2_PER_MU:.0f} m²)")
         else:
@@ -1307,6 +1347,8 @@ class ScreeningResult:
                      + ("" if self.admitted else " (参考 for reference only: the project is refused)"))
         for row in self.excluded[self.excluded["reason_code"] == "conflict"].itertuples():
             lines.append(f"  冲突 conflict {row.parcel_id}: {row.reason_zh if zh else row.reason_en}")
+        if not len(self.sites):
+            lines.append(f"  无合适地块 no site fits: {self.no_site_reason(lang)}")
         shown = self.sites if top is None else self.sites.head(top)
         for row in shown.itertuples():
             def show(v: float, spec: str) -> str:
@@ -1391,7 +1433,7 @@ def screen_project(project: Project, workspace: Workspace | str | Path = "data",
     return ScreeningResult(project=project, need_mu=need_mu, need_basis=basis, admitted=admitted,
                            checks=checks, sites=sites, excluded=excluded, park=park, as_of=as_of,
                            year=next(iter(park.values()))["year"] if park else None,
-                           supplyable=supplyable)
+                           supplyable=supplyable, area_tolerance_pct=float(spec["area_tolerance_pct"]))
 
 
 def write_sites(result: ScreeningResult, out: str | Path, *, top: int | None = None) -> Path:
