@@ -123,6 +123,25 @@ def test_zip_bomb_upload_is_refused_the_same_way(bomb, tmp_path):
     assert run.peak_mb < MEMORY_CAP_MB, run.peak_mb
 
 
+def test_a_big_member_within_the_caps_is_streamed_not_read_whole(tmp_path):
+    """512 MiB packing ~67:1 (one random byte in 192): under every cap, so it is unpacked, and
+    the import gets as far as GDAL; before, the member was read whole (peak 1.28 GB)."""
+    archive = tmp_path / "dem.zip"
+    block = bytearray(16 * 1024**2)
+    block[::192] = np.random.default_rng(0).bytes(len(block[::192]))
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out, \
+            out.open("dem.tif", "w", force_zip64=True) as member:
+        for _ in range(32):
+            member.write(block)
+    info = zipfile.ZipFile(archive).infolist()[0]
+    assert info.file_size == 512 * 1024**2 and 30 < info.file_size / info.compress_size < 100
+    run = run_capped(landplan_cmd("import", str(archive), "--layer", "terrain", "--workspace",
+                                  str(tmp_path / "ws")), timeout_s=60, cwd=tmp_path)
+    assert run.returncode == 2, run.stderr
+    assert f"{archive}!dem.tif: not a readable GeoTIFF" in one_line(run.stderr)
+    assert run.peak_mb < MEMORY_CAP_MB, run.peak_mb
+
+
 def forged_zip(path: Path, sizes: list[int]) -> Path:
     """Stored members whose central directory declares ``sizes`` (packed = unpacked, 1:1)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
