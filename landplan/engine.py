@@ -334,7 +334,8 @@ def start_spatial_columns(parcels: gpd.GeoDataFrame, networks, *, dem_path: str 
     split = _Split(parcels, networks, str(dem_path) if dem_path is not None else None, rules)
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_worker, args=(send, split.worker), name="landplan-spatial", daemon=True)
+    process = context.Process(target=_worker, args=(send, split.worker, os.getpid()),
+                              name="landplan-spatial", daemon=True)
     process.start()
     send.close()  # the worker holds the sending end; EOF here when it dies
     log.debug("coverage of %d parcels in worker process %d", len(parcels), process.pid)
@@ -368,8 +369,25 @@ class _Collect(logging.Handler):
         self.records.append(record)
 
 
-def _worker(conn, compute) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when its parent dies (Linux ``PR_SET_PDEATHSIG``):
+    a daemonic worker is stopped by its parent's normal exit, but not when the parent is
+    killed (``kill -9``, the OOM killer), and would otherwise go on computing for nobody."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux's libc: the pipe's EOF is all the parent has
+        return
+    if os.getppid() != parent:  # the parent died before the call above
+        os._exit(1)
+
+
+def _worker(conn, compute, parent: int) -> None:
     """The forked process: compute, send (kind, payload, log records, warnings) back."""
+    _die_with_parent(parent)
     collect = _Collect()
     root = logging.getLogger()
     for logger in [root, *logging.Logger.manager.loggerDict.values()]:

@@ -45,7 +45,7 @@ import contextvars
 import datetime as dt
 import logging
 import shlex
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -56,7 +56,7 @@ import shapely
 
 from .errors import InputFileError, LandplanError
 from .geometry import area_m2, single_part
-from .io.atomic import atomic_path
+from .io.atomic import commit, staged
 from .schema import PARCELS
 
 __all__ = [
@@ -175,6 +175,7 @@ def read_history(workspace) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     from .workspace import _conform
 
     path = history_path(workspace)
+    _ws(workspace)._settle()
     if not path.exists():
         raise LandplanError(f"{path}: the workspace has no history yet")
     try:
@@ -402,17 +403,20 @@ def _untracked(ws, versions) -> tuple[list, list, list]:
 # --------------------------------------------------------------------------------------------
 
 
-def record_write(ws, frame: gpd.GeoDataFrame, store: Callable[[gpd.GeoDataFrame], Path]) -> Path:
-    """Write the parcels layer through ``store``, recording the change when one is due.
+def record_write(ws, frame: gpd.GeoDataFrame, fmt: str) -> Path:
+    """Write the parcels layer (format ``fmt``), recording the change when one is due.
 
     Called by :meth:`landplan.workspace.Workspace.write` for the parcels layer with the
-    validated frame. Records when a change is being recorded (:func:`recording`) or the
-    workspace already has a history; otherwise just stores.
+    validated frame, holding the workspace lock. Records when a change is being recorded
+    (:func:`recording`) or the workspace already has a history; otherwise just stores. The
+    layer, the history and ``changes.csv`` are written as one commit
+    (:func:`landplan.io.atomic.commit`): a process killed at any moment leaves all three old
+    or all three new.
     """
     meta = _RECORDING.get()
     path = history_path(ws)
     if not keeps_history(ws) or (meta is None and not path.exists()):
-        return store(frame)
+        return ws._store("parcels", frame, fmt)
     meta = meta or {"kind": "write", "date": None, "summary": "", "change_id": None}
     frame = frame.set_geometry(single_part(frame.geometry.to_numpy()), crs=frame.crs)
     today = dt.date.today()
@@ -442,7 +446,7 @@ def record_write(ws, frame: gpd.GeoDataFrame, store: Callable[[gpd.GeoDataFrame]
     created, ended, changed = _diff(_current(versions), frame) if not first_state else (
         list(frame["parcel_id"]), [], [])
     if not (created or ended or changed) and meta["kind"] in ("write", "update"):
-        return store(frame)  # a write or update that changes nothing is not a change
+        return ws._store("parcels", frame, fmt)  # a write or update that changes nothing is not a change
     _check_dates(versions, date, ended + changed, created, path)
     summary = meta["summary"] or meta["kind"]
     versions, changes = _append(versions, changes, frame, kind=meta["kind"], date=date,
@@ -450,10 +454,13 @@ def record_write(ws, frame: gpd.GeoDataFrame, store: Callable[[gpd.GeoDataFrame]
                                 summary=summary, diff=(created, ended, changed))
     meta["change_id"] = int(changes["change_id"].iloc[-1])
     check_history(versions, changes, path=path)
-    with atomic_path(path) as tmp:
-        _write_history(tmp, versions, changes)
-        target = store(frame)
-    _write_log_copy(ws, changes)
+    target, log_copy = ws.layer_path("parcels", fmt), Path(ws.path) / LOG_COPY
+    with staged(target) as tmp_layer, staged(path) as tmp_history, staged(log_copy) as tmp_log:
+        ws._write_file("parcels", frame, fmt, tmp_layer)
+        _write_history(tmp_history, versions, changes)
+        _write_log_copy(tmp_log, changes)
+    commit(ws.path, [(tmp_layer, target), (tmp_history, path), (tmp_log, log_copy)])
+    ws._stored("parcels", fmt, len(frame))
     log.info("recorded change %s (%s) in %s", meta["change_id"], meta["kind"], path)
     return target
 
@@ -534,11 +541,10 @@ def _write_history(target: Path, versions: gpd.GeoDataFrame, changes: pd.DataFra
     pyogrio.write_dataframe(table, target, layer="changes", driver="GPKG")
 
 
-def _write_log_copy(ws, changes: pd.DataFrame) -> None:
+def _write_log_copy(target: Path, changes: pd.DataFrame) -> None:
     from .io.writers import write_csv
 
-    with atomic_path(Path(ws.path) / LOG_COPY) as tmp:
-        write_csv(change_table(changes), tmp)
+    write_csv(change_table(changes), target)
 
 
 def change_table(changes: pd.DataFrame) -> pd.DataFrame:

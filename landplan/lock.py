@@ -18,6 +18,10 @@ variable ``LANDPLAN_LOCK_WAIT_S``, or ``wait_s=``) and then gives up with
 :class:`WorkspaceBusyError`: ``workspace busy: … is being changed by landplan update … (pid
 1234) since 14:32:05; nothing was written, try again when it has finished``.
 
+Taking the lock of a folder also repairs what a killed writer left
+(:func:`landplan.io.atomic.recover`): a change interrupted after its commit point is
+finished, temporary files of dead processes are removed; each repair is logged as a warning.
+
 The lock is re-entrant within a thread (an edit holds it and its ``Workspace.write`` takes it
 again) and exclusive between threads (each app session is a thread) and processes.
 """
@@ -36,6 +40,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import WorkspaceError
+from .io.atomic import recover
 
 __all__ = ["LOCK_FILE", "LOCK_WAIT_S", "WorkspaceBusyError", "WorkspaceChangedError",
            "workspace_lock", "holds_lock"]
@@ -49,6 +54,8 @@ LOCK_WAIT_S = 30.0
 #: Advisory lock class of landplan's PostGIS workspaces (the other key is the schema's CRC-32).
 PG_LOCK_CLASS = 0x4C50  # "LP"
 _POLL_S = 0.05
+#: Subfolders of a folder workspace where a killed writer's temporary files are looked for.
+RECOVERED_FOLDERS = ("parcels", "networks", "terrain")
 
 
 class WorkspaceBusyError(WorkspaceError):
@@ -171,6 +178,8 @@ def _file_lock(workspace, wait_s: float, holder: dict) -> Iterator[None]:
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(holder, ensure_ascii=False).encode("utf-8"), 0)
         log.debug("locked %s", folder)
+        for line in recover(folder, RECOVERED_FOLDERS):  # what a killed writer left
+            log.warning("%s: %s", folder, line)
         try:
             yield
         finally:

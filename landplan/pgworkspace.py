@@ -144,6 +144,9 @@ class PostGISWorkspace(Workspace):
                     return CRS.from_epsg(int(srid))
         return None
 
+    def _settle(self) -> None:
+        """A database write is one transaction: nothing is ever left half-done."""
+
     def version(self, name: str) -> str:
         """The table's OID: every write drops and creates the table, so it changes each time."""
         from sqlalchemy import text

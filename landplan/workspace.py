@@ -107,6 +107,15 @@ class Workspace:
 
         return workspace_lock(self, wait_s=wait_s)
 
+    def _settle(self) -> None:
+        """Before reading: a change a killed writer left half-done is finished first (taking
+        the lock does it, see :mod:`landplan.lock`); one stat when there is none."""
+        from .io.atomic import JOURNAL
+
+        if (self.path / JOURNAL).exists():
+            with self.lock():
+                pass
+
     def version(self, name: str) -> str:
         """A token that changes whenever layer ``name`` is written (``"none"`` while absent).
 
@@ -173,6 +182,7 @@ class Workspace:
         """Read layer ``name`` with canonical dtypes (an empty layer when it does not exist)."""
         from .schema import empty_layer
 
+        self._settle()
         version = self.version(name)  # before reading: a write meanwhile is then a conflict
         path = self.existing_path(name)
         spec = layer_spec(name)
@@ -214,7 +224,7 @@ class Workspace:
             if name == "parcels":  # recorded in parcels/history.gpkg when a change is due
                 from .history import record_write
 
-                target = record_write(self, frame, lambda f: self._store(name, f, fmt))
+                target = record_write(self, frame, fmt)
             else:
                 target = self._store(name, frame, fmt)
             if _READ_STAMP in given.attrs:  # the caller's frame is now the version in force
@@ -239,25 +249,34 @@ class Workspace:
 
     def _store(self, name: str, frame, fmt: str) -> Path:
         """Write a validated layer atomically (no history); returns the file written."""
-        spec = layer_spec(name)
         target = self.layer_path(name, fmt)
         with atomic_path(target) as tmp:
-            if spec.geometry is None:
-                _csv_frame(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
-            elif fmt == "parquet":
-                frame.to_parquet(tmp, index=False)
-            else:
-                pyogrio.write_dataframe(
-                    _ogr_frame(frame), tmp, layer=name, driver="GPKG", use_arrow=True,
-                    promote_to_multi=spec.geometry != "point",
-                )
-        if spec.geometry is not None:
+            self._write_file(name, frame, fmt, tmp)
+        self._stored(name, fmt, len(frame))
+        return target
+
+    def _write_file(self, name: str, frame, fmt: str, path: Path) -> None:
+        """Write a validated layer to ``path`` (a temporary file: see :mod:`landplan.io.atomic`)."""
+        spec = layer_spec(name)
+        if spec.geometry is None:
+            _csv_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
+        elif fmt == "parquet":
+            frame.to_parquet(path, index=False)
+        else:
+            pyogrio.write_dataframe(
+                _ogr_frame(frame), path, layer=name, driver="GPKG", use_arrow=True,
+                promote_to_multi=spec.geometry != "point",
+            )
+
+    def _stored(self, name: str, fmt: str, rows: int) -> None:
+        """After layer ``name`` was written in ``fmt``: the other format's file goes."""
+        if layer_spec(name).geometry is not None:
             for other in FORMATS:
                 stale = self.layer_path(name, other)
                 if other != fmt and stale.exists():
                     stale.unlink()
-        log.info("wrote %s (%d rows) to %s", name, len(frame), target)
-        return target
+        log.info("wrote %s (%d rows) to %s", name, rows, self.layer_path(name, fmt))
+
 
     def _to_workspace_crs(self, name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if frame.crs is None:
