@@ -217,3 +217,51 @@ def _gone(pid: int) -> bool:
             return fh.read().rsplit(") ", 1)[1].startswith("Z")
     except FileNotFoundError:
         return True
+
+
+_KILLED_IMPORT = r"""
+import os, sys
+from landplan.cli import main
+from landplan.io import importer
+real = importer.open_source
+def open_and_die(*args, **kwargs):
+    real(*args, **kwargs)
+    os._exit(137)  # killed with the archive unpacked in its scratch folder
+importer.open_source = open_and_die
+main(sys.argv[1:])
+"""
+
+
+def test_an_import_killed_midway_leaves_a_scratch_folder_the_next_command_removes(
+        tmp_path, parcels_only_workspace):
+    import tempfile
+    import zipfile
+
+    ws = tmp_path / "ws"
+    shutil.copytree(parcels_only_workspace, ws)
+    table = tmp_path / "attributes.csv"
+    table.write_text("宗地号,土地使用权人\nHF-002,X\n", encoding="utf-8")
+    archive = tmp_path / "attributes.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(table, "attributes.csv")
+    killed = subprocess.run([sys.executable, "-c", _KILLED_IMPORT, "import", str(archive), "--layer",
+                             "parcels", "--workspace", str(ws)], capture_output=True, text=True)
+    assert killed.returncode == 137
+    left = [p for p in Path(tempfile.gettempdir()).glob("landplan-import-*")
+            if p.name.split("-")[2].isdigit()]
+    dead = [p for p in left if not _alive_pid(int(p.name.split("-")[2]))]
+    assert dead and any(p.rglob("attributes.csv") for p in dead)
+    mine = Path(tempfile.mkdtemp(prefix=f"landplan-import-{os.getpid()}-"))  # a live one stays
+    try:
+        from landplan.cli import main
+
+        assert main(["import", str(table), "--layer", "parcels", "--workspace", str(ws)]) == 0
+        assert not any(p.exists() for p in dead)
+        assert mine.exists()
+    finally:
+        shutil.rmtree(mine)
+    assert _temp_files(ws) == []
+
+
+def _alive_pid(pid: int) -> bool:
+    return not _gone(pid) if Path(f"/proc/{pid}").exists() else False

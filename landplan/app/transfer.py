@@ -14,7 +14,6 @@ Plain functions (no Streamlit): the data page calls them.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..errors import InputFileError
-from ..io.atomic import atomic_path
+from ..io.atomic import atomic_path, scratch_dir
 from ..io.importer import ImportReport, import_layer
 from ..io.writers import write_layer, write_xlsx
 from ..schema import PARCELS, label
@@ -70,7 +69,7 @@ def import_upload(files: Sequence[tuple[str, bytes]], layer: str, *, workspace: 
     checked = [(check_upload(name, len(data), limit_mb=limit_mb), data) for name, data in files]
     if not checked:
         raise InputFileError("upload", "no file was uploaded")
-    with tempfile.TemporaryDirectory(prefix="landplan-upload-") as tmp:
+    with scratch_dir("upload") as tmp:
         folder = Path(tmp)
         for name, data in checked:
             (folder / name).write_bytes(data)
@@ -114,7 +113,7 @@ def parcels_download(parcels: gpd.GeoDataFrame, fmt: str) -> bytes:
     """The parcels as ``fmt`` (see :data:`DOWNLOADS`): zipped GBK Shapefile, GeoPackage,
     XLSX or 界址点 txt (GBK)."""
     suffix, _mime = DOWNLOADS[fmt]
-    with tempfile.TemporaryDirectory(prefix="landplan-download-") as tmp:
+    with scratch_dir("download") as tmp:
         out = Path(tmp) / f"parcels{suffix}"
         if fmt == "xlsx":
             parcels_xlsx(parcels, out)
@@ -127,6 +126,6 @@ def evaluation_download(table: gpd.GeoDataFrame, suffix: str, rules: dict | None
     """The evaluation table as ``.xlsx`` (with the definitions sheet), ``.csv`` or ``.gpkg``."""
     from ..evaluate import write_evaluation
 
-    with tempfile.TemporaryDirectory(prefix="landplan-download-") as tmp:
+    with scratch_dir("download") as tmp:
         out = write_evaluation(table, Path(tmp) / f"evaluation{suffix}", rules=rules)
         return out.read_bytes()

@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_dir", "staged", "commit", "recover", "JOURNAL"]
+__all__ = ["atomic_path", "atomic_dir", "staged", "commit", "recover", "scratch_dir", "JOURNAL"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ JOURNAL = ".~commit.json"
 #: A temporary name of this module: ``.~<stem>.<pid>.<8 random>`` + suffix (files or folders).
 _TEMP = re.compile(r"^\.~.*\.(?P<pid>\d+)\.[a-z0-9_]{8}")
 _SIDECARS = ("-wal", "-shm", "-journal")
+#: A scratch folder of :func:`scratch_dir` in the system's temporary folder.
+_SCRATCH = re.compile(r"^landplan-[a-z]+-(?P<pid>\d+)-")
 
 
 def _temp_name(target: Path, *, folder: bool = False) -> Path:
@@ -185,6 +187,25 @@ def recover(root: str | os.PathLike, folders: tuple[str, ...] = ()) -> list[str]
     for line in done:
         log.info("%s: %s", root, line)
     return done
+
+
+@contextlib.contextmanager
+def scratch_dir(kind: str) -> Iterator[Path]:
+    """A temporary folder for a command's scratch files (an unpacked archive, an upload),
+    removed at the end of the block.
+
+    Its name carries this process's pid (``landplan-<kind>-<pid>-…``), so that the folders a
+    killed process could not remove (86 MB for an unpacked Shapefile archive) are found by
+    the next command, which removes those of dead processes first.
+    """
+    base = Path(tempfile.gettempdir())
+    for item in base.glob("landplan-*"):
+        m = _SCRATCH.match(item.name)
+        if m and item.is_dir() and not item.is_symlink() and not _alive(int(m["pid"])):
+            shutil.rmtree(item, ignore_errors=True)
+            log.info("removed %s, left by process %s", item, m["pid"])
+    with tempfile.TemporaryDirectory(prefix=f"landplan-{kind}-{os.getpid()}-") as tmp:
+        yield Path(tmp)
 
 
 def _alive(pid: int) -> bool:

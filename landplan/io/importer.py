@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +38,7 @@ from ..history import recording
 from ..schema import LAYERS, coerce_column, layer_spec, match_column, normalize_header
 from ..units import unit_factor
 from ..workspace import Workspace
-from .atomic import atomic_path
+from .atomic import atomic_path, scratch_dir
 from .readers import RawSource, datasets_in, open_source
 from .writers import write_csv
 
@@ -196,7 +195,7 @@ def import_layer(
 
     record = recording("import", date=effective_date, summary=f"import {', '.join(report.sources)}") \
         if layer == "parcels" else contextlib.nullcontext()
-    with tempfile.TemporaryDirectory(prefix="landplan-import-") as tmp, record:
+    with scratch_dir("import") as tmp, record:
         raws = [open_source(p, workdir=Path(tmp) / str(i), source_layer=source_layer,
                             encoding=encoding, crs=user_crs) for i, p in enumerate(paths)]
         for raw in raws:
@@ -232,33 +231,9 @@ def import_layer(
             frames.append(frame)
             all_rows.append(rows)
 
-        if is_table and spec.geometry is not None:  # attributes joined to existing parcels
-            return _update_attributes(ws, spec, frames, all_rows, report)
-
-        _check_ids(spec, frames, all_rows, ws if mode == "append" else None, layer)
-        if layer == "ledger":
-            _check_ledger(ws, frames, all_rows)
-        kept = [f.loc[[i for i in range(len(f)) if i not in rows.reason]] for f, rows in
-                zip(frames, all_rows, strict=True)]
-        combined = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
-        if spec.geometry is not None:
-            combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=target_crs)
-        if layer == "ledger" and ws.has(layer):  # a year's ledger replaces that year only
-            existing = ws.read(layer)
-            years = set(combined["year"].dropna()) if "year" in combined else set()
-            others = existing[~existing["year"].isin(years)]
-            if len(others):
-                report.notes.append(f"kept {len(others)} ledger rows of other years "
-                                    f"({', '.join(str(y) for y in sorted(set(others['year'])))})")
-            combined = pd.concat([others, combined], ignore_index=True)
-        elif mode == "append" and ws.has(layer):
-            combined = pd.concat([ws.read(layer), combined], ignore_index=True)
-            if spec.geometry is not None:
-                combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=target_crs)
-        _collect_rejects(all_rows, report)
-        report.imported = report.read - report.rejected
-        report.output = str(ws.write(layer, combined.reset_index(drop=True)))
-        _write_rejects(ws, layer, all_rows, report)
+        with ws.lock():  # from reading what the layer holds to writing it: one writer at a time
+            _store_import(ws, spec, mode, frames, all_rows, report, is_table=is_table,
+                          target_crs=target_crs)
     assert report.read == report.imported + report.rejected
     return report
 
@@ -266,6 +241,37 @@ def import_layer(
 # --------------------------------------------------------------------------------------------
 # steps
 # --------------------------------------------------------------------------------------------
+def _store_import(ws: Workspace, spec, mode: str, frames, all_rows, report: ImportReport, *,
+                  is_table: bool, target_crs) -> None:
+    """Combine the converted frames with what the layer holds (attributes, a ledger's other
+    years, an append) and write it; the caller holds the workspace lock."""
+    if is_table and spec.geometry is not None:  # attributes joined to existing parcels
+        _update_attributes(ws, spec, frames, all_rows, report)
+        return
+    _check_ids(spec, frames, all_rows, ws if mode == "append" else None, spec.name)
+    if spec.name == "ledger":
+        _check_ledger(ws, frames, all_rows)
+    kept = [f.loc[[i for i in range(len(f)) if i not in rows.reason]] for f, rows in
+            zip(frames, all_rows, strict=True)]
+    combined = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
+    if spec.geometry is not None:
+        combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=target_crs)
+    if spec.name == "ledger" and ws.has(spec.name):  # a year's ledger replaces that year only
+        existing = ws.read(spec.name)
+        years = set(combined["year"].dropna()) if "year" in combined else set()
+        others = existing[~existing["year"].isin(years)]
+        if len(others):
+            report.notes.append(f"kept {len(others)} ledger rows of other years "
+                                f"({', '.join(str(y) for y in sorted(set(others['year'])))})")
+        combined = pd.concat([others, combined], ignore_index=True)
+    elif mode == "append" and ws.has(spec.name):
+        combined = pd.concat([ws.read(spec.name), combined], ignore_index=True)
+        if spec.geometry is not None:
+            combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=target_crs)
+    _collect_rejects(all_rows, report)
+    report.imported = report.read - report.rejected
+    report.output = str(ws.write(spec.name, combined.reset_index(drop=True)))
+    _write_rejects(ws, spec.name, all_rows, report)
 
 
 def _expand(paths: list[Path]) -> list[Path]:
@@ -636,7 +642,7 @@ def _import_dem(paths: list[Path], ws: Workspace, user_crs, report: ImportReport
 
     if len(paths) != 1:
         raise SchemaError("terrain takes exactly one DEM GeoTIFF")
-    with tempfile.TemporaryDirectory(prefix="landplan-import-") as tmp:
+    with scratch_dir("import") as tmp:
         raw = open_source(paths[0], workdir=Path(tmp), crs=user_crs)
         if raw.kind != "raster":
             raise InputFileError(raw.path, "terrain needs a DEM GeoTIFF (.tif)")
