@@ -2,8 +2,9 @@
 
 Exit status: 0 on success; 2 on bad input, with one line on stderr naming the file, the
 feature/row and the field (an import that had to reject features also exits 2 after
-writing what it could keep, and prints one such line per rejected feature). ``landplan
-screen`` exits 3 when the project is refused (a result, printed with its reasons; not bad input).
+writing what it could keep, and prints one such line per rejected feature; a bad rules file
+gives one line per problem). ``landplan screen`` exits 3 when the project is refused (a
+result, printed with its reasons; not bad input).
 """
 
 from __future__ import annotations
@@ -581,7 +582,8 @@ def main(argv: list[str] | None = None) -> int:
         with command_context(["landplan", *(sys.argv[1:] if argv is None else argv)]):
             return args.func(args)
     except LandplanError as exc:
-        print(f"landplan: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:  # a rules file: one line per problem
+            print(f"landplan: error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("landplan: interrupted", file=sys.stderr)

@@ -70,11 +70,13 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from .errors import RuleError, shown
 from .geometry import area_mu, to_metric
 from .tables import num
 
 __all__ = [
     "NETWORK_TYPES",
+    "READINESS_NEEDS",
     "PIPE_KINDS",
     "network_lines",
     "evaluate_coverage",
@@ -89,6 +91,9 @@ log = logging.getLogger(__name__)
 
 NETWORK_TYPES: tuple[str, ...] = ("road", "water", "sewer", "storm", "gas", "heat", "power", "telecom")
 """The network types of SPEC §5, in column order."""
+
+READINESS_NEEDS: tuple[str, ...] = (*NETWORK_TYPES, "leveled")
+"""What a level of ``coverage.readiness`` can need: the network types and ``leveled`` (一平)."""
 
 PIPE_KINDS: tuple[str, ...] = ("water", "sewer", "storm", "gas", "heat", "telecom")
 """Pipeline kinds that are coverage types (``reclaimed`` 再生水 is not one)."""
@@ -477,13 +482,11 @@ def _readiness(met: dict[str, np.ndarray], cov: dict, n: int) -> tuple[np.ndarra
     """(readiness, missing) per parcel: the first level whose needs are all met (else
     ``below``), and the unmet needs of the first level, joined by commas in its order."""
     levels = cov["readiness"]
-    for level in levels:
+    for level in levels:  # load_rules refuses these; a rules dict built in code may still have them
         unknown = [need for need in level["needs"] if need not in met]
         if unknown:
-            raise ValueError(
-                f"rules coverage.readiness level {level['name']!r}: unknown need(s) {unknown}; "
-                f"known: {', '.join(met)}"
-            )
+            raise RuleError(f"rules: coverage.readiness.{level['name']}.needs: {shown(unknown[0])} is not a "
+                            f"network (allowed: {', '.join(READINESS_NEEDS)})")
     code = np.full(n, len(levels), dtype=np.int64)  # the level index; len(levels) = below
     for i in range(len(levels) - 1, -1, -1):  # the first level met wins
         code[np.logical_and.reduce([met[need] for need in levels[i]["needs"]] + [np.ones(n, bool)])] = i

@@ -2,8 +2,12 @@
 
 The package ships ``landplan/rules/default.yaml``; every value there carries a ``# source:``
 comment, and values no primary text confirmed say ``UNCONFIRMED``. A workspace ``rules.yaml``
-overrides any key of it (deep merge). A key the default does not have, or a value of the
-wrong type, is a :class:`~landplan.errors.RuleError` naming the key.
+overrides any key of it (deep merge). Every key and value is checked on load against one
+table, :data:`RULE_KINDS` (the kind of each value by key path: a number ≥ 0, a fraction, a
+percentage, whole years, an enumeration …) with :data:`OPEN_MAPS` (the keys of the mappings
+whose keys are data, such as industry codes); a bad file is one
+:class:`~landplan.errors.RuleError` listing every problem, one line each, naming the key path,
+the value and what is allowed.
 
 >>> rules = load_rules()
 >>> rules["idle"]["fee_rate"]
@@ -15,7 +19,10 @@ True
 from __future__ import annotations
 
 import copy
+import math
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -23,25 +30,18 @@ from typing import Any
 
 import yaml
 
+from .coverage import READINESS_NEEDS
 from .errors import InputFileError, RuleError, shown
 from .io.yamltext import SAFE_LOADER, load_yaml_file, load_yaml_text
+from .lifecycle import CONDITIONS
+from .schema import ENUMS
 
 __all__ = ["load_rules", "rule_source", "rule_sources", "is_unconfirmed", "DEFAULT_RULES_TEXT",
-           "merge_rules"]
+           "merge_rules", "parse_rule_value", "render_rules", "Kind", "RULE_KINDS", "OPEN_MAPS",
+           "THRESHOLD_KINDS"]
 
-# Mappings whose keys are data (industry codes, editions, tiers), not a fixed vocabulary.
-_OPEN_MAPS = (
-    "compliance.thresholds",
-    "compliance.thresholds.*",
-    "compliance.editions",
-    "compliance.editions.*",
-    "compliance.editions.*.*",
-    "compliance.code_map_2017_to_2002",
-    "compliance.thresholds.*.investment_intensity_wan_per_mu_min",
-    "coverage.load_kva_per_mu",
-    "lifecycle.contract_remedies",
-    "screening.by_industry",
-)
+_MAX_PROBLEMS = 50
+"""At most this many problems are listed in one RuleError (then how many more there are)."""
 
 
 def _default_text() -> str:
@@ -58,88 +58,378 @@ def _defaults() -> dict:
     return yaml.load(DEFAULT_RULES_TEXT, Loader=SAFE_LOADER)
 
 
-def _is_open(path: str) -> bool:
-    parts = path.split(".")
-    for pattern in _OPEN_MAPS:
-        pat = pattern.split(".")
-        if len(pat) == len(parts) and all(p == "*" or p == q for p, q in zip(pat, parts, strict=True)):
-            return True
-    return False
+# --------------------------------------------------------------------------------------------
+# the kinds of values: one table, checked on load
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Kind:
+    """What a rules value may be.
+
+    ``what`` names it in a message (``"a fraction from 0 to 1"``), ``ok`` tests a value,
+    ``null`` allows null (a rule switched off, or the park's own value), ``allowed`` lists the
+    names of an enumeration; with ``plural`` the value is a list of such values
+    (``"parcel statuses"`` names the list).
+    """
+
+    what: str
+    ok: Callable[[Any], bool]
+    null: bool = False
+    allowed: tuple[str, ...] = ()
+    plural: str = ""
+
+    def or_null(self) -> Kind:
+        return replace(self, null=True)
+
+    def many(self, plural: str) -> Kind:
+        """A list of values of this kind."""
+        return replace(self, plural=plural)
+
+    def allowed_text(self) -> str:
+        """`` (allowed: a, b, c)`` for an enumeration, else ``""``."""
+        return f" (allowed: {', '.join(self.allowed)})" if self.allowed else ""
+
+    def _bad(self, value: Any, what: str) -> str:
+        return f"{shown(value)} is not {what}{self.allowed_text()}"
+
+    def problems(self, value: Any) -> list[tuple[str, str]]:
+        """``[(path suffix, message)]`` for ``value``; empty when it is of this kind."""
+        if value is None and self.null:
+            return []
+        if not self.plural:
+            return [] if self.ok(value) else [("", self._bad(value, self.what + (" or null" if self.null else "")))]
+        if not isinstance(value, list):
+            return [("", f"{shown(value)} is not a list of {self.plural}")]
+        return [("", self._bad(item, self.what)) for item in value if not self.ok(item)]
 
 
-def _type_ok(default: Any, value: Any) -> bool:
-    if value is None or default is None:
-        return True
-    if isinstance(default, bool):
-        return isinstance(value, bool)
-    if isinstance(default, (int, float)):
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if isinstance(default, str):
-        return isinstance(value, (str, int))
-    if isinstance(default, list):
-        return isinstance(value, list)
-    if isinstance(default, dict):
-        return isinstance(value, dict)
-    return True
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def merge_rules(base: dict, override: dict, *, path: str = "", origin: str = "rules.yaml") -> dict:
-    """Deep-merge ``override`` into a copy of ``base``, checking keys and types against ``base``."""
-    out = copy.deepcopy(base)
-    if not isinstance(override, dict):
-        raise RuleError(f"{origin}: {path or 'the file'} must be a mapping, not {type(override).__name__}")
-    for key, value in override.items():
-        key = str(key)
-        where = f"{path}.{key}" if path else key
-        if key not in out:
-            if _is_open(path or ""):
-                out[key] = copy.deepcopy(value)
-                continue
-            known = ", ".join(map(str, out)) or "(none)"
-            raise RuleError(f"{origin}: unknown key {where} (known keys here: {known})")
-        default = out[key]
-        if not _type_ok(default, value):
-            raise RuleError(f"{origin}: {where} must be {type(default).__name__}, not "
-                            f"{type(value).__name__} ({shown(value)})")
-        if isinstance(default, dict) and isinstance(value, dict):
-            out[key] = merge_rules(default, value, path=where, origin=origin)
-        else:
-            out[key] = copy.deepcopy(value)
+def _number(what: str, lo: float | None = 0.0, hi: float | None = None, *, above: bool = False,
+            whole: bool = False) -> Kind:
+    def ok(v: Any) -> bool:
+        return (_is_number(v) and (not whole or float(v).is_integer())
+                and (lo is None or (v > lo if above else v >= lo)) and (hi is None or v <= hi))
+    return Kind(what, ok)
+
+
+def _one_of(what: str, names: Iterable[str]) -> Kind:
+    names = tuple(str(n) for n in names)
+    return Kind(what, lambda v: isinstance(v, str) and v in names, allowed=names)
+
+
+def _pattern(what: str, regex: str, *, types: tuple[type, ...] = (str,)) -> Kind:
+    compiled = re.compile(regex)
+    return Kind(what, lambda v: isinstance(v, types) and not isinstance(v, bool)
+                and compiled.fullmatch(str(v)) is not None)
+
+
+NUMBER = _number("a number ≥ 0")
+POSITIVE = _number("a number > 0", above=True)
+FRACTION = _number("a fraction from 0 to 1", 0.0, 1.0)
+PERCENT = _number("a percentage from 0 to 100", 0.0, 100.0)
+YEARS = _number("a whole number of years ≥ 0", whole=True)
+BOOL = Kind("true or false", lambda v: isinstance(v, bool))
+TEXT = Kind("text", lambda v: isinstance(v, str) and v.strip() != "")
+LABEL = Kind("text or a whole number", lambda v: (isinstance(v, str) and v.strip() != "")
+             or (isinstance(v, int) and not isinstance(v, bool)))
+CODE = _pattern("a 2-digit industry code such as '39' (quoted: 07 unquoted is the number 7)", r"\d{2}",
+                types=(str, int))
+CODE_OR_DEFAULT = _pattern("default or a 2-digit industry code such as '39' (quoted)", r"default|\d{2}",
+                           types=(str, int))
+YEAR = _pattern("an edition year such as 2023", r"\d{4}", types=(str, int))
+STANDARD = replace(_pattern("an industry classification", r"GB/T\s*4754-(2002|2011|2017)"),
+                   allowed=("GB/T 4754-2002", "GB/T 4754-2011", "GB/T 4754-2017"))
+TIERED = Kind("a number ≥ 0 or a mapping {region tier: number ≥ 0}",
+              lambda v: NUMBER.ok(v) or (isinstance(v, dict) and all(x is None or NUMBER.ok(x) for x in v.values())))
+NEED = _one_of("a network", (*READINESS_NEEDS,))
+
+#: Kind of each threshold of a compliance row (``compliance.thresholds.<code>`` and the
+#: edition blocks); the keys a row may hold.
+THRESHOLD_KINDS: dict[str, Kind] = {
+    "floor_area_ratio_min": NUMBER.or_null(), "floor_area_ratio_max": NUMBER.or_null(),
+    "building_coverage_pct_min": PERCENT.or_null(),
+    "investment_intensity_wan_per_mu_min": TIERED.or_null(),
+    "green_ratio_pct_min": PERCENT.or_null(), "green_ratio_pct_max": PERCENT.or_null(),
+    "admin_ratio_pct_min": PERCENT.or_null(), "admin_ratio_pct_max": PERCENT.or_null(),
+    "far_double_count_storey_height_m": POSITIVE.or_null(),
+}
+
+_READINESS = Kind("a list of levels such as [{name: 三通一平, needs: [water, power, road, leveled]}]",
+                  lambda v: False)  # checked by _readiness_problems
+
+#: The kind of every value of the rules, by dotted key (``*``: any key of that mapping). The
+#: one place the kinds are written: :func:`load_rules` checks every value against it.
+RULE_KINDS: dict[str, Kind] = {
+    "efficiency.indicators.*.weight": NUMBER,
+    "efficiency.indicators.*.benchmark": POSITIVE.or_null(),
+    "efficiency.indicators.*.cap": POSITIVE.or_null(),
+    "efficiency.below_scale.*.weight": NUMBER,
+    "efficiency.below_scale.*.benchmark": POSITIVE.or_null(),
+    "efficiency.scope.min_land_mu": NUMBER.or_null(),
+    "efficiency.scope.include_above_scale": BOOL,
+    "efficiency.scope.exclude_years_in_production_lt": NUMBER.or_null(),
+    "efficiency.classes.method": _one_of("a class method", ("score", "share")),
+    "efficiency.classes.shares.*": FRACTION,
+    "efficiency.classes.cutoffs.*": NUMBER.or_null(),
+    "efficiency.policies.*.*": TEXT,
+    "idle.idle_after_years": YEARS,
+    "idle.recover_after_years": YEARS,
+    "idle.fee_rate": FRACTION,
+    "idle.developed_share_min": FRACTION,
+    "idle.invested_share_min": FRACTION,
+    "idle.gov_extension_max_years": NUMBER,
+    "idle.gov_temporary_use_max_years": NUMBER,
+    "idle.low_efficiency.completion_overdue_years": NUMBER.or_null(),
+    "idle.low_efficiency.intensity_share_of_contract_min": FRACTION.or_null(),
+    "idle.low_efficiency.stopped_years": NUMBER.or_null(),
+    "idle.low_efficiency.efficiency_class_on": BOOL,
+    "idle.low_efficiency.efficiency_classes": _one_of("an efficiency class", "ABCD").many("efficiency classes"),
+    "idle.low_efficiency.far_below_control_on": BOOL,
+    "idle.low_efficiency.stopped_on": BOOL,
+    "idle.low_efficiency.completion_overdue_on": BOOL,
+    "idle.low_efficiency.intensity_below_contract_on": BOOL,
+    "idle.low_efficiency.tax_per_mu_min_wan": NUMBER.or_null(),
+    "revitalization.priority_weights.*": NUMBER.or_null(),
+    "revitalization.split_above_mu": NUMBER.or_null(),
+    "revitalization.merge_below_mu": NUMBER.or_null(),
+    "revitalization.target_mu_per_year": NUMBER.or_null(),
+    "coverage.service_distance_m.*": NUMBER,
+    "coverage.power_substation_radius_km.*": POSITIVE,
+    "coverage.load_kva_per_mu.*": NUMBER.or_null(),
+    "coverage.power_voltages_kv": POSITIVE.many("voltages in kV"),
+    "coverage.unit_cost_wan_per_m.*": NUMBER,
+    "coverage.readiness": _READINESS,
+    "coverage.below": TEXT,
+    "terrain.max_relief_m": NUMBER,
+    "compliance.edition": YEAR,
+    "compliance.code_standard": STANDARD.or_null(),
+    "compliance.parcel_code_standard": STANDARD.or_null(),
+    "compliance.code_map_2017_to_2002.*": CODE.or_null(),
+    "compliance.region_tier": LABEL.or_null(),
+    **{f"compliance.thresholds.*.{k}": kind for k, kind in THRESHOLD_KINDS.items()},
+    **{f"compliance.editions.*.*.{k}": kind for k, kind in THRESHOLD_KINDS.items()},
+    "lifecycle.approved_not_supplied_min_years": YEARS.or_null(),
+    "lifecycle.fully_developed_share": FRACTION,
+    "lifecycle.built_not_producing_after_years": YEARS,
+    "lifecycle.contract_remedies.*.*": TEXT,
+    "screening.entry_thresholds.*.check": BOOL,
+    "screening.entry_thresholds.*.value": NUMBER.or_null(),
+    "screening.by_industry.*.*": NUMBER.or_null(),
+    "screening.supplyable_statuses": _one_of("a parcel status", ENUMS["parcel_status"]).many("parcel statuses"),
+    "screening.area_tolerance_pct": PERCENT,
+    "screening.conflicts.overlap_min_m2": NUMBER.or_null(),
+    "screening.conflicts.road_statuses": _one_of("a road status", ENUMS["line_status"]).many("road statuses"),
+    "screening.conflicts.powerline_min_kv": NUMBER.or_null(),
+    "screening.conflicts.powerline_corridor_m": NUMBER.or_null(),
+    "screening.conflicts.flag_columns": TEXT.many("column names"),
+    "screening.score_weights.*": NUMBER.or_null(),
+}
+
+#: Mappings whose keys are data (industry codes, editions, conditions), not a fixed
+#: vocabulary: the kind of their keys. Other mappings take the keys of the defaults only.
+OPEN_MAPS: dict[str, Kind] = {
+    "compliance.thresholds": CODE_OR_DEFAULT,
+    "compliance.thresholds.*": _one_of("a threshold", THRESHOLD_KINDS),
+    "compliance.editions": YEAR,
+    "compliance.editions.*": CODE_OR_DEFAULT,
+    "compliance.editions.*.*": _one_of("a threshold", THRESHOLD_KINDS),
+    "compliance.code_map_2017_to_2002": CODE,
+    "coverage.load_kva_per_mu": CODE_OR_DEFAULT,
+    "lifecycle.contract_remedies": _one_of("a contract condition", ("default", *CONDITIONS)),
+    "lifecycle.contract_remedies.*": _one_of("a language", ("zh", "en")),
+    "screening.by_industry": CODE,
+    "screening.by_industry.*": _one_of("an entry threshold", _defaults()["screening"]["entry_thresholds"]),
+}
+
+
+_END = "\0"  # a trie node's key for the pattern ending there
+
+
+def _trie(patterns: Iterable[str]) -> dict:
+    root: dict = {}
+    for pattern in patterns:
+        node = root
+        for part in pattern.split("."):
+            node = node.setdefault(part, {})
+        node[_END] = pattern
+    return root
+
+
+_KIND_TRIE = _trie(RULE_KINDS)
+_OPEN_TRIE = _trie(OPEN_MAPS)
+
+
+def _step(live: list[dict], key: str) -> list[dict]:
+    """The trie nodes after ``key``: a pattern naming the key before one with ``*`` (so the
+    most specific pattern wins)."""
+    return [n[key] for n in live if key in n] + [n["*"] for n in live if "*" in n]
+
+
+def _ending(live: list[dict]) -> str | None:
+    return next((n[_END] for n in live if _END in n), None)
+
+
+def _dotted(parts: Iterable[str]) -> str:
+    return ".".join(p if len(p) <= 40 else shown(p, 40) for p in parts)
+
+
+def _readiness_problems(levels: Any) -> list[tuple[str, str]]:
+    """Problems of ``coverage.readiness``: a list of levels, each a name and its needs."""
+    if not isinstance(levels, list) or not levels:
+        return [("", f"{shown(levels)} is not {_READINESS.what}")]
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for i, level in enumerate(levels, start=1):
+        name = level.get("name") if isinstance(level, dict) else None
+        at = f".{_dotted([name])}" if TEXT.ok(name) else f"[{i}]"
+        if not isinstance(level, dict):
+            out.append((at, f"{shown(level)} is not a level (allowed: a mapping with name and needs)"))
+            continue
+        out += [(f"{at}.{_dotted([str(k)])}", "unknown key (allowed: name, needs)")
+                for k in level if k not in ("name", "needs")]
+        if not TEXT.ok(name):
+            out.append((f"{at}.name", f"{shown(name)} is not text"))
+        elif name in seen:
+            out.append((f"{at}.name", f"{shown(name)} names two levels"))
+        seen.add(name)
+        needs = level.get("needs")
+        if not isinstance(needs, list) or not needs:
+            out.append((f"{at}.needs", f"{shown(needs)} is not a list of needs (allowed: "
+                                        f"{', '.join(READINESS_NEEDS)})"))
+            continue
+        out += [(f"{at}.needs", p) for _, p in NEED.many("needs").problems(needs)]
     return out
 
 
-def _check(rules: dict, origin: str) -> None:
+def _value_problems(node: Any, parts: tuple[str, ...], kinds: list[dict], maps: list[dict],
+                    out: list[tuple[str, str]]) -> None:
+    """Every value under ``node`` checked against :data:`RULE_KINDS` (keys of open maps
+    against :data:`OPEN_MAPS`); ``kinds`` and ``maps`` are the nodes of their tries at ``parts``."""
+    pattern = _ending(kinds)
+    if pattern is not None:
+        kind = RULE_KINDS[pattern]
+        found = _readiness_problems(node) if kind is _READINESS else kind.problems(node)
+        out.extend((_dotted(parts) + suffix, message) for suffix, message in found)
+        return
+    open_map = _ending(maps)
+    if not isinstance(node, dict):
+        what = "a mapping" if open_map or not parts else "a known rules value"
+        out.append((_dotted(parts), f"{shown(node)} is not {what}"))
+        return
+    keys = OPEN_MAPS[open_map] if open_map is not None else None
+    for key, value in node.items():
+        key = str(key)
+        if keys is not None and not keys.ok(key):
+            out.append((_dotted((*parts, key)), f"unknown key, not {keys.what}{keys.allowed_text()}"))
+            continue
+        _value_problems(value, (*parts, key), _step(kinds, key), _step(maps, key), out)
+
+
+def _weights_problem(weights: Any, where: str, out: list[tuple[str, str]]) -> None:
+    values = [w for w in (weights or {}).values() if w is not None]
+    if values and all(NUMBER.ok(w) for w in values) and sum(values) == 0:
+        out.append((where, "every weight is 0 or null: at least one must be > 0"))
+
+
+def _cross_problems(rules: dict) -> list[tuple[str, str]]:
+    """Rules that hold between values; a value not of its kind (a problem already) is not
+    looked at. The structure is the defaults' (:func:`_merge` keeps it)."""
+    out: list[tuple[str, str]] = []
     eff = rules["efficiency"]
-    for name, ind in eff["indicators"].items():
-        if not isinstance(ind.get("weight"), (int, float)) or ind["weight"] < 0:
-            raise RuleError(f"{origin}: efficiency.indicators.{name}.weight must be a number ≥ 0")
-        for key in ("benchmark", "cap"):
-            if ind.get(key) is not None and (not isinstance(ind[key], (int, float)) or ind[key] <= 0):
-                raise RuleError(f"{origin}: efficiency.indicators.{name}.{key} must be > 0 or null")
     classes = eff["classes"]
-    if classes["method"] not in {"score", "share"}:
-        raise RuleError(f"{origin}: efficiency.classes.method must be score or share, not {shown(classes['method'])}")
     if classes["method"] == "share":
         shares = classes["shares"]
-        if set(shares) != {"A", "B", "C", "D"} or any(not isinstance(v, (int, float)) or v < 0 for v in shares.values()):
-            raise RuleError(f"{origin}: efficiency.classes.shares needs A, B, C, D as fractions ≥ 0")
-        if abs(sum(shares.values()) - 1.0) > 1e-9:
-            raise RuleError(f"{origin}: efficiency.classes.shares must sum to 1 (they sum to {sum(shares.values()):g})")
-    else:
+        if set(shares) == set("ABCD") and all(FRACTION.ok(v) for v in shares.values()) \
+                and abs(sum(shares.values()) - 1.0) > 1e-9:
+            out.append(("efficiency.classes.shares", f"A, B, C, D must sum to 1 (they sum to "
+                                                     f"{sum(shares.values()):g})"))
+    elif classes["method"] == "score":
         cut = classes["cutoffs"]
         if any(cut.get(k) is None for k in "ABC"):
-            raise RuleError(f"{origin}: efficiency.classes.method is score but efficiency.classes.cutoffs "
-                            "A, B, C are not all set (no default is given: no source confirmed one)")
-        if not cut["A"] >= cut["B"] >= cut["C"]:
-            raise RuleError(f"{origin}: efficiency.classes.cutoffs must satisfy A ≥ B ≥ C")
-    edition = str(rules["compliance"]["edition"])
-    if edition not in {str(k) for k in rules["compliance"]["editions"]}:
-        raise RuleError(f"{origin}: compliance.edition {shown(rules['compliance']['edition'])} has no block under "
-                        "compliance.editions")
+            out.append(("efficiency.classes.cutoffs", "method is score but A, B, C are not all set (no "
+                                                      "default is given: no source confirmed one)"))
+        elif all(NUMBER.ok(cut[k]) for k in "ABC") and not cut["A"] >= cut["B"] >= cut["C"]:
+            out.append(("efficiency.classes.cutoffs", f"must satisfy A ≥ B ≥ C (they are {cut['A']:g}, "
+                                                      f"{cut['B']:g}, {cut['C']:g})"))
+    _weights_problem({k: v.get("weight") for k, v in eff["indicators"].items() if isinstance(v, dict)},
+                     "efficiency.indicators", out)
+    _weights_problem(rules["screening"]["score_weights"], "screening.score_weights", out)
+    _weights_problem(rules["revitalization"]["priority_weights"], "revitalization.priority_weights", out)
+    comp = rules["compliance"]
+    if YEAR.ok(comp["edition"]) and str(comp["edition"]) not in {str(k) for k in comp["editions"]}:
+        out.append(("compliance.edition", f"{shown(comp['edition'])} has no block under compliance.editions "
+                                          f"(known: {', '.join(map(str, comp['editions']))})"))
+    cov = rules["coverage"]
+    levels = cov["readiness"] if isinstance(cov["readiness"], list) else []
+    names = {lvl.get("name") for lvl in levels if isinstance(lvl, dict) and TEXT.ok(lvl.get("name"))}
+    if TEXT.ok(cov["below"]) and cov["below"] in names:
+        out.append(("coverage.below", f"{shown(cov['below'])} is also the name of a readiness level"))
+    return out
+
+
+def _merge(base: dict, override: Any, parts: tuple[str, ...], maps: list[dict],
+           out: list[tuple[str, str]]) -> dict:
+    """``override`` deep-merged into a copy of ``base``; a key ``base`` does not have (outside
+    the open maps) or a mapping given something else is a problem, and the base value stays."""
+    merged = copy.deepcopy(base)
+    if not isinstance(override, dict):
+        out.append((_dotted(parts) or "the file", f"{shown(override)} is not a mapping"))
+        return merged
+    open_map = _ending(maps) is not None
+    for key, value in override.items():
+        key = str(key)
+        here = (*parts, key)
+        if key not in merged:
+            if open_map:
+                merged[key] = copy.deepcopy(value)
+            else:
+                known = ", ".join(map(str, merged)) or "(none)"
+                out.append((_dotted(here), f"unknown key (allowed: {known})"))
+            continue
+        if isinstance(merged[key], dict):
+            merged[key] = _merge(merged[key], value, here, _step(maps, key), out)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _raise(problems: list[tuple[str, str]], origin: str) -> None:
+    if not problems:
+        return
+    lines = [f"{origin}: {where}: {message}" for where, message in problems[:_MAX_PROBLEMS]]
+    if len(problems) > _MAX_PROBLEMS:
+        lines.append(f"{origin}: … and {len(problems) - _MAX_PROBLEMS} more problems")
+    raise RuleError("\n".join(lines))
+
+
+def merge_rules(base: dict, override: Any, *, origin: str = "rules.yaml") -> dict:
+    """``override`` (a rules file's mapping) deep-merged into a copy of ``base`` (full rules,
+    e.g. the defaults), then every value checked against :data:`RULE_KINDS`.
+
+    Raises
+    ------
+    RuleError
+        Naming every problem at once, one line each: ``<origin>: <key path>: <value> is not
+        <kind> (allowed: …)``; unknown keys, mappings given something else, values of the
+        wrong kind and rules between values (class shares sum to 1, cutoffs A ≥ B ≥ C, the
+        edition has a block, some weight > 0, readiness level names distinct).
+    """
+    problems: list[tuple[str, str]] = []
+    merged = _merge(base, override, (), [_OPEN_TRIE], problems)
+    _value_problems(merged, (), [_KIND_TRIE], [_OPEN_TRIE], problems)
+    problems += _cross_problems(merged)
+    _raise(problems, origin)
+    return merged
 
 
 def load_rules(workspace=None, *, path: str | Path | None = None) -> dict:
     """The rules in force: the shipped defaults, deep-merged with a workspace ``rules.yaml``.
+
+    Every key and value is checked (:func:`merge_rules`): a bad file is one
+    :class:`~landplan.errors.RuleError` listing every problem, one line each.
 
     Parameters
     ----------
@@ -148,7 +438,6 @@ def load_rules(workspace=None, *, path: str | Path | None = None) -> dict:
     path : path, optional
         An explicit rules file to merge instead.
     """
-    rules = copy.deepcopy(_defaults())
     source = None
     if path is not None:
         source = Path(path)
@@ -156,18 +445,15 @@ def load_rules(workspace=None, *, path: str | Path | None = None) -> dict:
         folder = getattr(workspace, "path", workspace)
         candidate = Path(folder) / "rules.yaml"
         source = candidate if candidate.exists() else None
-    origin = "default.yaml"
-    if source is not None:
-        if not source.exists():
-            raise RuleError(f"{source}: no such rules file")
-        try:
-            override = load_yaml_file(source) or {}
-        except InputFileError as exc:
-            raise RuleError(str(exc)) from None
-        origin = str(source)
-        rules = merge_rules(rules, override, origin=origin)
-    _check(rules, origin)
-    return rules
+    if source is None:
+        return merge_rules(_defaults(), {}, origin="default.yaml")
+    if not source.exists():
+        raise RuleError(f"{source}: no such rules file")
+    try:
+        override = load_yaml_file(source)
+    except InputFileError as exc:
+        raise RuleError(str(exc)) from None
+    return merge_rules(_defaults(), {} if override is None else override, origin=str(source))
 
 
 def parse_rule_value(path: str, text: str) -> Any:

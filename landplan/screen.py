@@ -96,8 +96,8 @@ import pandas as pd
 import shapely
 
 from .compliance import thresholds_for
-from .coverage import NETWORK_TYPES
-from .errors import InputFileError, LandplanError, RuleError, shown
+from .coverage import NETWORK_TYPES, READINESS_NEEDS
+from .errors import InputFileError, LandplanError, shown
 from .geometry import to_metric
 from .io.atomic import atomic_path
 from .rules import is_unconfirmed, load_rules, rule_source
@@ -134,7 +134,7 @@ EXIT_REFUSED = 3
 SITE_FORMATS = (".csv", ".xlsx", ".gpkg")
 
 #: What a project can need: the coverage network types and ``leveled`` (场地平整).
-UTILITIES: tuple[str, ...] = (*NETWORK_TYPES, "leveled")
+UTILITIES: tuple[str, ...] = READINESS_NEEDS
 
 _UTILITY_LABELS: dict[str, tuple[str, str]] = {
     "road": ("道路", "road"), "water": ("给水", "water"), "sewer": ("污水", "sewer"),
@@ -618,40 +618,9 @@ def park_values(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
 
 
 def _screening(rules: dict) -> dict:
-    """The ``screening`` block, checked (a RuleError names the key)."""
-    spec = rules.get("screening")
-    if not isinstance(spec, dict):
-        raise RuleError("rules: the screening block is missing")
-    for name, item in spec["entry_thresholds"].items():
-        if name not in _ENTRY:
-            raise RuleError(f"screening.entry_thresholds.{name}: unknown threshold "
-                            f"(known: {', '.join(_ENTRY)})")
-        value = item.get("value")
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-            raise RuleError(f"screening.entry_thresholds.{name}.value must be a number ≥ 0 or null")
-    for code, item in (spec.get("by_industry") or {}).items():
-        if not isinstance(item, dict):
-            raise RuleError(f"screening.by_industry.{code} must be a mapping such as {{tax_per_mu_wan: 30}}")
-        for name, value in item.items():
-            if name not in _ENTRY:
-                raise RuleError(f"screening.by_industry.{code}.{name}: unknown threshold "
-                                f"(known: {', '.join(_ENTRY)})")
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-                raise RuleError(f"screening.by_industry.{code}.{name} must be a number ≥ 0 or null")
-    tol = spec.get("area_tolerance_pct")
-    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or tol < 0:
-        raise RuleError("screening.area_tolerance_pct must be a number ≥ 0")
-    for name, w in spec["score_weights"].items():
-        if name not in _COMPONENTS:
-            raise RuleError(f"screening.score_weights.{name}: unknown component (known: {', '.join(_COMPONENTS)})")
-        if w is not None and (isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0):
-            raise RuleError(f"screening.score_weights.{name} must be a number ≥ 0")
-    conf = spec["conflicts"]
-    for key in ("overlap_min_m2", "powerline_min_kv", "powerline_corridor_m"):
-        v = conf.get(key)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0):
-            raise RuleError(f"screening.conflicts.{key} must be a number ≥ 0 or null")
-    return spec
+    """The ``screening`` block; :func:`landplan.rules.load_rules` checked its values
+    (:data:`landplan.rules.RULE_KINDS`)."""
+    return rules["screening"]
 
 
 def _industry_override(spec: dict, code: str) -> dict:

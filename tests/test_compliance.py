@@ -6,6 +6,7 @@ whose area is known exactly (a 100 m square is 10,000 m² = 15 mu).
 
 from __future__ import annotations
 
+import copy
 import math
 
 import geopandas as gpd
@@ -169,7 +170,10 @@ def test_edition_per_code_entry_comes_first():
 
 
 def test_unknown_edition_is_a_rule_error():
-    rules = with_rules({"compliance": {"edition": 2030}})
+    with pytest.raises(RuleError, match="compliance.edition: 2030 has no block"):  # refused on load
+        with_rules({"compliance": {"edition": 2030}})
+    rules = copy.deepcopy(load_rules())  # a rules dict built in code
+    rules["compliance"]["edition"] = 2030
     with pytest.raises(RuleError, match="2030"):
         evaluate_compliance(park([{"industry_code": "39"}]), rules)
 

@@ -219,7 +219,7 @@ def test_bad_rules_are_exit_2(tmp_path, capsys):
     rc = main(["screen", "--workspace", str(ws_path), "--as-of", AS_OF, "--industry", "39",
                "--area-mu", "22", "--tax-wan", "600", "--investment-wan", "9000"])
     err = capsys.readouterr().err
-    assert rc == 2 and "screening.by_industry.39.tax_per_m: unknown threshold" in err
+    assert rc == 2 and "screening.by_industry.39.tax_per_m: unknown key, not an entry threshold (allowed: " in err
 
 
 # --------------------------------------------------------------------------------------------
