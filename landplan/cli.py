@@ -326,8 +326,13 @@ def _cmd_update(args) -> int:
 
 
 def _cmd_history(args) -> int:
-    from .history import KIND_LABELS, change_log, parcel_history
+    from .history import KIND_LABELS, change_log, keeps_history, parcel_history
+    from .workspace import Workspace
 
+    if not keeps_history(Workspace(args.workspace)):
+        print("此工作区不记录变更历史 this workspace keeps no history (a PostGIS workspace): its "
+              "parcels are as they are now, for every date")
+        return 0
     if args.parcel_id is None:
         table = change_log(args.workspace)
         columns = ["change_id", "kind", "effective_date", "recorded_at", "command", "summary"]

@@ -40,7 +40,7 @@ from shapely.ops import split as _split
 
 from .crs import metric_crs
 from .errors import LandplanError
-from .history import KIND_LABELS, recording, used_ids
+from .history import KIND_LABELS, keeps_history, recording, used_ids
 from .schema import PARCELS, coerce_column
 from .units import M2_PER_MU
 
@@ -81,6 +81,8 @@ class EditResult:
     before: gpd.GeoDataFrame
     after: gpd.GeoDataFrame
     notes: list[str] = field(default_factory=list)
+    #: Whether the workspace records a history (a PostGIS workspace does not).
+    recorded: bool = True
 
     def lines(self) -> list[str]:
         """The result as the command line prints it."""
@@ -92,8 +94,12 @@ class EditResult:
         zh = KIND_LABELS[self.kind][0]
         out = [f"{zh} {self.kind}, 生效 effective {self.date:%Y-%m-%d}: {fmt(self.before)} → {fmt(self.after)}"]
         out.extend(f"  note: {n}" for n in self.notes)
-        out.append(f"  变更 change {self.change_id} recorded in parcels/history.gpkg"
-                   if self.change_id is not None else "  无变化 nothing changed; no change recorded")
+        if not self.recorded:
+            out.append("  已写入 written; 此工作区不记录变更历史 this workspace keeps no history "
+                       "(PostGIS): --as-of sees the parcels as they are now")
+        else:
+            out.append(f"  变更 change {self.change_id} recorded in parcels/history.gpkg"
+                       if self.change_id is not None else "  无变化 nothing changed; no change recorded")
         return out
 
 
@@ -155,7 +161,7 @@ def _commit(ws, kind: str, new: gpd.GeoDataFrame, before, after, date, summary, 
     with recording(kind, date=date, summary=summary) as change:
         ws.write("parcels", new.reset_index(drop=True))
     return EditResult(kind, change["change_id"], date, before.reset_index(drop=True),
-                      after.reset_index(drop=True), list(notes))
+                      after.reset_index(drop=True), list(notes), recorded=keeps_history(ws))
 
 
 def _new_ids(base: str, count: int, taken: set[str]) -> list[str]:

@@ -87,6 +87,8 @@ KIND_LABELS = {"baseline": ("基线", "baseline"), "import": ("导入", "import"
 #: Kinds whose new versions name their parents in parent_ids (checked on read).
 _LINEAGE_KINDS = ("split", "merge")
 _META = ("version_id", "change_id", "ended_by", "valid_from", "valid_to")
+#: Meta columns a history written by an older landplan may lack (read as empty).
+_LATER_META = ("superseded_by",)
 _CHANGE_COLUMNS = ("change_id", "kind", "effective_date", "recorded_at", "command", "summary",
                    "created", "ended", "changed")
 
@@ -197,9 +199,12 @@ def read_history(workspace) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
                                  field=missing[0])
     versions = versions.reset_index(drop=True)
     changes = changes.reset_index(drop=True)
+    for column in _LATER_META:
+        if column not in versions.columns:
+            versions[column] = pd.array([pd.NA] * len(versions), dtype="Int64")
     versions = _conform("parcels", versions, source=f"{path}, layer versions")
     versions = versions.set_geometry(single_part(versions.geometry.to_numpy()), crs=versions.crs)
-    versions = _typed(versions, path, "versions", ints=("version_id", "change_id", "ended_by"),
+    versions = _typed(versions, path, "versions", ints=("version_id", "change_id", "ended_by", "superseded_by"),
                       dates=("valid_from", "valid_to"))
     changes = _typed(changes, path, "changes", ints=("change_id",), dates=("effective_date",))
     for column in ("kind", "recorded_at", "command", "summary", "created", "ended", "changed"):
@@ -257,7 +262,7 @@ def check_history(versions: pd.DataFrame, changes: pd.DataFrame, *, path="histor
     bad(vid.duplicated(), vpath, "version_id", lambda p: f"version {vid.iloc[p]} appears twice")
     bad(versions["parcel_id"].isna(), vpath, "parcel_id", "empty parcel_id")
     known = set(cid.dropna())
-    for column in ("change_id", "ended_by"):
+    for column in ("change_id", "ended_by", "superseded_by"):
         values = versions[column]
         required = column == "change_id"
         missing = (values.isna() & required) | (values.notna() & ~values.isin(known))
@@ -271,9 +276,11 @@ def check_history(versions: pd.DataFrame, changes: pd.DataFrame, *, path="histor
         lambda p: f"version {vid.iloc[p]} ends ({end.iloc[p]:%Y-%m-%d}) before it starts "
                   f"({start.iloc[p]:%Y-%m-%d})")
     # no overlap: per parcel, sorted by start, each version starts at or after the previous end
+    # (a version a correction superseded is in force on no day)
     lo = start.fillna(pd.Timestamp("1000-01-01")).astype("datetime64[ms]")  # since always
     hi = end.fillna(pd.Timestamp("9999-12-31")).astype("datetime64[ms]")  # still in force
     order = pd.DataFrame({"id": versions["parcel_id"], "lo": lo, "hi": hi, "pos": np.arange(len(versions))})
+    order = order[_live(versions)]
     order = order.sort_values(["id", "lo", "hi", "pos"], kind="stable")
     same = order["id"].eq(order["id"].shift())
     previous_end = order["hi"].shift()
@@ -313,15 +320,22 @@ def _ids(text) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
+def _live(versions: pd.DataFrame) -> np.ndarray:
+    """Versions a correction has not superseded (those are kept, in force on no day)."""
+    if "superseded_by" not in versions:
+        return np.ones(len(versions), dtype=bool)
+    return versions["superseded_by"].isna().to_numpy()
+
+
 def _in_force(versions: pd.DataFrame, date) -> np.ndarray:
     day = pd.Timestamp(date).normalize()
     start, end = versions["valid_from"], versions["valid_to"]
-    return ((start.isna() | (start <= day)) & (end.isna() | (end > day))).to_numpy()
+    return ((start.isna() | (start <= day)) & (end.isna() | (end > day))).to_numpy() & _live(versions)
 
 
 def _as_parcels(versions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Versions as a parcels layer: meta columns dropped, empty extra columns dropped."""
-    out = versions.drop(columns=[c for c in _META if c in versions.columns])
+    out = versions.drop(columns=[c for c in (*_META, *_LATER_META) if c in versions.columns])
     empty = [c for c in out.columns if c != out.geometry.name and c not in PARCELS.by_name
              and out[c].isna().all()]
     return out.drop(columns=empty).reset_index(drop=True)
@@ -339,14 +353,45 @@ def parcels_as_of(workspace, date: dt.date | None = None) -> gpd.GeoDataFrame:
         A change effective on ``date`` is in force on it (children on the day of their split).
     """
     ws = _ws(workspace)
+    if date is not None and not keeps_history(ws):
+        log.warning("%s keeps no history (a PostGIS workspace): the parcels as they are now stand "
+                    "for %s", getattr(ws, "display", ws.path), f"{date:%Y-%m-%d}")
     if date is None or not has_history(ws):
         return ws.read("parcels")
-    versions, _changes = read_history(ws)
+    versions, changes = read_history(ws)
+    _say_left_out(history_path(ws), versions, changes, date)
     if ws.has("parcels") and len(_untracked(ws, versions)[0]):
         log.warning("%s differs from the versions in force in %s (edited outside landplan); "
                     "the next recorded change records the difference",
                     ws.existing_path("parcels"), history_path(ws))
     return _as_parcels(versions[_in_force(versions, date)])
+
+
+#: (history file, day, last change) already said by :func:`_say_left_out` in this process.
+_SAID: set[tuple] = set()
+
+
+def _say_left_out(path, versions: pd.DataFrame, changes: pd.DataFrame, date) -> None:
+    """One warning line naming the changes whose effect comes after ``date`` (so the state as
+    of that date leaves them out): versions they made start later, or versions they ended
+    end later. Said once per history, date and last change."""
+    day = pd.Timestamp(date).normalize()
+    live = _live(versions)
+    starts_later = live & (versions["valid_from"] > day).fillna(False).to_numpy()
+    ends_later = (versions["valid_to"] > day).fillna(False).to_numpy()
+    ids = set(versions.loc[starts_later, "change_id"].dropna()) | set(
+        versions.loc[ends_later, "ended_by"].dropna())
+    key = (str(path), day, int(changes["change_id"].max()) if len(changes) else 0)
+    if not ids or key in _SAID:
+        return
+    _SAID.add(key)
+    parcels = set(versions.loc[starts_later | ends_later, "parcel_id"])
+    later = changes[changes["change_id"].isin(ids)].sort_values("change_id")
+    named = [f"{c.change_id} {c.kind} {c.effective_date:%Y-%m-%d}" if pd.notna(c.effective_date)
+             else f"{c.change_id} {c.kind}" for c in later.head(3).itertuples()]
+    more = f" and {len(later) - 3} more" if len(later) > 3 else ""
+    log.warning("as of %s: %d later change(s) left out, %d parcel(s) differ today (change %s%s)",
+                f"{day:%Y-%m-%d}", len(later), len(parcels), ", ".join(named), more)
 
 
 # --------------------------------------------------------------------------------------------
@@ -391,7 +436,7 @@ def _diff(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> tuple[list, list, lis
 
 
 def _current(versions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    return _as_parcels(versions[versions["valid_to"].isna().to_numpy()])
+    return _as_parcels(versions[versions["valid_to"].isna().to_numpy() & _live(versions)])
 
 
 def _untracked(ws, versions) -> tuple[list, list, list]:
@@ -447,11 +492,18 @@ def record_write(ws, frame: gpd.GeoDataFrame, fmt: str) -> Path:
         list(frame["parcel_id"]), [], [])
     if not (created or ended or changed) and meta["kind"] in ("write", "update"):
         return ws._store("parcels", frame, fmt)  # a write or update that changes nothing is not a change
-    _check_dates(versions, date, ended + changed, created, path)
+    # an import without a date corrects the record: what is known about the parcels as they are
+    correction = meta["kind"] == "import" and meta["date"] is None and not first_state
+    meta["correction"] = correction
+    _check_dates(versions, date, ended if correction else ended + changed,
+                 [] if correction else created, path)
     summary = meta["summary"] or meta["kind"]
+    if correction:
+        summary = f"correction of the record (no --date; validity unchanged): {summary}"
     versions, changes = _append(versions, changes, frame, kind=meta["kind"], date=date,
                                 recorded_at=now, command=command, since_always=first_state,
-                                summary=summary, diff=(created, ended, changed))
+                                summary=summary, diff=(created, ended, changed),
+                                correction=correction)
     meta["change_id"] = int(changes["change_id"].iloc[-1])
     check_history(versions, changes, path=path)
     target, log_copy = ws.layer_path("parcels", fmt), Path(ws.path) / LOG_COPY
@@ -467,7 +519,7 @@ def record_write(ws, frame: gpd.GeoDataFrame, fmt: str) -> Path:
 
 def _empty_versions(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = frame.iloc[0:0].copy()
-    for column in ("version_id", "change_id", "ended_by"):
+    for column in ("version_id", "change_id", "ended_by", *_LATER_META):
         out[column] = pd.Series(dtype="Int64")
     for column in ("valid_from", "valid_to"):
         out[column] = pd.Series(dtype="datetime64[ms]")
@@ -478,6 +530,7 @@ def _check_dates(versions, date: pd.Timestamp, ending: list, created: list, path
     """Refuse an edit effective before a version it would end or overlap."""
     if not len(versions):
         return
+    versions = versions[_live(versions)]
     ids = versions["parcel_id"]
     open_ = versions["valid_to"].isna()
     late = ids.isin(ending) & open_ & versions["valid_from"].notna() & (versions["valid_from"] > date)
@@ -492,14 +545,22 @@ def _check_dates(versions, date: pd.Timestamp, ending: list, created: list, path
 
 
 def _append(versions, changes, state, *, kind, date, recorded_at, command, summary,
-            since_always=False, diff=None):
-    """The history with ``state`` recorded as one change of ``kind`` effective ``date``."""
+            since_always=False, diff=None, correction=False):
+    """The history with ``state`` recorded as one change of ``kind`` effective ``date``.
+
+    A ``correction`` changes the record instead of the world: the versions in force of the
+    changed parcels are superseded (kept, in force on no day) by versions with the new values
+    and the same validity; new parcels hold since always (or since their id's last version
+    ended); parcels the state no longer has end on ``date``. Its effective date is empty.
+    """
     if diff is None:
         diff = _diff(_current(versions), state) if len(changes) else (list(state["parcel_id"]), [], [])
     created, ended, changed = diff
     change_id = int(changes["change_id"].max()) + 1 if len(changes) else 1
     versions = versions.copy()
-    closing = (versions["parcel_id"].isin(ended + changed) & versions["valid_to"].isna()).to_numpy()
+    open_ = (versions["valid_to"].isna().to_numpy() & _live(versions)) if len(versions) else \
+        np.zeros(0, dtype=bool)
+    closing = versions["parcel_id"].isin(ended if correction else ended + changed).to_numpy() & open_
     versions.loc[closing, "valid_to"] = date
     versions.loc[closing, "ended_by"] = change_id
     new = state[state["parcel_id"].isin(created + changed).to_numpy()].copy()
@@ -507,9 +568,21 @@ def _append(versions, changes, state, *, kind, date, recorded_at, command, summa
     new["version_id"] = pd.array(range(first, first + len(new)), dtype="Int64")
     new["change_id"] = pd.array([change_id] * len(new), dtype="Int64")
     new["ended_by"] = pd.array([pd.NA] * len(new), dtype="Int64")
-    new["valid_from"] = pd.Series([pd.NaT if since_always else date] * len(new), index=new.index,
-                                  dtype="datetime64[ms]")
+    new["superseded_by"] = pd.array([pd.NA] * len(new), dtype="Int64")
+    starts = [pd.NaT if since_always else date] * len(new)
+    if correction:
+        superseded = versions["parcel_id"].isin(changed).to_numpy() & open_
+        versions.loc[superseded, "superseded_by"] = change_id
+        kept_from = dict(zip(versions.loc[superseded, "parcel_id"], versions.loc[superseded, "valid_from"],
+                             strict=True))
+        live = versions[_live(versions)]
+        last_end = live.groupby("parcel_id")["valid_to"].max() if len(live) else pd.Series(dtype=object)
+        starts = [kept_from[pid] if pid in kept_from else last_end.get(pid, pd.NaT)
+                  for pid in new["parcel_id"]]
+    new["valid_from"] = pd.Series(starts, index=new.index, dtype="datetime64[ms]")
     new["valid_to"] = pd.Series([pd.NaT] * len(new), index=new.index, dtype="datetime64[ms]")
+    if "superseded_by" not in versions:
+        versions["superseded_by"] = pd.array([pd.NA] * len(versions), dtype="Int64")
     if len(versions):
         combined = pd.concat([versions, new], ignore_index=True)
     else:
@@ -520,7 +593,7 @@ def _append(versions, changes, state, *, kind, date, recorded_at, command, summa
     if kind == "baseline":
         counts = f"{len(created)} parcels"
     row = {"change_id": change_id, "kind": kind,
-           "effective_date": pd.NaT if date is None else pd.Timestamp(date),
+           "effective_date": pd.NaT if date is None or correction else pd.Timestamp(date),
            "recorded_at": recorded_at, "command": command, "summary": f"{summary} ({counts})",
            "created": "" if kind == "baseline" else ",".join(created),  # baseline: every parcel
            "ended": ",".join(ended), "changed": ",".join(changed)}
@@ -590,7 +663,7 @@ def _lineage(versions: pd.DataFrame, parcel_id: str) -> dict[str, str]:
 
 _HISTORY_COLUMNS = ["relation", "parcel_id", "version_id", "valid_from", "valid_to", "change_id",
                     "kind", "effective_date", "recorded_at", "command", "ended_by", "parent_ids",
-                    "area_m2", "summary"]
+                    "area_m2", "summary", "superseded_by"]
 
 
 def parcel_history(workspace, parcel_id: str) -> pd.DataFrame:
@@ -657,12 +730,14 @@ def changes_between(workspace, start: dt.date, end: dt.date) -> pd.DataFrame:
     rows = []
     for change in picked.itertuples(index=False):
         made = versions[_is(versions["change_id"], change.change_id)].set_index("parcel_id", drop=False)
-        gone = versions[_is(versions["ended_by"], change.change_id)].set_index("parcel_id", drop=False)
+        gone = versions[_is(versions["ended_by"], change.change_id)
+                        | _is(versions["superseded_by"], change.change_id)].set_index("parcel_id", drop=False)
         changed = _ids(change.changed)
         differs: dict[str, str] = {}
         if changed:
-            equal = _equal_columns(gone.loc[changed].drop(columns=list(_META)),
-                                   made.loc[changed].drop(columns=list(_META)))
+            meta = [*_META, *_LATER_META]
+            equal = _equal_columns(gone.loc[changed].drop(columns=meta, errors="ignore"),
+                                   made.loc[changed].drop(columns=meta, errors="ignore"))
             for k, pid in enumerate(changed):
                 differs[pid] = ",".join(c for c, same in equal.items() if not same[k] and c != "area_m2")
         for action, ids in (("created", _ids(change.created)), ("ended", _ids(change.ended)),

@@ -275,3 +275,26 @@ def test_a_frame_read_before_another_write_is_refused(tmp_path, parcels_only_wor
     # a frame read elsewhere (another workspace) is not compared
     other = tmp_path / "other"
     Workspace(other).write("parcels", Workspace(Path(parcels_only_workspace)).read("parcels"))
+
+
+def test_a_postgis_workspace_says_it_keeps_no_history_and_writes_no_file(
+        postgis, parcels_only_workspace, tmp_path, monkeypatch, capsys):
+    """Issue 17, item 10: an edit of a PostGIS workspace wrote ./postgresql:/…/history.gpkg."""
+    from sqlalchemy import create_engine, text
+
+    from landplan.cli import main
+
+    engine = create_engine(postgis.url)
+    with engine.begin() as con:
+        con.execute(text("DROP SCHEMA IF EXISTS nohistory CASCADE"))
+    engine.dispose()
+    url = postgis.url.replace("postgresql+psycopg://", "postgresql://") + "?schema=nohistory"
+    Workspace(url).write("parcels", Workspace(parcels_only_workspace).read("parcels"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["update", "HF-002", "--set", "holder=X", "--workspace", url]) == 0
+    printed = capsys.readouterr().out
+    assert "this workspace keeps no history (PostGIS)" in printed and "nothing changed" not in printed
+    assert main(["history", "--workspace", url]) == 0
+    assert "this workspace keeps no history" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []  # nothing written outside the database
+    assert Workspace(url).read("parcels").set_index("parcel_id").loc["HF-002", "holder"] == "X"
