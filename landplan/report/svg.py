@@ -2,7 +2,9 @@
 
 No tiles and no network: the map is the parcel, its neighbours, the roads, pipelines and power
 lines clipped to a square window around it (see :func:`landplan.report.context.map_window`),
-in the workspace's metric CRS, north up, with a scale bar. Every text is escaped. The SVG has
+in the workspace's metric CRS, north up, with a scale bar. Every geometry is clipped to the
+window and drawn no finer than half a pixel (a parcel of millions of vertices keeps a few
+hundred; :func:`landplan.geometry.simplify_for_map`). Every text is escaped. The SVG has
 no ``xmlns`` attribute: inline in HTML5 it needs none (and a report holds no URL at all).
 """
 
@@ -14,6 +16,7 @@ import numpy as np
 import shapely
 from markupsafe import escape
 
+from ..geometry import simplify_for_map
 from ..schema import enum_label
 from .i18n import t
 
@@ -26,6 +29,8 @@ POWER_COLOUR = "#e7298a"
 #: a browser skips the unknown name), then the system fonts.
 _FONT = "landplan CJK, Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Zen Hei, sans-serif"
 ROAD_WIDTH_M = {"expressway": 30.0, "arterial": 24.0, "secondary": 16.0, "branch": 10.0}
+#: Geometries are drawn no finer than this many pixels (:func:`landplan.geometry.simplify_for_map`).
+DRAW_TOLERANCE_PX = 0.5
 
 
 def _built(status) -> bool:
@@ -73,11 +78,12 @@ def parcel_map(ctx, parcel_id: str, *, lang: str = "zh", size_px: int = 400) -> 
         return ""
     x0, y0, x1, y1 = window
     scale = size_px / (x1 - x0)
+    tolerance_m = DRAW_TOLERANCE_PX / scale
 
     def to_svg(geoms: np.ndarray) -> np.ndarray:
-        clipped = shapely.clip_by_rect(geoms, x0, y0, x1, y1)
-        return shapely.transform(clipped, lambda c: np.column_stack([(c[:, 0] - x0) * scale,
-                                                                     (y1 - c[:, 1]) * scale]))
+        drawn = simplify_for_map(geoms, tolerance_m, frame=window)
+        return shapely.transform(drawn, lambda c: np.column_stack([(c[:, 0] - x0) * scale,
+                                                                   (y1 - c[:, 1]) * scale]))
 
     legend_h = 0
     parts = [f'<svg class="map" viewBox="0 0 {size_px} {size_px + legend_h}" width="{size_px}" '
