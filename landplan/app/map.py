@@ -2,7 +2,9 @@
 
 The map is a planar deck.gl ``OrthographicView`` over the workspace's own metric CRS
 (Gauss-Krüger), shifted by an origin so numbers stay small: no reprojection to Web Mercator,
-no basemap and no network request. Coordinates are rounded to 0.1 m and every row carries
+no basemap and no network request. Geometries finer than the map's resolution are simplified
+(:func:`drawn`: a parcel of a million vertices is sent as a few hundred), coordinates are
+rounded to 0.1 m and every row carries
 only what the map shows (id, holder, the coloured value, area in mu), which keeps the payload
 near a hundred bytes per parcel; the full attributes stay on the server.
 
@@ -47,6 +49,7 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from ..evaluate import column_label
+from ..geometry import simplify_for_map
 from ..lifecycle import GAPS
 from ..schema import enum_label, label
 from .i18n import t
@@ -61,6 +64,7 @@ __all__ = [
     "POWER_COLOURS",
     "FACILITY_COLOURS",
     "PRECISION_M",
+    "DRAW_WIDTH_PX",
     "VECTOR_MAX_PARCELS",
     "COLOUR_COLUMNS",
     "PARCEL_COLUMNS",
@@ -68,6 +72,8 @@ __all__ = [
     "CompactDeck",
     "local_origin",
     "to_local",
+    "draw_tolerance_m",
+    "drawn",
     "polygon_rings",
     "line_paths",
     "rings_of",
@@ -93,6 +99,11 @@ __all__ = [
 
 #: Coordinates sent to the browser are rounded to this many metres.
 PRECISION_M = 0.1
+#: The map's resolution: geometries are drawn no finer than half a pixel of a map this many
+#: pixels wide showing the whole park (:func:`drawn`). It is the width of the server-drawn
+#: image of a big park (:func:`raster_image`), and a 560-pixel map zoomed in twice (4×) shows
+#: as much detail.
+DRAW_WIDTH_PX = 2048
 #: Above this many shown parcels the map is drawn on the server as one image.
 VECTOR_MAX_PARCELS = 20_000
 
@@ -213,6 +224,28 @@ def _ring(ring) -> list[list[float]]:
     if len(coords) > 1 and (coords[0] == coords[-1]).all():
         coords = coords[:-1]  # deck.gl closes polygons itself
     return coords.tolist()
+
+
+def draw_tolerance_m(bounds: Sequence[float], *, width_px: int = DRAW_WIDTH_PX) -> float:
+    """Half a pixel of a map ``width_px`` pixels wide showing ``bounds``, in metres: the
+    finest detail the map draws.
+
+    >>> draw_tolerance_m((0, 0, 4096, 1000))
+    1.0
+    """
+    return _span(bounds) / width_px / 2
+
+
+def drawn(local_geoms: Sequence, bounds: Sequence[float]) -> np.ndarray:
+    """The (local) geometries as the map draws them: those denser than the map's resolution
+    simplified to :func:`draw_tolerance_m` of ``bounds`` (the park's), the others as they are.
+
+    Only for drawing (see :func:`landplan.geometry.simplify_for_map`): a parcel of a million
+    vertices becomes a few hundred, which keeps the payload small and :func:`inset` and
+    :func:`band` fast; the areas shown are the parcels' own. Simplification keeps a subset
+    of the vertices, so they stay rounded to :data:`PRECISION_M`.
+    """
+    return simplify_for_map(local_geoms, draw_tolerance_m(bounds))
 
 
 def rings_of(local_geoms: Iterable) -> list[list[list[list[float]]]]:
@@ -583,7 +616,7 @@ def view_state(bounds: Sequence[float], *, width_px: int = 560, height_px: int =
 def raster_image(polygons: np.ndarray, codes: np.ndarray, colours: Sequence[tuple[int, int, int]],
                  missing_colour: tuple[int, int, int], *, bounds: Sequence[float],
                  lines: Sequence[tuple[np.ndarray, tuple[int, int, int]]] = (),
-                 max_px: int = 2048) -> tuple[str, list[float]]:
+                 max_px: int = DRAW_WIDTH_PX) -> tuple[str, list[float]]:
     """The choropleth (and lines over it) drawn into one PNG, as a data URL and its bounds.
 
     ``polygons`` are local geometries, ``codes`` their classes (``-1`` = ``missing_colour``).

@@ -140,6 +140,13 @@ def _layer_pickers(ctx: Context) -> dict:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
+def _drawn(key: tuple, _geoms, bounds: tuple) -> np.ndarray:
+    """:func:`landplan.app.map.drawn` of every parcel (as the map draws them), cached on
+    ``key`` (workspace, version)."""
+    return lpmap.drawn(_geoms, bounds)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _inset(key: tuple, _geoms, gap_m: float) -> np.ndarray:
     """:func:`landplan.app.map.inset` of every parcel, cached on ``key`` (workspace, version)."""
     return lpmap.inset(_geoms, gap_m)
@@ -239,9 +246,11 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
         ctx, on, raster=len(index) > lpmap.VECTOR_MAX_PARCELS)
     selected = st.session_state.get(SELECTED_KEY)
     gap_m = lpmap.parcel_gap_m(park.bounds)
+    cache_key = (park.path, ctx.stamp())
+    geoms = _drawn(cache_key, park.geoms, park.bounds)  # for drawing only
     highlight = []
     if selected in position:
-        outline = lpmap.band(park.geoms[position[selected]], 3 * gap_m)
+        outline = lpmap.band(geoms[position[selected]], 3 * gap_m)
         for poly in lpmap.rings_of([outline])[0]:
             highlight.append({"p": poly[0] if len(poly) == 1 else poly})
     sub_classes = lpmap.Classes(classes.column, classes.title, classes.codes[index],
@@ -254,15 +263,15 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
         lines = []
         if on["roads"]:
             lines.append((park.lines["roads"][1], lpmap.ROAD_STYLES["built"][:3]))
-        raster = _raster((park.path, ctx.stamp(), column, ctx.as_of, ctx.year, digest, on["roads"],
-                          tuple(classes.labels)), park.geoms[index], classes.codes[index],
+        raster = _raster((*cache_key, column, ctx.as_of, ctx.year, digest, on["roads"],
+                          tuple(classes.labels)), geoms[index], classes.codes[index],
                          tuple(classes.colours), classes.missing_colour, park.bounds, lines)
     else:
         if on["outlines"]:
-            rings = lpmap.rings_of(park.geoms[index])
-            outlines = lpmap.edge_rows(park.geoms[index])
+            rings = lpmap.rings_of(geoms[index])
+            outlines = lpmap.edge_rows(geoms[index])
         else:
-            rings = lpmap.rings_of(_inset((park.path, ctx.stamp()), park.geoms, gap_m)[index])
+            rings = lpmap.rings_of(_inset(cache_key, geoms, gap_m)[index])
         groups = lpmap.parcel_records(frame.iloc[index], rings, sub_classes)
     tile_url = st.session_state.get(TILE_URL_KEY) or ""
     deck = lpmap.park_deck(groups, classes, bounds=park.bounds, road_groups=roads,
