@@ -235,7 +235,7 @@ class Workspace:
         """Refuse a frame read from this layer before its last write (a lost update)."""
         stamp = frame.attrs.get(_READ_STAMP)
         if not (isinstance(stamp, tuple) and len(stamp) == 3):
-            return
+            return  # none, or one a GeoParquet file gave back (as a list): not this session's read
         key, layer, version = stamp
         if key != _key(self) or layer != name:
             return  # read from another workspace or layer: nothing to compare
@@ -256,7 +256,12 @@ class Workspace:
         return target
 
     def _write_file(self, name: str, frame, fmt: str, path: Path) -> None:
-        """Write a validated layer to ``path`` (a temporary file: see :mod:`landplan.io.atomic`)."""
+        """Write a validated layer to ``path`` (a temporary file: see :mod:`landplan.io.atomic`).
+
+        ``frame`` is the conformed copy :meth:`write` made: its read stamp is dropped here, so
+        that a GeoParquet store does not keep it in its metadata.
+        """
+        frame.attrs.pop(_READ_STAMP, None)
         spec = layer_spec(name)
         if spec.geometry is None:
             _csv_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
@@ -317,9 +322,13 @@ _READ_STAMP = "landplan_read_as"
 
 
 def _key(ws) -> str:
+    """The workspace in a read stamp: a digest of its lock key (a frame written to GeoParquet
+    keeps its ``attrs``; the stamp must not carry the workspace's path into a file)."""
+    import hashlib
+
     from .lock import lock_key
 
-    return lock_key(ws)
+    return hashlib.sha1(lock_key(ws).encode("utf-8")).hexdigest()[:16]
 
 
 def _stamped(frame, ws, name: str, version: str):

@@ -298,3 +298,22 @@ def test_a_postgis_workspace_says_it_keeps_no_history_and_writes_no_file(
     assert "this workspace keeps no history" in capsys.readouterr().out
     assert list(tmp_path.iterdir()) == []  # nothing written outside the database
     assert Workspace(url).read("parcels").set_index("parcel_id").loc["HF-002", "holder"] == "X"
+
+
+def test_a_geoparquet_store_keeps_no_read_stamp(tmp_path, parcels_only_workspace):
+    import geopandas as gpd
+
+    ws = Workspace(tmp_path / "pq", fmt="parquet")
+    ws.write("parcels", Workspace(parcels_only_workspace).read("parcels"))
+    parcels = ws.read("parcels")
+    assert parcels.attrs["landplan_read_as"][1:] == ("parcels", parcels.attrs["landplan_read_as"][2])
+    assert str(tmp_path) not in repr(parcels.attrs)  # the stamp names no path
+    ws.write("parcels", parcels)
+    stored = gpd.read_parquet(ws.existing_path("parcels"))
+    assert "landplan_read_as" not in stored.attrs
+    # a frame from an exported GeoParquet file (its stamp comes back as a list) is not compared
+    exported = tmp_path / "export.parquet"
+    ws.read("parcels").to_parquet(exported)
+    again = gpd.read_parquet(exported)
+    Workspace(tmp_path / "pq", fmt="parquet").write("parcels", ws.read("parcels"))  # a write meanwhile
+    ws.write("parcels", again)
