@@ -59,7 +59,11 @@ def _edits(workspace: str, n_rounds: int) -> tuple[list, list]:
 
 
 def _run_pair(workspace: str, n_rounds: int, env: dict) -> list[dict]:
-    a, b = _edits(workspace, n_rounds)
+    return _race(*_edits(workspace, n_rounds), env=env)
+
+
+def _race(a: list, b: list, *, env: dict | None = None) -> list[dict]:
+    """Run the two clerks' edit lists at once, in two processes; every edit's outcome."""
     procs = [subprocess.Popen([sys.executable, "-c", _WORKER, json.dumps(edits), str(seed)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
              for seed, edits in enumerate((a, b))]
@@ -138,14 +142,7 @@ def test_an_import_while_another_clerk_edits_keeps_both(tmp_path, parcels_only_w
         table.write_text("宗地号,已完成投资(万元)\n" + "".join(f"{pid},{1000 * r + k}\n" for k, pid in
                                                        enumerate(SHARED)), encoding="utf-8")
         b.append(["import", str(table), "--layer", "parcels", "--workspace", str(ws_path)])
-    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, json.dumps(edits), str(seed)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for seed, edits in enumerate((a, b))]
-    results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=600)
-        assert proc.returncode == 0, err
-        results.extend(json.loads(out))
+    results = _race(a, b)
     landed, refused = _check_outcomes(results)
     assert len(landed) == len(results), [r["err"] for r in refused]
     parcels = Workspace(ws_path).read("parcels").set_index("parcel_id")
