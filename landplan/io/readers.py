@@ -17,8 +17,10 @@ million columns (the caps are the module's ``MAX_*`` constants).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
+import re
 import shutil
 import struct
 import zipfile
@@ -32,7 +34,7 @@ import pyogrio
 from pyproj import CRS
 
 from ..crs import detect_crs_from_coords
-from ..errors import CRSError, InputFileError
+from ..errors import CRSError, InputFileError, shown
 
 __all__ = ["RawSource", "open_source", "detect_dbf_encoding", "VECTOR_SUFFIXES", "TABLE_SUFFIXES"]
 
@@ -66,6 +68,9 @@ _CPG_CODECS = {
 }
 # dBASE language driver ids (byte 29 of the header) that name an encoding.
 _LDID_CODECS = {0x4D: "gb18030", 0x7A: "gb18030", 0x78: "big5", 0x57: None, 0x00: None}
+#: Share of the non-ASCII characters of a decoded text that must look like the encoding's
+#: language for the decode to be plausible (see :func:`judge_encoding`).
+PLAUSIBLE_SHARE = 0.75
 
 
 @dataclass
@@ -387,22 +392,32 @@ def detect_dbf_encoding(dbf: Path, *, declared: str | None, declared_by: str, na
     """Check or detect the text encoding of a .dbf, naming the first bad feature and field.
 
     ``declared`` (from ``--encoding`` or the ``.cpg``) is verified on every text value; when
-    nothing is declared, the language-driver byte is used, else UTF-8 if every value decodes
-    as UTF-8, else GB18030 (a superset of GBK).
+    nothing is declared, a language-driver byte naming a Chinese encoding is used, else UTF-8
+    if every value decodes as UTF-8, else GB18030 (a superset of GBK) or CP1252, whichever
+    reads plausibly (:func:`judge_encoding`).
     """
+    return _dbf_encoding(dbf, declared=declared, declared_by=declared_by, name=name)[0]
+
+
+def _dbf_encoding(dbf: Path, *, declared, declared_by: str, name: str) -> tuple[str, str]:
+    """The codec of a .dbf and, when it was judged, why (for the report's note)."""
     nrec, header_len, rec_len, fields, ldid = _dbf_layout(dbf, name)
     data = dbf.read_bytes()
     text_fields = [f for f in fields if f[1] in "CM"]
+    samples: dict[bytes, tuple[int, bytes]] = {}  # non-ASCII value -> its first feature, field
+    for rec in range(nrec):
+        base = header_len + rec * rec_len
+        for fname, _t, off, flen in text_fields:
+            value = data[base + off: base + off + flen]
+            if not value.isascii():
+                samples.setdefault(value.rstrip(b" \x00"), (rec, fname))
 
     def first_bad(codec: str):
-        for rec in range(nrec):
-            base = header_len + rec * rec_len
-            for fname, _t, off, flen in text_fields:
-                value = data[base + off: base + off + flen]
-                try:
-                    value.decode(codec)
-                except UnicodeDecodeError:
-                    return rec, fname
+        for value, where in samples.items():  # in feature order; ASCII decodes in every codec
+            try:
+                value.decode(codec)
+            except UnicodeDecodeError:
+                return where
         return None  # field names are not checked: writers cut them mid-character at 10 bytes
 
     if declared:
@@ -420,14 +435,116 @@ def detect_dbf_encoding(dbf: Path, *, declared: str | None, declared_by: str, na
                 f"fix the .cpg or give --encoding {other}",
                 where=f"feature {rec + 1}", field=fname.decode(codec, errors="replace"),
             )
-        return codec
+        return codec, ""
     ldid_codec = _LDID_CODECS.get(ldid)
-    for codec in ([ldid_codec] if ldid_codec else []) + ["utf-8", "gb18030"]:
+    for codec in ([ldid_codec] if ldid_codec else []) + ["utf-8"]:
         if first_bad(codec) is None:
-            return codec
-    rec, fname = first_bad("gb18030")
-    raise InputFileError(name, "text is neither UTF-8 nor GBK; give --encoding",
-                         where=f"feature {rec + 1}", field=fname.decode("gb18030", errors="replace"))
+            return codec, ""
+    codec, why = judge_encoding(list(samples))
+    if codec is None:
+        rec, fname = first_bad("gb18030")
+        raise InputFileError(name, "text is neither UTF-8, GBK nor CP1252; give --encoding",
+                             where=f"feature {rec + 1}",
+                             field=fname.decode("gb18030", errors="replace"))
+    return codec, (f"; language byte 0x{ldid:02X}" if ldid else "") + why
+
+
+_LONE_BETWEEN_LATIN = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f](?=[A-Za-z])")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+@functools.lru_cache(maxsize=65536)
+def _common_chinese(char: str) -> bool:
+    """A GB2312 level-1 hanzi (the 3,755 common characters) or a GB2312 symbol (full-width
+    punctuation and letters); level-2 and GBK-only characters are rare in real text."""
+    try:
+        lead = char.encode("gb2312")[0]
+    except UnicodeEncodeError:
+        return False
+    return 0xB0 <= lead <= 0xD7 or 0xA1 <= lead <= 0xA9
+
+
+def _gbk_implausible(text: str) -> int:
+    """How many characters of a GB18030 decode are implausible as Chinese: rare characters
+    and lone characters between Latin letters (``Na玢o``)."""
+    rare = sum(1 for ch in text if ord(ch) > 0x7F and not _common_chinese(ch))
+    return rare + sum(1 for m in _LONE_BETWEEN_LATIN.finditer(text) if _common_chinese(m.group()))
+
+
+def _cp1252_implausible(text: str) -> int:
+    """How many characters of a CP1252 decode are implausible as a Latin-script language:
+    those outside runs of one or two letters touching a Latin letter (``ção`` in ``Nação``)
+    or a lone punctuation mark or symbol (``°``, ``–``, ``“``)."""
+    bad = 0
+    for m in _NON_ASCII_RUN.finditer(text):
+        run = m.group()
+        before = text[m.start() - 1: m.start()]
+        after = text[m.end(): m.end() + 1]
+        letters = len(run) <= 2 and all(ch.isalpha() for ch in run) and (
+            before.isascii() and before.isalpha() or after.isascii() and after.isalpha())
+        mark = len(run) == 1 and not run.isalpha()
+        bad += 0 if letters or mark else len(run)
+    return bad
+
+
+def judge_encoding(samples: list[bytes]) -> tuple[str | None, str]:
+    """GB18030 or CP1252 for text that is not UTF-8, judged on the decoded text.
+
+    Bytes that decode as GB18030 are not enough: CP1252 text (``Alto da Nação``) often does,
+    into rare characters (``Alto da Na玢o``). Each decode is scored by the share of its
+    non-ASCII characters that are plausible: for GB18030 the common GB2312 level-1 characters
+    and full-width punctuation, not alone between Latin letters; for CP1252 accented letters in
+    short runs inside Latin words and lone punctuation marks. A decode is plausible when that
+    share reaches :data:`PLAUSIBLE_SHARE`; GB18030 is preferred when both are.
+
+    Parameters
+    ----------
+    samples : list of bytes
+        The distinct text values that are not plain ASCII.
+
+    Returns
+    -------
+    codec : str or None
+        ``"gb18030"`` or ``"cp1252"``; ``None`` when neither decodes plausibly (and GB18030
+        not at all).
+    why : str
+        ``"; …"`` saying what the other reading looked like and which ``--encoding`` chooses
+        it, or ``""`` when nothing else was plausible.
+    """
+    decoded = {codec: _decode_all(samples, codec) for codec in ("gb18030", "cp1252")}
+    judges = {"gb18030": _gbk_implausible, "cp1252": _cp1252_implausible}
+    plausible, worst = {}, {}
+    for codec, texts in decoded.items():
+        if texts is None:
+            plausible[codec] = False
+            continue
+        counts = [judges[codec](t) for t in texts]
+        total = sum(sum(1 for ch in t if ord(ch) > 0x7F) for t in texts)
+        plausible[codec] = total == 0 or sum(counts) <= (1 - PLAUSIBLE_SHARE) * total
+        worst[codec] = texts[counts.index(max(counts))] if counts else ""
+    gbk, cp = decoded["gb18030"], decoded["cp1252"]
+    if plausible["gb18030"]:
+        if not plausible["cp1252"]:
+            return "gb18030", ""
+        i = next((i for i, (a, b) in enumerate(zip(gbk, cp, strict=True)) if a != b), 0)
+        return "gb18030", (f"; it also reads as CP1252 ({shown(cp[i], 40)} instead of "
+                           f"{shown(gbk[i], 40)}): give --encoding cp1252 if that is right")
+    if plausible["cp1252"]:
+        if gbk is None:
+            return "cp1252", "; it is not GBK"
+        return "cp1252", (f"; as GBK it reads {shown(worst['gb18030'], 40)}, implausible as "
+                          "Chinese: give --encoding gbk if it is Chinese")
+    if gbk is not None:
+        return "gb18030", (f"; the text is implausible as GBK ({shown(worst['gb18030'], 40)}) and "
+                           "as CP1252: check it and give --encoding")
+    return None, ""
+
+
+def _decode_all(samples: list[bytes], codec: str) -> list[str] | None:
+    try:
+        return [value.decode(codec) for value in samples]
+    except UnicodeDecodeError:
+        return None
 
 
 def _check_shp(path: Path, name: str) -> int:
@@ -469,12 +586,24 @@ def _open_shapefile(path: Path, name: str, encoding, crs) -> RawSource:
     if nrec != features:
         raise InputFileError(name, f"the .dbf has {nrec:,} records but the .shp/.shx {features:,} "
                              "features; the files do not belong together")
-    codec = detect_dbf_encoding(dbf, declared=declared, declared_by=declared_by, name=name)
+    codec, why = _dbf_encoding(dbf, declared=declared, declared_by=declared_by, name=name)
     raw = _read_ogr(path, name, None, codec, crs)
-    raw.encoding = "GBK" if codec == "gb18030" else codec.upper()
+    raw.encoding = _label(codec)
     if not declared:
-        raw.notes.append(f"encoding detected as {raw.encoding} (no .cpg)")
+        raw.notes.append(_detected(name, raw.encoding, "no .cpg" + why))
     return raw
+
+
+def _detected(name: str, label: str, why: str) -> str:
+    """The note on a detected encoding: which, why, and the option that changes it."""
+    if "--encoding" not in why:
+        why += "; --encoding changes it"
+    return f"{name}: encoding detected as {label} ({why})"
+
+
+def _label(codec: str) -> str:
+    """``GBK`` for GB18030 (the name users know), else the codec upper-cased."""
+    return "GBK" if codec == "gb18030" else codec.upper()
 
 
 # --------------------------------------------------------------------------------------------
@@ -562,29 +691,35 @@ def _no_geometry(path: Path, layer) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def _decode_text(path: Path, name: str, encoding: str | None) -> tuple[str, str]:
+def _decode_text(path: Path, name: str, encoding: str | None) -> tuple[str, str, list[str]]:
+    """The text of ``path``, the encoding's label and a note when the encoding was judged."""
     data = path.read_bytes()
     if encoding:
         codec = _CPG_CODECS.get(encoding.lower(), encoding)
         try:
-            return data.decode(codec), encoding
+            return data.decode(codec), encoding, []
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise InputFileError(name, f"not valid {encoding} text; try --encoding "
                                  f"{'gbk' if codec == 'utf-8' else 'utf-8'}", where=f"line {line}") from None
         except LookupError:
             raise InputFileError(name, f"unknown encoding {encoding!r}") from None
-    for codec, label in (("utf-8-sig", "UTF-8"), ("gb18030", "GBK")):
-        try:
-            return data.decode(codec), label
-        except UnicodeDecodeError as exc:
-            err = exc
-    line = data[: err.start].count(b"\n") + 1
-    raise InputFileError(name, "text is neither UTF-8 nor GBK; give --encoding", where=f"line {line}")
+    try:
+        return data.decode("utf-8-sig"), "UTF-8", []
+    except UnicodeDecodeError as exc:
+        first = exc
+    lines = list(dict.fromkeys(line.rstrip(b"\r") for line in data.split(b"\n") if not line.isascii()))
+    codec, why = judge_encoding(lines)
+    if codec is None:
+        line = data[: first.start].count(b"\n") + 1
+        raise InputFileError(name, "text is neither UTF-8, GBK nor CP1252; give --encoding",
+                             where=f"line {line}")
+    label = _label(codec)
+    return data.decode(codec), label, [_detected(name, label, "not UTF-8" + why)]
 
 
 def _open_csv(path: Path, name: str, encoding: str | None) -> RawSource:
-    text, used = _decode_text(path, name, encoding)
+    text, used, notes = _decode_text(path, name, encoding)
     if not text.strip():
         raise InputFileError(name, "the file holds no rows")
     sample = text[:8192]
@@ -594,7 +729,7 @@ def _open_csv(path: Path, name: str, encoding: str | None) -> RawSource:
     except csv.Error:
         delimiter = ","
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return _table_from_rows(rows, name, used, row_base=1, notes=[])
+    return _table_from_rows(rows, name, used, row_base=1, notes=notes)
 
 
 def _table_from_rows(rows: list[list], name: str, encoding, *, row_base: int, notes: list[str],
