@@ -265,3 +265,17 @@ def test_an_import_killed_midway_leaves_a_scratch_folder_the_next_command_remove
 
 def _alive_pid(pid: int) -> bool:
     return not _gone(pid) if Path(f"/proc/{pid}").exists() else False
+
+
+def test_edits_of_a_workspace_named_by_a_relative_path(tmp_path, parcels_only_workspace, monkeypatch):
+    """`landplan update … --workspace ws` from the folder above it (the commit's journal
+    names files relative to the workspace; mkstemp gives absolute names)."""
+    from landplan.cli import main
+
+    shutil.copytree(parcels_only_workspace, tmp_path / "ws")
+    monkeypatch.chdir(tmp_path)
+    assert main(["update", "HF-002", "--set", "holder=甲", "--workspace", "ws"]) == 0
+    assert main(["update", "HF-002", "--set", "holder=乙", "--workspace", "ws"]) == 0
+    assert main(["split", "HF-004", "--area-m2", "9000", "--workspace", "ws"]) == 0
+    assert Workspace("ws").read("parcels").set_index("parcel_id").loc["HF-002", "holder"] == "乙"
+    assert len(change_log("ws")) == 4 and _temp_files(tmp_path / "ws") == []

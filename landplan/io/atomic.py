@@ -134,9 +134,9 @@ def commit(root: str | os.PathLike, renames: list[tuple[Path, Path]]) -> None:
     first: from then on the change is made, and :func:`recover` finishes it if this process
     dies before the last rename.
     """
-    root = Path(root)
+    root = Path(os.path.abspath(root))  # mkstemp names are absolute; a workspace may be relative
     journal = root / JOURNAL
-    entries = [[str(Path(tmp).relative_to(root)), str(Path(target).relative_to(root))]
+    entries = [[os.path.relpath(os.path.abspath(tmp), root), os.path.relpath(os.path.abspath(target), root)]
                for tmp, target in renames]
     scratch = _temp_name(journal)
     scratch.write_text(json.dumps({"pid": os.getpid(), "renames": entries}), encoding="utf-8")
