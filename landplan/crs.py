@@ -33,6 +33,7 @@ __all__ = [
     "metric_crs",
     "is_metric_conformal",
     "gk_zone_of_crs",
+    "check_coords_fit",
 ]
 
 #: CGCS2000 geographic (EPSG:4490).
@@ -40,6 +41,13 @@ CGCS2000 = CRS.from_epsg(4490)
 #: Furthest the data may lie from a transverse Mercator's central meridian to measure in it
 #: (a 3-degree zone spans ±1.5°; scale error at 3° off the meridian is about 1.4e-3).
 MAX_CM_OFFSET_DEG = 3.0
+#: Degrees the data may lie beyond the area of use of its CRS before it is refused as not fitting
+#: it (a park straddles a zone edge; reclaimed land lies offshore). Coordinates in the wrong
+#: units, zone or axis order lie tens to millions of degrees off.
+AREA_MARGIN_DEG = 3.0
+#: China in degrees (west, south, east, north): a generous box used to pick the CGCS2000 zone and
+#: to tell swapped latitude/longitude.
+CHINA_LONLAT = (73.0, 3.0, 136.0, 54.0)
 _ZONES = range(25, 46)
 _TM_METHODS = {"transverse mercator", "transverse_mercator", "gauss-kruger", "gauss kruger"}
 
@@ -193,7 +201,132 @@ def metric_crs(crs: CRS, bounds) -> CRS:
     cm = _central_meridian(crs)
     if is_metric_conformal(crs) and cm is not None and abs(lon - cm) <= MAX_CM_OFFSET_DEG:
         return crs
-    if 73.0 <= lon <= 136.0 and 3.0 <= lat <= 54.0:
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        raise CRSError(f"the coordinates ({bounds[0]:.0f}, {bounds[1]:.0f}) give longitude {lon:.6g}, "
+                       f"latitude {lat:.6g} in {crs.name}; is the CRS right (zone prefix, axis order)? "
+                       "give --crs")
+    if _in_china(lon, lat):
         return CRS.from_epsg(gk_epsg(min(max(gk_zone_of_lon(lon), 25), 45)))
     zone = int((lon + 180.0) // 6.0) + 1
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def _in_china(lon: float, lat: float) -> bool:
+    west, south, east, north = CHINA_LONLAT
+    return west <= lon <= east and south <= lat <= north
+
+
+def _lonlat(crs: CRS, x: float, y: float) -> tuple[float, float]:
+    """Longitude and latitude of the point (x, y) of ``crs`` (NaN where it has none)."""
+    if crs.is_geographic:
+        return x, y
+    try:
+        lon, lat = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform(x, y)
+    except Exception:  # pyproj.exceptions.ProjError: no inverse for these numbers
+        return math.nan, math.nan
+    return float(lon), float(lat)
+
+
+def _area_of_use(crs: CRS) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of ``crs``, from its EPSG entry when the WKT carries none."""
+    area = crs.area_of_use
+    if area is None:
+        code = crs.to_epsg(min_confidence=70)
+        area = CRS.from_epsg(code).area_of_use if code else None
+    if area is None:
+        return (-180.0, -90.0, 180.0, 90.0)
+    return area.bounds
+
+
+def _numbers_fit(x: float, y: float, crs: CRS) -> str:
+    """What the typical point (x, y) of a layer looks like, and the ``--crs`` that fits it."""
+    zone = zone_from_easting(x)
+    if zone is not None and 0 <= y < 6_500_000:
+        code = gk_epsg(zone)
+        if crs.to_epsg() == code:
+            return (f"if the data really lies there (beyond China), confirm it with --crs EPSG:{code}")
+        return (f"they fit EPSG:{code} {CRS.from_epsg(code).name} (the eastings carry the zone "
+                f"prefix {zone}): give --crs EPSG:{code}")
+    if zone_from_easting(y) is not None and 0 <= x < 6_500_000:
+        return ("X and Y look swapped (the northings carry a zone prefix): swap the columns in the "
+                "source, or give --crs")
+    if -90 <= x <= 90 and 90 < abs(y) <= 180:
+        return ("x holds latitudes and y longitudes (latitude and longitude swapped): swap x and y "
+                "in the source (longitude first) and import again")
+    if -180 <= x <= 180 and -90 <= y <= 90:
+        return ("they fit longitude/latitude in degrees: give --crs EPSG:4490 (CGCS2000) or "
+                "--crs EPSG:4326 (WGS 84)")
+    if 100_000 <= x <= 900_000 and 0 <= y < 6_500_000:
+        return ("they fit a transverse Mercator zone without prefix (Gauss-Krüger EPSG:4534–4554 "
+                "or UTM): give --crs with the zone, e.g. --crs EPSG:4548")
+    return ("give the CRS they were measured in with --crs, e.g. --crs EPSG:4527 (if the data "
+            "really lies there, --crs with this CRS confirms it)")
+
+
+def _num(value: float) -> str:
+    """``38,420,000`` for eastings, ``31.8`` for degrees."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.6g}"
+
+
+def check_coords_fit(crs, xs, ys, *, declared_by: str, explicit: bool = False) -> None:
+    """Refuse coordinates that do not fit ``crs``, naming the CRS they do fit.
+
+    The median vertex (robust to a few stray features, which are rejected one by one later)
+    must lie within the area of use of ``crs``, widened by :data:`AREA_MARGIN_DEG`. A
+    geographic layer that lies outside China but inside it with x and y exchanged (a park in
+    the Arctic Ocean) is taken as latitude/longitude swapped. A CRS the user gave
+    (``explicit``) wins over both judgements: its coordinates need only lie on Earth.
+
+    Parameters
+    ----------
+    crs : CRS
+        The CRS the layer says (or the user says) it is in.
+    xs, ys : array-like
+        Coordinates of (a sample of) the layer's vertices.
+    declared_by : str
+        Where ``crs`` came from, for the message (``the .prj``, ``--crs``).
+    explicit : bool
+        ``crs`` was given by the user.
+
+    Raises
+    ------
+    CRSError
+        One line: the typical coordinates, the CRS and its area of use, and the fix.
+
+    Examples
+    --------
+    >>> check_coords_fit(CRS.from_epsg(4326), [38_420_000.0], [3_500_000.0],
+    ...                  declared_by="the .prj")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    landplan.errors.CRSError: the coordinates (x 38,420,000, y 3,500,000) lie outside ... of \
+WGS 84 ...; they fit EPSG:4526 CGCS2000 / 3-degree Gauss-Kruger zone 38 ...: give --crs EPSG:4526
+    """
+    crs = CRS.from_user_input(crs)
+    xs = np.asarray(xs, dtype="float64")
+    ys = np.asarray(ys, dtype="float64")
+    finite = np.isfinite(xs) & np.isfinite(ys)
+    if not finite.any():
+        return
+    if crs.geodetic_crs is None:
+        return  # a local grid: nothing to place it by
+    x, y = float(np.median(xs[finite])), float(np.median(ys[finite]))
+    lon, lat = _lonlat(crs, x, y)
+    # the user's --crs is trusted anywhere on Earth; a file's own CRS only near its area of use
+    west, south, east, north = (-180.0, -90.0, 180.0, 90.0) if explicit else _area_of_use(crs)
+    m = 0.0 if explicit else AREA_MARGIN_DEG
+    inside = (max(west - m, -180.0) <= lon <= min(east + m, 180.0)
+              and max(south - m, -90.0) <= lat <= min(north + m, 90.0))
+    if inside and crs.is_geographic and not explicit and not _in_china(x, y) and _in_china(y, x):
+        raise CRSError(
+            f"the coordinates (x {x:.6g}, y {y:.6g}) put the data at latitude {y:.6g}° in the "
+            f"Arctic; read as latitude, longitude they lie in China: x holds latitudes and y "
+            f"longitudes (swapped), swap x and y in the source (longitude first) and import again"
+        )
+    if inside:
+        return
+    raise CRSError(
+        f"the coordinates (x {_num(x)}, y {_num(y)}) lie outside the area of use of {crs.name} "
+        f"(from {declared_by}; longitude {west:g}…{east:g}°, latitude {south:g}…{north:g}°); "
+        f"{_numbers_fit(x, y, crs)}"
+    )

@@ -9,6 +9,7 @@ command line: in a fresh process where the exit status is the point, else throug
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -116,5 +117,89 @@ def _gpkg_parcels(tmp_path: Path, ids: list[str], crs: str = "EPSG:4527", x0: fl
     path = tmp_path / f"parcels-{len(ids)}-{crs[5:]}.gpkg"
     gpd.GeoDataFrame({"宗地代码": ids}, geometry=squares(x0, N0, len(ids)), crs=crs).to_file(path)
     return path
+
+
+# ------------------------------------------------------------------ item 5: .prj against numbers
+
+def test_prj_contradicting_the_coordinates_is_refused_naming_the_zone(tmp_path):
+    frame = gpd.GeoDataFrame({"宗地号": ["A", "B"]}, geometry=squares(E38, N0, 2), crs="EPSG:4326")
+    path = tmp_path / "宗地.shp"
+    pyogrio.write_dataframe(frame, path, encoding="UTF-8")
+    assert "WGS_1984" in (tmp_path / "宗地.prj").read_text()
+    done = cli(*import_args(path, tmp_path / "ws"))
+    assert done.returncode == 2, done.stderr
+    line = error_line(done.stderr)
+    assert re.search(r"宗地\.shp, field geometry: the coordinates \(x 38,420,150, y 3,500,000\) lie "
+                     r"outside the area of use of WGS 84 \(from \.prj; .*\); they fit EPSG:4526 "
+                     r"CGCS2000 / 3-degree Gauss-Kruger zone 38 \(the eastings carry the zone prefix "
+                     r"38\): give --crs EPSG:4526$", line), line
+    assert not (tmp_path / "ws").exists()
+    # the explicit --crs wins over the .prj
+    done = cli(*import_args(path, tmp_path / "ws", "--crs", "EPSG:4526"))
+    assert done.returncode == 0, done.stderr
+    assert "CRS: EPSG:4526 CGCS2000 / 3-degree Gauss-Kruger zone 38 (from --crs (the file says WGS 84))" \
+        in done.stdout
+    assert Workspace(tmp_path / "ws").read("parcels").total_bounds[0] == pytest.approx(E38)
+
+
+@pytest.mark.parametrize(("crs", "geoms", "fit"), [
+    ("EPSG:4527", squares(*HEFEI, 2, size=0.001),  # degrees under a Gauss-Krüger .prj
+     r"\(x 117\.2.*, y 31\.8.*\) .* of CGCS2000 / 3-degree Gauss-Kruger zone 39 .*they fit "
+     r"longitude/latitude in degrees: give --crs EPSG:4490 \(CGCS2000\) or --crs EPSG:4326"),
+    ("EPSG:4490", squares(500_000, N0, 2),  # eastings without their zone under a geographic one
+     r"they fit a transverse Mercator zone without prefix .*give --crs with the zone"),
+])
+def test_coordinates_in_other_units_name_what_they_fit(tmp_path, capsys, crs, geoms, fit):
+    path = tmp_path / "p.gpkg"
+    gpd.GeoDataFrame({"宗地号": ["A", "B"]}, geometry=geoms, crs=crs).to_file(path)
+    assert main(import_args(path, tmp_path / "ws")) == 2
+    assert re.search(fit, error_line(capsys.readouterr().err))
+
+
+def test_a_park_beyond_china_in_its_prj_zone_is_confirmed_with_crs(tmp_path, capsys):
+    # Vientiane (102.6°E, 17.97°N) surveyed in CGCS2000 zone 35: 4.5° south of the zone's area
+    path = tmp_path / "万象园区.gpkg"
+    gpd.GeoDataFrame({"宗地号": ["A", "B"]}, geometry=squares(35_245_724.0, 1_989_305.0, 2),
+                     crs="EPSG:4523").to_file(path)
+    assert main(import_args(path, tmp_path / "ws")) == 2
+    line = error_line(capsys.readouterr().err)
+    assert re.search(r"万象园区\.gpkg, field geometry: the coordinates \(x 35,245,874, y 1,989,305\) "
+                     r"lie outside the area of use of CGCS2000 / 3-degree Gauss-Kruger zone 35 \(from "
+                     r"the file; longitude 103\.5…106\.51°, latitude 22\.5…42\.21°\); if the data "
+                     r"really lies there \(beyond China\), confirm it with --crs EPSG:4523$", line), line
+    assert main(import_args(path, tmp_path / "ws", "--crs", "EPSG:4523")) == 0
+    assert Workspace(tmp_path / "ws").crs.to_epsg() == 4523
+
+
+# ------------------------------------------------------------------ item 6: swapped lon/lat
+
+def swapped_geojson(tmp_path: Path, lon: float, lat: float) -> Path:
+    """Two parcels of a park at (lon, lat) written with the latitude in x."""
+    path = tmp_path / f"swapped-{lon:g}.geojson"
+    gpd.GeoDataFrame({"宗地号": ["A", "B"]}, geometry=squares(lat, lon, 2, size=0.001),
+                     crs="EPSG:4326").to_file(path)
+    return path
+
+
+def test_swapped_latitude_longitude_is_refused(tmp_path, capsys):
+    path = swapped_geojson(tmp_path, *HEFEI)
+    assert main(import_args(path, tmp_path / "ws")) == 2
+    line = error_line(capsys.readouterr().err)
+    assert re.search(r"swapped-117\.2\.geojson, field geometry: the coordinates \(x 31\.8015, y 117\.2\) "
+                     r"lie outside the area of use of WGS 84 .*; x holds latitudes and y longitudes "
+                     r"\(latitude and longitude swapped\): swap x and y in the source \(longitude "
+                     r"first\) and import again$", line), line
+    assert not (tmp_path / "ws").exists()  # no layer in UTM 35N/36N to project the next import into
+
+
+def test_swapped_park_that_lands_in_the_arctic_is_refused(tmp_path, capsys):
+    path = swapped_geojson(tmp_path, *URUMQI)  # x 43.8, y 87.6: a valid point in the Arctic Ocean
+    assert main(import_args(path, tmp_path / "ws")) == 2
+    line = error_line(capsys.readouterr().err)
+    assert "put the data at latitude 87.6° in the Arctic; read as latitude, longitude they lie in " \
+           "China: x holds latitudes and y longitudes (swapped)" in line
+    # an explicit --crs is the user's word that the data is where it says
+    assert main(import_args(path, tmp_path / "ws", "--crs", "EPSG:4326")) == 0
+    assert Workspace(tmp_path / "ws").crs.to_epsg() == 32638  # UTM 38N, as asked
 
 

@@ -33,7 +33,7 @@ import pandas as pd
 import pyogrio
 from pyproj import CRS
 
-from ..crs import detect_crs_from_coords
+from ..crs import check_coords_fit, detect_crs_from_coords
 from ..errors import CRSError, InputFileError, shown
 
 __all__ = ["RawSource", "open_source", "detect_dbf_encoding", "VECTOR_SUFFIXES", "TABLE_SUFFIXES"]
@@ -152,7 +152,20 @@ def open_source(
     """
     raw = _open(Path(path), workdir, source_layer, encoding, crs, display)
     _check_width(len(raw.frame.columns) - ("geometry" in raw.frame.columns), raw.path)
+    if raw.kind == "vector" and raw.crs is not None:
+        xs, ys = _sample_coords(raw.frame.geometry)
+        try:
+            check_coords_fit(raw.crs, xs, ys, declared_by=raw.crs_source, explicit=crs is not None)
+        except CRSError as exc:
+            raise InputFileError(raw.path, str(exc), field="geometry") from None
     return raw
+
+
+def _sample_coords(geometry: gpd.GeoSeries, most: int = 5000):
+    """x and y of about ``most`` vertices spread over the layer."""
+    coords = geometry.get_coordinates()
+    sample = coords.iloc[:: max(1, len(coords) // most)]
+    return sample.x.to_numpy(), sample.y.to_numpy()
 
 
 def _open(path: Path, workdir, source_layer, encoding, crs, display) -> RawSource:
@@ -650,10 +663,8 @@ def _read_ogr(path: Path, name: str, layer, encoding, crs) -> RawSource:
     elif frame.crs is not None:
         source = ".prj" if path.suffix.lower() == ".shp" else "the file"
     else:
-        coords = frame.geometry.get_coordinates()
-        sample = coords.iloc[:: max(1, len(coords) // 5000)]
         try:
-            frame = frame.set_crs(detect_crs_from_coords(sample.x, sample.y))
+            frame = frame.set_crs(detect_crs_from_coords(*_sample_coords(frame.geometry)))
         except CRSError as exc:
             raise InputFileError(name, str(exc).removeprefix(f"{name}: "), field="geometry") from None
         source = f"zone prefix of the eastings (no {'.prj' if path.suffix.lower() == '.shp' else 'CRS'})"
