@@ -1,10 +1,11 @@
 """The ``landplan`` command line: parse arguments, call one library function, print the result.
 
 Exit status: 0 on success; 2 on bad input, with one line on stderr naming the file, the
-feature/row and the field (an import that had to reject features also exits 2 after
-writing what it could keep, and prints one such line per rejected feature; a bad rules file
-gives one line per problem). ``landplan screen`` exits 3 when the project is refused (a
-result, printed with its reasons; not bad input).
+feature/row and the field (a bad rules file gives one line per problem). An import exits 1
+when it wrote what it could keep and rejected some features (one line each on stderr, the
+first :data:`~landplan.io.importer.REJECT_LINES`), and 2 when it wrote nothing.
+``landplan screen`` exits 3 when the project is refused (a result, printed with its reasons;
+not bad input).
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ __all__ = ["main"]
 
 log = logging.getLogger("landplan")
 EXIT_BAD_INPUT = 2
+#: An import that wrote what it could and rejected some features.
+EXIT_REJECTS = 1
+_IMPORT_EXIT = ("exit status: 0 every feature imported; 1 written, but some features rejected "
+                "(one line each on stderr, all in <layer>.rejects.csv beside the layer); 2 nothing "
+                "written: bad input or option, or no feature could be kept")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,31 +79,39 @@ def _cmd_demo(args) -> int:
     return 0
 
 
-def _cmd_import(args) -> int:
-    from .io.importer import import_layer
+def _run_import(sources, layer: str, **options) -> int:
+    """Import, print the report and the rejected features; 0 all kept, 1 some rejected (a
+    :class:`~landplan.io.importer.NothingImportedError` lists its rejects, then exits 2)."""
+    from .io.importer import NothingImportedError, import_layer
 
-    report = import_layer(
+    try:
+        report = import_layer(sources, layer, **options)
+    except NothingImportedError as exc:
+        _print_rejects(exc.reject_lines)
+        raise
+    print("\n".join(report.lines()))
+    _print_rejects(report.reject_lines())
+    return EXIT_REJECTS if report.rejected else 0
+
+
+def _print_rejects(lines: list[str]) -> None:
+    for line in lines:
+        print(f"landplan: rejected: {line}", file=sys.stderr)
+
+
+def _cmd_import(args) -> int:
+    return _run_import(
         args.src, args.layer, workspace=args.workspace, source_layer=args.source_layer,
         fields=_pairs(args.field, "--field"), crs=args.crs, encoding=args.encoding,
         set_values=_pairs(args.set, "--set"), mode=args.mode,
         effective_date=_parse_date(args.date, "--date"), keep_extra=args.keep_extra,
     )
-    print("\n".join(report.lines()))
-    for line in report.reject_lines():
-        print(f"landplan: rejected: {line}", file=sys.stderr)
-    return EXIT_BAD_INPUT if report.rejected else 0
 
 
 def _cmd_import_ledger(args) -> int:
-    from .io.importer import import_layer
-
-    report = import_layer(args.file, "ledger", workspace=args.workspace,
-                          source_layer=args.source_layer, fields=_pairs(args.field, "--field"),
-                          encoding=args.encoding, keep_extra=args.keep_extra)
-    print("\n".join(report.lines()))
-    for line in report.reject_lines():
-        print(f"landplan: rejected: {line}", file=sys.stderr)
-    return EXIT_BAD_INPUT if report.rejected else 0
+    return _run_import(args.file, "ledger", workspace=args.workspace,
+                       source_layer=args.source_layer, fields=_pairs(args.field, "--field"),
+                       encoding=args.encoding, keep_extra=args.keep_extra)
 
 
 def _parse_date(text: str | None, option: str):
@@ -408,7 +422,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="gpkg", choices=["gpkg", "parquet"], help="vector store")
     p.set_defaults(func=_cmd_demo)
 
-    p = sub.add_parser("import", help="import files into a workspace layer (导入)")
+    p = sub.add_parser("import", help="import files into a workspace layer (导入)",
+                       epilog=_IMPORT_EXIT)
     p.add_argument("src", nargs="+", help="file(s): .shp .zip .gpkg .geojson .gdb .txt .csv .xlsx .tif")
     p.add_argument("--layer", required=True,
                    choices=["parcels", "roads", "pipelines", "powerlines", "facilities", "terrain"])
@@ -416,8 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source-layer", help="layer, sheet or zip member of a multi-layer source")
     p.add_argument("--field", action="append", metavar="SRC_COL=COLUMN",
                    help="map a source column onto a canonical column (repeatable)")
-    p.add_argument("--crs", help="CRS of the source, e.g. EPSG:4527 (when it has no .prj)")
-    p.add_argument("--encoding", help="text encoding of the source (gbk, utf-8)")
+    p.add_argument("--crs", help="CRS of the source, e.g. EPSG:4527 (overrides its .prj)")
+    p.add_argument("--encoding", help="text encoding of the source (gbk, utf-8, cp1252; "
+                   "overrides its .cpg and detection)")
     p.add_argument("--set", action="append", metavar="COLUMN=VALUE",
                    help="give a column one value for every feature (repeatable)")
     p.add_argument("--mode", default="replace", choices=["replace", "append"],
@@ -426,7 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
     _keep_extra_option(p)
     p.set_defaults(func=_cmd_import)
 
-    p = sub.add_parser("import-ledger", help="import the enterprise ledger, CSV or XLSX (企业台账)")
+    p = sub.add_parser("import-ledger", help="import the enterprise ledger, CSV or XLSX (企业台账)",
+                       epilog=_IMPORT_EXIT.replace("feature", "row").replace("<layer>", "enterprises"))
     p.add_argument("file", help="CSV or XLSX with one row per enterprise × parcel × year")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--source-layer", help="sheet of an XLSX workbook")

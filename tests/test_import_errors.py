@@ -1,5 +1,6 @@
-"""Bad input: every case exits 2 with one line naming file, feature/row and field, or is a
-counted repair; nothing is lost (kept + rejected = read) and the source is never modified."""
+"""Bad input: a bad file exits 2 with one line naming file, feature/row and field, rejected
+features exit 1 after the rest is written, a repair is counted (exit 0); nothing is lost
+(kept + rejected = read) and the source is never modified."""
 
 from __future__ import annotations
 
@@ -111,7 +112,8 @@ def case_lines_as_parcels(d: Path):
                                        LineString([(E0, N0 + 50), (E0 + 100, N0 + 50)])], crs="EPSG:4527")
     p = d / "lines.geojson"
     frame.to_file(p)
-    return [str(p)], ("reject", 2, r"lines\.geojson, feature 1, field geometry: LineString where parcels need 面")
+    return [str(p)], ("error", r"lines\.geojson, field geometry: holds LineString features; parcels "
+                      r"need 面 \(polygon\) geometry — import it as --layer roads")
 
 
 def case_unknown_status(d: Path):
@@ -288,7 +290,7 @@ def test_bad_input(name, tmp_path, capsys):
         if name == "z_values":
             assert "Z values dropped" in out
         return
-    assert code == 2, out + err
+    assert code == 1, out + err
     assert counts["rejected"] == expect[1], out
     lines = [line for line in err.strip().splitlines() if line]
     assert len(lines) == expect[1]

@@ -14,10 +14,11 @@ import subprocess
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 import pytest
 from capped import landplan_cmd
-from shapely.geometry import box
+from shapely.geometry import LineString, Point, box
 
 from landplan import Workspace
 from landplan.cli import main
@@ -50,6 +51,43 @@ def error_line(stderr: str) -> str:
     assert len(lines) == 1, stderr
     assert lines[0].startswith("landplan: error: ") and "Traceback" not in stderr
     return lines[0]
+
+
+# ------------------------------------------------------------------ item 3: --field wins
+
+def shapefile_with_two_ids(tmp_path: Path) -> Path:
+    """A census-style Shapefile whose ``ID`` the aliases take for parcel_id."""
+    frame = gpd.GeoDataFrame({"ID": ["1", "2", "3"], "CD_GEOCODI": ["3550308A", "3550308B", "3550308C"]},
+                             geometry=squares(E38, N0, 3), crs="EPSG:4526")
+    path = tmp_path / "setores.shp"
+    pyogrio.write_dataframe(frame, path, encoding="UTF-8")
+    return path
+
+
+def test_field_mapping_wins_over_the_alias_table(tmp_path, capsys):
+    path = shapefile_with_two_ids(tmp_path)
+    ws = tmp_path / "ws"
+    assert main(import_args(path, ws, "--field", "CD_GEOCODI=parcel_id")) == 0
+    out = capsys.readouterr().out
+    assert "field CD_GEOCODI -> parcel_id (--field)" in out
+    assert "column ID also matches parcel_id; --field CD_GEOCODI=parcel_id wins, ID is kept " \
+           "under its own name" in out
+    parcels = Workspace(ws).read("parcels").sort_values("parcel_id")
+    assert parcels["parcel_id"].tolist() == ["3550308A", "3550308B", "3550308C"]
+    assert parcels["ID"].tolist() == ["1", "2", "3"]  # the column the alias took, not lost
+
+
+def test_field_naming_no_column_or_one_column_twice_is_refused(tmp_path, capsys):
+    path = shapefile_with_two_ids(tmp_path)
+    ws = tmp_path / "ws"
+    assert main(import_args(path, ws, "--field", "CD_GEOCOD=parcel_id")) == 2
+    line = error_line(capsys.readouterr().err)
+    assert re.search(r"setores\.shp, field CD_GEOCOD: --field CD_GEOCOD=parcel_id: no column "
+                     r"'CD_GEOCOD'; the columns are: ID, CD_GEOCODI$", line), line
+    assert main(import_args(path, ws, "--field", "ID=parcel_id", "--field", "CD_GEOCODI=parcel_id")) == 2
+    line = error_line(capsys.readouterr().err)
+    assert "--field ID=parcel_id and --field CD_GEOCODI=parcel_id both map onto parcel_id" in line
+    assert not (ws / "parcels").exists()
 
 
 # ------------------------------------------------------------------ item 4: encoding judged
@@ -203,3 +241,107 @@ def test_swapped_park_that_lands_in_the_arctic_is_refused(tmp_path, capsys):
     assert Workspace(tmp_path / "ws").crs.to_epsg() == 32638  # UTM 38N, as asked
 
 
+# ------------------------------------------------------------------ item 7: wrong geometry, once
+
+@pytest.mark.parametrize(("geoms", "message"), [
+    ([LineString([(E39, N0 + i * 50), (E39 + 300, N0 + i * 50)]) for i in range(30)],
+     "holds LineString features; parcels need 面 (polygon) geometry — import it as --layer roads "
+     "(or pipelines, powerlines)?"),
+    ([Point(E39 + i * 50, N0) for i in range(30)],
+     "holds Point features; parcels need 面 (polygon) geometry — import it as --layer facilities?"),
+])
+def test_a_file_of_the_wrong_geometry_is_said_once(tmp_path, geoms, message):
+    frame = gpd.GeoDataFrame({"道路名称": [f"经{i}路" for i in range(30)]}, geometry=geoms,
+                             crs="EPSG:4527")
+    path = tmp_path / "p.shp"
+    pyogrio.write_dataframe(frame, path, encoding="GBK")
+    done = cli(*import_args(path, tmp_path / "ws"))
+    assert done.returncode == 2
+    assert error_line(done.stderr).endswith(f"p.shp, field geometry: {message}")
+    assert not (tmp_path / "ws").exists()
+
+
+def test_rejected_features_are_listed_up_to_twenty(tmp_path):
+    status = ["已投产"] * 5 + ["施工中"] * 25
+    frame = gpd.GeoDataFrame({"宗地代码": [f"P{i:02d}" for i in range(30)], "状态": status},
+                             geometry=squares(E39, N0, 30), crs="EPSG:4527")
+    path = tmp_path / "p.gpkg"
+    frame.to_file(path)
+    done = cli(*import_args(path, tmp_path / "ws"))
+    assert done.returncode == 1, done.stderr  # item 9: written, some rejected
+    assert "read: 30  imported: 5  repaired: 0  rejected: 25" in done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 21
+    assert re.search(r"p\.gpkg, feature 6, field 状态: unknown value '施工中' \(expected one of: "
+                     r".*reserve 储备/未供, .*in_production 投产, halted 停工/停产\)$", lines[0]), lines[0]
+    assert lines[19].endswith("p.gpkg, feature 25, field 状态: " + lines[0].split("状态: ")[1])
+    rejects = tmp_path / "ws" / "parcels" / "parcels.rejects.csv"
+    assert lines[20] == f"landplan: rejected: … and 5 more in {rejects}"
+    assert len(pd.read_csv(rejects, encoding="utf-8-sig")) == 25
+    assert len(Workspace(tmp_path / "ws").read("parcels")) == 5
+
+
+# ------------------------------------------------------------------ item 8: nothing kept, nothing written
+
+def test_an_import_that_keeps_nothing_writes_nothing(tmp_path):
+    ws = tmp_path / "ws"
+    bad = tmp_path / "bad.geojson"  # in degrees near Hefei: a written layer would fix zone 39
+    gpd.GeoDataFrame({"宗地代码": ["A", "B", None], "状态": ["施工中", "已投产", "已投产"],
+                      "宗地面积": [100.0, -5.0, 100.0]},
+                     geometry=squares(*HEFEI, 3, size=0.001), crs="EPSG:4490").to_file(bad)
+    done = cli(*import_args(bad, ws))
+    assert done.returncode == 2
+    *rejected, last = done.stderr.strip().splitlines()
+    assert re.search(r"bad\.geojson: none of its 3 features can be kept, so nothing was written; "
+                     r"the first: feature 1, field 状态: unknown value '施工中' \(expected one of: .*\)$",
+                     last), last
+    assert [re.sub(r"^landplan: rejected: .*bad\.geojson, ", "", r) for r in rejected] == [
+        rejected[0].split("bad.geojson, ")[1],
+        "feature 2, field 宗地面积: negative value -5 (must be ≥ 0)",
+        "feature 3, field 宗地代码: empty parcel_id (宗地号)"]
+    assert written(ws) == []
+    # the next good import is not projected into a CRS guessed from the bad one
+    good = _gpkg_parcels(tmp_path, ["P0", "P1"], crs="EPSG:4528", x0=E40)
+    assert cli(*import_args(good, ws)).returncode == 0
+    assert Workspace(ws).crs.to_epsg() == 4528
+
+
+def test_one_reason_for_every_feature_is_said_once_and_the_layer_kept(tmp_path):
+    ws = tmp_path / "ws"
+    assert cli(*import_args(_gpkg_parcels(tmp_path, ["P0", "P1"]), ws)).returncode == 0
+    before = {p.name: p.read_bytes() for p in (ws / "parcels").iterdir()}
+    bad = tmp_path / "bad.gpkg"
+    gpd.GeoDataFrame({"宗地代码": ["Q0", "Q1", "Q2"], "状态": ["施工中"] * 3},
+                     geometry=squares(E39, N0, 3), crs="EPSG:4527").to_file(bad)
+    done = cli(*import_args(bad, ws))
+    assert done.returncode == 2
+    assert re.search(r"bad\.gpkg, field 状态: unknown value '施工中' \(expected one of: .*halted "
+                     r"停工/停产\) \(all 3 features\); nothing written$", error_line(done.stderr))
+    after = {p.name: p.read_bytes() for p in (ws / "parcels").iterdir()}
+    assert after == before  # layer, history and change log untouched, no rejects file
+    assert Workspace(ws).read("parcels")["parcel_id"].tolist() == ["P0", "P1"]
+
+
+def test_a_ledger_that_keeps_no_row_writes_nothing(tmp_path):
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text("统一社会信用代码,企业名称,宗地号,年度,税收（万元）\nE1,甲,P1,2024,10\nE2,乙,P2,2024,20\n",
+                      encoding="utf-8")
+    done = cli("import-ledger", str(ledger), "--workspace", str(tmp_path / "ws"))
+    assert done.returncode == 2
+    assert error_line(done.stderr).endswith(
+        "台账.csv, field 宗地号: the workspace has no parcels layer to join the ledger to "
+        "(all 2 rows); nothing written")
+    assert written(tmp_path / "ws") == []
+
+
+# ------------------------------------------------------------------ item 9: exit status documented
+
+@pytest.mark.parametrize("command", ["import", "import-ledger"])
+def test_help_documents_the_exit_status(command):
+    done = cli(command, "--help")
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())
+    thing = "feature" if command == "import" else "row"
+    assert (f"exit status: 0 every {thing} imported; 1 written, but some {thing}s rejected (one line "
+            f"each on stderr, all in") in text
+    assert "2 nothing written: bad input or option, or no " + thing + " could be kept" in text

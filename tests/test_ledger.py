@@ -81,7 +81,7 @@ def test_bad_rows_are_kept_aside(ws, tmp_path, capsys, case):
     path = tmp_path / "bad.csv"
     path.write_text(HEADER + "\n" + rows + "\nOK1,好,P2,2023,,是,5,5,5,5,5\n", encoding="utf-8")
     code, out, err = run(ws, path, capsys)
-    assert code == 2
+    assert code == 1  # written, some rows rejected
     counts = {k: int(v) for k, v in re.findall(r"(read|imported|rejected): (\d+)", out.splitlines()[1])}
     assert counts["read"] == counts["imported"] + counts["rejected"] and counts["rejected"] >= 1
     assert re.search(pattern, err), err

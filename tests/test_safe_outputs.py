@@ -243,7 +243,7 @@ def test_import_rejects_are_escaped(park, tmp_path):
     parcels["parcel_id"] = ["P1", "-P2"]
     parcels["status"] = ["reserve", "=1+1"]  # not a status: the row is rejected
     parcels.to_file(tmp_path / "in.gpkg", driver="GPKG")
-    assert main(["import", str(tmp_path / "in.gpkg"), "--layer", "parcels", "--workspace", str(tmp_path / "ws")]) == 2
+    assert main(["import", str(tmp_path / "in.gpkg"), "--layer", "parcels", "--workspace", str(tmp_path / "ws")]) == 1
     with open(tmp_path / "ws/parcels/parcels.rejects.csv", encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [(r["parcel_id"], r["status"]) for r in rows] == [("'-P2", "'=1+1")]

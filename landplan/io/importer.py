@@ -42,7 +42,7 @@ from .atomic import atomic_path, scratch_dir
 from .readers import RawSource, datasets_in, open_source
 from .writers import write_csv
 
-__all__ = ["ImportReport", "import_layer", "IMPORT_LAYERS"]
+__all__ = ["ImportReport", "import_layer", "IMPORT_LAYERS", "NothingImportedError", "REJECT_LINES"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,27 @@ _FAMILY = {
     "point": {"Point", "MultiPoint"},
 }
 _FAMILY_ZH = {"polygon": "面 (polygon)", "line": "线 (line)", "point": "点 (point)"}
+#: The layers that take each geometry family, as the option to give (wrong geometry refused).
+_FAMILY_LAYERS = {"polygon": "--layer parcels", "line": "--layer roads (or pipelines, powerlines)",
+                  "point": "--layer facilities"}
+#: Rejected features listed one per line (on stderr, on the app's Data page); the rest are
+#: counted in one line naming ``<layer>.rejects.csv``, which holds them all.
+REJECT_LINES = 20
+
+
+class NothingImportedError(InputFileError):
+    """An import that could keep no feature; nothing was written (the layer, its CRS and its
+    rejects file are as they were).
+
+    ``reject_lines`` are the rejected features, one line each (capped as
+    :meth:`ImportReport.reject_lines`), empty when every feature failed for one reason and the
+    message says it once.
+    """
+
+    def __init__(self, path: str, message: str, *, reject_lines: list[str],
+                 field: str | None = None) -> None:
+        super().__init__(path, message, field=field)
+        self.reject_lines = reject_lines
 
 
 @dataclass
@@ -108,9 +129,15 @@ class ImportReport:
             out.append(f"  rejects: {self.rejects_path}")
         return out
 
-    def reject_lines(self) -> list[str]:
-        """One line per rejected feature: file, feature/row, field, reason."""
-        return [f"{r['source']}, {r['where']}, field {r['field']}: {r['reason']}" for r in self.rejects]
+    def reject_lines(self, limit: int | None = REJECT_LINES) -> list[str]:
+        """One line per rejected feature: file, feature/row, field, reason; past ``limit``
+        lines, one more counting the rest (``… and 80 more in …/parcels.rejects.csv``)."""
+        lines = [f"{r['source']}, {r['where']}, field {r['field']}: {r['reason']}"
+                 for r in self.rejects[: None if limit is None else limit]]
+        if limit is not None and len(self.rejects) > limit:
+            where = f" in {self.rejects_path}" if self.rejects_path else ""
+            lines.append(f"… and {len(self.rejects) - limit} more{where}")
+        return lines
 
 
 @dataclass
@@ -205,6 +232,7 @@ def import_layer(
                 report.encoding.append(raw.encoding)
             if raw.kind == "raster":
                 raise InputFileError(raw.path, f"a raster can only be imported as terrain, not {layer}")
+        _check_field_sources(fields, raws)
         kinds = {raw.kind for raw in raws}
         if len(kinds) > 1:
             raise InputFileError(raws[0].path, "mixes tables and layers with geometry; import them separately")
@@ -215,6 +243,9 @@ def import_layer(
         if spec.geometry is None and not is_table:
             raws = [_drop_geometry(raw) for raw in raws]
             is_table = True
+        if spec.geometry is not None and not is_table:
+            for raw in raws:
+                _refuse_wrong_family(raw, spec)
 
         target_crs = None
         if not is_table and spec.geometry is not None:
@@ -251,6 +282,8 @@ def _store_import(ws: Workspace, spec, mode: str, frames, all_rows, report: Impo
     _check_ids(spec, frames, all_rows, ws if mode == "append" else None, spec.name)
     if spec.name == "ledger":
         _check_ledger(ws, frames, all_rows)
+    if all(len(rows.reason) == len(f) for f, rows in zip(frames, all_rows, strict=True)):
+        _refuse_nothing_kept(all_rows, report)
     kept = [f.loc[[i for i in range(len(f)) if i not in rows.reason]] for f, rows in
             zip(frames, all_rows, strict=True)]
     combined = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
@@ -274,6 +307,42 @@ def _store_import(ws: Workspace, spec, mode: str, frames, all_rows, report: Impo
     _write_rejects(ws, spec.name, all_rows, report)
 
 
+def _refuse_wrong_family(raw: RawSource, spec) -> None:
+    """Refuse, once, a source none of whose features has the layer's geometry type (lines
+    imported as parcels), naming the layer that takes them."""
+    types = _type_names(np.asarray(raw.frame.geometry.to_numpy(), dtype=object))
+    found = sorted(set(types[types != ""]) - {"GeometryCollection"})
+    if not found or len(found) < len(set(types[types != ""])) or set(found) & _FAMILY[spec.geometry]:
+        return
+    families = {fam for fam, names in _FAMILY.items() if names & set(found)}
+    hint = f" — import it as {_FAMILY_LAYERS[families.pop()]}?" if len(families) == 1 else ""
+    raise InputFileError(raw.path, f"holds {' and '.join(found)} features; {spec.name} need "
+                         f"{_FAMILY_ZH[spec.geometry]} geometry{hint}", field="geometry")
+
+
+def _refuse_nothing_kept(all_rows: list[_Rows], report: ImportReport) -> None:
+    """Raise :class:`NothingImportedError` for an import that keeps no feature: one reason
+    shared by all is said once, otherwise the first is named and every one listed."""
+    _collect_rejects(all_rows, report)
+    paths = list(dict.fromkeys(rows.raw.path for rows in all_rows))
+    path = paths[0] + (f" (and {len(paths) - 1} more files)" if len(paths) > 1 else "")
+    label = all_rows[0].raw.row_label
+    if not report.rejects:
+        raise NothingImportedError(path, f"holds no {label}; nothing written", reject_lines=[])
+    reasons = {(r["field"], r["reason"]) for r in report.rejects}
+    if len(reasons) == 1:
+        fieldname, reason = reasons.pop()
+        n = len(report.rejects)
+        every = f"its only {label}" if n == 1 else f"all {n} {label}s"
+        raise NothingImportedError(path, f"{reason} ({every}); nothing written",
+                                   field=fieldname, reject_lines=[])
+    first = report.rejects[0]
+    raise NothingImportedError(
+        path, f"none of its {len(report.rejects)} {label}s can be kept, so nothing was written; "
+        f"the first: {first['where']}, field {first['field']}: {first['reason']}",
+        reject_lines=report.reject_lines())
+
+
 def _expand(paths: list[Path]) -> list[Path]:
     """A folder (other than a FileGDB) stands for every dataset in it, e.g. a folder of txt files."""
     out: list[Path] = []
@@ -290,11 +359,26 @@ def _expand(paths: list[Path]) -> list[Path]:
 
 def _check_fields(fields: dict[str, str], layer: str) -> dict[str, str]:
     spec = layer_spec(layer)
+    seen: dict[str, str] = {}
     for src, col in fields.items():
         if col not in spec.by_name:
             raise SchemaError(f"--field {src}={col}: {layer} has no column {col!r}; columns are: "
                               f"{', '.join(spec.column_names)}")
+        if col in seen:
+            raise SchemaError(f"--field {seen[col]}={col} and --field {src}={col} both map onto "
+                              f"{col}; keep one")
+        seen[col] = src
     return fields
+
+
+def _check_field_sources(fields: dict[str, str], raws: list[RawSource]) -> None:
+    """Refuse a ``--field`` naming a column no source has (a typo would be silently ignored)."""
+    for src, col in fields.items():
+        if not any(src in raw.frame.columns for raw in raws):
+            columns = [str(c) for c in raws[0].frame.columns if c != "geometry"]
+            raise InputFileError(raws[0].path, f"--field {src}={col}: no column {src!r}; the "
+                                 f"columns are: {', '.join(columns[:40])}"
+                                 f"{', …' if len(columns) > 40 else ''}", field=src)
 
 
 def _parse_set(values: dict[str, str], layer: str) -> dict[str, object]:
@@ -342,6 +426,7 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
     frame = raw.frame
     out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
     taken: dict[str, str] = {}
+    chosen = {fields[h]: h for h in frame.columns if h in fields}  # --field wins over aliases
     for header in frame.columns:
         if header == "geometry":
             continue
@@ -360,6 +445,13 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
             except SchemaError as exc:
                 raise InputFileError(raw.path, str(exc), field=str(header)) from None
             note = ""
+            if column in chosen:  # an alias would have taken it: kept under its own name
+                kept = str(header) if str(header) not in spec.by_name else f"{header}_source"
+                report.notes.append(f"{raw.path}: column {header} also matches {column}; "
+                                    f"--field {chosen[column]}={column} wins, {header} is kept "
+                                    + ("under its own name" if kept == header else f"as {kept}"))
+                out[kept] = frame[header].to_numpy()
+                continue
         if column is None or column in taken:
             fate = "kept unchanged" if keep_extra else "not imported"
             name, unit = normalize_header(header)
@@ -618,6 +710,8 @@ def _update_attributes(ws, spec, frames, all_rows, report) -> ImportReport:
             else:
                 seen[pid] = rows.raw.where(pos)
                 updates.append((index[pid], frame.iloc[pos]))
+    if not updates:
+        _refuse_nothing_kept(all_rows, report)
     for target, values in updates:
         for column, value in values.items():
             if column == spec.id_column or pd.isna(value):
