@@ -136,12 +136,20 @@ def commit(root: str | os.PathLike, renames: list[tuple[Path, Path]]) -> None:
     """
     root = Path(os.path.abspath(root))  # mkstemp names are absolute; a workspace may be relative
     journal = root / JOURNAL
-    entries = [[os.path.relpath(os.path.abspath(tmp), root), os.path.relpath(os.path.abspath(target), root)]
-               for tmp, target in renames]
-    scratch = _temp_name(journal)
-    scratch.write_text(json.dumps({"pid": os.getpid(), "renames": entries}), encoding="utf-8")
-    _fsync(scratch)
-    os.replace(scratch, journal)
+    try:
+        entries = [[os.path.relpath(os.path.abspath(tmp), root),
+                    os.path.relpath(os.path.abspath(target), root)] for tmp, target in renames]
+        scratch = _temp_name(journal)
+        try:
+            scratch.write_text(json.dumps({"pid": os.getpid(), "renames": entries}), encoding="utf-8")
+            _fsync(scratch)
+            os.replace(scratch, journal)
+        finally:
+            _remove(scratch)
+    except BaseException:  # before the commit point: the change is not made, its files go
+        for tmp, _target in renames:
+            _remove(Path(tmp))
+        raise
     _fsync_dir(root)
     _roll_forward(root, entries)
     journal.unlink()
