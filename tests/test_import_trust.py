@@ -46,6 +46,13 @@ def written(ws: Path) -> list[str]:
     return sorted(str(p.relative_to(ws)) for p in ws.rglob("*") if p.name != ".landplan.lock")
 
 
+def refused(capsys, *args: str) -> str:
+    """The one error line of ``landplan ARGS`` run through ``main``, which must exit 2."""
+    capsys.readouterr()
+    assert main(list(args)) == 2
+    return error_line(capsys.readouterr().err)
+
+
 def error_line(stderr: str) -> str:
     lines = stderr.strip().splitlines()
     assert len(lines) == 1, stderr
@@ -80,12 +87,10 @@ def test_field_mapping_wins_over_the_alias_table(tmp_path, capsys):
 def test_field_naming_no_column_or_one_column_twice_is_refused(tmp_path, capsys):
     path = shapefile_with_two_ids(tmp_path)
     ws = tmp_path / "ws"
-    assert main(import_args(path, ws, "--field", "CD_GEOCOD=parcel_id")) == 2
-    line = error_line(capsys.readouterr().err)
+    line = refused(capsys, *import_args(path, ws, "--field", "CD_GEOCOD=parcel_id"))
     assert re.search(r"setores\.shp, field CD_GEOCOD: --field CD_GEOCOD=parcel_id: no column "
                      r"'CD_GEOCOD'; the columns are: ID, CD_GEOCODI$", line), line
-    assert main(import_args(path, ws, "--field", "ID=parcel_id", "--field", "CD_GEOCODI=parcel_id")) == 2
-    line = error_line(capsys.readouterr().err)
+    line = refused(capsys, *import_args(path, ws, "--field", "ID=parcel_id", "--field", "CD_GEOCODI=parcel_id"))
     assert "--field ID=parcel_id and --field CD_GEOCODI=parcel_id both map onto parcel_id" in line
     assert not (ws / "parcels").exists()
 
@@ -190,8 +195,7 @@ def test_prj_contradicting_the_coordinates_is_refused_naming_the_zone(tmp_path):
 def test_coordinates_in_other_units_name_what_they_fit(tmp_path, capsys, crs, geoms, fit):
     path = tmp_path / "p.gpkg"
     gpd.GeoDataFrame({"宗地号": ["A", "B"]}, geometry=geoms, crs=crs).to_file(path)
-    assert main(import_args(path, tmp_path / "ws")) == 2
-    assert re.search(fit, error_line(capsys.readouterr().err))
+    assert re.search(fit, refused(capsys, *import_args(path, tmp_path / "ws")))
 
 
 def test_a_park_beyond_china_in_its_prj_zone_is_confirmed_with_crs(tmp_path, capsys):
@@ -199,8 +203,7 @@ def test_a_park_beyond_china_in_its_prj_zone_is_confirmed_with_crs(tmp_path, cap
     path = tmp_path / "万象园区.gpkg"
     gpd.GeoDataFrame({"宗地号": ["A", "B"]}, geometry=squares(35_245_724.0, 1_989_305.0, 2),
                      crs="EPSG:4523").to_file(path)
-    assert main(import_args(path, tmp_path / "ws")) == 2
-    line = error_line(capsys.readouterr().err)
+    line = refused(capsys, *import_args(path, tmp_path / "ws"))
     assert re.search(r"万象园区\.gpkg, field geometry: the coordinates \(x 35,245,874, y 1,989,305\) "
                      r"lie outside the area of use of CGCS2000 / 3-degree Gauss-Kruger zone 35 \(from "
                      r"the file; longitude 103\.5…106\.51°, latitude 22\.5…42\.21°\); if the data "
@@ -221,8 +224,7 @@ def swapped_geojson(tmp_path: Path, lon: float, lat: float) -> Path:
 
 def test_swapped_latitude_longitude_is_refused(tmp_path, capsys):
     path = swapped_geojson(tmp_path, *HEFEI)
-    assert main(import_args(path, tmp_path / "ws")) == 2
-    line = error_line(capsys.readouterr().err)
+    line = refused(capsys, *import_args(path, tmp_path / "ws"))
     assert re.search(r"swapped-117\.2\.geojson, field geometry: the coordinates \(x 31\.8015, y 117\.2\) "
                      r"lie outside the area of use of WGS 84 .*; x holds latitudes and y longitudes "
                      r"\(latitude and longitude swapped\): swap x and y in the source \(longitude "
@@ -232,8 +234,7 @@ def test_swapped_latitude_longitude_is_refused(tmp_path, capsys):
 
 def test_swapped_park_that_lands_in_the_arctic_is_refused(tmp_path, capsys):
     path = swapped_geojson(tmp_path, *URUMQI)  # x 43.8, y 87.6: a valid point in the Arctic Ocean
-    assert main(import_args(path, tmp_path / "ws")) == 2
-    line = error_line(capsys.readouterr().err)
+    line = refused(capsys, *import_args(path, tmp_path / "ws"))
     assert "put the data at latitude 87.6° in the Arctic; read as latitude, longitude they lie in " \
            "China: x holds latitudes and y longitudes (swapped)" in line
     # an explicit --crs is the user's word that the data is where it says
