@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import json
 import logging
 import os
@@ -155,26 +156,20 @@ def workspace_lock(workspace, *, wait_s: float | None = None, what: str | None =
 
 @contextlib.contextmanager
 def _file_lock(workspace, wait_s: float, holder: dict) -> Iterator[None]:
-    import fcntl
-
     folder = Path(getattr(workspace, "path", workspace))
+    start = time.monotonic()
+    made: list[Path] = []
+    while True:
+        made = made or [p for p in (folder, *folder.parents) if not p.exists()]
+        fd = _open_lock_file(folder)
+        try:
+            if _flock(fd, folder, start, wait_s):
+                break  # held, on the lock file that is in place
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # the file was removed meanwhile (see _unmake): lock the new one
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise WorkspaceError(f"{folder}: cannot create the lock file {LOCK_FILE} "
-                             f"({exc.strerror or exc}); is the folder writable?") from None
-    try:
-        start = time.monotonic()
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                waited = time.monotonic() - start
-                if waited >= wait_s:
-                    raise _busy(str(folder), _read_holder(fd), round(waited, 1)) from None
-                time.sleep(_POLL_S)
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(holder, ensure_ascii=False).encode("utf-8"), 0)
         log.debug("locked %s", folder)
@@ -184,9 +179,53 @@ def _file_lock(workspace, wait_s: float, holder: dict) -> Iterator[None]:
             yield
         finally:
             os.ftruncate(fd, 0)
+            if made:
+                _unmake(folder, made)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _open_lock_file(folder: Path) -> int:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise WorkspaceError(f"{folder}: cannot create the lock file {LOCK_FILE} "
+                             f"({exc.strerror or exc}); is the folder writable?") from None
+
+
+def _flock(fd: int, folder: Path, start: float, wait_s: float) -> bool:
+    """Wait for the exclusive lock on ``fd``; whether the file locked is still the lock file
+    (the last holder may have removed it, with the folder it made)."""
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            waited = time.monotonic() - start
+            if waited >= wait_s:
+                raise _busy(str(folder), _read_holder(fd), round(waited, 1)) from None
+            time.sleep(_POLL_S)
+    try:
+        same = os.stat(folder / LOCK_FILE).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        same = False
+    if not same:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    return same
+
+
+def _unmake(folder: Path, made: list[Path]) -> None:
+    """A workspace folder made for the lock, by a change that then wrote nothing (an import
+    that kept no feature), goes again with its lock file: nothing is left behind. (A writer
+    waiting on that lock file at this moment gets it and makes the folder anew to write.)"""
+    if any(p.name != LOCK_FILE for p in folder.iterdir()):
+        return
+    with contextlib.suppress(OSError):
+        (folder / LOCK_FILE).unlink()
+        for path in made:  # the deepest first
+            path.rmdir()
 
 
 def _read_holder(fd: int) -> dict | None:
