@@ -63,7 +63,7 @@ log = logging.getLogger(__name__)
 
 ENGINES: tuple[str, ...] = ("single", "dask")
 
-_KEEP = ("parcel_id", "site_leveled")
+_KEEP = ("parcel_id", "site_leveled", "design_level_m")
 
 #: Parks with at least this many parcels compute their spatial columns in a forked worker
 #: process while this process computes the park-wide tables (``engine="single"``). Below it

@@ -204,6 +204,8 @@ RULE_KINDS: dict[str, Kind] = {
     "coverage.readiness": _READINESS,
     "coverage.below": TEXT,
     "terrain.max_relief_m": NUMBER,
+    "terrain.design_level": _one_of("a design-level method", ("mean", "balanced")),
+    "terrain.swell_factor": _number("a swell factor ≥ 1 (松散系数)", 1.0),
     "compliance.edition": YEAR,
     "compliance.code_standard": STANDARD.or_null(),
     "compliance.parcel_code_standard": STANDARD.or_null(),

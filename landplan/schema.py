@@ -298,6 +298,8 @@ PARCELS = LayerSpec(
            "用电容量", "负荷", unit="kva", nonneg=True, shp="load_kva"),
         _c("site_leveled", "bool", "场地已平整", "site levelled", "场地已平整", "场地平整",
            "是否平整", shp="leveled"),
+        _c("design_level_m", "float", "设计标高(米)", "design level (m)", "设计标高", "场地设计标高",
+           "设计高程", "场平标高", "竖向设计标高", unit="m", shp="dsgn_lvl"),
         _c("floor_area_ratio_declared", "float", "容积率(申报)", "declared floor area ratio",
            "容积率", "RJL", shp="RJL", nonneg=True),
         _c("building_density_pct_declared", "float", "建筑密度(申报,%)",

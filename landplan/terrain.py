@@ -11,10 +11,19 @@ Definitions (SPEC §8) and the choices this module makes:
   ``all_touched=False``), computed here with numpy for all parcels at once (a test compares
   the two cell by cell). Nodata cells (the band's nodata value, its mask, or a non-finite
   value) are ignored.
-- ``elev_mean_m`` = ``design_elev_m`` = mean elevation of the parcel's cells (the level at
-  which cut = fill); ``cut_m3`` = Σ max(z − design, 0) × cell area, ``fill_m3`` =
-  Σ max(design − z, 0) × cell area; ``relief_m`` = max − min; ``leveled`` ⇔
-  ``relief_m ≤ rules["terrain"]["max_relief_m"]``; ``dem_cells`` = number of valid cells.
+- ``elev_mean_m`` = mean elevation of the parcel's cells; ``relief_m`` = max − min;
+  ``dem_cells`` = number of valid cells.
+- **Design level** ``design_elev_m`` (``design_basis`` says which): the parcel's own
+  ``design_level_m`` (设计标高, in the DEM's vertical datum) when given; else by
+  ``terrain.design_level``: ``mean`` (the mean elevation, the level at which cut = fill) or
+  ``balanced`` (the level at which cut × ``terrain.swell_factor`` = fill: dug soil swells,
+  松散系数, so less of it is cut than filled; solved exactly, :func:`_balanced_levels`).
+  ``cut_m3`` = Σ max(z − design, 0) × cell area, ``fill_m3`` = Σ max(design − z, 0) × cell
+  area: the earthwork still needed to bring the DEM's surface to the design level.
+- **Levelled** (一平 is done grading): ``leveled`` is the parcel's recorded ``site_leveled``
+  where there is one, whatever the DEM shows (a DEM older than the grading shows the old
+  ground); where nothing is recorded the DEM's relief test stands in, ``relief_m ≤
+  terrain.max_relief_m``. ``leveled_source`` says which (``site_leveled`` / ``dem``).
 - **Slope.** Per cell from the DEM gradient (``np.gradient``, central differences inside,
   one-sided at the DEM's edges), ``slope_deg = degrees(arctan(hypot(dz/dx, dz/dy)))``;
   ``slope_mean_deg`` is the mean over the parcel's cells whose slope is defined (a cell next
@@ -31,7 +40,8 @@ Definitions (SPEC §8) and the choices this module makes:
   warning logs how many, and ``frame.attrs["terrain_outside"]`` holds the count.
 - **Memory.** The DEM is read in windows of ``window_size`` × ``window_size`` cells (only
   those meeting the parcels' bounds), in two passes: count / sum / min / max / slope first,
-  then cut and fill against the means of the first pass. Counts, minima and maxima do not
+  then cut and fill against the design levels. ``balanced`` sorts the cells of the parcels
+  it levels, in batches of at most :data:`CACHE_CELLS`. Counts, minima and maxima do not
   depend on the window size; sums agree to floating-point rounding (~1e-12 relative).
 
 >>> import numpy as np, geopandas as gpd, rasterio, tempfile, os
@@ -77,9 +87,15 @@ CACHE_CELLS = 40_000_000
 
 #: Output columns of :func:`evaluate_terrain`, in order.
 TERRAIN_COLUMNS: tuple[str, ...] = (
-    "elev_mean_m", "relief_m", "slope_mean_deg", "design_elev_m", "cut_m3", "fill_m3",
-    "leveled", "dem_cells",
+    "elev_mean_m", "relief_m", "slope_mean_deg", "design_elev_m", "design_basis", "cut_m3", "fill_m3",
+    "leveled", "leveled_source", "dem_cells",
 )
+
+#: Codes of ``design_basis``: where a parcel's design level comes from.
+DESIGN_BASES: tuple[str, ...] = ("design_level_m", "mean", "balanced")
+
+#: Codes of ``leveled_source``: the recorded ``site_leveled``, or the DEM's relief test.
+LEVELED_SOURCES: tuple[str, ...] = ("site_leveled", "dem")
 
 
 # --------------------------------------------------------------------------- public API
@@ -120,8 +136,11 @@ def evaluate_terrain(
         Parcels with ``parcel_id`` and a CRS; reprojected to the DEM's CRS when it differs.
     dem_path : str or path
         A single-band DEM GeoTIFF (or any GDAL raster) in metres, with a CRS.
+        ``site_leveled`` (一平 as recorded) and ``design_level_m`` (设计标高, in the DEM's
+        vertical datum) are used when present.
     rules : dict
-        Rules (:func:`landplan.rules.load_rules`); uses ``terrain.max_relief_m``.
+        Rules (:func:`landplan.rules.load_rules`); uses ``terrain.max_relief_m``,
+        ``terrain.design_level`` and ``terrain.swell_factor``.
     window_size : int, default 2048
         Side of the square windows the DEM is read in (cells); bounds memory use.
 
@@ -129,9 +148,11 @@ def evaluate_terrain(
     -------
     DataFrame
         Indexed by ``parcel_id`` in the parcels' order, with :data:`TERRAIN_COLUMNS`:
-        ``elev_mean_m``, ``relief_m``, ``slope_mean_deg``, ``design_elev_m``, ``cut_m3``,
-        ``fill_m3`` (float64), ``leveled`` (boolean) and ``dem_cells`` (Int64). Parcels
-        without a valid cell get NaN/NA (``dem_cells`` 0); their number is in
+        ``elev_mean_m``, ``relief_m``, ``slope_mean_deg``, ``design_elev_m`` (float64),
+        ``design_basis`` (a code of :data:`DESIGN_BASES`), ``cut_m3``, ``fill_m3`` (float64),
+        ``leveled`` (boolean), ``leveled_source`` (a code of :data:`LEVELED_SOURCES`, ``""``
+        when neither is known) and ``dem_cells`` (Int64). Parcels without a valid cell get
+        NaN/NA (``dem_cells`` 0; ``leveled`` still from ``site_leveled``); their number is in
         ``attrs["terrain_outside"]``.
 
     Raises
@@ -150,7 +171,14 @@ def evaluate_terrain(
     if window_size < 1:
         raise ValueError(f"window_size must be at least 1, got {window_size}")
     max_relief = _max_relief(rules)
+    method = str(rules["terrain"].get("design_level") or "mean")
+    swell = float(rules["terrain"].get("swell_factor") or 1.0)
+    if method not in ("mean", "balanced"):
+        raise RuleError(f"rules: terrain.design_level: {method!r} is not a design-level method "
+                        "(allowed: mean, balanced)")
     ids = _parcel_ids(parcels)
+    own = (pd.to_numeric(parcels["design_level_m"], errors="coerce").to_numpy(dtype=float)
+           if "design_level_m" in parcels.columns else np.full(len(parcels), np.nan))
     n = len(parcels)
     path = str(dem_path)
     if not Path(path).exists():
@@ -174,25 +202,36 @@ def evaluate_terrain(
             log.info("reprojecting %d parcels to the DEM's CRS %s", n, dem_crs.name)
             geoms = geoms.to_crs(dem_crs)
         geoms = np.asarray(geoms.values, dtype=object)
-        stats = _zonal(src, dem_crs, geoms, window_size)
+        stats = _zonal(src, dem_crs, geoms, window_size, own, method, swell)
 
-    count, total, zmin, zmax, slope_sum, slope_n, cut, fill = stats
+    count, total, zmin, zmax, slope_sum, slope_n, cut, fill, level = stats
     has = count > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(has, total / np.maximum(count, 1), np.nan)
         slope = np.where(slope_n > 0, slope_sum / np.maximum(slope_n, 1), np.nan)
     relief = np.where(has, zmax - zmin, np.nan)
-    leveled = pd.array(relief <= max_relief, dtype="boolean")
-    leveled[~has] = pd.NA
+    # 一平 is done grading: the recorded site_leveled stands (a flat DEM never overrules a
+    # recorded "not levelled"); where nothing is recorded the DEM's relief test stands in
+    recorded = leveled_without_dem(parcels).array
+    by_dem = pd.array(relief <= max_relief, dtype="boolean")
+    by_dem[~has] = pd.NA
+    known = ~recorded.isna()
+    leveled = by_dem.copy()
+    leveled[known] = recorded[known]
+    source = np.where(known, "site_leveled", np.where(has, "dem", "")).astype(object)
+    basis = np.where(np.isfinite(own), "design_level_m", method).astype(object)
+    basis[~has] = ""
     frame = pd.DataFrame(
         {
             "elev_mean_m": mean,
             "relief_m": relief,
             "slope_mean_deg": slope,
-            "design_elev_m": mean.copy(),
+            "design_elev_m": np.where(has, level, np.nan),
+            "design_basis": basis,
             "cut_m3": np.where(has, cut, np.nan),
             "fill_m3": np.where(has, fill, np.nan),
             "leveled": leveled,
+            "leveled_source": source,
             "dem_cells": pd.array(count, dtype="Int64"),
         },
         index=ids,
@@ -387,8 +426,15 @@ def _windows(row0: int, row1: int, col0: int, col1: int, size: int):
             yield r, min(r + size, row1), c, min(c + size, col1)
 
 
-def _zonal(src, dem_crs: CRS, geoms: np.ndarray, window_size: int):
-    """Two windowed passes over the DEM; returns the per-parcel accumulators."""
+def _zonal(src, dem_crs: CRS, geoms: np.ndarray, window_size: int, own: np.ndarray,
+           method: str, swell: float):
+    """Windowed passes over the DEM; returns the per-parcel accumulators and design levels.
+
+    Pass 1: count / sum / min / max / slope. Then the design level of every parcel: its own
+    (``own``, finite), else the mean, else (``method="balanced"``) :func:`_balanced_levels` on
+    the parcel's cells. Pass 2: cut and fill against it. The cells of pass 1 are kept up to
+    :data:`CACHE_CELLS`; beyond that the later passes read the DEM again.
+    """
     from rasterio.windows import Window
 
     n = len(geoms)
@@ -400,7 +446,8 @@ def _zonal(src, dem_crs: CRS, geoms: np.ndarray, window_size: int):
     slope_n = np.zeros(n, dtype=np.int64)
     cut = np.zeros(n)
     fill = np.zeros(n)
-    result = (count, total, zmin, zmax, slope_sum, slope_n, cut, fill)
+    level = np.full(n, np.nan)
+    result = (count, total, zmin, zmax, slope_sum, slope_n, cut, fill, level)
     if n == 0:
         return result
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -428,68 +475,124 @@ def _zonal(src, dem_crs: CRS, geoms: np.ndarray, window_size: int):
     chosen = np.flatnonzero(sel)
     owner, *rest = _pixel_edges(geoms[chosen], t)
     edges = (chosen[owner], *rest)
-    # the cells of pass 1 (parcel, value, area) are kept for pass 2 up to CACHE_CELLS entries;
-    # beyond that pass 2 reads the DEM and finds the cells again
+    windows = list(_windows(row0, row1, col0, col1, window_size))
+
+    def read(r0: int, r1: int, c0: int, c1: int, here: np.ndarray, slope: bool):
+        """(pid, z, cell area, slope or None) of the valid cells of the ``here`` parcels in a window."""
+        # window with a one-cell halo where the DEM has cells (for the gradient)
+        h0, h1 = max(r0 - 1, 0), min(r1 + 1, src.height)
+        g0, g1 = max(c0 - 1, 0), min(c1 + 1, src.width)
+        band = src.read(1, window=Window(g0, h0, g1 - g0, h1 - h0), masked=True)
+        z = np.ma.filled(band.astype(np.float64), np.nan)
+        z[~np.isfinite(z)] = np.nan
+        dxs, dys = _metric_cell_sizes(src, dem_crs, np.arange(h0, h1))
+        inner = (slice(r0 - h0, r0 - h0 + (r1 - r0)), slice(c0 - g0, c0 - g0 + (c1 - c0)))
+        area_rows = np.abs(dxs * dys)[inner[0]]
+        slope_deg = _slope(z, dxs, dys)[inner] if slope else None
+        z = z[inner]
+        who, rr, cc = _cells(tuple(e[here[edges[0]]] for e in edges), (r0, r1), (c0, c1))
+        rr -= r0
+        cc -= c0
+        zv = z[rr, cc]
+        valid = ~np.isnan(zv)
+        rr, cc = rr[valid], cc[valid]
+        return who[valid], zv[valid], area_rows[rr], None if slope_deg is None else slope_deg[rr, cc]
+
+    def overlapping(r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        return sel & (pc1 > c0) & (pc0 < c1) & (pr1 > r0) & (pr0 < r1)
+
+    # pass 1: count, sum, min, max, slope; the cells kept for the later passes up to CACHE_CELLS
     cached: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     kept = 0
-    mean = np.full(n, np.nan)
-    for pass_no in (1, 2):
-        if pass_no == 2:
-            mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-        for r0, r1, c0, c1 in _windows(row0, row1, col0, col1, window_size):
-            if pass_no == 2 and (r0, c0) in cached:
-                pid, zv, cell_area = cached.pop((r0, c0))
-                diff = zv - mean[pid]
-                cut += np.bincount(pid, weights=np.maximum(diff, 0) * cell_area, minlength=n)
-                fill += np.bincount(pid, weights=np.maximum(-diff, 0) * cell_area, minlength=n)
+    for r0, r1, c0, c1 in windows:
+        here = overlapping(r0, r1, c0, c1)
+        if not here.any():
+            continue
+        pid, zv, cell_area, sv = read(r0, r1, c0, c1, here, True)
+        if kept + len(pid) <= CACHE_CELLS:
+            cached[(r0, c0)] = (pid, zv, cell_area)
+            kept += len(pid)
+        if not len(pid):
+            continue
+        count += np.bincount(pid, minlength=n)
+        total += np.bincount(pid, weights=zv, minlength=n)
+        # pid is sorted (cells come grouped by parcel): min and max by segments
+        heads = np.flatnonzero(np.r_[True, pid[1:] != pid[:-1]])
+        ids = pid[heads]
+        zmin[ids] = np.minimum(zmin[ids], np.minimum.reduceat(zv, heads))
+        zmax[ids] = np.maximum(zmax[ids], np.maximum.reduceat(zv, heads))
+        fin = ~np.isnan(sv)
+        slope_sum += np.bincount(pid[fin], weights=sv[fin], minlength=n)
+        slope_n += np.bincount(pid[fin], minlength=n)
+
+    def cells_of(wanted: np.ndarray, consume: bool = False):
+        """(pid, z, cell area) of the ``wanted`` parcels, window by window: from the cache of
+        pass 1 (dropped as it is used when ``consume``), else read again."""
+        for r0, r1, c0, c1 in windows:
+            if (r0, c0) in cached:
+                pid, zv, cell_area = cached.pop((r0, c0)) if consume else cached[(r0, c0)]
+                keep = wanted[pid]
+                yield pid[keep], zv[keep], cell_area[keep]
                 continue
-            here = sel & (pc1 > c0) & (pc0 < c1) & (pr1 > r0) & (pr0 < r1)
-            if pass_no == 2:
-                here &= count > 0
-            if not here.any():
-                continue
-            # window with a one-cell halo where the DEM has cells (for the gradient)
-            h0, h1 = max(r0 - 1, 0), min(r1 + 1, src.height)
-            g0, g1 = max(c0 - 1, 0), min(c1 + 1, src.width)
-            band = src.read(1, window=Window(g0, h0, g1 - g0, h1 - h0), masked=True)
-            z = np.ma.filled(band.astype(np.float64), np.nan)
-            z[~np.isfinite(z)] = np.nan
-            rows = np.arange(h0, h1)
-            dxs, dys = _metric_cell_sizes(src, dem_crs, rows)
-            inner = (slice(r0 - h0, r0 - h0 + (r1 - r0)), slice(c0 - g0, c0 - g0 + (c1 - c0)))
-            area_rows = np.abs(dxs * dys)[inner[0]]
-            if pass_no == 1:
-                slope_deg = _slope(z, dxs, dys)[inner]
-            z = z[inner]
-            who, rr, cc = _cells(tuple(e[here[edges[0]]] for e in edges), (r0, r1), (c0, c1))
-            rr -= r0
-            cc -= c0
-            zv = z[rr, cc]
-            valid = ~np.isnan(zv)
-            if not valid.any():
-                continue
-            pid, zv, rr, cc = who[valid], zv[valid], rr[valid], cc[valid]
-            cell_area = area_rows[rr]
-            if pass_no == 2:
-                diff = zv - mean[pid]
-                cut += np.bincount(pid, weights=np.maximum(diff, 0) * cell_area, minlength=n)
-                fill += np.bincount(pid, weights=np.maximum(-diff, 0) * cell_area, minlength=n)
-                continue
-            count += np.bincount(pid, minlength=n)
-            total += np.bincount(pid, weights=zv, minlength=n)
-            # pid is sorted (cells come grouped by parcel): min and max by segments
-            heads = np.flatnonzero(np.r_[True, pid[1:] != pid[:-1]])
-            ids = pid[heads]
-            zmin[ids] = np.minimum(zmin[ids], np.minimum.reduceat(zv, heads))
-            zmax[ids] = np.maximum(zmax[ids], np.maximum.reduceat(zv, heads))
-            sv = slope_deg[rr, cc]
-            fin = ~np.isnan(sv)
-            slope_sum += np.bincount(pid[fin], weights=sv[fin], minlength=n)
-            slope_n += np.bincount(pid[fin], minlength=n)
-            if kept + len(pid) <= CACHE_CELLS:
-                cached[(r0, c0)] = (pid, zv, cell_area)
-                kept += len(pid)
+            here = overlapping(r0, r1, c0, c1) & wanted
+            if here.any():
+                yield read(r0, r1, c0, c1, here, False)[:3]
+
+    has = count > 0
+    level[has] = total[has] / count[has]
+    own_set = has & np.isfinite(own)
+    level[own_set] = own[own_set]
+    if method == "balanced":
+        todo = np.flatnonzero(has & ~own_set)
+        # parcels in batches of at most CACHE_CELLS cells (one batch when the cache holds the park)
+        batch = np.cumsum(count[todo]) // max(CACHE_CELLS, 1)
+        for b in np.unique(batch):
+            wanted = np.zeros(n, dtype=bool)
+            wanted[todo[batch == b]] = True
+            parts = list(cells_of(wanted))
+            pid, zv, cell_area = (np.concatenate([p[k] for p in parts]) for k in range(3))
+            level[wanted] = _balanced_levels(pid, zv, cell_area, n, swell)[wanted]
+    # pass 2: cut and fill against the design level
+    for pid, zv, cell_area in cells_of(has, consume=True):
+        diff = zv - level[pid]
+        cut += np.bincount(pid, weights=np.maximum(diff, 0) * cell_area, minlength=n)
+        fill += np.bincount(pid, weights=np.maximum(-diff, 0) * cell_area, minlength=n)
     return result
+
+
+def _balanced_levels(pid: np.ndarray, z: np.ndarray, area: np.ndarray, n: int, swell: float) -> np.ndarray:
+    """The level ``h`` of every parcel at which ``swell`` × cut = fill (NaN for a parcel without cells).
+
+    cut(h) = Σ area·max(z − h, 0), fill(h) = Σ area·max(h − z, 0); f(h) = swell·cut − fill
+    falls from ≥ 0 at the lowest cell to ≤ 0 at the highest and is linear between two
+    consecutive elevations. With a parcel's cells sorted by elevation, f is evaluated at each
+    one (cumulative sums), the last cell k with f ≥ 0 found, and on [z_k, z_k+1] (cells ≤ k
+    below, the others above) f = 0 solved exactly: h = (swell·Σ_above a·z + Σ_below a·z) /
+    (swell·Σ_above a + Σ_below a). With swell = 1 this is the mean elevation.
+    """
+    out = np.full(n, np.nan)
+    if not len(pid):
+        return out
+    order = np.lexsort((z, pid))
+    pid, z, a = pid[order], z[order], area[order]
+    heads = np.flatnonzero(np.r_[True, pid[1:] != pid[:-1]])
+    ids = pid[heads]
+    group = np.repeat(np.arange(len(heads)), np.diff(np.r_[heads, len(pid)]))
+    zr = z - z[heads][group]  # elevations above the parcel's lowest cell (less cancellation)
+    az = a * zr
+    cum_a, cum_az = np.cumsum(a), np.cumsum(az)
+    base_a = np.r_[0.0, cum_a][heads][group]
+    base_az = np.r_[0.0, cum_az][heads][group]
+    below_a, below_az = cum_a - base_a, cum_az - base_az        # cells up to and with this one
+    total_a = np.add.reduceat(a, heads)[group]
+    total_az = np.add.reduceat(az, heads)[group]
+    above_a, above_az = total_a - below_a, total_az - below_az  # cells after this one
+    f = swell * (above_az - zr * above_a) - (zr * below_a - below_az)
+    at = np.arange(len(pid))
+    k = np.maximum(np.maximum.reduceat(np.where(f >= 0, at, -1), heads), heads)
+    h = (swell * above_az[k] + below_az[k]) / (swell * above_a[k] + below_a[k])
+    out[ids] = h + z[heads]
+    return out
 
 
 def _slope(z: np.ndarray, dxs: np.ndarray, dys: np.ndarray) -> np.ndarray:

@@ -389,3 +389,110 @@ def test_burn_equals_rasterio_rasterize_with_overlaps_and_holes():
     got = burn(geoms, values, transform=transform, shape=(410, 420))
     assert (got == expected).all() and (got > 0).sum() > 10_000
     assert not burn([None], [1], transform=transform, shape=(3, 3)).any()
+
+
+# --------------------------------------------------------------------------- issue 18, items 12-13
+FLAT = Affine(1, 0, X0, 0, -1, Y0 + 40)
+
+
+def step_dem(tmp_path) -> Path:
+    """40 × 40 cells of 1 m: z = 100 west of x = 20 m, 102 east of it."""
+    z = np.where(np.arange(40) < 20, 100.0, 102.0)
+    return write_dem(tmp_path / "step.tif", np.tile(z, (40, 1)), FLAT, "EPSG:4527")
+
+
+def test_recorded_not_levelled_stands_on_a_flat_dem(tmp_path):
+    dem = write_dem(tmp_path / "flat.tif", np.full((40, 40), 100.0), FLAT, "EPSG:4527")
+    parcels = parcels_of({"no": (0, 0, 10, 10), "yes": (10, 0, 20, 10), "unknown": (20, 0, 30, 10),
+                          "outside": (100, 100, 110, 110)})
+    parcels["site_leveled"] = pd.array([False, True, None, False], dtype="boolean")
+    out = evaluate_terrain(parcels, dem, load_rules())
+    assert out["relief_m"].tolist()[:3] == [0.0, 0.0, 0.0]  # the DEM's relief test would pass all three
+    assert out["leveled"].tolist() == [False, True, True, False]
+    assert out["leveled_source"].tolist() == ["site_leveled", "site_leveled", "dem", "site_leveled"]
+    # nothing recorded and no DEM cell: neither source
+    parcels["site_leveled"] = pd.array([False, True, None, None], dtype="boolean")
+    out = evaluate_terrain(parcels, dem, load_rules())
+    assert pd.isna(out.loc["outside", "leveled"]) and out.loc["outside", "leveled_source"] == ""
+
+
+def test_recorded_not_levelled_in_readiness(tmp_path):
+    """Through the engine: readiness takes 一平 from site_leveled, the DEM only where it is empty."""
+    from shapely.geometry import LineString
+
+    from landplan.engine import spatial_columns
+
+    dem = write_dem(tmp_path / "flat.tif", np.full((40, 40), 100.0), FLAT, "EPSG:4527")
+    parcels = parcels_of({"no": (0, 0, 10, 10), "unknown": (20, 0, 30, 10)})
+    parcels["site_leveled"] = pd.array([False, None], dtype="boolean")
+    along = LineString([(X0, Y0 - 5), (X0 + 40, Y0 - 5)])  # 5 m south of both parcels
+    roads = gpd.GeoDataFrame({"status": ["built"]}, geometry=[along], crs="EPSG:4527")
+    pipes = gpd.GeoDataFrame({"kind": ["water"], "status": ["built"]}, geometry=[along], crs="EPSG:4527")
+    power = gpd.GeoDataFrame({"voltage_kv": [10.0], "laying": ["cable"]}, geometry=[along], crs="EPSG:4527")
+    out = spatial_columns(parcels, roads=roads, pipelines=pipes, powerlines=power, dem_path=dem,
+                          rules=load_rules())
+    assert out["readiness"].tolist() == ["未达三通一平", "三通一平"]
+    assert out.loc["no", "missing"].endswith("leveled")
+    assert out["leveled_source"].tolist() == ["site_leveled", "dem"]
+
+
+def test_design_level_balanced_and_own(tmp_path):
+    """A 10 × 10 m parcel half at 100 m, half at 102 m (50 cells of 1 m² each).
+
+    mean: h = 101, cut = fill = 50 × 1 = 50 m³. balanced with swell 1.25:
+    1.25 × 50 × (102 − h) = 50 × (h − 100)  →  h = 227.5 / 2.25 = 101.111…,
+    cut = 50 × 0.888… = 44.44 m³, fill = 50 × 1.111… = 55.56 m³ = 1.25 × cut.
+    Its own design level 100 m: cut = 50 × 2 = 100 m³, fill 0.
+    """
+    dem = step_dem(tmp_path)
+    parcels = parcels_of({"A": (15, 0, 25, 10), "own": (15, 20, 25, 30), "flat": (0, 0, 10, 10)})
+    parcels["design_level_m"] = [np.nan, 100.0, np.nan]
+    mean = evaluate_terrain(parcels, dem, load_rules())
+    assert mean.loc["A", "design_elev_m"] == pytest.approx(101.0)
+    assert mean.loc["A", ["cut_m3", "fill_m3"]].tolist() == pytest.approx([50.0, 50.0])
+    assert mean["design_basis"].tolist() == ["mean", "design_level_m", "mean"]
+    balanced = merge_rules(load_rules(), {"terrain": {"design_level": "balanced", "swell_factor": 1.25}})
+    out = evaluate_terrain(parcels, dem, balanced)
+    assert out.loc["A", "design_elev_m"] == pytest.approx(227.5 / 2.25, abs=1e-9)
+    assert out.loc["A", "cut_m3"] == pytest.approx(50 * (102 - 227.5 / 2.25), abs=1e-6)
+    assert out.loc["A", "fill_m3"] == pytest.approx(50 * (227.5 / 2.25 - 100), abs=1e-6)
+    assert out.loc["A", "fill_m3"] == pytest.approx(1.25 * out.loc["A", "cut_m3"])
+    assert out["design_basis"].tolist() == ["balanced", "design_level_m", "balanced"]
+    assert out.loc["own", ["design_elev_m", "cut_m3", "fill_m3"]].tolist() == pytest.approx([100.0, 100.0, 0.0])
+    assert out.loc["flat", ["design_elev_m", "cut_m3", "fill_m3"]].tolist() == pytest.approx([100.0, 0.0, 0.0])
+    assert out["elev_mean_m"].tolist() == mean["elev_mean_m"].tolist()  # the DEM's figures are the same
+
+
+def test_balanced_level_solves_exactly(tmp_path, monkeypatch):
+    """On rough ground: swell × cut = fill for every parcel; swell 1 is the mean; without the
+    cell cache (parcels in batches, the DEM read again) the same levels."""
+    import landplan.terrain as terrain
+
+    rng = np.random.default_rng(7)
+    z = 100 + rng.normal(0, 2, (120, 120))
+    dem = write_dem(tmp_path / "rough.tif", z, Affine(1, 0, X0, 0, -1, Y0 + 120), "EPSG:4527")
+    parcels = gpd.GeoDataFrame(
+        {"parcel_id": [f"P{i}" for i in range(12)]}, crs="EPSG:4527",
+        geometry=gpd.GeoSeries.from_xy(X0 + rng.uniform(15, 105, 12), Y0 + rng.uniform(15, 105, 12))
+        .buffer(rng.uniform(2, 14, 12)).values)
+    swell = merge_rules(load_rules(), {"terrain": {"design_level": "balanced", "swell_factor": 1.3}})
+    out = evaluate_terrain(parcels, dem, swell, window_size=32)
+    np.testing.assert_allclose(out["fill_m3"], 1.3 * out["cut_m3"], rtol=1e-9)
+    assert (out["design_elev_m"] > out["elev_mean_m"]).all()
+    one = merge_rules(load_rules(), {"terrain": {"design_level": "balanced", "swell_factor": 1}})
+    np.testing.assert_allclose(evaluate_terrain(parcels, dem, one)["design_elev_m"], out["elev_mean_m"],
+                               rtol=1e-12)
+    monkeypatch.setattr(terrain, "CACHE_CELLS", 300)
+    pd.testing.assert_frame_equal(evaluate_terrain(parcels, dem, swell, window_size=32), out,
+                                  check_exact=False, rtol=1e-9)
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ({"design_level": "median"}, r"terrain\.design_level: 'median' is not a design-level method"),
+    ({"swell_factor": 0.9}, r"terrain\.swell_factor: 0\.9 is not a swell factor ≥ 1"),
+])
+def test_bad_design_level_rules(override, message):
+    from landplan.errors import RuleError
+
+    with pytest.raises(RuleError, match=message):
+        merge_rules(load_rules(), {"terrain": override})

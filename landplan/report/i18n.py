@@ -161,6 +161,15 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "recover": ("无偿收回", "recover without compensation"),
         "negotiate": ("协商处置", "negotiate"),
     },
+    "design_basis": {
+        "design_level_m": ("地块设计标高", "the parcel's design level"),
+        "mean": ("平均高程（挖填相等）", "mean elevation (cut = fill)"),
+        "balanced": ("挖填平衡（计松散系数）", "balanced after swell (松散系数)"),
+    },
+    "leveled_source": {
+        "site_leveled": ("按记录（场地已平整字段）", "as recorded (site_leveled)"),
+        "dem": ("按DEM高差判断（无记录）", "DEM relief test (nothing recorded)"),
+    },
     "contract_check": {
         "": ("无约定条件", "no conditions"),
         "not_due": ("未到达产复核期", "not yet due"),

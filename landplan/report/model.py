@@ -483,8 +483,13 @@ _TERRAIN = ("elev_mean_m", "relief_m", "slope_mean_deg", "design_elev_m", "cut_m
 def _terrain(b: _Builder) -> Section:
     lang = b.lang
     rows = [b.line(c) for c in _TERRAIN if b.has(c)]
-    rows.append(b.line("leveled", None, key="terrain.max_relief_m") if b.has("leveled") else
+    if b.has("design_basis"):
+        rows.append(b.line("design_basis", "design_basis", key="terrain.design_level"))
+    by_dem = b.value("leveled_source") == "dem"
+    rows.append(b.line("leveled", None, key="terrain.max_relief_m" if by_dem else "") if b.has("leveled") else
                 b.line("site_leveled", None, key=""))
+    if b.has("leveled_source"):
+        rows.append(b.line("leveled_source", "leveled_source", key=""))
     rows.append([Cell("max_relief_m"), Cell(fmt_value(_get(b.ctx.rules, "terrain.max_relief_m"), lang), None, "num"),
                  Cell(t("unit.m", lang), None, "unit"), b.source("terrain.max_relief_m")])
     notes = [] if b.ctx.has_dem else [t("terrain.no_dem", lang)]
