@@ -161,11 +161,26 @@ OUTPUT_COLUMNS.update({
     "lifecycle_gap_years": ("五未年数", "gap years", "years since the date the gap counts from", ""),
     "years_since_approval": ("获批年数", "years since approval", "(as_of − approval_date) / 365.25",
                              "lifecycle.approved_not_supplied_min_years"),
-    "contract_check": ("标准地履约", "contract check (履约)", "met / not_met / not_due / no_data, empty without conditions",
-                       "lifecycle.contract_remedies.default"),
-    "contract_unmet": ("未履约条件", "unmet conditions", "contract conditions not met", ""),
+    "contract_check": ("标准地履约", "contract check (履约)",
+                       "worst of the two stages and the no-transfer period: not_met / no_data / not_due / met, "
+                       "empty without conditions", "lifecycle.contract_remedies.default"),
+    "contract_completion_check": ("竣工复核", "completion check",
+                                  "investment, floor area ratio, floor area, coverage once completed", ""),
+    "contract_production_check": ("达产复核", "full-production check",
+                                  "the 亩均 conditions from full_production_due_date", ""),
+    "contract_unmet": ("未履约条件", "unmet conditions", "contract conditions not met (no_transfer: transferred "
+                       "within the no-transfer period)", ""),
+    "contract_reason": ("履约说明", "contract check reason",
+                        "figure, contract value and source of each unmet condition; the damages", ""),
+    "contract_damages_wan": ("违约金(万元)", "liquidated damages (10k CNY)",
+                             "land_price_wan × shortfall ÷ condition (largest share, or summed: lifecycle.damages.combine)",
+                             "lifecycle.damages.method"),
     "contract_remedy": ("履约处理", "remedy", "the remedy the rules name for the unmet conditions",
                         "lifecycle.contract_remedies.default"),
+    "transfer_barred_until": ("禁止转让期满", "no transfer until", "no_transfer_from + no_transfer_years (标准地)",
+                              "lifecycle.no_transfer_years"),
+    "transfer_breach": ("期内转让", "transferred within the period", "transfer_date before transfer_barred_until",
+                        "lifecycle.no_transfer_years"),
 })
 for _c, (_contract, _value, _side, _zh, _en, _unit) in CONDITIONS.items():
     _u = f"({_unit})" if _unit else ""

@@ -327,7 +327,9 @@ PARCELS = LayerSpec(
            shp="prod_date"),
         _c("full_production_due_date", "date", "约定达产日期", "full production due", "约定达产日期",
            "达产日期", "达产时间", shp="full_due"),
-        # 标准地 contract conditions (出让合同/投资协议), checked at full production (达产复核)
+        # 标准地 contract conditions (出让合同/投资协议), checked at completion (竣工复核: investment,
+        # floor area ratio, floor area, coverage) or full production (达产复核: the 亩均 figures);
+        # landplan.lifecycle.CONTRACT_STAGES
         _c("standard_land", "bool", "标准地", "standard land (标准地)", "标准地", "是否标准地",
            shp="std_land"),
         _c("contract_investment_intensity_wan_per_mu", "float", "约定投资强度(万元/亩)",
@@ -354,6 +356,16 @@ PARCELS = LayerSpec(
         _c("contract_coverage_max_pct", "float", "约定建筑系数上限(%)",
            "contract building coverage maximum (%)", "约定建筑系数上限", "建筑系数上限", "建筑密度上限",
            unit="pct", shp="c_cov_max", **_N),
+        _c("contract_floor_area_m2", "float", "约定总建筑面积(平方米)", "contract floor area (m²)",
+           "约定总建筑面积", "约定建筑面积", "约定建筑总面积", "建筑面积要求", shp="c_floor", **_M2),
+        _c("contract_value_added_per_emission_wan", "float", "约定单位排放增加值(万元/吨)",
+           "contract value added per tonne emitted (10k CNY/t)", "约定单位排放增加值",
+           "单位排放增加值要求", shp="c_va_emis", unit="wan_per_t", **_N),
+        _c("contract_rd_intensity_pct", "float", "约定研发投入强度(%)", "contract R&D intensity (%)",
+           "约定研发投入强度", "约定研发经费占比", "研发投入强度要求", "研发经费占比要求",
+           unit="pct", shp="c_rd_pct", **_N),
+        _c("transfer_date", "date", "转让日期", "transfer date", "转让日期", "土地转让日期",
+           "转让登记日期", "转让时间", shp="transfer"),
         # lineage: the parcels a parcel was split from or merged from
         _c("parent_ids", "str", "来源宗地", "parent parcels", "来源宗地", "原宗地号", "母宗地",
            shp="parents"),

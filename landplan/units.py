@@ -65,6 +65,7 @@ UNIT_FACTORS: dict[str, dict[str, float]] = {
                    "万元/平方米": M2_PER_MU, "元/平方米": 1e-4 * M2_PER_MU, "元/㎡": 1e-4 * M2_PER_MU},
     "wan_per_person": {"万元/人": 1.0, "元/人": 1e-4},
     "wan_per_tce": {"万元/吨标煤": 1.0, "万元/吨标准煤": 1.0, "万元/tce": 1.0, "元/吨标煤": 1e-4},
+    "wan_per_t": {"万元/吨": 1.0, "万元/t": 1.0, "元/吨": 1e-4, "元/t": 1e-4},
 }
 
 

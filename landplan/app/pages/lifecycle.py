@@ -16,7 +16,10 @@ MAP_KEY = "map_lifecycle"
 HISTORY_PICK = "lifecycle_history_pick"
 GAP_LIST = ["parcel_id", "holder", "area_mu", "lifecycle_stage", "lifecycle_gap",
             "lifecycle_gap_reason", "lifecycle_gap_years"]
-CONTRACT = ["parcel_id", "holder", "area_mu", "contract_check", "contract_unmet", "contract_remedy"]
+CONTRACT = ["parcel_id", "holder", "area_mu", "contract_check", "contract_completion_check",
+            "contract_production_check", "contract_unmet", "contract_reason", "contract_damages_wan",
+            "transfer_barred_until", "contract_remedy"]
+CHECKS = ["contract_check", "contract_completion_check", "contract_production_check"]
 
 
 def render() -> None:
@@ -53,8 +56,15 @@ def render() -> None:
     counts = {k: int((check == k).sum()) for k in ("met", "not_met", "not_due", "no_data")}
     st.caption(" · ".join(f"{t(f'contract_check.{k}', lang)}: {v}" for k, v in counts.items()))
     checked = view[check.ne("").to_numpy()].copy()
-    checked["contract_check"] = [t(f"contract_check.{c}", lang) for c in checked["contract_check"]]
+    for column in (c for c in CHECKS if c in checked.columns):
+        checked[column] = [t(f"contract_check.{c}", lang) for c in checked[column].astype("string").fillna("")]
     ui.show_table(checked, CONTRACT, lang, key="lifecycle_contract")
+    rules = ctx.rules()
+    if rules is not None:
+        ui.rules_block(rules, [("lifecycle.fully_developed_share", ""),
+                               ("lifecycle.damages.method", ""), ("lifecycle.damages.combine", ""),
+                               ("lifecycle.no_transfer_years", t("unit.year", lang)),
+                               ("lifecycle.no_transfer_from", "")], lang)
     st.subheader(t("history.title", lang))
     ids = sorted(view["parcel_id"].astype(str))
     pick = st.selectbox(t("select.label", lang), ids, key=HISTORY_PICK, index=ids.index(selected)
