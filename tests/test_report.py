@@ -147,8 +147,10 @@ def test_parcel_numbers_equal_the_evaluation_table(demo_html, demo_table, demo_p
         for text in texts:
             if col == "status" or col == "lifecycle_stage":
                 assert text == enum_label("parcel_status", value), col
-            elif col in ("idle_status", "idle_disposal", "contract_check"):
+            elif col in ("idle_status", "idle_disposal"):
                 assert text == (code_label(col, value) if value else "—"), col
+            elif col in ("contract_check", "contract_completion_check", "contract_production_check"):
+                assert text == (code_label("contract_check", value) if value else "—"), col
             elif col == "lifecycle_gap":
                 from landplan.lifecycle import gap_label
 
@@ -278,6 +280,9 @@ def test_lifecycle_section_from_the_columns(demo_workspace, demo_table, demo_pid
     assert cells.cells["lifecycle_stage"] == [enum_label("parcel_status", row["lifecycle_stage"])]
     check = row["contract_check"]
     assert cells.cells["contract_check"] == [code_label("contract_check", check) if check else "—"]
+    for col in ("contract_completion_check", "contract_production_check"):   # the two 履约 stages (issue 18)
+        assert cells.cells[col] == [code_label("contract_check", row[col]) if row[col] else "—"]
+    assert {"contract_damages_wan", "contract_reason", "transfer_barred_until"} <= set(cells.cells)
 
 
 def test_pdf_text_fonts_page(demo_workspace, demo_pid, tmp_path):

@@ -404,10 +404,11 @@ def _lifecycle(b: _Builder) -> Section:
         gap_cell = Cell(f"{gap_label(str(gap), lang)} ({gap})", "lifecycle_gap")
     rows.append([b.name("lifecycle_gap"), gap_cell, Cell("—", None, "unit"), b.source(b.key_of("lifecycle_gap"))])
     for col in ("lifecycle_gap_reason", "lifecycle_gap_years", "years_since_approval", "contract_check",
-                "contract_unmet", "contract_remedy"):
+                "contract_completion_check", "contract_production_check", "contract_unmet", "contract_reason",
+                "contract_damages_wan", "contract_remedy", "transfer_barred_until", "transfer_breach"):
         if b.has(col):
-            kind = "contract_check" if col == "contract_check" else (
-                None if col.endswith("_years") or col.startswith("years") else "plain")
+            kind = "contract_check" if col.endswith("_check") else (
+                None if col.endswith(("_years", "_wan")) or col.startswith("years") else "plain")
             rows.append(b.line(col, kind))
     names = sorted({m.group(1) for c in b.row.index if (m := re.match(r"^contract_(.+)_ok$", str(c)))},
                    key=lambda c: list(conditions).index(c) if c in conditions else len(conditions))
