@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from landplan.cli import main
+from landplan.errors import RuleError
 from landplan.evaluate import evaluate
 from landplan.lifecycle import (
     CONDITIONS,
@@ -18,7 +19,6 @@ from landplan.lifecycle import (
     contract_check,
     evaluate_lifecycle,
 )
-from landplan.errors import RuleError
 from landplan.rules import load_rules, merge_rules
 from landplan.schema import match_column
 
