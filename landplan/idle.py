@@ -1,17 +1,22 @@
-"""Idle land (闲置土地) evaluation at an evaluation date (SPEC §5, §8; 53号令 Art. 2, 8, 12, 14).
+"""Idle land (闲置土地) evaluation at an evaluation date (SPEC §5, §8; 53号令 Art. 2, 5, 8, 9, 12, 14, 15, 17, 22).
 
 :func:`evaluate_idle` gives one row per parcel (index ``parcel_id``, parcels in their order)
-with the idle-land status, since when idleness counts, how long it has lasted, the cause, the
-disposal, the idle-land fee, the next step (a code, its date and a bilingual text for a
-clerk) and the problems found in the parcel's inputs.
+with the idle-land status the data show, the stage of the procedure, since when idleness counts
+and from which date, how long it has lasted, the cause, the disposal, the idle-land fee, the
+reason (figures, control values, articles), the next step of the procedure (a code, its legal
+deadline and a bilingual text for a clerk) and the problems found in the parcel's inputs.
 
 The rule of SPEC §8, at evaluation date A ("+ n years" is the calendar anniversary, 29 Feb →
 28 Feb, see :func:`add_years`):
 
-- status ``reserve`` or no ``agreed_start_date`` → ``not_applicable``;
-- not started by A (no ``actual_start_date``, or one after A): ``not_idle`` if A <
-  agreed_start_date, ``not_due`` if A < agreed_start_date + ``idle_after_years``, else
-  ``idle_unstarted``;
+- **start date (Art. 22)**: ``agreed_start_date``; where the contract sets none, the day the
+  land was handed over (``delivery_date``, 交地日期), and where that is not recorded either,
+  ``supply_date`` (the fallbacks of ``idle.start_date_fallback``). ``start_date_basis`` names
+  the column used (``agreed_start_date``, ``delivery_date``, ``supply_date``) and the reason
+  text says so. Of :func:`start_dates`, which 供而未用 (:mod:`landplan.lifecycle`) uses too.
+- status ``reserve`` or no start date → ``not_applicable``;
+- not started by A (no ``actual_start_date``, or one after A): ``not_idle`` if A < start,
+  ``not_due`` if A < start + ``idle_after_years``, else ``idle_unstarted``;
 - started, ``halted_since`` set and (developed_area_m2 < ``developed_share_min`` · area_m2 or
   invested_wan < ``invested_share_min`` · agreed_investment_wan): ``not_due`` if A <
   halted_since + ``idle_after_years``, else ``idle_halted``;
@@ -19,7 +24,37 @@ The rule of SPEC §8, at evaluation date A ("+ n years" is the calendar annivers
 
 Disposal (``idle_*`` only): cause ``government`` or ``force_majeure`` → ``negotiate``; else
 ``recover`` when A ≥ start + ``recover_after_years``; else ``idle_fee`` with idle_fee_wan =
-``fee_rate`` · land_price_wan. Every other parcel: ``none`` and 0.
+``fee_rate`` · land_price_wan. Every other parcel: ``none`` and 0. Art. 14 speaks of land "满二年未
+动工开发"; counting the two years of *halted* land from the halt is an interpretation
+(practice.md): the texts say so, and ``idle.recover_halted_from_halt: false`` leaves halted
+land at the fee.
+
+**A finding, not a decision.** Land is idle in law by a 《闲置土地认定书》 after an
+investigation (Art. 5, 9). ``idle_*`` is what the data show; ``idle_stage`` says where the
+procedure stands, from the optional dates ``investigation_notice_date`` (调查通知书, Art. 5),
+``idle_declared_date`` (认定书, Art. 9) and ``disposal_decision_date`` (征缴土地闲置费 / 收回
+决定书, Art. 14), each counted only when on or before A:
+
+==================  ===================================================  ==================================
+idle_stage          when                                                 next_step (next_step_date)
+==================  ===================================================  ==================================
+``suspected``       no notice: 疑似闲置                                  ``investigate`` (—)
+``investigating``   notice served, A ≤ notice + ``procedure.reply_days``  ``reply_due`` (notice + reply_days)
+``to_be_declared``  reply period over, no 认定书: 应认定为闲置          ``declare`` (—)
+``declared``        认定书 issued: 已认定闲置                           ``fee_decision`` / ``hearing_notice``
+                                                                         (Art. 15) / ``negotiate`` (—)
+``decided``         decision issued                                      ``pay_fee`` (decision +
+                                                                         ``procedure.payment_days``, Art. 17)
+                                                                         / ``recovery_decided`` /
+                                                                         ``implement_plan`` (—)
+==================  ===================================================  ==================================
+
+The kind of a recorded decision is the disposal at its date (a fee before start +
+``recover_after_years``, recovery from then on; negotiation for government causes). Other
+parcels: ``idle_stage`` empty, next step ``becomes_idle`` (not_due, or not_idle with the start
+ahead: the parcel becomes idle on next_step_date if still not started / still halted) or
+``none``. Before the decision the texts give the outlook: the fee, and the day recovery becomes
+possible.
 
 Choices this module makes (and documents):
 
@@ -35,7 +70,7 @@ Choices this module makes (and documents):
 - **area_m2** is measured from the geometry in the metric CRS of the data (SPEC §4, the CRS
   :func:`landplan.geometry.area_m2` would use), and only for the parcels whose developed-area
   test is needed.
-- **idle_since** is the date idleness starts counting (agreed_start_date for the unstarted
+- **idle_since** is the date idleness starts counting (the start date for the unstarted
   branch, halted_since for the halted branch) for ``idle_*`` and ``not_due`` parcels; empty
   otherwise. **idle_years** = days from idle_since to A / 365.25 for ``idle_*`` only, else 0.
 - **idle_cause** is canonicalised (``enterprise``, ``government``, ``force_majeure``; Chinese
@@ -43,19 +78,20 @@ Choices this module makes (and documents):
   value is reported and taken as ``enterprise``.
 - **idle_fee_wan** is empty (NaN) for an ``idle_fee`` parcel without land price; the fee of a
   negative price is computed as given (and the price is reported).
-- **next_step** codes: ``becomes_idle`` (not_due, or not_idle with the agreed start ahead: the
-  parcel becomes idle on next_step_date if it is still not started / still halted),
-  ``fee_payable`` (idle_fee; next_step_date = the day recovery becomes possible),
-  ``recovery_possible`` (recover), ``negotiate`` (government or force majeure: Art. 12
-  options, extension ≤ ``gov_extension_max_years``, temporary use ≤
-  ``gov_temporary_use_max_years``), ``none``. next_step_date is empty where no date applies.
+- **Procedure dates** after A are not yet in effect at A (an evaluation of a past date);
+  a procedure date of a parcel the data do not find idle gives no stage.
 - **Bad inputs never stop the evaluation.** Each parcel is evaluated on its data as given;
   :func:`check_idle_inputs` and the column ``idle_input_problems`` report: an actual or agreed
-  start before supply_date, agreed completion before agreed start, a negative land price, a
-  halted date after A, an actual start after A (allowed: SPEC §8 treats it as not started), an
-  unrecognised idle_cause and a date that cannot be read (taken as empty).
+  start or a delivery before supply_date, agreed completion before agreed start, a negative land
+  price, a halted date after A, an actual start after A (allowed: SPEC §8 treats it as not
+  started), an unrecognised idle_cause, a 认定书 before its investigation notice or a decision
+  before its 认定书, and a date that cannot be read (taken as empty).
 
-Everything is vectorised (numpy); no Python loop runs over parcels.
+Not modelled: the Art. 8 checks of a government cause (the cause is taken as recorded), the
+Art. 12 options beyond their limits, the hearing's own time limits, the 1999 rules and local
+rules stricter than the decree (set their figures in the rules file).
+
+Everything is vectorised (numpy, pyarrow); no Python loop runs over parcels.
 
 >>> import datetime as dt, geopandas as gpd, pandas as pd
 >>> from shapely.geometry import box
@@ -65,10 +101,10 @@ Everything is vectorised (numpy); no Python loop runs over parcels.
 ...      "agreed_start_date": pd.to_datetime(["2024-02-29"]), "land_price_wan": [1000.0]},
 ...     geometry=[box(39_500_000, 3_400_000, 39_500_100, 3_400_100)], crs="EPSG:4527")
 >>> out = evaluate_idle(parcels, load_rules(), as_of=dt.date(2025, 2, 28))
->>> out.loc["P1", "idle_status"], out.loc["P1", "idle_disposal"], float(out.loc["P1", "idle_fee_wan"])
-('idle_unstarted', 'idle_fee', 200.0)
->>> str(out.loc["P1", "next_step_date"].date())
-'2026-02-28'
+>>> out.loc["P1", "idle_status"], out.loc["P1", "idle_stage"], out.loc["P1", "next_step"]
+('idle_unstarted', 'suspected', 'investigate')
+>>> out.loc["P1", "idle_disposal"], float(out.loc["P1", "idle_fee_wan"])
+('idle_fee', 200.0)
 """
 
 from __future__ import annotations
@@ -85,27 +121,39 @@ import pyarrow.compute as pc
 from .crs import metric_crs
 from .schema import _ENUM_TABLES, _norm_text
 
-__all__ = ["IDLE_STATUSES", "IDLE_DISPOSALS", "NEXT_STEPS", "IDLE_COLUMNS",
-           "evaluate_idle", "add_years", "check_idle_inputs"]
+__all__ = ["IDLE_STATUSES", "IDLE_STAGES", "IDLE_DISPOSALS", "NEXT_STEPS", "START_BASES",
+           "IDLE_COLUMNS", "evaluate_idle", "start_dates", "add_years", "check_idle_inputs"]
 
 #: idle_status values, in code order.
 IDLE_STATUSES: tuple[str, ...] = ("not_applicable", "not_idle", "not_due", "idle_unstarted",
                                   "idle_halted")
+#: idle_stage values (the procedure of 53号令 Chapter 2), in code order; "" = not idle.
+IDLE_STAGES: tuple[str, ...] = ("", "suspected", "investigating", "to_be_declared", "declared",
+                                "decided")
 #: idle_disposal values, in code order.
 IDLE_DISPOSALS: tuple[str, ...] = ("none", "idle_fee", "recover", "negotiate")
 #: next_step codes.
-NEXT_STEPS: tuple[str, ...] = ("none", "becomes_idle", "fee_payable", "recovery_possible",
-                               "negotiate")
+NEXT_STEPS: tuple[str, ...] = ("none", "becomes_idle", "investigate", "reply_due", "declare",
+                               "fee_decision", "hearing_notice", "negotiate", "pay_fee",
+                               "recovery_decided", "implement_plan")
+#: start_date_basis values: the column the start date is taken from (Art. 22); "" = none.
+START_BASES: tuple[str, ...] = ("", "agreed_start_date", "delivery_date", "supply_date")
 #: Output columns of :func:`evaluate_idle`, in order.
 IDLE_COLUMNS: tuple[str, ...] = (
-    "idle_status", "idle_since", "idle_years", "idle_cause", "idle_disposal", "idle_fee_wan",
-    "next_step", "next_step_date", "next_step_zh", "next_step_en", "idle_input_problems")
+    "idle_status", "idle_stage", "idle_since", "start_date_basis", "idle_years", "idle_cause",
+    "idle_disposal", "idle_fee_wan", "idle_reason_zh", "idle_reason_en", "next_step",
+    "next_step_date", "next_step_zh", "next_step_en", "idle_input_problems")
 
 _NA, _NOT_IDLE, _NOT_DUE, _UNSTARTED, _HALTED = range(5)
+_NO_STAGE, _SUSPECTED, _INVESTIGATING, _TO_DECLARE, _DECLARED, _DECIDED = range(6)
 _NONE, _FEE, _RECOVER, _NEGOTIATE = range(4)
+(_S_NONE, _S_BECOMES, _S_INVESTIGATE, _S_REPLY, _S_DECLARE, _S_FEE_DECISION, _S_HEARING,
+ _S_NEGOTIATE, _S_PAY, _S_RECOVERED, _S_PLAN) = range(11)
 _NAT = np.datetime64("NaT", "D")
 _DATE_COLUMNS = ("supply_date", "agreed_start_date", "agreed_completion_date",
-                 "actual_start_date", "halted_since")
+                 "actual_start_date", "halted_since", "delivery_date",
+                 "investigation_notice_date", "idle_declared_date", "disposal_decision_date")
+_LAW = "53号令"
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,6 +309,7 @@ class _Inputs:
         A = self.as_of
         S, G, C = self.supply_date, self.agreed_start_date, self.agreed_completion_date
         T, H = self.actual_start_date, self.halted_since
+        N, F, X = self.investigation_notice_date, self.idle_declared_date, self.disposal_decision_date
         checks: list[tuple[np.ndarray, str, Any]] = []
         for col in _DATE_COLUMNS:
             raw = parcels[col] if col in parcels.columns else None
@@ -288,6 +337,15 @@ class _Inputs:
             (cause_unknown, "idle_cause", lambda m: _strings(
                 "unknown idle cause '", parcels["idle_cause"].to_numpy()[m].astype(str),
                 "'; taken as enterprise")),
+            (self.delivery_date < S, "delivery_date", lambda m: _strings(
+                "delivery date ", _date_text(self.delivery_date[m]), " is before supply_date ",
+                _date_text(S[m]), "; used as given")),
+            (F < N, "idle_declared_date", lambda m: _strings(
+                "idle-land finding (认定书) ", _date_text(F[m]), " is before the investigation "
+                "notice ", _date_text(N[m]), "; used as given")),
+            (X < F, "disposal_decision_date", lambda m: _strings(
+                "disposal decision ", _date_text(X[m]), " is before the idle-land finding (认定书) ",
+                _date_text(F[m]), "; used as given")),
         ]
         rows, order, fields, messages = [], [], [], []
         for k, (mask, field, message) in enumerate(checks):
@@ -366,14 +424,65 @@ def check_idle_inputs(parcels: pd.DataFrame, *, as_of: dt.date | None = None) ->
 # evaluation
 # --------------------------------------------------------------------------------------------
 
-def _idle_rules(rules: dict) -> dict[str, float]:
+_RULE_KEYS = ("idle_after_years", "recover_after_years", "fee_rate", "developed_share_min",
+              "invested_share_min", "gov_extension_max_years", "gov_temporary_use_max_years",
+              "start_date_fallback", "recover_halted_from_halt")
+
+
+def _idle_rules(rules: dict) -> dict[str, Any]:
     idle = rules.get("idle", {}) if rules else {}
     from .rules import load_rules  # defaults for any key a partial rules dict lacks
 
     default = load_rules()["idle"]
-    keys = ("idle_after_years", "recover_after_years", "fee_rate", "developed_share_min",
-            "invested_share_min", "gov_extension_max_years", "gov_temporary_use_max_years")
-    return {k: default.get(k) if idle.get(k) is None else idle[k] for k in keys}
+    out = {k: default.get(k) if idle.get(k) is None else idle[k] for k in _RULE_KEYS}
+    procedure = idle.get("procedure") or {}
+    for k, v in default["procedure"].items():
+        out[k] = v if procedure.get(k) is None else procedure[k]
+    return out
+
+
+def _start(x: _Inputs, fallback: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Start date (datetime64[D]) and its START_BASES code: agreed start, else the fallbacks."""
+    start = x.agreed_start_date.copy()
+    basis = np.where(np.isnat(start), 0, 1).astype("int8")
+    for column in fallback:
+        take = np.isnat(start) & ~np.isnat(getattr(x, column))
+        start[take] = getattr(x, column)[take]
+        basis[take] = START_BASES.index(column)
+    return start, basis
+
+
+def start_dates(parcels: pd.DataFrame, rules: dict | None = None) -> pd.DataFrame:
+    """The date the idle-land clock counts from, and the column it comes from (Art. 22).
+
+    Parameters
+    ----------
+    parcels : pandas.DataFrame
+        Parcels (or an evaluation table) with any of ``agreed_start_date``, ``delivery_date``
+        and ``supply_date``; missing columns count as empty.
+    rules : dict, optional
+        Rules; ``idle.start_date_fallback`` lists the columns used, in order, where the
+        contract sets no start date (default ``[delivery_date, supply_date]``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index of ``parcels``; ``start_date`` (datetime64, NaT when none) and
+        ``start_date_basis`` (:data:`START_BASES`).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"agreed_start_date": [pd.NaT, pd.NaT],
+    ...                       "delivery_date": pd.to_datetime(["2023-03-01", None]),
+    ...                       "supply_date": pd.to_datetime(["2022-12-01", "2022-12-20"])})
+    >>> start_dates(frame)["start_date_basis"].tolist()
+    ['delivery_date', 'supply_date']
+    """
+    x = _Inputs(parcels, dt.date.today())
+    start, basis = _start(x, _idle_rules(rules or {})["start_date_fallback"])
+    return pd.DataFrame({"start_date": start.astype("datetime64[ms]"),
+                         "start_date_basis": np.array(START_BASES, dtype=object)[basis]},
+                        index=parcels.index)
 
 
 def _area_where(parcels: gpd.GeoDataFrame, need: np.ndarray) -> np.ndarray:
@@ -397,8 +506,13 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
+def _pct(share: float) -> str:
+    """A share as a short percentage: 0.25 → ``25``, 1/3 → ``33.3``."""
+    return _fmt(round(100 * float(share), 1))
+
+
 def evaluate_idle(parcels: gpd.GeoDataFrame, rules: dict, *, as_of: dt.date) -> pd.DataFrame:
-    """Idle-land status, disposal, fee and next step of every parcel at ``as_of`` (SPEC §8).
+    """Idle-land finding, procedure stage, disposal, fee and next step at ``as_of`` (SPEC §8).
 
     Parameters
     ----------
@@ -415,11 +529,12 @@ def evaluate_idle(parcels: gpd.GeoDataFrame, rules: dict, *, as_of: dt.date) -> 
     -------
     pandas.DataFrame
         Index ``parcel_id``, one row per parcel in the order of ``parcels``, columns
-        :data:`IDLE_COLUMNS`: ``idle_status``, ``idle_since`` (datetime64), ``idle_years``
-        (float), ``idle_cause``, ``idle_disposal``, ``idle_fee_wan`` (float; NaN for an
-        idle_fee parcel without price), ``next_step``, ``next_step_date`` (datetime64),
-        ``next_step_zh``, ``next_step_en``, ``idle_input_problems`` (``""`` when none).
-        See the module docstring for the rules and choices.
+        :data:`IDLE_COLUMNS`: ``idle_status``, ``idle_stage``, ``idle_since`` (datetime64),
+        ``start_date_basis``, ``idle_years`` (float), ``idle_cause``, ``idle_disposal``,
+        ``idle_fee_wan`` (float; NaN for an idle_fee parcel without price), ``idle_reason_zh``,
+        ``idle_reason_en`` (``""`` unless idleness counts), ``next_step``, ``next_step_date``
+        (datetime64), ``next_step_zh``, ``next_step_en``, ``idle_input_problems`` (``""`` when
+        none). See the module docstring for the rules and choices.
     """
     r = _idle_rules(rules)
     idle_after = int(r["idle_after_years"])
@@ -427,7 +542,8 @@ def evaluate_idle(parcels: gpd.GeoDataFrame, rules: dict, *, as_of: dt.date) -> 
     fee_rate = float(r["fee_rate"])
     x = _Inputs(parcels, as_of)
     n, A = x.n, x.as_of
-    G, T, H = x.agreed_start_date, x.actual_start_date, x.halted_since
+    T, H = x.actual_start_date, x.halted_since
+    G, basis = _start(x, r["start_date_fallback"])
 
     applicable = (x.status != "reserve") & ~np.isnat(G)
     not_started = np.isnat(T) | (T > A)
@@ -438,9 +554,10 @@ def evaluate_idle(parcels: gpd.GeoDataFrame, rules: dict, *, as_of: dt.date) -> 
     need_area = halted_started & ~np.isnan(x.developed)
     area = _area_where(parcels, need_area)
     with np.errstate(invalid="ignore"):
-        developed_low = x.developed < float(r["developed_share_min"]) * area
-        invested_low = x.invested < float(r["invested_share_min"]) * x.agreed_investment
-    halted = halted_started & (developed_low | invested_low)
+        developed_low = halted_started & (x.developed < float(r["developed_share_min"]) * area)
+        invested_low = halted_started & (
+            x.invested < float(r["invested_share_min"]) * x.agreed_investment)
+    halted = developed_low | invested_low
 
     start = np.full(n, _NAT)
     start[unstarted] = G[unstarted]
@@ -460,38 +577,71 @@ def evaluate_idle(parcels: gpd.GeoDataFrame, rules: dict, *, as_of: dt.date) -> 
     idle_years[is_idle] = (A - start[is_idle]).astype("int64") / 365.25
 
     recover_on = _add_years_days(start, recover_after)
+    if not r["recover_halted_from_halt"]:
+        recover_on[halted] = _NAT                        # halted land stays at the fee
     negotiable = np.isin(x.cause, ["government", "force_majeure"])
     disposal = np.full(n, _NONE, dtype="int8")
     disposal[is_idle] = _FEE
     disposal[is_idle & (recover_on <= A)] = _RECOVER
     disposal[is_idle & negotiable] = _NEGOTIATE
+    fee_due = fee_rate * x.price                         # the fee a decision would set
     fee = np.zeros(n)
     is_fee = disposal == _FEE
-    fee[is_fee] = fee_rate * x.price[is_fee]
+    fee[is_fee] = fee_due[is_fee]
 
-    # next step: code, date and text
-    future_start = (code == _NOT_IDLE) & unstarted       # agreed start still ahead of A
-    becomes = future_start | (code == _NOT_DUE)
+    # the procedure (Art. 5, 9, 14, 15, 17): dates after A are not yet in effect
+    notice, declared, decision = (np.where(d <= A, d, _NAT) for d in (
+        x.investigation_notice_date, x.idle_declared_date, x.disposal_decision_date))
+    reply_by = notice + np.timedelta64(int(r["reply_days"]), "D")
+    pay_by = decision + np.timedelta64(int(r["payment_days"]), "D")
+    stage = np.zeros(n, dtype="int8")
+    stage[is_idle] = _SUSPECTED
+    noticed = is_idle & ~np.isnat(notice)
+    stage[noticed & (reply_by >= A)] = _INVESTIGATING
+    stage[noticed & (reply_by < A)] = _TO_DECLARE
+    stage[is_idle & ~np.isnat(declared)] = _DECLARED
+    stage[is_idle & ~np.isnat(decision)] = _DECIDED
+
+    # next step: code and legal deadline
+    becomes = ((code == _NOT_IDLE) & unstarted) | (code == _NOT_DUE)   # start ahead, or counting
+    decided = stage == _DECIDED
+    decided_recovery = decided & ~negotiable & (recover_on <= decision)
     step = np.zeros(n, dtype="int8")
-    step[becomes] = 1
-    step[is_fee] = 2
-    step[disposal == _RECOVER] = 3
-    step[disposal == _NEGOTIATE] = 4
+    step[becomes] = _S_BECOMES
+    step[stage == _SUSPECTED] = _S_INVESTIGATE
+    step[stage == _INVESTIGATING] = _S_REPLY
+    step[stage == _TO_DECLARE] = _S_DECLARE
+    on_file = stage == _DECLARED
+    step[on_file & (disposal == _FEE)] = _S_FEE_DECISION
+    step[on_file & (disposal == _RECOVER)] = _S_HEARING
+    step[on_file & (disposal == _NEGOTIATE)] = _S_NEGOTIATE
+    step[decided & ~negotiable] = _S_PAY
+    step[decided_recovery] = _S_RECOVERED
+    step[decided & negotiable] = _S_PLAN
     step_date = np.full(n, _NAT)
     step_date[becomes] = due[becomes]
-    step_date[is_fee] = recover_on[is_fee]
+    step_date[step == _S_REPLY] = reply_by[step == _S_REPLY]
+    step_date[step == _S_PAY] = pay_by[step == _S_PAY]
 
-    zh, en = _next_step_text(x, r, code, step, step_date, fee, unstarted, halted, fee_rate,
-                             recover_after)
+    d = _Dates(A=A, start=start, due=due, recover_on=recover_on, notice=notice,
+               reply_by=reply_by, declared=declared, decision=decision, pay_by=pay_by)
+    reason_zh, reason_en = _reason_text(x, r, d, code, basis, unstarted, halted, developed_low,
+                                        invested_low, area)
+    zh, en = _next_step_text(x, r, d, code, step, disposal, fee_due, halted)
 
     index = pd.Index(pd.Series(x.ids, dtype="str"), name="parcel_id")
     return pd.DataFrame({
         "idle_status": pd.Series(np.array(IDLE_STATUSES)[code], index=index, dtype="str"),
+        "idle_stage": pd.Series(np.array(IDLE_STAGES)[stage], index=index, dtype="str"),
         "idle_since": pd.Series(idle_since.astype("datetime64[ms]"), index=index),
+        "start_date_basis": pd.Series(np.array(START_BASES)[np.where(applicable, basis, 0)],
+                                      index=index, dtype="str"),
         "idle_years": pd.Series(idle_years, index=index),
         "idle_cause": pd.Series(x.cause, index=index, dtype="str"),
         "idle_disposal": pd.Series(np.array(IDLE_DISPOSALS)[disposal], index=index, dtype="str"),
         "idle_fee_wan": pd.Series(fee, index=index),
+        "idle_reason_zh": pd.Series(reason_zh, index=index, dtype="str"),
+        "idle_reason_en": pd.Series(reason_en, index=index, dtype="str"),
         "next_step": pd.Series(np.array(NEXT_STEPS)[step], index=index, dtype="str"),
         "next_step_date": pd.Series(step_date.astype("datetime64[ms]"), index=index),
         "next_step_zh": pd.Series(zh, index=index, dtype="str"),
@@ -500,66 +650,279 @@ def evaluate_idle(parcels: gpd.GeoDataFrame, rules: dict, *, as_of: dt.date) -> 
     }, index=index)
 
 
-def _next_step_text(x: _Inputs, r: dict, code: np.ndarray, step: np.ndarray,
-                    step_date: np.ndarray, fee: np.ndarray, unstarted: np.ndarray,
-                    halted: np.ndarray, fee_rate: float, recover_after: int
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Bilingual text for a clerk; numbers and dates filled in vectorised, per group."""
-    n = x.n
-    zh = np.full(n, "", dtype=object)
-    en = np.full(n, "", dtype=object)
-    ext, tmp = _fmt(float(r["gov_extension_max_years"])), _fmt(float(r["gov_temporary_use_max_years"]))
-    pct = _fmt(100 * fee_rate)
+# --------------------------------------------------------------------------------------------
+# texts for people (vectorised per group of parcels)
+# --------------------------------------------------------------------------------------------
 
-    def put(mask: np.ndarray, z: Any, e: Any) -> None:
+class _Dates:
+    """The per-parcel dates the texts quote (datetime64[D] arrays; ``A`` a scalar)."""
+
+    def __init__(self, **dates: Any) -> None:
+        self.__dict__.update(dates)
+
+    def text(self, name: str, mask: np.ndarray) -> np.ndarray:
+        """ISO dates of the ``mask`` rows of one array (``None`` where empty)."""
+        return _date_text(getattr(self, name)[mask]).to_numpy(zero_copy_only=False)
+
+
+def _np(value: Any) -> Any:
+    """A pyarrow array as a numpy object array; anything else as it is."""
+    if isinstance(value, (pa.Array, pa.ChunkedArray)):
+        return np.asarray(value.to_numpy(zero_copy_only=False), dtype=object)
+    return value
+
+
+def _cat(*parts: Any) -> np.ndarray:
+    """Element-wise concatenation (see :func:`_strings`) as a numpy object array."""
+    return _np(_strings(*parts))
+
+
+class _Texts:
+    """Two object arrays (zh, en) filled group by group."""
+
+    def __init__(self, n: int) -> None:
+        self.zh = np.full(n, "", dtype=object)
+        self.en = np.full(n, "", dtype=object)
+
+    def put(self, mask: np.ndarray, zh: Any, en: Any) -> None:
         if mask.any():
-            for target, value in ((zh, z), (en, e)):
-                if isinstance(value, pa.Array):
-                    value = value.to_numpy(zero_copy_only=False)
-                target[mask] = value
+            self.zh[mask] = _np(zh)
+            self.en[mask] = _np(en)
 
+
+def _reason_text(x: _Inputs, r: dict, d: _Dates, code: np.ndarray, basis: np.ndarray,
+                 unstarted: np.ndarray, halted: np.ndarray, developed_low: np.ndarray,
+                 invested_low: np.ndarray, area: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Why idleness counts: the start date and its basis, the figures, the control values and
+    the articles, for ``not_due`` and ``idle_*`` parcels."""
+    out = _Texts(x.n)
+    k = _fmt(float(r["idle_after_years"]))
+    is_idle = (code == _UNSTARTED) | (code == _HALTED)
+    counting = is_idle | (code == _NOT_DUE)
+    basis_zh = {1: ("约定动工日期", ""),
+                2: ("交地日期", "；合同未约定动工日期，自交付土地之日起算，第二十二条"),
+                3: ("供地日期", "；合同未约定动工日期、未记录交地日期，以供地日期代替交付土地之日"
+                             "（约定做法，非条文规定），第二十二条")}
+    basis_en = {1: ("agreed start date", ""),
+                2: ("delivery date", "; no agreed start date: counted from the day the land was "
+                                     "handed over, Art. 22"),
+                3: ("supply date", "; no agreed start date and no delivery date recorded: the "
+                                   "supply date stands for the day the land was handed over "
+                                   "(a convention, not the decree's text), Art. 22")}
+    for b in (1, 2, 3):
+        m = counting & unstarted & (basis == b)
+        if not m.any():
+            continue
+        since = d.text("start", m)
+        done = is_idle[m]
+        out.put(m, _cat("自", basis_zh[b][0], " ", since,
+                        np.where(done, f" 起满 {k} 年未动工开发", f" 起未动工开发，未满 {k} 年"),
+                        "（53号令第二条", basis_zh[b][1], "）"),
+                _cat("Not started since the ", basis_en[b][0], " ", since,
+                     np.where(done, f": {k} year(s) or more", f": less than {k} year(s)"),
+                     " (Decree 53, Art. 2", basis_en[b][1], ")"))
+    m = counting & halted
+    if m.any():
+        since = d.text("start", m)
+        done = is_idle[m]
+        dev_share, inv_share = _pct(r["developed_share_min"]), _pct(r["invested_share_min"])
+        dev = developed_low[m]
+        inv = invested_low[m]
+        dev_zh = _cat("已开发面积 ", _num_text(x.developed[m]), " 平方米低于宗地面积 ",
+                      _num_text(area[m]), f" 平方米的 {dev_share}%")
+        inv_zh = _cat("已投资 ", _num_text(x.invested[m]), " 万元低于约定总投资 ",
+                      _num_text(x.agreed_investment[m]), f" 万元的 {inv_share}%")
+        dev_en = _cat("developed area ", _num_text(x.developed[m]), " m² below ", dev_share,
+                      "% of the parcel's ", _num_text(area[m]), " m²")
+        inv_en = _cat("investment ", _num_text(x.invested[m]), " below ", inv_share,
+                      "% of the agreed ", _num_text(x.agreed_investment[m]), " (10k CNY)")
+        tests_zh = np.where(dev & inv, _cat(dev_zh, "，", inv_zh), np.where(dev, dev_zh, inv_zh))
+        tests_en = np.where(dev & inv, _cat(dev_en, "; ", inv_en), np.where(dev, dev_en, inv_en))
+        recover = ""
+        recover_en = ""
+        if is_idle[m].any():
+            if r["recover_halted_from_halt"]:
+                recover = (f"；满 {_fmt(float(r['recover_after_years']))} 年收回自停工之日起算，"
+                           "系解释（第十四条原文为“满二年未动工开发”）")
+                recover_en = (f"; recovery after {_fmt(float(r['recover_after_years']))} years "
+                              "counted from the halt is an interpretation (Art. 14 speaks of land "
+                              "not started for two years)")
+            else:
+                recover = "；停工土地不按第十四条满二年收回（规则 idle.recover_halted_from_halt: false）"
+                recover_en = ("; halted land is not recovered under Art. 14's two years "
+                              "(rules idle.recover_halted_from_halt: false)")
+        out.put(m, _cat(since, np.where(done, f" 起中止开发建设满 {k} 年，",
+                                        f" 起中止开发建设，未满 {k} 年，"),
+                        tests_zh, "（53号令第二条）", np.where(done, recover, "")),
+                _cat("Halted since ", since, np.where(done, f" ({k} year(s) or more), ",
+                                                      f" (less than {k} year(s)), "),
+                     tests_en, " (Decree 53, Art. 2)", np.where(done, recover_en, "")))
+    return out.zh, out.en
+
+
+def _recovery_text(r: dict, d: _Dates, m: np.ndarray, halted: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """When the land may be recovered without compensation (Art. 14), for the ``m`` rows:
+    from a date ahead, already, or never (halted land with ``recover_halted_from_halt`` off);
+    for halted land the interpretation is said."""
+    k = _fmt(float(r["recover_after_years"]))
+    when = d.recover_on[m]
+    h = halted[m]
+    day = d.text("recover_on", m)
+    past = when <= d.A
+    note_zh = np.where(h, f"；自停工之日起算满 {k} 年系解释，第十四条原文为“满二年未动工开发”", "")
+    note_en = np.where(h, f"; counting the {k} years from the halt is an interpretation: the "
+                          "article speaks of land not started for two years", "")
+    ahead_zh = _cat("至 ", day, np.where(h, f" 停工满 {k} 年的", f" 满 {k} 年仍未动工开发的"),
+                    "，可无偿收回国有建设用地使用权（53号令第十四条", note_zh, "）")
+    ahead_en = _cat("from ", day, np.where(h, f" ({k} years halted)", f" ({k} years not started)"),
+                    " the land-use right may be recovered without compensation (Decree 53, "
+                    "Art. 14", note_en, ")")
+    done_zh = _cat(np.where(h, f"停工已满 {k} 年", f"闲置已满 {k} 年"),
+                   "，可无偿收回国有建设用地使用权（53号令第十四条", note_zh, "）")
+    done_en = _cat(np.where(h, f"halted {k} years or more", f"idle {k} years or more"),
+                   ": the land-use right may be recovered without compensation (Decree 53, "
+                   "Art. 14", note_en, ")")
+    never = np.isnat(when)
+    return (np.where(never, "", np.where(past, done_zh, ahead_zh)),
+            np.where(never, "", np.where(past, done_en, ahead_en)))
+
+
+def _fee_text(r: dict, fee_due: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """土地闲置费 with its amount (or why there is none), for the ``m`` rows."""
+    pct = _pct(r["fee_rate"])
+    fee = fee_due[m]
+    priced = ~np.isnan(fee)
+    zh = np.where(priced, _cat("土地闲置费 ", _num_text(fee), f" 万元（土地价款的 {pct}%，53号令第十四条）"),
+                  f"土地闲置费（土地价款的 {pct}%；价款缺失，无法计算金额，53号令第十四条）")
+    en = np.where(priced, _cat("the idle-land fee of ", _num_text(fee), f" wan yuan ({pct}% of the "
+                                                                      "land price, Decree 53, Art. 14)"),
+                  f"the idle-land fee ({pct}% of the land price; price missing, Decree 53, Art. 14)")
+    return zh, en
+
+
+def _then(a: np.ndarray, sep: str, b: np.ndarray) -> np.ndarray:
+    """``a + sep + b`` where ``b`` is not empty, else ``a``."""
+    return np.where(b == "", a, _cat(a, sep, b))
+
+
+def _next_step_text(x: _Inputs, r: dict, d: _Dates, code: np.ndarray, step: np.ndarray,
+                    disposal: np.ndarray, fee_due: np.ndarray, halted: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Bilingual text for a clerk: the next step, its deadline and, before a decision, the
+    outlook (fee, recovery, negotiation). Numbers and dates filled in vectorised, per group."""
+    out = _Texts(x.n)
+    ext, tmp = _fmt(float(r["gov_extension_max_years"])), _fmt(float(r["gov_temporary_use_max_years"]))
+    reply = _fmt(float(r["reply_days"]))
     reserve = code == _NA
-    put(reserve & (x.status == "reserve"), "储备地块，不适用闲置土地认定",
-        "Reserve parcel: idle-land rules do not apply")
-    put(reserve & (x.status != "reserve"), "无约定动工日期，不适用闲置土地认定",
-        "No agreed start date: idle-land rules do not apply")
-    put((code == _NOT_IDLE) & (step == 0), "未构成闲置土地，无需处置", "Not idle land; no action")
-    m = (step == 1) & unstarted
-    d = _date_text(step_date[m])
-    put(m, _strings("若至 ", d, " 仍未动工开发，将构成闲置土地（53号令第二条）"),
-        _strings("Becomes idle land if development has not started by ", d,
-                 " (Decree 53, Art. 2)"))
-    m = (step == 1) & halted
-    d = _date_text(step_date[m])
-    put(m, _strings("若至 ", d, " 仍中止开发建设，将构成闲置土地（53号令第二条）"),
-        _strings("Becomes idle land if development is still halted on ", d,
-                 " (Decree 53, Art. 2)"))
-    for priced in (True, False):
-        m = (step == 2) & (~np.isnan(fee) if priced else np.isnan(fee))
-        d = _date_text(step_date[m])
-        if priced:
-            amount_zh = _strings("征缴土地闲置费 ", _num_text(fee[m]), " 万元（土地价款的 ", pct, "%）")
-            amount_en = _strings("Collect the idle-land fee of ", _num_text(fee[m]),
-                                 " wan yuan (", pct, "% of the land price)")
+    out.put(reserve & (x.status == "reserve"), "储备地块，不适用闲置土地认定",
+            "Reserve parcel: idle-land rules do not apply")
+    out.put(reserve & (x.status != "reserve"), "无约定动工日期、交地日期或供地日期，不适用闲置土地认定",
+            "No agreed start date, delivery date or supply date: idle-land rules do not apply")
+    out.put((code == _NOT_IDLE) & (step == _S_NONE), "未构成闲置土地，无需处置",
+            "Not idle land; no action")
+    for is_halted in (False, True):
+        m = (step == _S_BECOMES) & (halted if is_halted else ~halted)
+        day = d.text("due", m)
+        if is_halted:
+            out.put(m, _cat("若至 ", day, " 仍中止开发建设，将构成闲置土地（53号令第二条）"),
+                    _cat("Becomes idle land if development is still halted on ", day,
+                         " (Decree 53, Art. 2)"))
         else:
-            amount_zh = f"征缴土地闲置费（土地价款的 {pct}%；价款缺失，无法计算金额）"
-            amount_en = f"Collect the idle-land fee ({pct}% of the land price; price missing)"
-        put(m, _strings(amount_zh, "；闲置至 ", d, " 满 ", str(recover_after),
-                        " 年，可无偿收回（53号令第十四条）"),
-            _strings(amount_en, "; from ", d, " (", str(recover_after),
-                     " years idle) the land-use right may be recovered without compensation "
-                     "(Decree 53, Art. 14)"))
-    put(step == 3, f"闲置满 {recover_after} 年，可无偿收回国有建设用地使用权（53号令第十四条）",
-        f"Idle for {recover_after} years or more: the land-use right may be recovered without "
-        "compensation (Decree 53, Art. 14)")
+            out.put(m, _cat("若至 ", day, " 仍未动工开发，将构成闲置土地（53号令第二条）"),
+                    _cat("Becomes idle land if development has not started by ", day,
+                         " (Decree 53, Art. 2)"))
+
     options_zh = (f"协商处置：延长动工开发期限（不超过 {ext} 年）、调整土地用途或规划条件、"
                   f"由政府安排临时使用（不超过 {tmp} 年）、协议有偿收回、置换土地等（53号令第十二条）")
     options_en = (f"negotiate the disposal: extend the start date (by at most {ext} year(s)), "
                   "change the use or planning conditions, temporary use arranged by the "
                   f"government (at most {tmp} years), buy-back by agreement, land exchange "
                   "(Decree 53, Art. 12)")
-    put((step == 4) & (x.cause == "government"), "政府原因造成闲置，" + options_zh,
-        "Idle for reasons of the government: " + options_en)
-    put((step == 4) & (x.cause == "force_majeure"), "不可抗力造成闲置，" + options_zh,
-        "Idle because of force majeure: " + options_en)
-    return zh, en
+    cause_zh = {"government": "政府原因造成闲置", "force_majeure": "不可抗力造成闲置"}
+    cause_en = {"government": "Idle for reasons of the government", "force_majeure":
+                "Idle because of force majeure"}
+
+    # before the 认定书: the procedure's step, then the outlook of the disposal
+    first = np.isin(step, [_S_INVESTIGATE, _S_REPLY, _S_DECLARE])
+    if first.any():
+        m = first
+        fee_zh, fee_en = _fee_text(r, fee_due, m)
+        rec_zh, rec_en = _recovery_text(r, d, m, halted)
+        kind = disposal[m]
+        cause = x.cause[m]
+        neg_zh = _cat(np.where(cause == "force_majeure", "闲置因不可抗力", "闲置因政府原因"),
+                      "的（使用权人提供证据，53号令第八条），认定后", options_zh)
+        neg_en = _cat(np.where(cause == "force_majeure", "idle because of force majeure",
+                               "idle for reasons of the government"),
+                      " (the holder's evidence, Decree 53, Art. 8): once declared, ", options_en)
+        outlook_zh = np.where(kind == _FEE, _then(_cat("认定后征缴", fee_zh), "；", rec_zh),
+                              np.where(kind == _RECOVER, _cat("认定后", rec_zh), neg_zh))
+        outlook_en = np.where(kind == _FEE, _then(_cat("once declared, collect ", fee_en), "; ", rec_en),
+                              np.where(kind == _RECOVER, _cat("once declared, ", rec_en), neg_en))
+        s = step[m]
+        reply_by = d.text("reply_by", m)
+        head_zh = np.select(
+            [s == _S_INVESTIGATE, s == _S_REPLY],
+            ["疑似闲置：由市、县国土资源主管部门调查核实，向使用权人发出《闲置土地调查通知书》，"
+             f"使用权人自收到之日起 {reply} 日内提交说明（53号令第五条）",
+             _cat("《闲置土地调查通知书》已于 ", d.text("notice", m), " 送达：使用权人最迟于 ", reply_by,
+                  " 提交土地开发利用情况、闲置原因等说明（53号令第五条）")],
+            _cat("答复期已于 ", reply_by, " 届满，应认定为闲置：下达《闲置土地认定书》（53号令第九条）"))
+        head_en = np.select(
+            [s == _S_INVESTIGATE, s == _S_REPLY],
+            ["Suspected idle land: the city or county land department investigates and serves "
+             f"the idle-land investigation notice; the holder replies within {reply} days of "
+             "receiving it (Decree 53, Art. 5)",
+             _cat("Investigation notice served on ", d.text("notice", m), ": the holder's account "
+                  "of the land's use and the cause of idleness is due by ", reply_by,
+                  " (Decree 53, Art. 5)")],
+            _cat("The reply period ended on ", reply_by, ": to be declared idle by an idle-land "
+                 "finding (闲置土地认定书, Decree 53, Art. 9)"))
+        out.put(m, _cat(head_zh, "；", outlook_zh), _cat(head_en, "; ", outlook_en))
+
+    # 认定书 on file: the decision to come
+    m = step == _S_FEE_DECISION
+    if m.any():
+        fee_zh, fee_en = _fee_text(r, fee_due, m)
+        rec_zh, rec_en = _recovery_text(r, d, m, halted)
+        day = d.text("declared", m)
+        out.put(m, _then(_cat("已于 ", day, " 认定闲置：报本级人民政府批准后下达《征缴土地闲置费决定书》，征缴",
+                              fee_zh), "；", rec_zh),
+                _then(_cat("Declared idle on ", day, ": with the government's approval, issue the "
+                           "decision to collect ", fee_en), "; ", rec_en))
+    m = step == _S_HEARING
+    if m.any():
+        rec_zh, rec_en = _recovery_text(r, d, m, halted)
+        day = d.text("declared", m)
+        out.put(m, _cat("已于 ", day, " 认定闲置，", rec_zh, "：书面告知使用权人有申请听证的权利"
+                        "（53号令第十五条）后，下达《收回国有建设用地使用权决定书》"),
+                _cat("Declared idle on ", day, "; ", rec_en, ": notify the holder in writing of the "
+                     "right to a hearing (Decree 53, Art. 15), then issue the recovery decision"))
+    for cause in ("government", "force_majeure"):
+        m = (step == _S_NEGOTIATE) & (x.cause == cause)
+        day = d.text("declared", m)
+        out.put(m, _cat("已于 ", day, " 认定闲置，", cause_zh[cause], "，", options_zh),
+                _cat("Declared idle on ", day, ". ", cause_en[cause], ": ", options_en))
+
+    # a decision on file
+    m = step == _S_PAY
+    if m.any():
+        fee_zh, fee_en = _fee_text(r, fee_due, m)
+        rec_zh, rec_en = _recovery_text(r, d, m, halted)
+        day, by = d.text("decision", m), d.text("pay_by", m)
+        pay = _fmt(float(r["payment_days"]))
+        out.put(m, _then(_cat("《征缴土地闲置费决定书》已于 ", day, " 下达：使用权人最迟于 ", by,
+                              f"（{pay} 日内，53号令第十七条）缴纳", fee_zh),
+                         "；", rec_zh),
+                _then(_cat("Fee decision issued on ", day, ": the holder pays ", fee_en, " by ", by,
+                           f" (within {pay} days, Decree 53, Art. 17)"), "; ", rec_en))
+    m = step == _S_RECOVERED
+    day = d.text("decision", m)
+    out.put(m, _cat("《收回国有建设用地使用权决定书》已于 ", day, " 下达（53号令第十四条）"),
+            _cat("Recovery decision issued on ", day, " (Decree 53, Art. 14)"))
+    m = step == _S_PLAN
+    day = d.text("decision", m)
+    out.put(m, _cat("处置方案已于 ", day, " 决定：按方案实施（53号令第十二条）"),
+            _cat("Disposal plan decided on ", day, ": carry it out (Decree 53, Art. 12)"))
+    return out.zh, out.en

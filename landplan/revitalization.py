@@ -46,6 +46,7 @@ PATHS: dict[str, tuple[str, str]] = {
     "collect_fee": ("征缴闲置费", "collect the idle-land fee"),
     "negotiate_extension": ("协商延期/调整", "negotiate an extension or adjustment"),
     "idle_review": ("核查闲置处置方式", "review how the idle land is to be handled"),
+    "declare_idle": ("调查认定闲置", "investigate and declare the land idle (认定书)"),
     "urge_completion": ("督促竣工", "urge completion"),
     "urge_investment": ("督促按合同追加投资", "urge the contracted investment"),
     "raise_far": ("提高容积率/增容改造", "raise the floor area ratio (add floor space)"),
@@ -53,6 +54,8 @@ PATHS: dict[str, tuple[str, str]] = {
     "split_merge": ("分割/合并宗地", "split or merge the parcel"),
 }
 
+#: idle_stage values of a finding without 认定书 (landplan.idle.IDLE_STAGES)
+_FINDING_STAGES = ("suspected", "investigating", "to_be_declared")
 _IDLE_PATH = {"recover": "recover_resupply", "idle_fee": "collect_fee",
               "negotiate": "negotiate_extension"}
 
@@ -256,7 +259,10 @@ def candidates(table: pd.DataFrame, rules: dict) -> pd.DataFrame:
     """The ranked revitalization (盘活) list: idle and low-efficiency parcels.
 
     Paths: idle land by its disposal (``recover`` → ``recover_resupply``, ``idle_fee`` →
-    ``collect_fee``, ``negotiate`` → ``negotiate_extension``, anything else → ``idle_review``);
+    ``collect_fee``, ``negotiate`` → ``negotiate_extension``, anything else → ``idle_review``),
+    preceded by ``declare_idle`` while the land is a finding without 认定书 (``idle_stage``
+    suspected, investigating or to_be_declared: a fee or a recovery needs the 认定书 first,
+    闲置土地处置办法 Art. 9);
     low-efficiency land by its reasons (overdue completion → ``urge_completion``, investment
     below the contract → ``urge_investment``, 容积率 below control → ``raise_far``, class,
     tax or long stoppage → ``replace_enterprise``); ``split_merge`` is added when
@@ -309,7 +315,7 @@ class Ranking:
         idle = _is_idle(table)
         low = table["low_efficiency"].astype("boolean").fillna(False).astype(bool)
         median = _park_median_tax(table)
-        used = ["parcel_id", "low_efficiency_reason", "idle_disposal", "idle_status", "area_mu",
+        used = ["parcel_id", "low_efficiency_reason", "idle_disposal", "idle_status", "idle_stage", "area_mu",
                 "tax_per_mu_wan", "idle_years", "readiness"]
         sel = table.loc[(idle | low).to_numpy(), [c for c in used if c in table.columns]]
         if len(sel) == 0:  # nothing to revitalize: an empty list with the columns
@@ -327,7 +333,9 @@ class Ranking:
 
         # paths
         idle_path = disposal.map(_IDLE_PATH).fillna("idle_review").where(idle_s, "")
-        parts = [idle_path]
+        stage = _text(sel, "idle_stage")
+        finding = idle_s & stage.isin(_FINDING_STAGES)
+        parts = [pd.Series(np.where(finding, "declare_idle", ""), index=idx), idle_path]
         low_s = low[idx] & ~idle_s
         for key, code in _LOW_PATH:
             parts.append(pd.Series(np.where(low_s & reason.str.contains(key, regex=False), code, ""),
@@ -359,6 +367,7 @@ class Ranking:
         for name, x in {"area_mu": area, "idle_years": _num(sel, "idle_years"), "tax_gap": gap}.items():
             self._component(name, x)
         why = pd.Series(np.where(idle_s, "idle: " + _text(sel, "idle_status")
+                                 + np.where(stage != "", ", " + stage, "")
                                  + " (idle.idle_after_years)", "low efficiency: " + reason),
                         index=idx)
         self.sel, self.spec, self.median, self.rules = sel, spec, median, rules
@@ -549,24 +558,33 @@ def park_summary(table: pd.DataFrame, rules: dict, *, as_of: date, before: pd.Da
                  target_mu: float | None = None, deadlines: int = 10) -> list[str]:
     """The park's idle-land summary as printed by ``landplan idle`` (Chinese with English).
 
-    Idle mu by status and by disposal, fees due, the next deadlines, low-efficiency land, the
+    Idle mu by status, the procedure's stages, mu by disposal, the fees, the next deadlines, low-efficiency land, the
     median-tax scenario for the candidates and, given an earlier evaluation ``before`` (e.g.
     written by ``landplan evaluate`` at the start of the year), the mu revitalized this year
     against the target.
     """
+    from .report.i18n import code_label
+
     area = _num(table, "area_mu").fillna(0.0)
     status = _text(table, "idle_status")
+    stage = _text(table, "idle_stage")
     disposal = _text(table, "idle_disposal")
-    lines = [f"闲置土地 idle land as of {as_of:%Y-%m-%d}"]
+    lines = [f"闲置土地 idle land as of {as_of:%Y-%m-%d} (疑似闲置 = a finding of the data, 53号令 Art. 2; "
+             "idle in law by a 闲置土地认定书, Art. 9)"]
     for code in ("idle_unstarted", "idle_halted", "not_due"):
         mask = status == code
-        lines.append(f"  {code}: {int(mask.sum())} 宗 parcels, {area[mask].sum():.2f} 亩 mu")
+        lines.append(f"  {code} {code_label('idle_status', code)}: {int(mask.sum())} 宗 parcels, "
+                     f"{area[mask].sum():.2f} 亩 mu")
+    stages = [f"{code} {code_label('idle_stage', code)} {int((stage == code).sum())} 宗"
+              for code in ("suspected", "investigating", "to_be_declared", "declared", "decided")]
+    lines.append(f"  认定程序 procedure: {', '.join(stages)}")
     for code in ("recover", "idle_fee", "negotiate"):
         mask = disposal == code
         lines.append(f"  disposal {code}: {int(mask.sum())} 宗, {area[mask].sum():.2f} 亩")
     fees = _num(table, "idle_fee_wan")
     fee_mask = (disposal == "idle_fee") & fees.gt(0)
-    lines.append(f"  土地闲置费 fees due: {fees[fee_mask].sum():.2f} 万元 from {int(fee_mask.sum())} 宗")
+    lines.append(f"  土地闲置费 idle-land fees (collected once declared and decided, Art. 14): "
+                 f"{fees[fee_mask].sum():.2f} 万元 from {int(fee_mask.sum())} 宗")
     missing_price = int(((disposal == "idle_fee") & fees.isna()).sum())
     if missing_price:
         lines.append(f"  fees unknown (no land price): {missing_price} 宗")

@@ -131,6 +131,7 @@ POSITIVE = _number("a number > 0", above=True)
 FRACTION = _number("a fraction from 0 to 1", 0.0, 1.0)
 PERCENT = _number("a percentage from 0 to 100", 0.0, 100.0)
 YEARS = _number("a whole number of years ≥ 0", whole=True)
+DAYS = _number("a whole number of days ≥ 0", whole=True)
 BOOL = Kind("true or false", lambda v: isinstance(v, bool))
 TEXT = Kind("text", lambda v: isinstance(v, str) and v.strip() != "")
 LABEL = Kind("text or a whole number", lambda v: (isinstance(v, str) and v.strip() != "")
@@ -182,6 +183,11 @@ RULE_KINDS: dict[str, Kind] = {
     "idle.invested_share_min": FRACTION,
     "idle.gov_extension_max_years": NUMBER,
     "idle.gov_temporary_use_max_years": NUMBER,
+    "idle.start_date_fallback": _one_of("a start-date column", ("delivery_date", "supply_date")).many(
+        "start-date columns"),
+    "idle.recover_halted_from_halt": BOOL,
+    "idle.procedure.reply_days": DAYS,
+    "idle.procedure.payment_days": DAYS,
     "idle.low_efficiency.completion_overdue_years": NUMBER.or_null(),
     "idle.low_efficiency.intensity_share_of_contract_min": FRACTION.or_null(),
     "idle.low_efficiency.stopped_years": NUMBER.or_null(),

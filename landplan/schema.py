@@ -268,6 +268,10 @@ PARCELS = LayerSpec(
            enum="parcel_status"),
         _c("supply_date", "date", "供地日期", "supply date", "供地日期", "出让日期",
            "合同签订日期", shp="supply_dt"),
+        # 交付土地之日: the idle-land clock runs from it where the contract sets no start date
+        # (闲置土地处置办法 Art. 22; landplan.idle.start_dates)
+        _c("delivery_date", "date", "交地日期", "land delivery date", "交地日期", "交付日期",
+           "交付土地日期", "土地交付日期", "实际交地日期", "交地时间", shp="deliver_dt"),
         _c("agreed_start_date", "date", "约定动工日期", "agreed start date", "约定动工日期",
            "约定开工日期", "约定动工", shp="agr_start"),
         _c("agreed_completion_date", "date", "约定竣工日期", "agreed completion date",
@@ -277,6 +281,17 @@ PARCELS = LayerSpec(
         _c("halted_since", "date", "中止开发建设日期", "halted since", "停工日期", "中止日期",
            "中止开发日期", shp="halted"),
         _c("idle_cause", "enum", "闲置原因", "idle cause", "闲置原因", enum="idle_cause"),
+        # the idle-land procedure (闲置土地处置办法 Arts. 5, 9, 14, 17): the dates its papers were served
+        _c("investigation_notice_date", "date", "闲置土地调查通知书送达日期",
+           "idle-land investigation notice served", "闲置土地调查通知书送达日期", "调查通知书送达日期",
+           "闲置土地调查通知书日期", "调查通知书日期", "调查通知日期", shp="inv_notice"),
+        _c("idle_declared_date", "date", "闲置土地认定书日期", "idle-land finding (认定书) date",
+           "闲置土地认定书日期", "闲置土地认定书送达日期", "认定书日期", "认定书送达日期", "闲置认定日期",
+           shp="idle_decl"),
+        _c("disposal_decision_date", "date", "处置决定书送达日期",
+           "disposal decision served (fee or recovery)", "处置决定书送达日期", "处置决定书日期",
+           "征缴土地闲置费决定书日期", "闲置费决定书日期", "收回决定书日期",
+           "收回国有建设用地使用权决定书日期", "决定书送达日期", shp="disp_dec"),
         _c("land_price_wan", "float", "出让价款(万元)", "land price (10k CNY)", "出让价款",
            "土地价款", "成交价款", "出让金", shp="price_wan", **_WAN),
         _c("agreed_investment_wan", "float", "约定总投资(万元)", "agreed investment (10k CNY)",

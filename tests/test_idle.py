@@ -104,7 +104,10 @@ def test_leap_day_start_on_anniversary_is_idle_with_fee():
     assert r.idle_cause == "enterprise"                           # empty cause
     assert r.idle_disposal == "idle_fee"
     assert r.idle_fee_wan == pytest.approx(0.2 * 1234.5)
-    assert r.next_step == "fee_payable" and r.next_step_date == ts("2026-02-28")
+    # a finding (疑似闲置): the next step is the investigation, no legal deadline yet; the fee
+    # and the day recovery becomes possible are the outlook
+    assert r.idle_stage == "suspected"
+    assert r.next_step == "investigate" and pd.isna(r.next_step_date)
     assert "246.9" in r.next_step_zh and "2026-02-28" in r.next_step_en
 
 
@@ -115,7 +118,8 @@ def test_leap_day_start_second_anniversary_is_recover():
     assert r.idle_status == "idle_unstarted"
     assert r.idle_years == 730 / 365.25
     assert r.idle_disposal == "recover" and r.idle_fee_wan == 0.0
-    assert r.next_step == "recovery_possible" and pd.isna(r.next_step_date)
+    assert r.next_step == "investigate" and pd.isna(r.next_step_date)
+    assert "认定后闲置已满 2 年，可无偿收回" in r.next_step_zh
 
 
 def test_plain_anniversary_and_day_before():
@@ -193,7 +197,7 @@ def test_halted_thresholds_come_from_rules():
     r = one(D(2025, 6, 30), rules, status="supplied", agreed_start_date="2023-06-30",
             land_price_wan=500.0)
     assert (r.idle_status, r.idle_disposal, r.idle_fee_wan) == ("idle_unstarted", "idle_fee", 50.0)
-    assert r.next_step_date == ts("2026-06-30")
+    assert "至 2026-06-30 满 3 年仍未动工开发的" in r.next_step_zh
     early = one(D(2025, 6, 29), rules, status="supplied", agreed_start_date="2023-06-30")
     assert early.idle_status == "not_due" and early.next_step_date == ts("2025-06-30")
 
@@ -207,7 +211,7 @@ def test_halted_less_than_a_year_is_not_due():
     r = one(D(2026, 7, 1), **row)
     assert r.idle_status == "idle_halted" and r.idle_years == 365 / 365.25
     assert r.idle_disposal == "idle_fee" and r.idle_fee_wan == 160.0
-    assert r.next_step_date == ts("2027-07-01")
+    assert "至 2027-07-01 停工满 2 年的" in r.next_step_zh
 
 
 def test_started_without_halt_is_not_idle():
@@ -250,7 +254,7 @@ def test_government_and_force_majeure_negotiate(cause, canonical, word):
     assert r.idle_years == (ts("2026-06-30") - ts("2022-01-01")).days / 365.25
     assert r.idle_cause == canonical
     assert r.idle_disposal == "negotiate" and r.idle_fee_wan == 0.0
-    assert r.next_step == "negotiate" and pd.isna(r.next_step_date)
+    assert r.next_step == "investigate" and pd.isna(r.next_step_date)   # Art. 8 is checked then
     assert word in r.next_step_en and "at most 1 year" in r.next_step_en
     assert "不超过 1 年" in r.next_step_zh and "不超过 2 年" in r.next_step_zh
 
@@ -392,8 +396,8 @@ def test_demo_park_has_every_status_and_disposal(repo_root):
     assert out.index.tolist() == parcels["parcel_id"].tolist()
     assert set(out["idle_status"]) == set(IDLE_STATUSES)
     assert set(out["idle_disposal"]) == set(IDLE_DISPOSALS)
-    assert {"becomes_idle", "fee_payable", "recovery_possible", "negotiate", "none"} <= set(
-        out["next_step"])
+    assert {"becomes_idle", "investigate", "none"} <= set(out["next_step"])
+    assert set(out.loc[out["idle_status"].str.startswith("idle_"), "idle_stage"]) == {"suspected"}
     idle = out["idle_status"].str.startswith("idle_")
     assert (out.loc[idle, "idle_years"] >= 1.0 - 1 / 365.25).all()
     assert (out.loc[~idle, "idle_years"] == 0).all()

@@ -36,7 +36,8 @@ def test_idle_command_summary_and_candidates(tmp_path, capsys):
     out = tmp_path / "candidates.xlsx"
     assert main(["idle", "--workspace", str(DATA), "--as-of", "2026-06-30", "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "idle_unstarted:" in text and "土地闲置费 fees due:" in text and "next deadlines" in text
+    assert "idle_unstarted 疑似闲置（未动工）:" in text and "土地闲置费 idle-land fees" in text
+    assert "认定程序 procedure: suspected 疑似闲置（待调查）" in text and "next deadlines" in text
     assert "情景 if they reach the park median tax per mu" in text
     rows = list(openpyxl.load_workbook(out, read_only=True)["评价结果"].iter_rows(values_only=True))
     header, body = rows[0], rows[1:]

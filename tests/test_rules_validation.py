@@ -60,7 +60,7 @@ def test_several_problems_at_once_through_the_cli(tmp_path, park_parcels, park_r
     assert run.stderr.splitlines() == [f"landplan: error: {rules}: {line}" for line in [
         "idle.fee_rat: unknown key (allowed: idle_after_years, recover_after_years, fee_rate, "
         "developed_share_min, invested_share_min, gov_extension_max_years, gov_temporary_use_max_years, "
-        "low_efficiency)",
+        "start_date_fallback, recover_halted_from_halt, procedure, low_efficiency)",
         "idle.fee_rate: 1.5 is not a fraction from 0 to 1",
         "coverage.service_distance_m.road: -5 is not a number ≥ 0",
         f"coverage.readiness.三通一平.needs: 'roads' is not a network (allowed: {NETWORKS})",
@@ -127,7 +127,8 @@ def test_several_problems_at_once_through_the_cli(tmp_path, park_parcels, park_r
     # keys
     ("idle:\n  fee_rat: 0.2\n", "idle.fee_rat: unknown key (allowed: idle_after_years, recover_after_years, "
      "fee_rate, developed_share_min, invested_share_min, gov_extension_max_years, "
-     "gov_temporary_use_max_years, low_efficiency)"),
+     "gov_temporary_use_max_years, start_date_fallback, recover_halted_from_halt, procedure, "
+     "low_efficiency)"),
     ("compliance:\n  thresholds:\n    7: {floor_area_ratio_min: 1}\n",
      "compliance.thresholds.7: unknown key, not default or a 2-digit industry code such as '39' (quoted)"),
     ("compliance:\n  thresholds:\n    default: {far_min: 1}\n",

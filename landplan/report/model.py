@@ -277,7 +277,7 @@ class _Builder:
 # --------------------------------------------------------------------------------------------
 
 _HEADER_TEXT = ("parcel_id", "parcel_name", "holder", "land_use", "industry_code")
-_HEADER_DATES = ("supply_date", "agreed_start_date", "agreed_completion_date", "actual_start_date",
+_HEADER_DATES = ("supply_date", "delivery_date", "agreed_start_date", "agreed_completion_date", "actual_start_date",
                  "halted_since", "actual_completion_date", "production_date")
 
 
@@ -356,16 +356,20 @@ def _compliance(b: _Builder) -> Section:
 
 
 _IDLE_RULES = ("idle.idle_after_years", "idle.recover_after_years", "idle.fee_rate",
-               "idle.developed_share_min", "idle.invested_share_min")
+               "idle.developed_share_min", "idle.invested_share_min", "idle.start_date_fallback",
+               "idle.recover_halted_from_halt", "idle.procedure.reply_days", "idle.procedure.payment_days")
 
 
 def _idle(b: _Builder) -> Section:
     lang = b.lang
     step = "next_step_zh" if lang == "zh" else "next_step_en"
-    rows = [b.line("idle_status", "idle_status"), b.line("idle_since", "plain"), b.line("idle_years"),
-            b.line("idle_cause", "cause"), b.line("idle_disposal", "idle_disposal"), b.line("idle_fee_wan"),
+    reason = "idle_reason_zh" if lang == "zh" else "idle_reason_en"
+    rows = [b.line("idle_status", "idle_status"), b.line("idle_stage", "idle_stage"),
+            b.line("idle_since", "plain"), b.line("start_date_basis", "start_date_basis"),
+            b.line("idle_years"), b.line("idle_cause", "cause"), b.line(reason, "plain"),
+            b.line("idle_disposal", "idle_disposal"), b.line("idle_fee_wan"),
             [Cell(t("idle.next", lang)), b.text("next_step_date"), Cell(t("unit.date", lang), None, "unit"),
-             b.source("idle.idle_after_years")],
+             b.source("idle.procedure.reply_days")],
             b.line(step, "plain")]
     for col in ("idle_input_problems", "low_efficiency", "low_efficiency_reason", "revitalization_priority",
                 "revitalization_path", "candidate_reason", "priority_explained"):
