@@ -110,6 +110,7 @@ Everything is vectorised (numpy, pyarrow); no Python loop runs over parcels.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
@@ -122,7 +123,7 @@ from .crs import metric_crs
 from .schema import _ENUM_TABLES, _norm_text
 
 __all__ = ["IDLE_STATUSES", "IDLE_STAGES", "IDLE_DISPOSALS", "NEXT_STEPS", "START_BASES",
-           "IDLE_COLUMNS", "evaluate_idle", "start_dates", "add_years", "check_idle_inputs"]
+           "START_BASIS_NOTES", "IDLE_COLUMNS", "evaluate_idle", "start_dates", "add_years", "check_idle_inputs"]
 
 #: idle_status values, in code order.
 IDLE_STATUSES: tuple[str, ...] = ("not_applicable", "not_idle", "not_due", "idle_unstarted",
@@ -138,6 +139,17 @@ NEXT_STEPS: tuple[str, ...] = ("none", "becomes_idle", "investigate", "reply_due
                                "recovery_decided", "implement_plan")
 #: start_date_basis values: the column the start date is taken from (Art. 22); "" = none.
 START_BASES: tuple[str, ...] = ("", "agreed_start_date", "delivery_date", "supply_date")
+#: Notes (中文, English) on a start date that is not the agreed one (Art. 22), by its basis.
+START_BASIS_NOTES: dict[str, tuple[str, str]] = {
+    "delivery_date": ("合同未约定动工日期，自交付土地之日起算，53号令第二十二条",
+                      "no agreed start date: counted from the day the land was handed over, "
+                      "Decree 53, Art. 22"),
+    "supply_date": ("合同未约定动工日期、未记录交地日期，以供地日期代替交付土地之日（约定做法，"
+                    "非条文规定），53号令第二十二条",
+                    "no agreed start date and no delivery date recorded: the supply date stands "
+                    "for the day the land was handed over (a convention, not the decree's text), "
+                    "Decree 53, Art. 22"),
+}
 #: Output columns of :func:`evaluate_idle`, in order.
 IDLE_COLUMNS: tuple[str, ...] = (
     "idle_status", "idle_stage", "idle_since", "start_date_basis", "idle_years", "idle_cause",
@@ -441,13 +453,15 @@ def _idle_rules(rules: dict) -> dict[str, Any]:
     return out
 
 
-def _start(x: _Inputs, fallback: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Start date (datetime64[D]) and its START_BASES code: agreed start, else the fallbacks."""
-    start = x.agreed_start_date.copy()
+def _start(days: Callable[[str], np.ndarray], fallback: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Start date (datetime64[D]) and its START_BASES code: agreed start, else the fallbacks;
+    ``days(column)`` gives a date column as datetime64[D]."""
+    start = days("agreed_start_date").copy()
     basis = np.where(np.isnat(start), 0, 1).astype("int8")
     for column in fallback:
-        take = np.isnat(start) & ~np.isnat(getattr(x, column))
-        start[take] = getattr(x, column)[take]
+        other = days(column)
+        take = np.isnat(start) & ~np.isnat(other)
+        start[take] = other[take]
         basis[take] = START_BASES.index(column)
     return start, basis
 
@@ -478,8 +492,12 @@ def start_dates(parcels: pd.DataFrame, rules: dict | None = None) -> pd.DataFram
     >>> start_dates(frame)["start_date_basis"].tolist()
     ['delivery_date', 'supply_date']
     """
-    x = _Inputs(parcels, dt.date.today())
-    start, basis = _start(x, _idle_rules(rules or {})["start_date_fallback"])
+    def days(column: str) -> np.ndarray:
+        if column not in parcels.columns:
+            return np.full(len(parcels), _NAT)
+        return _to_days(parcels[column])[0]
+
+    start, basis = _start(days, _idle_rules(rules or {})["start_date_fallback"])
     return pd.DataFrame({"start_date": start.astype("datetime64[ms]"),
                          "start_date_basis": np.array(START_BASES, dtype=object)[basis]},
                         index=parcels.index)
@@ -543,7 +561,7 @@ def evaluate_idle(parcels: gpd.GeoDataFrame, rules: dict, *, as_of: dt.date) -> 
     x = _Inputs(parcels, as_of)
     n, A = x.n, x.as_of
     T, H = x.actual_start_date, x.halted_since
-    G, basis = _start(x, r["start_date_fallback"])
+    G, basis = _start(lambda column: getattr(x, column), r["start_date_fallback"])
 
     applicable = (x.status != "reserve") & ~np.isnat(G)
     not_started = np.isnat(T) | (T > A)
@@ -699,28 +717,21 @@ def _reason_text(x: _Inputs, r: dict, d: _Dates, code: np.ndarray, basis: np.nda
     k = _fmt(float(r["idle_after_years"]))
     is_idle = (code == _UNSTARTED) | (code == _HALTED)
     counting = is_idle | (code == _NOT_DUE)
-    basis_zh = {1: ("约定动工日期", ""),
-                2: ("交地日期", "；合同未约定动工日期，自交付土地之日起算，第二十二条"),
-                3: ("供地日期", "；合同未约定动工日期、未记录交地日期，以供地日期代替交付土地之日"
-                             "（约定做法，非条文规定），第二十二条")}
-    basis_en = {1: ("agreed start date", ""),
-                2: ("delivery date", "; no agreed start date: counted from the day the land was "
-                                     "handed over, Art. 22"),
-                3: ("supply date", "; no agreed start date and no delivery date recorded: the "
-                                   "supply date stands for the day the land was handed over "
-                                   "(a convention, not the decree's text), Art. 22")}
-    for b in (1, 2, 3):
+    names = {1: ("约定动工日期", "agreed start date"), 2: ("交地日期", "delivery date"),
+             3: ("供地日期", "supply date")}
+    for b, (name_zh, name_en) in names.items():
         m = counting & unstarted & (basis == b)
         if not m.any():
             continue
+        note_zh, note_en = START_BASIS_NOTES.get(START_BASES[b], ("", ""))
         since = d.text("start", m)
         done = is_idle[m]
-        out.put(m, _cat("自", basis_zh[b][0], " ", since,
+        out.put(m, _cat("自", name_zh, " ", since,
                         np.where(done, f" 起满 {k} 年未动工开发", f" 起未动工开发，未满 {k} 年"),
-                        "（53号令第二条", basis_zh[b][1], "）"),
-                _cat("Not started since the ", basis_en[b][0], " ", since,
+                        "（53号令第二条", f"；{note_zh}" if note_zh else "", "）"),
+                _cat("Not started since the ", name_en, " ", since,
                      np.where(done, f": {k} year(s) or more", f": less than {k} year(s)"),
-                     " (Decree 53, Art. 2", basis_en[b][1], ")"))
+                     " (Decree 53, Art. 2", f"; {note_en}" if note_en else "", ")"))
     m = counting & halted
     if m.any():
         since = d.text("start", m)

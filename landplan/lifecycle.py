@@ -12,8 +12,10 @@ evaluated at the evaluation date A; one gap per parcel, the one of its stage:
   ``lifecycle.approved_not_supplied_min_years`` whole calendar years (null: any time). ``lifecycle_gap_years`` =
   years since approval.
 - ``supplied_not_used`` 供而未用: supplied, not started (no ``actual_start_date`` ≤ A, status not
-  under construction or later) and A past the agreed start date (``agreed_start_date`` < A: on the
-  agreed day itself it may still start). Years since the agreed start.
+  under construction or later) and A past the start date (``agreed_start_date``; without one the
+  day the land was handed over, ``delivery_date``, else ``supply_date``: 闲置土地处置办法 Art. 22,
+  :func:`landplan.idle.start_dates`; start < A: on that day itself it may still start). Years
+  since the start date; the reason names the date used.
 - ``used_not_finished`` 用而未尽, land left under-built (practice.md): started, not completed and A
   past the agreed completion date (``agreed_completion_date`` < A; a project inside its
   construction period, or without an agreed completion date, is not a gap), years since that
@@ -57,7 +59,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from .idle import add_years
+from .idle import START_BASIS_NOTES, add_years, start_dates
 from .tables import num
 
 __all__ = [
@@ -418,7 +420,8 @@ def evaluate_lifecycle(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> p
     status = _status(table)
     approval = _col(table, "approval_date", "date")
     supply = _col(table, "supply_date", "date")
-    agreed_start = _col(table, "agreed_start_date", "date")
+    starts = start_dates(table, rules)                  # agreed, else 交地, else 供地 (Art. 22)
+    agreed_start = starts["start_date"]
     agreed_completion = _col(table, "agreed_completion_date", "date")
     start = _col(table, "actual_start_date", "date")
     completion = _col(table, "actual_completion_date", "date")
@@ -458,7 +461,7 @@ def evaluate_lifecycle(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> p
         [ans, snu, overdue, unf, bnp, pbc],
         [years_approval, _years(agreed_start, day), _years(agreed_completion, day), _years(completion, day),
          _years(completion, day), _years(due, day)], default=np.nan)
-    reason = _reasons(gap, table, check, cfg, overdue, under_developed, under_built, wait)
+    reason = _reasons(gap, table, check, cfg, overdue, under_developed, under_built, wait, starts)
     out = pd.DataFrame(index=table.index)
     out["lifecycle_stage"] = np.where(status == "", None, status)
     out["lifecycle_gap"] = gap
@@ -474,7 +477,7 @@ def _fmt_date(values: pd.Series) -> np.ndarray:
     return values.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
 
 
-def _reasons(gap, table, check, cfg, overdue, under_developed, under_built, wait) -> np.ndarray:
+def _reasons(gap, table, check, cfg, overdue, under_developed, under_built, wait, starts) -> np.ndarray:
     """Chinese reason per gap (one line, with the dates and figures that made it, the contract
     value or rule it falls short of and its source); built for the parcels with a gap only."""
     out = np.full(len(gap), "", dtype=object)
@@ -485,7 +488,8 @@ def _reasons(gap, table, check, cfg, overdue, under_developed, under_built, wait
                               "actual_completion_date", "full_production_due_date", "approval_batch",
                               "developed_area_m2", "area_m2", *_CONDITION_COLUMNS])
     approval = _fmt_date(_col(sub, "approval_date", "date"))
-    agreed = _fmt_date(_col(sub, "agreed_start_date", "date"))
+    start_on = _fmt_date(starts["start_date"].iloc[rows])
+    start_basis = starts["start_date_basis"].to_numpy(dtype=object)[rows]
     agreed_completion = _fmt_date(_col(sub, "agreed_completion_date", "date"))
     start = _fmt_date(_col(sub, "actual_start_date", "date"))
     completion = _fmt_date(_col(sub, "actual_completion_date", "date"))
@@ -502,7 +506,11 @@ def _reasons(gap, table, check, cfg, overdue, under_developed, under_built, wait
         if g == "approved_not_supplied":
             out[i] = f"{approval[k]} 获批{('（' + batch[k] + '）') if batch[k] else ''}，至今未供地"
         elif g == "supplied_not_used":
-            out[i] = f"约定 {agreed[k]} 动工，至今未动工"
+            if start_basis[k] == "agreed_start_date":
+                out[i] = f"约定 {start_on[k]} 动工，至今未动工"
+            else:
+                done = "交地" if start_basis[k] == "delivery_date" else "供地"
+                out[i] = f"{start_on[k]} {done}，至今未动工（{START_BASIS_NOTES[start_basis[k]][0]}）"
         elif g == "used_not_finished" and overdue[i]:
             parts = [f"{start[k]} 动工" if start[k] else "已动工", f"约定 {agreed_completion[k]} 竣工，逾期未竣工"]
             if not np.isnan(dev_pct[k]):

@@ -15,6 +15,7 @@ from shapely.geometry import box
 from landplan.app.i18n import t as app_label
 from landplan.cli import main
 from landplan.idle import IDLE_STAGES, check_idle_inputs, evaluate_idle, start_dates
+from landplan.lifecycle import evaluate_lifecycle
 from landplan.report.i18n import code_label
 from landplan.revitalization import candidates
 from landplan.rules import load_rules, merge_rules
@@ -64,7 +65,7 @@ def test_without_agreed_start_the_clock_runs_from_delivery():
     assert r.start_date_basis == "delivery_date"
     assert r.idle_fee_wan == pytest.approx(120.0)          # 20 % of 600
     assert r.idle_reason_zh == ("自交地日期 2023-03-01 起满 1 年未动工开发（53号令第二条；合同未约定"
-                                "动工日期，自交付土地之日起算，第二十二条）")
+                                "动工日期，自交付土地之日起算，53号令第二十二条）")
     assert "delivery date 2023-03-01" in r.idle_reason_en and "Art. 22" in r.idle_reason_en
     assert "至 2025-03-01 满 2 年仍未动工开发的" in r.next_step_zh   # delivery + 2 years
     assert one(D(2025, 3, 1), **DELIVERED).idle_disposal == "recover"
@@ -107,6 +108,24 @@ def test_start_dates_for_supplied_not_used_and_others():
     assert out["start_date_basis"].tolist() == ["agreed_start_date", "delivery_date", "supply_date", ""]
     assert out["start_date"].tolist()[:3] == [ts("2023-09-01"), ts("2023-03-01"), ts("2023-05-20")]
     assert pd.isna(out["start_date"].iloc[3])
+
+
+@pytest.mark.parametrize(("dates", "gap_from", "reason"), [
+    ({"agreed_start_date": "2023-06-01", "delivery_date": "2023-03-01"}, "2023-06-02",
+     "约定 2023-06-01 动工，至今未动工"),
+    ({"delivery_date": "2023-03-01"}, "2023-03-02",
+     "2023-03-01 交地，至今未动工（合同未约定动工日期，自交付土地之日起算，53号令第二十二条）"),
+    ({}, "2022-12-02", "2022-12-01 供地，至今未动工（合同未约定动工日期、未记录交地日期，以供地日期代替"),
+])
+def test_supplied_not_used_counts_from_the_same_start_date(dates, gap_from, reason):
+    table = pd.DataFrame([{"parcel_id": "P1", "area_m2": 8100.0, "status": "supplied",
+                           "supply_date": ts("2022-12-01"),
+                           **{k: ts(v) for k, v in dates.items()}}]).set_index("parcel_id", drop=False)
+    day = dt.date.fromisoformat(gap_from)
+    assert evaluate_lifecycle(table, RULES, as_of=day - dt.timedelta(days=1))["lifecycle_gap"].iloc[0] == ""
+    out = evaluate_lifecycle(table, RULES, as_of=day).iloc[0]
+    assert out["lifecycle_gap"] == "supplied_not_used"
+    assert out["lifecycle_gap_reason"].startswith(reason)
 
 
 def test_a_halted_parcel_without_agreed_start_is_judged_too():
