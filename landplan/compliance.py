@@ -6,7 +6,11 @@ parcel's industry, the region tier of the park and the edition in force (rules
 ``compliance``):
 
 - ``floor_area_ratio`` 容积率 = floor_area_m2 / area_m2; ≥ min (and ≤ max when set);
-- ``building_coverage_pct`` 建筑系数 = 100 · footprint_area_m2 / area_m2; ≥ min;
+- ``building_coverage_pct`` 建筑系数 = 100 · footprint_area_m2 / area_m2; ≥ min (and ≤ max when
+  set). ``footprint_area_m2`` is 建筑物、构筑物基底及堆场面积: buildings, structures (构筑物) and
+  open storage yards (堆场) together (2008 应用说明); where it is empty, the parts
+  ``building_footprint_m2`` + ``structure_footprint_m2`` + ``yard_area_m2`` are summed (an empty
+  part counts 0 when another part is given);
 - ``investment_intensity_wan_per_mu`` 投资强度 = invested_wan / area_mu; ≥ min;
 - ``green_ratio_pct`` 绿地率 = 100 · green_area_m2 / area_m2; ≤ max (and ≥ min when set);
 - ``admin_ratio_pct`` 行政办公及生活服务设施用地比重 = 100 · admin_area_m2 / area_m2; ≤ max.
@@ -14,14 +18,37 @@ parcel's industry, the region tier of the park and the edition in force (rules
 ``area_m2``/``area_mu`` come from the geometry, measured in the metric CRS of the data
 (:func:`landplan.geometry.area_m2`), never from a declared area.
 
+What is judged
+--------------
+The indicators are conditions of land supply checked at completion (竣工验收): they bind the
+*finished* project, and land not yet built cannot fail them (shared/domain/practice.md). The
+ratios describe the current state of every parcel, but ``<indicator>_ok`` and
+``compliance_failed`` are judged only where ``compliance_scope`` is ``checked``: status
+``completed`` or ``in_production``, or ``halted`` with an ``actual_completion_date`` or a
+``production_date`` recorded (a plant that stopped after it was built). Elsewhere
+(``not_built``: planned … under construction, or halted before completion; ``no_status``) the
+flags are empty and ``compliance_note`` says why. A project being screened is judged through
+:func:`thresholds_for` (:mod:`landplan.screen`).
+
+Which edition
+-------------
+The edition is the one in force when the land was supplied: the latest edition whose
+``compliance.in_force_from`` date is on or before the parcel's ``supply_date``; without a supply
+date, or before every dated edition, ``compliance.edition`` (2008 by default, the only edition
+whose figures are confirmed). The shipped file dates no edition (the dates of effect are not in
+the domain notes), so every parcel is judged by 2008 until a local rules file dates the 2023
+edition; its figures stay marked UNCONFIRMED. The contract's own conditions win where the parcel
+records them (``contract_far_min``/``_max``, ``contract_coverage_min_pct``/``_max``,
+``contract_investment_intensity_wan_per_mu``: 出让合同 / 标准地), and the basis says so.
+
 Threshold lookup
 ----------------
 Parcels carry GB/T 4754-2017 industry codes (``compliance.parcel_code_standard``); the 2008
 national tables (``compliance.thresholds``) are keyed by GB/T 4754-2002 codes
 (``compliance.code_standard``). A parcel code (its first two digits: ``"3911"`` → ``"39"``) is
 therefore mapped with ``compliance.code_map_2017_to_2002`` (codes not in the map are unchanged;
-a code mapped to null has no 2008 row). For the edition E in force (``compliance.edition``) each
-threshold key is taken from the first of these that sets it (a null value does not set it):
+a code mapped to null has no 2008 row). For the parcel's edition E each threshold key is taken
+from the first of these that sets it (a null value does not set it):
 
 1. ``compliance.editions.<E>.<2017 code>``
 2. ``compliance.editions.<E>.default``
@@ -58,7 +85,8 @@ from .geometry import area_m2
 from .rules import is_unconfirmed, load_rules
 from .units import M2_PER_MU
 
-__all__ = ["INDICATORS", "THRESHOLD_KEYS", "Threshold", "thresholds_for", "evaluate_compliance"]
+__all__ = ["INDICATORS", "THRESHOLD_KEYS", "FOOTPRINT_PARTS", "SCOPES", "Threshold", "thresholds_for",
+           "edition_for", "compliance_scope", "footprint_m2", "evaluate_compliance"]
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +102,7 @@ INDICATORS: tuple[str, ...] = (
 #: Per indicator: the threshold keys bounding it from below and from above (None: no such key).
 _BOUNDS: dict[str, tuple[str | None, str | None]] = {
     "floor_area_ratio": ("floor_area_ratio_min", "floor_area_ratio_max"),
-    "building_coverage_pct": ("building_coverage_pct_min", None),
+    "building_coverage_pct": ("building_coverage_pct_min", "building_coverage_pct_max"),
     "investment_intensity_wan_per_mu": ("investment_intensity_wan_per_mu_min", None),
     "green_ratio_pct": ("green_ratio_pct_min", "green_ratio_pct_max"),
     "admin_ratio_pct": ("admin_ratio_pct_min", "admin_ratio_pct_max"),
@@ -95,6 +123,21 @@ _LABELS = {"floor_area_ratio": ("容积率", ""), "building_coverage_pct": ("建
 #: Relative tolerance of the checks: a ratio equal to its threshold up to float rounding of
 #: the measured area passes (far below any survey precision: 0.01 m² in 10,000 m² is 1e-6).
 _RTOL = 1e-9
+
+#: The parts of 建筑系数's footprint (2008 应用说明), summed where ``footprint_area_m2`` is empty.
+FOOTPRINT_PARTS: tuple[str, ...] = ("building_footprint_m2", "structure_footprint_m2", "yard_area_m2")
+
+#: Threshold key -> the parcel column holding the contract's own condition (出让合同, 标准地).
+_CONTRACT: dict[str, str] = {
+    "floor_area_ratio_min": "contract_far_min",
+    "floor_area_ratio_max": "contract_far_max",
+    "building_coverage_pct_min": "contract_coverage_min_pct",
+    "building_coverage_pct_max": "contract_coverage_max_pct",
+    "investment_intensity_wan_per_mu_min": "contract_investment_intensity_wan_per_mu",
+}
+
+#: Statuses of a finished project, judged against the indicators (checked at 竣工验收).
+_FINISHED = ("completed", "in_production")
 
 _NEW_STANDARDS = {"2011", "2017"}  # GB/T 4754-2011 and -2017 share their 2-digit codes
 _CODE = re.compile(r"^\s*[A-Za-z]?\s*(\d{2})")
@@ -243,6 +286,8 @@ def _read_code(raw: Any, rules: dict) -> _CodeInfo:
 
 
 def _edition(rules: dict) -> str:
+    """``compliance.edition``: the edition for land without a supply date (or before every
+    dated edition)."""
     comp = rules.get("compliance", {})
     edition = str(comp.get("edition", "2008"))
     editions = comp.get("editions") or {}
@@ -252,16 +297,72 @@ def _edition(rules: dict) -> str:
     return edition
 
 
+def _dated_editions(rules: dict) -> list[tuple[pd.Timestamp, str]]:
+    """``[(in force from, edition)]`` of the editions ``compliance.in_force_from`` dates, oldest first."""
+    dated = []
+    for edition, when in ((rules.get("compliance") or {}).get("in_force_from") or {}).items():
+        if when is None:
+            continue
+        stamp = pd.to_datetime(str(when), errors="coerce")
+        if pd.isna(stamp):
+            raise RuleError(f"compliance.in_force_from.{edition} is {when!r}; expected a date such as 2024-01-01")
+        dated.append((stamp, str(edition)))
+    return sorted(dated)
+
+
+def _supply_editions(supply: pd.Series, rules: dict) -> tuple[np.ndarray, np.ndarray]:
+    """``(edition, by_date)`` per supply date: the edition in force at supply, and whether a
+    dated edition chose it (else ``compliance.edition``)."""
+    default = _edition(rules)
+    dates = pd.to_datetime(supply, errors="coerce").to_numpy(dtype="datetime64[ns]")
+    edition = np.full(len(dates), default, dtype=object)
+    by_date = np.zeros(len(dates), dtype=bool)
+    for since, name in _dated_editions(rules):  # oldest first: a later one overwrites
+        hit = ~np.isnat(dates) & (dates >= since.to_datetime64())
+        edition[hit] = name
+        by_date |= hit
+    return edition, by_date
+
+
+def edition_for(supply_date: Any, rules: dict) -> str:
+    """The edition of the control indicators in force when land was supplied.
+
+    Parameters
+    ----------
+    supply_date : date, str or None
+        The supply date (供地日期); None or unreadable: ``compliance.edition``.
+    rules : dict
+        The rules in force; ``compliance.edition`` and ``compliance.in_force_from``.
+
+    Returns
+    -------
+    str
+        The latest edition whose ``in_force_from`` is on or before ``supply_date``, else
+        ``compliance.edition``.
+
+    Examples
+    --------
+    >>> from landplan.rules import merge_rules
+    >>> edition_for("2015-03-01", load_rules())
+    '2008'
+    >>> dated = merge_rules(load_rules(), {"compliance": {"in_force_from": {"2023": "2023-07-01"}}})
+    >>> edition_for("2015-03-01", dated), edition_for("2024-03-01", dated)
+    ('2008', '2023')
+    """
+    edition, _ = _supply_editions(pd.Series([supply_date], dtype=object), rules)
+    return str(edition[0])
+
+
 def _number(value: Any, key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise RuleError(f"{key} must be a number, not {type(value).__name__} ({value!r})")
     return float(value)
 
 
-def _resolve(info: _CodeInfo, rules: dict) -> dict[str, Threshold]:
-    """Every threshold key for one code, walking the four levels of the module docstring."""
+def _resolve(info: _CodeInfo, rules: dict, edition: str) -> dict[str, Threshold]:
+    """Every threshold key for one code in ``edition``, walking the four levels of the module
+    docstring."""
     comp = rules.get("compliance", {})
-    edition = _edition(rules)
     tier = comp.get("region_tier")
     levels: list[tuple[tuple[str, ...], str, bool]] = []
     if info.edition_code:
@@ -295,7 +396,7 @@ def _resolve(info: _CodeInfo, rules: dict) -> dict[str, Threshold]:
     return out
 
 
-def thresholds_for(code: str | None, rules: dict) -> dict[str, Threshold]:
+def thresholds_for(code: str | None, rules: dict, *, supply_date: Any = None) -> dict[str, Threshold]:
     """The thresholds that apply to one industry code, with where each came from.
 
     Parameters
@@ -306,6 +407,9 @@ def thresholds_for(code: str | None, rules: dict) -> dict[str, Threshold]:
         leading section letter as in ``"C39"`` is ignored). None or unreadable: defaults only.
     rules : dict
         The rules in force (:func:`landplan.rules.load_rules`).
+    supply_date : date or str, optional
+        When the land is (or was) supplied: the edition in force then applies
+        (:func:`edition_for`); None: ``compliance.edition``.
 
     Returns
     -------
@@ -323,12 +427,17 @@ def thresholds_for(code: str | None, rules: dict) -> dict[str, Threshold]:
     >>> rules = load_rules()
     >>> far = thresholds_for("39", rules)["floor_area_ratio_min"]  # 2017 electronics -> 2002 row 40
     >>> far.value, far.key, far.fallback
-    (1.0, 'compliance.thresholds.40.floor_area_ratio_min', True)
+    (1.0, 'compliance.thresholds.40.floor_area_ratio_min', False)
     >>> cov = thresholds_for("39", rules)["building_coverage_pct_min"]
+    >>> cov.value, cov.edition, cov.unconfirmed
+    (30.0, '2008', False)
+    >>> from landplan.rules import merge_rules
+    >>> dated = merge_rules(rules, {"compliance": {"in_force_from": {"2023": "2023-07-01"}}})
+    >>> cov = thresholds_for("39", dated, supply_date="2024-03-01")["building_coverage_pct_min"]
     >>> cov.value, cov.edition, cov.unconfirmed
     (40.0, '2023', True)
     """
-    return _resolve(_read_code(code, rules), rules)
+    return _resolve(_read_code(code, rules), rules, edition_for(supply_date, rules))
 
 
 # --------------------------------------------------------------------------------------------
@@ -388,6 +497,13 @@ def _numeric(parcels: pd.DataFrame, column: str) -> np.ndarray:
     return np.asarray(values.to_numpy(dtype="float64", na_value=np.nan), dtype="float64")
 
 
+def _present(parcels: pd.DataFrame, column: str) -> np.ndarray:
+    """Where a column has a value (all False when it is absent)."""
+    if column not in parcels.columns:
+        return np.zeros(len(parcels), dtype=bool)
+    return parcels[column].notna().to_numpy(dtype=bool)
+
+
 def _check(value: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(ok, empty)``: value within [lo, hi] where set; empty if no value, no bound or lo > hi."""
     has_lo, has_hi = ~np.isnan(lo), ~np.isnan(hi)
@@ -399,17 +515,94 @@ def _check(value: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarra
     return ok & ~empty, empty
 
 
+def footprint_m2(parcels: pd.DataFrame) -> np.ndarray:
+    """建筑物、构筑物基底及堆场面积 of every parcel in m² (NaN = unknown).
+
+    ``footprint_area_m2`` where it is given; else the sum of the parts of
+    :data:`FOOTPRINT_PARTS` (buildings, structures, open storage yards) that are given, an empty
+    part counting 0 when another is given (2008 应用说明: 建筑系数 counts all three).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"footprint_area_m2": [3000.0, None, None],
+    ...                       "building_footprint_m2": [1.0, 2000.0, None],
+    ...                       "yard_area_m2": [None, 1500.0, None]})
+    >>> footprint_m2(frame).tolist()
+    [3000.0, 3500.0, nan]
+    """
+    total = _numeric(parcels, "footprint_area_m2")
+    parts = np.vstack([_numeric(parcels, c) for c in FOOTPRINT_PARTS])
+    given = ~np.isnan(parts).all(axis=0)
+    summed = np.where(given, np.nansum(np.where(np.isnan(parts), 0.0, parts), axis=0), np.nan)
+    return np.where(np.isnan(total), summed, total)
+
+
+#: ``compliance_scope`` codes: the indicators are judged (``checked``) or not, and why (labels:
+#: :data:`landplan.report.i18n.CODES`).
+SCOPES: tuple[str, ...] = ("checked", "not_built", "no_status")
+
+_WHY = ("控制指标是供地条件，竣工验收时判定，未建成的土地不判定 the indicators are conditions of "
+        "supply checked at completion; land not yet built is not judged (国土资发〔2008〕24号; "
+        "practice.md)")
+
+
+def compliance_scope(parcels: pd.DataFrame) -> pd.Series:
+    """Whether each parcel's indicators are judged: a :data:`SCOPES` code, same index.
+
+    ``checked`` for a finished project: status ``completed`` or ``in_production``, or
+    ``halted`` with an ``actual_completion_date`` or ``production_date`` recorded;
+    ``no_status`` without a status; ``not_built`` otherwise (planned … under construction, or
+    halted before completion).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"status": ["in_production", "under_construction", "halted", None],
+    ...                       "production_date": [None, None, "2020-05-01", None]})
+    >>> compliance_scope(frame).tolist()
+    ['checked', 'not_built', 'checked', 'no_status']
+    """
+    if "status" in parcels.columns:
+        status = parcels["status"].astype(object).where(parcels["status"].notna(), None)
+        status = status.to_numpy(dtype=object)
+    else:
+        status = np.full(len(parcels), None, dtype=object)
+    finished = np.isin(status, _FINISHED) | (
+        (status == "halted") & (_present(parcels, "actual_completion_date") | _present(parcels, "production_date")))
+    missing = np.array([s is None or str(s).strip() == "" for s in status], dtype=bool)
+    codes = np.where(finished, "checked", np.where(missing, "no_status", "not_built"))
+    return pd.Series(codes.astype(object), index=parcels.index, dtype="str")
+
+
+def _scope_notes(parcels: pd.DataFrame, scope: np.ndarray) -> np.ndarray:
+    """``compliance_note``: why a parcel is not judged (its status and the source), ``""`` if judged."""
+    from .schema import enum_label
+
+    note = np.full(len(scope), "", dtype=object)
+    note[scope == "no_status"] = "建设状态未填，是否建成不详 status not recorded, not known to be built: " + _WHY
+    rows = np.flatnonzero(scope == "not_built")
+    if len(rows):
+        status = parcels["status"].to_numpy(dtype=object)[rows]
+        for code in pd.unique(status):
+            zh, en = enum_label("parcel_status", str(code), "zh"), enum_label("parcel_status", str(code), "en")
+            extra = "，未记录竣工或投产日期 no completion or production date" if code == "halted" else ""
+            note[rows[status == code]] = f"{zh}({en}){extra}: {_WHY}"
+    return note
+
+
 def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
-    """The five land-use control indicators of every parcel, checked against their thresholds.
+    """The five land-use control indicators of every parcel, judged where the project is built.
 
     Parameters
     ----------
     parcels : GeoDataFrame
         The parcels layer (SPEC §3) with ``parcel_id`` and a geometry in any CRS with a
         known definition (areas are measured in the metric CRS of the data). Optional columns
-        used: ``industry_code``, ``floor_area_m2``, ``footprint_area_m2``, ``green_area_m2``,
-        ``admin_area_m2``, ``invested_wan``. A missing column or value, or a parcel without
-        area, gives empty values for what needs it, never an error. Not modified.
+        used: ``status``, ``actual_completion_date``, ``production_date``, ``supply_date``,
+        ``industry_code``, ``floor_area_m2``, ``footprint_area_m2`` (or its parts
+        :data:`FOOTPRINT_PARTS`), ``green_area_m2``, ``admin_area_m2``, ``invested_wan`` and
+        the contract conditions (``contract_far_min`` …). A missing column or value, or a
+        parcel without area, gives empty values for what needs it, never an error. Not
+        modified.
 
         ``floor_area_m2`` is taken as given: the 2008 rule counts a storey higher than 8 m
         twice (``compliance.thresholds.default.far_double_count_storey_height_m``), so the
@@ -423,14 +616,18 @@ def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
     -------
     DataFrame
         Indexed by ``parcel_id``, every parcel in input order. For each indicator of
-        :data:`INDICATORS`: its value (float, NaN = empty), the thresholds used
-        (``floor_area_ratio_min``, ``floor_area_ratio_max``, ``building_coverage_pct_min``,
-        ``investment_intensity_wan_per_mu_min``, ``green_ratio_pct_max``,
-        ``green_ratio_pct_min``, ``admin_ratio_pct_max``; NaN = none) and ``<indicator>_ok``
-        (nullable ``boolean``: NA when the value or every threshold is missing, or when a
-        minimum exceeds the maximum). Then ``compliance_basis`` (the edition, code mapping and
-        thresholds used, UNCONFIRMED and 2008 fallbacks shown) and ``compliance_failed``
-        (comma-separated names of the indicators whose flag is False, ``""`` when none).
+        :data:`INDICATORS`: its value (float, NaN = empty; computed for every parcel), the
+        thresholds used (``floor_area_ratio_min``, ``floor_area_ratio_max``,
+        ``building_coverage_pct_min``, ``investment_intensity_wan_per_mu_min``,
+        ``green_ratio_pct_max``, ``green_ratio_pct_min``, ``admin_ratio_pct_max``, others when
+        some parcel has one; NaN = none) and ``<indicator>_ok`` (nullable ``boolean``: NA when
+        the parcel is not judged, the value or every threshold is missing, or a minimum
+        exceeds the maximum). Then ``compliance_edition`` (the edition applied),
+        ``compliance_basis`` (edition, code mapping, contract conditions and thresholds used,
+        UNCONFIRMED and 2008 fallbacks shown), ``compliance_scope`` (a :data:`SCOPES` code),
+        ``compliance_note`` (why a parcel is not judged, ``""`` when it is) and
+        ``compliance_failed`` (comma-separated names of the indicators whose flag is False,
+        ``""`` when none or not judged).
 
     Raises
     ------
@@ -444,28 +641,34 @@ def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
     See Also
     --------
     thresholds_for : the thresholds of one industry code and where each came from.
+    compliance_scope : which parcels are judged.
 
     Notes
     -----
     A value equal to its threshold passes (up to a relative 1e-9 for float rounding of the
     measured area). Work is vectorised over parcels; thresholds are resolved once per distinct
-    stored industry code.
+    stored industry code and edition.
 
     Examples
     --------
     >>> from shapely.geometry import box
-    >>> p = gpd.GeoDataFrame({"parcel_id": ["A"], "industry_code": ["39"],
-    ...                       "floor_area_m2": [10000.0]},
-    ...                      geometry=[box(39_500_000, 3_500_000, 39_500_100, 3_500_100)],
+    >>> p = gpd.GeoDataFrame({"parcel_id": ["A", "B"], "industry_code": ["39", "39"],
+    ...                       "status": ["in_production", "under_construction"],
+    ...                       "floor_area_m2": [10000.0, 2000.0]},
+    ...                      geometry=[box(39_500_000, 3_500_000, 39_500_100, 3_500_100),
+    ...                                box(39_500_200, 3_500_000, 39_500_300, 3_500_100)],
     ...                      crs="EPSG:4527")
     >>> out = evaluate_compliance(p, load_rules())
     >>> float(out.loc["A", "floor_area_ratio"]), bool(out.loc["A", "floor_area_ratio_ok"])
     (1.0, True)
+    >>> float(out.loc["B", "floor_area_ratio"]), out.loc["B", "floor_area_ratio_ok"] is pd.NA
+    (0.2, True)
+    >>> out.loc["B", "compliance_scope"], out.loc["B", "compliance_failed"]
+    ('not_built', '')
     """
     if "parcel_id" not in parcels.columns:
         raise SchemaError("parcels have no parcel_id column; it is required (SPEC §3)")
     n = len(parcels)
-    edition = _edition(rules)
     tier = rules.get("compliance", {}).get("region_tier")
 
     if n:
@@ -473,30 +676,39 @@ def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
     else:
         area = np.zeros(0)
     area = np.where(area > 0, area, np.nan)
+    footprint = footprint_m2(parcels)
     with np.errstate(invalid="ignore", divide="ignore"):
         values = {
             "floor_area_ratio": _numeric(parcels, "floor_area_m2") / area,
-            "building_coverage_pct": 100.0 * _numeric(parcels, "footprint_area_m2") / area,
+            "building_coverage_pct": 100.0 * footprint / area,
             "investment_intensity_wan_per_mu": _numeric(parcels, "invested_wan") / (area / M2_PER_MU),
             "green_ratio_pct": 100.0 * _numeric(parcels, "green_area_m2") / area,
             "admin_ratio_pct": 100.0 * _numeric(parcels, "admin_area_m2") / area,
         }
 
-    # Thresholds once per distinct stored code (the last slot is "no code").
+    # the edition in force at supply, per parcel
+    supply = parcels["supply_date"] if "supply_date" in parcels.columns else pd.Series([None] * n, dtype=object)
+    edition, by_date = _supply_editions(supply, rules)
+
+    # thresholds once per distinct (stored code, edition, chosen by date); the last code slot is "no code"
     if "industry_code" in parcels.columns:
         codes, uniques = pd.factorize(parcels["industry_code"], use_na_sentinel=True)
         uniques = list(uniques)
     else:
         codes, uniques = np.full(n, -1, dtype=np.intp), []
     codes = np.where(codes < 0, len(uniques), codes)
-    per_code: list[dict[str, Threshold]] = []
+    ed_codes, ed_names = pd.factorize(edition) if n else (np.zeros(0, dtype=np.intp), [])
+    n_ed = max(len(ed_names), 1)
+    groups, keys = pd.factorize((codes * n_ed + ed_codes) * 2 + by_date) if n else (np.zeros(0, dtype=np.intp), [])
+    raws = [*uniques, None]
+    infos: dict[int, _CodeInfo] = {}
+    per_group: list[dict[str, Threshold]] = []
     basis: list[str] = []
-    unreadable = 0
-    for raw in [*uniques, None]:
-        info = _read_code(raw, rules)
-        if raw is not None and info.code is None:
-            unreadable += int((codes == len(per_code)).sum())
-        thr = _resolve(info, rules)
+    for key in keys:
+        code_i, rest = divmod(int(key), 2 * n_ed)
+        ed, dated = str(ed_names[rest // 2]), bool(rest % 2)
+        info = infos.setdefault(code_i, _read_code(raws[code_i], rules))
+        thr = _resolve(info, rules, ed)
         conflicts = []
         for ind in INDICATORS:
             lo_key, hi_key = _BOUNDS[ind]
@@ -506,16 +718,43 @@ def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
                 label, unit = _LABELS[ind]
                 conflicts.append(f"{label}下限{_fmt(lo)}{unit}>上限{_fmt(hi)}{unit}, "
                                  "冲突 conflict: 不判定 not checked")
-        per_code.append(thr)
-        basis.append(_basis(info, thr, edition, conflicts, tier))
+        per_group.append(thr)
+        which = "供地时施行 in force at supply, compliance.in_force_from" if dated else "compliance.edition"
+        basis.append(f"版本 edition {ed} ({which}); " + _basis(info, thr, ed, conflicts, tier))
+    unreadable = sum(int((codes == i).sum()) for i, info in infos.items()
+                     if raws[i] is not None and info.code is None)
     if unreadable:
         log.warning("%d parcels have an unreadable industry_code; only default thresholds apply",
                      unreadable)
 
-    table = {key: np.array([np.nan if t[key].value is None else t[key].value for t in per_code],
-                           dtype="float64")[codes] for key in THRESHOLD_KEYS}
-    nan = np.full(n, np.nan)
+    table = {key: np.array([np.nan if t[key].value is None else t[key].value for t in per_group],
+                           dtype="float64")[groups] for key in THRESHOLD_KEYS}
+    basis_text = np.array(basis, dtype=object)[groups] if n else np.zeros(0, dtype=object)
 
+    # the contract's own conditions win where the parcel records them
+    contract_items = np.full(n, "", dtype=object)
+    for key, column in _CONTRACT.items():
+        given = _numeric(parcels, column)
+        hit = ~np.isnan(given)
+        if not hit.any():
+            continue
+        table[key] = np.where(hit, given, table[key])
+        ind = next(i for i, bounds in _BOUNDS.items() if key in bounds)
+        label, unit = _LABELS[ind]
+        sign = "≥" if key.endswith("_min") else "≤"
+        sep = np.where(contract_items[hit] == "", "", ", ")
+        contract_items[hit] = contract_items[hit] + sep + np.array(
+            [f"{label}{sign}{_fmt(v)}{unit}({column})" for v in given[hit]], dtype=object)
+    has_contract = contract_items != ""
+    basis_text[has_contract] = (basis_text[has_contract] + "; 出让合同约定(优先) contract conditions (win): "
+                                + contract_items[has_contract])
+    from_parts = np.isnan(_numeric(parcels, "footprint_area_m2")) & ~np.isnan(footprint)
+    basis_text[from_parts] = basis_text[from_parts] + ("; 建筑系数按建筑物、构筑物、堆场分项合计 "
+                                                       "coverage from the parts (buildings, structures, yards)")
+
+    scope = compliance_scope(parcels).to_numpy(dtype=object)
+    judged = scope == "checked"
+    nan = np.full(n, np.nan)
     columns: dict[str, Any] = {}
     failed_bits = np.zeros(n, dtype=np.int64)
     for bit, ind in enumerate(INDICATORS):
@@ -523,6 +762,8 @@ def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
         lo = table[lo_key] if lo_key else nan
         hi = table[hi_key] if hi_key else nan
         ok, empty = _check(values[ind], lo, hi)
+        empty |= ~judged
+        ok &= judged
         columns[ind] = values[ind]
         for key in (lo_key, hi_key):
             if key and (key in _ALWAYS_SHOWN or not np.isnan(table[key]).all()):
@@ -531,11 +772,14 @@ def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
         failed_bits |= (~ok & ~empty).astype(np.int64) << bit
     names = np.array([", ".join(ind for b, ind in enumerate(INDICATORS) if mask >> b & 1)
                       for mask in range(1 << len(INDICATORS))], dtype=object)
-    columns["compliance_basis"] = pd.array(np.array(basis, dtype=object)[codes], dtype="str")
+    columns["compliance_edition"] = pd.array(edition.astype(object), dtype="str")
+    columns["compliance_basis"] = pd.array(basis_text, dtype="str")
+    columns["compliance_scope"] = pd.array(scope, dtype="str")
+    columns["compliance_note"] = pd.array(_scope_notes(parcels, scope), dtype="str")
     columns["compliance_failed"] = pd.array(names[failed_bits], dtype="str")
 
     index = pd.Index(parcels["parcel_id"].to_numpy(copy=True), name="parcel_id")
     out = pd.DataFrame(columns, index=index)
-    log.info("compliance (edition %s): %d parcels, %d with a failed indicator",
-             edition, n, int((failed_bits > 0).sum()))
+    log.info("compliance: %d parcels, %d judged, %d with a failed indicator",
+             n, int(judged.sum()), int((failed_bits > 0).sum()))
     return out

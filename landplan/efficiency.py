@@ -13,22 +13,34 @@ Both score every unit against the benchmarks of ``rules["efficiency"]`` and grad
 
 Choices this module makes (and documents):
 
-- **Missing indicator → benchmark level.** An indicator that cannot be computed for a unit
-  (missing figures or a zero denominator) scores ``weight · min(1, cap)``, as if the unit were
-  exactly at the benchmark. This follows 台州市黄岩区 2022 ("a 规上 firm with no emission data
-  gets the average score for that item", shared/domain/mu-efficiency.md §1.1). The column
-  ``efficiency_imputed`` names such indicators (comma-separated, ``""`` when none). When a park
-  benchmark cannot be formed (no evaluated unit has the data, or the park ratio is not > 0),
-  the indicator scores at benchmark level for every unit and is listed as imputed too.
-- **Scope.** Units whose land (``area_mu`` of a parcel, ``land_mu`` of an enterprise) is below
-  ``efficiency.scope.min_land_mu`` get indicators and a score but no class, and are left out of
-  park benchmarks and ranking; ``efficiency_note`` says why. Units without ledger rows in the
-  year have empty figures, indicators, score and class (never 0, never D); their
-  ``enterprises`` count is 0 and ``efficiency_note`` reads ``"no ledger rows in <year>"``.
-  (``scope.include_above_scale``, ``scope.exclude_years_in_production_lt`` and the
-  ``below_scale`` block are not applied here: the ledger carries no production start date.)
-- **Park benchmarks** (benchmark ``null``) are ratios of sums over the units evaluated that
-  year (graded units), for each indicator over the units where numerator and denominator are
+- **Two groups (practice.md "who is graded").** A unit is 规上 (``efficiency_group``
+  ``above_scale``) when a ledger row of it that year says ``above_scale`` true, 规下
+  (``below_scale``) when its rows say false; a unit whose rows record neither is scored as 规上
+  and its note says so. 规上 units are scored with ``efficiency.indicators`` (黄岩 2022: six
+  indicators), 规下 units with ``efficiency.below_scale`` (亩均税收 and 单位用电税收
+  ``tax_per_kwh_yuan`` = 10,000 · Σ tax_wan / Σ ``electricity_kwh``); each group has its own
+  park benchmarks and its own ranking (A/B/C/D by rank shares within the group).
+- **Scope.** Every 规上 unit is graded whatever its land (``scope.include_above_scale``);
+  ``scope.min_land_mu`` applies to 规下 units and to units whose scale is not recorded: below it
+  they get indicators and a score but no class, and are left out of park benchmarks and
+  ranking; ``efficiency_note`` says why. Units without ledger rows in the year have empty
+  figures, indicators, score and class (never 0, never D); their ``enterprises`` count is 0 and
+  ``efficiency_note`` reads ``"no ledger rows in <year>"``. (``scope.exclude_years_in_production_lt``
+  is not applied: the ledger carries no production start date.)
+- **Missing figures (``efficiency.missing``).** An indicator that cannot be computed for a unit
+  (missing figures or a zero denominator) is handled as the rules file says, per indicator with
+  ``default`` for the others: ``incomplete`` (the default: 数据不全, the unit is asked for the
+  figure and not graded: no score, no class, ``efficiency_status`` ``incomplete``), ``zero``
+  (scores 0) or ``benchmark`` (scores ``weight · min(1, cap)`` as if at the benchmark: the
+  台州市黄岩区 2022 rule for the emissions of 规上 firms, the shipped setting for
+  ``value_added_per_emission_wan`` only). ``efficiency_imputed`` names the indicators scored
+  at the benchmark, ``efficiency_missing`` every indicator without data. When a park benchmark
+  cannot be formed (no graded unit has the data) the indicator is handled as missing for every
+  unit of the group. An indicator of weight 0 is never missing.
+- **Caps.** ``score_i = weight · min(value / benchmark, cap)``; the shipped cap (2: at most twice
+  the weight, UNCONFIRMED) keeps one outlier from scoring hundreds of points.
+- **Park benchmarks** (benchmark ``null``) are ratios of sums over the units of the group
+  graded that year, for each indicator over the units where numerator and denominator are
   both present and the denominator is > 0: Σ tax / Σ land, Σ VA / Σ energy, 100 · Σ R&D /
   Σ revenue …
 - **Year on year.** ``<name>_yoy_pct`` = 100 · (this − previous) / \\|previous\\| when the unit has
@@ -68,7 +80,11 @@ from .geometry import area_mu as _area_mu
 
 __all__ = [
     "INDICATORS",
+    "BELOW_SCALE_INDICATORS",
     "FIGURES",
+    "GROUPS",
+    "STATUSES",
+    "MISSING_POLICIES",
     "evaluate_efficiency",
     "evaluate_enterprises",
     "park_benchmarks",
@@ -79,7 +95,7 @@ log = logging.getLogger(__name__)
 #: Ledger figures summed per unit (SPEC §3), in output order.
 FIGURES: tuple[str, ...] = (
     "tax_wan", "revenue_wan", "output_wan", "value_added_wan",
-    "energy_tce", "emission_t", "rd_wan", "employees",
+    "energy_tce", "emission_t", "rd_wan", "employees", "electricity_kwh",
 )
 
 #: The 8 indicators of SPEC §5: ``name -> (numerator, denominator, scale)``; the value is
@@ -96,10 +112,25 @@ INDICATORS: dict[str, tuple[str, str, float]] = {
     "productivity_wan_per_person": ("value_added_wan", "employees", 1.0),
 }
 
+#: The indicators of the 规下 formula (``efficiency.below_scale``, 黄岩 2022), as for INDICATORS:
+#: 亩均税收 and 单位用电税收 in 元/kWh (Σ tax_wan in 元 / Σ electricity_kwh).
+BELOW_SCALE_INDICATORS: dict[str, tuple[str, str, float]] = {
+    "tax_per_mu_wan": INDICATORS["tax_per_mu_wan"],
+    "tax_per_kwh_yuan": ("tax_wan", "electricity_kwh", 10000.0),
+}
+_ALL_INDICATORS = {**INDICATORS, **BELOW_SCALE_INDICATORS}
+
+#: ``efficiency_group`` codes: 规上 and 规下, each scored and ranked on its own; and
+#: ``efficiency_status`` codes (labels of both: :data:`landplan.report.i18n.CODES`).
+GROUPS: tuple[str, ...] = ("above_scale", "below_scale")
+STATUSES: tuple[str, ...] = ("graded", "incomplete", "out_of_scope", "no_rows")
+#: What an indicator without data scores (``efficiency.missing``).
+MISSING_POLICIES: tuple[str, ...] = ("incomplete", "zero", "benchmark")
+
 _SHARE_TOL = 1e-9
 _NO_POS = np.zeros(0, dtype="int64")
-_TEXT = ("efficiency_class", "efficiency_imputed", "efficiency_note",
-         "efficiency_policy_zh", "efficiency_policy_en")
+_TEXT = ("efficiency_class", "efficiency_imputed", "efficiency_missing", "efficiency_note",
+         "efficiency_group", "efficiency_status", "efficiency_policy_zh", "efficiency_policy_en")
 
 
 # --------------------------------------------------------------------------------------------
@@ -140,13 +171,43 @@ def _text(values: np.ndarray) -> pd.Series:
     return pd.Series(values, dtype="str")
 
 
-def _scored(rules: dict) -> dict[str, dict]:
-    indicators = rules["efficiency"]["indicators"]
-    unknown = sorted(set(indicators) - set(INDICATORS))
+def _scored(rules: dict, group: str = "above_scale") -> dict[str, dict]:
+    """The scored indicators of a group: ``efficiency.indicators`` (规上) or ``efficiency.below_scale``."""
+    key, known = (("indicators", INDICATORS) if group == "above_scale"
+                  else ("below_scale", BELOW_SCALE_INDICATORS))
+    indicators = rules["efficiency"].get(key) or {}
+    unknown = sorted(set(indicators) - set(known))
     if unknown:
-        raise RuleError(f"efficiency.indicators: unknown indicator(s) {', '.join(unknown)} "
-                        f"(known: {', '.join(INDICATORS)})")
+        raise RuleError(f"efficiency.{key}: unknown indicator(s) {', '.join(unknown)} "
+                        f"(known: {', '.join(known)})")
     return indicators
+
+
+def _missing_policy(rules: dict, name: str) -> str:
+    table = rules["efficiency"].get("missing") or {}
+    policy = table.get(name, table.get("default", "incomplete"))
+    if policy not in MISSING_POLICIES:
+        raise RuleError(f"efficiency.missing.{name if name in table else 'default'} is {policy!r}; "
+                        f"expected one of {', '.join(MISSING_POLICIES)}")
+    return policy
+
+
+def _scale(rows: pd.DataFrame, codes: np.ndarray, n: int) -> np.ndarray:
+    """Per unit: 1 规上 (a row says above_scale true), 0 规下 (rows say false), -1 not recorded,
+    -2 the ledger has no above_scale column."""
+    if "above_scale" not in rows.columns:
+        return np.full(n, -2, dtype="int64")
+    raw = rows["above_scale"]
+    if raw.dtype == object or str(raw.dtype) in ("str", "string"):
+        text = raw.astype("str").str.strip().str.lower()
+        flag = pd.Series(np.where(text.isin(["true", "1", "是", "y", "yes"]), 1.0,
+                                  np.where(text.isin(["false", "0", "否", "n", "no"]), 0.0, np.nan)))
+    else:
+        flag = pd.to_numeric(raw.astype("Float64"), errors="coerce")
+    flag = flag.to_numpy(dtype="float64", na_value=np.nan)
+    above = np.bincount(codes[flag == 1.0], minlength=n) > 0
+    below = np.bincount(codes[flag == 0.0], minlength=n) > 0
+    return np.where(above, 1, np.where(below, 0, -1)).astype("int64")
 
 
 # --------------------------------------------------------------------------------------------
@@ -212,7 +273,7 @@ def _rows_by_year(ledger: pd.DataFrame, ids: pd.Index,
 # benchmarks, scores and classes
 # --------------------------------------------------------------------------------------------
 
-def park_benchmarks(units: pd.DataFrame, rules: dict) -> dict[str, float]:
+def park_benchmarks(units: pd.DataFrame, rules: dict, *, group: str = "above_scale") -> dict[str, float]:
     """The benchmark of every scored indicator: the rules value, or the park value when null.
 
     The park value (SPEC §8) is the ratio of sums over ``units``: for each indicator, over the
@@ -224,15 +285,17 @@ def park_benchmarks(units: pd.DataFrame, rules: dict) -> dict[str, float]:
     units : DataFrame
         One row per **evaluated** unit with the summed figures (:data:`FIGURES`) and its land:
         ``land_mu`` when the column exists (enterprise view), else ``area_mu`` (parcel view).
-        Pass only the units that are graded (in scope, with ledger rows that year).
+        Pass only the units that are graded (in scope, complete, with ledger rows that year).
     rules : dict
         The rules (:func:`landplan.rules.load_rules`); ``efficiency.indicators`` is used.
+    group : {"above_scale", "below_scale"}
+        The formula: ``efficiency.indicators`` (规上) or ``efficiency.below_scale`` (规下).
 
     Returns
     -------
     dict
-        ``{indicator: benchmark}`` for each indicator of ``efficiency.indicators``; NaN when a
-        park value cannot be formed (no unit has the data).
+        ``{indicator: benchmark}`` for each indicator of the group's formula; NaN when a park
+        value cannot be formed (no unit has the data).
 
     Examples
     --------
@@ -243,11 +306,11 @@ def park_benchmarks(units: pd.DataFrame, rules: dict) -> dict[str, float]:
     """
     land = "land_mu" if "land_mu" in units.columns else "area_mu"
     out: dict[str, float] = {}
-    for name, spec in _scored(rules).items():
+    for name, spec in _scored(rules, group).items():
         if spec.get("benchmark") is not None:
             out[name] = float(spec["benchmark"])
             continue
-        num_col, den_col, scale = INDICATORS[name]
+        num_col, den_col, scale = _ALL_INDICATORS[name]
         num = _float_column(units, num_col)
         den = _float_column(units, land if den_col == "area_mu" else den_col)
         ok = ~np.isnan(num) & ~np.isnan(den) & (den > 0)
@@ -292,63 +355,121 @@ def _classes(score: np.ndarray, ids: np.ndarray, graded: np.ndarray, rules: dict
     return cls
 
 
+def _names(code: np.ndarray, names: list[str]) -> np.ndarray:
+    """Comma-joined names of the bits set in each ``code`` (object array)."""
+    table = np.full(int(code.max(initial=0)) + 1, None, dtype=object)
+    for c in pd.unique(code):
+        table[c] = ",".join(nm for b, nm in enumerate(names) if c >> b & 1)
+    return table[code]
+
+
+def _score_group(cols: dict[str, np.ndarray], units: pd.DataFrame, members: np.ndarray,
+                 candidates: np.ndarray, rules: dict, year: int | None,
+                 group: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, float]]:
+    """Score the ``members`` of one group: ``(score, incomplete, imputed code, missing code,
+    benchmarks)``; benchmarks over the complete ``candidates`` (graded units)."""
+    n = len(members)
+    scored = _scored(rules, group)
+    names = list(scored)
+    weights = {nm: float(scored[nm]["weight"]) for nm in names}
+    policy = {nm: _missing_policy(rules, nm) for nm in names}
+    lacking = {nm: np.isnan(cols[nm]) & (weights[nm] > 0) for nm in names}
+    incomplete = np.zeros(n, dtype=bool)
+    for nm in names:
+        if policy[nm] == "incomplete":
+            incomplete |= lacking[nm]
+    graded = candidates & members & ~incomplete
+    bench = park_benchmarks(units[graded], rules, group=group)
+
+    score = np.zeros(n)
+    imputed = np.zeros(n, dtype="int64")
+    missing = np.zeros(n, dtype="int64")
+    for bit, nm in enumerate(names):
+        cap = scored[nm].get("cap")
+        cap = np.inf if cap is None else float(cap)
+        b = bench[nm]
+        if b > 0:
+            gap = lacking[nm]
+            ratio = np.clip(np.where(gap, 0.0, cols[nm]) / b, 0.0, cap)
+        else:  # no graded unit has the data (or none is graded: then only what each lacks)
+            if graded.any() and weights[nm] > 0:
+                log.warning("efficiency %s: no park benchmark for %s of the %s group (no graded unit "
+                            "has the data); every unit's %s is handled as missing (efficiency.missing)",
+                            year, nm, group, nm)
+            gap = np.full(n, weights[nm] > 0) if graded.any() else lacking[nm]
+            ratio = np.zeros(n)
+            if policy[nm] == "incomplete":
+                incomplete |= gap
+        at_bench = gap & (policy[nm] == "benchmark")
+        ratio = np.where(at_bench, min(1.0, cap), ratio)
+        score += weights[nm] * ratio
+        imputed |= at_bench.astype("int64") << bit
+        missing |= gap.astype("int64") << bit
+    score[incomplete] = np.nan
+    return score, incomplete, imputed, missing, bench
+
+
 def _score_units(sums: dict[str, np.ndarray], land: np.ndarray, has_rows: np.ndarray,
-                 ids: np.ndarray, rules: dict, year: int | None, *,
-                 land_name: str) -> tuple[dict[str, Any], dict[str, float]]:
-    """Indicators, score, class and notes for units with summed ``sums`` and ``land``."""
+                 scale: np.ndarray, ids: np.ndarray, rules: dict, year: int | None, *,
+                 land_name: str) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
+    """Indicators, group, score, class and notes for units with summed ``sums`` and ``land``;
+    ``scale`` per unit: 1 规上, 0 规下, -1 not recorded, -2 no such column (both scored as 规上)."""
     n = len(land)
     eff = rules["efficiency"]
     cols: dict[str, Any] = {}
     values = {**sums, "area_mu": land}
-    for name, (num, den, scale) in INDICATORS.items():
-        cols[name] = _ratio(values[num], values[den], scale)
+    for name, (num, den, factor) in _ALL_INDICATORS.items():
+        cols[name] = _ratio(values[num], values[den], factor)
 
     min_land = eff["scope"].get("min_land_mu")
     min_land = 0.0 if min_land is None else float(min_land)
-    in_scope = land >= min_land
-    graded = has_rows & in_scope
+    exempt = (scale == 1) & bool(eff["scope"].get("include_above_scale", True))
+    in_scope = exempt | (land >= min_land)
+    candidates = has_rows & in_scope
+    units = pd.DataFrame({**sums, land_name: land})
 
-    units = pd.DataFrame({**{f: v[graded] for f, v in sums.items()}, land_name: land[graded]})
-    bench = park_benchmarks(units, rules)
-
-    score = np.zeros(n)
-    imputed_code = np.zeros(n, dtype="int64")
-    scored = _scored(rules)
-    names = list(scored)
-    for bit, name in enumerate(names):
-        spec = scored[name]
-        cap = spec.get("cap")
-        cap = np.inf if cap is None else float(cap)
-        b = bench[name]
-        if not (b > 0):
-            if graded.any():
-                log.warning("efficiency %s: no park benchmark for %s (no evaluated unit has the "
-                            "data); every unit scores it at benchmark level", year, name)
-            missing = np.ones(n, dtype=bool)
-            ratio = np.ones(n)
-        else:
-            missing = np.isnan(cols[name])
-            ratio = np.clip(cols[name] / b, 0.0, cap)
-            ratio[missing] = 1.0
-        score += float(spec["weight"]) * np.minimum(ratio, cap)
-        imputed_code |= missing.astype("int64") << bit
+    score = np.full(n, np.nan)
+    incomplete = np.zeros(n, dtype=bool)
+    imputed = np.full(n, None, dtype=object)
+    missing = np.full(n, None, dtype=object)
+    cls = np.full(n, None, dtype=object)
+    benches: dict[str, dict[str, float]] = {}
+    above = scale != 0
+    for group, members in (("above_scale", above), ("below_scale", ~above)):
+        g_score, g_inc, g_imp, g_miss, bench = _score_group(cols, units, members, candidates, rules,
+                                                            year, group)
+        benches[group] = bench
+        score[members] = g_score[members]
+        incomplete |= g_inc & members
+        names = list(_scored(rules, group))
+        imputed[members] = _names(g_imp, names)[members]
+        missing[members] = _names(g_miss, names)[members]
+        graded = candidates & members & ~g_inc
+        cls[graded] = _classes(score, ids, graded, rules)[graded]
     score[~has_rows] = np.nan
-
-    table = np.full(int(imputed_code.max(initial=0)) + 1, None, dtype=object)
-    for c in pd.unique(imputed_code):
-        table[c] = ",".join(nm for b, nm in enumerate(names) if c >> b & 1)
-    imputed = table[imputed_code]
     imputed[~has_rows] = None
-
-    cls = _classes(score, ids, graded, rules)
+    missing[~has_rows] = None
 
     note = np.full(n, "", dtype=object)
+    unrecorded = has_rows & (scale == -1)
     below = has_rows & ~in_scope
     if below.any():
-        unknown = below & np.isnan(land)
         note[below] = f"below {min_land:g} mu (efficiency.scope.min_land_mu)"
-        note[unknown] = "land area unknown (efficiency.scope.min_land_mu)"
+        note[below & np.isnan(land)] = "land area unknown (efficiency.scope.min_land_mu)"
+    inc_rows = np.flatnonzero(has_rows & incomplete)
+    if len(inc_rows):
+        tail = ("数据不全，未分类 incomplete data, not graded: " + missing[inc_rows].astype(str)
+                + " (efficiency.missing)")
+        note[inc_rows] = np.where(note[inc_rows] == "", tail, note[inc_rows] + "; " + tail)
+    if unrecorded.any():
+        tail = "是否规上未填，按规上计分 above_scale not recorded: scored as 规上"
+        note[unrecorded] = np.where(note[unrecorded] == "", tail, note[unrecorded] + "; " + tail)
     note[~has_rows] = f"no ledger rows in {year}" if year is not None else "no ledger rows"
+
+    group_code = np.where(above, "above_scale", "below_scale").astype(object)
+    group_code[~has_rows] = None
+    status = np.select([~has_rows, ~in_scope, incomplete], ["no_rows", "out_of_scope", "incomplete"],
+                       "graded").astype(object)
 
     policies = eff.get("policies") or {}
     pol_zh = np.full(n, None, dtype=object)
@@ -359,9 +480,10 @@ def _score_units(sums: dict[str, np.ndarray], land: np.ndarray, has_rows: np.nda
         pol_zh[hit] = pol.get("zh")
         pol_en[hit] = pol.get("en")
 
-    cols.update(efficiency_score=score, efficiency_class=cls, efficiency_imputed=imputed,
+    cols.update(efficiency_score=score, efficiency_class=cls, efficiency_group=group_code,
+                efficiency_status=status, efficiency_imputed=imputed, efficiency_missing=missing,
                 efficiency_note=note, efficiency_policy_zh=pol_zh, efficiency_policy_en=pol_en)
-    return cols, bench
+    return cols, benches
 
 
 # --------------------------------------------------------------------------------------------
@@ -369,7 +491,7 @@ def _score_units(sums: dict[str, np.ndarray], land: np.ndarray, has_rows: np.nda
 # --------------------------------------------------------------------------------------------
 
 def _parcel_year(ids: pd.Index, area: np.ndarray, rows: pd.DataFrame, pos: np.ndarray,
-                 rules: dict, year: int | None) -> tuple[dict[str, Any], dict[str, float]]:
+                 rules: dict, year: int | None) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
     n = len(ids)
     sums = {f: _group_sum(pos, _float_column(rows, f), n) for f in FIGURES}
     if "enterprise_id" in rows.columns:
@@ -381,7 +503,7 @@ def _parcel_year(ids: pd.Index, area: np.ndarray, rows: pd.DataFrame, pos: np.nd
         pairs = pos
     enterprises = np.bincount(pairs, minlength=n)
     has_rows = np.bincount(pos, minlength=n) > 0
-    cols, bench = _score_units(sums, area, has_rows, ids.to_numpy(), rules, year,
+    cols, bench = _score_units(sums, area, has_rows, _scale(rows, pos, n), ids.to_numpy(), rules, year,
                                land_name="area_mu")
     base = {"year": np.full(n, np.nan if year is None else year), "area_mu": area,
             "enterprises": enterprises, **sums}
@@ -390,7 +512,7 @@ def _parcel_year(ids: pd.Index, area: np.ndarray, rows: pd.DataFrame, pos: np.nd
 
 def _enterprise_year(ids: pd.Index, area: np.ndarray, rows: pd.DataFrame, pos: np.ndarray,
                      rules: dict, year: int | None, *,
-                     warn: bool) -> tuple[pd.Index, dict[str, Any], dict[str, float]]:
+                     warn: bool) -> tuple[pd.Index, dict[str, Any], dict[str, dict[str, float]]]:
     ent, uniq = pd.factorize(rows["enterprise_id"].astype("str"), sort=True)
     ent = np.asarray(ent, dtype="int64")
     if (ent < 0).any():
@@ -429,7 +551,7 @@ def _enterprise_year(ids: pd.Index, area: np.ndarray, rows: pd.DataFrame, pos: n
 
     sums = {f: _group_sum(ent, _float_column(rows, f), m) for f in FIGURES}
     has_rows = np.ones(m, dtype=bool)
-    cols, bench = _score_units(sums, land, has_rows, eids.to_numpy(), rules, year,
+    cols, bench = _score_units(sums, land, has_rows, _scale(rows, ent, m), eids.to_numpy(), rules, year,
                                land_name="land_mu")
     if "name" in rows.columns:
         names = rows["name"].astype("str").groupby(ent).first().reindex(range(m)).to_numpy()
@@ -494,10 +616,13 @@ def evaluate_efficiency(parcels: gpd.GeoDataFrame, ledger: pd.DataFrame, rules: 
     DataFrame
         Indexed by ``parcel_id`` in ``parcels`` order, one row per parcel: ``year``,
         ``area_mu``, ``enterprises`` (Int64), the summed :data:`FIGURES`, the 8
-        :data:`INDICATORS`, ``efficiency_score``, ``efficiency_class`` (A/B/C/D or NA),
-        ``efficiency_imputed``, ``efficiency_note``, ``efficiency_policy_zh``,
-        ``efficiency_policy_en`` and ``<indicator>_yoy_pct`` / ``efficiency_score_yoy_pct``.
-        ``frame.attrs["efficiency_benchmarks"]`` holds the benchmarks used.
+        :data:`INDICATORS` and ``tax_per_kwh_yuan``, ``efficiency_score`` (NaN when
+        incomplete), ``efficiency_class`` (A/B/C/D or NA, ranked within the group),
+        ``efficiency_group`` (:data:`GROUPS`), ``efficiency_status`` (:data:`STATUSES`),
+        ``efficiency_imputed``, ``efficiency_missing``, ``efficiency_note``,
+        ``efficiency_policy_zh``, ``efficiency_policy_en`` and ``<indicator>_yoy_pct`` /
+        ``efficiency_score_yoy_pct``. ``frame.attrs["efficiency_benchmarks"]`` holds the 规上
+        benchmarks used, ``frame.attrs["efficiency_benchmarks_below_scale"]`` the 规下 ones.
 
     See Also
     --------
@@ -515,7 +640,8 @@ def evaluate_efficiency(parcels: gpd.GeoDataFrame, ledger: pd.DataFrame, rules: 
     else:
         cols.update(_yoy(cols, {k: np.zeros(0) for k in cols}, ids, ids[:0]))
     out = _frame(ids, cols, counts=("enterprises",))
-    out.attrs["efficiency_benchmarks"] = bench
+    out.attrs["efficiency_benchmarks"] = bench["above_scale"]
+    out.attrs["efficiency_benchmarks_below_scale"] = bench["below_scale"]
     log.info("efficiency %s: %d parcels, %d graded", yr, len(out),
              int(out["efficiency_class"].notna().sum()))
     return out
@@ -564,7 +690,8 @@ def evaluate_enterprises(parcels: gpd.GeoDataFrame, ledger: pd.DataFrame, rules:
     else:
         cols.update(_yoy(cols, {k: np.zeros(0) for k in cols}, eids, eids[:0]))
     out = _frame(eids, cols, counts=("parcels",))
-    out.attrs["efficiency_benchmarks"] = bench
+    out.attrs["efficiency_benchmarks"] = bench["above_scale"]
+    out.attrs["efficiency_benchmarks_below_scale"] = bench["below_scale"]
     log.info("efficiency %s: %d enterprises, %d graded", yr, len(out),
              int(out["efficiency_class"].notna().sum()))
     return out

@@ -31,6 +31,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from .compliance import compliance_scope
 from .errors import LandplanError
 from .tables import join as _join
 from .tables import num as _num
@@ -127,7 +128,10 @@ def low_efficiency(table: pd.DataFrame, rules: dict, *, as_of: date) -> pd.DataF
 
     - ``efficiency_classes`` (``efficiency_class_on``): its 亩均 class is listed (default D;
       mu-efficiency.md §4);
-    - ``far_below_control_on``: ``floor_area_ratio_ok`` is False (容积率 below its control value);
+    - ``far_below_control_on``: ``floor_area_ratio_ok`` is False (容积率 below its control value)
+      for a finished project (:func:`landplan.compliance.compliance_scope` ``checked``: the
+      indicators bind the finished project, so an unfinished one is never low-efficiency for
+      them);
     - ``stopped_years`` (``stopped_on``): status ``halted`` and ``halted_since`` + N years ≤
       ``as_of`` (§6 item 3);
     - ``completion_overdue_years`` (``completion_overdue_on``): status supplied, under
@@ -189,7 +193,10 @@ def low_efficiency(table: pd.DataFrame, rules: dict, *, as_of: date) -> pd.DataF
             detail = pd.Series(np.where(f.notna() & m.notna(), " " + _fmt(f) + " < " + _fmt(m), ""),
                                index=f.index)
             return "floor area ratio below its control value" + detail + f" ({_KEY}.far_below_control_on)"
-        add(_bool_false(table, "floor_area_ratio_ok"), far_text)
+        # the control indicators bind the finished project: an unfinished one is never
+        # low-efficiency for its floor area ratio (issue 18 point 4, practice.md)
+        built = compliance_scope(table).to_numpy() == "checked"
+        add(_bool_false(table, "floor_area_ratio_ok") & built, far_text)
 
     n = spec.get("stopped_years")
     if spec.get("stopped_on", True) and n is not None:

@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -31,6 +32,7 @@ from typing import Any
 import yaml
 
 from .coverage import READINESS_NEEDS
+from .efficiency import BELOW_SCALE_INDICATORS, INDICATORS, MISSING_POLICIES
 from .errors import InputFileError, RuleError, shown
 from .io.yamltext import SAFE_LOADER, load_yaml_file, load_yaml_text
 from .lifecycle import CONDITIONS
@@ -103,6 +105,16 @@ class Kind:
         return [("", self._bad(item, self.what)) for item in value if not self.ok(item)]
 
 
+def _is_date(value: Any) -> bool:
+    if isinstance(value, dt.date):
+        return True
+    try:
+        dt.date.fromisoformat(value.strip())
+    except ValueError:
+        return False
+    return True
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -146,12 +158,14 @@ STANDARD = replace(_pattern("an industry classification", r"GB/T\s*4754-(2002|20
 TIERED = Kind("a number ≥ 0 or a mapping {region tier: number ≥ 0}",
               lambda v: NUMBER.ok(v) or (isinstance(v, dict) and all(x is None or NUMBER.ok(x) for x in v.values())))
 NEED = _one_of("a network", (*READINESS_NEEDS,))
+DATE = Kind("a date such as 2023-07-01", lambda v: isinstance(v, (dt.date, str)) and not isinstance(v, bool)
+            and _is_date(v))
 
 #: Kind of each threshold of a compliance row (``compliance.thresholds.<code>`` and the
 #: edition blocks); the keys a row may hold.
 THRESHOLD_KINDS: dict[str, Kind] = {
     "floor_area_ratio_min": NUMBER.or_null(), "floor_area_ratio_max": NUMBER.or_null(),
-    "building_coverage_pct_min": PERCENT.or_null(),
+    "building_coverage_pct_min": PERCENT.or_null(), "building_coverage_pct_max": PERCENT.or_null(),
     "investment_intensity_wan_per_mu_min": TIERED.or_null(),
     "green_ratio_pct_min": PERCENT.or_null(), "green_ratio_pct_max": PERCENT.or_null(),
     "admin_ratio_pct_min": PERCENT.or_null(), "admin_ratio_pct_max": PERCENT.or_null(),
@@ -169,6 +183,8 @@ RULE_KINDS: dict[str, Kind] = {
     "efficiency.indicators.*.cap": POSITIVE.or_null(),
     "efficiency.below_scale.*.weight": NUMBER,
     "efficiency.below_scale.*.benchmark": POSITIVE.or_null(),
+    "efficiency.below_scale.*.cap": POSITIVE.or_null(),
+    "efficiency.missing.*": _one_of("a way to score a missing figure", MISSING_POLICIES),
     "efficiency.scope.min_land_mu": NUMBER.or_null(),
     "efficiency.scope.include_above_scale": BOOL,
     "efficiency.scope.exclude_years_in_production_lt": NUMBER.or_null(),
@@ -217,6 +233,7 @@ RULE_KINDS: dict[str, Kind] = {
     "compliance.parcel_code_standard": STANDARD.or_null(),
     "compliance.code_map_2017_to_2002.*": CODE.or_null(),
     "compliance.region_tier": LABEL.or_null(),
+    "compliance.in_force_from.*": DATE.or_null(),
     **{f"compliance.thresholds.*.{k}": kind for k, kind in THRESHOLD_KINDS.items()},
     **{f"compliance.editions.*.*.{k}": kind for k, kind in THRESHOLD_KINDS.items()},
     "lifecycle.approved_not_supplied_min_years": YEARS.or_null(),
@@ -244,9 +261,11 @@ RULE_KINDS: dict[str, Kind] = {
 #: Mappings whose keys are data (industry codes, editions, conditions), not a fixed
 #: vocabulary: the kind of their keys. Other mappings take the keys of the defaults only.
 OPEN_MAPS: dict[str, Kind] = {
+    "efficiency.missing": _one_of("default or an indicator", dict.fromkeys(("default", *INDICATORS, *BELOW_SCALE_INDICATORS))),
     "compliance.thresholds": CODE_OR_DEFAULT,
     "compliance.thresholds.*": _one_of("a threshold", THRESHOLD_KINDS),
     "compliance.editions": YEAR,
+    "compliance.in_force_from": YEAR,
     "compliance.editions.*": CODE_OR_DEFAULT,
     "compliance.editions.*.*": _one_of("a threshold", THRESHOLD_KINDS),
     "compliance.code_map_2017_to_2002": CODE,
@@ -375,6 +394,9 @@ def _cross_problems(rules: dict) -> list[tuple[str, str]]:
     if YEAR.ok(comp["edition"]) and str(comp["edition"]) not in {str(k) for k in comp["editions"]}:
         out.append(("compliance.edition", f"{shown(comp['edition'])} has no block under compliance.editions "
                                           f"(known: {', '.join(map(str, comp['editions']))})"))
+    out += [(f"compliance.in_force_from.{k}", f"names no block under compliance.editions (known: "
+                                             f"{', '.join(map(str, comp['editions']))})")
+            for k in comp["in_force_from"] if str(k) not in {str(e) for e in comp["editions"]}]
     cov = rules["coverage"]
     levels = cov["readiness"] if isinstance(cov["readiness"], list) else []
     names = {lvl.get("name") for lvl in levels if isinstance(lvl, dict) and TEXT.ok(lvl.get("name"))}

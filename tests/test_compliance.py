@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -28,8 +29,9 @@ AREA_COLUMNS = ("floor_area_m2", "footprint_area_m2", "green_area_m2", "admin_ar
 
 
 def park(rows: list[dict], *, side: float = 100.0) -> gpd.GeoDataFrame:
-    """Parcels P1, P2, … as ``side`` m squares in a row, with the given attributes."""
-    frame = pd.DataFrame(rows)
+    """Parcels P1, P2, … as ``side`` m squares in a row, with the given attributes (status
+    ``in_production`` unless given: the indicators are judged for built projects)."""
+    frame = pd.DataFrame([{"status": "in_production", **row} for row in rows])
     frame.insert(0, "parcel_id", [f"P{i + 1}" for i in range(len(rows))])
     geoms = [box(X0 + 200 * i, Y0, X0 + 200 * i + side, Y0 + side) for i in range(len(rows))]
     return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4527")
@@ -119,8 +121,8 @@ def _coverage_green_park() -> gpd.GeoDataFrame:
                   "green_area_m2": 1500.0, "admin_area_m2": 701.0}])
 
 
-def test_edition_2023_default(rules):
-    assert str(rules["compliance"]["edition"]) == "2023"
+def test_edition_2023_when_chosen():
+    rules = with_rules({"compliance": {"edition": 2023}})
     out = evaluate_compliance(_coverage_green_park(), rules)
     assert out["building_coverage_pct"].tolist() == [35.0, 40.0]
     assert out["building_coverage_pct_min"].tolist() == [40.0, 40.0]
@@ -159,7 +161,7 @@ def test_edition_2008_via_merge_rules():
 
 
 def test_edition_per_code_entry_comes_first():
-    rules = with_rules({"compliance": {"editions": {"2023": {
+    rules = with_rules({"compliance": {"edition": 2023, "editions": {"2023": {
         "39": {"floor_area_ratio_min": 1.2, "building_coverage_pct_min": 45}}}}})
     thr = thresholds_for("39", rules)
     far = thr["floor_area_ratio_min"]
@@ -176,6 +178,109 @@ def test_unknown_edition_is_a_rule_error():
     rules["compliance"]["edition"] = 2030
     with pytest.raises(RuleError, match="2030"):
         evaluate_compliance(park([{"industry_code": "39"}]), rules)
+
+
+# --- what is judged: the finished project (issue 18 point 4) ----------------------------
+
+
+def test_only_finished_projects_are_judged(rules):
+    # FAR 0.2 < 1.0 and coverage 10 % < 30 % on every parcel (2,000 and 1,000 m² on 10,000 m²)
+    statuses = [("planned", None), ("reserve", None), ("supplied", None), ("under_construction", None),
+                ("halted", None), ("halted", "2021-05-01"), ("completed", None), ("in_production", None),
+                (None, None)]
+    parcels = park([{"industry_code": "39", "floor_area_m2": 2000.0, "footprint_area_m2": 1000.0,
+                     "status": st, "production_date": pd.Timestamp(d) if d else pd.NaT}
+                    for st, d in statuses])
+    out = evaluate_compliance(parcels, rules)
+    assert out["floor_area_ratio"].tolist() == [0.2] * 9  # the ratios describe every parcel
+    assert out["building_coverage_pct"].tolist() == [10.0] * 9
+    assert out["compliance_scope"].tolist() == ["not_built"] * 5 + ["checked"] * 3 + ["no_status"]
+    judged = out["compliance_scope"].eq("checked")
+    for ind in INDICATORS:
+        assert out.loc[~judged, f"{ind}_ok"].isna().all(), ind
+    assert out.loc[~judged, "compliance_failed"].eq("").all()
+    assert out.loc[judged, "compliance_failed"].eq("floor_area_ratio, building_coverage_pct").all()
+    assert out.loc[judged, "compliance_note"].eq("").all()
+    note = out.loc["P4", "compliance_note"]
+    assert note.startswith("在建(under construction)") and "国土资发〔2008〕24号" in note
+    assert "未记录竣工或投产日期" in out.loc["P5", "compliance_note"]
+    assert out.loc["P9", "compliance_note"].startswith("建设状态未填")
+
+
+# --- edition in force at supply, contract conditions (issue 18 point 5) -------------------
+
+
+def test_2015_parcel_with_35_pct_coverage_passes_by_default(rules):
+    parcels = park([{"industry_code": "39", "footprint_area_m2": 3500.0, "supply_date": pd.Timestamp("2015-03-01")}])
+    out = evaluate_compliance(parcels, rules)
+    assert out.loc["P1", "building_coverage_pct"] == 35.0
+    assert out.loc["P1", "building_coverage_pct_min"] == 30.0
+    assert out.loc["P1", "building_coverage_pct_ok"]
+    assert out.loc["P1", "compliance_edition"] == "2008"
+    assert "UNCONFIRMED" not in out.loc["P1", "compliance_basis"].split("; 行业")[0]
+
+
+def test_edition_in_force_at_supply():
+    # a rules file that dates the 2023 edition: land supplied since then is judged by it
+    rules = with_rules({"compliance": {"in_force_from": {"2023": "2023-07-01"}}})
+    supplied = ["2015-03-01", "2023-06-30", "2023-07-01", "2024-03-01", None]
+    parcels = park([{"industry_code": "39", "footprint_area_m2": 3500.0,
+                     "supply_date": pd.Timestamp(d) if d else pd.NaT} for d in supplied])
+    out = evaluate_compliance(parcels, rules)
+    assert out["compliance_edition"].tolist() == ["2008", "2008", "2023", "2023", "2008"]
+    assert out["building_coverage_pct_min"].tolist() == [30.0, 30.0, 40.0, 40.0, 30.0]
+    assert out["building_coverage_pct_ok"].tolist() == [True, True, False, False, True]
+    assert "版本 edition 2023 (供地时施行 in force at supply" in out.loc["P3", "compliance_basis"]
+    assert "2023版(UNCONFIRMED)" in out.loc["P3", "compliance_basis"]
+    assert "版本 edition 2008 (compliance.edition)" in out.loc["P5", "compliance_basis"]
+    assert thresholds_for("39", rules, supply_date="2024-03-01")["building_coverage_pct_min"].unconfirmed
+    assert thresholds_for("39", rules)["building_coverage_pct_min"].value == 30.0
+
+
+@pytest.mark.parametrize(("override", "match"), [
+    ({"in_force_from": {"2019": "2019-01-01"}}, "compliance.in_force_from.2019: names no block"),
+    ({"in_force_from": {"2023": "July 2023"}}, "compliance.in_force_from.2023: 'July 2023' is not a date"),
+])
+def test_bad_in_force_from_is_a_rule_error(override, match):
+    with pytest.raises(RuleError, match=re.escape(match)):
+        with_rules({"compliance": override})
+
+
+def test_contract_conditions_win(rules):
+    # FAR 2.5 over a contract ceiling of 2.0; coverage 42 % under a contract floor of 45 %
+    parcels = park([{"industry_code": "39", "floor_area_m2": 25000.0, "footprint_area_m2": 4200.0,
+                     "contract_far_max": 2.0, "contract_coverage_min_pct": 45.0},
+                    {"industry_code": "39", "floor_area_m2": 25000.0, "footprint_area_m2": 4200.0}])
+    out = evaluate_compliance(parcels, rules)
+    assert out["floor_area_ratio_max"].fillna(-1).tolist() == [2.0, -1]
+    assert out["building_coverage_pct_min"].tolist() == [45.0, 30.0]
+    assert out["compliance_failed"].tolist() == ["floor_area_ratio, building_coverage_pct", ""]
+    basis = out.loc["P1", "compliance_basis"]
+    assert "出让合同约定(优先) contract conditions (win): 容积率≤2(contract_far_max)" in basis
+    assert "建筑系数≥45%(contract_coverage_min_pct)" in basis
+
+
+# --- 建筑系数: buildings, structures and yards (issue 18 point 6) --------------------------
+
+
+def test_footprint_is_buildings_structures_and_yards(rules):
+    from landplan.schema import PARCELS, match_column
+
+    parcels = park([
+        {"building_footprint_m2": 2000.0, "structure_footprint_m2": 500.0, "yard_area_m2": 1000.0},
+        {"building_footprint_m2": 2000.0},  # structures and yards not recorded: buildings only
+        {"footprint_area_m2": 3100.0, "building_footprint_m2": 2000.0},  # the total wins
+        {},
+    ])
+    out = evaluate_compliance(parcels, rules)
+    assert out["building_coverage_pct"].fillna(-1).tolist() == [35.0, 20.0, 31.0, -1]
+    assert out["building_coverage_pct_ok"].tolist()[:3] == [True, False, True]
+    assert "分项合计 coverage from the parts" in out.loc["P1", "compliance_basis"]
+    assert "分项合计" not in out.loc["P3", "compliance_basis"]
+    assert PARCELS.by_name["footprint_area_m2"].zh == "建筑物、构筑物基底及堆场面积(平方米)"
+    assert match_column("parcels", "构筑物基底面积(平方米)")[0] == "structure_footprint_m2"
+    assert match_column("parcels", "露天堆场面积（亩）")[:2] == ("yard_area_m2", pytest.approx(10000 / 15))
+    assert match_column("parcels", "建筑物、构筑物基底及堆场面积")[0] == "footprint_area_m2"
 
 
 # --- investment intensity -----------------------------------------------------------------
@@ -257,11 +362,11 @@ def test_parcel_id_required(rules):
 
 @pytest.mark.parametrize("code", [None, "", "  ", "n/a"])
 def test_parcel_without_industry_code_uses_defaults(rules, code):
-    parcels = park([{"industry_code": code, "floor_area_m2": 1.0, "footprint_area_m2": 3900.0}])
+    parcels = park([{"industry_code": code, "floor_area_m2": 1.0, "footprint_area_m2": 2900.0}])
     out = evaluate_compliance(parcels, rules)
     assert math.isnan(out.loc["P1", "floor_area_ratio_min"])
     assert out.loc["P1", "floor_area_ratio_ok"] is pd.NA
-    assert out.loc["P1", "building_coverage_pct_min"] == 40.0
+    assert out.loc["P1", "building_coverage_pct_min"] == 30.0
     assert not out.loc["P1", "building_coverage_pct_ok"]
     assert "defaults only" in out.loc["P1", "compliance_basis"]
     assert out.loc["P1", "compliance_failed"] == "building_coverage_pct"
@@ -270,26 +375,26 @@ def test_parcel_without_industry_code_uses_defaults(rules, code):
 def test_no_industry_code_column(rules):
     out = evaluate_compliance(park([{"floor_area_m2": 20000.0}]), rules)
     assert out.loc["P1", "floor_area_ratio_ok"] is pd.NA
-    assert out.loc["P1", "building_coverage_pct_min"] == 40.0
+    assert out.loc["P1", "building_coverage_pct_min"] == 30.0
 
 
 def test_green_min_and_max():
     rules = with_rules({"compliance": {"thresholds": {"default": {"green_ratio_pct_min": 10}}}})
-    parcels = park([{"green_area_m2": g} for g in (1000.0, 999.0, 1500.0, 1501.0)])
+    parcels = park([{"green_area_m2": g} for g in (1000.0, 999.0, 2000.0, 2001.0)])
     out = evaluate_compliance(parcels, rules)
     assert out["green_ratio_pct_min"].tolist() == [10.0] * 4
-    assert out["green_ratio_pct_max"].tolist() == [15.0] * 4
+    assert out["green_ratio_pct_max"].tolist() == [20.0] * 4
     assert out["green_ratio_pct_ok"].tolist() == [True, False, True, False]
 
 
 def test_green_min_above_max_is_a_conflict():
-    # planning floor 20 % against the (2023) land-saving cap 15 %
-    rules = with_rules({"compliance": {"thresholds": {"default": {"green_ratio_pct_min": 20}}}})
+    # a planning floor of 25 % against the (2008) land-saving cap of 20 %
+    rules = with_rules({"compliance": {"thresholds": {"default": {"green_ratio_pct_min": 25}}}})
     out = evaluate_compliance(park([{"green_area_m2": 1000.0}, {"green_area_m2": 2500.0}]), rules)
     assert out["green_ratio_pct_ok"].isna().all()
     assert out["compliance_failed"].tolist() == ["", ""]
     assert "conflict" in out.loc["P1", "compliance_basis"]
-    assert "绿地率下限20%>上限15%" in out.loc["P1", "compliance_basis"]
+    assert "绿地率下限25%>上限20%" in out.loc["P1", "compliance_basis"]
 
 
 def test_workspace_override_of_one_industry_far():
@@ -312,7 +417,7 @@ def test_unconfirmed_mapping_is_visible(rules):
     far = thresholds_for("29", rules)["floor_area_ratio_min"]
     assert far.value == 0.8 and far.unconfirmed
     basis = evaluate_compliance(park([{"industry_code": "29"}]), rules).loc["P1", "compliance_basis"]
-    assert "2008版(UNCONFIRMED" in basis
+    assert "容积率≥0.8 UNCONFIRMED" in basis
 
 
 def test_geographic_crs_is_measured_in_metres(rules):

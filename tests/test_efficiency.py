@@ -29,8 +29,8 @@ from landplan.efficiency import (
     evaluate_enterprises,
     park_benchmarks,
 )
-from landplan.errors import SchemaError
-from landplan.rules import load_rules, merge_rules
+from landplan.errors import RuleError, SchemaError
+from landplan.rules import is_unconfirmed, load_rules, merge_rules
 from landplan.workspace import Workspace
 
 X0, Y0 = 39_500_000.0, 3_400_000.0
@@ -52,6 +52,10 @@ FIXED = {"efficiency": {
     },
     "classes": {"method": "score", "cutoffs": {"A": 120, "B": 90, "C": 60}},
 }}
+
+
+#: Every missing figure scored at the benchmark (the old default), for parks with tax only.
+AT_BENCHMARK = {"efficiency": {"missing": {"default": "benchmark"}}}
 
 
 def rules_with(*overrides: dict) -> dict:
@@ -147,18 +151,34 @@ def test_output_dtypes():
         assert out[col].dtype == "float64", col
 
 
-def test_zero_energy_is_empty_and_scored_at_benchmark_level():
+def test_zero_energy_is_empty_and_incomplete_by_default():
     out = evaluate_efficiency(park(), ledger(), rules_with(FIXED))
     p6 = out.loc["P6"]
     assert np.isnan(p6["value_added_per_tce_wan"])
-    assert p6["efficiency_imputed"] == "value_added_per_tce_wan"
-    # 30·3/10 + 20·10/50 + 20·1 (imputed) + 10·100/100 + 10·2/2 + 10·10/10 = 9+4+20+10+10+10
-    assert p6["efficiency_score"] == pytest.approx(63.0, rel=EXACT)
-    assert p6["efficiency_class"] == "C"
     assert not np.isinf(out.select_dtypes("float64").to_numpy()).any()
+    # 数据不全: asked for the figure, not graded (issue 18 point 8)
+    assert p6["efficiency_status"] == "incomplete" and p6["efficiency_group"] == "above_scale"
+    assert np.isnan(p6["efficiency_score"]) and pd.isna(p6["efficiency_class"])
+    assert p6["efficiency_missing"] == "value_added_per_tce_wan" and p6["efficiency_imputed"] == ""
+    assert p6["efficiency_note"] == ("数据不全，未分类 incomplete data, not graded: "
+                                     "value_added_per_tce_wan (efficiency.missing)")
+
+
+@pytest.mark.parametrize(("policy", "score", "cls"), [
+    # 30·3/10 + 20·10/50 + 20·x + 10·100/100 + 10·2/2 + 10·10/10 = 43 + 20·x
+    ("benchmark", 63.0, "C"),  # x = 1: scored at the benchmark
+    ("zero", 43.0, "D"),       # x = 0
+])
+def test_missing_policy_from_the_rules(policy, score, cls):
+    rules = rules_with(FIXED, {"efficiency": {"missing": {"value_added_per_tce_wan": policy}}})
+    p6 = evaluate_efficiency(park(), ledger(), rules).loc["P6"]
+    assert p6["efficiency_score"] == pytest.approx(score, rel=EXACT)
+    assert p6["efficiency_class"] == cls and p6["efficiency_status"] == "graded"
+    assert p6["efficiency_imputed"] == ("value_added_per_tce_wan" if policy == "benchmark" else "")
+    assert p6["efficiency_missing"] == "value_added_per_tce_wan"
     # with a cap of 0.5 on the item the imputed ratio is min(1, cap) = 0.5: 63 - 10
-    capped = rules_with(FIXED, {"efficiency": {"indicators": {
-        "value_added_per_tce_wan": {"cap": 0.5}}}})
+    capped = rules_with(FIXED, {"efficiency": {"missing": {"value_added_per_tce_wan": "benchmark"},
+                                               "indicators": {"value_added_per_tce_wan": {"cap": 0.5}}}})
     p6 = evaluate_efficiency(park(), ledger(), capped).loc["P6"]
     assert p6["efficiency_score"] == pytest.approx(53.0, rel=EXACT)
     assert p6["efficiency_class"] == "D"
@@ -201,27 +221,30 @@ def test_one_mu_parcel_is_scored_but_not_graded():
 
 
 def test_park_benchmarks_are_ratios_of_sums_over_evaluated_parcels():
-    # evaluated in 2024: P1, P2, P3, P6 (75 mu); P5 is below scope, P4 empty, PX unknown
+    # graded in 2024: P1, P2, P3 (60 mu); P6 (zero energy) is 数据不全, P5 below scope,
+    # P4 empty, PX unknown
     out = evaluate_efficiency(park(), ledger(), load_rules())
     bench = out.attrs["efficiency_benchmarks"]
-    assert bench["tax_per_mu_wan"] == pytest.approx((150 + 180 + 60 + 45) / 75, rel=EXACT)
-    assert bench["value_added_per_mu_wan"] == pytest.approx(1300 / 75, rel=EXACT)
-    # P6 (zero energy) is left out: (450 + 500 + 200) / (150 + 250 + 100)
+    assert bench["tax_per_mu_wan"] == pytest.approx((150 + 180 + 60) / 60, rel=EXACT)
+    assert bench["value_added_per_mu_wan"] == pytest.approx(1150 / 60, rel=EXACT)
     assert bench["value_added_per_tce_wan"] == pytest.approx(1150 / 500, rel=EXACT)
-    assert bench["value_added_per_emission_wan"] == pytest.approx(1300 / 12.5, rel=EXACT)
-    assert bench["rd_intensity_pct"] == pytest.approx(100 * 80 / 4250, rel=EXACT)
-    assert bench["productivity_wan_per_person"] == pytest.approx(1300 / 115, rel=EXACT)
+    assert bench["value_added_per_emission_wan"] == pytest.approx(1150 / 11, rel=EXACT)
+    assert bench["rd_intensity_pct"] == pytest.approx(100 * 71 / 3800, rel=EXACT)
+    assert bench["productivity_wan_per_person"] == pytest.approx(1150 / 100, rel=EXACT)
     p1 = out.loc["P1"]
-    expected = (30 * 10 / (435 / 75) + 20 * 30 / (1300 / 75) + 20 * 3 / (1150 / 500)
-                + 10 * 150 / (1300 / 12.5) + 10 * 2 / (8000 / 4250) + 10 * 15 / (1300 / 115))
+    expected = (30 * 10 / 6.5 + 20 * 30 / (1150 / 60) + 20 * 3 / (1150 / 500)
+                + 10 * 150 / (1150 / 11) + 10 * 2 / (7100 / 3800) + 10 * 15 / 11.5)
     assert p1["efficiency_score"] == pytest.approx(expected, rel=EXACT)
 
 
 def test_park_benchmark_skips_units_missing_either_side():
     rows = [r if r[2] != "P3" else (*r[:10], NA, *r[11:]) for r in ROWS_2024]  # P3: no emission
-    bench = evaluate_efficiency(park(), ledger(rows), load_rules()).attrs["efficiency_benchmarks"]
-    assert bench["value_added_per_emission_wan"] == pytest.approx(1100 / 10.5, rel=EXACT)
-    assert bench["tax_per_mu_wan"] == pytest.approx(435 / 75, rel=EXACT)
+    out = evaluate_efficiency(park(), ledger(rows), load_rules())
+    bench = out.attrs["efficiency_benchmarks"]
+    # P3 is graded (emissions score at the benchmark, 黄岩 2022) but has no emission figure
+    assert out.loc["P3", "efficiency_imputed"] == "value_added_per_emission_wan"
+    assert bench["value_added_per_emission_wan"] == pytest.approx(950 / 9, rel=EXACT)
+    assert bench["tax_per_mu_wan"] == pytest.approx(390 / 60, rel=EXACT)
 
 
 def test_park_benchmarks_function():
@@ -305,14 +328,16 @@ def test_enterprise_remaining_share_floored_at_zero():
     assert out.loc["A", "land_mu"] == pytest.approx(15.0, rel=EXACT)
     assert out.loc["B", "land_mu"] == 0.0
     assert np.isnan(out.loc["B", "tax_per_mu_wan"])
-    assert out.loc["B", "efficiency_note"] == "below 3 mu (efficiency.scope.min_land_mu)"
+    assert out.loc["B", "efficiency_note"].startswith("below 3 mu (efficiency.scope.min_land_mu); 数据不全")
+    assert out.loc["B", "efficiency_status"] == "out_of_scope"
 
 
 def test_enterprise_benchmarks_use_land():
     out = evaluate_enterprises(park(), ledger(), load_rules())
-    # E7 (1 mu) is below scope; the others' land adds up to the 75 mu of P1, P2, P3, P6
+    # E7 (1 mu) is below scope, E8 (P6, zero energy) 数据不全; the others' land adds up to
+    # the 60 mu of P1, P2, P3
     assert out.attrs["efficiency_benchmarks"]["tax_per_mu_wan"] == pytest.approx(
-        435 / 75, rel=EXACT)
+        390 / 60, rel=EXACT)
 
 
 def test_shares_over_one_raise():
@@ -341,7 +366,7 @@ def test_share_classes_round_half_up_and_ties_by_id():
     taxes = {"Q01": 10, "Q02": 80, "Q03": 90, "Q04": 20, "Q05": 100, "Q06": 30, "Q07": 80,
              "Q08": 40, "Q09": 50, "Q10": 60}
     parcels, led = _tax_only_park(taxes)
-    rules = rules_with({"efficiency": {"classes": {
+    rules = rules_with(AT_BENCHMARK, {"efficiency": {"classes": {
         "method": "share", "shares": {"A": 0.25, "B": 0.45, "C": 0.25, "D": 0.05}}}})
     out = evaluate_efficiency(parcels, led.sample(frac=1, random_state=3), rules)
     # n = 10: A = round_half_up(2.5) = 3, B = round_half_up(4.5) = 5, C = min(3, 2 left) = 2
@@ -351,7 +376,7 @@ def test_share_classes_round_half_up_and_ties_by_id():
     # the default shares 0.2/0.4/0.35/0.05 on 7 parcels: 1.4 -> 1, 2.8 -> 3, 2.45 -> 2, D 1
     seven = {k: v for k, v in taxes.items() if k not in {"Q01", "Q02", "Q03"}}
     parcels, led = _tax_only_park(seven)
-    out = evaluate_efficiency(parcels, led, load_rules())
+    out = evaluate_efficiency(parcels, led, rules_with(AT_BENCHMARK))
     assert out["efficiency_class"].value_counts().to_dict() == {"A": 1, "B": 3, "C": 2, "D": 1}
     assert out.loc["Q04", "efficiency_class"] == "D" and out.loc["Q05", "efficiency_class"] == "A"
 
@@ -359,7 +384,7 @@ def test_share_classes_round_half_up_and_ties_by_id():
 def test_score_cutoffs_are_inclusive():
     rules = rules_with({"efficiency": {
         "indicators": {name: {"weight": 0} for name in SCORED[1:]}
-        | {"tax_per_mu_wan": {"weight": 1, "benchmark": 1.0}},
+        | {"tax_per_mu_wan": {"weight": 1, "benchmark": 1.0, "cap": None}},
         "classes": {"method": "score", "cutoffs": {"A": 120, "B": 90, "C": 60}}}})
     # score = tax / 15 mu
     parcels, led = _tax_only_park({"S1": 1800, "S2": 1799.85, "S3": 1350, "S4": 900,
@@ -376,8 +401,9 @@ def test_policies_follow_the_class():
     assert out.loc["P1", "efficiency_policy_zh"] == "乙类"
     assert out.loc["P1", "efficiency_policy_en"] == "class B"
     defaults = load_rules()["efficiency"]["policies"]
-    assert out.loc["P6", "efficiency_policy_zh"] == defaults["C"]["zh"]
-    assert out.loc["P6", "efficiency_policy_en"] == defaults["C"]["en"]
+    assert out.loc["P3", "efficiency_class"] == "C"  # 30·4/10 + 20·(200/15)/50 + 20 + 10 + 10 + 10
+    assert out.loc["P3", "efficiency_policy_zh"] == defaults["C"]["zh"]
+    assert out.loc["P3", "efficiency_policy_en"] == defaults["C"]["en"]
     assert pd.isna(out.loc["P4", "efficiency_policy_zh"])
 
 
@@ -429,8 +455,8 @@ def test_parcel_without_geometry_is_scored_but_not_graded():
     p1 = evaluate_efficiency(parcels, ledger(), rules_with(FIXED)).loc["P1"]
     assert np.isnan(p1["area_mu"]) and np.isnan(p1["tax_per_mu_wan"])
     assert p1["value_added_per_tce_wan"] == pytest.approx(3.0, rel=EXACT)
-    assert pd.isna(p1["efficiency_class"])
-    assert p1["efficiency_note"] == "land area unknown (efficiency.scope.min_land_mu)"
+    assert pd.isna(p1["efficiency_class"]) and p1["efficiency_status"] == "out_of_scope"
+    assert p1["efficiency_note"].startswith("land area unknown (efficiency.scope.min_land_mu)")
 
 
 def test_empty_ledger_gives_empty_columns():
@@ -438,6 +464,126 @@ def test_empty_ledger_gives_empty_columns():
     assert len(out) == 6 and out["efficiency_score"].isna().all()
     assert out["efficiency_class"].isna().all()
     assert evaluate_enterprises(park(), ledger([]), load_rules()).empty
+
+
+# --------------------------------------------------------------------------------------------
+# caps, missing figures, 规上 and 规下 (issue 18 points 7, 8, 9)
+# --------------------------------------------------------------------------------------------
+
+FULL = {"revenue_wan": 1000.0, "output_wan": 1000.0, "value_added_wan": 300.0, "energy_tce": 100.0,
+        "emission_t": 2.0, "rd_wan": 20.0, "employees": 20.0}
+
+
+def _firms(specs: list[tuple[str, float, float, dict]]) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """One firm per parcel: ``(parcel id, width m, height m, ledger figures)``, year 2024."""
+    parcels = gpd.GeoDataFrame({"parcel_id": [p for p, *_ in specs]},
+                               geometry=[cell(i, w, h) for i, (_, w, h, _) in enumerate(specs)],
+                               crs="EPSG:4527")
+    led = pd.DataFrame([{"enterprise_id": f"E-{p}", "parcel_id": p, "year": 2024, **fig}
+                        for p, _, _, fig in specs])
+    return parcels, led
+
+
+def test_an_outlier_is_capped():
+    # five 15-mu parcels with the same figures but tax: four pay 10, one 500 (50 ×)
+    parcels, led = _firms([(f"T{i}", 100, 100, {**FULL, "tax_wan": 10.0}) for i in range(4)]
+                          + [("T9", 100, 100, {**FULL, "tax_wan": 500.0})])
+    out = evaluate_efficiency(parcels, led, load_rules())
+    bench = 540 / 75  # park tax per mu; every other indicator equals its benchmark (ratio 1)
+    assert out.attrs["efficiency_benchmarks"]["tax_per_mu_wan"] == pytest.approx(bench, rel=EXACT)
+    # 500/15 / 7.2 = 4.63 capped at 2 (UNCONFIRMED default): 30·2 + 70
+    assert out.loc["T9", "efficiency_score"] == pytest.approx(130.0, rel=EXACT)
+    assert out.loc["T0", "efficiency_score"] == pytest.approx(30 * (10 / 15) / bench + 70, rel=EXACT)
+    assert out["efficiency_score"].max() <= 200  # Σ weight × cap
+    uncapped = rules_with({"efficiency": {"indicators": {"tax_per_mu_wan": {"cap": None}}}})
+    assert evaluate_efficiency(parcels, led, uncapped).loc["T9", "efficiency_score"] == pytest.approx(
+        30 * (500 / 15) / bench + 70, rel=EXACT)  # 208.9 on a 100-point scale
+    assert is_unconfirmed("efficiency.indicators.tax_per_mu_wan.cap")
+
+
+def test_no_tax_figure_is_not_graded():
+    # N has no tax but the best other figures: today it would score the tax at the benchmark
+    best = {k: 3 * v for k, v in FULL.items() if k not in ("energy_tce", "emission_t", "employees")}
+    parcels, led = _firms([(f"G{i}", 100, 100, {**FULL, "tax_wan": 10.0 * (i + 1)}) for i in range(5)]
+                          + [("N", 100, 100, {**FULL, **best, "tax_wan": np.nan})])
+    out = evaluate_efficiency(parcels, led, load_rules())
+    n = out.loc["N"]
+    assert n["efficiency_status"] == "incomplete" and pd.isna(n["efficiency_class"])
+    assert np.isnan(n["efficiency_score"]) and n["efficiency_missing"] == "tax_per_mu_wan"
+    assert "数据不全" in n["efficiency_note"] and "tax_per_mu_wan" in n["efficiency_note"]
+    assert out["efficiency_class"].notna().sum() == 5  # the others are graded among themselves
+    # emissions of a 规上 firm are the exception (黄岩 2022): scored at the benchmark
+    parcels, led = _firms([("G0", 100, 100, {**FULL, "tax_wan": 10.0}),
+                           ("M", 100, 100, {**FULL, "tax_wan": 10.0, "emission_t": np.nan})])
+    m = evaluate_efficiency(parcels, led.assign(above_scale=True), load_rules()).loc["M"]
+    assert m["efficiency_status"] == "graded" and m["efficiency_imputed"] == "value_added_per_emission_wan"
+    assert m["efficiency_score"] == pytest.approx(100.0, rel=EXACT)
+    # a rules file may score a missing figure 0 instead
+    zero = rules_with({"efficiency": {"missing": {"default": "zero"}}})
+    n = evaluate_efficiency(*_firms([("G0", 100, 100, {**FULL, "tax_wan": 10.0}),
+                                     ("N", 100, 100, {**FULL, "tax_wan": np.nan})]), zero).loc["N"]
+    assert n["efficiency_status"] == "graded" and n["efficiency_score"] == pytest.approx(70.0, rel=EXACT)
+
+
+def test_bad_missing_policy_is_a_rule_error():
+    with pytest.raises(RuleError, match=r"efficiency.missing.default: 'skip' is not a way to score"):
+        rules_with({"efficiency": {"missing": {"default": "skip"}}})
+    with pytest.raises(RuleError, match=r"efficiency.missing.tax_per_m: unknown key"):
+        rules_with({"efficiency": {"missing": {"tax_per_m": "zero"}}})
+
+
+def _scale_park() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    above = {**FULL, "above_scale": True}
+    below = {"above_scale": False}
+    return _firms([
+        ("A1", 100, 100, {**above, "tax_wan": 150.0}),
+        ("A2", 100, 100, {**above, "tax_wan": 300.0}),
+        ("A3", 20, 50, {**above, "tax_wan": 3.0}),      # 1.5 mu: 规上, graded whatever its land
+        ("B1", 100, 100, {**below, "tax_wan": 30.0, "electricity_kwh": 1_000_000.0}),
+        ("B2", 100, 100, {**below, "tax_wan": 60.0, "electricity_kwh": 1_000_000.0}),
+        ("B3", 20, 50, {**below, "tax_wan": 3.0, "electricity_kwh": 100_000.0}),  # 1.5 mu < 3
+        ("B4", 200, 100, {**below, "tax_wan": 30.0}),    # no electricity figure: 数据不全
+    ])
+
+
+def test_above_and_below_scale_are_scored_and_ranked_apart():
+    parcels, led = _scale_park()
+    out = evaluate_efficiency(parcels, led, load_rules())
+    assert out["efficiency_group"].tolist() == ["above_scale"] * 3 + ["below_scale"] * 4
+    assert out["efficiency_status"].tolist() == ["graded"] * 5 + ["out_of_scope", "incomplete"]
+    assert out.loc["A3", "efficiency_note"] == ""
+    assert out.loc["B3", "efficiency_note"] == "below 3 mu (efficiency.scope.min_land_mu)"
+    assert out.loc["B4", "efficiency_missing"] == "tax_per_kwh_yuan"
+    # 规下 formula (黄岩 2022) over B1, B2: benchmarks 90 / 30 mu = 3 万元/亩 and
+    # 10000 · 90 / 2,000,000 kWh = 0.45 元/kWh
+    below = out.attrs["efficiency_benchmarks_below_scale"]
+    assert below == {"tax_per_mu_wan": pytest.approx(3.0, rel=EXACT),
+                     "tax_per_kwh_yuan": pytest.approx(0.45, rel=EXACT)}
+    assert out.loc["B1", "tax_per_kwh_yuan"] == pytest.approx(0.3, rel=EXACT)
+    assert out.loc["B1", "efficiency_score"] == pytest.approx(50 * 2 / 3 + 50 * 0.3 / 0.45, rel=EXACT)
+    assert out.loc["B2", "efficiency_score"] == pytest.approx(50 * 4 / 3 + 50 * 0.6 / 0.45, rel=EXACT)
+    # ranked in their own group: 2 units, shares .2/.4/.35/.05 → A 0, B 1, C 1
+    assert out.loc[["B1", "B2"], "efficiency_class"].tolist() == ["C", "B"]
+    # 3 规上 units: A 1, B 1, C 1, by score (the 规上 benchmark is over A1-A3 only)
+    assert sorted(out.loc[["A1", "A2", "A3"], "efficiency_class"]) == ["A", "B", "C"]
+    assert out.loc["A2", "efficiency_class"] == "A"
+    assert out.attrs["efficiency_benchmarks"]["tax_per_mu_wan"] == pytest.approx(453 / 31.5, rel=EXACT)
+    # the enterprise view groups the same way
+    ent = evaluate_enterprises(parcels, led, load_rules())
+    assert ent.loc["E-A3", "efficiency_status"] == "graded"
+    assert ent.loc[["E-B1", "E-B2"], "efficiency_class"].tolist() == ["C", "B"]
+    # include_above_scale: false puts 规上 units under min_land_mu too
+    strict = rules_with({"efficiency": {"scope": {"include_above_scale": False}}})
+    assert evaluate_efficiency(parcels, led, strict).loc["A3", "efficiency_status"] == "out_of_scope"
+
+
+def test_scale_not_recorded_is_scored_as_above_scale_and_said():
+    parcels, led = _firms([("U", 100, 100, {**FULL, "tax_wan": 10.0}),
+                           ("K", 100, 100, {**FULL, "tax_wan": 10.0, "above_scale": True})])
+    out = evaluate_efficiency(parcels, led, load_rules())
+    assert out["efficiency_group"].tolist() == ["above_scale", "above_scale"]
+    assert out.loc["U", "efficiency_note"] == "是否规上未填，按规上计分 above_scale not recorded: scored as 规上"
+    assert out.loc["K", "efficiency_note"] == ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -519,7 +665,8 @@ def test_splitting_a_row_leaves_the_parcel_view(data, pick, same_enterprise):
        st.sampled_from(["tax_wan", "value_added_wan"]), st.sampled_from([None, 1.5]))
 def test_score_is_monotone_in_tax_and_value_added(data, pick, extra, column, cap):
     # Raising a reported figure never lowers the score. (Reporting a figure that was missing
-    # can: a missing item scores at the benchmark level, see the module docstring.)
+    # can: a missing item may score at the benchmark level, see the module docstring; a unit
+    # with incomplete data has no score before or after.)
     parcels, led = data
     rules = rules_with(FIXED, {"efficiency": {"indicators": {
         name: {"cap": cap} for name in SCORED}}})
@@ -531,7 +678,8 @@ def test_score_is_monotone_in_tax_and_value_added(data, pick, extra, column, cap
     before = evaluate_efficiency(parcels, led, rules, year=year)["efficiency_score"]
     after = evaluate_efficiency(parcels, raised, rules, year=year)["efficiency_score"]
     parcel = led["parcel_id"].iloc[i]
-    assert after[parcel] >= before[parcel] - 1e-9
+    assert np.isnan(after[parcel]) == np.isnan(before[parcel])
+    assert not after[parcel] < before[parcel] - 1e-9
     assert (after.drop(index=parcel).fillna(-1) == before.drop(index=parcel).fillna(-1)).all()
 
 
@@ -562,20 +710,27 @@ def test_demo_park(demo_workspace):
     out = evaluate_efficiency(parcels, led, rules, year=2025)
     assert list(out.index) == list(parcels["parcel_id"])
     with_rows = out.index.isin(led.loc[led["year"] == 2025, "parcel_id"])
-    in_scope = out["area_mu"] >= rules["efficiency"]["scope"]["min_land_mu"]
-    assert out.loc[with_rows & in_scope, "efficiency_class"].notna().all()
-    assert out.loc[~(with_rows & in_scope), "efficiency_class"].isna().all()
+    graded = out["efficiency_status"].eq("graded")
+    assert out.loc[graded, "efficiency_class"].notna().all()
+    assert out.loc[~graded, "efficiency_class"].isna().all()
     assert out.loc[~with_rows, "efficiency_score"].isna().all()
-    n = int((with_rows & in_scope).sum())
-    counts = out["efficiency_class"].value_counts()
+    assert (graded <= with_rows).all()
+    assert out.loc[out["efficiency_status"].eq("incomplete"), "efficiency_missing"].ne("").all()
+    # no parcel scores above the caps: Σ weight × cap (issue 18 point 7)
+    caps = rules["efficiency"]["indicators"].values()
+    assert out["efficiency_score"].max() <= sum(s["weight"] * s["cap"] for s in caps)
     classes = rules["efficiency"]["classes"]
-    if classes["method"] == "share":
-        left = n
-        for letter in "ABC":
-            k = min(_half_up(classes["shares"][letter] * n), left)
-            assert counts.get(letter, 0) == k, letter
-            left -= k
-        assert counts.get("D", 0) == left
+    for group in ("above_scale", "below_scale"):  # each group ranked on its own
+        mine = graded & out["efficiency_group"].eq(group)
+        n = int(mine.sum())
+        counts = out.loc[mine, "efficiency_class"].value_counts()
+        if classes["method"] == "share":
+            left = n
+            for letter in "ABC":
+                k = min(_half_up(classes["shares"][letter] * n), left)
+                assert counts.get(letter, 0) == k, (group, letter)
+                left -= k
+            assert counts.get("D", 0) == left
     ent = evaluate_enterprises(parcels, led, rules, year=2025)
     assert ent["efficiency_class"].notna().sum() > 0
     assert not np.isinf(ent.select_dtypes("float64").to_numpy()).any()

@@ -81,7 +81,10 @@ def test_formats(table, tmp_path, suffix):
         assert {"宗地号", "亩均税收(万元/亩)", "亩均效益分类", "容积率", "建筑系数(%)"} <= set(header)
         assert len(set(header)) == len(header)
         definitions = list(book["定义与来源"].iter_rows(values_only=True))
-        assert any(row[0] == "building_coverage_pct" and row[6] == "UNCONFIRMED" for row in definitions)
+        # 建筑系数 ≥ 30 % comes from the 2008 edition (the default), a confirmed figure
+        assert any(row[0] == "building_coverage_pct" and row[4].endswith("thresholds.default.building_coverage_pct_min")
+                   and not row[6] for row in definitions)
+        assert any(row[0] == "efficiency_missing" and "数据不全" in (row[5] or "") for row in definitions)
         assert any(row[0] == "tax_per_mu_wan" and "黄岩" in (row[5] or "") for row in definitions)
 
 

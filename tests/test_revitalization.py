@@ -6,12 +6,15 @@ import copy
 from datetime import date
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shapely.geometry import box
 
+from landplan.compliance import evaluate_compliance
 from landplan.errors import LandplanError
 from landplan.revitalization import (
     Ranking,
@@ -80,6 +83,39 @@ def test_far_below_control(rules):
     off = copy.deepcopy(rules)
     off["idle"]["low_efficiency"]["far_below_control_on"] = False
     assert flagged(t, off)[0] == [False]
+
+
+def test_unfinished_project_is_never_low_efficiency_for_its_far(rules):
+    """Issue 18 point 4: the control indicators bind the finished project. A FAR of 0.2 < 1.0
+    flagged False (a table evaluated before the fix) makes no unfinished parcel 低效."""
+    low = {"floor_area_ratio": 0.2, "floor_area_ratio_ok": False}
+    t = frame(base_row("U", status="under_construction", agreed_completion_date=pd.Timestamp("2026-01-01"), **low),
+              base_row("S", status="supplied", agreed_completion_date=pd.Timestamp("2026-01-01"), **low),
+              base_row("H", status="halted", agreed_completion_date=pd.Timestamp("2026-01-01"), **low),
+              base_row("P", status="halted", production_date=pd.Timestamp("2021-05-01"), **low),
+              base_row("C", status="completed", **low))
+    flags, reasons = flagged(t, rules)
+    assert flags == [False, False, False, True, True]
+    assert reasons[:3] == ["", "", ""]
+    assert "floor area ratio below its control value 0.2 < 1.0" in reasons[3]
+
+
+def test_unfinished_project_evaluated_end_to_end(rules):
+    """From the parcels: compliance leaves the unfinished project unjudged, so it is not 低效."""
+    parcels = gpd.GeoDataFrame(
+        {"parcel_id": ["U", "P"], "industry_code": ["39", "39"],
+         "status": ["under_construction", "in_production"], "floor_area_m2": [2000.0, 2000.0],
+         "agreed_completion_date": pd.to_datetime(["2026-06-30", "2020-06-30"])},
+        geometry=[box(39_500_000, 3_400_000, 39_500_100, 3_400_100),
+                  box(39_500_200, 3_400_000, 39_500_300, 3_400_100)], crs="EPSG:4527")
+    comp = evaluate_compliance(parcels, rules)
+    assert comp["floor_area_ratio"].tolist() == [0.2, 0.2]  # both described, 2000 / 10000 m²
+    assert comp.loc["U", "floor_area_ratio_ok"] is pd.NA and comp.loc["U", "compliance_failed"] == ""
+    assert not comp.loc["P", "floor_area_ratio_ok"]
+    table = parcels.set_index("parcel_id", drop=False).join(comp).assign(idle_status="not_idle")
+    out = low_efficiency(table, rules, as_of=AS_OF)
+    assert out["low_efficiency"].tolist() == [False, True]
+    assert "0.2 < 1.0" in out.loc["P", "low_efficiency_reason"]
 
 
 def test_stopped_years(rules):

@@ -39,7 +39,9 @@ def test_spec_keys_exist():
         "tax_per_mu_wan", "value_added_per_mu_wan", "value_added_per_tce_wan",
         "value_added_per_emission_wan", "rd_intensity_pct", "productivity_wan_per_person"}
     assert rules["idle"]["recover_after_years"] == 2 and rules["idle"]["fee_rate"] == 0.2
-    assert rules["compliance"]["edition"] == 2023
+    assert rules["compliance"]["edition"] == 2008  # the only confirmed edition (issue 18 point 5)
+    assert rules["compliance"]["in_force_from"] == {"2008": None, "2023": None}
+    assert is_unconfirmed("compliance.in_force_from.2023")
     assert rules["compliance"]["thresholds"]["39"]["floor_area_ratio_min"] == 0.7
     assert [lvl["name"] for lvl in rules["coverage"]["readiness"]][-1] == "三通一平"
 

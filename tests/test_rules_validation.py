@@ -133,7 +133,7 @@ def test_several_problems_at_once_through_the_cli(tmp_path, park_parcels, park_r
      "compliance.thresholds.7: unknown key, not default or a 2-digit industry code such as '39' (quoted)"),
     ("compliance:\n  thresholds:\n    default: {far_min: 1}\n",
      "compliance.thresholds.default.far_min: unknown key, not a threshold (allowed: floor_area_ratio_min, "
-     "floor_area_ratio_max, building_coverage_pct_min, investment_intensity_wan_per_mu_min, "
+     "floor_area_ratio_max, building_coverage_pct_min, building_coverage_pct_max, investment_intensity_wan_per_mu_min, "
      "green_ratio_pct_min, green_ratio_pct_max, admin_ratio_pct_min, admin_ratio_pct_max, "
      "far_double_count_storey_height_m)"),
     ("compliance:\n  editions:\n    v3: {}\n", "compliance.editions.v3: unknown key, not an edition year such as 2023"),

@@ -184,6 +184,21 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "site_leveled": ("按记录（场地已平整字段）", "as recorded (site_leveled)"),
         "dem": ("按DEM高差判断（无记录）", "DEM relief test (nothing recorded)"),
     },
+    "compliance_scope": {
+        "checked": ("已建成，判定", "built: judged"),
+        "not_built": ("未建成，不判定", "not built: not judged"),
+        "no_status": ("建设状态未填，不判定", "status not recorded: not judged"),
+    },
+    "efficiency_group": {
+        "above_scale": ("规上企业", "above designated size"),
+        "below_scale": ("规下企业", "below designated size"),
+    },
+    "efficiency_status": {
+        "graded": ("已评价分类", "graded"),
+        "incomplete": ("数据不全，未分类", "incomplete data: not graded"),
+        "out_of_scope": ("不在评价范围", "out of scope"),
+        "no_rows": ("本年度无台账", "no ledger rows"),
+    },
     "contract_check": {
         "": ("无约定条件", "no conditions"),
         "not_due": ("未到达产复核期", "not yet due"),
