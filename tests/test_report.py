@@ -147,7 +147,7 @@ def test_parcel_numbers_equal_the_evaluation_table(demo_html, demo_table, demo_p
         for text in texts:
             if col == "status" or col == "lifecycle_stage":
                 assert text == enum_label("parcel_status", value), col
-            elif col in ("idle_status", "idle_disposal"):
+            elif col in ("idle_status", "idle_disposal", "idle_stage", "start_date_basis"):
                 assert text == (code_label(col, value) if value else "—"), col
             elif col in ("contract_check", "contract_completion_check", "contract_production_check"):
                 assert text == (code_label("contract_check", value) if value else "—"), col
