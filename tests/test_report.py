@@ -147,7 +147,8 @@ def test_parcel_numbers_equal_the_evaluation_table(demo_html, demo_table, demo_p
         for text in texts:
             if col == "status" or col == "lifecycle_stage":
                 assert text == enum_label("parcel_status", value), col
-            elif col in ("idle_status", "idle_disposal", "idle_stage", "start_date_basis"):
+            elif col in ("idle_status", "idle_disposal", "idle_stage", "start_date_basis", "design_basis",
+                         "leveled_source"):
                 assert text == (code_label(col, value) if value else "—"), col
             elif col in ("contract_check", "contract_completion_check", "contract_production_check"):
                 assert text == (code_label("contract_check", value) if value else "—"), col
@@ -283,6 +284,20 @@ def test_lifecycle_section_from_the_columns(demo_workspace, demo_table, demo_pid
     for col in ("contract_completion_check", "contract_production_check"):   # the two 履约 stages (issue 18)
         assert cells.cells[col] == [code_label("contract_check", row[col]) if row[col] else "—"]
     assert {"contract_damages_wan", "contract_reason", "transfer_barred_until"} <= set(cells.cells)
+
+
+def test_compliance_of_land_not_built_is_not_judged(demo_workspace, demo_table, tmp_path):
+    """Issue 18 point 4: the indicators bind the finished project; a parcel under construction
+    shows its ratios, 'not judged' instead of a pass or fail, and why."""
+    t = demo_table
+    pid = str(t.loc[t["status"].eq("under_construction") & t["floor_area_ratio"].notna(), "parcel_id"].iloc[0])
+    row = t.set_index("parcel_id").loc[pid]
+    assert row["compliance_scope"] == "not_built" and row["compliance_failed"] == ""
+    html = report(demo_workspace, [pid], out=tmp_path, as_of=DEMO_AS_OF).written[pid]
+    cells = _parse(html)
+    assert cells.cells["floor_area_ratio_ok"] == [code_label("compliance_scope", "not_built")]
+    assert _matches(cells.cells["floor_area_ratio"][0], row["floor_area_ratio"])
+    assert "在建(under construction)" in html.read_text(encoding="utf-8")
 
 
 def test_pdf_text_fonts_page(demo_workspace, demo_pid, tmp_path):

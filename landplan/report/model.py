@@ -336,6 +336,9 @@ def _efficiency(b: _Builder) -> Section:
 
 
 def _compliance(b: _Builder) -> Section:
+    # the indicators bind the finished project: land not yet built is "not judged", not "no threshold"
+    scope = b.value("compliance_scope") if b.has("compliance_scope") else None
+    judged = _missing(scope) or scope == "checked"
     rows = []
     for name in COMPLIANCE:
         key = b.key_of(name)
@@ -343,11 +346,12 @@ def _compliance(b: _Builder) -> Section:
         rows.append([b.name(name), b.num(name), b.unit(name),
                      b.num(lo) if b.has(lo) else Cell("—", None, "na"),
                      b.num(hi) if b.has(hi) else Cell("—", None, "na"),
-                     b.ok(f"{name}_ok"),
+                     b.ok(f"{name}_ok") if judged
+                     else Cell(code_label("compliance_scope", scope, b.lang), f"{name}_ok", "na"),
                      b.source(_edition_key(key.replace("_min", "_max"), b.ctx.rules)
                               if not b.has(lo) and b.has(hi) else key)])
     notes = []
-    for col in ("compliance_basis", "compliance_failed"):
+    for col in ("compliance_note", "compliance_basis", "compliance_failed"):
         if b.has(col) and not _missing(b.value(col)) and b.value(col) != "":
             notes.append(f"{split_label(col, b.lang)[0]}: {b.value(col)}")
     return Section("compliance", t("sec.compliance", b.lang), [
