@@ -12,6 +12,12 @@ For every parcel and every network type ``t`` in :data:`NETWORK_TYPES`:
 - ``readiness``: the name of the first level of ``coverage.readiness`` (best first) whose needs
   are all met, else ``coverage.below``; ``missing``: the unmet needs of the **best** level,
   comma-separated in rules order (``""`` when none).
+- ``power_zone``: a power line's protection zone (电力线路保护区, 电力设施保护条例 Art. 10: no
+  building inside) reaches into the parcel, for every voltage from 1 kV (10 kV included);
+  ``power_zone_kv``, ``power_zone_m``, ``power_zone_dist_m``, ``power_zone_key``: voltage, zone
+  width, distance and the width's rules key of the highest-voltage such line;
+  ``power_zone_reason_zh`` / ``_en``: every such line with its figures and source
+  (:func:`power_zone_columns`).
 
 Choices this module makes (and documents):
 
@@ -30,8 +36,15 @@ Choices this module makes (and documents):
   gets NaN distances and ``has_* = False``. A polygon hole is not part of the parcel: a line
   running inside a hole is at its distance from the hole's ring.
 - **Leveled** (the ``leveled`` need, 一平): from the ``leveled`` argument (a Series by
-  parcel_id, e.g. from terrain) when given, else the parcels' ``site_leveled`` column; a
-  missing value is *not met*.
+  parcel_id, e.g. from terrain, which keeps a recorded ``site_leveled``) when given, else the
+  parcels' ``site_leveled`` column; a missing value is *not met*.
+- **Protection zones** (:func:`zone_widths`): an overhead line (or one whose laying is not
+  known) takes the band of ``coverage.power_protection_zone_m`` of its voltage, a cable
+  ``coverage.cable_protection_zone_m``; lines built, under construction or without status
+  (:data:`ZONE_STATUSES`: a planned line has no zone yet) whose distance to the parcel is below
+  the width. The width is measured from the line as drawn (its centreline), not from the outer
+  conductor: the real zone is wider by half the conductors' spread. A line without a voltage
+  has no zone (network QA reports it).
 - **Extensions.** With ``routes=False`` (the default, fast) a gap parcel's ``ext_<t>_m`` is the
   straight line, i.e. ``dist_<t>_m``. With ``routes=True`` it is routed along the road
   network, because new pipes and cables are laid in road corridors; see
@@ -85,6 +98,13 @@ __all__ = [
     "substation_loads",
     "Networks",
     "prepare_networks",
+    "POWER_ZONE_COLUMNS",
+    "ZoneLines",
+    "zone_lines",
+    "zone_pairs",
+    "zone_widths",
+    "zone_texts",
+    "power_zone_columns",
 ]
 
 log = logging.getLogger(__name__)
@@ -377,6 +397,7 @@ class Networks:
     graph: _RoadGraph | None = None
     sources: dict[str, tuple] = field(default_factory=dict)
     paths: bool = False
+    zones: ZoneLines | None = None
 
     # Pickling (dask ships one copy to every worker): geometries travel as one vectorised WKB
     # array each and search trees are rebuilt on arrival — pickling shapely objects one by one
@@ -444,7 +465,7 @@ def prepare_networks(
         crs=crs, lines=lines,
         trees={t: shapely.STRtree(a) if len(a) else None for t, a in lines.items()},
         bounds={t: shapely.bounds(a) if len(a) else np.zeros((0, 4)) for t, a in lines.items()},
-        paths=paths,
+        paths=paths, zones=zone_lines(powerlines, rules, crs=crs),
     )
     if routes:
         def build() -> None:
@@ -536,7 +557,8 @@ def evaluate_coverage(
     DataFrame
         Indexed by ``parcel_id`` in the order of ``parcels``: for each type ``t``
         ``has_<t>`` (bool), ``dist_<t>_m``, ``ext_<t>_m``, ``ext_<t>_cost_wan`` (float), then
-        ``readiness`` and ``missing`` (str). See the module docstring for the definitions.
+        ``readiness`` and ``missing`` (str), then :data:`POWER_ZONE_COLUMNS`. See the module
+        docstring for the definitions.
     """
     cov = rules["coverage"]
     metric = _parcel_frame(parcels, networks.crs if networks is not None else None)
@@ -567,6 +589,8 @@ def evaluate_coverage(
         met[t] = has
     met["leveled"] = _leveled(metric, leveled)
     cols["readiness"], cols["missing"] = _readiness(met, cov, n)
+    if nets.zones is not None:
+        cols.update(power_zone_columns(geoms, nets.zones))
     out = pd.DataFrame(cols, index=pd.Index(metric["parcel_id"].to_numpy(), name="parcel_id"))
     for t in NETWORK_TYPES:
         out[f"has_{t}"] = out[f"has_{t}"].astype(bool)
@@ -589,6 +613,193 @@ def with_leveled(coverage: pd.DataFrame, leveled: pd.Series, rules: dict) -> pd.
     out = coverage.copy(deep=False)
     out["readiness"] = pd.Series(readiness, index=coverage.index).astype(str)
     out["missing"] = pd.Series(missing, index=coverage.index).astype(str)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# power-line protection zones (电力线路保护区)
+
+#: The lowest voltage with a protection zone: 电力设施保护条例 Art. 10 starts its bands at 1 kV.
+ZONE_MIN_KV = 1.0
+
+#: Statuses of the power lines whose protection zone :func:`evaluate_coverage` flags: lines that
+#: exist or are being built (a planned line has a corridor in the plan, not yet a zone); a line
+#: without status is taken as built (SPEC §3).
+ZONE_STATUSES: tuple[str, ...] = ("built", "under_construction")
+
+POWER_ZONE_COLUMNS: tuple[str, ...] = ("power_zone", "power_zone_kv", "power_zone_m", "power_zone_dist_m",
+                                       "power_zone_key", "power_zone_reason_zh", "power_zone_reason_en")
+"""Columns of the protection-zone check (:func:`power_zone_columns`)."""
+
+_STATUS_ZH = {"built": "已建", "under_construction": "在建", "planned": "规划", "": ""}
+
+
+def zone_widths(voltage_kv: np.ndarray, cable: np.ndarray, rules: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Protection-zone width (m, each side of the line) and its rules key for every power line.
+
+    A cable takes ``coverage.cable_protection_zone_m``; an overhead line (or one whose laying is
+    not known) the first band of ``coverage.power_protection_zone_m`` whose key (the band's
+    highest voltage, kV) is ≥ its voltage, the widest band above the last. A voltage below
+    :data:`ZONE_MIN_KV` or not known has no zone (NaN, key ``""``).
+    """
+    cov = rules["coverage"]
+    bands = sorted(((float(k), float(v)) for k, v in cov["power_protection_zone_m"].items()), key=lambda b: b[0])
+    keys = {float(k): str(k) for k in cov["power_protection_zone_m"]}
+    kv = np.asarray(voltage_kv, dtype=float)
+    width = np.full(len(kv), np.nan)
+    key = np.full(len(kv), "", dtype=object)
+    if bands:
+        tops = np.array([b[0] for b in bands])
+        at = np.minimum(np.searchsorted(tops, kv, side="left"), len(bands) - 1)
+        has = ~np.isnan(kv) & (kv >= ZONE_MIN_KV)
+        width[has] = np.array([b[1] for b in bands])[at[has]]
+        key[has] = np.array([f"coverage.power_protection_zone_m.{keys[b[0]]}" for b in bands], dtype=object)[at[has]]
+    cable = np.asarray(cable, dtype=bool) & ~np.isnan(kv) & (kv >= ZONE_MIN_KV)
+    width[cable] = float(cov["cable_protection_zone_m"])
+    key[cable] = "coverage.cable_protection_zone_m"
+    return width, key
+
+
+@dataclass
+class ZoneLines:
+    """Power lines with a protection zone, in one metric CRS (:func:`zone_lines`). Picklable."""
+
+    geoms: np.ndarray
+    width_m: np.ndarray
+    key: np.ndarray
+    kv: np.ndarray
+    ids: np.ndarray
+    cable: np.ndarray
+    status: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.geoms)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["geoms"] = _wkb(self.geoms)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        state["geoms"] = _from_wkb(state["geoms"])
+        self.__dict__.update(state)
+
+
+def zone_lines(powerlines: gpd.GeoDataFrame | None, rules: dict, *, crs: Any = None,
+               statuses: tuple[str, ...] | None = ZONE_STATUSES, min_kv: float | None = None) -> ZoneLines:
+    """The power lines whose protection zone counts, with their zone widths (:func:`zone_widths`).
+
+    Parameters
+    ----------
+    powerlines : GeoDataFrame or None
+        The workspace layer (``voltage_kv``, ``laying`` 架空/电缆, ``status``, ``line_id``).
+    rules : dict
+    crs : optional
+        Bring the lines to this (metric) CRS.
+    statuses : tuple of str, optional
+        Line statuses that count (a line without status is built); None: every line.
+    min_kv : float, optional
+        Only lines of this voltage or more.
+    """
+    none = np.array([], dtype=object)
+    if powerlines is None or len(powerlines) == 0 or "voltage_kv" not in powerlines.columns:
+        return ZoneLines(none, np.zeros(0), none, np.zeros(0), none, np.zeros(0, bool), none)
+    frame = _to_crs(powerlines, crs)
+    kv = pd.to_numeric(frame["voltage_kv"], errors="coerce").to_numpy(dtype=float)
+    laying = _norm_text(frame["laying"]).fillna("").to_numpy(dtype=object) if "laying" in frame.columns \
+        else np.full(len(frame), "", dtype=object)
+    cable = laying == "cable"
+    width, key = zone_widths(kv, cable, rules)
+    status = _norm_text(frame["status"]).fillna("").to_numpy(dtype=object) if "status" in frame.columns \
+        else np.full(len(frame), "", dtype=object)
+    keep = ~np.isnan(width)
+    if statuses is not None:
+        keep &= np.isin(status, [*statuses, ""])
+    if min_kv is not None:
+        keep &= kv >= float(min_kv)
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    keep &= ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    ids = _ids(frame, "powerlines")
+    return ZoneLines(geoms[keep], width[keep], key[keep], kv[keep], ids[keep], cable[keep], status[keep])
+
+
+def zone_pairs(geoms: np.ndarray, zones: ZoneLines, *, corridor_m: float | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(parcel index, line index, distance) of every parcel a protection zone reaches into:
+    distance to the line < its zone width (a zone edge on the boundary does not reach in);
+    with ``corridor_m`` also every line within that distance. Sorted by parcel, then line."""
+    empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not len(zones) or not present.any():
+        return empty
+    reach = max(float(np.nanmax(zones.width_m)), float(corridor_m or 0.0))
+    where = np.flatnonzero(present)
+    pi, li = shapely.STRtree(zones.geoms).query(geoms[where], predicate="dwithin", distance=reach)
+    pi = where[pi]
+    d = shapely.distance(geoms[pi], zones.geoms[li])
+    hit = d < zones.width_m[li]
+    if corridor_m:
+        hit |= d <= float(corridor_m)
+    order = np.lexsort((li[hit], pi[hit]))
+    return pi[hit][order], li[hit][order], d[hit][order]
+
+
+def zone_texts(li: np.ndarray, d: np.ndarray, zones: ZoneLines, *,
+               corridor_m: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One text per (parcel, line) pair in Chinese and English: the line, its distance, its zone
+    width and the source (电力设施保护条例 Art. 10 for the shipped widths, else the rules key)."""
+    from .rules import load_rules
+
+    defaults = load_rules()
+    zh, en = [], []
+    for j, dist in zip(li.tolist(), d.tolist(), strict=True):
+        key, width, kv = zones.key[j], float(zones.width_m[j]), float(zones.kv[j])
+        default = defaults["coverage"]["cable_protection_zone_m"] if zones.cable[j] else \
+            defaults["coverage"]["power_protection_zone_m"].get(key.rsplit(".", 1)[-1])
+        shipped = default is not None and float(default) == width
+        status = str(zones.status[j])
+        line_zh = f"{_STATUS_ZH.get(status, status)}{kv:g}kV{'电缆' if zones.cable[j] else '架空'}电力线{zones.ids[j]}"
+        line_en = f"{(status.replace('_', ' ') + ' ') if status else ''}{kv:g} kV " \
+                  f"{'cable' if zones.cable[j] else 'overhead line'} {zones.ids[j]}"
+        where_zh = "与地块相交" if dist <= 0 else f"距地块{dist:.1f}米"
+        where_en = "meets the parcel" if dist <= 0 else f"{dist:.1f} m from the parcel"
+        if dist < width:
+            src_zh = f"电力设施保护条例第十条，{key}" if shipped else f"本地规则 {key}"
+            src_en = f"电力设施保护条例 Art. 10, {key}" if shipped else f"local rule {key}"
+            zh.append(f"{line_zh}{where_zh}，在其保护区{width:g}米内（{src_zh}）")
+            en.append(f"{line_en} {where_en}, inside its {width:g} m protection zone ({src_en})")
+        else:
+            zh.append(f"{line_zh}{where_zh}（走廊{corridor_m:g}米，screening.conflicts.powerline_corridor_m）")
+            en.append(f"{line_en} {where_en} (corridor {corridor_m:g} m, screening.conflicts.powerline_corridor_m)")
+    return np.asarray(zh, dtype=object), np.asarray(en, dtype=object)
+
+
+def power_zone_columns(geoms: np.ndarray, zones: ZoneLines) -> dict[str, np.ndarray]:
+    """:data:`POWER_ZONE_COLUMNS` for every parcel: whether a protection zone reaches into it
+    (``power_zone``); the voltage, zone width, distance and width's rules key of the
+    highest-voltage such line (the nearest of equal voltage); and every such line in words, with
+    its figures and source."""
+    n = len(geoms)
+    pi, li, d = zone_pairs(geoms, zones)
+    out = {"power_zone": np.zeros(n, dtype=bool), "power_zone_kv": np.full(n, np.nan),
+           "power_zone_m": np.full(n, np.nan), "power_zone_dist_m": np.full(n, np.nan),
+           "power_zone_key": np.full(n, "", dtype=object),
+           "power_zone_reason_zh": np.full(n, "", dtype=object), "power_zone_reason_en": np.full(n, "", dtype=object)}
+    if not len(pi):
+        return out
+    first = np.lexsort((li, d, -zones.kv[li], pi))
+    head = first[np.r_[True, pi[first][1:] != pi[first][:-1]]]
+    rows = pi[head]
+    out["power_zone"][rows] = True
+    out["power_zone_kv"][rows] = zones.kv[li[head]]
+    out["power_zone_m"][rows] = zones.width_m[li[head]]
+    out["power_zone_dist_m"][rows] = d[head]
+    out["power_zone_key"][rows] = zones.key[li[head]]
+    zh, en = zone_texts(li[first], d[first], zones)
+    for name, texts, sep in (("power_zone_reason_zh", zh, "；"), ("power_zone_reason_en", en, "; ")):
+        joined = pd.Series(texts).groupby(pi[first], sort=True).agg(sep.join)
+        out[name][joined.index.to_numpy()] = joined.to_numpy()
     return out
 
 

@@ -158,6 +158,8 @@ STANDARD = replace(_pattern("an industry classification", r"GB/T\s*4754-(2002|20
 TIERED = Kind("a number ≥ 0 or a mapping {region tier: number ≥ 0}",
               lambda v: NUMBER.ok(v) or (isinstance(v, dict) and all(x is None or NUMBER.ok(x) for x in v.values())))
 NEED = _one_of("a network", (*READINESS_NEEDS,))
+VOLTAGE = _pattern("a voltage in kV such as '10' (quoted)", r"\d+(\.\d+)?", types=(str, int, float))
+GRADE = _number("an industrial-land grade 1, 2 or 3 (一类, 二类, 三类)", 1, 3, whole=True)
 DATE = Kind("a date such as 2023-07-01", lambda v: isinstance(v, (dt.date, str)) and not isinstance(v, bool)
             and _is_date(v))
 
@@ -222,6 +224,8 @@ RULE_KINDS: dict[str, Kind] = {
     "coverage.power_substation_radius_km.*": POSITIVE,
     "coverage.load_kva_per_mu.*": NUMBER.or_null(),
     "coverage.power_voltages_kv": POSITIVE.many("voltages in kV"),
+    "coverage.power_protection_zone_m.*": NUMBER,
+    "coverage.cable_protection_zone_m": NUMBER,
     "coverage.unit_cost_wan_per_m.*": NUMBER,
     "coverage.readiness": _READINESS,
     "coverage.below": TEXT,
@@ -253,8 +257,11 @@ RULE_KINDS: dict[str, Kind] = {
     "screening.conflicts.overlap_min_m2": NUMBER.or_null(),
     "screening.conflicts.road_statuses": _one_of("a road status", ENUMS["line_status"]).many("road statuses"),
     "screening.conflicts.powerline_min_kv": NUMBER.or_null(),
+    "screening.conflicts.powerline_statuses": _one_of("a line status", ENUMS["line_status"]).many("line statuses"),
     "screening.conflicts.powerline_corridor_m": NUMBER.or_null(),
     "screening.conflicts.flag_columns": TEXT.many("column names"),
+    "screening.land_grade.default": GRADE.or_null(),
+    "screening.land_grade.by_industry.*": GRADE.or_null(),
     "screening.score_weights.*": NUMBER.or_null(),
 }
 
@@ -270,9 +277,11 @@ OPEN_MAPS: dict[str, Kind] = {
     "compliance.editions.*.*": _one_of("a threshold", THRESHOLD_KINDS),
     "compliance.code_map_2017_to_2002": CODE,
     "coverage.load_kva_per_mu": CODE_OR_DEFAULT,
+    "coverage.power_protection_zone_m": VOLTAGE,
     "lifecycle.contract_remedies": _one_of("a contract condition", ("default", "no_transfer", *CONDITIONS)),
     "lifecycle.contract_remedies.*": _one_of("a language", ("zh", "en")),
     "screening.by_industry": CODE,
+    "screening.land_grade.by_industry": CODE,
     "screening.by_industry.*": _one_of("an entry threshold", _defaults()["screening"]["entry_thresholds"]),
 }
 

@@ -49,9 +49,16 @@ Choices this module makes (and documents)
 - **Supplyable parcels** have a status in ``screening.supplyable_statuses`` (``reserve``) and no
   conflict. Conflicts (rules ``screening.conflicts``): an intersection above ``overlap_min_m2``
   with any other parcel; a road of a listed status whose centreline runs through the parcel's
-  interior; a power line of ``powerline_min_kv`` or more (any status) through the interior or,
-  when ``powerline_corridor_m`` is set, within that distance; a true value in one of the
+  interior; a power line of ``powerline_min_kv`` (1 kV) or more and of a status in
+  ``powerline_statuses`` whose protection zone reaches into the parcel (电力设施保护条例 Art. 10,
+  the same zones coverage flags: :func:`landplan.coverage.zone_widths`) or, when
+  ``powerline_corridor_m`` is set, within that distance; a true value in one of the
   ``flag_columns`` (e.g. a dispute or seizure flag the park keeps on its parcels).
+- **Land-use grade** (rules ``screening.land_grade``): the project's industry needs a grade of
+  industrial land (26 化学 三类 100103, 39 电子 一类 100101 …); a supplyable parcel whose
+  ``land_use`` is of a lower grade, ungraded (1001, for grades 2 and 3), not industrial or
+  empty is not offered, with the reason (:func:`land_use_fit`). An industry without a grade
+  is not checked, and the summary says so.
 - **Fit.** |area_mu − need| ≤ ``area_tolerance_pct`` % of the need.
 - **Score** = 100 · Σ wᵢ·cᵢ / Σ wᵢ over the components that can be formed (weights
   ``screening.score_weights``; the others are named as not used), each cᵢ in 0–1:
@@ -96,12 +103,12 @@ import pandas as pd
 import shapely
 
 from .compliance import thresholds_for
-from .coverage import NETWORK_TYPES, READINESS_NEEDS
+from .coverage import NETWORK_TYPES, READINESS_NEEDS, zone_lines, zone_pairs, zone_texts
 from .errors import InputFileError, LandplanError, shown
 from .geometry import to_metric
 from .io.atomic import atomic_path
 from .rules import is_unconfirmed, load_rules, rule_source
-from .schema import normalize_header
+from .schema import _parse_land_use, normalize_header
 from .tables import join as _join
 from .tables import num as _num
 from .tables import text as _text
@@ -116,6 +123,9 @@ __all__ = [
     "park_values",
     "check_project",
     "parcel_conflicts",
+    "land_grade",
+    "land_use_fit",
+    "LAND_GRADES",
     "rank_sites",
     "screen_project",
     "write_sites",
@@ -803,7 +813,8 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
     -------
     DataFrame
         Same index as ``parcels``: ``conflict`` (bool), ``conflicts`` (codes joined with ``,``:
-        overlap, road, powerline, flag) and ``conflict_zh`` / ``conflict_en`` (the details).
+        overlap, road, powerline, flag) and ``conflict_zh`` / ``conflict_en`` (the details: for a
+        power line its voltage, distance, zone width and source).
     """
     spec = _screening(rules)["conflicts"]
     n = len(parcels)
@@ -830,7 +841,7 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
         rows_zh.append((a, pd.Series([f"与宗地{p}重叠{x:.2f}平方米" for p, x in zip(ids[b], area, strict=True)], dtype=object)))
         rows_en.append((a, pd.Series([f"overlaps parcel {p} by {x:.2f} m²" for p, x in zip(ids[b], area, strict=True)], dtype=object)))
 
-        def crossing(lines: gpd.GeoDataFrame, label, corridor: float | None, code: str) -> None:
+        def crossing(lines: gpd.GeoDataFrame, label, code: str) -> None:
             lg = _metric_geoms(lines, metric.crs)
             ok = ~shapely.is_missing(lg)
             lines, lg = lines[ok], lg[ok]
@@ -846,17 +857,6 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
             pi, li = pi[sel], li[sel]
             texts_zh = [label(lines.iloc[j], "zh") + "穿越" for j in li]
             texts_en = ["crossed by " + label(lines.iloc[j], "en") for j in li]
-            if corridor:
-                ci, cj = ltree.query(geoms[where], predicate="dwithin", distance=float(corridor))
-                ci = where[ci]
-                crossing_pairs = set(zip(pi.tolist(), li.tolist(), strict=True))
-                extra = [(i, j) for i, j in zip(ci.tolist(), cj.tolist(), strict=True) if (i, j) not in crossing_pairs]
-                if extra:
-                    ei, ej = (np.array(x, dtype=int) for x in zip(*extra, strict=True))
-                    dist = shapely.distance(geoms[ei], lg[ej])
-                    texts_zh += [label(lines.iloc[j], "zh") + f"距{d:.1f}米（走廊{corridor:g}米）" for j, d in zip(ej, dist, strict=True)]
-                    texts_en += [label(lines.iloc[j], "en") + f" {d:.1f} m away (corridor {corridor:g} m)" for j, d in zip(ej, dist, strict=True)]
-                    pi = np.concatenate([pi, ei])
             codes[code] = np.isin(np.arange(n), pi)
             rows_zh.append((pi, pd.Series(texts_zh, dtype=object)))
             rows_en.append((pi, pd.Series(texts_en, dtype=object)))
@@ -872,18 +872,19 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
                 st = row.get("status") if isinstance(row.get("status"), str) and row.get("status") else "built"
                 return (f"{zh_status.get(st, st)}道路{rid}" if lang == "zh" else f"{st} road {rid}")
 
-            crossing(sel_roads, road_label, None, "road")
+            crossing(sel_roads, road_label, "road")
         kv = spec.get("powerline_min_kv")
         if powerlines is not None and len(powerlines) and kv is not None:
-            volts = _num(powerlines, "voltage_kv")
-            sel_lines = powerlines[(volts >= float(kv)).to_numpy()]
-
-            def line_label(row, lang):
-                lid = row.get("line_id") or "?"
-                v = row.get("voltage_kv")
-                return f"{v:g}kV电力线{lid}" if lang == "zh" else f"{v:g} kV power line {lid}"
-
-            crossing(sel_lines, line_label, spec.get("powerline_corridor_m"), "powerline")
+            # the protection zones of the power lines (电力设施保护条例 Art. 10)
+            corridor = spec.get("powerline_corridor_m")
+            zones = zone_lines(powerlines, rules, crs=metric.crs, min_kv=float(kv),
+                               statuses=tuple(spec.get("powerline_statuses") or ()))
+            pi, li, d = zone_pairs(geoms[where], zones, corridor_m=corridor)
+            pi = where[pi]
+            zh, en = zone_texts(li, d, zones, corridor_m=corridor)
+            codes["powerline"] = np.isin(np.arange(n), pi)
+            rows_zh.append((pi, pd.Series(zh, dtype=object)))
+            rows_en.append((pi, pd.Series(en, dtype=object)))
     flag = np.zeros(n, dtype=bool)
     for column in spec.get("flag_columns") or []:
         if column not in parcels.columns:
@@ -911,6 +912,67 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
     return pd.DataFrame({"conflict": any_conflict, "conflicts": code_text.to_numpy(),
                          "conflict_zh": joined(rows_zh).to_numpy(),
                          "conflict_en": joined(rows_en).to_numpy()}, index=idx)
+
+
+# --------------------------------------------------------------------------------------------
+# land-use grade
+# --------------------------------------------------------------------------------------------
+
+#: Grades of the industrial-land codes of the 2023 用地用海分类 (shared/domain/land-use-codes.md §1):
+#: 一类 100101, 二类 100102, 三类 100103; ``1001`` is industrial land without a grade.
+LAND_GRADES: dict[str, int] = {"100101": 1, "100102": 2, "100103": 3}
+_UNGRADED = "1001"
+_GRADE_LABELS: dict[int, tuple[str, str]] = {1: ("一类工业用地", "class 1 industrial land"),
+                                             2: ("二类工业用地", "class 2 industrial land"),
+                                             3: ("三类工业用地", "class 3 industrial land")}
+
+
+def land_grade(project: Project, rules: dict) -> tuple[int | None, str]:
+    """The industrial-land grade the project's industry needs (``screening.land_grade``) and the
+    rules key it comes from; None when neither its industry nor ``default`` has one."""
+    spec = _screening(rules).get("land_grade") or {}
+    for key, value in (spec.get("by_industry") or {}).items():
+        if str(key).zfill(2) == project.industry_code:
+            return (None if value is None else int(value)), f"screening.land_grade.by_industry.{key}"
+    default = spec.get("default")
+    return (None if default is None else int(default)), "screening.land_grade.default"
+
+
+def _grade_need(grade: int) -> tuple[str, str, str]:
+    """What a grade needs, in words (zh, en) and the land-use codes that take it."""
+    codes = ", ".join(c for c, g in LAND_GRADES.items() if g >= grade) + (f", {_UNGRADED}" if grade == 1 else "")
+    zh, en = _GRADE_LABELS[grade]
+    more = ("", "") if grade == 3 else ("或更高等级", " or a higher grade")
+    return zh + more[0], en + more[1], codes
+
+
+def land_use_fit(land_use: pd.Series, project: Project, rules: dict) -> tuple[np.ndarray, pd.Series, pd.Series]:
+    """Whether each parcel's land use takes the project's industry, and why not (zh, en).
+
+    A parcel fits when the grade of its ``land_use`` is at least the grade the industry needs
+    (:func:`land_grade`; 一类 land takes no 二/三类 plant, 二类 land no 三类 plant, a lower-grade
+    plant may go on higher-grade land: 工业用地规划导则 3.1.9, land-economics.md §5.2); ungraded
+    industrial land (1001) fits grade 1 only; any other or an empty land use fits no grade.
+    Every parcel fits when the industry has no grade.
+    """
+    index = land_use.index
+    grade, key = land_grade(project, rules)
+    if grade is None:
+        return np.ones(len(index), dtype=bool), pd.Series("", index=index), pd.Series("", index=index)
+    code = land_use.map(lambda v: "" if _is_blank(v) else _parse_land_use(v)).astype(object)
+    have = code.map(LAND_GRADES)
+    ok = (have >= grade).fillna(False).to_numpy(dtype=bool) | ((code == _UNGRADED).to_numpy() & (grade == 1))
+    need_zh, need_en, codes = _grade_need(grade)
+    flag = ", UNCONFIRMED" if is_unconfirmed(key) else ""
+    what_zh = code.map(lambda c: "未填" if not c else c + (_GRADE_LABELS[LAND_GRADES[c]][0] if c in LAND_GRADES
+                                                          else "工业用地（未分等级）" if c == _UNGRADED else "（非工业用地）"))
+    what_en = code.map(lambda c: "empty" if not c else c + (f" ({_GRADE_LABELS[LAND_GRADES[c]][1]})" if c in LAND_GRADES
+                                                            else " (industrial land, no grade)" if c == _UNGRADED
+                                                            else " (not industrial land)"))
+    reason_zh = ("土地用途" + what_zh + f"，行业{project.industry_code}需{need_zh}（{codes}；{key}{flag}）").where(~ok, "")
+    reason_en = ("land use " + what_en + f": industry {project.industry_code} needs {need_en} "
+                 f"({codes}; {key}{flag})").where(~ok, "")
+    return ok, reason_zh, reason_en
 
 
 # --------------------------------------------------------------------------------------------
@@ -1014,7 +1076,8 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_m
         needs_missing, ext_<t>_m / ext_<t>_cost_wan, ext_cost_wan, cut_m3, fill_m3, relief_m,
         leveled, neighbour columns, c_<component>, score, explanation_zh, explanation_en,
         geometry), best first, ties by parcel_id. ``excluded``: the supplyable parcels left
-        out, with reason_code (``conflict`` / ``area``) and reason_zh / reason_en.
+        out, with reason_code (``conflict`` / ``land_use`` / ``area``, the first that applies)
+        and reason_zh / reason_en.
     """
     spec = _screening(rules)
     table = table.reset_index(drop=True)
@@ -1027,17 +1090,21 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_m
     diff = (area - need_mu) / need_mu
     fits = (diff.abs() <= tol + 1e-9).to_numpy()
     conflict = conflicts["conflict"].to_numpy()
-    chosen = supply & ~conflict & fits
-    # excluded supplyable parcels
+    use_ok, use_zh, use_en = land_use_fit(table["land_use"] if "land_use" in table.columns
+                                          else pd.Series("", index=table.index), project, rules)
+    chosen = supply & ~conflict & use_ok & fits
+    # excluded supplyable parcels: a conflict first, then the land use, then the area
     ex_mask = supply & ~chosen
     ex = table.loc[ex_mask, ["parcel_id"]].copy()
     ex["area_mu"] = area[ex_mask]
-    ex["reason_code"] = np.where(conflict[ex_mask], "conflict", "area")
+    why = [conflict[ex_mask], ~use_ok[ex_mask]]
+    ex["reason_code"] = np.select(why, ["conflict", "land_use"], "area")
     lo, hi = need_mu * (1 - tol), need_mu * (1 + tol)
-    ex["reason_zh"] = np.where(conflict[ex_mask], "冲突：" + conflicts.loc[ex_mask, "conflict_zh"],
-                               "面积" + _fmt(area[ex_mask], ".2f") + f"亩不在{lo:.2f}–{hi:.2f}亩内")
-    ex["reason_en"] = np.where(conflict[ex_mask], "conflict: " + conflicts.loc[ex_mask, "conflict_en"],
-                               "area " + _fmt(area[ex_mask], ".2f") + f" mu outside {lo:.2f}–{hi:.2f} mu")
+    ex["reason_zh"] = np.select(why, ["冲突：" + conflicts.loc[ex_mask, "conflict_zh"], "用地等级不符：" + use_zh[ex_mask]],
+                                "面积" + _fmt(area[ex_mask], ".2f") + f"亩不在{lo:.2f}–{hi:.2f}亩内")
+    ex["reason_en"] = np.select(why, ["conflict: " + conflicts.loc[ex_mask, "conflict_en"],
+                                      "land-use grade: " + use_en[ex_mask]],
+                                "area " + _fmt(area[ex_mask], ".2f") + f" mu outside {lo:.2f}–{hi:.2f} mu")
     ex = ex.sort_values("parcel_id", kind="mergesort").reset_index(drop=True)
 
     sel = table[chosen].copy()
@@ -1223,6 +1290,9 @@ class ScreeningResult:
         Supplyable parcels considered.
     area_tolerance_pct : float
         ``screening.area_tolerance_pct`` of the ranking (a site's area is within it of the need).
+    land_grade : int or None
+        The industrial-land grade the project's industry needs (:func:`land_grade`), None when
+        its land use is not checked; ``land_grade_key`` is the rules key it comes from.
     """
 
     project: Project
@@ -1237,6 +1307,8 @@ class ScreeningResult:
     year: int | None
     supplyable: int
     area_tolerance_pct: float = float("nan")
+    land_grade: int | None = None
+    land_grade_key: str = ""
 
     @property
     def unmet(self) -> pd.DataFrame:
@@ -1252,6 +1324,7 @@ class ScreeningResult:
                     "the park has no supplyable parcel (status in screening.supplyable_statuses)")
         ex = self.excluded
         n_conf = int((ex["reason_code"] == "conflict").sum())
+        n_use = int((ex["reason_code"] == "land_use").sum())
         area = ex[ex["reason_code"] == "area"]
         tol = self.area_tolerance_pct / 100.0
         lo, hi = self.need_mu * (1 - tol), self.need_mu * (1 + tol)
@@ -1259,6 +1332,11 @@ class ScreeningResult:
         if n_conf:
             parts_zh.append(f"{n_conf}宗有冲突")
             parts_en.append(f"{n_conf} with conflicts")
+        if n_use:
+            zh, en, codes = _grade_need(self.land_grade) if self.land_grade else ("", "", "")
+            parts_zh.append(f"{n_use}宗用地等级不符（需{zh} {codes}，{self.land_grade_key}）")
+            parts_en.append(f"{n_use} on land of a lower grade or another use (needs {en} {codes}, "
+                            f"{self.land_grade_key})")
         if len(area):
             parts_zh.append(f"{len(area)}宗面积不在{lo:.2f}–{hi:.2f}亩内（需求{self.need_mu:.2f}亩"
                             f"±{self.area_tolerance_pct:g}%，screening.area_tolerance_pct）")
@@ -1287,6 +1365,14 @@ class ScreeningResult:
         else:
             lines.append(f"  用地需求 land need: {self.need_mu:.2f} 亩 mu, derived: investment "
                          f"{p.investment_wan:g} 万元 ÷ the investment-per-mu threshold ({self.need_basis})")
+        if self.land_grade is not None:
+            zh, en, codes = _grade_need(self.land_grade)
+            flag = " UNCONFIRMED" if is_unconfirmed(self.land_grade_key) else ""
+            lines.append(f"  用地等级 land grade: 需{zh} / needs {en}: {codes} "
+                         f"[{self.land_grade_key}{flag}; {rule_source(self.land_grade_key)}]")
+        else:
+            lines.append(f"  用地等级 land grade: 行业{p.industry_code}无等级，未检查土地用途 / not checked "
+                         f"(industry {p.industry_code} has no grade in screening.land_grade)")
         decision = "准入 ADMITTED" if self.admitted else "不予准入 REFUSED"
         lines.append(f"准入检查 threshold check: {decision}")
         for row in self.checks.itertuples():
@@ -1309,10 +1395,11 @@ class ScreeningResult:
                          f"{unit} ({row.rules_key}; {row.source or 'source: workspace rules.yaml'})")
         if p.ignored:
             lines.append(f"  未识别字段 ignored fields: {', '.join(p.ignored)}")
-        n_conf = int((self.excluded["reason_code"] == "conflict").sum()) if len(self.excluded) else 0
-        n_area = int((self.excluded["reason_code"] == "area").sum()) if len(self.excluded) else 0
+        n_conf, n_use, n_area = (int((self.excluded["reason_code"] == c).sum()) if len(self.excluded) else 0
+                                 for c in ("conflict", "land_use", "area"))
         lines.append(f"选址 sites: {self.supplyable} supplyable parcels, {n_conf} with conflicts, "
-                     f"{n_area} outside the area tolerance, {len(self.sites)} ranked"
+                     + (f"{n_use} on land of another grade or use, " if n_use else "")
+                     + f"{n_area} outside the area tolerance, {len(self.sites)} ranked"
                      + ("" if self.admitted else " (参考 for reference only: the project is refused)"))
         for row in self.excluded[self.excluded["reason_code"] == "conflict"].itertuples():
             lines.append(f"  冲突 conflict {row.parcel_id}: {row.reason_zh if zh else row.reason_en}")
@@ -1399,10 +1486,12 @@ def screen_project(project: Project, workspace: Workspace | str | Path = "data",
     supplyable = int(_text(table, "status").isin(statuses).sum())
     log.info("screen %s: %s, %d sites", project.industry_code, "admitted" if admitted else "refused",
              len(sites))
+    grade, grade_key = land_grade(project, rules)
     return ScreeningResult(project=project, need_mu=need_mu, need_basis=basis, admitted=admitted,
                            checks=checks, sites=sites, excluded=excluded, park=park, as_of=as_of,
                            year=next(iter(park.values()))["year"] if park else None,
-                           supplyable=supplyable, area_tolerance_pct=float(spec["area_tolerance_pct"]))
+                           supplyable=supplyable, area_tolerance_pct=float(spec["area_tolerance_pct"]),
+                           land_grade=grade, land_grade_key=grade_key)
 
 
 def write_sites(result: ScreeningResult, out: str | Path, *, top: int | None = None) -> Path:

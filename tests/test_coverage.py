@@ -13,6 +13,7 @@ from shapely.geometry import LineString, MultiPolygon, Polygon, box
 
 from landplan.coverage import (
     NETWORK_TYPES,
+    POWER_ZONE_COLUMNS,
     evaluate_coverage,
     extension_routes,
     network_lines,
@@ -155,7 +156,8 @@ def test_output_columns_and_types(rules):
     for t in NETWORK_TYPES:
         assert out[f"has_{t}"].dtype == bool
         assert out[f"dist_{t}_m"].dtype == float
-    assert list(out.columns[-2:]) == ["readiness", "missing"]
+    assert list(out.columns[-9:]) == ["readiness", "missing", *POWER_ZONE_COLUMNS]
+    assert out["power_zone"].dtype == bool and out["power_zone_kv"].dtype == float
 
 
 def test_ext_routed_along_l_shaped_road_and_straight_fallback(rules):
@@ -360,3 +362,80 @@ def test_substation_over_capacity_from_parcel_loads_and_rules(rules):
     hit = qa[qa["problem"] == "substation over capacity"]
     assert list(hit["feature_id"]) == ["S1"] and "45,000 kVA" in hit["message"].iloc[0]
     assert "substation over capacity" not in set(network_qa(facilities=fac, parcels=parcels, rules=rules)["problem"])
+
+
+# --------------------------------------------------------------------------------------------
+# power-line protection zones (issue 18 item 14; 电力设施保护条例 Art. 10)
+
+
+def test_power_line_protection_zones_by_voltage(rules):
+    """Parcels 1 km apart, each with its own lines (metres from the parcel's lower edge):
+    Art. 10 gives 5 m for 1–10 kV, 10 m for 35–110 kV; a cable 0.75 m; 20 kV takes the next band
+    up (10 m); a zone edge on the boundary does not reach in; planned lines and lines under
+    1 kV have no zone in coverage."""
+    cases = {  # parcel: [(metres below the parcel, kV, laying, status)]
+        "P0": [(3.0, 10, "overhead", "built")],
+        "P1": [(6.0, 10, "overhead", "built")],
+        "P2": [(0.5, 10, "cable", "built")],
+        "P3": [(1.0, 10, "cable", "built")],
+        "P4": [(8.0, 20, "overhead", None)],
+        "P5": [(-50.0, 10, "overhead", "planned"), (9.5, 110, "overhead", "under_construction"),
+               (4.0, 10, "overhead", "built")],
+        "P6": [(5.0, 10, "overhead", "built")],
+        "P7": [(-50.0, 0.4, "overhead", "built")],
+    }
+    geoms, lines, kv, laying, status, ids = [], [], [], [], [], []
+    for i, (pid, items) in enumerate(cases.items()):
+        x = 1000.0 * i
+        geoms.append(sq(x, 0))
+        for j, (below, v, lay, st_) in enumerate(items):
+            lines.append(hline(Y0 - below, X0 + x - 20, X0 + x + 120))
+            kv.append(float(v)), laying.append(lay), status.append(st_), ids.append(f"{pid}-{j}")
+    power = lines_of(*lines, line_id=ids, voltage_kv=kv, laying=laying, status=status)
+    out = evaluate_coverage(parcels_of(*geoms, ids=list(cases)), powerlines=power, rules=rules)
+    assert out["power_zone"].to_dict() == {"P0": True, "P1": False, "P2": True, "P3": False, "P4": True,
+                                           "P5": True, "P6": False, "P7": False}
+    zone = out[out["power_zone"]]
+    assert zone["power_zone_kv"].to_dict() == {"P0": 10.0, "P2": 10.0, "P4": 20.0, "P5": 110.0}
+    assert zone["power_zone_m"].to_dict() == {"P0": 5.0, "P2": 0.75, "P4": 10.0, "P5": 10.0}
+    assert zone["power_zone_dist_m"].to_dict() == pytest.approx({"P0": 3.0, "P2": 0.5, "P4": 8.0, "P5": 9.5})
+    assert zone["power_zone_key"].to_dict() == {
+        "P0": "coverage.power_protection_zone_m.10", "P2": "coverage.cable_protection_zone_m",
+        "P4": "coverage.power_protection_zone_m.110", "P5": "coverage.power_protection_zone_m.110"}
+    assert out.loc["P0", "power_zone_reason_zh"] == (
+        "已建10kV架空电力线P0-0距地块3.0米，在其保护区5米内（电力设施保护条例第十条，coverage.power_protection_zone_m.10）")
+    assert out.loc["P2", "power_zone_reason_en"] == (
+        "built 10 kV cable P2-0 0.5 m from the parcel, inside its 0.75 m protection zone "
+        "(电力设施保护条例 Art. 10, coverage.cable_protection_zone_m)")
+    # both lines whose zone reaches in are named, the highest voltage first; the planned one is not
+    assert out.loc["P5", "power_zone_reason_en"].split("; ") == [
+        "under construction 110 kV overhead line P5-1 9.5 m from the parcel, inside its 10 m protection zone "
+        "(电力设施保护条例 Art. 10, coverage.power_protection_zone_m.110)",
+        "built 10 kV overhead line P5-2 4.0 m from the parcel, inside its 5 m protection zone "
+        "(电力设施保护条例 Art. 10, coverage.power_protection_zone_m.10)"]
+    assert (out.loc[~out["power_zone"], ["power_zone_reason_zh", "power_zone_reason_en"]] == "").all().all()
+    # a park that widens a band says so in the reason
+    wide = merge_rules(rules, {"coverage": {"power_protection_zone_m": {"10": 7}}})
+    out = evaluate_coverage(parcels_of(*geoms, ids=list(cases)), powerlines=power, rules=wide)
+    assert out.loc["P1", "power_zone"] and out.loc["P1", "power_zone_m"] == 7.0
+    assert out.loc["P1", "power_zone_reason_zh"].endswith("在其保护区7米内（本地规则 coverage.power_protection_zone_m.10）")
+
+
+def test_zone_widths_follow_article_10_bands(rules):
+    from landplan.coverage import zone_widths
+
+    kv = np.array([0.4, 1, 6, 10, 20, 35, 66, 110, 154, 220, 330, 500, 750, np.nan])
+    width, key = zone_widths(kv, np.zeros(len(kv), bool), rules)
+    np.testing.assert_array_equal(width, [np.nan, 5, 5, 5, 10, 10, 10, 10, 15, 15, 15, 20, 20, np.nan])
+    assert key[3] == "coverage.power_protection_zone_m.10" and key[0] == ""
+    cable, _ = zone_widths(np.array([10.0, 110.0]), np.ones(2, bool), rules)
+    assert cable.tolist() == [0.75, 0.75]
+
+
+def test_bad_protection_zone_rules_are_named():
+    from landplan.errors import RuleError
+
+    with pytest.raises(RuleError, match=r"coverage\.power_protection_zone_m\.ten: unknown key, not a voltage"):
+        merge_rules(load_rules(), {"coverage": {"power_protection_zone_m": {"ten": 5}}})
+    with pytest.raises(RuleError, match=r"coverage\.cable_protection_zone_m: -1 is not a number ≥ 0"):
+        merge_rules(load_rules(), {"coverage": {"cable_protection_zone_m": -1}})

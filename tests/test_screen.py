@@ -443,11 +443,15 @@ def test_conflicts_by_hand():
                              crs="EPSG:4527")
     supply = (parcels["status"] == "reserve").to_numpy()
     out = parcel_conflicts(parcels, rules, roads=roads, powerlines=lines, subset=supply).set_index(parcels["parcel_id"])
-    assert out["conflicts"].to_dict() == {"R1": "overlap", "S1": "", "R2": "road", "R3": "powerline", "R4": "",
-                                          "R5": "", "R6": "flag", "R7": "", "S7": ""}
+    # every voltage from 1 kV has a protection zone (电力设施保护条例 Art. 10): the 10 kV line too
+    assert out["conflicts"].to_dict() == {"R1": "overlap", "S1": "", "R2": "road", "R3": "powerline",
+                                          "R4": "powerline", "R5": "", "R6": "flag", "R7": "", "S7": ""}
     assert out.loc["R1", "conflict_zh"] == "与宗地S1重叠1000.00平方米"
     assert out.loc["R2", "conflict_en"] == "crossed by planned road planned1"
-    assert out.loc["R3", "conflict_zh"] == "110kV电力线HV穿越"
+    assert out.loc["R3", "conflict_zh"] == ("已建110kV架空电力线HV与地块相交，在其保护区10米内"
+                                            "（电力设施保护条例第十条，coverage.power_protection_zone_m.110）")
+    assert out.loc["R4", "conflict_en"] == ("built 10 kV overhead line MV meets the parcel, inside its 5 m protection "
+                                            "zone (电力设施保护条例 Art. 10, coverage.power_protection_zone_m.10)")
     assert out.loc["R6", "conflict_en"] == "flagged disputed = yes"
     # a corridor makes a line near the parcel a conflict too
     rules["screening"]["conflicts"]["powerline_corridor_m"] = 60.0
@@ -455,7 +459,7 @@ def test_conflicts_by_hand():
                             geometry=[LineString([(X0 + 1350, Y0 + 250), (X0 + 1350, Y0 + 450)])], crs="EPSG:4527")
     out = parcel_conflicts(parcels, rules, powerlines=near, subset=supply).set_index(parcels["parcel_id"])
     assert out.loc["R5", "conflicts"] == "powerline"   # R5 ends at x + 1300: 50 m from the line
-    assert out.loc["R5", "conflict_zh"] == "220kV电力线HV2距50.0米（走廊60米）"
+    assert out.loc["R5", "conflict_zh"] == "220kV架空电力线HV2距地块50.0米（走廊60米，screening.conflicts.powerline_corridor_m）"
     assert out.loc["R6", "conflicts"] == "flag"        # 150 m away
 
 
@@ -472,6 +476,80 @@ def test_conflicting_parcels_are_not_ranked():
     assert sites["parcel_id"].tolist() == ["R1"]
     assert excluded["reason_code"].tolist() == ["conflict"]
     assert excluded["reason_zh"].iloc[0] == "冲突：在建道路P穿越"
+
+
+def test_chemicals_project_is_offered_class_3_land_only():
+    """Land grade vs industry (issue 18 item 15): 26 化学 needs 三类 (100103); 39 电子 takes any
+    industrial land (一类 and up, and ungraded 1001); 40 has no grade: its land use is not checked."""
+    rules = load_rules()
+    uses = {"L1": "100101", "L2": "100102", "L3": "100103", "L4": "M3", "L5": "1001", "L6": "1101", "L7": None}
+    table = _table([{"parcel_id": pid, "status": "reserve", "area_mu": 10.0, "land_use": use, "cut_m3": 0.0,
+                     "fill_m3": 0.0, "geometry": _cell(i)} for i, (pid, use) in enumerate(uses.items())])
+
+    def offered(code):
+        return rank_sites(table, make_project({"行业代码": code, "用地面积(亩)": 10}), rules, need_mu=10.0)
+
+    sites, excluded = offered("26")
+    assert sorted(sites["parcel_id"]) == ["L3", "L4"]  # M3 is GB 50137's 三类工业用地
+    assert excluded.set_index("parcel_id")["reason_code"].to_dict() == dict.fromkeys(["L1", "L2", "L5", "L6", "L7"],
+                                                                                       "land_use")
+    why = excluded.set_index("parcel_id")
+    assert why.loc["L1", "reason_zh"] == ("用地等级不符：土地用途100101一类工业用地，行业26需三类工业用地"
+                                          "（100103；screening.land_grade.by_industry.26, UNCONFIRMED）")
+    assert why.loc["L6", "reason_en"] == ("land-use grade: land use 1101 (not industrial land): industry 26 needs "
+                                          "class 3 industrial land (100103; screening.land_grade.by_industry.26, "
+                                          "UNCONFIRMED)")
+    assert why.loc["L7", "reason_zh"].startswith("用地等级不符：土地用途未填，")
+    sites, excluded = offered("39")
+    assert sorted(sites["parcel_id"]) == ["L1", "L2", "L3", "L4", "L5"]
+    assert sorted(excluded["parcel_id"]) == ["L6", "L7"]
+    sites, excluded = offered("27")  # 医药 二类: 100102 and 100103
+    assert sorted(sites["parcel_id"]) == ["L2", "L3", "L4"]
+    sites, excluded = offered("40")
+    assert len(sites) == 7 and excluded.empty
+
+
+def test_chemicals_project_on_a_small_park(tmp_path, capsys):
+    """Through ``landplan screen``: a 26 project is offered the 三类 parcel and told why not the others."""
+    parcels = gpd.GeoDataFrame({"parcel_id": ["A", "B", "C"], "status": ["reserve"] * 3,
+                                "land_use": ["一类工业用地", "二类工业用地", "三类工业用地"]},
+                               geometry=[_cell(0), _cell(1), _cell(2)], crs="EPSG:4527")
+    Workspace(tmp_path / "ws").write("parcels", parcels)
+    rc = main(["screen", "--workspace", str(tmp_path / "ws"), "--as-of", AS_OF, "--industry", "C2614",
+               "--area-mu", "15", "--out", str(tmp_path / "sites.csv")])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "  用地等级 land grade: 需三类工业用地 / needs class 3 industrial land: 100103 " \
+           "[screening.land_grade.by_industry.26 UNCONFIRMED; source: GBJ 137-90 (化学工业 三类)" in out
+    assert "选址 sites: 3 supplyable parcels, 0 with conflicts, 2 on land of another grade or use, " \
+           "0 outside the area tolerance, 1 ranked" in out
+    assert pd.read_csv(tmp_path / "sites.csv", encoding="utf-8-sig")["parcel_id"].tolist() == ["C"]
+
+
+def test_power_line_protection_zone_is_a_conflict_at_10_kv():
+    """Issue 18 item 14: a 10 kV overhead line 3 m from a parcel puts 2 m of it inside its 5 m zone
+    (电力设施保护条例 Art. 10); 6 m away it does not; a planned line counts when the park says so."""
+    rules = copy.deepcopy(load_rules())
+    table = _table([{"parcel_id": f"R{i}", "status": "reserve", "area_mu": 10.0, "cut_m3": 0.0, "fill_m3": 0.0,
+                     "geometry": _cell(i)} for i in range(4)])
+    below = [3.0, 6.0, 0.5, 1.0]  # metres south of R0 … R3
+    lines = gpd.GeoDataFrame(
+        {"line_id": ["A", "B", "C", "D"], "voltage_kv": [10.0, 10.0, 10.0, 10.0],
+         "laying": ["overhead", "overhead", "cable", "overhead"], "status": ["built", "built", "built", "planned"]},
+        geometry=[LineString([(X0 + 300 * i, Y0 - d), (X0 + 300 * i + 100, Y0 - d)]) for i, d in enumerate(below)],
+        crs="EPSG:4527")
+    project = make_project({"行业代码": "34", "用地面积(亩)": 10})
+    sites, excluded = rank_sites(table, project, rules, need_mu=10.0, powerlines=lines)
+    assert sorted(sites["parcel_id"]) == ["R1", "R3"]
+    assert excluded.set_index("parcel_id")["reason_zh"].to_dict() == {
+        "R0": "冲突：已建10kV架空电力线A距地块3.0米，在其保护区5米内（电力设施保护条例第十条，coverage.power_protection_zone_m.10）",
+        "R2": "冲突：已建10kV电缆电力线C距地块0.5米，在其保护区0.75米内（电力设施保护条例第十条，coverage.cable_protection_zone_m）"}
+    rules["screening"]["conflicts"]["powerline_statuses"] = ["built", "under_construction", "planned"]
+    sites, _ = rank_sites(table, project, rules, need_mu=10.0, powerlines=lines)
+    assert sites["parcel_id"].tolist() == ["R1"]
+    rules["screening"]["conflicts"]["powerline_min_kv"] = 35  # transmission lines only
+    sites, _ = rank_sites(table, project, rules, need_mu=10.0, powerlines=lines)
+    assert len(sites) == 4
 
 
 def test_doctests():

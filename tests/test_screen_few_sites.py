@@ -28,11 +28,13 @@ M2_PER_MU = 10_000 / 15
 @pytest.fixture(scope="module")
 def small_park(tmp_path_factory) -> Path:
     """R1 100 × 100 m (15 mu) with a built road 20 m south of it; R2 100 × 110 m (16.5 mu),
-    200 m east of the road's end; S1 a producing parcel. No ledger, no pipes, no DEM."""
+    200 m east of the road's end; S1 a producing parcel. No ledger, no pipes, no DEM. The
+    reserve parcels are 三类工业用地 (100103), the land the chemicals projects screened here need."""
     path = tmp_path_factory.mktemp("small") / "park"
     parcels = gpd.GeoDataFrame(
         {"parcel_id": ["R1", "R2", "S1"], "holder": [None, None, "甲化工有限公司"],
-         "status": ["reserve", "reserve", "in_production"], "industry_code": [None, None, "26"]},
+         "status": ["reserve", "reserve", "in_production"], "industry_code": [None, None, "26"],
+         "land_use": ["100103", "100103", "100103"]},
         geometry=[box(X0, Y0, X0 + 100, Y0 + 100), box(X0 + 300, Y0, X0 + 400, Y0 + 110),
                   box(X0, Y0 + 300, X0 + 100, Y0 + 400)], crs="EPSG:4527")
     roads = gpd.GeoDataFrame({"road_id": ["A"], "status": ["built"]},

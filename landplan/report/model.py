@@ -477,6 +477,11 @@ def _coverage(b: _Builder) -> Section:
     summary = [b.line("readiness", "plain"), b.line("missing", "plain"),
                [Cell(t("cov.total", lang)), Cell(fmt_value(total, lang), None, "num"), Cell(t("unit.wan", lang), None, "unit"),
                 b.source("coverage.unit_cost_wan_per_m")]]
+    if b.has("power_zone"):
+        zone_key = b.value("power_zone_key")
+        summary.append(b.line("power_zone", "plain", key=zone_key if isinstance(zone_key, str) else ""))
+        if not _missing(b.value("power_zone")) and bool(b.value("power_zone")):
+            summary.append(b.line(f"power_zone_reason_{'en' if lang == 'en' else 'zh'}", "plain", key=""))
     head = [t("col.type", lang), t("col.available", lang), f"{t('col.distance', lang)} ({unit_m})",
             f"{t('col.service', lang)} ({unit_m})", f"{t('col.extension', lang)} ({unit_m})",
             f"{t('col.cost', lang)} ({t('unit.wan', lang)})", t("col.source", lang)]
@@ -493,7 +498,8 @@ def _terrain(b: _Builder) -> Section:
     lang = b.lang
     rows = [b.line(c) for c in _TERRAIN if b.has(c)]
     if b.has("design_basis"):
-        rows.append(b.line("design_basis", "design_basis", key="terrain.design_level"))
+        own = b.value("design_basis") == "design_level_m"
+        rows.append(b.line("design_basis", "design_basis", key="" if own else "terrain.design_level"))
     by_dem = b.value("leveled_source") == "dem"
     rows.append(b.line("leveled", None, key="terrain.max_relief_m" if by_dem else "") if b.has("leveled") else
                 b.line("site_leveled", None, key=""))
