@@ -351,17 +351,25 @@ def test_cells_clipped_to_a_window():
     assert set(who.tolist()) == {0}
 
 
+def rough_park(tmp_path: Path, seed: int, size: int, n: int, radius: float) -> tuple[Path, gpd.GeoDataFrame]:
+    """A size × size DEM of 1 m cells, z = 100 + N(0, 2), and n round parcels of radius up to
+    ``radius`` m inside it."""
+    rng = np.random.default_rng(seed)
+    z = 100 + rng.normal(0, 2, (size, size))
+    dem = write_dem(tmp_path / "rough.tif", z, Affine(1, 0, X0, 0, -1, Y0 + size), "EPSG:4527")
+    lo, hi = radius + 1, size - radius - 1
+    parcels = gpd.GeoDataFrame(
+        {"parcel_id": [f"P{i}" for i in range(n)]}, crs="EPSG:4527",
+        geometry=gpd.GeoSeries.from_xy(X0 + rng.uniform(lo, hi, n), Y0 + rng.uniform(lo, hi, n))
+        .buffer(rng.uniform(2, radius, n)).values)
+    return dem, parcels
+
+
 def test_second_pass_without_the_cell_cache(tmp_path, monkeypatch):
     """Past CACHE_CELLS the second pass reads the DEM again: the same figures."""
     import landplan.terrain as terrain
 
-    rng = np.random.default_rng(3)
-    z = 100 + rng.normal(0, 2, (300, 300))
-    dem = write_dem(tmp_path / "rough.tif", z, Affine(1, 0, X0, 0, -1, Y0 + 300), "EPSG:4527")
-    parcels = gpd.GeoDataFrame(
-        {"parcel_id": [f"P{i}" for i in range(40)]}, crs="EPSG:4527",
-        geometry=gpd.GeoSeries.from_xy(X0 + rng.uniform(20, 280, 40), Y0 + rng.uniform(20, 280, 40))
-        .buffer(rng.uniform(3, 25, 40)).values)
+    dem, parcels = rough_park(tmp_path, 3, 300, 40, 25)
     cached = evaluate_terrain(parcels, dem, load_rules(), window_size=64)
     monkeypatch.setattr(terrain, "CACHE_CELLS", 0)
     reread = evaluate_terrain(parcels, dem, load_rules(), window_size=64)
@@ -468,13 +476,7 @@ def test_balanced_level_solves_exactly(tmp_path, monkeypatch):
     cell cache (parcels in batches, the DEM read again) the same levels."""
     import landplan.terrain as terrain
 
-    rng = np.random.default_rng(7)
-    z = 100 + rng.normal(0, 2, (120, 120))
-    dem = write_dem(tmp_path / "rough.tif", z, Affine(1, 0, X0, 0, -1, Y0 + 120), "EPSG:4527")
-    parcels = gpd.GeoDataFrame(
-        {"parcel_id": [f"P{i}" for i in range(12)]}, crs="EPSG:4527",
-        geometry=gpd.GeoSeries.from_xy(X0 + rng.uniform(15, 105, 12), Y0 + rng.uniform(15, 105, 12))
-        .buffer(rng.uniform(2, 14, 12)).values)
+    dem, parcels = rough_park(tmp_path, 7, 120, 12, 14)
     swell = merge_rules(load_rules(), {"terrain": {"design_level": "balanced", "swell_factor": 1.3}})
     out = evaluate_terrain(parcels, dem, swell, window_size=32)
     np.testing.assert_allclose(out["fill_m3"], 1.3 * out["cut_m3"], rtol=1e-9)
