@@ -85,8 +85,18 @@ def _combined(terrain: pd.DataFrame | None, coverage: pd.DataFrame) -> pd.DataFr
 
 
 def _in_order(out: pd.DataFrame, parcels: gpd.GeoDataFrame) -> pd.DataFrame:
-    """``out`` (with a parcel_id column) by parcel_id, in the order of ``parcels``."""
-    return out.set_index("parcel_id").reindex(pd.Index(parcels["parcel_id"].to_numpy(), name="parcel_id"))
+    """``out`` (with a parcel_id column) by parcel_id, in the order of ``parcels``: joined by
+    id, never by position (a partition's rows come back in its own, Hilbert order), and every
+    parcel exactly once (a row lost or doubled on the way is an error, never an empty row)."""
+    found = out.set_index("parcel_id")
+    ids = pd.Index(parcels["parcel_id"].to_numpy(), name="parcel_id")
+    where = found.index.get_indexer(ids) if found.index.is_unique else None
+    if where is None or len(found) != len(ids) or (where < 0).any():
+        lost = [] if where is None else list(ids[where < 0][:3])
+        raise LandplanError(f"the spatial columns came back for {len(found)} rows "
+                            f"({found.index.nunique()} parcels) of {len(ids)} parcels"
+                            + (f"; missing: {', '.join(map(str, lost))}" if lost else ""))
+    return found.iloc[where].set_axis(ids)
 
 
 def _frame(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
