@@ -109,7 +109,10 @@ class ImportReport:
             f"rejected: {self.rejected}" + (f"  updated: {self.updated}" if self.updated else ""),
         ]
         if self.crs:
-            out.append(f"  CRS: {self.crs} (from {'; '.join(dict.fromkeys(self.crs_source))})")
+            sources = "; ".join(dict.fromkeys(s for s in self.crs_source if s))
+            # a table without geometry has no CRS of its own: the layer it updates keeps its
+            out.append(f"  CRS: {self.crs} (" + (f"from {sources}" if sources else
+                                                 "the layer's, unchanged: no geometry read") + ")")
         if self.encoding:
             out.append(f"  encoding: {', '.join(dict.fromkeys(self.encoding))}")
         for src, col, note in self.mapping:
