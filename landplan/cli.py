@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -399,7 +398,9 @@ def _cmd_app(args) -> int:
     cmd = [sys.executable, "-m", "landplan.app.server", "run", str(app), "--server.port", str(args.port),
            "--server.address", args.address, "--server.headless", "true",
            "--", "--workspace", str(Path(args.workspace).resolve())]
-    return subprocess.call(cmd, env=env)
+    from .app.server import serve
+
+    return serve(cmd, env)  # a stop signal to this command stops the server too
 
 
 def _keep_extra_option(p: argparse.ArgumentParser) -> None:

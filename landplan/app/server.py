@@ -18,6 +18,10 @@ has sent its map (:func:`map_sent`) or after :data:`EVALUATE_AFTER_S` seconds wi
 
 The server's connections also send without Nagle's delay (:func:`tcp_nodelay`).
 
+``landplan app`` runs this module as a child process (:func:`serve`) and passes SIGTERM,
+SIGINT and SIGHUP on to it, so that stopping the command stops the server (before, the
+command died and its server went on serving the port).
+
 The server listens on ``127.0.0.1`` unless ``--server.address`` (``landplan app --address``)
 says otherwise, and refuses to listen beyond loopback without the app's password
 (:mod:`landplan.app.auth`); Streamlit's ``server.maxUploadSize`` is the app's own
@@ -32,11 +36,13 @@ import os
 import socket
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["preload", "main", "map_sent", "tcp_nodelay", "streamlit_args", "READY_WAIT_S",
-           "EVALUATE_BEFORE_READY", "EVALUATE_UP_TO", "EVALUATE_AFTER_S", "MAX_UPLOAD_MB"]
+__all__ = ["preload", "main", "map_sent", "tcp_nodelay", "streamlit_args", "serve", "READY_WAIT_S",
+           "EVALUATE_BEFORE_READY", "EVALUATE_UP_TO", "EVALUATE_AFTER_S", "MAX_UPLOAD_MB",
+           "STOP_WAIT_S"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +68,10 @@ interpreter), so it is left to the page, which starts it after the map has been 
 EVALUATE_AFTER_S = 10.0
 """The preload's evaluation after the server answers starts when a page has sent its map, or
 after this many seconds without one."""
+
+STOP_WAIT_S = 15.0
+"""After passing a stop signal on to the server (:func:`serve`), how long to wait for it to
+end before killing it."""
 
 _MAP_SENT = threading.Event()
 
@@ -232,6 +242,46 @@ def streamlit_args(args: list[str], environ: Mapping[str, str]) -> list[str]:
                            f"{MAX_UPLOAD_MB} MB (MAX_UPLOAD_MB in landplan/app/server.py), "
                            "and the server takes it from there; leave the option out")
     return options + rest
+
+
+def serve(cmd: list[str], env: Mapping[str, str]) -> int:
+    """Run the server command ``cmd`` as a child process until it ends; returns its exit
+    status.
+
+    SIGTERM, SIGINT and SIGHUP sent to this process are passed on to the server, which stops
+    (Streamlit ends on each); one that has not ended :data:`STOP_WAIT_S` seconds after it is
+    killed. The server runs in its own process group: Ctrl-C in a terminal reaches it once,
+    through this process, not twice. Leaving this function any other way (an error here)
+    also stops it.
+    """
+    import signal
+    import subprocess
+
+    proc = subprocess.Popen(cmd, env=dict(env), process_group=0)
+    stopping: list[float] = []
+
+    def forward(signum, _frame) -> None:
+        if proc.poll() is None:
+            proc.send_signal(signum)
+            stopping.append(time.monotonic())
+
+    names = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    previous = {name: signal.signal(name, forward) for name in names}
+    try:
+        while True:
+            try:
+                return proc.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                if stopping and time.monotonic() - stopping[0] > STOP_WAIT_S:
+                    log.warning("the app's server did not stop within %.0f s; killing it",
+                                STOP_WAIT_S)
+                    proc.kill()
+    finally:
+        for name, handler in previous.items():
+            signal.signal(name, handler)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def main(argv: list[str] | None = None) -> None:
