@@ -4,8 +4,10 @@
 after it (the widgets go into the places :func:`sidebar` laid out); the page calls
 :func:`current` for the :class:`Context`: the park (:func:`~landplan.app.data.load_park`),
 the as-of date and ledger year, the filters, and :meth:`Context.shown`, the filtered frame
-(parcels alone, or the cached evaluation when a filter or the page needs it), which also
-writes the count of shown parcels into the sidebar.
+(the parcels in force on the date, or the cached evaluation when a filter or the page needs
+it), which also writes the count of shown parcels into the sidebar and says so when the
+filters leave no parcel. A frame's rows are placed on the park's geometries by parcel_id
+(:meth:`Context.joined`), never by position.
 """
 
 from __future__ import annotations
@@ -25,9 +27,20 @@ from ..idle import IDLE_STATUSES
 from ..rules import load_rules
 from ..schema import ENUMS, enum_label
 from . import session
-from .data import Park, evaluation, load_park, rules_text, workspace_stamp
+from .data import (
+    Joined,
+    Park,
+    evaluation,
+    join_park,
+    joined,
+    load_park,
+    parcels_on,
+    rules_text,
+    workspace_stamp,
+)
 from .filters import NO_VALUE, Filters, apply_filters
 from .i18n import t
+from .ui import md_lines
 
 __all__ = ["Context", "sidebar", "draw_sidebar", "current", "FILTER_KEYS", "AS_OF_KEY",
            "YEAR_KEY", "TILE_URL_KEY"]
@@ -59,6 +72,13 @@ class Context:
     count_slot: object
     problem: tuple[str, str] | None = None  # (level, message) when there is no park
     widgets: list = field(default_factory=list)  # drawn by draw_sidebar() after the page
+    # the frames this run got from the caches: id -> (frame, its cache key), for joined()
+    _frames: dict = field(default_factory=dict)
+    _said_empty: bool = False
+
+    def _keep(self, frame, key: tuple):
+        self._frames[id(frame)] = (frame, key)
+        return frame
 
     def stamp(self) -> tuple:
         return workspace_stamp(self.workspace)
@@ -68,7 +88,7 @@ class Context:
         try:
             return load_rules(self.workspace)
         except LandplanError as exc:
-            st.error(t("rules.invalid", self.lang, error=exc))
+            st.error(t("rules.invalid", self.lang, error=md_lines(exc)))
             return None
 
     def table(self) -> pd.DataFrame | None:
@@ -80,30 +100,65 @@ class Context:
         path = str(self.workspace.resolve())
         try:
             with st.spinner(t("eval.running", self.lang)):
-                return evaluation(path, workspace_stamp(path), as_of, self.year, rules_text(path))
+                key = (path, workspace_stamp(path), as_of, self.year, rules_text(path))
+                return self._keep(evaluation(*key), ("evaluation", *key))
         except LandplanError as exc:
-            st.error(t("eval.failed", self.lang, error=exc))
+            st.error(t("eval.failed", self.lang, error=md_lines(exc)))
         except Exception as exc:  # a broken file: say so, keep the traceback in the log
             log.exception("evaluating %s", path)
             st.error(t("eval.failed", self.lang, error=f"{type(exc).__name__}: {exc}"))
         return None
 
+    def parcels(self) -> pd.DataFrame:
+        """The parcels in force on the as-of date with their area: the layer's
+        (:attr:`Park.parcels`), or in a workspace with a history those the history gives for
+        the date (:func:`~landplan.app.data.parcels_on`)."""
+        assert self.park is not None
+        path = str(self.workspace.resolve())
+        stamp = workspace_stamp(path)
+        on = parcels_on(path, stamp, self.as_of)
+        if on is None:
+            return self._keep(self.park.parcels, ("layer", path, stamp))
+        return self._keep(on, ("parcels", path, stamp, self.as_of))
+
+    def frame_key(self, frame: pd.DataFrame) -> tuple | None:
+        """What ``frame`` is, when this run got it from :meth:`parcels` or :meth:`table`
+        (its cache key), else ``None``."""
+        kept = self._frames.get(id(frame))
+        return kept[1] if kept is not None and kept[0] is frame else None
+
+    def joined(self, frame: pd.DataFrame) -> Joined:
+        """The rows of ``frame`` placed on the park's geometries by parcel_id (cached for the
+        frames of :meth:`parcels` and :meth:`table`)."""
+        assert self.park is not None
+        key = self.frame_key(frame)
+        return join_park(self.park, frame) if key is None else joined(key, self.park, frame)
+
     def shown(self, *, evaluated: bool = False) -> tuple[pd.DataFrame, np.ndarray] | None:
         """The frame the page shows and its filter mask (and the count in the sidebar).
 
         The frame is the evaluation when ``evaluated`` or when a set filter needs it, else
-        the parcels with their area; both are in layer order, like :attr:`Park.geoms`.
+        the parcels in force on the date (:meth:`parcels`); each in its own row order
+        (:meth:`joined` places it on the park). ``None`` after showing why when there is
+        nothing to show: the evaluation failed, or no parcel passes the filters.
         """
         assert self.park is not None
-        frame = self.park.parcels
         if evaluated or self.filters.needs_evaluation():
             frame = self.table()
             if frame is None:
                 return None
+        else:
+            frame = self.parcels()
         mask = apply_filters(frame, self.filters).to_numpy(dtype=bool)
         area = pd.to_numeric(frame["area_mu"], errors="coerce").to_numpy(dtype="float64")
         self.count_slot.caption(t("filters.count", self.lang, n=int(mask.sum()), total=len(frame),
                                   mu=float(np.nansum(area[mask]))))
+        if not mask.any():
+            if not self._said_empty:  # once per run (a page may ask for two frames)
+                st.info(t("filters.nothing", self.lang, total=len(frame)) if len(frame) else
+                        t("filters.none_on", self.lang, date=self.as_of.isoformat()))
+                self._said_empty = True
+            return None
         return frame, mask
 
 

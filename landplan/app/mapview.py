@@ -19,10 +19,11 @@ from ..schema import enum_label
 from . import map as lpmap
 from . import server
 from .context import TILE_URL_KEY, Context
+from .data import same_ids
 from .i18n import t
 
 __all__ = ["show_map", "SELECTED_KEY", "LAYER_KEYS", "MAP_HEIGHT_PX", "colour_key",
-           "select_parcel", "selected_parcel"]
+           "select_parcel", "selected_parcel", "sync_selection"]
 
 #: Session-state key of the selected parcel id (set by a map or the search box).
 SELECTED_KEY = "parcel_selected"
@@ -64,8 +65,10 @@ def selected_parcel() -> str | None:
     return st.session_state.get(SELECTED_KEY)
 
 
-def _sync(key: str, ids: dict) -> None:
-    """Fold a new selection on the map ``key`` into the shared selection."""
+def sync_selection(key: str, ids) -> None:
+    """Fold a new selection on the map ``key`` into the shared selection (kept while it is
+    one of ``ids``, the shown frame's parcels). :func:`show_map` does it; a page that shows
+    the selection above its map calls it first."""
     state = st.session_state
     last = f"_pick_{key}"
     pick = lpmap.picked_parcel(state.get(key), _tag())
@@ -122,15 +125,17 @@ def _layer_pickers(ctx: Context) -> dict:
                                placeholder=t("layers.none", lang))
         kinds: list[str] = []
         if "pipelines" in park.lines:
-            found = [k for k in lpmap.PIPE_COLOURS
-                     if k in set(park.lines["pipelines"][0].get("kind", pd.Series()).dropna())]
+            # the kinds present, found once (a set per kind cost 0.9 s a run at 100,000 parcels)
+            present = set(pd.unique(park.lines["pipelines"][0].get(
+                "kind", pd.Series(dtype=object)).dropna()))
+            found = [k for k in lpmap.PIPE_COLOURS if k in present]
             kinds = st.multiselect(t("layers.pipelines", lang), found, key=LAYER_KEYS["pipelines"],
                                    format_func=lambda k: enum_label("pipe_kind", k, lang),
                                    placeholder=t("layers.none", lang))
         volts: list[float] = []
         if "powerlines" in park.lines:
-            found_kv = sorted(set(pd.to_numeric(park.lines["powerlines"][0].get("voltage_kv"),
-                                                errors="coerce").dropna()))
+            found_kv = sorted(float(v) for v in pd.unique(pd.to_numeric(
+                park.lines["powerlines"][0].get("voltage_kv"), errors="coerce").dropna()))
             volts = st.multiselect(t("layers.powerlines", lang), found_kv,
                                    key=LAYER_KEYS["powerlines"],
                                    format_func=lambda v: f"{lpmap._number_text(v)} kV",
@@ -212,13 +217,15 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
              ) -> str | None:
     """Draw the map of the shown parcels; returns the selected parcel id (or ``None``).
 
-    ``frame`` (parcels or evaluation, layer order) and ``mask`` come from
-    :meth:`Context.shown`. The colour picker lists ``columns`` that ``frame`` has (a page
-    that gave the parcels alone offers :data:`~landplan.app.map.PARCEL_COLUMNS`).
+    ``frame`` (parcels or evaluation, each in its own row order) and ``mask`` come from
+    :meth:`Context.shown`; every row is drawn with the geometry of its own parcel, found by
+    parcel_id (:meth:`Context.joined`). The colour picker lists ``columns`` that ``frame``
+    has (a page that gave the parcels alone offers :data:`~landplan.app.map.PARCEL_COLUMNS`).
     """
     park, lang = ctx.park, ctx.lang
-    position = park.position()
-    _sync(key, position)
+    join = ctx.joined(frame)
+    same_ids(join.ids, frame["parcel_id"].astype(str), "the map's geometries and the shown rows")
+    sync_selection(key, join.ids)
     offered = [c for c in columns if c in frame.columns]
     if default_colour not in offered:
         default_colour = offered[0] if offered else "status"
@@ -248,9 +255,15 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
     gap_m = lpmap.parcel_gap_m(park.bounds)
     cache_key = (park.path, ctx.stamp())
     geoms = _drawn(cache_key, park.geoms, park.bounds)  # for drawing only
+
+    def drawn_of(rows) -> np.ndarray:  # the frame's rows as drawn, by parcel_id
+        return join.pick(geoms, rows, own=lambda own: lpmap.drawn(own, park.bounds))
+
+    shown = drawn_of(index)
     highlight = []
-    if selected in position:
-        outline = lpmap.band(geoms[position[selected]], 3 * gap_m)
+    row = join.row_of(selected)
+    if row is not None:
+        outline = lpmap.band(drawn_of([row])[0], 3 * gap_m)
         for poly in lpmap.rings_of([outline])[0]:
             highlight.append({"p": poly[0] if len(poly) == 1 else poly})
     sub_classes = lpmap.Classes(classes.column, classes.title, classes.codes[index],
@@ -259,19 +272,21 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
                                 classes.missing_colour)
     raster = groups = outlines = None
     if len(index) > lpmap.VECTOR_MAX_PARCELS:
-        digest = hashlib.sha1(np.packbits(mask).tobytes()).hexdigest()
+        digest = hashlib.sha1(np.packbits(mask).tobytes() + join.rows.tobytes()).hexdigest()
         lines = []
         if on["roads"]:
             lines.append((park.lines["roads"][1], lpmap.ROAD_STYLES["built"][:3]))
-        raster = _raster((*cache_key, column, ctx.as_of, ctx.year, digest, on["roads"],
-                          tuple(classes.labels)), geoms[index], classes.codes[index],
+        raster = _raster((*cache_key, ctx.frame_key(frame), column, ctx.as_of, ctx.year, digest,
+                          on["roads"], tuple(classes.labels)), shown, classes.codes[index],
                          tuple(classes.colours), classes.missing_colour, park.bounds, lines)
     else:
         if on["outlines"]:
-            rings = lpmap.rings_of(geoms[index])
-            outlines = lpmap.edge_rows(geoms[index])
+            rings = lpmap.rings_of(shown)
+            outlines = lpmap.edge_rows(shown)
         else:
-            rings = lpmap.rings_of(_inset(cache_key, geoms, gap_m)[index])
+            rings = lpmap.rings_of(join.pick(_inset(cache_key, geoms, gap_m), index,
+                                             own=lambda own: lpmap.inset(lpmap.drawn(
+                                                 own, park.bounds), gap_m)))
         groups = lpmap.parcel_records(frame.iloc[index], rings, sub_classes)
     tile_url = st.session_state.get(TILE_URL_KEY) or ""
     deck = lpmap.park_deck(groups, classes, bounds=park.bounds, road_groups=roads,

@@ -14,21 +14,26 @@ Plain functions (no Streamlit): the data page calls them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from ..errors import InputFileError
+from ..errors import InputFileError, LandplanError
 from ..io.atomic import atomic_path, scratch_dir
 from ..io.importer import ImportReport, import_layer
-from ..io.writers import write_layer, write_xlsx
+from ..io.writers import _check_xlsx_text, write_layer, write_xlsx
 from ..schema import PARCELS, label
+from ..workspace import Workspace
+from .data import MisalignedError, same_ids
 from .server import MAX_UPLOAD_MB  # the server's limit: Streamlit's maxUploadSize is set from it
 
-__all__ = ["MAX_UPLOAD_MB", "UPLOAD_TYPES", "DOWNLOADS", "check_upload", "import_upload",
-           "parcels_download", "evaluation_download", "parcels_xlsx"]
+__all__ = ["MAX_UPLOAD_MB", "UPLOAD_TYPES", "DOWNLOADS", "UploadRefused", "check_upload",
+           "import_upload", "shown_parcels", "parcels_download", "evaluation_download",
+           "parcels_xlsx", "xlsx_refusal"]
 
 #: File types the uploader offers (what ``landplan import`` reads; a Shapefile as its parts).
 UPLOAD_TYPES = ["zip", "gpkg", "geojson", "json", "shp", "shx", "dbf", "prj", "cpg", "xlsx",
@@ -55,6 +60,40 @@ def check_upload(name: str, size: int, *, limit_mb: float = MAX_UPLOAD_MB) -> st
     return bare
 
 
+class UploadRefused(InputFileError):
+    """An upload that could not be imported, said in the uploaded files' own names (not the
+    server's temporary folder). ``unreadable`` names the file when no reader recognised it at
+    all (the page says so in the planner's language)."""
+
+    def __init__(self, path: str, message: str, *, where: str | None = None,
+                 field: str | None = None, unreadable: str | None = None) -> None:
+        super().__init__(path, message, where=where, field=field)
+        self.unreadable = unreadable
+
+
+#: GDAL's advice for its command line (prefix the path with a driver name): of no use for an
+#: upload, whose path the planner does not type.
+_GDAL_DRIVER_HINT = re.compile(r";?\s*It might help to specify the correct driver explicitly by "
+                               r"prefixing the file path with '<DRIVER>:'[^)]*")
+
+
+def _refused(exc: LandplanError, folder: Path) -> UploadRefused:
+    """``exc`` said of the uploads: their bare names instead of paths in ``folder``, without
+    GDAL's command-line advice."""
+    def bare(text: str) -> str:
+        for prefix in (str(folder) + "/", str(folder.resolve()) + "/", str(folder)):
+            text = text.replace(prefix, "")
+        return _GDAL_DRIVER_HINT.sub("", text)
+
+    if isinstance(exc, InputFileError):
+        path, message = bare(exc.path), bare(exc.message)
+        unreadable = path if "not recognized as being in a supported file format" in message \
+            else None
+        return UploadRefused(path, message, where=exc.where, field=exc.field,
+                             unreadable=unreadable)
+    return UploadRefused("upload", bare(str(exc)))
+
+
 def import_upload(files: Sequence[tuple[str, bytes]], layer: str, *, workspace: Path,
                   limit_mb: float = MAX_UPLOAD_MB, **options) -> ImportReport:
     """Import uploaded files (name, content) into ``layer`` of ``workspace``.
@@ -64,7 +103,8 @@ def import_upload(files: Sequence[tuple[str, bytes]], layer: str, *, workspace: 
     ``encoding``, ``source_layer``, ``keep_extra``). Too large files are refused before
     anything is written; what is written is read as ``landplan import`` reads it, so a zip
     bomb, a .dbf announcing billions of records or a table of a million columns is refused
-    the same way, in one line (zip members streamed to disk, never read whole).
+    the same way, in one line (zip members streamed to disk, never read whole). A refusal is
+    :class:`UploadRefused`, naming the uploaded file as uploaded.
     """
     checked = [(check_upload(name, len(data), limit_mb=limit_mb), data) for name, data in files]
     if not checked:
@@ -76,13 +116,62 @@ def import_upload(files: Sequence[tuple[str, bytes]], layer: str, *, workspace: 
         sources = [folder / name for name, _ in checked
                    if Path(name).suffix.lower() in _MAIN_SUFFIXES]
         if not sources:
-            raise InputFileError(checked[0][0], "no importable file among the uploads (a "
-                                 "Shapefile needs its .shp)")
-        return import_layer(sources, layer, workspace=workspace, **options)
+            raise UploadRefused(checked[0][0], "no importable file among the uploads (a "
+                                "Shapefile needs its .shp)")
+        try:
+            return import_layer(sources, layer, workspace=workspace, **options)
+        except UploadRefused:
+            raise
+        except LandplanError as exc:
+            raise _refused(exc, folder) from None
+
+
+def shown_parcels(frame: pd.DataFrame, mask, *, workspace: Path,
+                  columns: Sequence[str]) -> gpd.GeoDataFrame:
+    """The shown parcels (``frame``'s rows of ``mask``) with their geometry, for a download.
+
+    ``frame`` is what the page shows: with geometry (the parcels on a date, an evaluation)
+    its own rows are taken, the parcels' ``columns``; without (the parcels layer as the page
+    read it) the layer is read again and its parcels taken by parcel_id, in ``frame``'s
+    order. A parcel the layer no longer has (changed meanwhile) is refused, never left out.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if isinstance(frame, gpd.GeoDataFrame):
+        keep = [c for c in columns if c in frame.columns and c != frame.geometry.name]
+        return frame.loc[mask, [*keep, frame.geometry.name]].reset_index(drop=True)
+    ids = frame["parcel_id"].astype(str).to_numpy(dtype=object)[mask]
+    layer = Workspace(workspace).read("parcels").reset_index(drop=True)
+    where = pd.Index(layer["parcel_id"].astype(str)).get_indexer(ids)
+    if (where < 0).any():
+        gone = ids[int(np.flatnonzero(where < 0)[0])]
+        raise MisalignedError(f"parcel {gone!r} is shown but no longer in the parcels layer of "
+                              f"{workspace}: the layer changed meanwhile; reload the page")
+    out = layer.iloc[where].reset_index(drop=True)
+    same_ids(out["parcel_id"].astype(str), ids, "the downloaded parcels and the shown ones")
+    return out
 
 
 def parcels_xlsx(frame: pd.DataFrame, out: Path) -> None:
     """The parcels' attributes as XLSX with Chinese headers (``landplan import`` maps them back)."""
+    with atomic_path(out) as tmp:
+        write_xlsx({"parcels": _parcels_sheet(frame)}, tmp, out=out.name)
+
+
+def xlsx_refusal(frame: pd.DataFrame, *, name: str, evaluation: bool = False) -> str | None:
+    """Why ``frame`` cannot be downloaded as the XLSX ``name`` (a text with a control
+    character, or longer than a cell holds: :func:`landplan.io.writers.write_xlsx` refuses
+    both), or ``None``: the parcels sheet, or the ``evaluation`` table's."""
+    sheet = (pd.DataFrame(frame.drop(columns=[frame.geometry.name], errors="ignore"))
+             if evaluation else _parcels_sheet(frame))
+    try:
+        _check_xlsx_text(sheet, name, "评价结果" if evaluation else "parcels")
+    except LandplanError as exc:
+        return str(exc)
+    return None
+
+
+def _parcels_sheet(frame: pd.DataFrame) -> pd.DataFrame:
+    """The sheet :func:`parcels_xlsx` writes."""
     plain = pd.DataFrame(frame.drop(columns=[frame.geometry.name], errors="ignore")
                          if isinstance(frame, gpd.GeoDataFrame) else frame)
     columns = [c for c in PARCELS.column_names if c in plain.columns]
@@ -93,8 +182,7 @@ def parcels_xlsx(frame: pd.DataFrame, out: Path) -> None:
         elif str(plain[column].dtype) == "boolean":
             plain[column] = plain[column].map({True: "是", False: "否"}).astype(object)
     plain.columns = [_header(c) for c in columns]
-    with atomic_path(out) as tmp:
-        write_xlsx({"parcels": plain}, tmp, out=out.name)
+    return plain
 
 
 def _header(column: str) -> str:

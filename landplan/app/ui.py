@@ -14,6 +14,7 @@ first map 2.77 → 2.40 s (median of 30 alternating loads, headless Chromium).
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 import streamlit as st
@@ -24,7 +25,22 @@ from .data import format_value
 from .i18n import t
 
 __all__ = ["labelled", "show_table", "rule_line", "rules_block", "get_rule", "mu", "figure_cards",
-           "html_table", "bar_rows", "show_html"]
+           "html_table", "bar_rows", "show_html", "md_lines"]
+
+
+#: Characters Markdown would act on in an error's text (an underscore inside a word it leaves).
+_MARKDOWN = re.compile(r"([\\`*\[\]<>#|~$])")
+
+
+def md_lines(text) -> str:
+    r"""``text`` (an error of several lines: one problem a line) for ``st.error`` and the
+    like, which render Markdown: its characters kept as they are (escaped) and each line on a
+    line of its own (a single newline would join them into one paragraph).
+
+    >>> md_lines("a.b_c: [1]" + chr(10) + "d: 'x*y'").split("  " + chr(10))
+    ['a.b_c: \\[1\\]', "d: 'x\\*y'"]
+    """
+    return "  \n".join(_MARKDOWN.sub(r"\\\1", line) for line in str(text).splitlines())
 
 
 def get_rule(rules: dict, key: str):

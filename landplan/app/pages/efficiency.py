@@ -38,7 +38,8 @@ def render() -> None:
             bins = pd.DataFrame({t("efficiency.bin", lang): [f"{a:,.1f}–{b:,.1f}" for a, b in
                                                            zip(edges[:-1], edges[1:], strict=True)],
                                  t("overview.count", lang): counts})
-            st.bar_chart(bins.set_index(t("efficiency.bin", lang)))
+            # in the bins' own order: sorted, their labels read 0.2–43.6, 130.3–173.6, 43.6–…
+            st.bar_chart(bins, x=t("efficiency.bin", lang), y=t("overview.count", lang), sort=False)
         else:
             st.info(t("efficiency.no_data", lang))
     with right:

@@ -1,26 +1,75 @@
 """地块详情 / Parcel: one parcel, picked on the map or found by id or holder — its attributes,
-every evaluation figure with its rule and source, its enterprises, history and report."""
+every evaluation figure with its rule and source, its enterprises, history and report.
+
+The search box is a text box: on Enter its text is looked up in an index of the shown
+evaluation's ids and holders (:class:`~landplan.app.filters.SearchIndex`, built once per
+evaluation), and at most :data:`SEARCH_LIMIT` parcels are offered; a search that finds one
+parcel, or an id itself, selects it. (A select box of every parcel sent 100,000 options to
+the browser, which filtered them on each keystroke: 204 s for the first one.)
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from landplan.app import context
-from landplan.app.data import attribute_table, format_value
+from landplan.app.data import attribute_table, format_value, same_ids
+from landplan.app.filters import SearchIndex
 from landplan.app.i18n import t
-from landplan.app.mapview import SELECTED_KEY, select_parcel, show_map
+from landplan.app.mapview import (
+    SELECTED_KEY,
+    select_parcel,
+    selected_parcel,
+    show_map,
+    sync_selection,
+)
 from landplan.app.panels import history_panel, report_download
 from landplan.evaluate import OUTPUT_COLUMNS, column_label, definitions
 from landplan.schema import PARCELS
 
 MAP_KEY = "parcel_map"
-#: Session-state key of the parcel search box.
+#: Session-state key of the search box's text.
+QUERY_KEY = "parcel_query"
+#: Session-state key of the list of the parcels found (the shown parcels when they are few).
 PICK_KEY = "parcel_pick"
+#: At most this many parcels are offered for a search.
+SEARCH_LIMIT = 50
+_SEARCHED_KEY = "_parcel_searched"
 
 
 def _on_pick() -> None:
     select_parcel(st.session_state.get(PICK_KEY))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def search_index(key: tuple, _table: pd.DataFrame) -> SearchIndex:
+    """The :class:`SearchIndex` of an evaluation's ids and holders, cached on ``key`` (the
+    evaluation's own cache key)."""
+    return SearchIndex(_table["parcel_id"], _table.get("holder"))
+
+
+def _search(ctx, table: pd.DataFrame, mask) -> tuple[list[str], bool, str]:
+    """The ids of the shown parcels the search box's text finds (``(ids, more, text)``); the
+    shown parcels themselves when there is no text and they are few. A new text that finds
+    one parcel, or an id itself, selects it."""
+    text = str(st.session_state.get(QUERY_KEY) or "").strip()
+    ids = table["parcel_id"].astype(str).to_numpy(dtype=object)
+    if not text:
+        st.session_state[_SEARCHED_KEY] = ""
+        shown = np.flatnonzero(mask)
+        return (sorted(ids[shown]), False, "") if len(shown) <= SEARCH_LIMIT else ([], False, "")
+    key = ctx.frame_key(table)
+    index = search_index(key, table) if key is not None else SearchIndex(
+        table["parcel_id"], table.get("holder"))
+    rows, more = index.find(text, among=mask, limit=SEARCH_LIMIT)
+    found = [str(ids[r]) for r in rows]
+    if text != st.session_state.get(_SEARCHED_KEY):  # a new search
+        st.session_state[_SEARCHED_KEY] = text
+        if len(found) == 1 or (found and found[0].casefold() == text.casefold()):
+            select_parcel(found[0])
+    return found, more, text
 
 
 def figures(row: pd.Series, rules: dict | None, lang: str) -> pd.DataFrame:
@@ -43,29 +92,44 @@ def render() -> None:
     ctx, table, mask = found
     lang = ctx.lang
     park = ctx.park
-    # the search box first in the script, so its callback's choice is in force for the map
-    ids = sorted(table.loc[mask, "parcel_id"].astype(str))
-    holders = dict(zip(table["parcel_id"].astype(str), table["holder"].astype(object).where(
-        table["holder"].notna(), None), strict=False)) if "holder" in table else {}
-    selected = show_map(ctx, table, mask, key=MAP_KEY)
-    if selected is not None and selected not in ids:
-        ids = sorted([*ids, selected])
+    join = ctx.joined(table)
+    # the search and its list before the map: they answer before the map is made (and a map
+    # click since the last run is in the list's choice)
+    sync_selection(MAP_KEY, join.ids)
+    found, more, text = _search(ctx, table, mask)
+    st.text_input(t("select.label", lang), key=QUERY_KEY, placeholder=t("select.search", lang))
+    if text:
+        st.caption(t("select.more", lang, n=SEARCH_LIMIT) if more else
+                   t("select.found", lang, n=len(found)) if found else
+                   t("select.no_match", lang, q=text))
+
+    def holder_of(pid: str) -> str:
+        at = join.row_of(pid)
+        value = table["holder"].iloc[at] if at is not None and "holder" in table else None
+        return f"{pid} · {value}" if isinstance(value, str) and value.strip() else pid
+
+    selected = selected_parcel()
     st.session_state[PICK_KEY] = selected
-    st.selectbox(t("select.label", lang), ids, index=None, key=PICK_KEY, on_change=_on_pick,
-                 placeholder=t("select.placeholder", lang),
-                 format_func=lambda pid: f"{pid} · {holders[pid]}" if holders.get(pid) else pid)
+    st.selectbox(t("select.matches", lang),
+                 found if selected is None or selected in found else [*found, selected],
+                 index=None, key=PICK_KEY, on_change=_on_pick,
+                 placeholder=t("select.placeholder", lang), format_func=holder_of)
+    show_map(ctx, table, mask, key=MAP_KEY)
     selected = st.session_state.get(SELECTED_KEY)
-    if selected is None:
+    at = join.row_of(selected)
+    if at is None:
         st.caption(t("select.none", lang))
         return
-    position = park.position()
-    row = table.iloc[position[selected]]
+    row = table.iloc[at]
+    same_ids([row["parcel_id"]], [selected], "the parcel's row and the selected parcel")
     st.subheader(t("details.title", lang) + f" · {selected}")
     tabs = st.tabs([t("details.attributes", lang), t("details.figures", lang),
                     t("details.enterprises", lang), t("history.title", lang),
                     t("report.title", lang)])
     with tabs[0]:
-        st.table(attribute_table(park.parcels.iloc[position[selected]], lang), hide_index=True)
+        # its attributes as the shown frame has them (on the evaluation's date)
+        st.table(attribute_table(row[[c for c in park.parcels.columns if c in row.index]], lang),
+                 hide_index=True)
     with tabs[1]:
         st.dataframe(figures(row, ctx.rules(), lang), hide_index=True, key="parcel_figures")
     with tabs[2]:

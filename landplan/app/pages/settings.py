@@ -14,6 +14,7 @@ import yaml
 from landplan.app import auth, context
 from landplan.app.context import TILE_URL_KEY
 from landplan.app.i18n import t
+from landplan.app.ui import md_lines
 from landplan.errors import InputFileError, RuleError
 from landplan.io.atomic import atomic_path
 from landplan.io.yamltext import load_yaml_file
@@ -110,7 +111,10 @@ def _save_rules(workspace: Path, changes: dict[str, object]) -> Path:
     with tempfile.TemporaryDirectory(prefix="landplan-rules-") as tmp:
         trial = Path(tmp) / "rules.yaml"
         trial.write_text(text, encoding="utf-8")
-        load_rules(path=trial)  # raises RuleError naming the key
+        try:
+            load_rules(path=trial)  # raises RuleError naming the key
+        except RuleError as exc:  # said of the workspace's file, not of the trial copy
+            raise RuleError(str(exc).replace(str(trial), str(target))) from None
     with atomic_path(target) as tmp_path:
         Path(tmp_path).write_text(text, encoding="utf-8")
     return target
@@ -122,7 +126,7 @@ def _rules_form(ctx, lang: str) -> None:
     try:
         rules = load_rules(ctx.workspace)
     except RuleError as exc:
-        st.error(t("rules.invalid", lang, error=exc))
+        st.error(t("rules.invalid", lang, error=md_lines(exc)))
         return
     writable = auth.unlock(lang)
     with st.form("rules_form"):
@@ -146,7 +150,7 @@ def _rules_form(ctx, lang: str) -> None:
             changes = {path: parse_rule_value(path, text) for path, text in entered.items()}
             saved = save_rules(ctx.workspace, changes)
         except RuleError as exc:
-            st.session_state[SAVED_KEY] = ("error", t("rules.invalid", lang, error=exc))
+            st.session_state[SAVED_KEY] = ("error", t("rules.invalid", lang, error=md_lines(exc)))
         else:
             st.session_state[SAVED_KEY] = ("success", t("settings.saved", lang, path=saved))
         st.rerun()

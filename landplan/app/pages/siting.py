@@ -73,6 +73,9 @@ def render() -> None:
     st.subheader(t("siting.checks", lang))
     st.dataframe(result.checks.astype(str), hide_index=True)
     st.subheader(t("siting.sites", lang))
+    if not len(result.sites):  # why: no supplyable parcel, conflicts, areas out of range
+        st.info(t("siting.no_site", lang, reason=result.no_site_reason(lang)))
+        return
     sites = pd.DataFrame(result.sites.drop(columns=result.sites.geometry.name, errors="ignore"))
     shown = ctx.shown(evaluated=True)
     if shown is not None and len(sites):
