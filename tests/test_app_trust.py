@@ -10,8 +10,9 @@
   lines keep their lines, a siting without a site says why, an XLSX the writer would refuse
   is said on the page, upload errors name the uploaded file (not the server's temp folder,
   not GDAL's command-line advice), the import report names no empty CRS source.
-- In Chromium: the issue's download of the idle parcels after the upload, and the browser
-  sends nothing to Streamlit's telemetry host under a plain ``streamlit run app.py``.
+- In Chromium: the issue's download of the idle parcels after the upload, an XYZ basemap
+  draws its tiles under the park (it broke every map), and the browser sends nothing to
+  Streamlit's telemetry host under a plain ``streamlit run app.py``.
 - ``landplan app`` stopped with SIGTERM or SIGINT stops its server (it kept the port).
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import html
+import http.server
 import json
 import os
 import shutil
@@ -28,6 +30,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import zipfile
@@ -468,7 +471,51 @@ def test_import_report_of_a_table_names_no_empty_crs_source(demo_copy_path, tmp_
     assert "(from )" not in line and line.endswith("(the layer's, unchanged: no geometry read)")
 
 
+def test_basemap_tiles_cover_the_park_where_it_is(demo_workspace):
+    from landplan.app.data import load_park, workspace_stamp
+
+    path = str(demo_workspace.resolve())
+    park = load_park(path, workspace_stamp(path))
+    tiles = lpmap.xyz_tiles("https://t.example/{z}/{x}/{y}.png", park.bounds, park.origin, park.metric)
+    assert 1 <= len(tiles) <= lpmap.TILE_MAX
+    covered = shapely.union_all([Polygon(quad) for _url, quad in tiles])
+    assert covered.buffer(1.0).contains(box(*park.bounds))
+    # a tile's corner is where Web Mercator puts it: its URL's zoom, x and y back to lon/lat
+    url, quad = tiles[0]
+    z, x, y = (int(v) for v in url.removesuffix(".png").split("/")[-3:])
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs(park.metric, 4326, always_xy=True).transform(
+        quad[1][0] + park.origin[0], quad[1][1] + park.origin[1])  # its top-left corner
+    n = 2 ** z
+    assert lon == pytest.approx(x / n * 360 - 180, abs=1e-6)
+    assert lat == pytest.approx(np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * y / n)))), abs=1e-6)
+
+
 # ------------------------------------------------------------------------------- browser
+class _Tiles(http.server.BaseHTTPRequestHandler):
+    """A tile server: one grey 256-pixel PNG for every path, and a count of the requests."""
+
+    paths: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        import io
+
+        from PIL import Image
+
+        type(self).paths.append(self.path)
+        buffer = io.BytesIO()
+        Image.new("RGB", (256, 256), (200, 200, 200)).save(buffer, format="PNG")
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.end_headers()
+        self.wfile.write(buffer.getvalue())
+
+    def log_message(self, *args):
+        pass
+
+
 @pytest.mark.browser
 def test_browser_download_of_the_idle_parcels_after_an_upload(streamlit_app, chromium_browser,
                                                              uploaded, tmp_path):
@@ -506,6 +553,39 @@ def test_browser_download_of_the_idle_parcels_after_an_upload(streamlit_app, chr
         assert row.geometry.normalize().equals_exact(expected.loc[pid, "geometry"].normalize(),
                                                      1e-6), pid
         assert row["holder"] == expected.loc[pid, "holder"], pid
+
+
+@pytest.mark.browser
+def test_browser_basemap_tiles_under_every_map(streamlit_app, chromium_browser, demo_workspace):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Tiles)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Tiles.paths.clear()
+    url = streamlit_app(demo_workspace)
+    context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(url + "/settings")
+        box_ = page.get_by_label(t("settings.tile_url", "zh"))
+        box_.fill(f"http://127.0.0.1:{server.server_address[1]}/{{z}}/{{x}}/{{y}}.png")
+        box_.press("Enter")
+        page.wait_for_timeout(1000)
+        for name in ("overview", "idle"):
+            page.get_by_role("link", name=t(f"nav.{name}", "zh")).click()
+            page.locator("h1", has_text=t(f"nav.{name}", "zh")).first.wait_for()
+            page.get_by_text(t("map.tiles_on", "zh")).first.wait_for()
+            page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(state="visible")
+            page.wait_for_timeout(1500)
+            body = page.locator("body").inner_text()
+            assert "is not a function" not in body and not page.locator(
+                "[data-testid='stException']").count(), name
+        assert _Tiles.paths and all(p.endswith(".png") for p in _Tiles.paths)
+        assert not [e for e in errors if "mapStyle" in e], errors
+    finally:
+        context.close()
+        server.shutdown()
 
 
 @pytest.mark.browser

@@ -92,6 +92,8 @@ __all__ = [
     "facility_rows",
     "view_state",
     "raster_image",
+    "TILE_MAX",
+    "xyz_tiles",
     "park_deck",
     "parcel_deck",
     "picked_parcel",
@@ -655,6 +657,67 @@ def raster_image(polygons: np.ndarray, codes: np.ndarray, colours: Sequence[tupl
     return url, [minx, miny, maxx, maxy]
 
 
+# ------------------------------------------------------------------------------ basemap
+#: At most this many XYZ tiles are drawn under the park (the zoom is lowered until they fit).
+TILE_MAX = 64
+_WEB_MERCATOR_M_PER_PX = 156_543.033_928  # metres per pixel of a 256-pixel tile at zoom 0
+
+
+def _tile_lonlat(x: np.ndarray, y: np.ndarray, z: int) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude of the corner (x, y) of XYZ tiles at zoom ``z``."""
+    n = 2.0 ** z
+    lon = x / n * 360.0 - 180.0
+    lat = np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * y / n))))
+    return lon, lat
+
+
+def xyz_tiles(tile_url: str, bounds: Sequence[float], origin: tuple[float, float], crs,
+              *, max_tiles: int = TILE_MAX) -> list[tuple[str, list[list[float]]]]:
+    """The XYZ tiles of ``tile_url`` covering ``bounds`` (local metres), as ``(url, corners)``:
+    each tile's four corners in local metres (bottom-left, top-left, top-right, bottom-right),
+    for a ``BitmapLayer`` in the map's own planar view.
+
+    The zoom gives about two tile pixels per map pixel at the first view (the park's span
+    over 1,024 pixels), lowered until at most ``max_tiles`` tiles cover the park. A tile is a
+    square in Web Mercator; placed by its corners, projected into ``crs`` (the workspace's),
+    it lies where it belongs to within a pixel over a park's few kilometres.
+    """
+    from pyproj import Transformer
+
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    to_lonlat = Transformer.from_crs(crs, 4326, always_xy=True)
+    xs = np.array([minx, maxx, maxx, minx, (minx + maxx) / 2]) + origin[0]
+    ys = np.array([miny, miny, maxy, maxy, (miny + maxy) / 2]) + origin[1]
+    lon, lat = to_lonlat.transform(xs, ys)
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()) or abs(lat[4]) > 85:
+        return []
+    metres_per_px = _span(bounds) / 1024
+    zoom = int(np.clip(math.floor(math.log2(_WEB_MERCATOR_M_PER_PX * math.cos(math.radians(lat[4]))
+                                            / metres_per_px)), 0, 19))
+    while True:
+        n = 2 ** zoom
+        x0, x1 = (int(np.clip(math.floor((v + 180.0) / 360.0 * n), 0, n - 1))
+                  for v in (lon[:4].min(), lon[:4].max()))
+        y0, y1 = (int(np.clip(math.floor((1 - math.asinh(math.tan(math.radians(v))) / math.pi)
+                                         / 2 * n), 0, n - 1)) for v in (lat[:4].max(), lat[:4].min()))
+        if (x1 - x0 + 1) * (y1 - y0 + 1) <= max_tiles or zoom == 0:
+            break
+        zoom -= 1
+    tx, ty = np.meshgrid(np.arange(x0, x1 + 1), np.arange(y0, y1 + 1))
+    tx, ty = tx.ravel(), ty.ravel()
+    # corners per tile: bottom-left (x, y+1), top-left (x, y), top-right (x+1, y), bottom-right
+    cx = np.stack([tx, tx, tx + 1, tx + 1], axis=1).ravel()
+    cy = np.stack([ty + 1, ty, ty, ty + 1], axis=1).ravel()
+    clon, clat = _tile_lonlat(cx.astype(float), cy.astype(float), zoom)
+    px, py = Transformer.from_crs(4326, crs, always_xy=True).transform(clon, clat)
+    corners = np.round(np.column_stack([np.asarray(px) - origin[0], np.asarray(py) - origin[1]]),
+                       1).reshape(-1, 4, 2)
+    url = tile_url.replace("'", "%27")  # the URL is a quoted literal in the deck's JSON
+    return [(url.replace("{z}", str(zoom)).replace("{x}", str(int(x))).replace("{y}", str(int(y))),
+             quad.tolist()) for x, y, quad in zip(tx, ty, corners, strict=True)
+            if np.isfinite(quad).all()]
+
+
 # ------------------------------------------------------------------------------ deck
 def _tooltip(title: str, lang: str) -> dict:
     rows = [
@@ -722,8 +785,7 @@ def park_deck(
     lang: str = "zh",
     height_px: int = 560,
     tag: str = "",
-    tile_url: str = "",
-    origin_lonlat: tuple[float, float] | None = None,
+    tiles: Sequence[tuple[str, list]] = (),
 ) -> CompactDeck:
     """The park map: networks under the parcels (one layer per class), outlines, facilities,
     selection; polygons and lines only (see the module's notes).
@@ -751,15 +813,16 @@ def park_deck(
         the parcels should be drawn inset (:func:`inset`) so that their boundaries show.
     tag : str
         Version of the parcel layer ids (see :func:`parcel_layer_id`).
-    tile_url, origin_lonlat : str, (float, float)
-        An XYZ raster tile template drawn under the park (off when empty): the view becomes
-        a web map and the layers are placed as metre offsets from ``origin_lonlat`` (the
-        local origin in WGS84), which ignores the grid's scale and convergence (< 0.1 % and
-        a degree or two at most over a park).
+    tiles : sequence of (str, list)
+        Basemap tiles drawn under the park (:func:`xyz_tiles`: an image URL and its corners
+        in local metres), one ``BitmapLayer`` each, in the same planar view: the browser
+        fetches them from their server. None by default (no request leaves the machine).
     """
     # Two kinds of layer (polygons, lines; and the image of a big park): the browser compiles
     # one WebGL program per kind before the first frame, most of the time to the first map.
-    layers: list[pdk.Layer] = []
+    layers: list[pdk.Layer] = [
+        pdk.Layer("BitmapLayer", id=f"tile-{i}", image=f"'{url}'", bounds=corners, pickable=False)
+        for i, (url, corners) in enumerate(tiles)]
     if raster is not None:
         url, extent = raster
         layers.append(pdk.Layer("BitmapLayer", id="parcels-raster", image=f"'{url}'",
@@ -800,25 +863,6 @@ def park_deck(
     if selected:  # a band (see band()), not a line: no line layer for it
         layers.append(_area_layer("parcel-selected", list(selected), (20, 20, 20, 255),
                                   pickable=False))
-    if tile_url and origin_lonlat is not None:
-        for layer in layers:
-            layer.coordinate_system = 2  # deck.gl COORDINATE_SYSTEM.METER_OFFSETS
-            layer.coordinate_origin = [round(origin_lonlat[0], 7), round(origin_lonlat[1], 7)]
-        minx, miny, maxx, maxy = (float(b) for b in bounds)
-        lat = origin_lonlat[1] + (miny + maxy) / 2 / 111_320.0
-        lon = origin_lonlat[0] + (minx + maxx) / 2 / (111_320.0 * math.cos(math.radians(lat)))
-        zoom = math.log2(156_543.03 * math.cos(math.radians(lat)) * 0.92 * 560 / _span(bounds))
-        style = {"version": 8, "sources": {"xyz": {"type": "raster", "tiles": [tile_url],
-                                                     "tileSize": 256}},
-                 "layers": [{"id": "xyz", "type": "raster", "source": "xyz"}]}
-        return CompactDeck(
-            layers=layers, views=[pdk.View(type="MapView", controller=True)],
-            initial_view_state=pdk.ViewState(latitude=round(lat, 7), longitude=round(lon, 7),
-                                             zoom=round(zoom, 2)),
-            map_provider="mapbox", map_style=style,  # pydeck takes a style object for mapbox only
-            tooltip=_tooltip(classes.title, lang) if raster is None else False,
-            height=height_px,
-        )
     return CompactDeck(
         layers=layers,
         views=[pdk.View(type="OrthographicView", controller=True, flip_y=False)],

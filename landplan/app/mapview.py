@@ -211,6 +211,12 @@ def _raster(key: tuple, _polygons, _codes, _colours, _missing, _bounds, _lines):
     return lpmap.raster_image(_polygons, _codes, _colours, _missing, bounds=_bounds, lines=_lines)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _tiles(url: str, bounds: tuple, origin: tuple, crs_name: str, _crs) -> list:
+    """:func:`landplan.app.map.xyz_tiles`, cached on the URL and the park's place."""
+    return lpmap.xyz_tiles(url, bounds, origin, _crs)
+
+
 def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
              default_colour: str = "status", columns: tuple[str, ...] = lpmap.COLOUR_COLUMNS,
              extra_lines: list[dict] | None = None, readiness_levels: tuple[str, ...] = ()
@@ -289,12 +295,13 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
                                                  own, park.bounds), gap_m)))
         groups = lpmap.parcel_records(frame.iloc[index], rings, sub_classes)
     tile_url = st.session_state.get(TILE_URL_KEY) or ""
+    tiles = (_tiles(tile_url, park.bounds, park.origin, park.crs, park.metric)
+             if tile_url and park.metric is not None else [])
     deck = lpmap.park_deck(groups, classes, bounds=park.bounds, road_groups=roads,
                            pipe_groups=pipes, power_groups=power, facilities=facilities,
                            raster=raster, extra_lines=extra_lines, selected=highlight,
                            outlines=outlines, lang=lang,
-                           height_px=MAP_HEIGHT_PX, tag=_tag(), tile_url=tile_url,
-                           origin_lonlat=park.origin_lonlat if tile_url else None)
+                           height_px=MAP_HEIGHT_PX, tag=_tag(), tiles=tiles)
     with col_map:
         if tile_url:
             st.caption(t("map.tiles_on", lang))
