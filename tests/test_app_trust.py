@@ -490,6 +490,10 @@ def test_basemap_tiles_cover_the_park_where_it_is(demo_workspace):
     n = 2 ** z
     assert lon == pytest.approx(x / n * 360 - 180, abs=1e-6)
     assert lat == pytest.approx(np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * y / n)))), abs=1e-6)
+    from pyproj import CRS  # a local engineering CRS has no longitude and latitude: no tiles
+
+    local = CRS.from_wkt('LOCAL_CS["site",LOCAL_DATUM["site",0],UNIT["metre",1]]')
+    assert lpmap.xyz_tiles("https://t.example/{z}/{x}/{y}.png", park.bounds, (0, 0), local) == []
 
 
 # ------------------------------------------------------------------------------- browser

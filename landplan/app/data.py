@@ -92,7 +92,6 @@ class Park:
     origin: tuple[float, float] = (0.0, 0.0)
     bounds: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
     has_dem: bool = False
-    origin_lonlat: tuple[float, float] | None = None
     metric: object = None
 
     @property
@@ -273,18 +272,8 @@ def load_park(path: str, stamp: tuple) -> Park:
         path=path, crs=_crs_name(metric), parcels=_plain(parcels),
         geoms=to_local(parcels.geometry.to_numpy(), origin), lines=lines, facilities=fac,
         years=years, ledger=ledger, origin=origin, bounds=bounds, has_dem=ws.dem_path is not None,
-        origin_lonlat=_lonlat(origin, metric), metric=metric,
+        metric=metric,
     )
-
-
-def _lonlat(origin: tuple[float, float], crs) -> tuple[float, float] | None:
-    from pyproj import Transformer
-
-    try:
-        lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(*origin)
-    except Exception:  # noqa: BLE001 - no tiles then; the park map itself does not need it
-        return None
-    return (float(lon), float(lat)) if np.isfinite([lon, lat]).all() else None
 
 
 def rules_text(path: str | Path) -> str:

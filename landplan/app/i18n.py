@@ -233,6 +233,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "filters, or search on the Parcel details page.",
     ),
     "map.tiles_on": ("已启用外部底图（设置页）。", "External basemap on (Settings)."),
+    "map.tiles_unplaced": ("已设置外部底图，但本园区的坐标系无法换算为经纬度，底图未显示。",
+                           "A basemap is set, but the park's CRS cannot be turned into longitude "
+                           "and latitude: no basemap shown."),
     "map.alt": ("园区地块专题地图与道路管线", "Thematic map of the park's parcels with roads and networks"),
     "map.no_data": ("无数据", "no data"),
     "map.not_graded": ("未参评", "not graded"),

@@ -680,15 +680,21 @@ def xyz_tiles(tile_url: str, bounds: Sequence[float], origin: tuple[float, float
     The zoom gives about two tile pixels per map pixel at the first view (the park's span
     over 1,024 pixels), lowered until at most ``max_tiles`` tiles cover the park. A tile is a
     square in Web Mercator; placed by its corners, projected into ``crs`` (the workspace's),
-    it lies where it belongs to within a pixel over a park's few kilometres.
+    it lies where it belongs to within a pixel over a park's few kilometres. No tiles (an
+    empty list) where the CRS has no way to longitude and latitude.
     """
     from pyproj import Transformer
+    from pyproj.exceptions import ProjError
 
     minx, miny, maxx, maxy = (float(b) for b in bounds)
-    to_lonlat = Transformer.from_crs(crs, 4326, always_xy=True)
     xs = np.array([minx, maxx, maxx, minx, (minx + maxx) / 2]) + origin[0]
     ys = np.array([miny, miny, maxy, maxy, (miny + maxy) / 2]) + origin[1]
-    lon, lat = to_lonlat.transform(xs, ys)
+    try:
+        to_lonlat = Transformer.from_crs(crs, 4326, always_xy=True)
+        to_crs = Transformer.from_crs(4326, crs, always_xy=True)
+        lon, lat = to_lonlat.transform(xs, ys)
+    except ProjError:  # a CRS without a way to longitude and latitude: no tiles
+        return []
     if not (np.isfinite(lon).all() and np.isfinite(lat).all()) or abs(lat[4]) > 85:
         return []
     metres_per_px = _span(bounds) / 1024
@@ -709,7 +715,7 @@ def xyz_tiles(tile_url: str, bounds: Sequence[float], origin: tuple[float, float
     cx = np.stack([tx, tx, tx + 1, tx + 1], axis=1).ravel()
     cy = np.stack([ty + 1, ty, ty, ty + 1], axis=1).ravel()
     clon, clat = _tile_lonlat(cx.astype(float), cy.astype(float), zoom)
-    px, py = Transformer.from_crs(4326, crs, always_xy=True).transform(clon, clat)
+    px, py = to_crs.transform(clon, clat)
     corners = np.round(np.column_stack([np.asarray(px) - origin[0], np.asarray(py) - origin[1]]),
                        1).reshape(-1, 4, 2)
     url = tile_url.replace("'", "%27")  # the URL is a quoted literal in the deck's JSON

@@ -304,7 +304,7 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
                            height_px=MAP_HEIGHT_PX, tag=_tag(), tiles=tiles)
     with col_map:
         if tile_url:
-            st.caption(t("map.tiles_on", lang))
+            st.caption(t("map.tiles_on" if tiles else "map.tiles_unplaced", lang))
         st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key,
                         height=MAP_HEIGHT_PX, alt=t("map.alt", lang))
         server.map_sent()  # the server's preload may now evaluate
