@@ -39,6 +39,7 @@ LINK = '=HYPERLINK("http://x","click")'
 HOLDER_ID = "340104001001GB00001"   # holder set to LINK with `landplan update`
 EQ_ID = "=A1+1"                     # was 340104001004GB00002, supplied, idle_unstarted on 2025-01-01
 RESERVE_ID = "-R1"                  # was 340104001002GB00004, reserve, 26.84 mu: screened
+CAND_ID = "+C1"                     # was 340104001003GB00003, idle_unstarted: a revitalization candidate
 AT_HOLDER = "@SUM(1)"               # holder of 340104001003GB00010
 PLUS_NAME = "+86 551 1234"          # parcel_name of 340104001003GB00009
 NOTE = "=note"                      # an extra column, "\tTAB" on one parcel
@@ -64,7 +65,8 @@ def park(tmp_path_factory) -> Path:
     assert _landplan("demo", "--out", str(ws_path), "--parcels", "30").returncode == 0
     ws = Workspace(ws_path)
     parcels = ws.read("parcels")
-    rename = {"340104001004GB00002": EQ_ID, "340104001002GB00004": RESERVE_ID}
+    rename = {"340104001004GB00002": EQ_ID, "340104001002GB00004": RESERVE_ID,
+              "340104001003GB00003": CAND_ID}
     parcels["parcel_id"] = parcels["parcel_id"].replace(rename)
     parcels.loc[parcels["parcel_id"] == "340104001003GB00010", "holder"] = AT_HOLDER
     parcels.loc[parcels["parcel_id"] == "340104001003GB00009", "parcel_name"] = PLUS_NAME
@@ -73,6 +75,11 @@ def park(tmp_path_factory) -> Path:
     ws.write("parcels", parcels)
     ledger = ws.read("ledger")
     ws.write("ledger", ledger.assign(parcel_id=ledger["parcel_id"].replace(rename)))
+    # the reserve parcel to be screened lies 0.7 m from a 10 kV line, inside its protection zone
+    # (电力设施保护条例 Art. 10): that line goes, so that the parcel is offered and written
+    lines = ws.read("powerlines")
+    reserve = parcels.loc[parcels["parcel_id"] == RESERVE_ID, "geometry"].iloc[0]
+    ws.write("powerlines", lines[lines.distance(reserve) > 25.0])
     done = _landplan("update", HOLDER_ID, "--set", f"holder={LINK}", "--date", "2024-06-01",
                      "--workspace", str(ws_path))
     assert done.returncode == 0, done.stderr
@@ -104,12 +111,12 @@ def park(tmp_path_factory) -> Path:
 # every XLSX: no formula, hostile text as text cells with the quote prefix
 # --------------------------------------------------------------------------------------------
 
-EVALUATION_TEXT = {LINK, EQ_ID, RESERVE_ID, AT_HOLDER, PLUS_NAME, NOTE, TAB}
+EVALUATION_TEXT = {LINK, EQ_ID, RESERVE_ID, CAND_ID, AT_HOLDER, PLUS_NAME, NOTE, TAB}
 #: file -> the texts starting with = + - @ tab CR it holds (by hand: the hostile values, no others)
 XLSX = {
     "e.xlsx": EVALUATION_TEXT,                        # evaluate --out (and NOTE in 定义与来源)
-    "i.xlsx": {EQ_ID},                                # idle --out: the candidates
-    "l.xlsx": {EQ_ID},                                # lifecycle --out: parcels with a gap
+    "i.xlsx": {CAND_ID},                              # idle --out: the candidates
+    "l.xlsx": {EQ_ID, CAND_ID},                       # lifecycle --out: parcels with a gap
     "s.xlsx": {RESERVE_ID},                           # screen --out: the ranked sites
     "h.xlsx": {EQ_ID},                                # history ID --out
     "app-evaluation.xlsx": EVALUATION_TEXT,           # the data page's evaluation download
@@ -176,13 +183,13 @@ def test_xlsx_refuses_text_it_cannot_hold(park, tmp_path):
 CSV = {
     "e.csv": EVALUATION_TEXT,                         # evaluate --out
     "b.csv": EVALUATION_TEXT,                         # the same on 2025-01-01 (read back by idle --since)
-    "i.csv": {EQ_ID},
-    "l.csv": {EQ_ID},
+    "i.csv": {CAND_ID},
+    "l.csv": {EQ_ID, CAND_ID},
     "s.csv": {RESERVE_ID},
     "h.csv": {EQ_ID},
-    "r.csv": {RESERVE_ID},                            # coverage --routes: the reserve parcel's routes
+    "r.csv": {RESERVE_ID, CAND_ID},                   # coverage --routes: the parcels' routes
     "ws/parcels/changes.csv": {EQ_ID},                # history's copy for people: the changed id
-    "rep/summary.csv": {LINK, EQ_ID, RESERVE_ID, AT_HOLDER, "-R1.html"},  # report --all
+    "rep/summary.csv": {LINK, EQ_ID, RESERVE_ID, CAND_ID, AT_HOLDER, "-R1.html"},  # (+C1: _C1.html)
     "p.zip!p.fields.csv": {NOTE},                     # the Shapefile's field names
     "app-evaluation.csv": EVALUATION_TEXT,            # the data page's CSV download
 }
