@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as hs
 from shapely.geometry import Polygon, box
 from streamlit.testing.v1 import AppTest
@@ -278,6 +278,10 @@ def app_at(ws: Path, page: str) -> AppTest:
 @settings(max_examples=8, deadline=dt.timedelta(seconds=90), derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(edits=hs.lists(EDIT, min_size=1, max_size=4))
+# always tried: a change dated later than today (the layer holds it, today's parcels not), and
+# a merge after a dated split
+@example(edits=[("update", 1, 0, DATES[3]), ("split", 2, 0, None)])
+@example(edits=[("split", 0, 0, DATES[1]), ("merge", 1, 2, DATES[2]), ("import", 3, 1, None)])
 def test_map_evaluation_and_downloads_agree_after_any_edits(edits):
     with tempfile.TemporaryDirectory(prefix="lp-prop-") as tmp:
         ws, scratch = Path(tmp) / "ws", Path(tmp) / "scratch"

@@ -9,7 +9,8 @@ which refuses zips whose members would escape their folder. Downloads are built 
 are what ``landplan export`` and ``landplan evaluate`` write, and ``landplan import`` reads
 them back.
 
-Plain functions (no Streamlit): the data page calls them.
+Plain functions (no widgets): the data page calls them. A download takes the shown parcels by
+parcel_id (:func:`shown_parcels`), never by row position.
 """
 
 from __future__ import annotations

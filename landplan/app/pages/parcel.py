@@ -4,8 +4,9 @@ every evaluation figure with its rule and source, its enterprises, history and r
 The search box is a text box: on Enter its text is looked up in an index of the shown
 evaluation's ids and holders (:class:`~landplan.app.filters.SearchIndex`, built once per
 evaluation), and at most :data:`SEARCH_LIMIT` parcels are offered; a search that finds one
-parcel, or an id itself, selects it. (A select box of every parcel sent 100,000 options to
-the browser, which filtered them on each keystroke: 204 s for the first one.)
+parcel, or an id itself, selects it. The box and its list are a fragment: a search reruns
+them alone, not the map. (A select box of every parcel sent 100,000 options to the browser,
+which filtered them on each keystroke: 204 s for the first one.)
 """
 
 from __future__ import annotations
@@ -72,6 +73,36 @@ def _search(ctx, table: pd.DataFrame, mask) -> tuple[list[str], bool, str]:
     return found, more, text
 
 
+@st.fragment
+def _search_box(ctx, table: pd.DataFrame, mask, drawn_with: str | None) -> None:
+    """The search box, what it found and the list to pick from; a fragment: a search reruns
+    it alone (not the map, not the rest of the page), and a parcel it selects (one found, an
+    id in full, a pick in the list) reruns the whole page, drawn with ``drawn_with`` selected
+    until then."""
+    lang = ctx.lang
+    join = ctx.joined(table)
+    found, more, text = _search(ctx, table, mask)
+    st.text_input(t("select.label", lang), key=QUERY_KEY, placeholder=t("select.search", lang))
+    if text:
+        st.caption(t("select.more", lang, n=SEARCH_LIMIT) if more else
+                   t("select.found", lang, n=len(found)) if found else
+                   t("select.no_match", lang, q=text))
+
+    def holder_of(pid: str) -> str:
+        at = join.row_of(pid)
+        value = table["holder"].iloc[at] if at is not None and "holder" in table else None
+        return f"{pid} · {value}" if isinstance(value, str) and value.strip() else pid
+
+    selected = selected_parcel()
+    st.session_state[PICK_KEY] = selected
+    st.selectbox(t("select.matches", lang),
+                 found if selected is None or selected in found else [*found, selected],
+                 index=None, key=PICK_KEY, on_change=_on_pick,
+                 placeholder=t("select.placeholder", lang), format_func=holder_of)
+    if selected != drawn_with:  # the map and the details show the new one
+        st.rerun()
+
+
 def figures(row: pd.Series, rules: dict | None, lang: str) -> pd.DataFrame:
     """Every evaluation figure of one parcel with its rules key, source and UNCONFIRMED mark."""
     columns = [c for c in row.index if c in OUTPUT_COLUMNS and c not in PARCELS.by_name]
@@ -93,27 +124,8 @@ def render() -> None:
     lang = ctx.lang
     park = ctx.park
     join = ctx.joined(table)
-    # the search and its list before the map: they answer before the map is made (and a map
-    # click since the last run is in the list's choice)
-    sync_selection(MAP_KEY, join.ids)
-    found, more, text = _search(ctx, table, mask)
-    st.text_input(t("select.label", lang), key=QUERY_KEY, placeholder=t("select.search", lang))
-    if text:
-        st.caption(t("select.more", lang, n=SEARCH_LIMIT) if more else
-                   t("select.found", lang, n=len(found)) if found else
-                   t("select.no_match", lang, q=text))
-
-    def holder_of(pid: str) -> str:
-        at = join.row_of(pid)
-        value = table["holder"].iloc[at] if at is not None and "holder" in table else None
-        return f"{pid} · {value}" if isinstance(value, str) and value.strip() else pid
-
-    selected = selected_parcel()
-    st.session_state[PICK_KEY] = selected
-    st.selectbox(t("select.matches", lang),
-                 found if selected is None or selected in found else [*found, selected],
-                 index=None, key=PICK_KEY, on_change=_on_pick,
-                 placeholder=t("select.placeholder", lang), format_func=holder_of)
+    sync_selection(MAP_KEY, join.ids)  # a map click since the last run: the list shows it
+    _search_box(ctx, table, mask, selected_parcel())
     show_map(ctx, table, mask, key=MAP_KEY)
     selected = st.session_state.get(SELECTED_KEY)
     at = join.row_of(selected)
