@@ -167,15 +167,21 @@ def test_with_no_wait_an_edit_is_refused_whole_or_kept_whole(tmp_path, parcels_o
     assert len(changes[changes["kind"].isin(["update", "split"])]) == len(landed)
 
 
-def test_concurrent_edits_of_a_postgis_workspace_are_all_kept(postgis, parcels_only_workspace):
+def _pg_park(postgis, schema: str, parcels_only_workspace) -> str:
+    """A fresh schema of the test database holding the small park's parcels; its URL."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(postgis.url)
     with engine.begin() as con:
-        con.execute(text("DROP SCHEMA IF EXISTS clerks CASCADE"))
+        con.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
     engine.dispose()
-    url = postgis.url.replace("postgresql+psycopg://", "postgresql://") + "?schema=clerks"
+    url = postgis.url.replace("postgresql+psycopg://", "postgresql://") + f"?schema={schema}"
     Workspace(url).write("parcels", Workspace(parcels_only_workspace).read("parcels"))
+    return url
+
+
+def test_concurrent_edits_of_a_postgis_workspace_are_all_kept(postgis, parcels_only_workspace):
+    url = _pg_park(postgis, "clerks", parcels_only_workspace)
     results = _run_pair(url, 2, dict(os.environ, LANDPLAN_LOCK_WAIT_S="60"))
     landed, refused = _check_outcomes(results)
     assert len(landed) == len(results) and not refused
@@ -277,16 +283,9 @@ def test_a_frame_read_before_another_write_is_refused(tmp_path, parcels_only_wor
 def test_a_postgis_workspace_says_it_keeps_no_history_and_writes_no_file(
         postgis, parcels_only_workspace, tmp_path, monkeypatch, capsys):
     """Issue 17, item 10: an edit of a PostGIS workspace wrote ./postgresql:/…/history.gpkg."""
-    from sqlalchemy import create_engine, text
-
     from landplan.cli import main
 
-    engine = create_engine(postgis.url)
-    with engine.begin() as con:
-        con.execute(text("DROP SCHEMA IF EXISTS nohistory CASCADE"))
-    engine.dispose()
-    url = postgis.url.replace("postgresql+psycopg://", "postgresql://") + "?schema=nohistory"
-    Workspace(url).write("parcels", Workspace(parcels_only_workspace).read("parcels"))
+    url = _pg_park(postgis, "nohistory", parcels_only_workspace)
     monkeypatch.chdir(tmp_path)
     assert main(["update", "HF-002", "--set", "holder=X", "--workspace", url]) == 0
     printed = capsys.readouterr().out
