@@ -127,6 +127,9 @@ def render() -> None:
     sync_selection(MAP_KEY, join.ids)  # a map click since the last run: the list shows it
     _search_box(ctx, table, mask, selected_parcel())
     show_map(ctx, table, mask, key=MAP_KEY)
+    key = ctx.frame_key(table)
+    if key is not None:  # the index made now, after the map: the first search answers at once
+        search_index(key, table)
     selected = st.session_state.get(SELECTED_KEY)
     at = join.row_of(selected)
     if at is None:
