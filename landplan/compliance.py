@@ -538,7 +538,7 @@ def footprint_m2(parcels: pd.DataFrame) -> np.ndarray:
 
 
 #: ``compliance_scope`` codes: the indicators are judged (``checked``) or not, and why (labels:
-#: :data:`landplan.report.i18n.CODES`).
+#: ``val.compliance_scope.*`` in :mod:`landplan.labels`).
 SCOPES: tuple[str, ...] = ("checked", "not_built", "no_status")
 
 _WHY = ("控制指标是供地条件，竣工验收时判定，未建成的土地不判定 the indicators are conditions of "

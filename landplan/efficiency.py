@@ -121,7 +121,7 @@ BELOW_SCALE_INDICATORS: dict[str, tuple[str, str, float]] = {
 _ALL_INDICATORS = {**INDICATORS, **BELOW_SCALE_INDICATORS}
 
 #: ``efficiency_group`` codes: 规上 and 规下, each scored and ranked on its own; and
-#: ``efficiency_status`` codes (labels of both: :data:`landplan.report.i18n.CODES`).
+#: ``efficiency_status`` codes (labels: ``val.efficiency_status.*`` in :mod:`landplan.labels`).
 GROUPS: tuple[str, ...] = ("above_scale", "below_scale")
 STATUSES: tuple[str, ...] = ("graded", "incomplete", "out_of_scope", "no_rows")
 #: What an indicator without data scores (``efficiency.missing``).

@@ -22,11 +22,12 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from . import labels
 from .errors import SchemaError
 from .units import UNIT_FACTORS, unit_factor
 
@@ -51,54 +52,22 @@ __all__ = [
 # Enumerations: code -> (中文, English), plus extra spellings recognised on import.
 # --------------------------------------------------------------------------------------------
 
+#: Codes of each enumeration (their labels are ``val.<enum>.<code>`` in :mod:`landplan.labels`).
+ENUM_CODES: dict[str, tuple[str, ...]] = {
+    "parcel_status": ("planned", "acquiring", "approved", "reserve", "supplied", "under_construction", "completed", "in_production", "halted"),
+    "idle_cause": ("enterprise", "government", "force_majeure"),
+    "line_status": ("built", "under_construction", "planned"),
+    "road_grade": ("expressway", "arterial", "secondary", "branch"),
+    "pipe_kind": ("water", "sewer", "storm", "gas", "heat", "telecom", "reclaimed"),
+    "laying": ("overhead", "cable"),
+    "facility_kind": ("substation", "water_plant", "sewage_plant", "gas_station", "heat_source"),
+}
+
+#: code → (中文, English) per enumeration, read from the catalogue.
 ENUMS: dict[str, dict[str, tuple[str, str]]] = {
-    "parcel_status": {
-        "planned": ("规划", "planned"),
-        "acquiring": ("征收中", "acquisition in progress"),
-        "approved": ("已批未供", "approved, not supplied"),
-        "reserve": ("储备/未供", "reserve (not supplied)"),
-        "supplied": ("已供未建", "supplied, not started"),
-        "under_construction": ("在建", "under construction"),
-        "completed": ("竣工", "completed"),
-        "in_production": ("投产", "in production"),
-        "halted": ("停工/停产", "halted"),
-    },
-    "idle_cause": {
-        "enterprise": ("企业原因", "enterprise"),
-        "government": ("政府原因", "government"),
-        "force_majeure": ("不可抗力", "force majeure"),
-    },
-    "line_status": {
-        "built": ("已建", "built"),
-        "under_construction": ("在建", "under construction"),
-        "planned": ("规划", "planned"),
-    },
-    "road_grade": {
-        "expressway": ("快速路", "expressway"),
-        "arterial": ("主干路", "arterial"),
-        "secondary": ("次干路", "secondary"),
-        "branch": ("支路", "branch"),
-    },
-    "pipe_kind": {
-        "water": ("给水", "water supply"),
-        "sewer": ("污水", "sewer"),
-        "storm": ("雨水", "storm drain"),
-        "gas": ("燃气", "gas"),
-        "heat": ("热力", "heat"),
-        "telecom": ("通信", "telecom"),
-        "reclaimed": ("再生水", "reclaimed water"),
-    },
-    "laying": {
-        "overhead": ("架空", "overhead"),
-        "cable": ("电缆", "cable"),
-    },
-    "facility_kind": {
-        "substation": ("变电站", "substation"),
-        "water_plant": ("水厂", "water plant"),
-        "sewage_plant": ("污水处理厂", "sewage plant"),
-        "gas_station": ("燃气门站", "gas station"),
-        "heat_source": ("热源厂", "heat source"),
-    },
+    kind: {code: (labels.t(f"val.{kind}.{code}", "zh"), labels.t(f"val.{kind}.{code}", "en"))
+           for code in codes}
+    for kind, codes in ENUM_CODES.items()
 }
 
 _ENUM_SYNONYMS: dict[str, dict[str, str]] = {
@@ -184,8 +153,6 @@ class Column:
         Canonical English snake_case name, unit last (``tax_wan``).
     kind : {"str", "float", "int", "bool", "date", "enum"}
         Canonical dtype family (see the module docstring).
-    zh, en : str
-        Labels for people, Chinese and English (with the unit).
     aliases : tuple of str
         Other headers recognised on import (matching ignores case, width and spaces).
     unit : str, optional
@@ -200,22 +167,38 @@ class Column:
     shp : str, optional
         Shapefile field name (≤ 10 bytes) when the canonical name is longer or a cadastral
         field code exists (``ZDDM``); otherwise the canonical name is used.
+    layer : str
+        The layer the column belongs to (set by :class:`LayerSpec`).
+
+    Its labels for people, :attr:`zh` and :attr:`en` (with the unit), are the catalogue's
+    ``col.<layer>.<name>`` or ``col.<name>`` (:mod:`landplan.labels`).
     """
 
     name: str
     kind: str
-    zh: str
-    en: str
     aliases: tuple[str, ...] = ()
     unit: str | None = None
     enum: str | None = None
     nonneg: bool = False
     required: bool = False
     shp: str | None = None
+    layer: str = ""
 
     @property
     def shp_name(self) -> str:
         return self.shp or self.name
+
+    def label(self, lang: str = "zh") -> str:
+        """The column's header for people in ``lang``."""
+        return labels.column(self.name, lang, layer=self.layer or None)
+
+    @property
+    def zh(self) -> str:
+        return self.label("zh")
+
+    @property
+    def en(self) -> str:
+        return self.label("en")
 
 
 @dataclass(frozen=True)
@@ -223,8 +206,6 @@ class LayerSpec:
     """A canonical layer: its file in the workspace, geometry family and columns."""
 
     name: str
-    zh: str
-    en: str
     geometry: str | None  # "polygon", "line", "point" or None (a table)
     columns: tuple[Column, ...]
     id_column: str | None = None
@@ -233,15 +214,24 @@ class LayerSpec:
     by_name: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "columns", tuple(replace(c, layer=self.name) for c in self.columns))
         self.by_name.update({c.name: c for c in self.columns})
+
+    @property
+    def zh(self) -> str:
+        return labels.t(f"layer.{self.name}", "zh")
+
+    @property
+    def en(self) -> str:
+        return labels.t(f"layer.{self.name}", "en")
 
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
 
-def _c(name, kind, zh, en, *aliases, **kw) -> Column:
-    return Column(name, kind, zh, en, tuple(aliases), **kw)
+def _c(name, kind, *aliases, **kw) -> Column:
+    return Column(name, kind, tuple(aliases), **kw)
 
 
 _M2 = {"unit": "m2", "nonneg": True}
@@ -250,197 +240,171 @@ _MU = {"unit": "mu", "nonneg": True}
 _N = {"nonneg": True}
 
 PARCELS = LayerSpec(
-    "parcels", "地块", "parcels", "polygon",
+    "parcels", "polygon",
     (
-        _c("parcel_id", "str", "宗地号", "parcel id", "宗地号", "宗地代码", "宗地编号", "地块编号",
+        _c("parcel_id", "str", "宗地号", "宗地代码", "宗地编号", "地块编号",
            "地块号", "ZDDM", "ZDH", "DKBH", "BDCDYH", "不动产单元号", "地块代码", "id",
            required=True, shp="ZDDM"),
-        _c("parcel_name", "str", "地块名称", "parcel name", "地块名称", "宗地名称", "DKMC", shp="DKMC"),
-        _c("holder", "str", "土地使用权人", "land-use right holder", "权利人", "土地使用权人",
+        _c("parcel_name", "str", "地块名称", "宗地名称", "DKMC", shp="DKMC"),
+        _c("holder", "str", "权利人", "土地使用权人",
            "使用权人", "QLR", "SYQR", shp="QLR"),
-        _c("land_use", "str", "土地用途", "land use", "用途", "土地用途", "用地性质", "地类",
+        _c("land_use", "str", "用途", "土地用途", "用地性质", "地类",
            "地类编码", "YT", "TDYT", "DLBM", shp="YT"),
-        _c("area_declared_m2", "float", "宗地面积(平方米)", "declared area (m²)", "宗地面积",
+        _c("area_declared_m2", "float", "宗地面积",
            "用地面积", "土地面积", "面积", "ZDMJ", "YDMJ", "TDMJ", shp="ZDMJ", **_M2),
-        _c("industry_code", "str", "行业代码", "industry code (GB/T 4754, 2 digits)", "行业代码",
+        _c("industry_code", "str", "行业代码",
            "行业分类代码", "国民经济行业代码", "HYDM", shp="HYDM"),
-        _c("status", "enum", "建设状态", "status", "状态", "建设状态", "项目状态", "供地状态",
+        _c("status", "enum", "状态", "建设状态", "项目状态", "供地状态",
            enum="parcel_status"),
-        _c("supply_date", "date", "供地日期", "supply date", "供地日期", "出让日期",
+        _c("supply_date", "date", "供地日期", "出让日期",
            "合同签订日期", shp="supply_dt"),
         # 交付土地之日: the idle-land clock runs from it where the contract sets no start date
         # (闲置土地处置办法 Art. 22; landplan.idle.start_dates)
-        _c("delivery_date", "date", "交地日期", "land delivery date", "交地日期", "交付日期",
+        _c("delivery_date", "date", "交地日期", "交付日期",
            "交付土地日期", "土地交付日期", "实际交地日期", "交地时间", shp="deliver_dt"),
-        _c("agreed_start_date", "date", "约定动工日期", "agreed start date", "约定动工日期",
+        _c("agreed_start_date", "date", "约定动工日期",
            "约定开工日期", "约定动工", shp="agr_start"),
-        _c("agreed_completion_date", "date", "约定竣工日期", "agreed completion date",
-           "约定竣工日期", "约定竣工", shp="agr_compl"),
-        _c("actual_start_date", "date", "实际动工日期", "actual start date", "实际动工日期",
+        _c("agreed_completion_date", "date", "约定竣工日期", "约定竣工", shp="agr_compl"),
+        _c("actual_start_date", "date", "实际动工日期",
            "实际开工日期", "动工日期", "实际动工", shp="act_start"),
-        _c("halted_since", "date", "中止开发建设日期", "halted since", "停工日期", "中止日期",
+        _c("halted_since", "date", "停工日期", "中止日期",
            "中止开发日期", shp="halted"),
-        _c("idle_cause", "enum", "闲置原因", "idle cause", "闲置原因", enum="idle_cause"),
+        _c("idle_cause", "enum", "闲置原因", enum="idle_cause"),
         # the idle-land procedure (闲置土地处置办法 Arts. 5, 9, 14, 17): the dates its papers were served
-        _c("investigation_notice_date", "date", "闲置土地调查通知书送达日期",
-           "idle-land investigation notice served", "闲置土地调查通知书送达日期", "调查通知书送达日期",
+        _c("investigation_notice_date", "date", "闲置土地调查通知书送达日期", "调查通知书送达日期",
            "闲置土地调查通知书日期", "调查通知书日期", "调查通知日期", shp="inv_notice"),
-        _c("idle_declared_date", "date", "闲置土地认定书日期", "idle-land finding (认定书) date",
-           "闲置土地认定书日期", "闲置土地认定书送达日期", "认定书日期", "认定书送达日期", "闲置认定日期",
+        _c("idle_declared_date", "date", "闲置土地认定书日期", "闲置土地认定书送达日期", "认定书日期", "认定书送达日期", "闲置认定日期",
            shp="idle_decl"),
-        _c("disposal_decision_date", "date", "处置决定书送达日期",
-           "disposal decision served (fee or recovery)", "处置决定书送达日期", "处置决定书日期",
+        _c("disposal_decision_date", "date", "处置决定书送达日期", "处置决定书日期",
            "征缴土地闲置费决定书日期", "闲置费决定书日期", "收回决定书日期",
            "收回国有建设用地使用权决定书日期", "决定书送达日期", shp="disp_dec"),
-        _c("land_price_wan", "float", "出让价款(万元)", "land price (10k CNY)", "出让价款",
+        _c("land_price_wan", "float", "出让价款",
            "土地价款", "成交价款", "出让金", shp="price_wan", **_WAN),
-        _c("agreed_investment_wan", "float", "约定总投资(万元)", "agreed investment (10k CNY)",
-           "约定总投资", "约定投资", "协议投资", shp="agr_inv", **_WAN),
-        _c("invested_wan", "float", "已完成投资(万元)", "investment made (10k CNY)", "已完成投资",
+        _c("agreed_investment_wan", "float", "约定总投资", "约定投资", "协议投资", shp="agr_inv", **_WAN),
+        _c("invested_wan", "float", "已完成投资",
            "实际投资", "累计投资", "已投资", shp="inv_wan", **_WAN),
-        _c("developed_area_m2", "float", "已动工开发面积(平方米)", "developed area (m²)",
-           "已开发面积", "已动工面积", shp="dev_m2", **_M2),
-        _c("floor_area_m2", "float", "总建筑面积(平方米)", "floor area (m²)", "总建筑面积",
+        _c("developed_area_m2", "float", "已开发面积", "已动工面积", shp="dev_m2", **_M2),
+        _c("floor_area_m2", "float", "总建筑面积",
            "建筑面积", "JZMJ", shp="JZMJ", **_M2),
         # 建筑系数 counts buildings, structures (构筑物) and open storage yards (堆场): the total,
         # or its parts summed where the total is empty (landplan.compliance.footprint_m2)
-        _c("footprint_area_m2", "float", "建筑物、构筑物基底及堆场面积(平方米)",
-           "footprint of buildings, structures and yards (m²)", "建筑物、构筑物基底及堆场面积",
+        _c("footprint_area_m2", "float", "建筑物、构筑物基底及堆场面积",
            "建筑物构筑物基底及堆场面积", "建筑物、构筑物基底及露天堆场面积", "建筑系数计算面积",
            "建筑基底面积", "基底面积", "建筑占地面积", "JDMJ", shp="JDMJ", **_M2),
-        _c("building_footprint_m2", "float", "建筑物基底面积(平方米)", "building footprint (m²)",
-           "建筑物基底面积", "建筑物占地面积", "建筑物基底占地面积", shp="bld_fp_m2", **_M2),
-        _c("structure_footprint_m2", "float", "构筑物基底面积(平方米)", "structure footprint (m²)",
-           "构筑物基底面积", "构筑物占地面积", "构筑物基底占地面积", shp="str_fp_m2", **_M2),
-        _c("yard_area_m2", "float", "露天堆场及操作场地面积(平方米)", "open storage yards (m²)",
-           "露天堆场及操作场地面积", "露天堆场面积", "堆场面积", "堆场占地面积", "露天操作场地面积",
+        _c("building_footprint_m2", "float", "建筑物基底面积", "建筑物占地面积", "建筑物基底占地面积", shp="bld_fp_m2", **_M2),
+        _c("structure_footprint_m2", "float", "构筑物基底面积", "构筑物占地面积", "构筑物基底占地面积", shp="str_fp_m2", **_M2),
+        _c("yard_area_m2", "float", "露天堆场及操作场地面积", "露天堆场面积", "堆场面积", "堆场占地面积", "露天操作场地面积",
            "操作场地面积", shp="yard_m2", **_M2),
-        _c("green_area_m2", "float", "绿地面积(平方米)", "green area (m²)", "绿地面积", "LDMJ",
+        _c("green_area_m2", "float", "绿地面积", "LDMJ",
            shp="LDMJ", **_M2),
-        _c("admin_area_m2", "float", "行政办公及生活服务设施用地面积(平方米)",
-           "admin and service land (m²)", "行政办公及生活服务设施用地面积", "行政办公面积",
+        _c("admin_area_m2", "float", "行政办公及生活服务设施用地面积", "行政办公面积",
            "配套用地面积", shp="admin_m2", **_M2),
-        _c("load_kva", "float", "用电负荷(千伏安)", "power load (kVA)", "用电负荷", "报装容量",
+        _c("load_kva", "float", "用电负荷", "报装容量",
            "用电容量", "负荷", unit="kva", nonneg=True, shp="load_kva"),
-        _c("site_leveled", "bool", "场地已平整", "site levelled", "场地已平整", "场地平整",
+        _c("site_leveled", "bool", "场地已平整", "场地平整",
            "是否平整", shp="leveled"),
-        _c("design_level_m", "float", "设计标高(米)", "design level (m)", "设计标高", "场地设计标高",
+        _c("design_level_m", "float", "设计标高", "场地设计标高",
            "设计高程", "场平标高", "竖向设计标高", unit="m", shp="dsgn_lvl"),
-        _c("floor_area_ratio_declared", "float", "容积率(申报)", "declared floor area ratio",
-           "容积率", "RJL", shp="RJL", nonneg=True),
-        _c("building_density_pct_declared", "float", "建筑密度(申报,%)",
-           "declared building density (%)", "建筑密度", "JZMD", shp="JZMD", unit="pct",
+        _c("floor_area_ratio_declared", "float", "容积率", "RJL", shp="RJL", nonneg=True),
+        _c("building_density_pct_declared", "float", "建筑密度", "JZMD", shp="JZMD", unit="pct",
            nonneg=True),
-        _c("map_sheet", "str", "图幅号", "map sheet", "图幅号", "TFH", shp="TFH"),
+        _c("map_sheet", "str", "图幅号", "TFH", shp="TFH"),
         # lifecycle (土地全生命周期): acquisition progress, approval, completion, production
-        _c("acquired_mu", "float", "已征收面积(亩)", "land acquired (mu)", "已征收面积", "已征面积",
+        _c("acquired_mu", "float", "已征收面积", "已征面积",
            "征地面积", "征收面积", shp="acq_mu", **_MU),
-        _c("compensation_paid_wan", "float", "已付征收补偿(万元)", "compensation paid (10k CNY)",
-           "已付补偿款", "补偿款", "征收补偿款", "已支付补偿", shp="comp_wan", **_WAN),
-        _c("graves_moved", "int", "已迁坟(座)", "graves moved", "迁坟", "迁坟数", "已迁坟",
+        _c("compensation_paid_wan", "float", "已付补偿款", "补偿款", "征收补偿款", "已支付补偿", shp="comp_wan", **_WAN),
+        _c("graves_moved", "int", "迁坟", "迁坟数", "已迁坟",
            shp="graves", **_N),
-        _c("houses_demolished", "int", "已拆除房屋(栋)", "houses demolished", "拆除房屋", "房屋拆迁",
+        _c("houses_demolished", "int", "拆除房屋", "房屋拆迁",
            "拆迁房屋", "已拆房屋", shp="houses", **_N),
-        _c("households_resettled", "int", "已安置户数", "households resettled", "安置户数", "安置户",
+        _c("households_resettled", "int", "安置户数", "安置户",
            "已安置户", shp="househlds", **_N),
-        _c("approval_date", "date", "批准日期", "approval date", "批准日期", "农转用批准日期", "批复日期",
+        _c("approval_date", "date", "批准日期", "农转用批准日期", "批复日期",
            "获批日期", shp="appr_date"),
-        _c("approval_batch", "str", "报批批次", "approval batch", "报批批次", "批次", "批次名称",
+        _c("approval_batch", "str", "报批批次", "批次", "批次名称",
            shp="appr_batch"),
-        _c("actual_completion_date", "date", "实际竣工日期", "actual completion date", "实际竣工日期",
+        _c("actual_completion_date", "date", "实际竣工日期",
            "竣工日期", shp="act_compl"),
-        _c("production_date", "date", "投产日期", "production date", "投产日期", "实际投产日期",
+        _c("production_date", "date", "投产日期", "实际投产日期",
            shp="prod_date"),
-        _c("full_production_due_date", "date", "约定达产日期", "full production due", "约定达产日期",
+        _c("full_production_due_date", "date", "约定达产日期",
            "达产日期", "达产时间", shp="full_due"),
         # 标准地 contract conditions (出让合同/投资协议), checked at completion (竣工复核: investment,
         # floor area ratio, floor area, coverage) or full production (达产复核: the 亩均 figures);
         # landplan.lifecycle.CONTRACT_STAGES
-        _c("standard_land", "bool", "标准地", "standard land (标准地)", "标准地", "是否标准地",
+        _c("standard_land", "bool", "标准地", "是否标准地",
            shp="std_land"),
-        _c("contract_investment_intensity_wan_per_mu", "float", "约定投资强度(万元/亩)",
-           "contract investment intensity (10k CNY/mu)", "约定投资强度", "投资强度要求", "亩均投资要求",
+        _c("contract_investment_intensity_wan_per_mu", "float", "约定投资强度", "投资强度要求", "亩均投资要求",
            shp="c_inv_mu", unit="wan_per_mu", **_N),
-        _c("contract_tax_per_mu_wan", "float", "约定亩均税收(万元/亩)", "contract tax per mu (10k CNY)",
-           "约定亩均税收", "亩均税收要求", "地均税收要求", shp="c_tax_mu", unit="wan_per_mu", **_N),
-        _c("contract_value_added_per_mu_wan", "float", "约定亩均增加值(万元/亩)",
-           "contract value added per mu (10k CNY)", "约定亩均增加值", "亩均增加值要求",
+        _c("contract_tax_per_mu_wan", "float", "约定亩均税收", "亩均税收要求", "地均税收要求", shp="c_tax_mu", unit="wan_per_mu", **_N),
+        _c("contract_value_added_per_mu_wan", "float", "约定亩均增加值", "亩均增加值要求",
            shp="c_va_mu", unit="wan_per_mu", **_N),
-        _c("contract_productivity_wan_per_person", "float", "约定全员劳动生产率(万元/人)",
-           "contract productivity (10k CNY/person)", "约定全员劳动生产率", "劳动生产率要求",
+        _c("contract_productivity_wan_per_person", "float", "约定全员劳动生产率", "劳动生产率要求",
            shp="c_prod", unit="wan_per_person", **_N),
-        _c("contract_value_added_per_tce_wan", "float", "约定单位能耗增加值(万元/吨标煤)",
-           "contract value added per tce (10k CNY)", "约定单位能耗增加值", "单位能耗增加值要求",
+        _c("contract_value_added_per_tce_wan", "float", "约定单位能耗增加值", "单位能耗增加值要求",
            shp="c_va_tce", unit="wan_per_tce", **_N),
-        _c("contract_far_min", "float", "约定容积率下限", "contract floor area ratio minimum",
-           "约定容积率下限", "容积率下限", shp="c_far_min", **_N),
-        _c("contract_far_max", "float", "约定容积率上限", "contract floor area ratio maximum",
-           "约定容积率上限", "容积率上限", shp="c_far_max", **_N),
-        _c("contract_coverage_min_pct", "float", "约定建筑系数下限(%)",
-           "contract building coverage minimum (%)", "约定建筑系数下限", "建筑系数下限", "建筑密度下限",
+        _c("contract_far_min", "float", "约定容积率下限", "容积率下限", shp="c_far_min", **_N),
+        _c("contract_far_max", "float", "约定容积率上限", "容积率上限", shp="c_far_max", **_N),
+        _c("contract_coverage_min_pct", "float", "约定建筑系数下限", "建筑系数下限", "建筑密度下限",
            unit="pct", shp="c_cov_min", **_N),
-        _c("contract_coverage_max_pct", "float", "约定建筑系数上限(%)",
-           "contract building coverage maximum (%)", "约定建筑系数上限", "建筑系数上限", "建筑密度上限",
+        _c("contract_coverage_max_pct", "float", "约定建筑系数上限", "建筑系数上限", "建筑密度上限",
            unit="pct", shp="c_cov_max", **_N),
-        _c("contract_floor_area_m2", "float", "约定总建筑面积(平方米)", "contract floor area (m²)",
-           "约定总建筑面积", "约定建筑面积", "约定建筑总面积", "建筑面积要求", shp="c_floor", **_M2),
-        _c("contract_value_added_per_emission_wan", "float", "约定单位排放增加值(万元/吨)",
-           "contract value added per tonne emitted (10k CNY/t)", "约定单位排放增加值",
+        _c("contract_floor_area_m2", "float", "约定总建筑面积", "约定建筑面积", "约定建筑总面积", "建筑面积要求", shp="c_floor", **_M2),
+        _c("contract_value_added_per_emission_wan", "float", "约定单位排放增加值",
            "单位排放增加值要求", shp="c_va_emis", unit="wan_per_t", **_N),
-        _c("contract_rd_intensity_pct", "float", "约定研发投入强度(%)", "contract R&D intensity (%)",
-           "约定研发投入强度", "约定研发经费占比", "研发投入强度要求", "研发经费占比要求",
+        _c("contract_rd_intensity_pct", "float", "约定研发投入强度", "约定研发经费占比", "研发投入强度要求", "研发经费占比要求",
            unit="pct", shp="c_rd_pct", **_N),
-        _c("transfer_date", "date", "转让日期", "transfer date", "转让日期", "土地转让日期",
+        _c("transfer_date", "date", "转让日期", "土地转让日期",
            "转让登记日期", "转让时间", shp="transfer"),
         # lineage: the parcels a parcel was split from or merged from
-        _c("parent_ids", "str", "来源宗地", "parent parcels", "来源宗地", "原宗地号", "母宗地",
+        _c("parent_ids", "str", "来源宗地", "原宗地号", "母宗地",
            shp="parents"),
     ),
     id_column="parcel_id", folder="parcels", stem="parcels",
 )
 
 LEDGER = LayerSpec(
-    "ledger", "企业台账", "enterprise ledger", None,
+    "ledger", None,
     (
-        _c("enterprise_id", "str", "统一社会信用代码", "enterprise id (USCC)", "统一社会信用代码",
+        _c("enterprise_id", "str", "统一社会信用代码",
            "信用代码", "社会信用代码", required=True),
-        _c("name", "str", "企业名称", "enterprise name", "企业名称", "单位名称", "名称"),
-        _c("parcel_id", "str", "宗地号", "parcel id", *PARCELS.columns[0].aliases, required=True),
-        _c("year", "int", "年份", "year", "年份", "年度", required=True),
-        _c("share", "float", "用地份额", "land share", "用地份额", "占用比例", nonneg=True),
-        _c("above_scale", "bool", "规上企业", "above designated size", "是否规上", "规上企业"),
-        _c("tax_wan", "float", "税收(万元)", "tax (10k CNY)", "税收", "实缴税收", "实缴税金",
+        _c("name", "str", "企业名称", "单位名称", "名称"),
+        _c("parcel_id", "str", *PARCELS.columns[0].aliases, required=True),
+        _c("year", "int", "年份", "年度", required=True),
+        _c("share", "float", "用地份额", "占用比例", nonneg=True),
+        _c("above_scale", "bool", "是否规上", "规上企业"),
+        _c("tax_wan", "float", "税收", "实缴税收", "实缴税金",
            "税收总额", "入库税收", unit="wan"),
-        _c("revenue_wan", "float", "营业收入(万元)", "revenue (10k CNY)", "营业收入",
+        _c("revenue_wan", "float", "营业收入",
            "主营业务收入", "销售收入", unit="wan"),
-        _c("output_wan", "float", "工业总产值(万元)", "industrial output (10k CNY)", "工业总产值",
+        _c("output_wan", "float", "工业总产值",
            "产值", unit="wan"),
-        _c("value_added_wan", "float", "工业增加值(万元)", "value added (10k CNY)", "工业增加值",
+        _c("value_added_wan", "float", "工业增加值",
            "增加值", unit="wan"),
-        _c("energy_tce", "float", "综合能耗(吨标煤)", "energy use (tce)", "综合能耗", "能耗",
+        _c("energy_tce", "float", "综合能耗", "能耗",
            "能源消费量", unit="tce", nonneg=True),
-        _c("emission_t", "float", "排放当量(吨)", "emissions (t)", "排放当量", "污染物排放当量",
+        _c("emission_t", "float", "排放当量", "污染物排放当量",
            "排放量", unit="t", nonneg=True),
-        _c("rd_wan", "float", "研发经费(万元)", "R&D spending (10k CNY)", "研发经费", "研发投入",
+        _c("rd_wan", "float", "研发经费", "研发投入",
            "R&D经费", unit="wan", nonneg=True),
-        _c("employees", "float", "年平均职工人数", "employees", "职工人数", "从业人员",
+        _c("employees", "float", "职工人数", "从业人员",
            "年平均职工人数", "员工人数", unit="person", nonneg=True),
         # for the 规下 formula's 单位用电税收 (tax per kWh, 黄岩 2022)
-        _c("electricity_kwh", "float", "用电量(千瓦时)", "electricity use (kWh)", "用电量", "年用电量",
+        _c("electricity_kwh", "float", "用电量", "年用电量",
            "用电总量", "总用电量", "工业用电量", unit="kwh", nonneg=True, shp="elec_kwh"),
     ),
     folder="parcels", stem="enterprises",
 )
 
-_STATUS = _c("status", "enum", "状态", "status", "状态", "建设状态", enum="line_status")
+_STATUS = _c("status", "enum", "状态", "建设状态", enum="line_status")
 
 ROADS = LayerSpec(
-    "roads", "道路", "roads", "line",
+    "roads", "line",
     (
-        _c("road_id", "str", "道路编号", "road id", "道路编号", "编号"),
-        _c("name", "str", "道路名称", "road name", "道路名称", "名称"),
-        _c("grade", "enum", "道路等级", "grade", "等级", "道路等级", enum="road_grade"),
-        _c("width_m", "float", "道路宽度(米)", "width (m)", "宽度", "路宽", "道路宽度", unit="m",
+        _c("road_id", "str", "道路编号", "编号"),
+        _c("name", "str", "道路名称", "名称"),
+        _c("grade", "enum", "等级", "道路等级", enum="road_grade"),
+        _c("width_m", "float", "宽度", "路宽", "道路宽度", unit="m",
            nonneg=True),
         _STATUS,
     ),
@@ -448,11 +412,11 @@ ROADS = LayerSpec(
 )
 
 PIPELINES = LayerSpec(
-    "pipelines", "管线", "pipelines", "line",
+    "pipelines", "line",
     (
-        _c("pipe_id", "str", "管线编号", "pipe id", "管线编号", "编号"),
-        _c("kind", "enum", "管线类型", "kind", "类型", "管线类型", "管类", enum="pipe_kind"),
-        _c("diameter_mm", "float", "管径(毫米)", "diameter (mm)", "管径", unit="mm", nonneg=True,
+        _c("pipe_id", "str", "管线编号", "编号"),
+        _c("kind", "enum", "类型", "管线类型", "管类", enum="pipe_kind"),
+        _c("diameter_mm", "float", "管径", unit="mm", nonneg=True,
            shp="diam_mm"),
         _STATUS,
     ),
@@ -460,25 +424,25 @@ PIPELINES = LayerSpec(
 )
 
 POWERLINES = LayerSpec(
-    "powerlines", "电力线", "power lines", "line",
+    "powerlines", "line",
     (
-        _c("line_id", "str", "线路编号", "line id", "线路编号", "编号"),
-        _c("voltage_kv", "float", "电压等级(千伏)", "voltage (kV)", "电压等级", "电压", unit="kv",
+        _c("line_id", "str", "线路编号", "编号"),
+        _c("voltage_kv", "float", "电压等级", "电压", unit="kv",
            nonneg=True),
         _STATUS,
-        _c("laying", "enum", "敷设方式", "laying", "敷设方式", enum="laying"),
+        _c("laying", "enum", "敷设方式", enum="laying"),
     ),
     id_column="line_id", folder="networks", stem="powerlines",
 )
 
 FACILITIES = LayerSpec(
-    "facilities", "设施", "facilities", "point",
+    "facilities", "point",
     (
-        _c("facility_id", "str", "设施编号", "facility id", "设施编号", "编号", shp="fac_id"),
-        _c("name", "str", "设施名称", "name", "设施名称", "名称"),
-        _c("kind", "enum", "设施类型", "kind", "类型", "设施类型", enum="facility_kind"),
-        _c("capacity", "float", "容量", "capacity", "容量", "规模", nonneg=True),
-        _c("capacity_unit", "str", "容量单位", "capacity unit", "容量单位", shp="cap_unit"),
+        _c("facility_id", "str", "设施编号", "编号", shp="fac_id"),
+        _c("name", "str", "设施名称", "名称"),
+        _c("kind", "enum", "类型", "设施类型", enum="facility_kind"),
+        _c("capacity", "float", "容量", "规模", nonneg=True),
+        _c("capacity_unit", "str", "容量单位", shp="cap_unit"),
         _STATUS,
     ),
     id_column="facility_id", folder="networks", stem="facilities",
@@ -511,16 +475,12 @@ def canonical_dtype(column: Column) -> str:
 
 def label(layer: str, column: str, lang: str = "zh") -> str:
     """A person's label for a column (``lang`` ``"zh"`` or ``"en"``); the name if unknown."""
-    col = LAYERS.get(layer, PARCELS).by_name.get(column)
-    if col is None:
-        return column
-    return col.zh if lang == "zh" else col.en
+    return labels.column(column, lang, layer=layer if layer in LAYERS else None)
 
 
 def enum_label(enum: str, code: str, lang: str = "zh") -> str:
     """A person's label for an enum code, e.g. ``enum_label("parcel_status", "halted")``."""
-    zh, en = ENUMS[enum].get(code, (code, code))
-    return zh if lang == "zh" else en
+    return labels.value(enum, code, lang)
 
 
 # --------------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from landplan.app import transfer
 from landplan.app.context import FILTER_KEYS
 from landplan.app.data import load_park, workspace_stamp
 from landplan.app.filters import NO_VALUE, Filters, apply_filters
-from landplan.app.i18n import LABELS, t
+from landplan.app.i18n import t
 from landplan.app.mapview import LAYER_KEYS, SELECTED_KEY, colour_key
 from landplan.app.pages import PAGES
 from landplan.app.pages.infrastructure import ROUTES_KEY
@@ -996,12 +996,6 @@ def test_language_switch(monkeypatch, park_workspace):
     statuses = {row["v"] for _, _, row in parcel_rows(deck_spec(at))}
     present = set(parcels_of(park_workspace)["status"].dropna())
     assert statuses == {enum_label("parcel_status", c, "en") for c in present} | {"no status"}
-
-
-def test_every_label_has_both_languages():
-    for key, (zh, en) in LABELS.items():
-        assert zh and en, key
-        assert t(key, "zh") == zh and t(key, "en") == en
 
 
 # ------------------------------------------------------------------------------- map module
