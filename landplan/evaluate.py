@@ -17,8 +17,8 @@ import geopandas as gpd
 import pandas as pd
 
 from . import labels
+from .columns import OUTPUT_NAMES, PERSON_TEXT, text_column
 from .compliance import evaluate_compliance
-from .coverage import NETWORK_TYPES
 from .efficiency import evaluate_efficiency
 from .engine import start_spatial_columns
 from .errors import LandplanError
@@ -27,61 +27,19 @@ from .history import parcels_as_of
 from .idle import evaluate_idle
 from .io.atomic import atomic_path
 from .io.writers import csv_unescaped, write_csv, write_xlsx
-from .lifecycle import CONDITIONS, evaluate_lifecycle
+from .lifecycle import evaluate_lifecycle
 from .revitalization import Ranking, low_efficiency
 from .rules import is_unconfirmed, load_rules, rule_source
 from .schema import PARCELS
 from .units import M2_PER_MU
 from .workspace import Workspace, _ogr_frame
 
-__all__ = ["evaluate", "write_evaluation", "OUTPUT_COLUMNS", "column_label", "EVALUATION_FORMATS"]
+__all__ = ["evaluate", "write_evaluation", "OUTPUT_NAMES", "OUTPUT_COLUMNS", "PERSON_TEXT", "text_column",
+           "column_label", "EVALUATION_FORMATS"]
 
 log = logging.getLogger(__name__)
 
 EVALUATION_FORMATS = (".gpkg", ".parquet", ".csv", ".xlsx")
-
-#: The evaluation's own columns, in table order (their labels, definitions and rules keys
-#: are in the catalogue, :mod:`landplan.labels`, as ``col.<name>``).
-_MEASURES = (
-    "area_m2", "area_mu", "year", "enterprises", "tax_wan", "revenue_wan", "output_wan",
-    "value_added_wan", "energy_tce", "emission_t", "rd_wan", "employees", "electricity_kwh",
-    "tax_per_mu_wan", "output_per_mu_wan", "revenue_per_mu_wan", "value_added_per_mu_wan",
-    "value_added_per_tce_wan", "value_added_per_emission_wan", "rd_intensity_pct",
-    "productivity_wan_per_person", "efficiency_score", "efficiency_class", "tax_per_kwh_yuan",
-    "efficiency_imputed", "efficiency_missing", "efficiency_group", "efficiency_status",
-    "efficiency_note", "efficiency_policy_zh", "efficiency_policy_en", "floor_area_ratio",
-    "building_coverage_pct", "investment_intensity_wan_per_mu", "green_ratio_pct", "admin_ratio_pct",
-    "idle_status", "idle_stage", "idle_since", "start_date_basis", "idle_years", "idle_cause",
-    "idle_disposal", "idle_fee_wan", "idle_reason_zh", "idle_reason_en", "next_step",
-    "next_step_date", "next_step_zh", "next_step_en", "idle_input_problems", "low_efficiency",
-    "low_efficiency_reason", "revitalization_priority", "revitalization_path", "candidate_reason",
-    "priority_explained", "readiness", "missing", "power_zone", "power_zone_kv", "power_zone_m",
-    "power_zone_dist_m", "power_zone_key", "power_zone_reason_zh", "power_zone_reason_en",
-    "elev_mean_m", "relief_m", "slope_mean_deg", "design_elev_m", "design_basis", "cut_m3", "fill_m3",
-    "leveled", "leveled_source", "dem_cells", "compliance_basis", "compliance_edition",
-    "compliance_scope", "compliance_note", "compliance_failed",
-)
-_CONTROLS = ("floor_area_ratio", "building_coverage_pct", "investment_intensity_wan_per_mu",
-             "green_ratio_pct", "admin_ratio_pct")
-_TRENDS = ("tax_per_mu_wan", "output_per_mu_wan", "revenue_per_mu_wan", "value_added_per_mu_wan",
-           "value_added_per_tce_wan", "value_added_per_emission_wan", "rd_intensity_pct",
-           "productivity_wan_per_person", "efficiency_score")
-_LIFECYCLE = (
-    "lifecycle_stage", "lifecycle_gap", "lifecycle_gap_reason", "lifecycle_gap_years",
-    "years_since_approval", "contract_check", "contract_completion_check",
-    "contract_production_check", "contract_unmet", "contract_reason", "contract_damages_wan",
-    "contract_remedy", "transfer_barred_until", "transfer_breach",
-)
-OUTPUT_NAMES: tuple[str, ...] = (
-    *_MEASURES,
-    *(f"{n}_ok" for n in _CONTROLS),
-    *(f"{n}_yoy_pct" for n in _TRENDS),
-    *(f"{kind}_{t}{unit}" for t in NETWORK_TYPES
-      for kind, unit in (("has", ""), ("dist", "_m"), ("ext", "_m"), ("ext", "_cost_wan"))),
-    *_LIFECYCLE,
-    *(f"contract_{c}{end}" for c in CONDITIONS for end in ("_ok", "_shortfall", "_shortfall_pct")),
-)
-
 
 def _output_columns() -> dict[str, tuple[str, str, str, str]]:
     out = {}

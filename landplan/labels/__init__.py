@@ -52,6 +52,7 @@ __all__ = [
     "column",
     "kind_of",
     "value",
+    "NUMBERED_KINDS",
     "value_kinds",
     "definition",
     "fmt",
@@ -183,11 +184,17 @@ def kind_of(name: str, *, layer: str | None = None) -> str | None:
     return name if name in _kinds() else None
 
 
+#: Kinds whose label reads with the code in front (``34 通用设备制造业``): people know them by
+#: number as much as by name.
+NUMBERED_KINDS: frozenset[str] = frozenset({"industry_code"})
+
+
 def value(kind: str, code: Any, lang: str = DEFAULT_LANG) -> str:
     """The label of ``code`` of the coded column or enum ``kind``.
 
     Missing values read ``""``; a code the catalogue does not know (a land-use code of a local
-    extension, an industry code of another standard) is data and is shown as it is.
+    extension, an industry code of another standard) is data and is shown as it is. Codes of
+    :data:`NUMBERED_KINDS` read with the code in front.
     """
     if code is None or (isinstance(code, float) and math.isnan(code)):
         return ""
@@ -200,7 +207,9 @@ def value(kind: str, code: Any, lang: str = DEFAULT_LANG) -> str:
         pass
     text = str(code)
     e = _kinds().get(kind, {}).get(text)
-    return text if e is None else e.text(lang)
+    if e is None:
+        return text
+    return f"{text} {e.text(lang)}" if kind in NUMBERED_KINDS else e.text(lang)
 
 
 def value_kinds() -> dict[str, dict[str, Entry]]:
