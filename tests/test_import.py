@@ -175,7 +175,11 @@ def test_networks_status_defaults_to_built_and_is_counted(tmp_path):
     path = tmp_path / "roads.geojson"
     roads.to_file(path)
     report = import_layer(path, "roads", workspace=tmp_path / "ws")
-    assert report.repairs["status missing → built"] == 2
+    assert report.repairs["status_built"] == 2
+    zh, en = "\n".join(report.lines("zh")), "\n".join(report.lines("en"))
+    assert "导入道路：" in zh and "已修复：2 × 未填建设状态，按已建处理" in zh and "字段 等级 → 道路等级" in zh
+    assert "repaired: 2 × status missing → built" in en and "field 等级 -> grade" in en
+    assert "status_built" not in zh + en
     back = Workspace(tmp_path / "ws").read("roads")
     assert list(back["grade"]) == ["arterial", "branch"] and list(back["width_m"]) == [50.0, 16.0]
     lines = gpd.GeoDataFrame({"电压等级": ["10kV", "110千伏"]},

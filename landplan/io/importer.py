@@ -31,6 +31,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from .. import labels
 from ..crs import is_metric_conformal, metric_crs, parse_crs
 from ..errors import InputFileError, SchemaError
 from ..geometry import polygonal_part, single_part
@@ -101,35 +102,44 @@ class ImportReport:
     output: str = ""
     rejects_path: str = ""
 
-    def lines(self) -> list[str]:
-        """The report as printed by the command line (one fact per line)."""
-        out = [
-            f"import {self.layer} from {', '.join(self.sources)}",
-            f"  read: {self.read}  imported: {self.imported}  repaired: {self.repaired}  "
-            f"rejected: {self.rejected}" + (f"  updated: {self.updated}" if self.updated else ""),
-        ]
+    def lines(self, lang: str = "en") -> list[str]:
+        """The report as printed by the command line (one fact per line), in ``lang``.
+
+        The notes and the GEOS reason of a repair are the readers' own words (English) and
+        stay as written.
+        """
+        def w(key: str, **fields) -> str:
+            return labels.t(f"import.{key}", lang, **fields)
+
+        counts = w("counts", read=self.read, imported=self.imported, repaired=self.repaired,
+                   rejected=self.rejected)
+        out = [w("head", layer=labels.t(f"layer.{self.layer}", lang) if labels.has(f"layer.{self.layer}")
+                 else self.layer, sources=", ".join(self.sources)),
+               "  " + counts + (w("updated", n=self.updated) if self.updated else "")]
         if self.crs:
             sources = "; ".join(dict.fromkeys(s for s in self.crs_source if s))
             # a table without geometry has no CRS of its own: the layer it updates keeps its
-            out.append(f"  CRS: {self.crs} (" + (f"from {sources}" if sources else
-                                                 "the layer's, unchanged: no geometry read") + ")")
+            out.append("  " + (w("crs_from", crs=self.crs, sources=sources) if sources
+                               else w("crs_kept", crs=self.crs)))
         if self.encoding:
-            out.append(f"  encoding: {', '.join(dict.fromkeys(self.encoding))}")
+            out.append("  " + w("encoding", encodings=", ".join(dict.fromkeys(self.encoding))))
         for src, col, note in self.mapping:
-            out.append(f"  field {src} -> {col}{f' ({note})' if note else ''}")
+            out.append("  " + w("field", source=src, column=col,
+                                label=labels.column(col, lang, layer=self.layer))
+                       + (f" ({note})" if note else ""))
         if self.unmapped and self.keep_extra:
-            out.append(f"  kept unchanged (not recognised, --keep-extra): {', '.join(self.unmapped)}")
+            out.append("  " + w("kept_extra", columns=", ".join(self.unmapped)))
         elif self.unmapped:
-            out.append(f"  {len(self.unmapped)} column{'s' if len(self.unmapped) > 1 else ''} "
-                       f"not recognised and not imported: "
-                       f"{', '.join(self.unmapped)}; --keep-extra keeps them")
+            out.append("  " + w("unmapped", n=len(self.unmapped), columns=", ".join(self.unmapped)))
         for kind, count in sorted(self.repairs.items()):
-            out.append(f"  repaired: {count} × {kind}")
-        out.extend(f"  note: {n}" for n in self.notes)
+            code, _, detail = kind.partition(":")
+            text = labels.t(f"import.repair.{code}", lang) if labels.has(f"import.repair.{code}") else kind
+            out.append("  " + w("repair", n=count, kind=text + (f" ({detail})" if detail else "")))
+        out.extend("  " + w("note", note=n) for n in self.notes)
         if self.output:
-            out.append(f"  written: {self.output}")
+            out.append("  " + w("written", path=self.output))
         if self.rejects_path:
-            out.append(f"  rejects: {self.rejects_path}")
+            out.append("  " + w("rejects", path=self.rejects_path))
         return out
 
     def reject_lines(self, limit: int | None = REJECT_LINES) -> list[str]:
@@ -509,12 +519,12 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
     if spec.name in _NETWORK:
         if "status" not in out.columns:
             out["status"] = pd.Series(["built"] * len(out), index=out.index, dtype="str")
-            report.repairs["status missing → built"] += len(out)
+            report.repairs["status_built"] += len(out)
         else:
             missing = out["status"].isna() & ~out.index.isin(list(rows.reason))
             if missing.any():
                 out.loc[missing, "status"] = "built"
-                report.repairs["status missing → built"] += int(missing.sum())
+                report.repairs["status_built"] += int(missing.sum())
     return out
 
 
@@ -536,7 +546,7 @@ def _geometries(raw: RawSource, rows: _Rows, frame: pd.DataFrame, spec, target_c
     if has_z.any():
         geoms[has_z] = shapely.force_2d(geoms[has_z])
         repaired |= has_z
-        report.repairs["Z values dropped"] += int(has_z.sum())
+        report.repairs["z_dropped"] += int(has_z.sum())
     ok = ~missing
     types = _type_names(geoms)
     if spec.geometry == "polygon":
@@ -554,7 +564,7 @@ def _geometries(raw: RawSource, rows: _Rows, frame: pd.DataFrame, spec, target_c
                 continue
             geoms[pos] = fixed
             repaired[pos] = True
-            report.repairs[f"invalid polygon made valid ({reason.split('[')[0].strip()})"] += 1
+            report.repairs[f"made_valid:{reason.split('[')[0].strip()}"] += 1
     elif spec.geometry == "line":
         invalid = ok & np.isin(types, list(family)) & ~shapely.is_valid(geoms)
         for pos in np.flatnonzero(invalid):
