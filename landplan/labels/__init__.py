@@ -12,8 +12,12 @@ Keys are flat and namespaced::
     reason.<rules key>      a sentence template for a finding, with its source
     rule.<rules key>        a rules-file key: its label and help on the settings page
     unit.<unit>             a unit's name (``unit.mu`` → 亩)
-    landuse.<code>          用地用海分类 (2023) / GB 50137-2011 land-use codes
-    industry.<code>         GB/T 4754 two-digit industry codes (2017/2011 numbering)
+    val.land_use.<code>     用地用海分类 (2023) land-use codes (``100101`` → 一类工业用地); GB
+                            50137-2011 and 三调 codes under ``val.land_use_gb50137``,
+                            ``val.land_use_survey3``
+    val.industry_code.<nn>  GB/T 4754-2017 two-digit divisions (``34`` → 通用设备制造业); the 2002
+                            manufacturing divisions of the 2008 tables under
+                            ``val.industry_code_2002``; see :func:`industry`
     app.… report.… cli.…    the faces' own words
 
 An entry is ``[中文, English]`` or a mapping with ``zh``, ``en`` and optionally ``def`` (its
@@ -33,6 +37,7 @@ from __future__ import annotations
 import locale
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -53,6 +58,7 @@ __all__ = [
     "kind_of",
     "value",
     "NUMBERED_KINDS",
+    "industry",
     "value_kinds",
     "definition",
     "fmt",
@@ -86,9 +92,26 @@ class Entry:
         return self.en if lang == "en" else self.zh
 
 
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """YAML's safe loader refusing a key written twice in one mapping (YAML keeps the last one
+    silently: a code's second entry would hide its first)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: set = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise ValueError(f"line {key_node.start_mark.line + 1}: key {key} is written twice")
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def _entries(path: Path) -> Iterable[Entry]:
     with open(path, encoding="utf-8") as f:
-        data = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        try:
+            data = yaml.load(f, Loader=_Loader) or {}
+        except ValueError as e:
+            raise ValueError(f"{path.name}: {e}") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path.name}: the catalogue table must be a mapping of keys")
     for key, item in data.items():
@@ -186,7 +209,11 @@ def kind_of(name: str, *, layer: str | None = None) -> str | None:
 
 #: Kinds whose label reads with the code in front (``34 通用设备制造业``): people know them by
 #: number as much as by name.
-NUMBERED_KINDS: frozenset[str] = frozenset({"industry_code"})
+NUMBERED_KINDS: frozenset[str] = frozenset({"industry_code", "industry_code_2002"})
+
+#: GB/T 4754 edition → the kind of its two-digit divisions in the catalogue.
+_INDUSTRY_EDITIONS = {"2017": "industry_code", "2002": "industry_code_2002"}
+_INDUSTRY_CODE = re.compile(r"[A-Ta-t]?(\d{2})(\d{0,2})")
 
 
 def value(kind: str, code: Any, lang: str = DEFAULT_LANG) -> str:
@@ -205,11 +232,52 @@ def value(kind: str, code: Any, lang: str = DEFAULT_LANG) -> str:
             return ""
     except ImportError:  # pragma: no cover
         pass
+    if kind in NUMBERED_KINDS:
+        return _numbered(kind, code, lang)
     text = str(code)
     e = _kinds().get(kind, {}).get(text)
+    return text if e is None else e.text(lang)
+
+
+def _numbered(kind: str, code: Any, lang: str) -> str:
+    """``34 通用设备制造业``; a longer code names its division (``3911（39 计算机…）``); a code
+    the catalogue does not know reads as it is."""
+    if isinstance(code, float) and code.is_integer():
+        code = int(code)  # 34.0 from a spreadsheet
+    text = str(code).strip()
+    m = _INDUSTRY_CODE.fullmatch(text)
+    e = _kinds().get(kind, {}).get(m.group(1)) if m else None
     if e is None:
         return text
-    return f"{text} {e.text(lang)}" if kind in NUMBERED_KINDS else e.text(lang)
+    if not m.group(2):
+        return f"{m.group(1)} {e.text(lang)}"
+    return f"{text} ({m.group(1)} {e.text(lang)})" if lang == "en" else f"{text}（{m.group(1)} {e.text(lang)}）"
+
+
+def industry(code: Any, lang: str = DEFAULT_LANG, edition: str = "2017") -> str:
+    """A GB/T 4754 industry code as people read it: the code and its two-digit division's name.
+
+    ``edition`` is ``"2017"`` (the codes parcels carry) or ``"2002"`` (the codes of the 2008
+    control indicator tables), also written ``"GB/T 4754-2017"``. GB/T 4754-2011 is not
+    accepted: 2017 added 79 土地管理业 and renumbered the divisions after it, so a 2011 code
+    from 79 on would read with another division's name. A code with more digits (a 中类 or
+    小类) names its division after it; missing codes read ``""`` and codes the catalogue does
+    not know read as they are (data).
+
+    >>> industry("34")
+    '34 通用设备制造业'
+    >>> industry("35", "zh", edition="2002")
+    '35 通用设备制造业'
+    >>> industry("3911", "en")
+    '3911 (39 Manufacture of computers, communication and other electronic equipment)'
+    >>> industry("M0-local")
+    'M0-local'
+    """
+    m = re.search(r"(\d{4})\s*$", str(edition))
+    kind = _INDUSTRY_EDITIONS.get(m.group(1) if m else "")
+    if kind is None:
+        raise ValueError(f"edition must be GB/T 4754-{' or -'.join(_INDUSTRY_EDITIONS)}, not {edition!r}")
+    return value(kind, code, lang)
 
 
 def value_kinds() -> dict[str, dict[str, Entry]]:
@@ -227,7 +295,8 @@ def definition(key: str, lang: str = DEFAULT_LANG) -> str:
 UNIT_DIGITS: dict[str, int] = {
     "mu": 2, "wan": 2, "pct": 1, "m": 1, "m2": 0, "km": 2, "m3": 0, "ratio": 2, "score": 1,
     "years": 1, "days": 0, "count": 0, "kv": 0, "kva": 0, "tce": 2, "t": 2, "kwh": 0,
-    "yuan_per_m2": 0, "wan_per_mu": 2, "wan_per_m": 4, "per_mu": 2,
+    "yuan_per_m2": 0, "wan_per_mu": 2, "wan_per_m": 4, "per_mu": 2, "mm": 0, "deg": 1,
+    "wan_per_person": 2, "wan_per_tce": 2, "wan_per_t": 2, "yuan_per_kwh": 2,
 }
 
 
