@@ -38,10 +38,10 @@ _TRENDS = ("tax_per_mu_wan", "output_per_mu_wan", "revenue_per_mu_wan", "value_a
            "value_added_per_tce_wan", "value_added_per_emission_wan", "rd_intensity_pct",
            "productivity_wan_per_person", "efficiency_score")
 _LIFECYCLE = (
-    "lifecycle_stage", "lifecycle_gap", "lifecycle_gap_reason", "lifecycle_gap_years",
+    "lifecycle_stage", "lifecycle_gap", "lifecycle_gap_reason", "lifecycle_gap_reason_en", "lifecycle_gap_years",
     "years_since_approval", "contract_check", "contract_completion_check",
-    "contract_production_check", "contract_unmet", "contract_reason", "contract_damages_wan",
-    "contract_remedy", "transfer_barred_until", "transfer_breach",
+    "contract_production_check", "contract_unmet", "contract_reason", "contract_reason_en",
+    "contract_damages_wan", "contract_remedy", "contract_remedy_en", "transfer_barred_until", "transfer_breach",
 )
 OUTPUT_NAMES: tuple[str, ...] = (
     *_MEASURES,
@@ -61,6 +61,9 @@ PERSON_TEXT: dict[str, tuple[str, str]] = {
     "next_step": ("next_step_zh", "next_step_en"),
     "power_zone_reason": ("power_zone_reason_zh", "power_zone_reason_en"),
     "efficiency_policy": ("efficiency_policy_zh", "efficiency_policy_en"),
+    "lifecycle_gap_reason": ("lifecycle_gap_reason", "lifecycle_gap_reason_en"),
+    "contract_reason": ("contract_reason", "contract_reason_en"),
+    "contract_remedy": ("contract_remedy", "contract_remedy_en"),
 }
 
 

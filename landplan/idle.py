@@ -119,11 +119,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import labels
 from .crs import metric_crs
+from .labels import fmt, t, text
+from .labels.text import Lang
 from .schema import _ENUM_TABLES, _norm_text
 
 __all__ = ["IDLE_STATUSES", "IDLE_STAGES", "IDLE_DISPOSALS", "NEXT_STEPS", "START_BASES",
-           "START_BASIS_NOTES", "IDLE_COLUMNS", "evaluate_idle", "start_dates", "add_years", "check_idle_inputs"]
+           "IDLE_COLUMNS", "evaluate_idle", "start_dates", "add_years", "check_idle_inputs"]
 
 #: idle_status values, in code order.
 IDLE_STATUSES: tuple[str, ...] = ("not_applicable", "not_idle", "not_due", "idle_unstarted",
@@ -139,17 +142,6 @@ NEXT_STEPS: tuple[str, ...] = ("none", "becomes_idle", "investigate", "reply_due
                                "recovery_decided", "implement_plan")
 #: start_date_basis values: the column the start date is taken from (Art. 22); "" = none.
 START_BASES: tuple[str, ...] = ("", "agreed_start_date", "delivery_date", "supply_date")
-#: Notes (中文, English) on a start date that is not the agreed one (Art. 22), by its basis.
-START_BASIS_NOTES: dict[str, tuple[str, str]] = {
-    "delivery_date": ("合同未约定动工日期，自交付土地之日起算，53号令第二十二条",
-                      "no agreed start date: counted from the day the land was handed over, "
-                      "Decree 53, Art. 22"),
-    "supply_date": ("合同未约定动工日期、未记录交地日期，以供地日期代替交付土地之日（约定做法，"
-                    "非条文规定），53号令第二十二条",
-                    "no agreed start date and no delivery date recorded: the supply date stands "
-                    "for the day the land was handed over (a convention, not the decree's text), "
-                    "Decree 53, Art. 22"),
-}
 #: Output columns of :func:`evaluate_idle`, in order.
 IDLE_COLUMNS: tuple[str, ...] = (
     "idle_status", "idle_stage", "idle_since", "start_date_basis", "idle_years", "idle_cause",
@@ -165,7 +157,6 @@ _NAT = np.datetime64("NaT", "D")
 _DATE_COLUMNS = ("supply_date", "agreed_start_date", "agreed_completion_date",
                  "actual_start_date", "halted_since", "delivery_date",
                  "investigation_notice_date", "idle_declared_date", "disposal_decision_date")
-_LAW = "53号令"
 
 
 # --------------------------------------------------------------------------------------------
@@ -520,15 +511,6 @@ def _area_where(parcels: gpd.GeoDataFrame, need: np.ndarray) -> np.ndarray:
     return out
 
 
-def _fmt(value: float) -> str:
-    return f"{value:g}"
-
-
-def _pct(share: float) -> str:
-    """A share as a short percentage: 0.25 → ``25``, 1/3 → ``33.3``."""
-    return _fmt(round(100 * float(share), 1))
-
-
 def evaluate_idle(parcels: gpd.GeoDataFrame, rules: dict, *, as_of: dt.date) -> pd.DataFrame:
     """Idle-land finding, procedure stage, disposal, fee and next step at ``as_of`` (SPEC §8).
 
@@ -690,11 +672,6 @@ def _np(value: Any) -> Any:
     return value
 
 
-def _cat(*parts: Any) -> np.ndarray:
-    """Element-wise concatenation (see :func:`_strings`) as a numpy object array."""
-    return _np(_strings(*parts))
-
-
 class _Texts:
     """Two object arrays (zh, en) filled group by group."""
 
@@ -708,66 +685,56 @@ class _Texts:
             self.en[mask] = _np(en)
 
 
+def _years_text(value: Any) -> str:
+    """A period of the rules in whole years (``idle_after_years`` …) as a sentence shows it."""
+    return fmt(float(value), "count")
+
+
+def _share_text(share: Any) -> str:
+    """A share of the rules (0.25, 1/3) as the percentage a sentence shows (``25.0``, ``33.3``)."""
+    return fmt(100.0 * float(share), "pct")
+
+
 def _reason_text(x: _Inputs, r: dict, d: _Dates, code: np.ndarray, basis: np.ndarray,
                  unstarted: np.ndarray, halted: np.ndarray, developed_low: np.ndarray,
                  invested_low: np.ndarray, area: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Why idleness counts: the start date and its basis, the figures, the control values and
-    the articles, for ``not_due`` and ``idle_*`` parcels."""
+    the articles, for ``not_due`` and ``idle_*`` parcels (catalogue ``reason.idle.*``)."""
     out = _Texts(x.n)
-    k = _fmt(float(r["idle_after_years"]))
+    k = _years_text(r["idle_after_years"])
     is_idle = (code == _UNSTARTED) | (code == _HALTED)
     counting = is_idle | (code == _NOT_DUE)
-    names = {1: ("约定动工日期", "agreed start date"), 2: ("交地日期", "delivery date"),
-             3: ("供地日期", "supply date")}
-    for b, (name_zh, name_en) in names.items():
+    for b, column in enumerate(START_BASES):
         m = counting & unstarted & (basis == b)
-        if not m.any():
+        if not b or not m.any():
             continue
-        note_zh, note_en = START_BASIS_NOTES.get(START_BASES[b], ("", ""))
-        since = d.text("start", m)
-        done = is_idle[m]
-        out.put(m, _cat("自", name_zh, " ", since,
-                        np.where(done, f" 起满 {k} 年未动工开发", f" 起未动工开发，未满 {k} 年"),
-                        "（53号令第二条", f"；{note_zh}" if note_zh else "", "）"),
-                _cat("Not started since the ", name_en, " ", since,
-                     np.where(done, f": {k} year(s) or more", f": less than {k} year(s)"),
-                     " (Decree 53, Art. 2", f"; {note_en}" if note_en else "", ")"))
+        note_key = f"reason.idle.start_basis.{column}"
+        note = Lang(*(text.sep("clause", lang) + t(note_key, lang) if labels.has(note_key) else ""
+                      for lang in ("zh", "en")))
+        fields = {"basis": Lang(labels.column(column, "zh"), labels.column(column, "en")),
+                  "since": d.text("start", m), "years": k, "note": note}
+        out.put(m, *text.pair_cases(int(m.sum()), (is_idle[m], "reason.idle.unstarted", fields),
+                                    (True, "reason.idle.unstarted_counting", fields)))
     m = counting & halted
     if m.any():
-        since = d.text("start", m)
         done = is_idle[m]
-        dev_share, inv_share = _pct(r["developed_share_min"]), _pct(r["invested_share_min"])
-        dev = developed_low[m]
-        inv = invested_low[m]
-        dev_zh = _cat("已开发面积 ", _num_text(x.developed[m]), " 平方米低于宗地面积 ",
-                      _num_text(area[m]), f" 平方米的 {dev_share}%")
-        inv_zh = _cat("已投资 ", _num_text(x.invested[m]), " 万元低于约定总投资 ",
-                      _num_text(x.agreed_investment[m]), f" 万元的 {inv_share}%")
-        dev_en = _cat("developed area ", _num_text(x.developed[m]), " m² below ", dev_share,
-                      "% of the parcel's ", _num_text(area[m]), " m²")
-        inv_en = _cat("investment ", _num_text(x.invested[m]), " below ", inv_share,
-                      "% of the agreed ", _num_text(x.agreed_investment[m]), " (10k CNY)")
-        tests_zh = np.where(dev & inv, _cat(dev_zh, "，", inv_zh), np.where(dev, dev_zh, inv_zh))
-        tests_en = np.where(dev & inv, _cat(dev_en, "; ", inv_en), np.where(dev, dev_en, inv_en))
-        recover = ""
-        recover_en = ""
-        if is_idle[m].any():
-            if r["recover_halted_from_halt"]:
-                recover = (f"；满 {_fmt(float(r['recover_after_years']))} 年收回自停工之日起算，"
-                           "系解释（第十四条原文为“满二年未动工开发”）")
-                recover_en = (f"; recovery after {_fmt(float(r['recover_after_years']))} years "
-                              "counted from the halt is an interpretation (Art. 14 speaks of land "
-                              "not started for two years)")
-            else:
-                recover = "；停工土地不按第十四条满二年收回（规则 idle.recover_halted_from_halt: false）"
-                recover_en = ("; halted land is not recovered under Art. 14's two years "
-                              "(rules idle.recover_halted_from_halt: false)")
-        out.put(m, _cat(since, np.where(done, f" 起中止开发建设满 {k} 年，",
-                                        f" 起中止开发建设，未满 {k} 年，"),
-                        tests_zh, "（53号令第二条）", np.where(done, recover, "")),
-                _cat("Halted since ", since, np.where(done, f" ({k} year(s) or more), ",
-                                                      f" (less than {k} year(s)), "),
-                     tests_en, " (Decree 53, Art. 2)", np.where(done, recover_en, "")))
+        dev, inv = developed_low[m], invested_low[m]
+        dev_zh, dev_en = text.pair("reason.idle.developed_low", developed=text.numbers(x.developed[m], "m2"),
+                                   area=text.numbers(area[m], "m2"), share=_share_text(r["developed_share_min"]))
+        inv_zh, inv_en = text.pair("reason.idle.invested_low", invested=text.numbers(x.invested[m], "wan"),
+                                   agreed=text.numbers(x.agreed_investment[m], "wan"),
+                                   share=_share_text(r["invested_share_min"]))
+        tests = Lang(*(text.clauses([np.where(dev, a, ""), np.where(inv, b, "")], lang, kind="comma")
+                       for lang, a, b in (("zh", dev_zh, inv_zh), ("en", dev_en, inv_en))))
+        fields = {"since": d.text("start", m), "years": k, "tests": tests}
+        found = text.pair_cases(int(m.sum()), (done, "reason.idle.halted", fields),
+                                (True, "reason.idle.halted_counting", fields))
+        if r["recover_halted_from_halt"]:
+            recover = text.pair("reason.idle.recover_from_halt", years=_years_text(r["recover_after_years"]))
+        else:
+            recover = text.pair("reason.idle.halted_stays_at_fee")
+        out.put(m, *(text.clauses([said, np.where(done, rec, "")], lang)
+                     for lang, said, rec in zip(("zh", "en"), found, recover, strict=True)))
     return out.zh, out.en
 
 
@@ -776,164 +743,104 @@ def _recovery_text(r: dict, d: _Dates, m: np.ndarray, halted: np.ndarray
     """When the land may be recovered without compensation (Art. 14), for the ``m`` rows:
     from a date ahead, already, or never (halted land with ``recover_halted_from_halt`` off);
     for halted land the interpretation is said."""
-    k = _fmt(float(r["recover_after_years"]))
+    k = _years_text(r["recover_after_years"])
     when = d.recover_on[m]
     h = halted[m]
-    day = d.text("recover_on", m)
     past = when <= d.A
-    note_zh = np.where(h, f"；自停工之日起算满 {k} 年系解释，第十四条原文为“满二年未动工开发”", "")
-    note_en = np.where(h, f"; counting the {k} years from the halt is an interpretation: the "
-                          "article speaks of land not started for two years", "")
-    ahead_zh = _cat("至 ", day, np.where(h, f" 停工满 {k} 年的", f" 满 {k} 年仍未动工开发的"),
-                    "，可无偿收回国有建设用地使用权（53号令第十四条", note_zh, "）")
-    ahead_en = _cat("from ", day, np.where(h, f" ({k} years halted)", f" ({k} years not started)"),
-                    " the land-use right may be recovered without compensation (Decree 53, "
-                    "Art. 14", note_en, ")")
-    done_zh = _cat(np.where(h, f"停工已满 {k} 年", f"闲置已满 {k} 年"),
-                   "，可无偿收回国有建设用地使用权（53号令第十四条", note_zh, "）")
-    done_en = _cat(np.where(h, f"halted {k} years or more", f"idle {k} years or more"),
-                   ": the land-use right may be recovered without compensation (Decree 53, "
-                   "Art. 14", note_en, ")")
-    never = np.isnat(when)
-    return (np.where(never, "", np.where(past, done_zh, ahead_zh)),
-            np.where(never, "", np.where(past, done_en, ahead_en)))
+    note = Lang(*(text.sep("clause", lang) + text.fill("reason.idle.recover_halt_note", lang, years=k)
+                  for lang in ("zh", "en")))
+    day = d.text("recover_on", m)
+    plain = {"day": day, "years": k, "note": ""}
+    noted = {**plain, "note": note}
+    return text.pair_cases(len(h), (np.isnat(when), None, {}),
+                           (past & h, "reason.idle.recover_now_halted", noted),
+                           (past, "reason.idle.recover_now", plain),
+                           (h, "reason.idle.recover_ahead_halted", noted),
+                           (True, "reason.idle.recover_ahead", plain))
 
 
 def _fee_text(r: dict, fee_due: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """土地闲置费 with its amount (or why there is none), for the ``m`` rows."""
-    pct = _pct(r["fee_rate"])
+    rate = _share_text(r["fee_rate"])
     fee = fee_due[m]
     priced = ~np.isnan(fee)
-    zh = np.where(priced, _cat("土地闲置费 ", _num_text(fee), f" 万元（土地价款的 {pct}%，53号令第十四条）"),
-                  f"土地闲置费（土地价款的 {pct}%；价款缺失，无法计算金额，53号令第十四条）")
-    en = np.where(priced, _cat("the idle-land fee of ", _num_text(fee), f" wan yuan ({pct}% of the "
-                                                                      "land price, Decree 53, Art. 14)"),
-                  f"the idle-land fee ({pct}% of the land price; price missing, Decree 53, Art. 14)")
-    return zh, en
+    with_fee = text.pair("reason.idle.fee", fee=text.numbers(fee, "wan"), rate=rate)
+    without = text.pair("reason.idle.fee_no_price", rate=rate)
+    return np.where(priced, with_fee[0], without[0]), np.where(priced, with_fee[1], without[1])
 
 
-def _then(a: np.ndarray, sep: str, b: np.ndarray) -> np.ndarray:
-    """``a + sep + b`` where ``b`` is not empty, else ``a``."""
-    return np.where(b == "", a, _cat(a, sep, b))
+def _then(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """``a; b`` in each language (the clause separator), ``a`` where ``b`` is empty."""
+    return text.clauses([a[0], b[0]], "zh"), text.clauses([a[1], b[1]], "en")
 
 
 def _next_step_text(x: _Inputs, r: dict, d: _Dates, code: np.ndarray, step: np.ndarray,
                     disposal: np.ndarray, fee_due: np.ndarray, halted: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Bilingual text for a clerk: the next step, its deadline and, before a decision, the
-    outlook (fee, recovery, negotiation). Numbers and dates filled in vectorised, per group."""
+    outlook (fee, recovery, negotiation), from the catalogue's ``reason.idle_step.*``.
+    Numbers and dates filled in vectorised, per group."""
     out = _Texts(x.n)
-    ext, tmp = _fmt(float(r["gov_extension_max_years"])), _fmt(float(r["gov_temporary_use_max_years"]))
-    reply = _fmt(float(r["reply_days"]))
     reserve = code == _NA
-    out.put(reserve & (x.status == "reserve"), "储备地块，不适用闲置土地认定",
-            "Reserve parcel: idle-land rules do not apply")
-    out.put(reserve & (x.status != "reserve"), "无约定动工日期、交地日期或供地日期，不适用闲置土地认定",
-            "No agreed start date, delivery date or supply date: idle-land rules do not apply")
-    out.put((code == _NOT_IDLE) & (step == _S_NONE), "未构成闲置土地，无需处置",
-            "Not idle land; no action")
-    for is_halted in (False, True):
+    out.put(reserve & (x.status == "reserve"), *text.pair("reason.idle_step.reserve"))
+    out.put(reserve & (x.status != "reserve"), *text.pair("reason.idle_step.no_start_date"))
+    out.put((code == _NOT_IDLE) & (step == _S_NONE), *text.pair("reason.idle_step.not_idle"))
+    for is_halted, key in ((False, "reason.idle_step.becomes_idle"), (True, "reason.idle_step.becomes_idle_halted")):
         m = (step == _S_BECOMES) & (halted if is_halted else ~halted)
-        day = d.text("due", m)
-        if is_halted:
-            out.put(m, _cat("若至 ", day, " 仍中止开发建设，将构成闲置土地（53号令第二条）"),
-                    _cat("Becomes idle land if development is still halted on ", day,
-                         " (Decree 53, Art. 2)"))
-        else:
-            out.put(m, _cat("若至 ", day, " 仍未动工开发，将构成闲置土地（53号令第二条）"),
-                    _cat("Becomes idle land if development has not started by ", day,
-                         " (Decree 53, Art. 2)"))
+        if m.any():
+            out.put(m, *text.pair(key, day=d.text("due", m)))
 
-    options_zh = (f"协商处置：延长动工开发期限（不超过 {ext} 年）、调整土地用途或规划条件、"
-                  f"由政府安排临时使用（不超过 {tmp} 年）、协议有偿收回、置换土地等（53号令第十二条）")
-    options_en = (f"negotiate the disposal: extend the start date (by at most {ext} year(s)), "
-                  "change the use or planning conditions, temporary use arranged by the "
-                  f"government (at most {tmp} years), buy-back by agreement, land exchange "
-                  "(Decree 53, Art. 12)")
-    cause_zh = {"government": "政府原因造成闲置", "force_majeure": "不可抗力造成闲置"}
-    cause_en = {"government": "Idle for reasons of the government", "force_majeure":
-                "Idle because of force majeure"}
+    options = Lang(*text.pair("reason.idle_step.options", extension=_years_text(r["gov_extension_max_years"]),
+                              temporary=_years_text(r["gov_temporary_use_max_years"])))
 
     # before the 认定书: the procedure's step, then the outlook of the disposal
-    first = np.isin(step, [_S_INVESTIGATE, _S_REPLY, _S_DECLARE])
-    if first.any():
-        m = first
-        fee_zh, fee_en = _fee_text(r, fee_due, m)
-        rec_zh, rec_en = _recovery_text(r, d, m, halted)
+    m = np.isin(step, [_S_INVESTIGATE, _S_REPLY, _S_DECLARE])
+    if m.any():
+        fee = _fee_text(r, fee_due, m)
+        recovery = _recovery_text(r, d, m, halted)
         kind = disposal[m]
-        cause = x.cause[m]
-        neg_zh = _cat(np.where(cause == "force_majeure", "闲置因不可抗力", "闲置因政府原因"),
-                      "的（使用权人提供证据，53号令第八条），认定后", options_zh)
-        neg_en = _cat(np.where(cause == "force_majeure", "idle because of force majeure",
-                               "idle for reasons of the government"),
-                      " (the holder's evidence, Decree 53, Art. 8): once declared, ", options_en)
-        outlook_zh = np.where(kind == _FEE, _then(_cat("认定后征缴", fee_zh), "；", rec_zh),
-                              np.where(kind == _RECOVER, _cat("认定后", rec_zh), neg_zh))
-        outlook_en = np.where(kind == _FEE, _then(_cat("once declared, collect ", fee_en), "; ", rec_en),
-                              np.where(kind == _RECOVER, _cat("once declared, ", rec_en), neg_en))
+        cause = Lang(*(np.where(x.cause[m] == "force_majeure", t("reason.idle.cause_is.force_majeure", lang),
+                                t("reason.idle.cause_is.government", lang)) for lang in ("zh", "en")))
+        negotiate = text.pair("reason.idle_step.cause_evidence", cause=cause, options=options)
+        outlook_fee = _then(text.pair("reason.idle_step.outlook_fee", fee=Lang(*fee)), recovery)
+        outlook_recover = text.pair("reason.idle_step.outlook_recover", recovery=Lang(*recovery))
         s = step[m]
         reply_by = d.text("reply_by", m)
-        head_zh = np.select(
-            [s == _S_INVESTIGATE, s == _S_REPLY],
-            ["疑似闲置：由市、县国土资源主管部门调查核实，向使用权人发出《闲置土地调查通知书》，"
-             f"使用权人自收到之日起 {reply} 日内提交说明（53号令第五条）",
-             _cat("《闲置土地调查通知书》已于 ", d.text("notice", m), " 送达：使用权人最迟于 ", reply_by,
-                  " 提交土地开发利用情况、闲置原因等说明（53号令第五条）")],
-            _cat("答复期已于 ", reply_by, " 届满，应认定为闲置：下达《闲置土地认定书》（53号令第九条）"))
-        head_en = np.select(
-            [s == _S_INVESTIGATE, s == _S_REPLY],
-            ["Suspected idle land: the city or county land department investigates and serves "
-             f"the idle-land investigation notice; the holder replies within {reply} days of "
-             "receiving it (Decree 53, Art. 5)",
-             _cat("Investigation notice served on ", d.text("notice", m), ": the holder's account "
-                  "of the land's use and the cause of idleness is due by ", reply_by,
-                  " (Decree 53, Art. 5)")],
-            _cat("The reply period ended on ", reply_by, ": to be declared idle by an idle-land "
-                 "finding (闲置土地认定书, Decree 53, Art. 9)"))
-        out.put(m, _cat(head_zh, "；", outlook_zh), _cat(head_en, "; ", outlook_en))
+        heads = (text.pair("reason.idle_step.investigate", days=_years_text(r["reply_days"])),
+                 text.pair("reason.idle_step.reply_due", notice=d.text("notice", m), reply_by=reply_by),
+                 text.pair("reason.idle_step.declare", reply_by=reply_by))
+        zh, en = (text.concat(
+            np.select([s == _S_INVESTIGATE, s == _S_REPLY], [heads[0][i], heads[1][i]], heads[2][i]),
+            text.sep("clause", lang),
+            np.where(kind == _FEE, outlook_fee[i], np.where(kind == _RECOVER, outlook_recover[i], negotiate[i])))
+            for i, lang in enumerate(("zh", "en")))
+        out.put(m, zh, en)
 
     # 认定书 on file: the decision to come
     m = step == _S_FEE_DECISION
     if m.any():
-        fee_zh, fee_en = _fee_text(r, fee_due, m)
-        rec_zh, rec_en = _recovery_text(r, d, m, halted)
-        day = d.text("declared", m)
-        out.put(m, _then(_cat("已于 ", day, " 认定闲置：报本级人民政府批准后下达《征缴土地闲置费决定书》，征缴",
-                              fee_zh), "；", rec_zh),
-                _then(_cat("Declared idle on ", day, ": with the government's approval, issue the "
-                           "decision to collect ", fee_en), "; ", rec_en))
+        fee = Lang(*_fee_text(r, fee_due, m))
+        out.put(m, *_then(text.pair("reason.idle_step.fee_decision", day=d.text("declared", m), fee=fee),
+                          _recovery_text(r, d, m, halted)))
     m = step == _S_HEARING
     if m.any():
-        rec_zh, rec_en = _recovery_text(r, d, m, halted)
-        day = d.text("declared", m)
-        out.put(m, _cat("已于 ", day, " 认定闲置，", rec_zh, "：书面告知使用权人有申请听证的权利"
-                        "（53号令第十五条）后，下达《收回国有建设用地使用权决定书》"),
-                _cat("Declared idle on ", day, "; ", rec_en, ": notify the holder in writing of the "
-                     "right to a hearing (Decree 53, Art. 15), then issue the recovery decision"))
+        out.put(m, *text.pair("reason.idle_step.hearing", day=d.text("declared", m),
+                              recovery=Lang(*_recovery_text(r, d, m, halted))))
     for cause in ("government", "force_majeure"):
         m = (step == _S_NEGOTIATE) & (x.cause == cause)
-        day = d.text("declared", m)
-        out.put(m, _cat("已于 ", day, " 认定闲置，", cause_zh[cause], "，", options_zh),
-                _cat("Declared idle on ", day, ". ", cause_en[cause], ": ", options_en))
+        if m.any():
+            out.put(m, *text.pair("reason.idle_step.negotiate", day=d.text("declared", m), options=options,
+                                  cause=Lang(*text.pair(f"reason.idle.cause_declared.{cause}"))))
 
     # a decision on file
     m = step == _S_PAY
     if m.any():
-        fee_zh, fee_en = _fee_text(r, fee_due, m)
-        rec_zh, rec_en = _recovery_text(r, d, m, halted)
-        day, by = d.text("decision", m), d.text("pay_by", m)
-        pay = _fmt(float(r["payment_days"]))
-        out.put(m, _then(_cat("《征缴土地闲置费决定书》已于 ", day, " 下达：使用权人最迟于 ", by,
-                              f"（{pay} 日内，53号令第十七条）缴纳", fee_zh),
-                         "；", rec_zh),
-                _then(_cat("Fee decision issued on ", day, ": the holder pays ", fee_en, " by ", by,
-                           f" (within {pay} days, Decree 53, Art. 17)"), "; ", rec_en))
-    m = step == _S_RECOVERED
-    day = d.text("decision", m)
-    out.put(m, _cat("《收回国有建设用地使用权决定书》已于 ", day, " 下达（53号令第十四条）"),
-            _cat("Recovery decision issued on ", day, " (Decree 53, Art. 14)"))
-    m = step == _S_PLAN
-    day = d.text("decision", m)
-    out.put(m, _cat("处置方案已于 ", day, " 决定：按方案实施（53号令第十二条）"),
-            _cat("Disposal plan decided on ", day, ": carry it out (Decree 53, Art. 12)"))
+        fee = Lang(*_fee_text(r, fee_due, m))
+        out.put(m, *_then(text.pair("reason.idle_step.pay_fee", day=d.text("decision", m), by=d.text("pay_by", m),
+                                    days=_years_text(r["payment_days"]), fee=fee),
+                          _recovery_text(r, d, m, halted)))
+    for s, key in ((_S_RECOVERED, "reason.idle_step.recovery_decided"), (_S_PLAN, "reason.idle_step.implement_plan")):
+        m = step == s
+        if m.any():
+            out.put(m, *text.pair(key, day=d.text("decision", m)))
     return out.zh, out.en

@@ -59,12 +59,16 @@ import logging
 import numpy as np
 import pandas as pd
 
-from .idle import START_BASIS_NOTES, add_years, start_dates
+from . import labels
+from .idle import add_years, start_dates
+from .labels import t, text
+from .labels.text import Lang
 from .tables import num
 
 __all__ = [
     "STAGES",
     "GAPS",
+    "GAP_CODES",
     "CONDITIONS",
     "CONTRACT_STAGES",
     "LIFECYCLE_COLUMNS",
@@ -81,53 +85,70 @@ STAGES: tuple[str, ...] = ("planned", "acquiring", "approved", "reserve", "suppl
                            "under_construction", "completed", "in_production", "halted")
 _PRE_SUPPLY = ("planned", "acquiring", "approved", "reserve")
 
-#: The five gaps (五未): code -> (中文, English).
-GAPS: dict[str, tuple[str, str]] = {
-    "approved_not_supplied": ("批而未供", "approved, not supplied"),
-    "supplied_not_used": ("供而未用", "supplied, not used"),
-    "used_not_finished": ("用而未尽", "used, not fully developed"),
-    "built_not_producing": ("建而未投", "built, not in production"),
-    "producing_below_contract": ("投而未达标", "in production, below the contract"),
-}
+#: The five gaps (五未), in lifecycle order; labels: ``val.lifecycle_gap.*`` (:mod:`landplan.labels`).
+GAP_CODES: tuple[str, ...] = ("approved_not_supplied", "supplied_not_used", "used_not_finished",
+                              "built_not_producing", "producing_below_contract")
 
-#: 标准地 conditions: name -> (contract column, evaluation column, "min" or "max", 中文, English, unit).
-CONDITIONS: dict[str, tuple[str, str, str, str, str, str]] = {
-    "investment_intensity": ("contract_investment_intensity_wan_per_mu", "investment_intensity_wan_per_mu",
-                             "min", "投资强度", "investment intensity", "万元/亩"),
-    "far_min": ("contract_far_min", "floor_area_ratio", "min", "容积率下限", "floor area ratio minimum", ""),
-    "far_max": ("contract_far_max", "floor_area_ratio", "max", "容积率上限", "floor area ratio maximum", ""),
-    "floor_area": ("contract_floor_area_m2", "floor_area_m2", "min", "总建筑面积", "floor area", "平方米"),
-    "coverage_min": ("contract_coverage_min_pct", "building_coverage_pct", "min", "建筑系数下限",
-                     "building coverage minimum", "%"),
-    "coverage_max": ("contract_coverage_max_pct", "building_coverage_pct", "max", "建筑系数上限",
-                     "building coverage maximum", "%"),
-    "tax_per_mu": ("contract_tax_per_mu_wan", "tax_per_mu_wan", "min", "亩均税收", "tax per mu", "万元/亩"),
-    "value_added_per_mu": ("contract_value_added_per_mu_wan", "value_added_per_mu_wan", "min",
-                           "亩均增加值", "value added per mu", "万元/亩"),
-    "productivity": ("contract_productivity_wan_per_person", "productivity_wan_per_person", "min",
-                     "全员劳动生产率", "productivity", "万元/人"),
-    "value_added_per_tce": ("contract_value_added_per_tce_wan", "value_added_per_tce_wan", "min",
-                            "单位能耗增加值", "value added per tce", "万元/吨标煤"),
-    "value_added_per_emission": ("contract_value_added_per_emission_wan", "value_added_per_emission_wan", "min",
-                                 "单位排放增加值", "value added per tonne emitted", "万元/吨"),
-    "rd_intensity": ("contract_rd_intensity_pct", "rd_intensity_pct", "min", "研发投入强度", "R&D intensity", "%"),
+
+def _labelled(kind: str, codes) -> dict[str, tuple[str, str]]:
+    """``{code: (中文, English)}`` of ``codes`` from the catalogue (for the names others import)."""
+    return {c: (labels.value(kind, c, "zh"), labels.value(kind, c, "en")) for c in codes}
+
+
+#: The five gaps: code -> (中文, English), read from the catalogue (``val.lifecycle_gap.*``).
+GAPS: dict[str, tuple[str, str]] = _labelled("lifecycle_gap", GAP_CODES)
+
+#: 标准地 conditions: name -> (contract column, evaluation column, "min" or "max"); their labels:
+#: ``val.contract_condition.<name>``, their units in a reason ``reason.contract.unit.<name>``.
+_CONDITION_SPECS: dict[str, tuple[str, str, str]] = {
+    "investment_intensity": ("contract_investment_intensity_wan_per_mu", "investment_intensity_wan_per_mu", "min"),
+    "far_min": ("contract_far_min", "floor_area_ratio", "min"),
+    "far_max": ("contract_far_max", "floor_area_ratio", "max"),
+    "floor_area": ("contract_floor_area_m2", "floor_area_m2", "min"),
+    "coverage_min": ("contract_coverage_min_pct", "building_coverage_pct", "min"),
+    "coverage_max": ("contract_coverage_max_pct", "building_coverage_pct", "max"),
+    "tax_per_mu": ("contract_tax_per_mu_wan", "tax_per_mu_wan", "min"),
+    "value_added_per_mu": ("contract_value_added_per_mu_wan", "value_added_per_mu_wan", "min"),
+    "productivity": ("contract_productivity_wan_per_person", "productivity_wan_per_person", "min"),
+    "value_added_per_tce": ("contract_value_added_per_tce_wan", "value_added_per_tce_wan", "min"),
+    "value_added_per_emission": ("contract_value_added_per_emission_wan", "value_added_per_emission_wan", "min"),
+    "rd_intensity": ("contract_rd_intensity_pct", "rd_intensity_pct", "min"),
 }
+#: The number format (:data:`landplan.labels.UNIT_DIGITS`) of each condition's figures.
+_CONDITION_FORMAT = {"investment_intensity": "wan_per_mu", "far_min": "ratio", "far_max": "ratio", "floor_area": "m2",
+                     "coverage_min": "pct", "coverage_max": "pct", "rd_intensity": "pct"}
+
+
+def _unit(name: str, lang: str) -> str:
+    key = f"reason.contract.unit.{name}"
+    return t(key, lang) if labels.has(key) else ""
+
+
+#: 标准地 conditions: name -> (contract column, evaluation column, "min" or "max", 中文, English,
+#: unit in Chinese), the labels read from the catalogue.
+CONDITIONS: dict[str, tuple[str, str, str, str, str, str]] = {
+    name: (*spec, labels.value("contract_condition", name, "zh"), labels.value("contract_condition", name, "en"),
+           _unit(name, "zh").strip())
+    for name, spec in _CONDITION_SPECS.items()}
 
 #: The two stages of the 履约 check (practice.md 标准地 conditions: 浙政办发〔2018〕73号,
-#: DB33/T 2172-2018): stage -> (中文, English, its conditions).
-CONTRACT_STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "completion": ("竣工复核", "completion check",
-                   ("investment_intensity", "far_min", "far_max", "floor_area", "coverage_min", "coverage_max")),
-    "production": ("达产复核", "full-production check",
-                   ("tax_per_mu", "value_added_per_mu", "productivity", "value_added_per_tce",
-                    "value_added_per_emission", "rd_intensity")),
+#: DB33/T 2172-2018) and their conditions; labels ``val.contract_stage.*``.
+_STAGE_CONDITIONS: dict[str, tuple[str, ...]] = {
+    "completion": ("investment_intensity", "far_min", "far_max", "floor_area", "coverage_min", "coverage_max"),
+    "production": ("tax_per_mu", "value_added_per_mu", "productivity", "value_added_per_tce",
+                   "value_added_per_emission", "rd_intensity"),
 }
-assert sorted(c for *_l, names in CONTRACT_STAGES.values() for c in names) == sorted(CONDITIONS)
+#: stage -> (中文, English, its conditions), the labels read from the catalogue.
+CONTRACT_STAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    stage: (labels.value("contract_stage", stage, "zh"), labels.value("contract_stage", stage, "en"), names)
+    for stage, names in _STAGE_CONDITIONS.items()}
+assert sorted(c for names in _STAGE_CONDITIONS.values() for c in names) == sorted(CONDITIONS)
 
 LIFECYCLE_COLUMNS: tuple[str, ...] = (
-    "lifecycle_stage", "lifecycle_gap", "lifecycle_gap_reason", "lifecycle_gap_years",
+    "lifecycle_stage", "lifecycle_gap", "lifecycle_gap_reason", "lifecycle_gap_reason_en", "lifecycle_gap_years",
     "years_since_approval", "contract_check", *(f"contract_{s}_check" for s in CONTRACT_STAGES),
-    "contract_unmet", "contract_reason", "contract_damages_wan", "contract_remedy",
+    "contract_unmet", "contract_reason", "contract_reason_en", "contract_damages_wan", "contract_remedy",
+    "contract_remedy_en",
     "transfer_barred_until", "transfer_breach",
     *(f"contract_{c}_{part}" for c in CONDITIONS for part in ("ok", "shortfall", "shortfall_pct")),
 )
@@ -137,16 +158,11 @@ _AREA_TOLERANCE_M2 = 0.01
 """Recorded areas carry 2 decimals: a developed area within 0.01 m² of the target counts as reaching it."""
 _BUILT = ("completed", "in_production")
 _STARTED = ("under_construction", *_BUILT)
-_CONTRACT = "出让合同约定"
-"""The source a condition's reason names: the parcel's own contract columns."""
 
 
 def gap_label(code: str, lang: str = "zh") -> str:
-    """A person's label for a gap code (``""`` for none)."""
-    if not code:
-        return ""
-    zh, en = GAPS.get(code, (code, code))
-    return zh if lang == "zh" else en
+    """A person's label for a gap code (``""`` for none): ``val.lifecycle_gap.*`` of the catalogue."""
+    return labels.value("lifecycle_gap", code, lang) if code else ""
 
 
 def _col(table: pd.DataFrame, name: str, kind: str) -> pd.Series:
@@ -165,11 +181,6 @@ def _years(since: pd.Series, day: pd.Timestamp) -> np.ndarray:
 
 def _status(table: pd.DataFrame) -> np.ndarray:
     return _col(table, "status", "str").astype("string").fillna("").to_numpy(dtype=object)
-
-
-def _fmt(value: float) -> str:
-    """A figure as written in a reason: two decimals at most, thousands separated."""
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _stage_result(has_cond: np.ndarray, due: np.ndarray, comparable: np.ndarray,
@@ -314,37 +325,56 @@ def contract_check(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> pd.Da
         out[f"contract_{stage}_check"] = check
     out["contract_unmet"] = unmet
     out["contract_damages_wan"] = damages
-    out["contract_remedy"] = _remedies(unmet, cfg.get("contract_remedies") or {})
+    out["contract_remedy"], out["contract_remedy_en"] = _remedies(unmet, cfg.get("contract_remedies") or {})
     out["transfer_barred_until"] = until
     out["transfer_breach"] = breach
     frame = pd.DataFrame(out, index=table.index)
-    frame["contract_reason"] = _contract_reasons(frame, table, cfg, stage_checks, total_share)
+    frame["contract_reason"], frame["contract_reason_en"] = _contract_reasons(frame, table, cfg, stage_checks,
+                                                                               total_share)
     return frame
 
 
-def _remedies(unmet: np.ndarray, remedies: dict) -> np.ndarray:
-    """The zh remedy text per distinct set of unmet names, spread to the parcels."""
-    default = (remedies.get("default") or {}).get("zh", "")
+def _remedies(unmet: np.ndarray, remedies: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The remedy texts (zh, en) of the rules per distinct set of unmet names, spread to the parcels."""
     codes, sets = pd.factorize(unmet)
-    texts = ["；".join(dict.fromkeys((remedies.get(n) or {}).get("zh", default) for n in names.split(",") if n))
-             for names in sets]
-    return np.asarray(texts, dtype=object)[codes] if len(unmet) else np.asarray([], dtype=object)
+    out = []
+    for lang in ("zh", "en"):
+        default = (remedies.get("default") or {}).get(lang, "")
+        texts = [text.sep("clause", lang).join(dict.fromkeys(
+            (remedies.get(n) or {}).get(lang, default) for n in names.split(",") if n)) for names in sets]
+        out.append(np.asarray(texts, dtype=object)[codes] if len(unmet) else np.asarray([], dtype=object))
+    return out[0], out[1]
 
 
-def _condition_text(name: str, value: float, cond: float) -> str:
-    """``亩均税收 15 万元/亩 低于约定 20 万元/亩``, ``容积率 0.8 低于约定下限 1`` for one unmet condition."""
-    _c, _v, side, zh, _en, unit = CONDITIONS[name]
-    bound = zh[-2:] if zh.endswith(("下限", "上限")) else ""
-    u = unit if unit == "%" else (f" {unit}" if unit else "")
-    return f"{zh.removesuffix(bound)} {_fmt(value)}{u} {'低于' if side == 'min' else '高于'}约定{bound} {_fmt(cond)}{u}"
+_MEASURE = {"far_min": "floor_area_ratio", "far_max": "floor_area_ratio", "coverage_min": "building_coverage",
+            "coverage_max": "building_coverage"}
 
 
-def _unmet_texts(sub: pd.DataFrame, names_of) -> list[str]:
-    """Per row of ``sub``, its unmet conditions (``names_of``: comma-separated names) as text."""
-    figures = {c: (num(sub, spec[1]).to_numpy(), num(sub, spec[0]).to_numpy()) for c, spec in CONDITIONS.items()}
-    return ["，".join(_condition_text(c, figures[c][0][k], figures[c][1][k])
-                     for c in str(names).split(",") if c in CONDITIONS)
-            for k, names in enumerate(names_of)]
+def _condition_texts(sub: pd.DataFrame, names_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``sub``, its unmet conditions (``names_of``: comma-separated names) as a
+    sentence in each language: ``亩均税收 15.00 万元/亩 低于约定 20.00 万元/亩``."""
+    n = len(sub)
+    listed = pd.Series(np.asarray(names_of, dtype=object), dtype=object).fillna("").astype(str)
+    parts: dict[str, list[np.ndarray]] = {"zh": [], "en": []}
+    for name, (contract_col, value_col, side) in _CONDITION_SPECS.items():
+        rows = listed.str.contains(rf"(?:^|,){name}(?:,|$)").to_numpy(dtype=bool)
+        if not rows.any():
+            continue
+        unit = _CONDITION_FORMAT.get(name, "wan")
+        key = ("reason.contract.above_max" if side == "max" else
+               "reason.contract.below_min" if name in _MEASURE else "reason.contract.below")
+        what = (Lang(*text.pair(f"reason.contract.measure.{_MEASURE[name]}")) if name in _MEASURE else
+                Lang(labels.value("contract_condition", name, "zh"), labels.value("contract_condition", name, "en")))
+        filled = text.pair(key, what=what, unit=Lang(_unit(name, "zh"), _unit(name, "en")),
+                           value=text.numbers(num(sub, value_col).to_numpy()[rows], unit),
+                           agreed=text.numbers(num(sub, contract_col).to_numpy()[rows], unit))
+        for lang, words in zip(("zh", "en"), filled, strict=True):
+            column = np.full(n, "", dtype=object)
+            column[rows] = words
+            parts[lang].append(column)
+    if not parts["zh"]:
+        return np.full(n, "", dtype=object), np.full(n, "", dtype=object)
+    return (text.clauses(parts["zh"], "zh", kind="comma"), text.clauses(parts["en"], "en", kind="comma"))
 
 
 def _only(names_of, keep: tuple[str, ...]) -> list[str]:
@@ -357,43 +387,64 @@ def _rows(table: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataF
     return table[[c for c in dict.fromkeys(columns) if c in table.columns]].iloc[rows]
 
 
-_CONDITION_COLUMNS = [col for spec in CONDITIONS.values() for col in spec[:2]]
+_CONDITION_COLUMNS = [col for spec in _CONDITION_SPECS.values() for col in spec[:2]]
+
+
+def _rule_mark(rules_value, key: str) -> Lang:
+    """How a reason marks the rules value it used: ``, local rule`` where the value is not the
+    shipped one, ``, default unconfirmed`` where the shipped value is UNCONFIRMED, else nothing."""
+    from .rules import is_unconfirmed, load_rules
+
+    shipped = load_rules()
+    for part in key.split("."):
+        shipped = shipped.get(part) if isinstance(shipped, dict) else None
+    if rules_value != shipped:
+        return Lang(*text.pair("reason.mark.local"))
+    return Lang(*text.pair("reason.mark.unconfirmed")) if is_unconfirmed(key) else Lang("", "")
 
 
 def _contract_reasons(frame: pd.DataFrame, table: pd.DataFrame, cfg: dict,
-                      stage_checks: dict[str, np.ndarray], total_share: np.ndarray) -> np.ndarray:
-    """zh reason of every parcel whose check is not met or lacks data (the others: ``""``)."""
-    out = np.full(len(frame), "", dtype=object)
+                      stage_checks: dict[str, np.ndarray], total_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The reason (zh, en) of every parcel whose check is not met or lacks data (the others: ``""``)."""
+    n = len(frame)
+    out = (np.full(n, "", dtype=object), np.full(n, "", dtype=object))
     rows = np.flatnonzero(frame["contract_check"].isin(["not_met", "no_data"]).to_numpy())
     if not len(rows):
         return out
+    k = len(rows)
     sub = _rows(table, rows, ["full_production_due_date", "transfer_date", "land_price_wan", *_CONDITION_COLUMNS])
     unmet = frame["contract_unmet"].to_numpy(dtype=object)[rows]
-    damages = frame["contract_damages_wan"].to_numpy(dtype=float)[rows]
-    until = _fmt_date(frame["transfer_barred_until"].iloc[rows])
-    price = num(sub, "land_price_wan").to_numpy()
-    due = _fmt_date(_col(sub, "full_production_due_date", "date"))
-    transfer = _fmt_date(_col(sub, "transfer_date", "date"))
+    due = text.dates(_col(sub, "full_production_due_date", "date"))
+    source = Lang(t("src.contract", "zh"), t("src.contract", "en"))
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    for stage, names in _STAGE_CONDITIONS.items():
+        result = stage_checks[stage][rows]
+        said = _condition_texts(sub, np.asarray(_only(unmet, names), dtype=object))
+        stage_name = Lang(labels.value("contract_stage", stage, "zh"), labels.value("contract_stage", stage, "en"))
+        fields = {"conditions": Lang(*said), "stage": stage_name, "source": source, "due": due}
+        parts.append(text.pair_cases(
+            k, ((result == "not_met") & (said[0] != "") & (stage == "production"),
+                "reason.contract.stage_unmet_production", fields),
+            ((result == "not_met") & (said[0] != ""), "reason.contract.stage_unmet", fields),
+            ((result == "no_data") & (stage == "production") & (due == ""), "reason.contract.no_due_date", fields),
+            (result == "no_data", "reason.contract.no_data", fields)))
+    moved = pd.Series(unmet, dtype=object).fillna("").astype(str).str.contains(r"(?:^|,)no_transfer(?:,|$)")
+    years = cfg.get("no_transfer_years")
+    parts.append(text.pair_cases(k, (moved.to_numpy(dtype=bool), "reason.contract.transferred", {
+        "transfer": text.dates(_col(sub, "transfer_date", "date")),
+        "until": text.dates(frame["transfer_barred_until"].iloc[rows]),
+        "years": labels.fmt(years, "count") if years is not None else "",
+        "mark": _rule_mark(years, "lifecycle.no_transfer_years")})))
     method = (cfg.get("damages") or {}).get("method")
-    texts = {stage: _unmet_texts(sub, _only(unmet, names)) for stage, (*_l, names) in CONTRACT_STAGES.items()}
-    for k, i in enumerate(rows):
-        parts = []
-        for stage, (zh, _en, _names) in CONTRACT_STAGES.items():
-            result = stage_checks[stage][i]
-            if result == "not_met" and texts[stage][k]:
-                when = f"，约定 {due[k]} 达产" if stage == "production" else ""
-                parts.append(f"{texts[stage][k]}（{zh}{when}，依据{_CONTRACT}）")
-            elif result == "no_data":
-                parts.append(f"{zh}：无约定达产日期，不作判断" if stage == "production" and not due[k]
-                             else f"{zh}：无可比数据")
-        if "no_transfer" in str(unmet[k]).split(","):
-            parts.append(f"{transfer[k]} 转让，早于禁止转让期满 {until[k]}"
-                         f"（规则 lifecycle.no_transfer_years = {cfg.get('no_transfer_years')}，默认值 UNCONFIRMED）")
-        if method is not None and total_share[i] > 0:
-            parts.append("无出让价款，未计违约金" if np.isnan(price[k]) else
-                         f"违约金 {_fmt(damages[k])} 万元 = 出让价款 {_fmt(price[k])} 万元 × 差额比例 "
-                         f"{_fmt(100.0 * total_share[i])}%（规则 lifecycle.damages，默认值 UNCONFIRMED）")
-        out[i] = "；".join(parts)
+    if method is not None:
+        price = num(sub, "land_price_wan").to_numpy()
+        owed = total_share[rows] > 0
+        parts.append(text.pair_cases(k, (owed & np.isnan(price), "reason.contract.no_price", {}), (owed, "reason.contract.damages", {
+            "damages": text.numbers(frame["contract_damages_wan"].to_numpy(dtype=float)[rows], "wan"),
+            "price": text.numbers(price, "wan"), "share": text.numbers(100.0 * total_share[rows], "pct"),
+            "mark": _rule_mark(method, "lifecycle.damages.method")})))
+    for i, lang in enumerate(("zh", "en")):
+        out[i][rows] = text.clauses([p[i] for p in parts], lang)
     return out
 
 
@@ -456,16 +507,17 @@ def evaluate_lifecycle(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> p
     bnp = completed & ~producing & wait_over & ~unf
     pbc = producing & (check["contract_production_check"] == "not_met").to_numpy(dtype=bool) & ~unf
 
-    gap = np.select([ans, snu, unf, bnp, pbc], list(GAPS), default="").astype(object)
+    gap = np.select([ans, snu, unf, bnp, pbc], list(GAP_CODES), default="").astype(object)
     since = np.select(
         [ans, snu, overdue, unf, bnp, pbc],
         [years_approval, _years(agreed_start, day), _years(agreed_completion, day), _years(completion, day),
          _years(completion, day), _years(due, day)], default=np.nan)
-    reason = _reasons(gap, table, check, cfg, overdue, under_developed, under_built, wait, starts)
+    reason, reason_en = _reasons(gap, table, check, cfg, overdue, under_developed, under_built, wait, starts)
     out = pd.DataFrame(index=table.index)
     out["lifecycle_stage"] = np.where(status == "", None, status)
     out["lifecycle_gap"] = gap
     out["lifecycle_gap_reason"] = reason
+    out["lifecycle_gap_reason_en"] = reason_en
     out["lifecycle_gap_years"] = np.round(since, 2)
     out["years_since_approval"] = np.round(years_approval, 2)
     for column in check.columns:
@@ -473,107 +525,131 @@ def evaluate_lifecycle(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> p
     return out[list(LIFECYCLE_COLUMNS)]
 
 
-def _fmt_date(values: pd.Series) -> np.ndarray:
-    return values.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
-
-
-def _reasons(gap, table, check, cfg, overdue, under_developed, under_built, wait, starts) -> np.ndarray:
-    """Chinese reason per gap (one line, with the dates and figures that made it, the contract
+def _reasons(gap, table, check, cfg, overdue, under_developed, under_built, wait,
+             starts) -> tuple[np.ndarray, np.ndarray]:
+    """The reason per gap in each language (the dates and figures that made it, the contract
     value or rule it falls short of and its source); built for the parcels with a gap only."""
-    out = np.full(len(gap), "", dtype=object)
+    n = len(gap)
+    out = (np.full(n, "", dtype=object), np.full(n, "", dtype=object))
     rows = np.flatnonzero(gap != "")
     if not len(rows):
         return out
+    k = len(rows)
+    g = gap[rows]
     sub = _rows(table, rows, ["approval_date", "agreed_start_date", "agreed_completion_date", "actual_start_date",
                               "actual_completion_date", "full_production_due_date", "approval_batch",
                               "developed_area_m2", "area_m2", *_CONDITION_COLUMNS])
-    approval = _fmt_date(_col(sub, "approval_date", "date"))
-    start_on = _fmt_date(starts["start_date"].iloc[rows])
-    start_basis = starts["start_date_basis"].to_numpy(dtype=object)[rows]
-    agreed_completion = _fmt_date(_col(sub, "agreed_completion_date", "date"))
-    start = _fmt_date(_col(sub, "actual_start_date", "date"))
-    completion = _fmt_date(_col(sub, "actual_completion_date", "date"))
-    due = _fmt_date(_col(sub, "full_production_due_date", "date"))
+    completion = text.dates(_col(sub, "actual_completion_date", "date"))
+    start = text.dates(_col(sub, "actual_start_date", "date"))
+    basis = starts["start_date_basis"].to_numpy(dtype=object)[rows]
     batch = _col(sub, "approval_batch", "str").astype("string").fillna("").to_numpy(dtype=object)
     with np.errstate(divide="ignore", invalid="ignore"):
         dev_pct = 100.0 * num(sub, "developed_area_m2").to_numpy() / num(sub, "area_m2").to_numpy()
-    full_pct = _fmt(100.0 * float(cfg["fully_developed_share"]))
-    built_text = _unmet_texts(sub, [",".join(c for c in under_built if under_built[c][i]) for i in rows])
-    prod_text = _unmet_texts(sub, _only(check["contract_unmet"].to_numpy(dtype=object)[rows],
-                                        CONTRACT_STAGES["production"][2]))
-    for k, i in enumerate(rows):
-        g = gap[i]
-        if g == "approved_not_supplied":
-            out[i] = f"{approval[k]} 获批{('（' + batch[k] + '）') if batch[k] else ''}，至今未供地"
-        elif g == "supplied_not_used":
-            if start_basis[k] == "agreed_start_date":
-                out[i] = f"约定 {start_on[k]} 动工，至今未动工"
-            else:
-                done = "交地" if start_basis[k] == "delivery_date" else "供地"
-                out[i] = f"{start_on[k]} {done}，至今未动工（{START_BASIS_NOTES[start_basis[k]][0]}）"
-        elif g == "used_not_finished" and overdue[i]:
-            parts = [f"{start[k]} 动工" if start[k] else "已动工", f"约定 {agreed_completion[k]} 竣工，逾期未竣工"]
-            if not np.isnan(dev_pct[k]):
-                parts.append(f"已开发 {dev_pct[k]:.1f}% 的土地")
-            out[i] = "，".join(parts) + f"（依据{_CONTRACT}）"
-        elif g == "used_not_finished":
-            parts = [f"{completion[k]} 竣工" if completion[k] else "已竣工"]
-            if under_developed[i]:
-                parts.append(f"已开发 {dev_pct[k]:.1f}% 的土地，低于 {full_pct}%（规则 lifecycle.fully_developed_share）")
-            if built_text[k]:
-                parts.append(f"{built_text[k]}（依据{_CONTRACT}）")
-            out[i] = "，".join(parts)
-        elif g == "built_not_producing":
-            out[i] = f"{completion[k]} 竣工，{wait} 年后仍未投产"
-        else:
-            out[i] = f"约定 {due[k]} 达产，{prod_text[k]}（依据{_CONTRACT}）"
+    pct = text.numbers(dev_pct, "pct")
+    source = Lang(t("src.contract", "zh"), t("src.contract", "en"))
+    built = _condition_texts(sub, np.asarray([",".join(c for c in under_built if under_built[c][i]) for i in rows],
+                                             dtype=object))
+    produced = _condition_texts(sub, np.asarray(_only(check["contract_unmet"].to_numpy(dtype=object)[rows],
+                                                      _STAGE_CONDITIONS["production"]), dtype=object))
+    ones = np.ones(k, dtype=bool)
+    # 用而未尽: the clauses that apply, joined
+    over, short = overdue[rows], under_developed[rows]
+    unfinished = []
+    for i, lang in enumerate(("zh", "en")):
+        began = text.cases(k, lang, (start != "", "reason.lifecycle.started_on", {"day": start}),
+                           (ones, "reason.lifecycle.started", {}))
+        late = text.fill("reason.lifecycle.completion_overdue", lang,
+                         day=text.dates(_col(sub, "agreed_completion_date", "date")))
+        developed = np.where(np.isnan(dev_pct), "", text.fill("reason.lifecycle.developed", lang, pct=pct))
+        overdue_text = text.fill("reason.lifecycle.per_source", lang, source=source,
+                                 text=text.clauses([began, late, developed], lang, kind="comma"))
+        done = text.cases(k, lang, (completion != "", "reason.lifecycle.completed_on", {"day": completion}),
+                          (ones, "reason.lifecycle.completed", {}))
+        below = np.where(short, text.fill("reason.lifecycle.under_developed", lang, pct=pct,
+                                          full=labels.fmt(100.0 * float(cfg["fully_developed_share"]), "pct")), "")
+        contract = np.where(built[i] != "", text.fill("reason.lifecycle.per_source", lang, source=source,
+                                                      text=built[i]), "")
+        unfinished.append(np.where(over, overdue_text, text.clauses([done, below, contract], lang, kind="comma")))
+    note = Lang(*(np.asarray([t(f"reason.idle.start_basis.{b}", lang) if b in ("delivery_date", "supply_date")
+                              else "" for b in basis], dtype=object) for lang in ("zh", "en")))
+    start_on = text.dates(starts["start_date"].iloc[rows])
+    said = text.pair_cases(
+        k,
+        (g == "approved_not_supplied", "reason.lifecycle.approved", {
+            "approval": text.dates(_col(sub, "approval_date", "date")),
+            "batch": Lang(*(np.where(batch != "", text.fill("reason.lifecycle.batch", lang, batch=batch), "")
+                            for lang in ("zh", "en")))}),
+        ((g == "supplied_not_used") & (basis == "agreed_start_date"), "reason.lifecycle.not_started",
+         {"start": start_on}),
+        ((g == "supplied_not_used") & (basis == "delivery_date"), "reason.lifecycle.not_started_delivery",
+         {"start": start_on, "note": note}),
+        (g == "supplied_not_used", "reason.lifecycle.not_started_supply", {"start": start_on, "note": note}),
+        (g == "built_not_producing", "reason.lifecycle.not_producing",
+         {"day": completion, "years": labels.fmt(wait, "count")}),
+        (g == "producing_below_contract", "reason.lifecycle.below_contract", {
+            "due": text.dates(_col(sub, "full_production_due_date", "date")), "conditions": Lang(*produced),
+            "source": source}))
+    for i in range(2):
+        out[i][rows] = np.where(g == "used_not_finished", unfinished[i], said[i])
     return out
 
 
-def lifecycle_summary(table: pd.DataFrame, *, lang: str = "zh") -> list[str]:
-    """The park summary printed by ``landplan lifecycle``: stages, acquisition, gaps, 履约."""
-    from .schema import enum_label
+def lifecycle_summary(table: pd.DataFrame, *, lang: str = "zh", rules: dict | None = None) -> list[str]:
+    """The park summary printed by ``landplan lifecycle`` in ``lang``: stages, acquisition,
+    gaps, 履约 (the words of the catalogue, ``summary.*``; the same labels as every face).
 
-    zh = lang == "zh"
+    ``rules`` (default: the shipped rules) says whether the damages rule is the shipped,
+    unconfirmed one or a local one.
+    """
+    from .rules import load_rules
+
+    lang = labels.check_lang(lang)
+    rules = rules if rules is not None else load_rules()
     mu = pd.to_numeric(table.get("area_mu"), errors="coerce").fillna(0.0)
+
+    def counted(label: str, mask) -> str:
+        mask = np.asarray(mask, dtype=bool)
+        return "  " + t("summary.mu_parcels", lang, label=label, mu=labels.fmt(mu[mask].sum(), "mu"),
+                        n=labels.fmt(int(mask.sum()), "count"))
+
     stage = table["lifecycle_stage"].astype("string").fillna("")
-    lines = ["阶段 stages (亩 mu / 宗 parcels):" if zh else "stages (mu / parcels):"]
-    for code in STAGES:
-        mask = (stage == code).to_numpy(dtype=bool)
-        lines.append(f"  {enum_label('parcel_status', code, lang)}: {mu[mask].sum():.2f} 亩, {int(mask.sum())} 宗")
-    acq = {c: pd.to_numeric(table.get(c), errors="coerce") for c in
-           ("acquired_mu", "compensation_paid_wan", "graves_moved", "houses_demolished", "households_resettled")}
+    lines = [t("summary.lifecycle.stages", lang)]
+    lines += [counted(labels.value("parcel_status", code, lang), stage == code) for code in STAGES]
     acquiring = (stage == "acquiring").to_numpy(dtype=bool)
     if acquiring.any():
-        a = {c: s[acquiring].sum() for c, s in acq.items() if s is not None}
-        target = mu[acquiring].sum()
-        lines.append(
-            f"征收进度 acquisition: {a.get('acquired_mu', 0):.2f} / {target:.2f} 亩, "
-            f"补偿 {a.get('compensation_paid_wan', 0):.1f} 万元, 迁坟 {int(a.get('graves_moved', 0))} 座, "
-            f"房屋 {int(a.get('houses_demolished', 0))} 栋, 安置 {int(a.get('households_resettled', 0))} 户")
-    lines.append("五未 the five gaps (亩 mu / 宗 parcels):" if zh else "the five gaps (mu / parcels):")
+        def total(column: str) -> float:
+            values = pd.to_numeric(table.get(column), errors="coerce")
+            return 0.0 if values is None else float(values[acquiring].sum())
+
+        lines.append(t("summary.lifecycle.acquisition", lang, acquired=labels.fmt(total("acquired_mu"), "mu"),
+                       target=labels.fmt(mu[acquiring].sum(), "mu"),
+                       paid=labels.fmt(total("compensation_paid_wan"), "wan"),
+                       graves=labels.fmt(total("graves_moved"), "count"),
+                       houses=labels.fmt(total("houses_demolished"), "count"),
+                       households=labels.fmt(total("households_resettled"), "count")))
+    lines.append(t("summary.lifecycle.gaps", lang))
     gap = table["lifecycle_gap"].astype("string").fillna("")
-    for code, (gzh, gen) in GAPS.items():
-        mask = (gap == code).to_numpy(dtype=bool)
-        lines.append(f"  {gzh if zh else gen}: {mu[mask].sum():.2f} 亩, {int(mask.sum())} 宗")
-    checks = [("contract_check", "标准地履约", "contract check"),
-              *((f"contract_{s}_check", f"  {z}", e) for s, (z, e, _n) in CONTRACT_STAGES.items())]
-    for column, czh, cen in checks:
+    lines += [counted(labels.value("lifecycle_gap", code, lang), gap == code) for code in GAP_CODES]
+    checks = [("contract_check", t("summary.lifecycle.contract_check", lang), ""),
+              *((f"contract_{s}_check", labels.value("contract_stage", s, lang), "  ") for s in CONTRACT_STAGES)]
+    for column, label, indent in checks:
         check = table[column].astype("string").fillna("") if column in table.columns else pd.Series([], dtype=str)
-        counts = {k: int((check == k).sum()) for k in ("met", "not_met", "not_due", "no_data")}
-        lines.append(
-            f"{czh} {cen}: {counts['met']} 达标 met, {counts['not_met']} 未达标 not met, "
-            f"{counts['not_due']} 未到期 not due, {counts['no_data']} 无数据 no data")
+        counts = text.sep("comma", lang).join(
+            t("summary.count", lang, label=labels.value("contract_check", code, lang),
+              n=labels.fmt(int((check == code).sum()), "count")) for code in ("met", "not_met", "not_due", "no_data"))
+        lines.append(indent + t("summary.lifecycle.checks", lang, label=label, counts=counts))
     damages = pd.to_numeric(table.get("contract_damages_wan"), errors="coerce")
     if damages is not None:
         owing = (damages > 0).to_numpy(dtype=bool)
-        lines.append(f"违约金 liquidated damages: {damages[owing].sum():.2f} 万元, {int(owing.sum())} 宗 "
-                     "(lifecycle.damages, UNCONFIRMED)")
+        method = (rules.get("lifecycle", {}).get("damages") or {}).get("method")
+        lines.append(t("summary.lifecycle.damages", lang, total=labels.fmt(damages[owing].sum(), "wan"),
+                       n=labels.fmt(int(owing.sum()), "count"),
+                       mark=_rule_mark(method, "lifecycle.damages.method").of(lang)))
     if "transfer_barred_until" in table.columns:
         until = pd.to_datetime(table["transfer_barred_until"], errors="coerce")
         as_of = pd.to_datetime(table["as_of"], errors="coerce") if "as_of" in table.columns else None
         barred = (until > as_of) if as_of is not None else until.notna()
         breach = table["transfer_breach"].astype("boolean").fillna(False)
-        lines.append(f"禁止转让 no-transfer period: {int(barred.sum())} 宗 期内 within, "
-                     f"{int(breach.sum())} 宗 期内已转让 transferred within")
+        lines.append(t("summary.lifecycle.no_transfer", lang, within=labels.fmt(int(barred.sum()), "count"),
+                       breach=labels.fmt(int(breach.sum()), "count")))
     return lines

@@ -194,14 +194,14 @@ def test_procedure_texts_name_the_article_the_figure_and_the_date():
     r = one(D(2024, 6, 30), **UNSTARTED)
     assert r.next_step_zh.startswith("疑似闲置：由市、县国土资源主管部门调查核实，向使用权人发出《闲置土地调查通知书》")
     assert "30 日内提交说明（53号令第五条）" in r.next_step_zh
-    assert "认定后征缴土地闲置费 100.0 万元（土地价款的 20%，53号令第十四条）" in r.next_step_zh
+    assert "认定后征缴土地闲置费 100.00 万元（土地价款的 20.0%，53号令第十四条）" in r.next_step_zh
     assert "至 2025-01-10 满 2 年仍未动工开发的，可无偿收回" in r.next_step_zh
     r = one(D(2024, 7, 11), investigation_notice_date="2024-06-10", **UNSTARTED)
     assert r.next_step_zh.startswith("答复期已于 2024-07-10 届满，应认定为闲置：下达《闲置土地认定书》（53号令第九条）")
     r = one(D(2024, 9, 20), investigation_notice_date="2024-06-10", idle_declared_date="2024-08-01",
             disposal_decision_date="2024-09-10", **UNSTARTED)
     assert r.next_step_zh.startswith("《征缴土地闲置费决定书》已于 2024-09-10 下达：使用权人最迟于 2024-10-10"
-                                     "（30 日内，53号令第十七条）缴纳土地闲置费 100.0 万元")
+                                     "（30 日内，53号令第十七条）缴纳土地闲置费 100.00 万元")
     r = one(D(2025, 3, 1), investigation_notice_date="2024-12-01", idle_declared_date="2025-02-01",
             **UNSTARTED)
     assert "书面告知使用权人有申请听证的权利（53号令第十五条）" in r.next_step_zh
@@ -260,7 +260,7 @@ def test_status_and_stage_labels_name_a_finding():
     assert [code_label("idle_stage", s) for s in IDLE_STAGES[1:]] == [
         "疑似闲置（待调查）", "调查中（待答复）", "应认定为闲置", "已认定闲置", "已下达处置决定"]
     assert code_label("start_date_basis", "delivery_date") == "交地日期（无约定动工日期，第二十二条）"
-    assert app_label("idle_status.idle_unstarted") == "疑似闲置(未动工)"
+    assert app_label("idle_status.idle_unstarted") == code_label("idle_status", "idle_unstarted")  # one word per code
     assert app_label("idle_stage.to_be_declared", "en") == "to be declared idle"
 
 
@@ -292,7 +292,7 @@ def test_stalled_land_recovery_is_labelled_an_interpretation():
     r = one(D(2024, 6, 30), **STALLED)
     assert (r.idle_status, r.idle_disposal) == ("idle_halted", "recover")
     assert r.idle_reason_zh == (
-        "2022-04-15 起中止开发建设满 1 年，已开发面积 1000.0 平方米低于宗地面积 8100.0 平方米的 33.3%"
+        "2022-04-15 起中止开发建设满 1 年，已开发面积 1,000 平方米低于宗地面积 8,100 平方米的 33.3%"
         "（53号令第二条）；满 2 年收回自停工之日起算，系解释（第十四条原文为“满二年未动工开发”）")
     assert "is an interpretation" in r.idle_reason_en
     assert "停工已满 2 年，可无偿收回国有建设用地使用权（53号令第十四条；自停工之日起算满 2 年系解释" in r.next_step_zh
@@ -307,7 +307,8 @@ def test_an_office_that_does_not_read_it_so_keeps_stalled_land_at_the_fee():
     r = one(D(2026, 6, 30), rules, **STALLED)
     assert (r.idle_status, r.idle_disposal, r.idle_fee_wan) == ("idle_halted", "idle_fee", 160.0)
     assert "可无偿收回" not in r.next_step_zh
-    assert "idle.recover_halted_from_halt: false" in r.idle_reason_zh
+    assert r.idle_reason_zh.endswith("；停工土地不按第十四条满二年收回（本地规则如此设定）")
+    assert "recover_halted_from_halt" not in r.idle_reason_zh + r.idle_reason_en   # the key is no sentence
     # land not started at all is still recovered after two years
     assert one(D(2026, 6, 30), rules, **UNSTARTED).idle_disposal == "recover"
 

@@ -92,8 +92,11 @@ def test_an_unfinished_project_is_not_under_built_for_its_floor_area_ratio(rules
     done = evaluate_lifecycle(p.assign(status="completed", actual_completion_date=D("2026-05-01"),
                                        developed_area_m2=10_000.0), rules, as_of=dt.date(2026, 6, 1)).iloc[0]
     assert done["lifecycle_gap"] == "used_not_finished"
-    assert done["lifecycle_gap_reason"] == ("2026-05-01 竣工，容积率 0.14 低于约定下限 1.2，总建筑面积 1,400 平方米 "
+    assert done["lifecycle_gap_reason"] == ("2026-05-01 竣工，容积率 0.14 低于约定下限 1.20，总建筑面积 1,400 平方米 "
                                             "低于约定 12,000 平方米（依据出让合同约定）")
+    assert done["lifecycle_gap_reason_en"] == (
+        "completed on 2026-05-01, floor area ratio 0.14 below the contract's minimum 1.20, floor area 1,400 m² "
+        "below the contract's 12,000 m² (per the land sale contract)")
     assert done["lifecycle_gap_years"] == pytest.approx(31 / 365.25, abs=0.005)
     assert done["contract_completion_check"] == "not_met"
     assert done["contract_far_min_shortfall"] == pytest.approx(1.06)
@@ -108,7 +111,9 @@ def test_used_not_finished_by_developed_share_or_floor_area_ratio(rules):
     assert gap_at(row(**done, developed_area_m2=9_999.995), rules, "2025-01-01") == ""  # 2-decimal records
     under = evaluate_lifecycle(row(**done, developed_area_m2=9_990.0), rules, as_of=dt.date(2025, 1, 1)).iloc[0]
     assert under["lifecycle_gap"] == "used_not_finished"
-    assert under["lifecycle_gap_reason"] == "2022-01-01 竣工，已开发 99.9% 的土地，低于 100%（规则 lifecycle.fully_developed_share）"
+    assert under["lifecycle_gap_reason"] == "2022-01-01 竣工，已开发 99.9% 的土地，低于充分开发标准 100.0%"
+    assert under["lifecycle_gap_reason_en"] == ("completed on 2022-01-01, 99.9% of the land developed, "
+                                                "below the full-development share of 100.0%")
     low_far = row(**done, developed_area_m2=10_000.0, floor_area_ratio=0.99, contract_far_min=1.0)
     assert gap_at(low_far, rules, "2025-01-01") == "used_not_finished"
     assert gap_at(row(**done, floor_area_ratio=1.0, contract_far_min=1.0), rules, "2025-01-01") == ""
@@ -185,22 +190,30 @@ def test_contract_check_in_two_stages_with_damages(rules):
     assert pd.isna(done["contract_tax_per_mu_ok"]) and pd.isna(done["contract_rd_intensity_ok"])
     assert done["contract_damages_wan"] == pytest.approx(80.0)                  # 400 × 20 %
     assert done["contract_reason"] == (
-        "投资强度 240 万元/亩 低于约定 300 万元/亩（竣工复核，依据出让合同约定）；"
-        "违约金 80 万元 = 出让价款 400 万元 × 差额比例 20%（规则 lifecycle.damages，默认值 UNCONFIRMED）")
+        "投资强度 240.00 万元/亩 低于约定 300.00 万元/亩（竣工复核，依据出让合同约定）；"
+        "违约金 80.00 万元 = 出让价款 400.00 万元 × 差额比例 20.0%（违约金计算规则，默认值未确认）")
+    assert done["contract_reason_en"] == (
+        "investment intensity 240.00 (10k CNY/mu) below the contract's 300.00 (10k CNY/mu) (completion check, "
+        "per the land sale contract); liquidated damages 80.00 = land price 400.00 × shortfall share 20.0% "
+        "(10k CNY; the damages rule, default unconfirmed)")
     due = contract_check(p, rules, as_of=dt.date(2025, 6, 30)).iloc[0]
     assert (due["contract_completion_check"], due["contract_production_check"]) == ("not_met", "not_met")
     assert due["contract_unmet"] == "investment_intensity,tax_per_mu,value_added_per_emission"
     assert bool(due["contract_rd_intensity_ok"])                                 # 3.2 % ≥ 3.0 %
     assert due["contract_value_added_per_emission_shortfall_pct"] == pytest.approx(20.0)
     assert due["contract_damages_wan"] == pytest.approx(400 * 0.25)   # the largest share: tax 25 %
-    assert ("亩均税收 15 万元/亩 低于约定 20 万元/亩，单位排放增加值 4,000 万元/吨 低于约定 5,000 万元/吨"
+    assert ("亩均税收 15.00 万元/亩 低于约定 20.00 万元/亩，单位排放增加值 4,000.00 万元/吨 低于约定 5,000.00 万元/吨"
             "（达产复核，约定 2025-06-30 达产，依据出让合同约定）") in due["contract_reason"]
-    assert "违约金 100 万元 = 出让价款 400 万元 × 差额比例 25%" in due["contract_reason"]
+    assert "违约金 100.00 万元 = 出让价款 400.00 万元 × 差额比例 25.0%" in due["contract_reason"]
     # the gap is the 达产 one; its reason names the 达产 figures only
     out = evaluate_lifecycle(p, rules, as_of=dt.date(2025, 6, 30)).iloc[0]
     assert out["lifecycle_gap"] == "producing_below_contract"
-    assert out["lifecycle_gap_reason"] == ("约定 2025-06-30 达产，亩均税收 15 万元/亩 低于约定 20 万元/亩，"
-                                           "单位排放增加值 4,000 万元/吨 低于约定 5,000 万元/吨（依据出让合同约定）")
+    assert out["lifecycle_gap_reason"] == ("约定 2025-06-30 达产，亩均税收 15.00 万元/亩 低于约定 20.00 万元/亩，"
+                                           "单位排放增加值 4,000.00 万元/吨 低于约定 5,000.00 万元/吨（依据出让合同约定）")
+    assert out["lifecycle_gap_reason_en"] == (
+        "full production agreed by 2025-06-30: tax per mu 15.00 (10k CNY/mu) below the contract's 20.00 (10k CNY/mu), "
+        "value added per tonne emitted 4,000.00 (10k CNY/t) below the contract's 5,000.00 (10k CNY/t) "
+        "(per the land sale contract)")
     # the rules define the damages: each condition its own breach (20 + 25 + 20 %), or none
     summed = merge_rules(rules, {"lifecycle": {"damages": {"combine": "sum"}}})
     assert contract_check(p, summed, as_of=dt.date(2025, 6, 30))["contract_damages_wan"].iloc[0] == pytest.approx(260)
@@ -299,7 +312,7 @@ def test_lifecycle_command_prints_the_park_summary(tmp_path, capsys):
     assert main(["lifecycle", "--workspace", str(DATA), "--as-of", "2026-06-30", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     for zh, _en in GAPS.values():
-        assert f"  {zh}: " in text
+        assert f"  {zh}：" in text
     assert "征收进度" in text and "迁坟" in text and "标准地履约" in text
     written = pd.read_csv(out, encoding="utf-8-sig", dtype={"parcel_id": str})
     assert len(written) and (written["lifecycle_gap"].notna() | written["contract_check"].notna()).all()
