@@ -78,11 +78,13 @@ def test_industry_reads_the_code_with_its_name_in_the_edition_asked():
     assert labels.industry("35", "zh") == "35 专用设备制造业"
     assert labels.industry("34", "zh", edition="GB/T 4754-2002") == "34 金属制品业"
     assert labels.industry(13.0) == "13 农副食品加工业"  # a code read as a number
-    assert labels.industry("C3911") == "C3911（39 计算机、通信和其他电子设备制造业）"
+    assert labels.industry("C3911") == "C3911 (39 计算机、通信和其他电子设备制造业)"
     assert labels.industry(None) == ""
     assert labels.industry("6") == "6"  # not a two-digit code: data, as written
     assert labels.industry("44", edition="2002") == "44"  # 2002 non-manufacturing: not named
     assert labels.value("industry_code", "34") == labels.industry("34")  # one rendering
+    for code in [*labels.value_kinds()["industry_code"], "3911"]:  # the code first: tables read back
+        assert all(labels.industry(code, lang).split(" ", 1)[0] == code for lang in labels.LANGS)
     with pytest.raises(ValueError, match="2017"):
         labels.industry("82", edition="2011")  # 2011 82 is 教育, 2017 82 is 其他服务业
 

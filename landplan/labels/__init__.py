@@ -240,8 +240,8 @@ def value(kind: str, code: Any, lang: str = DEFAULT_LANG) -> str:
 
 
 def _numbered(kind: str, code: Any, lang: str) -> str:
-    """``34 通用设备制造业``; a longer code names its division (``3911（39 计算机…）``); a code
-    the catalogue does not know reads as it is."""
+    """``34 通用设备制造业``; a longer code names its division (``3911 (39 计算机…)``: the code
+    first, then a space, as tables read back); a code the catalogue does not know reads as it is."""
     if isinstance(code, float) and code.is_integer():
         code = int(code)  # 34.0 from a spreadsheet
     text = str(code).strip()
@@ -251,7 +251,7 @@ def _numbered(kind: str, code: Any, lang: str) -> str:
         return text
     if not m.group(2):
         return f"{m.group(1)} {e.text(lang)}"
-    return f"{text} ({m.group(1)} {e.text(lang)})" if lang == "en" else f"{text}（{m.group(1)} {e.text(lang)}）"
+    return f"{text} ({m.group(1)} {e.text(lang)})"
 
 
 def industry(code: Any, lang: str = DEFAULT_LANG, edition: str = "2017") -> str:
