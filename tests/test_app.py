@@ -1025,7 +1025,7 @@ def test_classify_numbers_into_quantiles():
     frame = pd.DataFrame({"tax_per_mu_wan": [1.0, 2.0, 3.0, 4.0, 5.0, np.nan]})
     classes = lpmap.classify(frame, "tax_per_mu_wan")
     assert classes.codes.tolist() == [0, 1, 2, 3, 4, -1]
-    assert classes.labels[0] == "1 – 1.8 万元/亩" and classes.title == "亩均税收(万元/亩)"
+    assert classes.labels[0] == "1.00 – 1.80 万元/亩" and classes.title == "亩均税收(万元/亩)"
     assert classes.values[-1] == "—"
     same = lpmap.classify(pd.DataFrame({"cut_m3": [7.0, 7.0]}), "cut_m3")
     assert same.codes.tolist() == [0, 0] and len(same.labels) == 1

@@ -39,7 +39,7 @@ import html
 import io
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,11 +48,8 @@ import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
 
-from ..evaluate import column_label
+from .. import labels, style
 from ..geometry import simplify_for_map
-from ..lifecycle import GAPS
-from ..schema import enum_label, label
-from .i18n import t
 
 __all__ = [
     "STATUS_COLOURS",
@@ -109,68 +106,48 @@ DRAW_WIDTH_PX = 2048
 #: Above this many shown parcels the map is drawn on the server as one image.
 VECTOR_MAX_PARCELS = 20_000
 
+# The colours and widths are landplan/style.yaml's (:mod:`landplan.style`), shared with the
+# reports; these names are kept for the pages and tests that read them here.
 #: Fill colour (RGB) of each parcel status; the legend uses the same.
-STATUS_COLOURS: dict[str, tuple[int, int, int]] = {
-    "planned": (240, 240, 240),           # near white: planned, not acquired
-    "acquiring": (222, 203, 228),         # pale violet: acquisition in progress
-    "approved": (215, 215, 215),          # light grey: approved, not supplied
-    "reserve": (189, 189, 189),           # grey: not yet supplied
-    "supplied": (244, 208, 63),           # yellow: supplied, not started
-    "under_construction": (235, 137, 52),  # orange
-    "completed": (66, 146, 198),          # blue
-    "in_production": (46, 160, 90),       # green
-    "halted": (203, 60, 51),              # red
-}
+STATUS_COLOURS: dict[str, tuple[int, int, int]] = style.colours("parcel_status")
 #: Fill colour of parcels without a (known) status.
-NO_STATUS_COLOUR: tuple[int, int, int] = (190, 165, 215)  # lilac
+NO_STATUS_COLOUR: tuple[int, int, int] = style.missing("parcel_status")
 #: Fill colour of parcels without a value in the coloured column.
-NO_DATA_COLOUR: tuple[int, int, int] = (200, 200, 200)
-_FILL_ALPHA = 210
-
-_CLASS_COLOURS = {"A": (26, 150, 65), "B": (166, 217, 106), "C": (253, 174, 97), "D": (215, 25, 28)}
-_IDLE_COLOURS = {"not_applicable": (225, 225, 225), "not_idle": (120, 190, 120),
-                 "not_due": (244, 208, 63), "idle_unstarted": (235, 120, 50),
-                 "idle_halted": (190, 30, 45)}
-_GAP_COLOURS = {"": (160, 205, 160), "approved_not_supplied": (158, 154, 200),
-                "supplied_not_used": (244, 208, 63), "used_not_finished": (235, 137, 52),
-                "built_not_producing": (66, 146, 198), "producing_below_contract": (203, 60, 51)}
-_CHECK_COLOURS = {"met": (46, 160, 90), "not_met": (203, 60, 51), "not_due": (244, 208, 63),
-                  "no_data": (170, 170, 170)}
-#: A sequential ramp (light to dark blue-green) for numbers binned into quantiles.
-_RAMP = [(255, 255, 204), (161, 218, 180), (65, 182, 196), (44, 127, 184), (37, 52, 148)]
-#: Green (best) to red (worst), for ordered levels such as readiness.
-_GOOD_BAD = [(26, 150, 65), (120, 198, 121), (217, 239, 139), (253, 174, 97), (244, 109, 67),
-             (215, 25, 28)]
-
-#: Road colour (RGBA) by status: built roads dark, the others lighter. Opaque, so that two
-#: roads drawn over each other at a junction show no darker overlap.
+NO_DATA_COLOUR: tuple[int, int, int] = style.missing("ramps")
+_FILL_ALPHA = style.alpha("fill")
+_LINE_ALPHA = style.alpha("line")
+#: Road colour (RGBA) by status: built roads dark, the others lighter; opaque.
 ROAD_STYLES: dict[str, tuple[int, int, int, int]] = {
-    "built": (90, 90, 90, 255),
-    "under_construction": (164, 164, 164, 255),
-    "planned": (216, 216, 216, 255),
-}
-#: Width drawn for a road without ``width_m``, by grade (typical red-line widths).
-ROAD_WIDTH_M: dict[str, float] = {"expressway": 40.0, "arterial": 32.0, "secondary": 24.0,
-                                  "branch": 16.0}
-_DEFAULT_ROAD_WIDTH_M = 12.0
-#: Line colour of each pipeline kind (the usual colours of utility maps).
-PIPE_COLOURS: dict[str, tuple[int, int, int]] = {
-    "water": (31, 120, 220), "sewer": (140, 81, 10), "storm": (0, 170, 170),
-    "gas": (230, 180, 0), "heat": (220, 60, 40), "telecom": (150, 80, 200),
-    "reclaimed": (90, 170, 60),
-}
-#: Line colour of power lines by voltage (kV); others use the last one.
-POWER_COLOURS: dict[float, tuple[int, int, int]] = {
-    10.0: (255, 127, 0), 20.0: (255, 90, 0), 35.0: (230, 50, 120), 110.0: (200, 0, 0),
-    220.0: (120, 0, 0),
-}
-_OTHER_VOLTAGE_COLOUR = (90, 0, 60)
+    status: (*colour, 255) for status, colour in style.colours("road_status").items()}
+#: Width drawn for a road without ``width_m``, by grade (:func:`landplan.style.road_width_m`).
+ROAD_WIDTH_M: dict[str, float] = dict(style.table()["road_width_m"]["grades"])
+#: Line colour of each pipeline kind.
+PIPE_COLOURS: dict[str, tuple[int, int, int]] = style.colours("pipe")
+
+
+class _ByVoltage(Mapping):
+    """Line colour of power lines by voltage (kV): any voltage gives its band's colour
+    (:func:`landplan.style.power_rgb`); iterating gives one voltage of each band."""
+
+    def __getitem__(self, kv) -> tuple[int, int, int]:
+        if isinstance(kv, bool) or not isinstance(kv, int | float | np.number):
+            raise KeyError(kv)
+        return style.power_rgb(kv)
+
+    def __iter__(self):
+        return iter(float(b["max_kv"] if b["max_kv"] is not None else b["min_kv"])
+                    for b in style.table()["power"]["bands"])
+
+    def __len__(self) -> int:
+        return len(style.table()["power"]["bands"])
+
+
+#: Line colour of power lines by voltage (kV), by band.
+POWER_COLOURS: Mapping[float, tuple[int, int, int]] = _ByVoltage()
+_OTHER_VOLTAGE_COLOUR = style.power_rgb(math.inf)
 #: Marker colour of facility kinds.
-FACILITY_COLOURS: dict[str, tuple[int, int, int]] = {
-    "substation": (200, 0, 0), "water_plant": (31, 120, 220), "sewage_plant": (140, 81, 10),
-    "gas_station": (230, 180, 0), "heat_source": (220, 60, 40),
-}
-_OTHER_FACILITY_COLOUR = (60, 60, 60)
+FACILITY_COLOURS: dict[str, tuple[int, int, int]] = style.colours("facility")
+_OTHER_FACILITY_COLOUR = style.other("facility")
 #: Without the outline layer, parcels are drawn inset by half of this share of the park's span
 #: (~1 px at the first view), so that their boundaries show as a thin gap; the selected
 #: parcel's band is three times as wide.
@@ -190,7 +167,16 @@ COLOUR_COLUMNS: tuple[str, ...] = (
 )
 #: Of those, the ones the parcels layer has itself (no evaluation needed).
 PARCEL_COLUMNS: frozenset[str] = frozenset({"status"})
-_ENUM_COLUMNS = {"status": "parcel_status"}
+#: Coded columns and their colour group in :mod:`landplan.style` (colours and legend words).
+COLOUR_GROUPS: dict[str, str] = {
+    "status": "parcel_status", "efficiency_class": "efficiency_class",
+    "idle_status": "idle_status", "lifecycle_gap": "lifecycle_gap",
+    "contract_check": "contract_check", "land_use": "land_use",
+}
+#: Number columns, binned into quantiles, and the unit their numbers are written in
+#: (:func:`landplan.labels.fmt`).
+NUMBER_UNITS: dict[str, str] = {"tax_per_mu_wan": "wan_per_mu", "efficiency_score": "score",
+                                "cut_m3": "m3", "fill_m3": "m3", "relief_m": "m"}
 
 
 class CompactDeck(pdk.Deck):
@@ -319,22 +305,10 @@ class Classes:
     missing_colour: tuple[int, int, int]
 
 
-def _category_labels(column: str, codes: Sequence[str], lang: str) -> list[str]:
-    if column in _ENUM_COLUMNS:
-        return [enum_label(_ENUM_COLUMNS[column], c, lang) for c in codes]
-    if column == "lifecycle_gap":
-        return [GAPS[c][0 if lang == "zh" else 1] if c else t("map.no_gap", lang) for c in codes]
-    if column in {"idle_status", "contract_check"}:
-        return [t(f"{column}.{c}", lang) for c in codes]
-    if column == "efficiency_class":
-        return [t("map.class", lang, c=c) for c in codes]
-    return list(codes)
-
-
-def _number_text(value: float) -> str:
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+def _number_text(value: float, unit: str = "") -> str:
+    """A number as the legend and the tooltip show it: :func:`landplan.labels.fmt` in the
+    column's ``unit``; without one, a voltage (:func:`landplan.style.kv_text`)."""
+    return labels.fmt(value, unit) if unit else style.kv_text(value)
 
 
 def _unit_of(title: str) -> str:
@@ -348,66 +322,62 @@ def classify(frame: pd.DataFrame, column: str, *, lang: str = "zh",
     """The classes of ``column`` for the parcels of ``frame`` (vectorised).
 
     Categories keep their own order (status in lifecycle order, classes A–D, readiness best
-    first as ``readiness_levels`` give it); numbers are cut at their quintiles (fewer bins when
-    values repeat). A parcel without a value gets ``-1``.
+    first as ``readiness_levels`` give it) and their colours and legend words from
+    :mod:`landplan.style`; numbers are cut at their quintiles (fewer bins when values repeat).
+    A parcel without a value gets ``-1``.
     """
-    title = column_label(column, lang) if column != "status" else label("parcels", "status", lang)
+    title = labels.column(column, lang, layer="parcels" if column in PARCEL_COLUMNS else None)
     n = len(frame)
     raw = frame[column] if column in frame.columns else pd.Series([None] * n, index=frame.index)
-    if column in ("tax_per_mu_wan", "efficiency_score", "cut_m3", "fill_m3", "relief_m"):
+    if column in NUMBER_UNITS:
+        unit = NUMBER_UNITS[column]
         values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64")
         finite = values[np.isfinite(values)]
         codes = np.full(n, -1, dtype=np.int64)
-        labels: list[str] = []
+        names: list[str] = []
         colours: list[tuple[int, int, int]] = []
         if len(finite):
-            edges = np.unique(np.quantile(finite, np.linspace(0, 1, len(_RAMP) + 1)))
+            steps = style.ramp_size("number")  # as many bins as the ramp has colours
+            edges = np.unique(np.quantile(finite, np.linspace(0, 1, steps + 1)))
             if len(edges) == 1:
                 edges = np.array([edges[0], edges[0]])
             inner = edges[1:-1]
             ok = np.isfinite(values)
             codes[ok] = np.searchsorted(inner, values[ok], side="right")
-            unit = _unit_of(title)
-            ramp = np.linspace(0, len(_RAMP) - 1, len(edges) - 1).round().astype(int)
+            shown_unit = _unit_of(title)
             for k in range(len(edges) - 1):
-                labels.append(f"{_number_text(edges[k])} – {_number_text(edges[k + 1])}"
-                              + (f" {unit}" if unit else ""))
-                colours.append(_RAMP[ramp[k]])
-        shown = [_number_text(v) if np.isfinite(v) else "—" for v in values]
-        return Classes(column, title, codes, labels, colours, shown, t("map.no_data", lang),
-                       NO_DATA_COLOUR)
+                names.append(f"{_number_text(edges[k], unit)} – {_number_text(edges[k + 1], unit)}"
+                             + (f" {shown_unit}" if shown_unit else ""))
+            colours = style.ramp("number", len(edges) - 1)
+        shown = [_number_text(v, unit) for v in values]
+        return Classes(column, title, codes, names, colours, shown,
+                       style.missing_label("ramps", lang), NO_DATA_COLOUR)
 
     text = raw.astype(object).where(raw.notna(), None).to_numpy(dtype=object)
-    if column == "status":
-        order = list(STATUS_COLOURS)
-        colours = [STATUS_COLOURS[c] for c in order]
-        missing = (t("legend.no_status", lang), NO_STATUS_COLOUR)
-    elif column == "efficiency_class":
-        order, colours = list(_CLASS_COLOURS), list(_CLASS_COLOURS.values())
-        missing = (t("map.not_graded", lang), NO_DATA_COLOUR)
-    elif column == "idle_status":
-        order, colours = list(_IDLE_COLOURS), list(_IDLE_COLOURS.values())
-        missing = (t("map.no_data", lang), NO_DATA_COLOUR)
-    elif column == "lifecycle_gap":
-        order, colours = list(_GAP_COLOURS), list(_GAP_COLOURS.values())
-        missing = (t("map.no_data", lang), NO_DATA_COLOUR)
-    elif column == "contract_check":
-        order, colours = list(_CHECK_COLOURS), list(_CHECK_COLOURS.values())
-        text = np.array([v if v else None for v in text], dtype=object)
-        missing = (t("contract_check.", lang), NO_DATA_COLOUR)
+    group = COLOUR_GROUPS.get(column)
+    if group is not None:
+        order = list(style.codes(group))
+        colours = [style.rgb(group, c) for c in order]
+        names = [style.label(group, c, lang) for c in order]
+        missing = (style.missing_label(group, lang), style.missing(group))
+        if column == "contract_check":  # no conditions: the missing value
+            text = np.array([v if v else None for v in text], dtype=object)
+        if column == "land_use":  # every code found, coloured by its class
+            order = sorted({str(v) for v in text if v not in (None, "")})
+            colours = [style.rgb(group, c) for c in order]
+            names = [style.label(group, c, lang) for c in order]
     else:  # readiness and any other text column: the given order, then the rest as found
         found = [v for v in pd.unique(pd.Series(text).dropna()) if str(v)]
         order = [v for v in readiness_levels if v] + sorted(v for v in found if v not in readiness_levels)
-        ramp = np.linspace(0, len(_GOOD_BAD) - 1, max(len(order), 1)).round().astype(int)
-        colours = [_GOOD_BAD[i] for i in ramp[:len(order)]]
-        missing = (t("map.no_data", lang), NO_DATA_COLOUR)
+        colours = style.ramp("good_bad", len(order))
+        names = [labels.value(column, c, lang) for c in order]
+        missing = (style.missing_label("ramps", lang), NO_DATA_COLOUR)
     index = {code: i for i, code in enumerate(order)}
     codes = np.fromiter((index.get(v, -1) if v is not None else -1 for v in text),
                         dtype=np.int64, count=n)
-    labels = _category_labels(column, order, lang)
-    shown = [labels[c] if c >= 0 else (str(v) if v not in (None, "") else missing[0])
+    shown = [names[c] if c >= 0 else (str(v) if v not in (None, "") else missing[0])
              for c, v in zip(codes, text, strict=True)]
-    return Classes(column, title, codes, labels, list(colours), shown, missing[0], missing[1])
+    return Classes(column, title, codes, names, list(colours), shown, missing[0], missing[1])
 
 
 # ------------------------------------------------------------------------------ records
@@ -464,8 +434,8 @@ def road_records(roads: pd.DataFrame, local_geoms: Sequence) -> dict[str, list[d
     Each road is drawn as its area: the (local) centre line buffered by half of ``w``, with
     square ends and mitred bends, so that it shares the parcels' polygon program in the
     browser (one program fewer to compile) and keeps its true width at every zoom. ``w`` is
-    ``width_m`` when given, else the typical width of the grade (:data:`ROAD_WIDTH_M`),
-    rounded to 0.5 m; ``p`` is the polygon (one ring, or rings with holes).
+    ``width_m`` when given, else the width of the grade (:func:`landplan.style.road_width_m`,
+    as the reports draw it), rounded to 0.5 m; ``p`` is the polygon (one ring, or rings with holes).
     """
     n = len(roads)
     statuses = roads["status"].to_numpy(dtype=object) if "status" in roads else [None] * n
@@ -474,10 +444,7 @@ def road_records(roads: pd.DataFrame, local_geoms: Sequence) -> dict[str, list[d
     keys, ws = [], np.empty(n, dtype="float64")
     for i, (status, grade, width) in enumerate(zip(statuses, grades, widths, strict=True)):
         keys.append(status if isinstance(status, str) and status in ROAD_STYLES else "built")
-        if not (width > 0):
-            width = ROAD_WIDTH_M.get(grade, _DEFAULT_ROAD_WIDTH_M) if isinstance(grade, str) \
-                else _DEFAULT_ROAD_WIDTH_M
-        ws[i] = round(float(width) * 2) / 2
+        ws[i] = round(style.road_width_m(grade, width) * 2) / 2
     geoms = np.asarray(list(local_geoms), dtype=object)
     areas = shapely.buffer(geoms, ws / 2, cap_style="square", join_style="mitre",
                            mitre_limit=2.0)
@@ -727,10 +694,10 @@ def xyz_tiles(tile_url: str, bounds: Sequence[float], origin: tuple[float, float
 # ------------------------------------------------------------------------------ deck
 def _tooltip(title: str, lang: str) -> dict:
     rows = [
-        (label("parcels", "parcel_id", lang), "<b>{id}</b>"),
-        (label("parcels", "holder", lang), "{h}"),
+        (labels.column("parcel_id", lang, layer="parcels"), "<b>{id}</b>"),
+        (labels.column("holder", lang, layer="parcels"), "{h}"),
         (html.escape(title), "{v}"),
-        (t("tooltip.area", lang), "{mu} " + t("unit.mu", lang)),
+        (labels.t("app.tooltip.area", lang), "{mu} " + labels.t("unit.mu", lang)),
     ]
     body = "<br/>".join(f"{name}：{value}" if lang == "zh" else f"{name}: {value}"
                         for name, value in rows)
@@ -743,7 +710,7 @@ def facility_rows(facilities: Iterable[dict], bounds: Sequence[float], *, grow: 
 
     A marker is an octagon of :data:`FACILITY_MARKER_SHARE` of the park's span across (at
     least :data:`FACILITY_MARKER_MIN_M`), ``grow`` times that, coloured by kind
-    (:data:`FACILITY_COLOURS`). It is drawn at a ground size, not in pixels: a polygon shares
+    (:func:`landplan.style.rgb` of ``"facility"``). It is drawn at a ground size, not in pixels: a polygon shares
     the parcels' program in the browser, where a point layer would be one more program to
     compile before the first map.
     """
@@ -753,7 +720,7 @@ def facility_rows(facilities: Iterable[dict], bounds: Sequence[float], *, grow: 
     rows = []
     for f in facilities:
         ring = np.round(unit + (float(f["x"]), float(f["y"])), 1).tolist()
-        rows.append({"p": ring, "c": list(FACILITY_COLOURS.get(f["k"], _OTHER_FACILITY_COLOUR))})
+        rows.append({"p": ring, "c": list(style.rgb("facility", f["k"]))})
     return rows
 
 
@@ -833,20 +800,21 @@ def park_deck(
         url, extent = raster
         layers.append(pdk.Layer("BitmapLayer", id="parcels-raster", image=f"'{url}'",
                                 bounds=[round(v, 1) for v in extent], pickable=False))
-    for status in ("planned", "under_construction", "built"):  # built drawn over the others
+    for status in reversed(style.codes("road_status")):  # built drawn over the others
         rows = (road_groups or {}).get(status)
         if rows:
             layers.append(_area_layer(f"roads-{status}", rows, ROAD_STYLES[status],
                                       pickable=False))
     for kind, rows in (pipe_groups or {}).items():
         if rows:
-            colour = PIPE_COLOURS.get(kind, _OTHER_FACILITY_COLOUR)
-            layers.append(_line_layer(f"pipes-{kind}", rows, (*colour, 230), width_px=2))
+            layers.append(_line_layer(f"pipes-{kind}", rows,
+                                      (*style.rgb("pipe", kind), _LINE_ALPHA),
+                                      width_px=style.pipe_width_px()))
     for kv, rows in (power_groups or {}).items():
         if rows:
-            colour = POWER_COLOURS.get(kv, _OTHER_VOLTAGE_COLOUR)
-            layers.append(_line_layer(f"power-{_number_text(kv)}kV", rows, (*colour, 230),
-                                      width_px=2.5 if kv >= 35 else 1.5))
+            layers.append(_line_layer(f"power-{_number_text(kv)}kV", rows,
+                                      (*style.power_rgb(kv), _LINE_ALPHA),
+                                      width_px=style.power_width_px(kv)))
     for code in (*range(len(classes.labels)), -1):
         rows = (parcel_groups or {}).get(code)
         if not rows:
@@ -854,21 +822,23 @@ def park_deck(
         colour = classes.colours[code] if code >= 0 else classes.missing_colour
         layers.append(_area_layer(
             parcel_layer_id(code if code >= 0 else None, tag), rows, (*colour, _FILL_ALPHA),
-            pickable=True, auto_highlight=True, highlight_color=[255, 255, 255, 110]))
+            pickable=True, auto_highlight=True,
+            highlight_color=[*style.element("highlight"), style.alpha("highlight")]))
     if parcel_groups and outlines:
-        layers.append(_line_layer("parcel-outlines", outlines, (255, 255, 255, 255), width_px=1))
+        layers.append(_line_layer("parcel-outlines", outlines, (*style.element("outline"), 255),
+                                  width_px=style.width_px("outline")))
     if extra_lines:
         layers.append(_line_layer("routes", segment_rows(row["p"] for row in extra_lines),
-                                  (20, 20, 20, 255), width_px=2.5))
+                                  (*style.element("route"), 255), width_px=style.width_px("route")))
     if facilities:
         # a white halo under each marker instead of an outline: no line layer over a raster
         layers.append(_area_layer("facility-halos", facility_rows(facilities, bounds, grow=1.3),
-                                  (255, 255, 255, 255), pickable=False))
+                                  (*style.element("halo"), 255), pickable=False))
         layers.append(_area_layer("facilities", facility_rows(facilities, bounds), "c",
                                   pickable=False))
     if selected:  # a band (see band()), not a line: no line layer for it
-        layers.append(_area_layer("parcel-selected", list(selected), (20, 20, 20, 255),
-                                  pickable=False))
+        layers.append(_area_layer("parcel-selected", list(selected),
+                                  (*style.element("selected"), 255), pickable=False))
     return CompactDeck(
         layers=layers,
         views=[pdk.View(type="OrthographicView", controller=True, flip_y=False)],
