@@ -170,7 +170,7 @@ def prepare(
     windows = {int(p): tuple(map(float, w)) for p, w in zip(chosen, windows_arr, strict=True)}
 
     layers = {"parcels": _layer("parcels", table, windows_arr, chosen, ("parcel_id",))}
-    spec = {"roads": ("grade", "status", "name"), "pipelines": ("kind", "status"),
+    spec = {"roads": ("grade", "width_m", "status", "name"), "pipelines": ("kind", "status"),
             "powerlines": ("voltage_kv", "status")}
     for name, cols in spec.items():
         if ws.has(name):
