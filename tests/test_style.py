@@ -211,6 +211,17 @@ def test_colours_drawn_together_stay_apart():
     assert _closest(land_use, land_use)[0] >= MIN_APART_IN_GROUP
 
 
+def test_land_use_fills_by_its_class():
+    frame = pd.DataFrame({"land_use": ["100102", "1001", "0902", "1309", "1201", None]})
+    classes = lpmap.classify(frame, "land_use", lang="zh")
+    assert classes.labels == ["商务金融用地", "工业用地", "二类工业用地", "铁路用地",
+                              "环卫用地"]
+    assert classes.colours == [(255, 0, 0), (127, 95, 63), (127, 95, 63), style.missing("land_use"),
+                               (0, 95, 127)]  # 09 B, 1001 M (sub-classes too), 12 unlisted, 13 U
+    assert classes.codes.tolist() == [2, 1, 0, 4, 3, -1]
+    assert lpmap.classify(frame, "land_use", lang="en").labels[1] == "industrial land"
+
+
 def test_every_colour_group_has_legend_words():
     for group in (*style.GROUPS, "power"):
         zh, en = style.legend(group, "zh", with_missing=True), style.legend(group, "en", with_missing=True)

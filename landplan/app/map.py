@@ -65,6 +65,8 @@ __all__ = [
     "VECTOR_MAX_PARCELS",
     "COLOUR_COLUMNS",
     "PARCEL_COLUMNS",
+    "COLOUR_GROUPS",
+    "NUMBER_UNITS",
     "Classes",
     "CompactDeck",
     "local_origin",
