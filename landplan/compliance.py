@@ -80,13 +80,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import labels
 from .errors import RuleError, SchemaError
 from .geometry import area_m2
+from .labels import t, text
+from .labels.text import Lang
 from .rules import is_unconfirmed, load_rules
 from .units import M2_PER_MU
 
 __all__ = ["INDICATORS", "THRESHOLD_KEYS", "FOOTPRINT_PARTS", "SCOPES", "Threshold", "thresholds_for",
-           "edition_for", "compliance_scope", "footprint_m2", "evaluate_compliance"]
+           "edition_for", "compliance_scope", "footprint_m2", "evaluate_compliance", "control_source"]
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +119,20 @@ _ALWAYS_SHOWN = ("floor_area_ratio_min", "floor_area_ratio_max", "building_cover
                  "investment_intensity_wan_per_mu_min", "green_ratio_pct_max",
                  "green_ratio_pct_min", "admin_ratio_pct_max")
 
-_LABELS = {"floor_area_ratio": ("容积率", ""), "building_coverage_pct": ("建筑系数", "%"),
-           "investment_intensity_wan_per_mu": ("投资强度", "万元/亩"),
-           "green_ratio_pct": ("绿地率", "%"), "admin_ratio_pct": ("行政", "%")}
+#: The number format (:data:`landplan.labels.UNIT_DIGITS`) of each indicator in a text; its label
+#: is ``val.compliance_indicator.<indicator>``, its unit ``reason.basis.unit.<indicator>``.
+_FORMAT = {"floor_area_ratio": "ratio", "building_coverage_pct": "pct", "investment_intensity_wan_per_mu": "wan_per_mu",
+           "green_ratio_pct": "pct", "admin_ratio_pct": "pct"}
+
+
+def _label(ind: str, lang: str) -> str:
+    return labels.value("compliance_indicator", ind, lang)
+
+
+def _unit(ind: str, lang: str) -> str:
+    key = f"reason.basis.unit.{ind}"
+    return t(key, lang) if labels.has(key) else ""
+
 
 #: Relative tolerance of the checks: a ratio equal to its threshold up to float rounding of
 #: the measured area passes (far below any survey precision: 0.01 m² in 10,000 m² is 1e-6).
@@ -184,7 +198,7 @@ class _CodeInfo:
     code: str | None          # 2-digit code in the parcels' standard (None: no or unreadable code)
     edition_code: str | None  # code for compliance.editions.<E>.<code> (GB/T 4754-2017)
     table_code: str | None    # code for compliance.thresholds.<code> (the table's standard)
-    note: str                 # for compliance_basis
+    note: tuple[str, str]     # for compliance_basis: (中文, English)
     map_unconfirmed: bool = False
 
 
@@ -223,13 +237,13 @@ def _provenance(rules: dict, parts: tuple[str, ...]) -> tuple[str, bool, bool]:
     return key, (not overridden) and is_unconfirmed(key), overridden
 
 
-def _standard_year(text: Any, key: str, default: str) -> str:
-    if text is None:
+def _standard_year(value: Any, key: str, default: str) -> str:
+    if value is None:
         return default
-    m = re.search(r"(\d{4})\s*$", str(text))
+    m = re.search(r"(\d{4})\s*$", str(value))
     year = m.group(1) if m else ""
     if year not in _NEW_STANDARDS | {"2002"}:
-        raise RuleError(f"compliance.{key} is {text!r}; expected GB/T 4754-2002, -2011 or -2017")
+        raise RuleError(f"compliance.{key} is {value!r}; expected GB/T 4754-2002, -2011 or -2017")
     return "2017" if year in _NEW_STANDARDS else year
 
 
@@ -250,38 +264,38 @@ def _read_code(raw: Any, rules: dict) -> _CodeInfo:
     """The 2-digit code of a stored industry code and the table rows it leads to."""
     comp = rules.get("compliance", {})
     if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw is pd.NA:
-        return _CodeInfo(raw, None, None, None, "无行业代码 no industry code: 仅默认值 defaults only")
-    text = str(int(raw)) if isinstance(raw, (int, float, np.integer, np.floating)) else str(raw)
-    if not text.strip():
-        return _CodeInfo(raw, None, None, None, "无行业代码 no industry code: 仅默认值 defaults only")
-    m = _CODE.match(text)
+        return _CodeInfo(raw, None, None, None, text.pair("reason.basis.no_code"))
+    written = str(int(raw)) if isinstance(raw, (int, float, np.integer, np.floating)) else str(raw)
+    if not written.strip():
+        return _CodeInfo(raw, None, None, None, text.pair("reason.basis.no_code"))
+    m = _CODE.match(written)
     if not m:
-        return _CodeInfo(raw, None, None, None,
-                         f"行业代码{text!r}无法识别 unreadable industry code: 仅默认值 defaults only")
+        return _CodeInfo(raw, None, None, None, text.pair("reason.basis.unreadable_code", code=repr(written)))
     code = m.group(1)
     parcel_std = _standard_year(comp.get("parcel_code_standard"), "parcel_code_standard", "2017")
     table_std = _standard_year(comp.get("code_standard"), "code_standard", "2002")
     cmap = {str(k): v for k, v in (comp.get("code_map_2017_to_2002") or {}).items()}
     edition_code = code if parcel_std == "2017" else _to_2017(code, cmap)
     if parcel_std == table_std:
-        return _CodeInfo(raw, code, edition_code, code, f"行业{code}")
+        return _CodeInfo(raw, code, edition_code, code, text.pair("src.industry", code=code))
     if parcel_std == "2017":  # 2017 parcels, 2002 tables
         table_code = _to_2002(code, cmap)
         unconfirmed = False
         if code in cmap:
             _, unconfirmed, _ = _provenance(rules, ("compliance", "code_map_2017_to_2002", code))
-        flag = " UNCONFIRMED" if unconfirmed else ""
+        flag = Lang(*(text.fill("reason.basis.marks", lang, marks=t("reason.basis.unconfirmed", lang))
+                      if unconfirmed else "" for lang in ("zh", "en")))
         if table_code is None:
-            note = f"行业{code}(2017)无2008表行 no 2008 row{flag}"
+            note = text.pair("reason.basis.no_2008_row", code=code, mark=flag)
         elif table_code == code and not unconfirmed:
-            note = f"行业{code}"
+            note = text.pair("src.industry", code=code)
         else:
-            note = f"行业{code}(2017)→{table_code}(2002){flag}"
+            note = text.pair("reason.basis.code_2017_to_2002", code=code, row=table_code, mark=flag)
         return _CodeInfo(raw, code, code, table_code, note, unconfirmed)
     # 2002 parcels, 2017 tables
     table_code = _to_2017(code, cmap)
-    note = (f"行业{code}(2002)→{table_code}(2017)" if table_code
-            else f"行业{code}(2002)无对应2017代码 no 2017 code")
+    note = (text.pair("reason.basis.code_2002_to_2017", code=code, row=table_code) if table_code
+            else text.pair("reason.basis.no_2017_code", code=code))
     return _CodeInfo(raw, code, table_code, table_code, note)
 
 
@@ -445,43 +459,90 @@ def thresholds_for(code: str | None, rules: dict, *, supply_date: Any = None) ->
 # --------------------------------------------------------------------------------------------
 
 
-def _fmt(value: float) -> str:
-    return f"{value:g}"
+def _item(ind: str, sign: str, value: float, lang: str) -> str:
+    """``容积率 ≥ 1.00``: one threshold as a basis lists it."""
+    return t("reason.basis.item", lang, label=_label(ind, lang), sign=sign, value=labels.fmt(value, _FORMAT[ind]),
+             unit=_unit(ind, lang))
 
 
 def _basis(info: _CodeInfo, thr: dict[str, Threshold], edition: str,
-           conflicts: list[str], tier: Any) -> str:
-    """One short bilingual text: code mapping, thresholds by edition, gaps and conflicts."""
+           conflicts: list[tuple[str, str]], tier: Any, lang: str) -> str:
+    """One short text in ``lang``: code mapping, thresholds by edition, gaps and conflicts."""
     groups: dict[tuple[str, bool], list[tuple[str, Threshold]]] = {}
     missing: list[str] = []
     for ind in INDICATORS:
-        label, unit = _LABELS[ind]
         used = False
         for key, sign in zip(_BOUNDS[ind], ("≥", "≤"), strict=True):
-            t = thr.get(key) if key else None
-            if t is None or t.value is None:
+            th = thr.get(key) if key else None
+            if th is None or th.value is None:
                 continue
             used = True
-            item = f"{label}{sign}{_fmt(t.value)}{unit}"
-            if t.overridden:
-                item += "(本地 local)"
-            groups.setdefault((t.edition or "", t.fallback), []).append((item, t))
+            item = _item(ind, sign, th.value, lang) + (t("reason.basis.local", lang) if th.overridden else "")
+            groups.setdefault((th.edition or "", th.fallback), []).append((item, th))
         if not used:
-            missing.append(label + ("(region_tier未设)" if ind.startswith("investment")
-                                    and tier is None else ""))
-    parts = [info.note]
+            missing.append(_label(ind, lang) + (t("reason.basis.no_tier", lang) if ind.startswith("investment")
+                                                and tier is None else ""))
+    parts = [info.note[lang == "en"]]
     for (ed, fallback), items in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        all_unconfirmed = all(t.unconfirmed for _, t in items)
-        marks = (["UNCONFIRMED"] if all_unconfirmed else []) + (
-            [f"{edition}无此项, 回退 fallback"] if fallback else [])
-        head = f"{ed}版" + (f"({'; '.join(marks)})" if marks else "")
-        body = ", ".join(item + (" UNCONFIRMED" if t.unconfirmed and not all_unconfirmed else "")
-                         for item, t in items)
-        parts.append(f"{head}: {body}")
+        all_unconfirmed = all(th.unconfirmed for _, th in items)
+        marks = ([t("reason.basis.unconfirmed", lang)] if all_unconfirmed else []) + (
+            [t("reason.basis.fallback", lang, edition=edition)] if fallback else [])
+        body = text.sep("list", lang).join(
+            item + (t("reason.basis.marks", lang, marks=t("reason.basis.unconfirmed", lang))
+                    if th.unconfirmed and not all_unconfirmed else "") for item, th in items)
+        parts.append(t("reason.basis.group", lang, edition=ed, items=body, marks=t(
+            "reason.basis.marks", lang, marks=text.sep("clause", lang).join(marks)) if marks else ""))
     if missing:
-        parts.append("无阈值 no threshold: " + ", ".join(missing))
-    parts.extend(conflicts)
-    return "; ".join(parts)
+        parts.append(t("reason.basis.no_threshold", lang, items=text.sep("list", lang).join(missing)))
+    parts.extend(c[lang == "en"] for c in conflicts)
+    return text.sep("clause", lang).join(parts)
+
+
+def control_source(table: pd.DataFrame, rules: dict, bound: Any = "floor_area_ratio_min") -> tuple[np.ndarray, np.ndarray]:
+    """Where each row's control value ``bound`` (a threshold key, or one per row) comes from,
+    as a reason names it (Chinese, English): the land sale contract where the parcel records
+    the condition, else the edition's table with the industry code (and the 2008 table's row
+    where the code was mapped) or the local rules, marked unconfirmed where the shipped figure is.
+
+    ``table`` holds the evaluation's rows (``industry_code``, ``compliance_edition`` or
+    ``supply_date``, the ``contract_*`` columns).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"industry_code": ["39"], "compliance_edition": ["2008"]})
+    >>> [s[0] for s in control_source(frame, load_rules())]
+    ['《工业项目建设用地控制指标》2008，行业 39（表中 40）', 'Industrial project land control indicators 2008, industry 39 (table row 40)']
+    """
+    n = len(table)
+    bounds = np.broadcast_to(np.asarray(bound, dtype=object), (n,))
+    if "compliance_edition" in table.columns:
+        editions = table["compliance_edition"].astype(object).where(table["compliance_edition"].notna(), None)
+        editions = np.array([_edition(rules) if e is None else str(e) for e in editions], dtype=object)
+    else:
+        supply = table["supply_date"] if "supply_date" in table.columns else pd.Series([None] * n, dtype=object)
+        editions = _supply_editions(supply, rules)[0]
+    raws = table["industry_code"].to_numpy(dtype=object) if "industry_code" in table.columns else np.full(n, None)
+    keys = pd.Series([f"{r}\x00{e}\x00{b}" for r, e, b in zip(raws, editions, bounds, strict=True)], dtype=object)
+    codes, uniques = pd.factorize(keys)
+    out: list[list[str]] = [[], []]
+    for u in uniques:
+        raw, ed, key = u.split("\x00")
+        info = _read_code(None if raw in ("None", "nan", "<NA>") else raw, rules)
+        th = _resolve(info, rules, ed)[key]
+        for i, lang in enumerate(("zh", "en")):
+            industry = ("" if info.code is None else
+                        t("src.industry_row", lang, code=info.code, row=info.table_code)
+                        if th.edition == "2008" and info.table_code and info.table_code != info.code
+                        else t("src.industry", lang, code=info.code))
+            head = (t("src.local_rules", lang) if th.overridden
+                    else t("src.control_indicators", lang, edition=th.edition or ed))
+            mark = t("reason.mark.unconfirmed", lang) if th.unconfirmed else ""
+            out[i].append(text.sep("comma", lang).join(p for p in (head, industry) if p) + mark)
+    zh, en = (np.asarray(o, dtype=object)[codes] for o in out)
+    for key, column in _CONTRACT.items():
+        given = (bounds == key) & ~np.isnan(_numeric(table, column))
+        zh[given], en[given] = t("src.contract", "zh"), t("src.contract", "en")
+    return zh, en
 
 
 # --------------------------------------------------------------------------------------------
@@ -541,11 +602,6 @@ def footprint_m2(parcels: pd.DataFrame) -> np.ndarray:
 #: ``val.compliance_scope.*`` in :mod:`landplan.labels`).
 SCOPES: tuple[str, ...] = ("checked", "not_built", "no_status")
 
-_WHY = ("控制指标是供地条件，竣工验收时判定，未建成的土地不判定 the indicators are conditions of "
-        "supply checked at completion; land not yet built is not judged (国土资发〔2008〕24号; "
-        "practice.md)")
-
-
 def compliance_scope(parcels: pd.DataFrame) -> pd.Series:
     """Whether each parcel's indicators are judged: a :data:`SCOPES` code, same index.
 
@@ -573,20 +629,18 @@ def compliance_scope(parcels: pd.DataFrame) -> pd.Series:
     return pd.Series(codes.astype(object), index=parcels.index, dtype="str")
 
 
-def _scope_notes(parcels: pd.DataFrame, scope: np.ndarray) -> np.ndarray:
-    """``compliance_note``: why a parcel is not judged (its status and the source), ``""`` if judged."""
-    from .schema import enum_label
-
-    note = np.full(len(scope), "", dtype=object)
-    note[scope == "no_status"] = "建设状态未填，是否建成不详 status not recorded, not known to be built: " + _WHY
-    rows = np.flatnonzero(scope == "not_built")
-    if len(rows):
-        status = parcels["status"].to_numpy(dtype=object)[rows]
-        for code in pd.unique(status):
-            zh, en = enum_label("parcel_status", str(code), "zh"), enum_label("parcel_status", str(code), "en")
-            extra = "，未记录竣工或投产日期 no completion or production date" if code == "halted" else ""
-            note[rows[status == code]] = f"{zh}({en}){extra}: {_WHY}"
-    return note
+def _scope_notes(parcels: pd.DataFrame, scope: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``compliance_note`` (zh, en): why a parcel is not judged (its status and the source),
+    ``""`` if judged."""
+    n = len(scope)
+    status = (parcels["status"].to_numpy(dtype=object) if "status" in parcels.columns
+              else np.full(n, None, dtype=object))
+    why = Lang(*text.pair("reason.compliance.why", source=Lang(*text.pair("src.control_indicators", edition="2008"))))
+    label = Lang(*(text.values("parcel_status", status, lang) for lang in ("zh", "en")))
+    fields = {"status": label, "why": why}
+    return text.pair_cases(n, (scope == "no_status", "reason.compliance.no_status", fields),
+                           ((scope == "not_built") & (status == "halted"), "reason.compliance.halted_unfinished", fields),
+                           (scope == "not_built", "reason.compliance.not_built", fields))
 
 
 def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
@@ -703,7 +757,7 @@ def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
     raws = [*uniques, None]
     infos: dict[int, _CodeInfo] = {}
     per_group: list[dict[str, Threshold]] = []
-    basis: list[str] = []
+    basis: tuple[list[str], list[str]] = ([], [])
     for key in keys:
         code_i, rest = divmod(int(key), 2 * n_ed)
         ed, dated = str(ed_names[rest // 2]), bool(rest % 2)
@@ -715,12 +769,13 @@ def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
             lo = thr[lo_key].value if lo_key else None
             hi = thr[hi_key].value if hi_key else None
             if lo is not None and hi is not None and lo > hi:
-                label, unit = _LABELS[ind]
-                conflicts.append(f"{label}下限{_fmt(lo)}{unit}>上限{_fmt(hi)}{unit}, "
-                                 "冲突 conflict: 不判定 not checked")
+                conflicts.append(tuple(t("reason.basis.conflict", lang, label=_label(ind, lang),
+                                         low=labels.fmt(lo, _FORMAT[ind]), high=labels.fmt(hi, _FORMAT[ind]),
+                                         unit=_unit(ind, lang)) for lang in ("zh", "en")))
         per_group.append(thr)
-        which = "供地时施行 in force at supply, compliance.in_force_from" if dated else "compliance.edition"
-        basis.append(f"版本 edition {ed} ({which}); " + _basis(info, thr, ed, conflicts, tier))
+        for i, lang in enumerate(("zh", "en")):
+            which = t("reason.basis.edition_dated" if dated else "reason.basis.edition_default", lang, edition=ed)
+            basis[i].append(text.sep("clause", lang).join([which, _basis(info, thr, ed, conflicts, tier, lang)]))
     unreadable = sum(int((codes == i).sum()) for i, info in infos.items()
                      if raws[i] is not None and info.code is None)
     if unreadable:
@@ -729,10 +784,10 @@ def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
 
     table = {key: np.array([np.nan if t[key].value is None else t[key].value for t in per_group],
                            dtype="float64")[groups] for key in THRESHOLD_KEYS}
-    basis_text = np.array(basis, dtype=object)[groups] if n else np.zeros(0, dtype=object)
+    basis_text = [np.array(b, dtype=object)[groups] if n else np.zeros(0, dtype=object) for b in basis]
 
     # the contract's own conditions win where the parcel records them
-    contract_items = np.full(n, "", dtype=object)
+    contract_items: list[list[np.ndarray]] = [[], []]
     for key, column in _CONTRACT.items():
         given = _numeric(parcels, column)
         hit = ~np.isnan(given)
@@ -740,17 +795,17 @@ def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
             continue
         table[key] = np.where(hit, given, table[key])
         ind = next(i for i, bounds in _BOUNDS.items() if key in bounds)
-        label, unit = _LABELS[ind]
-        sign = "≥" if key.endswith("_min") else "≤"
-        sep = np.where(contract_items[hit] == "", "", ", ")
-        contract_items[hit] = contract_items[hit] + sep + np.array(
-            [f"{label}{sign}{_fmt(v)}{unit}({column})" for v in given[hit]], dtype=object)
-    has_contract = contract_items != ""
-    basis_text[has_contract] = (basis_text[has_contract] + "; 出让合同约定(优先) contract conditions (win): "
-                                + contract_items[has_contract])
+        figures = text.numbers(given, _FORMAT[ind])
+        for i, lang in enumerate(("zh", "en")):
+            item = text.fill("reason.basis.item", lang, label=_label(ind, lang), value=figures,
+                             sign="≥" if key.endswith("_min") else "≤", unit=_unit(ind, lang))
+            contract_items[i].append(np.where(hit, item, ""))
     from_parts = np.isnan(_numeric(parcels, "footprint_area_m2")) & ~np.isnan(footprint)
-    basis_text[from_parts] = basis_text[from_parts] + ("; 建筑系数按建筑物、构筑物、堆场分项合计 "
-                                                       "coverage from the parts (buildings, structures, yards)")
+    for i, lang in enumerate(("zh", "en")):
+        items = text.clauses(contract_items[i], lang, kind="list") if contract_items[i] else np.full(n, "")
+        contract = np.where(items != "", text.fill("reason.basis.contract", lang, items=items), "")
+        basis_text[i] = text.clauses([basis_text[i], contract, np.where(from_parts, t("reason.basis.from_parts", lang), "")],
+                                     lang) if n else basis_text[i]
 
     scope = compliance_scope(parcels).to_numpy(dtype=object)
     judged = scope == "checked"
@@ -773,9 +828,12 @@ def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
     names = np.array([", ".join(ind for b, ind in enumerate(INDICATORS) if mask >> b & 1)
                       for mask in range(1 << len(INDICATORS))], dtype=object)
     columns["compliance_edition"] = pd.array(edition.astype(object), dtype="str")
-    columns["compliance_basis"] = pd.array(basis_text, dtype="str")
+    columns["compliance_basis"] = pd.array(basis_text[0], dtype="str")
+    columns["compliance_basis_en"] = pd.array(basis_text[1], dtype="str")
     columns["compliance_scope"] = pd.array(scope, dtype="str")
-    columns["compliance_note"] = pd.array(_scope_notes(parcels, scope), dtype="str")
+    note_zh, note_en = _scope_notes(parcels, scope)
+    columns["compliance_note"] = pd.array(note_zh, dtype="str")
+    columns["compliance_note_en"] = pd.array(note_en, dtype="str")
     columns["compliance_failed"] = pd.array(names[failed_bits], dtype="str")
 
     index = pd.Index(parcels["parcel_id"].to_numpy(copy=True), name="parcel_id")

@@ -390,19 +390,6 @@ def _rows(table: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataF
 _CONDITION_COLUMNS = [col for spec in _CONDITION_SPECS.values() for col in spec[:2]]
 
 
-def _rule_mark(rules_value, key: str) -> Lang:
-    """How a reason marks the rules value it used: ``, local rule`` where the value is not the
-    shipped one, ``, default unconfirmed`` where the shipped value is UNCONFIRMED, else nothing."""
-    from .rules import is_unconfirmed, load_rules
-
-    shipped = load_rules()
-    for part in key.split("."):
-        shipped = shipped.get(part) if isinstance(shipped, dict) else None
-    if rules_value != shipped:
-        return Lang(*text.pair("reason.mark.local"))
-    return Lang(*text.pair("reason.mark.unconfirmed")) if is_unconfirmed(key) else Lang("", "")
-
-
 def _contract_reasons(frame: pd.DataFrame, table: pd.DataFrame, cfg: dict,
                       stage_checks: dict[str, np.ndarray], total_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The reason (zh, en) of every parcel whose check is not met or lacks data (the others: ``""``)."""
@@ -434,7 +421,7 @@ def _contract_reasons(frame: pd.DataFrame, table: pd.DataFrame, cfg: dict,
         "transfer": text.dates(_col(sub, "transfer_date", "date")),
         "until": text.dates(frame["transfer_barred_until"].iloc[rows]),
         "years": labels.fmt(years, "count") if years is not None else "",
-        "mark": _rule_mark(years, "lifecycle.no_transfer_years")})))
+        "mark": text.rule_mark(years, "lifecycle.no_transfer_years")})))
     method = (cfg.get("damages") or {}).get("method")
     if method is not None:
         price = num(sub, "land_price_wan").to_numpy()
@@ -442,7 +429,7 @@ def _contract_reasons(frame: pd.DataFrame, table: pd.DataFrame, cfg: dict,
         parts.append(text.pair_cases(k, (owed & np.isnan(price), "reason.contract.no_price", {}), (owed, "reason.contract.damages", {
             "damages": text.numbers(frame["contract_damages_wan"].to_numpy(dtype=float)[rows], "wan"),
             "price": text.numbers(price, "wan"), "share": text.numbers(100.0 * total_share[rows], "pct"),
-            "mark": _rule_mark(method, "lifecycle.damages.method")})))
+            "mark": text.rule_mark(method, "lifecycle.damages.method")})))
     for i, lang in enumerate(("zh", "en")):
         out[i][rows] = text.clauses([p[i] for p in parts], lang)
     return out
@@ -644,7 +631,7 @@ def lifecycle_summary(table: pd.DataFrame, *, lang: str = "zh", rules: dict | No
         method = (rules.get("lifecycle", {}).get("damages") or {}).get("method")
         lines.append(t("summary.lifecycle.damages", lang, total=labels.fmt(damages[owing].sum(), "wan"),
                        n=labels.fmt(int(owing.sum()), "count"),
-                       mark=_rule_mark(method, "lifecycle.damages.method").of(lang)))
+                       mark=text.rule_mark(method, "lifecycle.damages.method").of(lang)))
     if "transfer_barred_until" in table.columns:
         until = pd.to_datetime(table["transfer_barred_until"], errors="coerce")
         as_of = pd.to_datetime(table["as_of"], errors="coerce") if "as_of" in table.columns else None

@@ -31,29 +31,36 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .compliance import compliance_scope
+from . import labels
+from .compliance import compliance_scope, control_source
 from .errors import LandplanError
+from .labels import t, text
+from .labels.text import Lang
 from .tables import join as _join
 from .tables import num as _num
 from .tables import text as _text
 
-__all__ = ["low_efficiency", "candidates", "Ranking", "scenario_median_tax", "target_progress", "PATHS"]
+__all__ = ["low_efficiency", "candidates", "Ranking", "scenario_median_tax", "target_progress", "PATHS",
+           "PATH_CODES", "EVALUATION_COLUMNS", "park_summary"]
 
 _KEY = "idle.low_efficiency"
 
-#: Revitalization paths: code -> (中文, English).
-PATHS: dict[str, tuple[str, str]] = {
-    "recover_resupply": ("收回再供应", "recover and re-supply"),
-    "collect_fee": ("征缴闲置费", "collect the idle-land fee"),
-    "negotiate_extension": ("协商延期/调整", "negotiate an extension or adjustment"),
-    "idle_review": ("核查闲置处置方式", "review how the idle land is to be handled"),
-    "declare_idle": ("调查认定闲置", "investigate and declare the land idle (认定书)"),
-    "urge_completion": ("督促竣工", "urge completion"),
-    "urge_investment": ("督促按合同追加投资", "urge the contracted investment"),
-    "raise_far": ("提高容积率/增容改造", "raise the floor area ratio (add floor space)"),
-    "replace_enterprise": ("腾笼换鸟", "replace the enterprise (vacate and re-let)"),
-    "split_merge": ("分割/合并宗地", "split or merge the parcel"),
-}
+#: Revitalization paths, in order; labels ``val.revitalization_path.*`` (:mod:`landplan.labels`).
+PATH_CODES: tuple[str, ...] = ("recover_resupply", "collect_fee", "negotiate_extension", "idle_review", "declare_idle",
+                               "urge_completion", "urge_investment", "raise_far", "replace_enterprise", "split_merge")
+#: Revitalization paths: code -> (中文, English), read from the catalogue.
+PATHS: dict[str, tuple[str, str]] = {c: (labels.value("revitalization_path", c, "zh"),
+                                         labels.value("revitalization_path", c, "en")) for c in PATH_CODES}
+#: The ranked list's columns an evaluation takes (list column -> evaluation column).
+EVALUATION_COLUMNS: dict[str, str] = {
+    "revitalization_priority": "revitalization_priority", "path": "revitalization_path",
+    "candidate_reason": "candidate_reason", "candidate_reason_en": "candidate_reason_en",
+    "priority_explained": "priority_explained", "priority_explained_en": "priority_explained_en"}
+#: The columns of :func:`candidates`, in order.
+CANDIDATE_COLUMNS: tuple[str, ...] = (
+    "parcel_id", "area_mu", "idle_status", "idle_disposal", "low_efficiency_reason", "low_efficiency_reason_en", "path",
+    "path_zh", "path_en", "revitalization_priority", "priority_explained", "priority_explained_en", "candidate_reason",
+    "candidate_reason_en")
 
 #: idle_stage values of a finding without 认定书 (landplan.idle.IDLE_STAGES)
 _FINDING_STAGES = ("suspected", "investigating", "to_be_declared")
@@ -100,10 +107,6 @@ def _is_idle(table: pd.DataFrame) -> pd.Series:
     return _text(table, "idle_status").str.startswith("idle_")
 
 
-
-
-def _fmt(values: pd.Series, digits: int = 2) -> pd.Series:
-    return values.round(digits).astype(str)
 
 
 def _years_offset(years: float) -> pd.DateOffset:
@@ -162,75 +165,93 @@ def low_efficiency(table: pd.DataFrame, rules: dict, *, as_of: date) -> pd.DataF
     """
     spec = rules["idle"]["low_efficiency"]
     idx = table.index
+    n = len(idx)
     when = pd.Timestamp(as_of)
     not_idle = ~_is_idle(table)
     status = _text(table, "status")
-    masks: list[pd.Series] = []
-    texts: list[pd.Series] = []
+    source = Lang(t("src.low_efficiency", "zh"), t("src.low_efficiency", "en"))
+    masks: list[np.ndarray] = []
+    texts: dict[str, list[np.ndarray]] = {"zh": [], "en": []}
+    keys: list[np.ndarray] = []
 
-    def add(mask: pd.Series, text) -> None:
-        """A rule's parcels and their reason: ``text`` is a string, or a function of the rows
-        the rule flags giving their texts (built for those rows only: most parcels pass)."""
-        mask = mask.fillna(False).astype(bool) & not_idle
-        masks.append(mask)
-        rows = mask.to_numpy()
-        out = np.full(len(idx), "", dtype=object)
-        if rows.any():
-            out[rows] = text if isinstance(text, str) else text(rows).astype(str).to_numpy(dtype=object)
-        texts.append(pd.Series(out, index=idx))
+    def add(mask: pd.Series, key: str, sentence) -> None:
+        """A rule's parcels, its rules key and their reason: ``sentence(rows)`` gives the
+        ``(zh, en)`` texts of the rows the rule flags (built for those rows only: most parcels pass)."""
+        rows = (mask.fillna(False).astype(bool) & not_idle).to_numpy(dtype=bool)
+        masks.append(rows)
+        keys.append(np.where(rows, key, ""))
+        for lang, words in zip(("zh", "en"), sentence(rows) if rows.any() else ("", ""), strict=True):
+            column = np.full(n, "", dtype=object)
+            column[rows] = words
+            texts[lang].append(column)
+
+    def mark(name: str) -> Lang:
+        return text.rule_mark(spec.get(name), f"{_KEY}.{name}")
 
     if spec.get("efficiency_class_on", True) and spec.get("efficiency_classes"):
         classes = [str(c) for c in spec["efficiency_classes"]]
         cls = _text(table, "efficiency_class")
-        add(cls.isin(classes),
-            lambda rows: "efficiency class " + cls[rows] + f" ({_KEY}.efficiency_classes)")
+        add(cls.isin(classes), f"{_KEY}.efficiency_classes", lambda rows: text.pair(
+            "reason.low.efficiency_class", cls=cls.to_numpy(dtype=object)[rows], source=source,
+            mark=mark("efficiency_classes")))
 
     if spec.get("far_below_control_on", True):
-        far, far_min = _num(table, "floor_area_ratio"), _num(table, "floor_area_ratio_min")
+        far = _num(table, "floor_area_ratio").to_numpy()
+        far_min = _num(table, "floor_area_ratio_min").to_numpy()
+        far_max = _num(table, "floor_area_ratio_max").to_numpy()
 
         def far_text(rows):
-            f, m = far[rows], far_min[rows]
-            detail = pd.Series(np.where(f.notna() & m.notna(), " " + _fmt(f) + " < " + _fmt(m), ""),
-                               index=f.index)
-            return "floor area ratio below its control value" + detail + f" ({_KEY}.far_below_control_on)"
+            f, lo, hi = far[rows], far_min[rows], far_max[rows]
+            above = ~np.isnan(f) & ~np.isnan(hi) & (f > hi)
+            below = ~np.isnan(f) & ~np.isnan(lo) & ~above
+            where = {"far": text.numbers(f, "ratio"), "control": text.numbers(np.where(above, hi, lo), "ratio"),
+                     "source": Lang(*(control_source(table.iloc[np.flatnonzero(rows)], rules,
+                                                     np.where(above, "floor_area_ratio_max", "floor_area_ratio_min"))))}
+            return text.pair_cases(int(rows.sum()), (above, "reason.low.far_above", where),
+                                   (below, "reason.low.far_below", where), (True, "reason.low.far_failed", where))
         # the control indicators bind the finished project: an unfinished one is never
         # low-efficiency for its floor area ratio (issue 18 point 4, practice.md)
         built = compliance_scope(table).to_numpy() == "checked"
-        add(_bool_false(table, "floor_area_ratio_ok") & built, far_text)
+        add(_bool_false(table, "floor_area_ratio_ok") & built, f"{_KEY}.far_below_control_on", far_text)
 
-    n = spec.get("stopped_years")
-    if spec.get("stopped_on", True) and n is not None:
+    years = spec.get("stopped_years")
+    if spec.get("stopped_on", True) and years is not None:
         since = _dates(table, "halted_since")
-        mask = (status == "halted") & since.notna() & (since + _years_offset(n) <= when)
-        add(mask, lambda rows, n=n: "halted since " + since[rows].dt.strftime("%Y-%m-%d").fillna("")
-            + f", ≥ {n:g} years ({_KEY}.stopped_years)")
+        mask = (status == "halted") & since.notna() & (since + _years_offset(years) <= when)
+        add(mask, f"{_KEY}.stopped_years", lambda rows, years=years: text.pair(
+            "reason.low.stopped", since=text.dates(since[rows]), years=labels.fmt(years, "years"), source=source,
+            mark=mark("stopped_years")))
 
-    n = spec.get("completion_overdue_years")
-    if spec.get("completion_overdue_on", True) and n is not None:
+    years = spec.get("completion_overdue_years")
+    if spec.get("completion_overdue_on", True) and years is not None:
         due = _dates(table, "agreed_completion_date")
-        mask = status.isin(_NOT_COMPLETED) & due.notna() & (due + _years_offset(n) <= when)
-        add(mask, lambda rows, n=n: "not completed, agreed completion "
-            + due[rows].dt.strftime("%Y-%m-%d").fillna("")
-            + f" + {n:g} years ≤ {when:%Y-%m-%d} ({_KEY}.completion_overdue_years)")
+        mask = status.isin(_NOT_COMPLETED) & due.notna() & (due + _years_offset(years) <= when)
+        add(mask, f"{_KEY}.completion_overdue_years", lambda rows, years=years: text.pair(
+            "reason.low.completion_overdue", due=text.dates(due[rows]), years=labels.fmt(years, "years"),
+            source=source, mark=mark("completion_overdue_years")))
 
     share = spec.get("intensity_share_of_contract_min")
     if spec.get("intensity_below_contract_on", True) and share is not None:
         invested, agreed = _num(table, "invested_wan"), _num(table, "agreed_investment_wan")
         mask = status.isin(_COMPLETED) & (invested < share * agreed)
-        add(mask, lambda rows: "invested " + _fmt(invested[rows]) + f" < {share:g} × agreed "
-            + _fmt(agreed[rows]) + f" 万元 ({_KEY}.intensity_share_of_contract_min)")
+        add(mask, f"{_KEY}.intensity_share_of_contract_min", lambda rows: text.pair(
+            "reason.low.intensity", invested=text.numbers(invested[rows], "wan"),
+            agreed=text.numbers(agreed[rows], "wan"), share=labels.fmt(100.0 * share, "pct"), source=source,
+            mark=mark("intensity_share_of_contract_min")))
 
     tax_min = spec.get("tax_per_mu_min_wan")
     if tax_min is not None:
         tax = _num(table, "tax_per_mu_wan")
-        add(tax < tax_min, lambda rows: "tax per mu " + _fmt(tax[rows]) + f" < {tax_min:g} 万元/亩 "
-            f"({_KEY}.tax_per_mu_min_wan)")
+        add(tax < tax_min, f"{_KEY}.tax_per_mu_min_wan", lambda rows: text.pair(
+            "reason.low.tax", tax=text.numbers(tax[rows], "wan_per_mu"), minimum=labels.fmt(tax_min, "wan_per_mu"),
+            source=source, mark=mark("tax_per_mu_min_wan")))
 
-    flag = pd.Series(False, index=idx)
-    for mask in masks:
-        flag = flag | mask
-    return pd.DataFrame({"low_efficiency": flag.astype("boolean"),
-                         "low_efficiency_reason": _join(texts, idx)}, index=idx)
+    flag = np.logical_or.reduce(masks) if masks else np.zeros(n, dtype=bool)
+    return pd.DataFrame({"low_efficiency": pd.array(flag, dtype="boolean"),
+                         "low_efficiency_reason": text.clauses(texts["zh"], "zh") if masks else np.full(n, ""),
+                         "low_efficiency_reason_en": text.clauses(texts["en"], "en") if masks else np.full(n, ""),
+                         "low_efficiency_rules": text.clauses(keys, "en") if masks else np.full(n, "")},
+                        index=idx)
 
 
 # --------------------------------------------------------------------------------------------
@@ -322,19 +343,22 @@ class Ranking:
         idle = _is_idle(table)
         low = table["low_efficiency"].astype("boolean").fillna(False).astype(bool)
         median = _park_median_tax(table)
-        used = ["parcel_id", "low_efficiency_reason", "idle_disposal", "idle_status", "idle_stage", "area_mu",
-                "tax_per_mu_wan", "idle_years", "readiness"]
+        used = ["parcel_id", "low_efficiency_reason", "low_efficiency_reason_en", "low_efficiency_rules",
+                "idle_disposal", "idle_status", "idle_stage", "area_mu", "tax_per_mu_wan", "idle_years", "readiness"]
         sel = table.loc[(idle | low).to_numpy(), [c for c in used if c in table.columns]]
         if len(sel) == 0:  # nothing to revitalize: an empty list with the columns
-            columns = ["parcel_id", "area_mu", "idle_status", "idle_disposal", "low_efficiency_reason", "path",
-                       "path_zh", "path_en", "revitalization_priority", "priority_explained", "candidate_reason"]
             self.empty = pd.DataFrame({c: pd.Series(dtype="float64" if c in ("area_mu", "revitalization_priority")
-                                                    else "str") for c in columns})
+                                                    else "str") for c in CANDIDATE_COLUMNS})
             self.sel = None
             return
         idx = sel.index
+        k = len(idx)
         idle_s = idle[idx]
         reason = _text(sel, "low_efficiency_reason")
+        reason_en = _text(sel, "low_efficiency_reason_en")
+        # the rules keys that flagged a parcel (an evaluation written before they had their own
+        # column named them inside its reason)
+        keys = _text(sel, "low_efficiency_rules" if "low_efficiency_rules" in sel.columns else "low_efficiency_reason")
         disposal = _text(sel, "idle_disposal")
         area = _num(sel, "area_mu")
 
@@ -345,8 +369,7 @@ class Ranking:
         parts = [pd.Series(np.where(finding, "declare_idle", ""), index=idx), idle_path]
         low_s = low[idx] & ~idle_s
         for key, code in _LOW_PATH:
-            parts.append(pd.Series(np.where(low_s & reason.str.contains(key, regex=False), code, ""),
-                                   index=idx))
+            parts.append(pd.Series(np.where(low_s & keys.str.contains(key, regex=False), code, ""), index=idx))
         spec = rules.get("revitalization", {})
         above, below = spec.get("split_above_mu"), spec.get("merge_below_mu")
         split = pd.Series(False, index=idx)
@@ -359,10 +382,8 @@ class Ranking:
         codes, distinct = pd.factorize(_join(parts, idx))
         distinct = ["; ".join(dict.fromkeys(p.split("; "))) for p in distinct]
         path = pd.Series(np.asarray(distinct, dtype=object)[codes], index=idx)
-        path_zh = pd.Series(np.asarray(["；".join(PATHS[c][0] for c in p.split("; ") if c) for p in distinct],
-                                       dtype=object)[codes], index=idx)
-        path_en = pd.Series(np.asarray(["; ".join(PATHS[c][1] for c in p.split("; ") if c) for p in distinct],
-                                       dtype=object)[codes], index=idx)
+        path_zh, path_en = (pd.Series(text.value_lists("revitalization_path", path, lang), index=idx)
+                            for lang in ("zh", "en"))
 
         # the priority's components but readiness, scaled, and their terms of the explanation
         tax = _num(sel, "tax_per_mu_wan")
@@ -370,31 +391,32 @@ class Ranking:
         gap = (median - tax).clip(lower=0.0) if np.isfinite(median) else tax * np.nan
         self.weights = {k: float(w) for k, w in (spec.get("priority_weights") or {}).items() if w is not None}
         self.scaled: dict[str, pd.Series] = {}
-        self.terms: dict[str, pd.Series] = {}
+        self.terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name, x in {"area_mu": area, "idle_years": _num(sel, "idle_years"), "tax_gap": gap}.items():
             self._component(name, x)
-        why = pd.Series(np.where(idle_s, "idle: " + _text(sel, "idle_status")
-                                 + np.where(stage != "", ", " + stage, "")
-                                 + " (idle.idle_after_years)", "low efficiency: " + reason),
-                        index=idx)
+        status = Lang(*(text.clauses([text.values("idle_status", sel["idle_status"], lang),
+                                      np.where(stage != "", text.values("idle_stage", stage, lang), "")],
+                                     lang, kind="comma")
+                        for lang in ("zh", "en")))
+        self.why = text.pair_cases(k, (idle_s.to_numpy(), "reason.candidate.idle", {"status": status}),
+                                   (True, "reason.candidate.low", {"reason": Lang(reason.to_numpy(dtype=object),
+                                                                                  reason_en.to_numpy(dtype=object))}))
         self.sel, self.spec, self.median, self.rules = sel, spec, median, rules
         self.columns = {
             "parcel_id": _ids(sel), "area_mu": area,
             "idle_status": _text(sel, "idle_status"), "idle_disposal": disposal,
-            "low_efficiency_reason": reason, "path": path, "path_zh": path_zh, "path_en": path_en,
+            "low_efficiency_reason": reason, "low_efficiency_reason_en": reason_en, "path": path, "path_zh": path_zh,
+            "path_en": path_en,
         }
-        self.why = why
-        # the explanation's terms before and after readiness's, joined now (in weights order)
-        names = [k for k in self.weights if k in ("area_mu", "idle_years", "tax_gap", "readiness")]
-        cut = names.index("readiness") if "readiness" in names else len(names)
-        self.before = _join([self.terms[k] for k in names[:cut]], idx, sep=" + ")
-        self.after = _join([self.terms[k] for k in names[cut + 1:]], idx, sep=" + ")
 
     def _component(self, name: str, x: pd.Series) -> None:
         if name in self.weights:
             comp = _scaled(x)
             self.scaled[name] = comp
-            self.terms[name] = f"{name} {self.weights[name]:g} × " + comp.round(3).astype(str)
+            self.terms[name] = text.pair("reason.priority.term", value=text.numbers(comp, "ratio", digits=3),
+                                         weight=_plain(self.weights[name]),
+                                         name=Lang(*(labels.value("priority_component", name, lang)
+                                                     for lang in ("zh", "en"))))
 
     def ranked(self, readiness: pd.Series | None = None, *, order: bool = True) -> pd.DataFrame:
         """The ranked list, with ``readiness`` (aligned to the table's index) as the
@@ -417,24 +439,32 @@ class Ranking:
             priority = priority + w * scaled[name]
         priority = (100.0 * priority / total).round(2) if total > 0 else priority
         skipped = [k for k in (spec.get("priority_weights") or {}) if k not in weights]
-        middle = [terms["readiness"]] if "readiness" in weights else []
-        explanation = ("100 × (" + _join([self.before, *middle, self.after], idx, sep=" + ")
-                       + f") / Σ weights {total:g} = ")
-        explanation = explanation + priority.map("{:g}".format)
-        if skipped:
-            explanation = explanation + f"; not used: {', '.join(skipped)}"
-        if np.isfinite(median):
-            explanation = explanation + f"; park median tax per mu {median:g} 万元"
+        explained = []
+        for i, lang in enumerate(("zh", "en")):
+            sentence = text.fill("reason.priority.explained", lang, total=_plain(total),
+                                 terms=text.clauses([terms[k][i] for k in weights], lang, kind="plus"),
+                                 priority=text.numbers(priority, "score", digits=2))
+            extra = [t("reason.priority.not_used", lang, names=text.sep("list", lang).join(
+                labels.value("priority_component", k, lang) for k in skipped)) if skipped else "",
+                t("reason.priority.median", lang, median=labels.fmt(median, "wan_per_mu"))
+                if np.isfinite(median) else ""]
+            explained.append(text.clauses([sentence, *extra], lang))
         out = pd.DataFrame({
             **self.columns,
-            "revitalization_priority": priority.astype(float), "priority_explained": explanation,
-            "candidate_reason": self.why,
+            "revitalization_priority": priority.astype(float),
+            "priority_explained": explained[0], "priority_explained_en": explained[1],
+            "candidate_reason": self.why[0], "candidate_reason_en": self.why[1],
         }, index=idx)
         if not order:
             return out
         out = out.sort_values(["revitalization_priority", "parcel_id"], ascending=[False, True],
                               kind="mergesort")
         return out.reset_index(drop=True)
+
+
+def _plain(number: float) -> str:
+    """A weight of the rules as written: a whole number without decimals (``25``), else two."""
+    return labels.fmt(number, "count" if float(number).is_integer() else "ratio")
 
 
 # --------------------------------------------------------------------------------------------
@@ -562,69 +592,84 @@ def target_progress(before: pd.DataFrame, after: pd.DataFrame, rules: dict, *, y
 
 
 def park_summary(table: pd.DataFrame, rules: dict, *, as_of: date, before: pd.DataFrame | None = None,
-                 target_mu: float | None = None, deadlines: int = 10) -> list[str]:
-    """The park's idle-land summary as printed by ``landplan idle`` (Chinese with English).
+                 target_mu: float | None = None, deadlines: int = 10, lang: str = "zh") -> list[str]:
+    """The park's idle-land summary as printed by ``landplan idle``, in ``lang``.
 
     Idle mu by status, the procedure's stages, mu by disposal, the fees, the next deadlines, low-efficiency land, the
     median-tax scenario for the candidates and, given an earlier evaluation ``before`` (e.g.
     written by ``landplan evaluate`` at the start of the year), the mu revitalized this year
-    against the target.
+    against the target. Every word and label from the catalogue (``summary.*``), every figure
+    by :func:`landplan.labels.fmt`.
     """
-    from .report.i18n import code_label
+    from .columns import text_column
 
+    lang = labels.check_lang(lang)
     area = _num(table, "area_mu").fillna(0.0)
     status = _text(table, "idle_status")
     stage = _text(table, "idle_stage")
     disposal = _text(table, "idle_disposal")
-    lines = [f"闲置土地 idle land as of {as_of:%Y-%m-%d} (疑似闲置 = a finding of the data, 53号令 Art. 2; "
-             "idle in law by a 闲置土地认定书, Art. 9)"]
-    for code in ("idle_unstarted", "idle_halted", "not_due"):
-        mask = status == code
-        lines.append(f"  {code} {code_label('idle_status', code)}: {int(mask.sum())} 宗 parcels, "
-                     f"{area[mask].sum():.2f} 亩 mu")
-    stages = [f"{code} {code_label('idle_stage', code)} {int((stage == code).sum())} 宗"
-              for code in ("suspected", "investigating", "to_be_declared", "declared", "decided")]
-    lines.append(f"  认定程序 procedure: {', '.join(stages)}")
-    for code in ("recover", "idle_fee", "negotiate"):
-        mask = disposal == code
-        lines.append(f"  disposal {code}: {int(mask.sum())} 宗, {area[mask].sum():.2f} 亩")
+
+    def counted(label: str, mask: pd.Series, indent: str = "  ") -> str:
+        return indent + t("summary.mu_parcels", lang, label=label, mu=labels.fmt(area[mask].sum(), "mu"),
+                          n=labels.fmt(int(mask.sum()), "count"))
+
+    def n_of(count: int) -> str:
+        return labels.fmt(count, "count")
+
+    lines = [t("summary.idle.head", lang, date=f"{as_of:%Y-%m-%d}")]
+    lines += [counted(labels.value("idle_status", code, lang), status == code)
+              for code in ("idle_unstarted", "idle_halted", "not_due")]
+    stages = text.sep("comma", lang).join(
+        t("summary.count", lang, label=labels.value("idle_stage", code, lang), n=n_of(int((stage == code).sum())))
+        for code in ("suspected", "investigating", "to_be_declared", "declared", "decided"))
+    lines.append("  " + t("summary.idle.procedure", lang, counts=stages))
+    lines.append("  " + t("summary.idle.disposals", lang))
+    lines += [counted(labels.value("idle_disposal", code, lang), disposal == code, "    ")
+              for code in ("recover", "idle_fee", "negotiate")]
     fees = _num(table, "idle_fee_wan")
     fee_mask = (disposal == "idle_fee") & fees.gt(0)
-    lines.append(f"  土地闲置费 idle-land fees (collected once declared and decided, Art. 14): "
-                 f"{fees[fee_mask].sum():.2f} 万元 from {int(fee_mask.sum())} 宗")
+    lines.append("  " + t("summary.idle.fees", lang, total=labels.fmt(fees[fee_mask].sum(), "wan"),
+                          n=n_of(int(fee_mask.sum()))))
     missing_price = int(((disposal == "idle_fee") & fees.isna()).sum())
     if missing_price:
-        lines.append(f"  fees unknown (no land price): {missing_price} 宗")
+        lines.append("  " + t("summary.idle.fees_unknown", lang, n=n_of(missing_price)))
     if "next_step_date" in table.columns:
         due = table[pd.to_datetime(table["next_step_date"]).notna()].copy()
         due["_d"] = pd.to_datetime(due["next_step_date"])
         due = due[due["_d"] >= pd.Timestamp(as_of)].sort_values(["_d", "parcel_id"]).head(deadlines)
         if len(due):
-            lines.append("  下一步期限 next deadlines:")
-            text = due["next_step_zh"] if "next_step_zh" in due else due["next_step"]
-            for pid, day, what in zip(due["parcel_id"], due["_d"], text, strict=True):
+            lines.append("  " + t("summary.idle.deadlines", lang))
+            column = text_column("next_step", lang)
+            said = due[column] if column in due else text.values("next_step", due["next_step"], lang)
+            for pid, day, what in zip(due["parcel_id"], due["_d"], said, strict=True):
                 lines.append(f"    {day:%Y-%m-%d}  {pid}  {what}")
-    low = table["low_efficiency"].fillna(False).astype(bool) if "low_efficiency" in table else None
-    if low is not None:
-        lines.append(f"低效用地 low-efficiency land: {int(low.sum())} 宗, {area[low].sum():.2f} 亩")
+    if "low_efficiency" in table:
+        low = table["low_efficiency"].fillna(False).astype(bool)
+        lines.append(counted(labels.column("low_efficiency", lang), low, ""))
     ranked = candidates(table, rules)
-    lines.append(f"盘活候选 revitalization candidates: {len(ranked)} 宗, {ranked['area_mu'].sum():.2f} 亩")
+    lines.append(counted(t("summary.idle.candidates", lang), _ids(table).isin(ranked["parcel_id"]), ""))
     if len(ranked) and "tax_per_mu_wan" in table and table["tax_per_mu_wan"].notna().any():
-        s = scenario_median_tax(table, ranked["parcel_id"])
-        lines.append(
-            f"  情景 if they reach the park median tax per mu ({s['median_tax_per_mu_wan']:.2f} 万元/亩): "
-            f"park tax {s['park_tax_before_wan']:.1f} → {s['park_tax_after_wan']:.1f} 万元, "
-            f"per mu {s['park_tax_per_mu_before_wan']:.2f} → {s['park_tax_per_mu_after_wan']:.2f}, "
-            f"{s['mu_revitalized']:.2f} 亩 revitalized")
+        sc = scenario_median_tax(table, ranked["parcel_id"])
+        lines.append("  " + t("summary.idle.scenario", lang, median=labels.fmt(sc["median_tax_per_mu_wan"], "wan_per_mu"),
+                              before=labels.fmt(sc["park_tax_before_wan"], "wan"),
+                              after=labels.fmt(sc["park_tax_after_wan"], "wan"),
+                              per_mu_before=labels.fmt(sc["park_tax_per_mu_before_wan"], "wan_per_mu"),
+                              per_mu_after=labels.fmt(sc["park_tax_per_mu_after_wan"], "wan_per_mu"),
+                              mu=labels.fmt(sc["mu_revitalized"], "mu")))
     target = target_mu if target_mu is not None else rules.get("revitalization", {}).get("target_mu_per_year")
+    year = str(as_of.year)
     if before is not None:
         progress = target_progress(before, table, rules, year=as_of.year, target_mu=target)
-        goal = "no target set" if progress["target_mu"] is None else (
-            f"target {progress['target_mu']:.2f} 亩 ({progress['target_source']}): "
-            f"{'met' if progress['met'] else 'not met'}")
-        lines.append(f"本年盘活 revitalized in {as_of.year}: {progress['revitalized_mu']:.2f} 亩 "
-                     f"({len(progress['parcels'])} 宗) since {progress['before_as_of']}; {goal}")
+        if progress["target_mu"] is None:
+            goal = t("summary.idle.no_target", lang)
+        else:
+            source = "argument" if progress["target_source"] == "argument" else "rules"
+            goal = t("summary.idle.target", lang, target=labels.fmt(progress["target_mu"], "mu"),
+                     source=t(f"summary.idle.target_from.{source}", lang),
+                     met=t("summary.idle.met" if progress["met"] else "summary.idle.not_met", lang))
+        lines.append(t("summary.idle.revitalized", lang, year=year, mu=labels.fmt(progress["revitalized_mu"], "mu"),
+                       n=n_of(len(progress["parcels"])), since=str(progress["before_as_of"]), goal=goal))
     else:
-        lines.append(f"本年盘活 revitalized in {as_of.year}: give an evaluation from the start of the year "
-                     f"(--since FILE) to count it" + (f"; target {target} 亩" if target is not None else ""))
+        lines.append(t("summary.idle.revitalized_unknown", lang, year=year, target=t(
+            "summary.idle.target_short", lang, target=labels.fmt(target, "mu")) if target is not None else ""))
     return lines

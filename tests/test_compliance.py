@@ -100,8 +100,9 @@ def test_code_mapping_2017_to_2002(rules, code, far_min, ok_at_085):
 def test_code_43_basis_says_no_row(rules):
     out = evaluate_compliance(park([{"industry_code": "43", "floor_area_m2": 8500.0}]), rules)
     basis = out.loc["P1", "compliance_basis"]
-    assert "无2008表行" in basis and "UNCONFIRMED" in basis
+    assert "行业 43（2017）无 2008 表行（未确认）" in basis
     assert "容积率" in basis.split("无阈值")[1]
+    assert "industry 43 (2017) has no 2008 table row (unconfirmed)" in out.loc["P1", "compliance_basis_en"]
 
 
 def test_parcels_with_2002_codes():
@@ -134,8 +135,9 @@ def test_edition_2023_when_chosen():
     assert out.loc["P1", "compliance_failed"] == "building_coverage_pct, green_ratio_pct"
     assert out.loc["P2", "compliance_failed"] == "admin_ratio_pct"
     basis = out.loc["P1", "compliance_basis"]
-    assert "2023版(UNCONFIRMED)" in basis and "建筑系数≥40%" in basis and "绿地率≤15%" in basis
-    assert "回退" in basis and "容积率≥1" in basis
+    assert "2023 版（未确认）：建筑系数 ≥ 40.0%、绿地率 ≤ 15.0%" in basis
+    assert "2008 版（2023 版无此项，回退）：容积率 ≥ 1.00" in basis
+    assert "2008 (not in 2023, fallback): floor area ratio ≥ 1.00" in out.loc["P1", "compliance_basis_en"]
 
     thr = thresholds_for("39", rules)
     cov, far = thr["building_coverage_pct_min"], thr["floor_area_ratio_min"]
@@ -155,7 +157,7 @@ def test_edition_2008_via_merge_rules():
     assert out["green_ratio_pct_ok"].tolist() == [True, True]
     assert out.loc["P1", "compliance_failed"] == ""
     assert "回退" not in out.loc["P1", "compliance_basis"]
-    assert "2008版" in out.loc["P1", "compliance_basis"]
+    assert "2008 版：" in out.loc["P1", "compliance_basis"]
     far = thresholds_for("39", rules)["floor_area_ratio_min"]
     assert (far.value, far.edition, far.fallback) == (1.0, "2008", False)
 
@@ -202,7 +204,10 @@ def test_only_finished_projects_are_judged(rules):
     assert out.loc[judged, "compliance_failed"].eq("floor_area_ratio, building_coverage_pct").all()
     assert out.loc[judged, "compliance_note"].eq("").all()
     note = out.loc["P4", "compliance_note"]
-    assert note.startswith("在建(under construction)") and "国土资发〔2008〕24号" in note
+    assert note == "在建：控制指标是供地条件，竣工验收时判定，未建成的土地不判定（《工业项目建设用地控制指标》2008）"
+    assert out.loc["P4", "compliance_note_en"] == (
+        "under construction: the indicators are conditions of supply checked at completion; land not yet built is "
+        "not judged (Industrial project land control indicators 2008)")
     assert "未记录竣工或投产日期" in out.loc["P5", "compliance_note"]
     assert out.loc["P9", "compliance_note"].startswith("建设状态未填")
 
@@ -217,7 +222,7 @@ def test_2015_parcel_with_35_pct_coverage_passes_by_default(rules):
     assert out.loc["P1", "building_coverage_pct_min"] == 30.0
     assert out.loc["P1", "building_coverage_pct_ok"]
     assert out.loc["P1", "compliance_edition"] == "2008"
-    assert "UNCONFIRMED" not in out.loc["P1", "compliance_basis"].split("; 行业")[0]
+    assert "未确认" not in out.loc["P1", "compliance_basis"]
 
 
 def test_edition_in_force_at_supply():
@@ -230,9 +235,10 @@ def test_edition_in_force_at_supply():
     assert out["compliance_edition"].tolist() == ["2008", "2008", "2023", "2023", "2008"]
     assert out["building_coverage_pct_min"].tolist() == [30.0, 30.0, 40.0, 40.0, 30.0]
     assert out["building_coverage_pct_ok"].tolist() == [True, True, False, False, True]
-    assert "版本 edition 2023 (供地时施行 in force at supply" in out.loc["P3", "compliance_basis"]
-    assert "2023版(UNCONFIRMED)" in out.loc["P3", "compliance_basis"]
-    assert "版本 edition 2008 (compliance.edition)" in out.loc["P5", "compliance_basis"]
+    assert out.loc["P3", "compliance_basis"].startswith("2023 版（供地时施行）")
+    assert "2023 版（未确认）：" in out.loc["P3", "compliance_basis"]
+    assert out.loc["P5", "compliance_basis"].startswith("2008 版（默认版本）")
+    assert out.loc["P5", "compliance_basis_en"].startswith("edition 2008 (the default edition)")
     assert thresholds_for("39", rules, supply_date="2024-03-01")["building_coverage_pct_min"].unconfirmed
     assert thresholds_for("39", rules)["building_coverage_pct_min"].value == 30.0
 
@@ -256,8 +262,9 @@ def test_contract_conditions_win(rules):
     assert out["building_coverage_pct_min"].tolist() == [45.0, 30.0]
     assert out["compliance_failed"].tolist() == ["floor_area_ratio, building_coverage_pct", ""]
     basis = out.loc["P1", "compliance_basis"]
-    assert "出让合同约定(优先) contract conditions (win): 容积率≤2(contract_far_max)" in basis
-    assert "建筑系数≥45%(contract_coverage_min_pct)" in basis
+    assert basis.endswith("；出让合同约定（优先）：容积率 ≤ 2.00、建筑系数 ≥ 45.0%")
+    assert out.loc["P1", "compliance_basis_en"].endswith(
+        "; the land sale contract's conditions (they win): floor area ratio ≤ 2.00, building coverage ≥ 45.0%")
 
 
 # --- 建筑系数: buildings, structures and yards (issue 18 point 6) --------------------------
@@ -275,7 +282,8 @@ def test_footprint_is_buildings_structures_and_yards(rules):
     out = evaluate_compliance(parcels, rules)
     assert out["building_coverage_pct"].fillna(-1).tolist() == [35.0, 20.0, 31.0, -1]
     assert out["building_coverage_pct_ok"].tolist()[:3] == [True, False, True]
-    assert "分项合计 coverage from the parts" in out.loc["P1", "compliance_basis"]
+    assert "建筑系数按建筑物、构筑物、堆场分项合计" in out.loc["P1", "compliance_basis"]
+    assert "coverage from the parts" in out.loc["P1", "compliance_basis_en"]
     assert "分项合计" not in out.loc["P3", "compliance_basis"]
     assert PARCELS.by_name["footprint_area_m2"].zh == "建筑物、构筑物基底及堆场面积(平方米)"
     assert match_column("parcels", "构筑物基底面积(平方米)")[0] == "structure_footprint_m2"
@@ -313,7 +321,7 @@ def test_investment_intensity_by_region_tier():
         "default": {"investment_intensity_wan_per_mu_min": tiers}}}})
     out = evaluate_compliance(parcels, unset)
     assert out["investment_intensity_wan_per_mu_ok"].isna().all()
-    assert "region_tier未设" in out.loc["P1", "compliance_basis"]
+    assert "投资强度（未设地区类别）" in out.loc["P1", "compliance_basis"]
 
     numeric = with_rules({"compliance": {"region_tier": 5, "thresholds": {
         "default": {"investment_intensity_wan_per_mu_min": {5: 150}}}}})
@@ -368,7 +376,7 @@ def test_parcel_without_industry_code_uses_defaults(rules, code):
     assert out.loc["P1", "floor_area_ratio_ok"] is pd.NA
     assert out.loc["P1", "building_coverage_pct_min"] == 30.0
     assert not out.loc["P1", "building_coverage_pct_ok"]
-    assert "defaults only" in out.loc["P1", "compliance_basis"]
+    assert "defaults only" in out.loc["P1", "compliance_basis_en"] and "仅默认值" in out.loc["P1", "compliance_basis"]
     assert out.loc["P1", "compliance_failed"] == "building_coverage_pct"
 
 
@@ -393,8 +401,8 @@ def test_green_min_above_max_is_a_conflict():
     out = evaluate_compliance(park([{"green_area_m2": 1000.0}, {"green_area_m2": 2500.0}]), rules)
     assert out["green_ratio_pct_ok"].isna().all()
     assert out["compliance_failed"].tolist() == ["", ""]
-    assert "conflict" in out.loc["P1", "compliance_basis"]
-    assert "绿地率下限25%>上限20%" in out.loc["P1", "compliance_basis"]
+    assert "conflict" in out.loc["P1", "compliance_basis_en"]
+    assert "绿地率下限 25.0% > 上限 20.0%，冲突：不判定" in out.loc["P1", "compliance_basis"]
 
 
 def test_workspace_override_of_one_industry_far():
@@ -408,7 +416,7 @@ def test_workspace_override_of_one_industry_far():
     assert out["floor_area_ratio_ok"].tolist() == [False, True, True]
     far = thresholds_for("38", rules)["floor_area_ratio_min"]
     assert far.overridden and not far.unconfirmed
-    assert "本地 local" in out.loc["P1", "compliance_basis"]
+    assert "容积率 ≥ 1.50（本地）" in out.loc["P1", "compliance_basis"]
     assert "本地" not in out.loc["P3", "compliance_basis"]
 
 
@@ -417,7 +425,7 @@ def test_unconfirmed_mapping_is_visible(rules):
     far = thresholds_for("29", rules)["floor_area_ratio_min"]
     assert far.value == 0.8 and far.unconfirmed
     basis = evaluate_compliance(park([{"industry_code": "29"}]), rules).loc["P1", "compliance_basis"]
-    assert "容积率≥0.8 UNCONFIRMED" in basis
+    assert "容积率 ≥ 0.80（未确认）" in basis
 
 
 def test_geographic_crs_is_measured_in_metres(rules):

@@ -273,9 +273,9 @@ def test_a_finding_is_investigated_before_its_disposal_path():
     table["low_efficiency"] = False
     out = candidates(table, RULES).set_index("parcel_id")
     assert out.loc["S", "path"] == "declare_idle; collect_fee"
-    assert out.loc["S", "path_zh"] == "调查认定闲置；征缴闲置费"
+    assert out.loc["S", "path_zh"] == "调查认定闲置、征缴闲置费"
     assert out.loc["Y", "path"] == "collect_fee"
-    assert out.loc["S", "candidate_reason"].startswith("idle: idle_unstarted, suspected")
+    assert out.loc["S", "candidate_reason"] == "闲置土地：疑似闲置（未动工），疑似闲置（待调查）（53号令第二条）"
 
 
 # --------------------------------------------------------------------------------------------

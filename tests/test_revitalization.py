@@ -52,8 +52,17 @@ def frame(*rows: dict) -> pd.DataFrame:
 
 
 def flagged(table, rules, **kw):
+    """The flags and the rules keys that made them (``low_efficiency_rules``)."""
     res = low_efficiency(table, rules, as_of=kw.pop("as_of", AS_OF))
-    return res["low_efficiency"].tolist(), res["low_efficiency_reason"].tolist()
+    assert (res["low_efficiency_reason"] == "").tolist() == (res["low_efficiency_rules"] == "").tolist()
+    assert not res["low_efficiency_reason"].str.contains(KEY).any()      # a key is never a sentence
+    return res["low_efficiency"].tolist(), res["low_efficiency_rules"].tolist()
+
+
+def said(table, rules, pid, **kw):
+    """The zh and en reasons of one parcel."""
+    res = low_efficiency(table, rules, as_of=kw.pop("as_of", AS_OF)).set_axis(table["parcel_id"])
+    return res.loc[pid, "low_efficiency_reason"], res.loc[pid, "low_efficiency_reason_en"]
 
 
 # ---------------------------------------------------------------- each rule alone
@@ -66,7 +75,10 @@ def test_clean_parcel_is_not_low_efficiency(rules):
 def test_class_d(rules):
     flags, reasons = flagged(frame(base_row("A", efficiency_class="D"), base_row("B", efficiency_class="C")), rules)
     assert flags == [True, False]
-    assert f"{KEY}.efficiency_classes" in reasons[0] and reasons[1] == ""
+    assert reasons == [f"{KEY}.efficiency_classes", ""]
+    t = frame(base_row("A", efficiency_class="D"))
+    assert said(t, rules, "A") == ("亩均效益评价 D 类（低效用地认定规则）",
+                                   "per-mu efficiency class D (the low-efficiency rules)")
     off = copy.deepcopy(rules)
     off["idle"]["low_efficiency"]["efficiency_class_on"] = False
     assert flagged(frame(base_row("A", efficiency_class="D")), off)[0] == [False]
@@ -79,7 +91,12 @@ def test_far_below_control(rules):
     t = frame(base_row("A", floor_area_ratio=0.5, floor_area_ratio_ok=False))
     flags, reasons = flagged(t, rules)
     assert flags == [True]
-    assert f"{KEY}.far_below_control_on" in reasons[0] and "0.5 < 1.0" in reasons[0]
+    assert reasons == [f"{KEY}.far_below_control_on"]
+    assert said(t.assign(industry_code="34", compliance_edition="2008"), rules, "A") == (
+        "容积率 0.50 低于控制值 1.00（《工业项目建设用地控制指标》2008，行业 34（表中 35））",
+        "floor area ratio 0.50 below its control value 1.00 "
+        "(Industrial project land control indicators 2008, industry 34 (table row 35))")
+    assert said(t.assign(contract_far_min=1.0), rules, "A")[0] == "容积率 0.50 低于控制值 1.00（出让合同约定）"
     off = copy.deepcopy(rules)
     off["idle"]["low_efficiency"]["far_below_control_on"] = False
     assert flagged(t, off)[0] == [False]
@@ -97,7 +114,7 @@ def test_unfinished_project_is_never_low_efficiency_for_its_far(rules):
     flags, reasons = flagged(t, rules)
     assert flags == [False, False, False, True, True]
     assert reasons[:3] == ["", "", ""]
-    assert "floor area ratio below its control value 0.2 < 1.0" in reasons[3]
+    assert said(t, rules, "P")[1].startswith("floor area ratio 0.20 below its control value 1.00")
 
 
 def test_unfinished_project_evaluated_end_to_end(rules):
@@ -115,7 +132,7 @@ def test_unfinished_project_evaluated_end_to_end(rules):
     table = parcels.set_index("parcel_id", drop=False).join(comp).assign(idle_status="not_idle")
     out = low_efficiency(table, rules, as_of=AS_OF)
     assert out["low_efficiency"].tolist() == [False, True]
-    assert "0.2 < 1.0" in out.loc["P", "low_efficiency_reason"]
+    assert out.loc["P", "low_efficiency_reason"] == "容积率 0.20 低于控制值 1.00（《工业项目建设用地控制指标》2008，行业 39（表中 40））"
 
 
 def test_stopped_years(rules):
@@ -125,7 +142,9 @@ def test_stopped_years(rules):
     t["agreed_completion_date"] = pd.NaT  # keep the completion rule out of it
     flags, reasons = flagged(t, rules)
     assert flags == [True, False, False]
-    assert f"{KEY}.stopped_years" in reasons[0]
+    assert reasons[0] == f"{KEY}.stopped_years"
+    assert said(t, rules, "A") == ("2024-06-30 起停产，已满 1.0 年（低效用地认定规则）",
+                                   "halted since 2024-06-30, 1.0 year(s) or more (the low-efficiency rules)")
     longer = copy.deepcopy(rules)
     longer["idle"]["low_efficiency"]["stopped_years"] = 2
     assert flagged(t, longer)[0] == [False, False, False]
@@ -137,7 +156,8 @@ def test_completion_overdue(rules):
               base_row("C", status="completed", agreed_completion_date=pd.Timestamp("2020-01-01")))
     flags, reasons = flagged(t, rules)
     assert flags == [True, False, False]
-    assert f"{KEY}.completion_overdue_years" in reasons[0]
+    assert reasons[0] == f"{KEY}.completion_overdue_years"
+    assert said(t, rules, "A")[0] == "未竣工：约定 2023-06-30 竣工，逾期已满 2.0 年（低效用地认定规则，默认值未确认）"
     off = copy.deepcopy(rules)
     off["idle"]["low_efficiency"]["completion_overdue_on"] = False
     assert flagged(t, off)[0] == [False, False, False]
@@ -150,7 +170,10 @@ def test_intensity_below_contract(rules):
                        agreed_completion_date=pd.Timestamp("2030-01-01")))
     flags, reasons = flagged(t, rules)
     assert flags == [True, False, False]
-    assert f"{KEY}.intensity_share_of_contract_min" in reasons[0]
+    assert reasons[0] == f"{KEY}.intensity_share_of_contract_min"
+    assert said(t, rules, "A") == (
+        "已完成投资 499.00 万元低于约定总投资 1,000.00 万元的 50.0%（低效用地认定规则）",
+        "investment made 499.00 below 50.0% of the agreed 1,000.00 (10k CNY; the low-efficiency rules)")
 
 
 def test_tax_threshold_off_by_default_and_on_when_set(rules):
@@ -160,14 +183,16 @@ def test_tax_threshold_off_by_default_and_on_when_set(rules):
     on = copy.deepcopy(rules)
     on["idle"]["low_efficiency"]["tax_per_mu_min_wan"] = 5
     flags, reasons = flagged(t, on)
-    assert flags == [True, False] and f"{KEY}.tax_per_mu_min_wan" in reasons[0]
+    assert flags == [True, False] and reasons[0] == f"{KEY}.tax_per_mu_min_wan"
+    assert said(t, on, "A")[0] == "亩均税收 2.00 万元/亩低于 5.00 万元/亩（低效用地认定规则，本地规则）"
 
 
 def test_several_reasons_are_joined(rules):
     t = frame(base_row("A", efficiency_class="D", floor_area_ratio_ok=False))
     _, reasons = flagged(t, rules)
-    assert reasons[0].count("; ") == 1
-    assert f"{KEY}.efficiency_classes" in reasons[0] and f"{KEY}.far_below_control_on" in reasons[0]
+    assert reasons == [f"{KEY}.efficiency_classes; {KEY}.far_below_control_on"]
+    zh, en = said(t, rules, "A")
+    assert zh.count("；") == 1 and en.count("; ") == 1
 
 
 def test_idle_parcels_are_not_low_efficiency(rules):
@@ -227,8 +252,10 @@ def test_candidate_paths(rules):
     assert out.loc["L", "path"] == "raise_far"
     assert out.loc["D", "path"] == "replace_enterprise" and out.loc["D", "path_zh"] == "腾笼换鸟"
     assert out.loc["U", "path"] == "urge_completion"
-    assert out.loc["R", "candidate_reason"].startswith("idle: idle_unstarted")
-    assert f"{KEY}.far_below_control_on" in out.loc["L", "candidate_reason"]
+    assert out.loc["R", "candidate_reason"] == "闲置土地：疑似闲置（未动工）（53号令第二条）"
+    assert out.loc["R", "candidate_reason_en"] == "idle land: suspected idle (not started) (Decree 53, Art. 2)"
+    assert out.loc["L", "candidate_reason"].startswith("低效用地：容积率 ")
+    assert out.loc["L", "candidate_reason_en"].startswith("low-efficiency land: floor area ratio ")
     assert out["path_en"].str.len().gt(0).all()
 
 
@@ -257,10 +284,12 @@ def test_priority_hand_computed(rules):
     ranked = candidates(candidate_table(rules), rules)
     assert ranked["parcel_id"].iloc[0] == "R"
     assert ranked["revitalization_priority"].is_monotonic_decreasing
-    text = out.loc["D", "priority_explained"]
-    for name in ("area_mu 25 × 0.2", "idle_years 25 × 0.0", "tax_gap 25 × 0.867"):
-        assert name in text
-    assert "readiness" in text  # named as not used: no readiness column
+    assert out.loc["D", "priority_explained"] == (
+        "100 ×（面积 25 × 0.200 + 闲置年数 25 × 0.000 + 亩均税收差距 25 × 0.867）/ 权重合计 75 = 35.56；"
+        "未计入：配套水平；园区亩均税收中位数 15.00 万元/亩")   # readiness named as not used: no such column
+    assert out.loc["D", "priority_explained_en"] == (
+        "100 × (area 25 × 0.200 + idle years 25 × 0.000 + tax-per-mu gap 25 × 0.867) / sum of weights 75 = 35.56; "
+        "not used: readiness; park median tax per mu 15.00 (10k CNY/mu)")
 
 
 def test_readiness_raises_priority(rules):
@@ -270,8 +299,8 @@ def test_readiness_raises_priority(rules):
     t.loc[t["parcel_id"] == "F", "readiness"] = "三通一平"
     out = candidates(t, rules).set_index("parcel_id")
     no = candidates(candidate_table(rules), rules).set_index("parcel_id")
-    assert "readiness 25 × 1.0" in out.loc["N", "priority_explained"]
-    assert "readiness 25 × 0.25" in out.loc["F", "priority_explained"]
+    assert "readiness 25 × 1.000" in out.loc["N", "priority_explained_en"]
+    assert "配套水平 25 × 0.250" in out.loc["F", "priority_explained"]
     # N gains the full readiness weight: (5/40 + 1/3 + 1 + 1) / 4
     assert out.loc["N", "revitalization_priority"] == pytest.approx(round(100 * (5 / 40 + 1 / 3 + 2) / 4, 2))
     assert out.loc["N", "revitalization_priority"] > no.loc["N", "revitalization_priority"] * 0.75
@@ -297,12 +326,13 @@ def test_explanation_lists_each_weight(rules):
     t["readiness"] = "三通一平"
     out = candidates(t, r)
     for text in out["priority_explained"]:
-        for part in ("area_mu 1 ×", "idle_years 2 ×", "tax_gap 3 ×", "readiness 4 ×", "Σ weights 10 ="):
+        for part in ("面积 1 ×", "闲置年数 2 ×", "亩均税收差距 3 ×", "配套水平 4 ×", "权重合计 10 ="):
             assert part in text
 
 
 def test_candidates_computes_low_efficiency_from_as_of(rules):
-    t = candidate_table(rules).drop(columns=["low_efficiency", "low_efficiency_reason"])
+    t = candidate_table(rules).drop(columns=["low_efficiency", "low_efficiency_reason", "low_efficiency_reason_en",
+                                             "low_efficiency_rules"])
     with pytest.raises(LandplanError, match="low_efficiency"):
         candidates(t, rules)
     t["as_of"] = pd.Timestamp(AS_OF)

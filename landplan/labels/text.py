@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 from . import UNIT_DIGITS, entry, t, value
 
 __all__ = ["Lang", "fill", "pair", "concat", "clauses", "numbers", "dates", "values", "value_list",
-           "value_lists", "sep", "cases", "pair_cases", "LIST_KINDS"]
+           "value_lists", "sep", "cases", "pair_cases", "rule_mark", "LIST_KINDS"]
 
 #: Columns of the evaluation holding comma-separated codes → the coded kind of each item.
 LIST_KINDS: dict[str, str] = {
@@ -241,3 +241,25 @@ def value_lists(kind: str, column: Any, lang: str) -> np.ndarray:
     """:func:`value_list` of every row, rendered once per distinct list."""
     idx, uniques = _distinct(column)
     return _spread(idx, [value_list(kind, u, lang) for u in uniques], "")
+
+
+@cache
+def _shipped_rules() -> dict:
+    """The shipped default rules, read once (never handed out: only read here)."""
+    from ..rules import load_rules
+
+    return load_rules()
+
+
+def rule_mark(value: Any, key: str) -> Lang:
+    """How a reason marks the rules value it used (after its source): ``，本地规则`` /
+    ``, local rule`` where ``value`` is not the shipped one, ``，默认值未确认`` / ``, default
+    unconfirmed`` where the shipped value's source says UNCONFIRMED, else nothing."""
+    from ..rules import is_unconfirmed
+
+    shipped: Any = _shipped_rules()
+    for part in key.split("."):
+        shipped = shipped.get(part) if isinstance(shipped, dict) else None
+    if value != shipped:
+        return Lang(*pair("reason.mark.local"))
+    return Lang(*pair("reason.mark.unconfirmed")) if is_unconfirmed(key) else Lang("", "")
