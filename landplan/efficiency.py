@@ -25,7 +25,7 @@ Choices this module makes (and documents):
   they get indicators and a score but no class, and are left out of park benchmarks and
   ranking; ``efficiency_note`` says why. Units without ledger rows in the year have empty
   figures, indicators, score and class (never 0, never D); their ``enterprises`` count is 0 and
-  ``efficiency_note`` reads ``"no ledger rows in <year>"``. (``scope.exclude_years_in_production_lt``
+  ``efficiency_note`` reads ``"<year> 年无台账"`` (``efficiency_note_en``: ``"no ledger rows in <year>"``). (``scope.exclude_years_in_production_lt``
   is not applied: the ledger carries no production start date.)
 - **Missing figures (``efficiency.missing``).** An indicator that cannot be computed for a unit
   (missing figures or a zero denominator) is handled as the rules file says, per indicator with
@@ -75,8 +75,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import labels
 from .errors import RuleError, SchemaError
 from .geometry import area_mu as _area_mu
+from .labels import t, text
+from .labels.text import Lang
 
 __all__ = [
     "INDICATORS",
@@ -129,7 +132,7 @@ MISSING_POLICIES: tuple[str, ...] = ("incomplete", "zero", "benchmark")
 
 _SHARE_TOL = 1e-9
 _NO_POS = np.zeros(0, dtype="int64")
-_TEXT = ("efficiency_class", "efficiency_imputed", "efficiency_missing", "efficiency_note",
+_TEXT = ("efficiency_class", "efficiency_imputed", "efficiency_missing", "efficiency_note", "efficiency_note_en",
          "efficiency_group", "efficiency_status", "efficiency_policy_zh", "efficiency_policy_en")
 
 
@@ -409,6 +412,34 @@ def _score_group(cols: dict[str, np.ndarray], units: pd.DataFrame, members: np.n
     return score, incomplete, imputed, missing, bench
 
 
+def _notes(has_rows: np.ndarray, in_scope: np.ndarray, incomplete: np.ndarray, missing: np.ndarray,
+           scale: np.ndarray, land: np.ndarray, min_land: float, year: int | None,
+           eff: dict) -> tuple[np.ndarray, np.ndarray]:
+    """``efficiency_note`` in Chinese and English: why a unit is not graded (below the scope's
+    land, land unknown, incomplete data and what is missing, no ledger rows) and how an
+    unrecorded scale was scored; ``""`` for a graded unit."""
+    n = len(has_rows)
+    below = has_rows & ~in_scope
+    source = Lang(t("src.efficiency_scope", "zh"), t("src.efficiency_scope", "en"))
+    scope = text.pair_cases(
+        n, (below & np.isnan(land), "reason.efficiency.land_unknown", {"source": source}),
+        (below, "reason.efficiency.small_land", {"minimum": labels.fmt(min_land, "mu"), "source": source,
+                                                 "mark": text.rule_mark(eff["scope"].get("min_land_mu"),
+                                                                        "efficiency.scope.min_land_mu")}))
+    lacking = has_rows & incomplete
+    gaps = text.pair_cases(n, (lacking, "reason.efficiency.incomplete", {"missing": Lang(
+        *(text.value_lists("efficiency_indicator", np.where(lacking, missing, ""), lang) for lang in ("zh", "en")))}))
+    scale_note = text.pair_cases(n, (has_rows & (scale == -1), "reason.efficiency.scale_unrecorded", {}))
+    out = []
+    for i, lang in enumerate(("zh", "en")):
+        note = text.clauses([scope[i], gaps[i], scale_note[i]], lang)
+        note = np.asarray(note, dtype=object) if n else np.full(0, "", dtype=object)
+        note[~has_rows] = (t("reason.efficiency.no_rows", lang, year=str(year)) if year is not None
+                           else t("reason.efficiency.no_ledger", lang))
+        out.append(note)
+    return out[0], out[1]
+
+
 def _score_units(sums: dict[str, np.ndarray], land: np.ndarray, has_rows: np.ndarray,
                  scale: np.ndarray, ids: np.ndarray, rules: dict, year: int | None, *,
                  land_name: str) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
@@ -450,22 +481,7 @@ def _score_units(sums: dict[str, np.ndarray], land: np.ndarray, has_rows: np.nda
     imputed[~has_rows] = None
     missing[~has_rows] = None
 
-    note = np.full(n, "", dtype=object)
-    unrecorded = has_rows & (scale == -1)
-    below = has_rows & ~in_scope
-    if below.any():
-        note[below] = f"below {min_land:g} mu (efficiency.scope.min_land_mu)"
-        note[below & np.isnan(land)] = "land area unknown (efficiency.scope.min_land_mu)"
-    inc_rows = np.flatnonzero(has_rows & incomplete)
-    if len(inc_rows):
-        tail = ("数据不全，未分类 incomplete data, not graded: " + missing[inc_rows].astype(str)
-                + " (efficiency.missing)")
-        note[inc_rows] = np.where(note[inc_rows] == "", tail, note[inc_rows] + "; " + tail)
-    if unrecorded.any():
-        tail = "是否规上未填，按规上计分 above_scale not recorded: scored as 规上"
-        note[unrecorded] = np.where(note[unrecorded] == "", tail, note[unrecorded] + "; " + tail)
-    note[~has_rows] = f"no ledger rows in {year}" if year is not None else "no ledger rows"
-
+    notes = _notes(has_rows, in_scope, incomplete, missing, scale, land, min_land, year, eff)
     group_code = np.where(above, "above_scale", "below_scale").astype(object)
     group_code[~has_rows] = None
     status = np.select([~has_rows, ~in_scope, incomplete], ["no_rows", "out_of_scope", "incomplete"],
@@ -482,7 +498,8 @@ def _score_units(sums: dict[str, np.ndarray], land: np.ndarray, has_rows: np.nda
 
     cols.update(efficiency_score=score, efficiency_class=cls, efficiency_group=group_code,
                 efficiency_status=status, efficiency_imputed=imputed, efficiency_missing=missing,
-                efficiency_note=note, efficiency_policy_zh=pol_zh, efficiency_policy_en=pol_en)
+                efficiency_note=notes[0], efficiency_note_en=notes[1], efficiency_policy_zh=pol_zh,
+                efficiency_policy_en=pol_en)
     return cols, benches
 
 

@@ -160,8 +160,8 @@ def test_zero_energy_is_empty_and_incomplete_by_default():
     assert p6["efficiency_status"] == "incomplete" and p6["efficiency_group"] == "above_scale"
     assert np.isnan(p6["efficiency_score"]) and pd.isna(p6["efficiency_class"])
     assert p6["efficiency_missing"] == "value_added_per_tce_wan" and p6["efficiency_imputed"] == ""
-    assert p6["efficiency_note"] == ("数据不全，未分类 incomplete data, not graded: "
-                                     "value_added_per_tce_wan (efficiency.missing)")
+    assert p6["efficiency_note"] == "数据不全，未分类：缺单位能耗增加值"
+    assert p6["efficiency_note_en"] == "incomplete data, not graded: no value added per tce"
 
 
 @pytest.mark.parametrize(("policy", "score", "cls"), [
@@ -200,7 +200,7 @@ def test_parcel_without_ledger_rows_is_empty_not_zero():
     for col in ("efficiency_class", "efficiency_imputed", "efficiency_policy_zh",
                 "efficiency_policy_en"):
         assert pd.isna(p4[col]), col
-    assert p4["efficiency_note"] == "no ledger rows in 2024"
+    assert (p4["efficiency_note"], p4["efficiency_note_en"]) == ("2024 年无台账", "no ledger rows in 2024")
     assert p4["enterprises"] == 0
     assert p4["area_mu"] == pytest.approx(15.0, rel=EXACT)
 
@@ -214,7 +214,8 @@ def test_one_mu_parcel_is_scored_but_not_graded():
     # 30·5/10 + 20·10/50 + 20·2/2 + 10·100/100 + 10·2/2 + 10·10/10 = 15+4+20+10+10+10
     assert p5["efficiency_score"] == pytest.approx(69.0, rel=1e-9)
     assert pd.isna(p5["efficiency_class"]) and pd.isna(p5["efficiency_policy_en"])
-    assert p5["efficiency_note"] == "below 3 mu (efficiency.scope.min_land_mu)"
+    assert p5["efficiency_note"] == "用地不足 3.00 亩，不参与分类（亩均效益评价范围规则）"
+    assert p5["efficiency_note_en"] == "land below 3.00 mu: not graded (the evaluation's scope rule)"
     graded = evaluate_efficiency(park(), ledger(), rules_with(FIXED, {"efficiency": {
         "scope": {"min_land_mu": 0}}})).loc["P5"]
     assert graded["efficiency_class"] == "C" and graded["efficiency_note"] == ""
@@ -328,7 +329,7 @@ def test_enterprise_remaining_share_floored_at_zero():
     assert out.loc["A", "land_mu"] == pytest.approx(15.0, rel=EXACT)
     assert out.loc["B", "land_mu"] == 0.0
     assert np.isnan(out.loc["B", "tax_per_mu_wan"])
-    assert out.loc["B", "efficiency_note"].startswith("below 3 mu (efficiency.scope.min_land_mu); 数据不全")
+    assert out.loc["B", "efficiency_note"].startswith("用地不足 3.00 亩，不参与分类（亩均效益评价范围规则）；数据不全")
     assert out.loc["B", "efficiency_status"] == "out_of_scope"
 
 
@@ -456,7 +457,7 @@ def test_parcel_without_geometry_is_scored_but_not_graded():
     assert np.isnan(p1["area_mu"]) and np.isnan(p1["tax_per_mu_wan"])
     assert p1["value_added_per_tce_wan"] == pytest.approx(3.0, rel=EXACT)
     assert pd.isna(p1["efficiency_class"]) and p1["efficiency_status"] == "out_of_scope"
-    assert p1["efficiency_note"].startswith("land area unknown (efficiency.scope.min_land_mu)")
+    assert p1["efficiency_note_en"].startswith("land area unknown: not graded")
 
 
 def test_empty_ledger_gives_empty_columns():
@@ -510,7 +511,7 @@ def test_no_tax_figure_is_not_graded():
     n = out.loc["N"]
     assert n["efficiency_status"] == "incomplete" and pd.isna(n["efficiency_class"])
     assert np.isnan(n["efficiency_score"]) and n["efficiency_missing"] == "tax_per_mu_wan"
-    assert "数据不全" in n["efficiency_note"] and "tax_per_mu_wan" in n["efficiency_note"]
+    assert n["efficiency_note"] == "数据不全，未分类：缺亩均税收"
     assert out["efficiency_class"].notna().sum() == 5  # the others are graded among themselves
     # emissions of a 规上 firm are the exception (黄岩 2022): scored at the benchmark
     parcels, led = _firms([("G0", 100, 100, {**FULL, "tax_wan": 10.0}),
@@ -552,7 +553,7 @@ def test_above_and_below_scale_are_scored_and_ranked_apart():
     assert out["efficiency_group"].tolist() == ["above_scale"] * 3 + ["below_scale"] * 4
     assert out["efficiency_status"].tolist() == ["graded"] * 5 + ["out_of_scope", "incomplete"]
     assert out.loc["A3", "efficiency_note"] == ""
-    assert out.loc["B3", "efficiency_note"] == "below 3 mu (efficiency.scope.min_land_mu)"
+    assert out.loc["B3", "efficiency_note"] == "用地不足 3.00 亩，不参与分类（亩均效益评价范围规则）"
     assert out.loc["B4", "efficiency_missing"] == "tax_per_kwh_yuan"
     # 规下 formula (黄岩 2022) over B1, B2: benchmarks 90 / 30 mu = 3 万元/亩 and
     # 10000 · 90 / 2,000,000 kWh = 0.45 元/kWh
@@ -582,7 +583,8 @@ def test_scale_not_recorded_is_scored_as_above_scale_and_said():
                            ("K", 100, 100, {**FULL, "tax_wan": 10.0, "above_scale": True})])
     out = evaluate_efficiency(parcels, led, load_rules())
     assert out["efficiency_group"].tolist() == ["above_scale", "above_scale"]
-    assert out.loc["U", "efficiency_note"] == "是否规上未填，按规上计分 above_scale not recorded: scored as 规上"
+    assert out.loc["U", "efficiency_note"] == "是否规上未填，按规上企业计分"
+    assert out.loc["U", "efficiency_note_en"] == "above designated size not recorded: scored as above designated size"
     assert out.loc["K", "efficiency_note"] == ""
 
 
