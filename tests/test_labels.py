@@ -102,8 +102,10 @@ def _unbracketed(text: str) -> str:
 
 
 def _agree(a: str, b: str) -> bool:
-    """One label is the other, or holds it (its unit or qualifier in brackets aside)."""
-    return _unbracketed(a) in b.lower() or _unbracketed(b) in a.lower()
+    """One label is the other, or holds it (its unit or qualifier in brackets aside; a
+    one-character word such as 无 is too short to be held by chance)."""
+    return any(len(x) > 1 and x in y.lower() or x == y.lower()
+               for x, y in ((_unbracketed(a), b), (_unbracketed(b), a)))
 
 
 #: Namespaces of sentences about a code (a reason, a rule's help), not names of it.
