@@ -102,17 +102,19 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .compliance import thresholds_for
+from . import labels
+from .compliance import _provenance, thresholds_for
 from .coverage import NETWORK_TYPES, READINESS_NEEDS, zone_lines, zone_pairs, zone_texts
 from .errors import InputFileError, LandplanError, shown
 from .geometry import to_metric
 from .io.atomic import atomic_path
+from .labels import text as words
 from .rules import is_unconfirmed, load_rules, rule_source
 from .schema import _parse_land_use, normalize_header
 from .tables import join as _join
 from .tables import num as _num
 from .tables import text as _text
-from .units import M2_PER_MU, unit_factor
+from .units import M2_PER_MU, UNIT_FACTORS, unit_factor
 from .workspace import Workspace, _ogr_frame
 
 __all__ = [
@@ -126,6 +128,12 @@ __all__ = [
     "land_grade",
     "land_use_fit",
     "LAND_GRADES",
+    "grade_need",
+    "grade_source",
+    "tables_for",
+    "TABLES",
+    "CHECK_COLUMNS",
+    "SITE_COLUMNS",
     "rank_sites",
     "screen_project",
     "write_sites",
@@ -146,11 +154,6 @@ SITE_FORMATS = (".csv", ".xlsx", ".gpkg")
 #: What a project can need: the coverage network types and ``leveled`` (场地平整).
 UTILITIES: tuple[str, ...] = READINESS_NEEDS
 
-_UTILITY_LABELS: dict[str, tuple[str, str]] = {
-    "road": ("道路", "road"), "water": ("给水", "water"), "sewer": ("污水", "sewer"),
-    "storm": ("雨水", "storm drain"), "gas": ("燃气", "gas"), "heat": ("热力", "heat"),
-    "power": ("电力", "power"), "telecom": ("通信", "telecom"), "leveled": ("场地平整", "levelled site"),
-}
 # spellings of a need -> utilities (排水 = sewer and storm)
 _UTILITY_WORDS: dict[str, tuple[str, ...]] = {
     **{t: (t,) for t in UTILITIES},
@@ -217,30 +220,43 @@ _UNIT_KIND = {"investment_wan": "wan", "tax_wan": "wan", "output_wan": "wan",
               "building_coverage_pct": "pct", "green_ratio_pct": "pct", "admin_ratio_pct": "pct",
               "floor_area_ratio": None, "area_mu": "mu", "area_m2": "m2"}
 
-#: Entry thresholds: name -> (中文, English, unit, project figure, park numerator).
-_ENTRY: dict[str, tuple[str, str, str, str, str]] = {
-    "investment_per_mu_wan": ("亩均投资", "investment per mu", "万元/亩", "investment_wan", "invested_wan"),
-    "tax_per_mu_wan": ("亩均税收", "tax per mu", "万元/亩", "tax_wan", "tax_wan"),
-    "output_per_mu_wan": ("亩均产值", "output per mu", "万元/亩", "output_wan", "output_wan"),
+#: Entry thresholds: name -> (unit, project figure, park numerator); their words are the
+#: catalogue's ``val.screen_indicator.<name>``.
+_ENTRY: dict[str, tuple[str, str, str]] = {
+    "investment_per_mu_wan": ("wan_per_mu", "investment_wan", "invested_wan"),
+    "tax_per_mu_wan": ("wan_per_mu", "tax_wan", "tax_wan"),
+    "output_per_mu_wan": ("wan_per_mu", "output_wan", "output_wan"),
 }
 
-#: Control indicators a project can state: name -> (中文, English, unit, min key, max key).
-_CONTROL: dict[str, tuple[str, str, str, str | None, str | None]] = {
-    "floor_area_ratio": ("容积率", "floor area ratio", "", "floor_area_ratio_min", "floor_area_ratio_max"),
-    "building_coverage_pct": ("建筑系数", "building coverage", "%", "building_coverage_pct_min", None),
-    "investment_intensity_wan_per_mu": ("投资强度", "investment intensity", "万元/亩",
-                                        "investment_intensity_wan_per_mu_min", None),
-    "green_ratio_pct": ("绿地率", "green ratio", "%", "green_ratio_pct_min", "green_ratio_pct_max"),
-    "admin_ratio_pct": ("行政办公及生活服务设施用地比重", "admin and service land share", "%",
-                        "admin_ratio_pct_min", "admin_ratio_pct_max"),
+#: Control indicators a project can state: name -> (unit, min key, max key).
+_CONTROL: dict[str, tuple[str, str | None, str | None]] = {
+    "floor_area_ratio": ("ratio", "floor_area_ratio_min", "floor_area_ratio_max"),
+    "building_coverage_pct": ("pct", "building_coverage_pct_min", None),
+    "investment_intensity_wan_per_mu": ("wan_per_mu", "investment_intensity_wan_per_mu_min", None),
+    "green_ratio_pct": ("pct", "green_ratio_pct_min", "green_ratio_pct_max"),
+    "admin_ratio_pct": ("pct", "admin_ratio_pct_min", "admin_ratio_pct_max"),
 }
 
-#: Score components: name -> (中文, English).
-_COMPONENTS: dict[str, tuple[str, str]] = {
-    "area_fit": ("面积匹配", "area fit"), "utilities": ("配套满足", "utilities met"),
-    "extension_cost": ("延伸费用", "extension cost"), "earthworks": ("土方量", "earthworks"),
-    "contiguity": ("毗邻", "contiguity"),
-}
+#: Score components, in order (rules ``screening.score_weights``; words ``val.screen_component.*``,
+#: meanings ``screen.meaning.*``).
+_COMPONENTS: tuple[str, ...] = ("area_fit", "utilities", "extension_cost", "earthworks", "contiguity")
+
+def _written(canon: str) -> str:
+    """The first Chinese spelling of a project field (from :data:`_KEYS`), for messages
+    telling a clerk how to write it."""
+    return next(n for n in _KEYS[canon] if not n.isascii())
+
+
+def _unit_word(kind: str) -> str:
+    """The Chinese spelling of a canonical unit (``亩``, ``平方米``, ``万元``: factor 1 in
+    :data:`landplan.units.UNIT_FACTORS`)."""
+    return next(u for u, f in UNIT_FACTORS[kind].items() if f == 1.0 and not u.isascii())
+
+
+def _need_word(need: str) -> str:
+    """The first Chinese spelling of a need (from :data:`_UTILITY_WORDS`)."""
+    return next(w for w, ts in _UTILITY_WORDS.items() if ts == (need,) and not w.isascii())
+
 
 _TRUE_WORDS = ("true", "1", "1.0", "是", "y", "yes", "有", "√")  # a flag column's "yes" (as schema booleans)
 _RTOL = 1e-9   # a value equal to its threshold up to float rounding meets it
@@ -379,7 +395,7 @@ def _needs(value: Any, rules: dict, source: str | None, field_name: str) -> tupl
         elif key in _UTILITY_WORDS:
             chosen.update(_UTILITY_WORDS[key])
         else:
-            known = ", ".join(f"{t} {_UTILITY_LABELS[t][0]}" for t in UTILITIES)
+            known = ", ".join(f"{t} {_need_word(t)}" for t in UTILITIES)
             raise _fail(source, field_name, f"unknown utility {shown(item)} (expected {known}, or a "
                         f"readiness level such as {', '.join(map(str, levels))})")
     return tuple(t for t in UTILITIES if t in chosen)
@@ -437,10 +453,12 @@ def make_project(values: Mapping[str, Any], *, source: str | None = None,
         if canon == "area":
             written = unit_factor("mu", unit) if unit else None
             if unit and written is None:
-                raise _fail(source, key, f"unit {shown(unit)} is not an area unit (亩, 平方米, 公顷)")
+                raise _fail(source, key, f"unit {shown(unit)} is not an area unit "
+                            f"({', '.join(_unit_word(k) for k in ('mu', 'm2'))} …)")
             if written is None and not (isinstance(value, str) and re.search(r"[^\d.\s,]", value)):
-                raise _fail(source, key, "write the unit of the land need: 用地面积(亩), "
-                            "用地面积(平方米), area_mu or area_m2 (or a value such as 30亩)")
+                area, mu, m2 = _written("area"), _unit_word("mu"), _unit_word("m2")
+                raise _fail(source, key, f"write the unit of the land need: {area}({mu}), {area}({m2}), "
+                            f"area_mu or area_m2 (or a value such as 30{mu})")
             canon, factor = "area_mu", 1.0 if written is None else written
         elif canon in _UNIT_KIND and unit:
             kind = _UNIT_KIND[canon]
@@ -461,7 +479,8 @@ def make_project(values: Mapping[str, Any], *, source: str | None = None,
         return _number(value, _UNIT_KIND.get(canon), factor, source, key)
 
     if "industry_code" not in got:
-        raise _fail(source, "行业代码 industry_code", "the project's industry code is required")
+        raise _fail(source, f"{_written('industry_code')} industry_code",
+                    "the project's industry code is required")
     code = _industry(got["industry_code"][1], source, got["industry_code"][0])
     area = num("area_mu")
     if "area_m2" in got:
@@ -470,8 +489,9 @@ def make_project(values: Mapping[str, Any], *, source: str | None = None,
         raise _fail(source, fields["area"], "the land need must be > 0")
     investment = num("investment_wan")
     if area is None and investment is None:
-        raise _fail(source, "用地面积 area", "give the land need (用地面积(亩) / area_mu) or the "
-                    "total investment (总投资 / investment_wan) to derive it from")
+        raise _fail(source, f"{_written('area')} area",
+                    f"give the land need ({_written('area')}({_unit_word('mu')}) / area_mu) or the "
+                    f"total investment ({_written('investment_wan')} / investment_wan) to derive it from")
     related = tuple(sorted({_industry(v, source, got["related_industries"][0])
                             for v in _items(got["related_industries"][1])})) \
         if "related_industries" in got else ()
@@ -503,10 +523,10 @@ def _read_yaml(path: Path) -> dict:
 
     data = load_yaml_file(path)
     if isinstance(data, dict) and len(data) == 1 and isinstance(next(iter(data.values())), dict) \
-            and normalize_header(str(next(iter(data))))[0] in {"project", "项目"}:
+            and _ALIAS.get(normalize_header(str(next(iter(data))))[0]) == "name":  # project: / 项目:
         data = next(iter(data.values()))
     if not isinstance(data, dict):
-        raise InputFileError(str(path), "must be a mapping of project fields (行业代码: 39, …)")
+        raise InputFileError(str(path), f"must be a mapping of project fields ({_written('industry_code')}: 39, …)")
     return data
 
 
@@ -545,8 +565,10 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[dict, str]:
             values = [v for v in row[1:] if not _is_blank(v)]
             out[str(row[0])] = values[0] if len(values) == 1 else (values or None)
         return out, name
+    mu, wan = _unit_word("mu"), _unit_word("wan")
     raise InputFileError(str(path), f"sheet {name}: no project fields found (write a header row "
-                         "行业代码 | 用地面积(亩) | 总投资(万元) | … and one row, or two columns field | value)")
+                         f"{_written('industry_code')} | {_written('area')}({mu}) | "
+                         f"{_written('investment_wan')}({wan}) | … and one row, or two columns field | value)")
 
 
 def read_project(path: str | Path, *, sheet: str | None = None, rules: dict | None = None,
@@ -618,7 +640,7 @@ def park_values(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
     years = _num(table, "year").dropna()
     year = int(years.iloc[0]) if len(years) else None
     out: dict[str, dict[str, Any]] = {}
-    for name, (_zh, _en, _unit, _proj, column) in _ENTRY.items():
+    for name, (_unit, _proj, column) in _ENTRY.items():
         value = _num(table, column)
         ok = graded & value.notna() & (area > 0)
         land = float(area[ok].sum())
@@ -642,34 +664,25 @@ def _industry_override(spec: dict, code: str) -> dict:
 
 def _entry_thresholds(project: Project, rules: dict,
                       park: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """name -> {"value", "key", "basis_zh", "basis_en"} for every entry check switched on."""
+    """name -> {"value", "key", "basis", "park"} for every entry check switched on; ``basis``
+    is ``park_value`` (the park's current value, ``park`` its :func:`park_values` entry),
+    ``local`` (a fixed value of the rules) or ``local_industry`` (``screening.by_industry``)."""
     spec = _screening(rules)
     local = _industry_override(spec, project.industry_code)
     out: dict[str, dict[str, Any]] = {}
     for name, item in spec["entry_thresholds"].items():
         if name in local:
-            key = f"screening.by_industry.{local['key']}.{name}"
-            value = local[name]
+            key, value, basis = f"screening.by_industry.{local['key']}.{name}", local[name], "local_industry"
         elif item.get("check", True):
-            key = f"screening.entry_thresholds.{name}.value"
-            value = item.get("value")
+            key, value, basis = f"screening.entry_thresholds.{name}.value", item.get("value"), "local"
         else:
             continue
         if value is not None:
-            out[name] = {"value": float(value), "key": key,
-                         "basis_zh": f"本地固定值 ({key})", "basis_en": f"fixed local value ({key})"}
+            out[name] = {"value": float(value), "key": key, "basis": basis, "park": {}}
             continue
         pv = park.get(name, {})
-        zh, en, unit, _p, column = _ENTRY[name]
-        year = pv.get("year")
-        out[name] = {
-            "value": float(pv.get("value", float("nan"))), "key": key,
-            "basis_zh": f"园区现值 Σ{column}/Σarea_mu，{pv.get('parcels', 0)}宗参评地块"
-                        f"（{pv.get('area_mu', 0.0):.2f}亩，{'无台账' if year is None else f'{year}年台账'}）",
-            "basis_en": f"park value Σ {column} / Σ area_mu over the {pv.get('parcels', 0)} parcels "
-                        f"evaluated {'(no ledger)' if year is None else f'in {year}'} "
-                        f"({pv.get('area_mu', 0.0):.2f} mu)",
-        }
+        out[name] = {"value": float(pv.get("value", float("nan"))), "key": key, "basis": "park_value",
+                     "park": dict(pv)}
     return out
 
 
@@ -686,7 +699,7 @@ def _derive_need(project: Project, entry: Mapping[str, Mapping[str, Any]], rules
         floors.append((control.value, control.key or "compliance"))
     if not floors:
         raise _fail(project.source, project.field_name("area_mu") if "area_mu" in project.fields
-                    else "用地面积 area",
+                    else f"{_written('area')} area",
                     "no land need given, and no investment-per-mu threshold is in force to derive "
                     "it from the investment (screening.entry_thresholds.investment_per_mu_wan, "
                     "compliance investment_intensity_wan_per_mu_min): give the land need")
@@ -694,23 +707,104 @@ def _derive_need(project: Project, entry: Mapping[str, Mapping[str, Any]], rules
     return project.investment_wan / value, key
 
 
-def _check_row(check: str, zh: str, en: str, kind: str, value: float | None, op: str,
-               threshold: float, unit: str, key: str, basis_zh: str, basis_en: str,
-               unconfirmed: bool) -> dict[str, Any]:
+# --------------------------------------------------------------------------------------------
+# sources and sentences (the catalogue's words; rules keys stay in their own columns)
+# --------------------------------------------------------------------------------------------
+
+def _amount(x: float | None, unit: str, lang: str) -> str:
+    """A figure with its unit as a person reads it (:func:`landplan.labels.fmt`)."""
+    return labels.fmt(x, unit, lang, with_unit=unit != "ratio")
+
+
+def _indicator(name: str, lang: str) -> str:
+    """An entry threshold's or a control indicator's name (``val.screen_indicator.*``,
+    ``val.compliance_indicator.*``)."""
+    return labels.value("compliance_indicator" if name in _CONTROL else "screen_indicator", name, lang)
+
+
+def _with_flag(text: str, unconfirmed: bool, lang: str) -> str:
+    return labels.t("screen.source.unconfirmed", lang, source=text) if unconfirmed else text
+
+
+def _entry_source(threshold: Mapping[str, Any], lang: str) -> str:
+    """Where an entry threshold comes from, in ``lang``."""
+    if threshold["basis"] == "park_value":
+        text = labels.t("screen.source.entry_park", lang)
+    else:
+        text = labels.t("screen.source.local", lang)
+    return labels.t("screen.source.label", lang, source=_with_flag(text, is_unconfirmed(threshold["key"])
+                                                                   and threshold["basis"] == "park_value", lang))
+
+
+def _control_source(t: Any, lang: str) -> str:
+    """Where a control indicator (:class:`landplan.compliance.Threshold`) comes from, in ``lang``."""
+    if t.overridden:
+        text = labels.t("screen.source.local", lang)
+    elif labels.has(f"screen.source.control_{t.edition}"):
+        text = labels.t(f"screen.source.control_{t.edition}", lang)
+    else:
+        text = labels.t("screen.source.control_other", lang, edition=t.edition or "")
+    return labels.t("screen.source.label", lang, source=_with_flag(text, t.unconfirmed, lang))
+
+
+def _basis(name: str, threshold: Mapping[str, Any], industry: str, lang: str) -> str:
+    """How the entry threshold ``name`` was formed, in ``lang``."""
+    basis = threshold["basis"]
+    if basis == "local":
+        return labels.t("screen.basis.local", lang)
+    if basis == "local_industry":
+        return labels.t("screen.basis.local_industry", lang, industry=labels.value("industry_code", industry, lang))
+    pv = threshold["park"]
+    year = pv.get("year")
+    ledger = labels.t("screen.ledger.none", lang) if year is None else labels.t("screen.ledger.year", lang, year=year)
+    return labels.t("screen.basis.park_value", lang, parcels=pv.get("parcels", 0),
+                    figure=labels.t(f"screen.figure.{name}", lang),
+                    area=labels.fmt(pv.get("area_mu", 0.0), "mu", lang), ledger=ledger)
+
+
+def _check_reason(indicator: str, check_kind: str, result: str, value: float | None, op: str, threshold: float, unit: str,
+                  basis: str, source: str, lang: str) -> str:
+    """A check as a sentence with its basis and source: "亩均税收 13.64 万元/亩，低于下限 20.52
+    万元/亩（门槛为园区现值…；来源：…）"."""
+    label = _indicator(indicator, lang)
+    bound = "min" if op == "≥" else "max"
+    kind = labels.t(f"screen.threshold.{check_kind}_{bound}", lang)
+    if result == "no_threshold":
+        sentence = labels.t("screen.reason.no_threshold", lang, label=label)
+    elif result == "not_stated":
+        sentence = labels.t("screen.reason.not_stated", lang, label=label, kind=kind, op=op,
+                            threshold=_amount(threshold, unit, lang))
+    else:
+        sentence = labels.t(f"screen.reason.{bound}_{result}", lang, label=label, kind=kind,
+                            value=_amount(value, unit, lang), threshold=_amount(threshold, unit, lang))
+    return labels.t("screen.reason.with_basis", lang, sentence=sentence, basis=basis, source=source)
+
+
+def _check_row(check: str, indicator: str, kind: str, value: float | None, op: str, threshold: float,
+               unit: str, key: str, unconfirmed: bool, basis: str, why: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
+    """One check; ``why`` holds its basis and source texts by language."""
     if not math.isfinite(threshold):
         met: Any = pd.NA
-        note_zh, note_en = "无法计算阈值（无台账数据），未检查", "no threshold (no ledger data): not checked"
+        result = "no_threshold"
     elif value is None:
-        met, note_zh, note_en = False, "未申报", "not stated"
+        met, result = False, "not_stated"
     else:
         tol = _RTOL * max(abs(threshold), 1.0)
         met = bool(value >= threshold - tol) if op == "≥" else bool(value <= threshold + tol)
-        note_zh = note_en = ""
-    return {"check": check, "kind": kind, "label_zh": zh, "label_en": en,
+        result = "met" if met else "not_met"
+    reasons = {lang: _check_reason(indicator, kind, result, value, op, threshold, unit, *why[lang], lang)
+               for lang in labels.LANGS}
+    return {"check": check, "indicator": indicator, "kind": kind,
             "project_value": np.nan if value is None else float(value), "op": op,
-            "threshold": threshold, "unit": unit, "met": met, "rules_key": key,
-            "source": rule_source(key), "unconfirmed": bool(unconfirmed),
-            "basis_zh": basis_zh, "basis_en": basis_en, "note_zh": note_zh, "note_en": note_en}
+            "threshold": threshold, "unit": unit, "met": met, "result": result, "rules_key": key,
+            "source": rule_source(key), "unconfirmed": bool(unconfirmed), "basis": basis,
+            "reason_zh": reasons["zh"], "reason_en": reasons["en"]}
+
+
+#: The columns of :func:`check_project` (canonical names, for scripts).
+CHECK_COLUMNS: tuple[str, ...] = (
+    "check", "indicator", "kind", "project_value", "op", "threshold", "unit", "met", "result",
+    "rules_key", "source", "unconfirmed", "basis", "reason_zh", "reason_en")
 
 
 def check_project(project: Project, rules: dict, park: Mapping[str, Mapping[str, Any]], *,
@@ -730,27 +824,36 @@ def check_project(project: Project, rules: dict, park: Mapping[str, Mapping[str,
     Returns
     -------
     DataFrame
-        One row per check: check, kind (``entry`` / ``control``), label_zh, label_en,
-        project_value, op (≥ / ≤), threshold, unit, met (bool; NA when no threshold can be
-        formed), rules_key, source, unconfirmed, basis_zh, basis_en, note_zh, note_en.
+        One row per check (:data:`CHECK_COLUMNS`): ``check`` (the indicator and, for a control
+        indicator, its bound: ``floor_area_ratio_min``), ``indicator``, ``kind`` (``entry`` /
+        ``control``), ``project_value``, ``op`` (≥ / ≤), ``threshold``, ``unit`` (a
+        :data:`landplan.labels.UNIT_DIGITS` unit: ``wan_per_mu``, ``pct``, ``ratio``), ``met``
+        (bool; NA when no threshold can be formed), ``result`` (``met`` / ``not_met`` /
+        ``not_stated`` / ``no_threshold``), ``rules_key``, ``source`` (the rules file's source
+        comment), ``unconfirmed``, ``basis`` (``park_value`` / ``local`` / ``local_industry``
+        / ``control``) and ``reason_zh`` / ``reason_en`` (the check as a sentence with its
+        basis and source, for people).
     """
     entry = _entry_thresholds(project, rules, park)
     if need_mu is None:
         need_mu, _how = _derive_need(project, entry, rules)
+    code = project.industry_code
     rows = []
     for name, thr in entry.items():
-        zh, en, unit, figure, _col = _ENTRY[name]
+        unit, figure, _col = _ENTRY[name]
         amount = getattr(project, figure)
         value = None if amount is None else amount / need_mu
-        rows.append(_check_row(name, zh, en, "entry", value, "≥", thr["value"], unit, thr["key"],
-                               thr["basis_zh"], thr["basis_en"], is_unconfirmed(thr["key"])))
-    thresholds = thresholds_for(project.industry_code, rules)
+        why = {lang: (_basis(name, thr, code, lang), _entry_source(thr, lang)) for lang in labels.LANGS}
+        unconfirmed = is_unconfirmed(thr["key"]) and thr["basis"] == "park_value"
+        rows.append(_check_row(name, name, "entry", value, "≥", thr["value"], unit, thr["key"], unconfirmed,
+                               thr["basis"], why))
+    thresholds = thresholds_for(code, rules)
     stated = {"floor_area_ratio": project.floor_area_ratio,
               "building_coverage_pct": project.building_coverage_pct,
               "investment_intensity_wan_per_mu": None if project.investment_wan is None
               else project.investment_wan / need_mu,
               "green_ratio_pct": project.green_ratio_pct, "admin_ratio_pct": project.admin_ratio_pct}
-    for name, (zh, en, unit, lo, hi) in _CONTROL.items():
+    for name, (unit, lo, hi) in _CONTROL.items():
         value = stated[name]
         if value is None:
             continue
@@ -758,15 +861,13 @@ def check_project(project: Project, rules: dict, park: Mapping[str, Mapping[str,
             t = thresholds.get(bound) if bound else None
             if t is None or t.value is None:
                 continue
-            edition = f"{t.edition}版" + ("（回退2008）" if t.fallback else "")
-            rows.append(_check_row(f"{name}_{bound.rsplit('_', 1)[1]}", zh, en, "control", value, op,
-                                   float(t.value), unit, t.key or "", f"控制指标 {edition} 行业{project.industry_code}",
-                                   f"control indicator, {t.edition} edition"
-                                   + (" (2008 fallback)" if t.fallback else "")
-                                   + f", industry {project.industry_code}", t.unconfirmed))
-    columns = ["check", "kind", "label_zh", "label_en", "project_value", "op", "threshold", "unit",
-               "met", "rules_key", "source", "unconfirmed", "basis_zh", "basis_en", "note_zh", "note_en"]
-    out = pd.DataFrame(rows, columns=columns)
+            industry = labels.value("industry_code", code, "zh"), labels.value("industry_code", code, "en")
+            why = {lang: (labels.t("screen.basis.control_fallback" if t.fallback else "screen.basis.control",
+                                   lang, industry=industry[lang == "en"], edition=t.edition or ""),
+                          _control_source(t, lang)) for lang in labels.LANGS}
+            rows.append(_check_row(f"{name}_{bound.rsplit('_', 1)[1]}", name, "control", value, op,
+                                   float(t.value), unit, t.key or "", t.unconfirmed, "control", why))
+    out = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
     out["met"] = out["met"].astype("boolean")
     return out
 
@@ -782,12 +883,17 @@ def _metric_geoms(frame: gpd.GeoDataFrame, crs) -> np.ndarray:
     return np.asarray(geo.array, dtype=object)
 
 
-def _pair_text(index: pd.Index, rows: np.ndarray, texts: pd.Series) -> pd.Series:
+def _m2(x: float, lang: str) -> str:
+    """An overlap in m² (:func:`landplan.labels.fmt`); one below 1 m² keeps two decimals, not "0"."""
+    return labels.fmt(x, "m2", lang, digits=2 if abs(x) < 1 else None)
+
+
+def _pair_text(index: pd.Index, rows: np.ndarray, texts: pd.Series, lang: str) -> pd.Series:
     """Texts of pairs (row position -> text) joined per row, in a stable order."""
     if not len(rows):
         return pd.Series("", index=index, dtype=object)
     frame = pd.DataFrame({"row": rows, "text": texts.to_numpy()}).drop_duplicates()
-    joined = frame.sort_values(["row", "text"], kind="mergesort").groupby("row")["text"].agg("；".join)
+    joined = frame.sort_values(["row", "text"], kind="mergesort").groupby("row")["text"].agg(words.sep("clause", lang).join)
     out = pd.Series("", index=range(len(index)), dtype=object)
     out[joined.index] = joined.to_numpy()
     return out.set_axis(index)
@@ -838,8 +944,9 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
         hit = area > float(spec.get("overlap_min_m2") or 0.0)
         a, b, area = a[hit], b[hit], area[hit]
         codes["overlap"] = np.isin(np.arange(n), a)
-        rows_zh.append((a, pd.Series([f"与宗地{p}重叠{x:.2f}平方米" for p, x in zip(ids[b], area, strict=True)], dtype=object)))
-        rows_en.append((a, pd.Series([f"overlaps parcel {p} by {x:.2f} m²" for p, x in zip(ids[b], area, strict=True)], dtype=object)))
+        for lang, rows in (("zh", rows_zh), ("en", rows_en)):
+            rows.append((a, pd.Series([labels.t("screen.conflict.overlap", lang, other=p, area=_m2(x, lang))
+                                       for p, x in zip(ids[b], area, strict=True)], dtype=object)))
 
         def crossing(lines: gpd.GeoDataFrame, label, code: str) -> None:
             lg = _metric_geoms(lines, metric.crs)
@@ -855,22 +962,19 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
                 shapely.intersection(lg[li], shapely.boundary(geoms[pi])))
             sel = inside > _TOUCH_M
             pi, li = pi[sel], li[sel]
-            texts_zh = [label(lines.iloc[j], "zh") + "穿越" for j in li]
-            texts_en = ["crossed by " + label(lines.iloc[j], "en") for j in li]
             codes[code] = np.isin(np.arange(n), pi)
-            rows_zh.append((pi, pd.Series(texts_zh, dtype=object)))
-            rows_en.append((pi, pd.Series(texts_en, dtype=object)))
+            rows_zh.append((pi, pd.Series([label(lines.iloc[j], "zh") for j in li], dtype=object)))
+            rows_en.append((pi, pd.Series([label(lines.iloc[j], "en") for j in li], dtype=object)))
 
         statuses = set(spec.get("road_statuses") or [])
         if roads is not None and len(roads) and statuses:
             status = _text(roads, "status").replace("", "built")
             sel_roads = roads[status.isin(statuses).to_numpy()]
-            zh_status = {"built": "已建", "under_construction": "在建", "planned": "规划"}
 
             def road_label(row, lang):
                 rid = row.get("road_id") or row.get("name") or "?"
                 st = row.get("status") if isinstance(row.get("status"), str) and row.get("status") else "built"
-                return (f"{zh_status.get(st, st)}道路{rid}" if lang == "zh" else f"{st} road {rid}")
+                return labels.t("screen.conflict.road", lang, status=labels.value("line_status", st, lang), road=rid)
 
             crossing(sel_roads, road_label, "road")
         kv = spec.get("powerline_min_kv")
@@ -889,18 +993,19 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
     for column in spec.get("flag_columns") or []:
         if column not in parcels.columns:
             continue
-        words = _text(parcels, column).str.strip().str.lower()
-        truthy = words.isin(_TRUE_WORDS).to_numpy(dtype=bool) & check
+        said = _text(parcels, column).str.strip().str.lower()
+        truthy = said.isin(_TRUE_WORDS).to_numpy(dtype=bool) & check
         flag |= truthy
-        rows_zh.append((np.flatnonzero(truthy), pd.Series(f"标记{column}=是", index=range(int(truthy.sum())), dtype=object)))
-        rows_en.append((np.flatnonzero(truthy), pd.Series(f"flagged {column} = yes", index=range(int(truthy.sum())), dtype=object)))
+        for lang, rows in (("zh", rows_zh), ("en", rows_en)):
+            text = labels.t("screen.conflict.flag", lang, column=labels.column(column, lang))
+            rows.append((np.flatnonzero(truthy), pd.Series(text, index=range(int(truthy.sum())), dtype=object)))
     codes["flag"] = flag
     pos = pd.RangeIndex(n)
 
-    def joined(parts: list[tuple[np.ndarray, pd.Series]]) -> pd.Series:
+    def joined(parts: list[tuple[np.ndarray, pd.Series]], lang: str) -> pd.Series:
         rows = np.concatenate([r for r, _ in parts]) if parts else np.zeros(0, dtype=int)
         texts = pd.concat([t.reset_index(drop=True) for _, t in parts], ignore_index=True) if parts else pd.Series([], dtype=object)
-        return _pair_text(pos, rows.astype(int), texts)
+        return _pair_text(pos, rows.astype(int), texts, lang)
 
     order = ("overlap", "road", "powerline", "flag")
     code_text = pd.Series("", index=pos, dtype=object)
@@ -910,8 +1015,8 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
             + pd.Series(np.where(mask, code, ""), index=pos)
     any_conflict = (code_text != "").to_numpy()
     return pd.DataFrame({"conflict": any_conflict, "conflicts": code_text.to_numpy(),
-                         "conflict_zh": joined(rows_zh).to_numpy(),
-                         "conflict_en": joined(rows_en).to_numpy()}, index=idx)
+                         "conflict_zh": joined(rows_zh, "zh").to_numpy(),
+                         "conflict_en": joined(rows_en, "en").to_numpy()}, index=idx)
 
 
 # --------------------------------------------------------------------------------------------
@@ -922,9 +1027,6 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
 #: 一类 100101, 二类 100102, 三类 100103; ``1001`` is industrial land without a grade.
 LAND_GRADES: dict[str, int] = {"100101": 1, "100102": 2, "100103": 3}
 _UNGRADED = "1001"
-_GRADE_LABELS: dict[int, tuple[str, str]] = {1: ("一类工业用地", "class 1 industrial land"),
-                                             2: ("二类工业用地", "class 2 industrial land"),
-                                             3: ("三类工业用地", "class 3 industrial land")}
 
 
 def land_grade(project: Project, rules: dict) -> tuple[int | None, str]:
@@ -938,12 +1040,44 @@ def land_grade(project: Project, rules: dict) -> tuple[int | None, str]:
     return (None if default is None else int(default)), "screening.land_grade.default"
 
 
-def _grade_need(grade: int) -> tuple[str, str, str]:
-    """What a grade needs, in words (zh, en) and the land-use codes that take it."""
-    codes = ", ".join(c for c, g in LAND_GRADES.items() if g >= grade) + (f", {_UNGRADED}" if grade == 1 else "")
-    zh, en = _GRADE_LABELS[grade]
-    more = ("", "") if grade == 3 else ("或更高等级", " or a higher grade")
-    return zh + more[0], en + more[1], codes
+def _grade_name(grade: int, lang: str) -> str:
+    """The name of an industrial-land grade: the catalogue's name of its land-use code."""
+    return labels.value("land_use", next(c for c, g in LAND_GRADES.items() if g == grade), lang)
+
+
+def grade_need(grade: int, lang: str = "zh") -> str:
+    """What a grade needs, in words: "二类工业用地或更高等级" (grade 1 takes ungraded industrial
+    land 1001 too)."""
+    name = _grade_name(grade, lang)
+    if grade == max(LAND_GRADES.values()):
+        return labels.t("screen.grade.only", lang, grade=name)
+    if grade == 1:
+        return labels.t("screen.grade.or_higher_ungraded", lang, grade=name,
+                        industrial=labels.value("land_use", _UNGRADED, lang))
+    return labels.t("screen.grade.or_higher", lang, grade=name)
+
+
+def grade_source(key: str, rules: dict, lang: str = "zh") -> str:
+    """Where the land grade of rules key ``key`` comes from, in ``lang`` ("来源：GBJ 137-90 …")."""
+    _key, unconfirmed, overridden = _provenance(rules, tuple(key.split(".")))
+    if overridden:
+        text = labels.t("screen.source.local", lang)
+    elif rule_source(key).removeprefix("source:").strip().startswith("GBJ 137-90"):
+        text = labels.t("screen.source.land_grade", lang)
+    else:
+        text = labels.t("screen.source.land_grade_judgement", lang)
+    return labels.t("screen.source.label", lang, source=_with_flag(text, unconfirmed, lang))
+
+
+def _land_use_words(code: str, lang: str) -> str:
+    """A parcel's land use as the grade test reads it."""
+    if not code:
+        return labels.t("screen.grade.empty", lang)
+    if code in LAND_GRADES:
+        return labels.value("land_use", code, lang)
+    if code == _UNGRADED:
+        return labels.t("screen.grade.ungraded", lang, use=labels.value("land_use", code, lang))
+    return labels.t("screen.grade.not_industrial", lang, use=labels.value("land_use", code, lang))
 
 
 def land_use_fit(land_use: pd.Series, project: Project, rules: dict) -> tuple[np.ndarray, pd.Series, pd.Series]:
@@ -962,17 +1096,14 @@ def land_use_fit(land_use: pd.Series, project: Project, rules: dict) -> tuple[np
     code = land_use.map(lambda v: "" if _is_blank(v) else _parse_land_use(v)).astype(object)
     have = code.map(LAND_GRADES)
     ok = (have >= grade).fillna(False).to_numpy(dtype=bool) | ((code == _UNGRADED).to_numpy() & (grade == 1))
-    need_zh, need_en, codes = _grade_need(grade)
-    flag = ", UNCONFIRMED" if is_unconfirmed(key) else ""
-    what_zh = code.map(lambda c: "未填" if not c else c + (_GRADE_LABELS[LAND_GRADES[c]][0] if c in LAND_GRADES
-                                                          else "工业用地（未分等级）" if c == _UNGRADED else "（非工业用地）"))
-    what_en = code.map(lambda c: "empty" if not c else c + (f" ({_GRADE_LABELS[LAND_GRADES[c]][1]})" if c in LAND_GRADES
-                                                            else " (industrial land, no grade)" if c == _UNGRADED
-                                                            else " (not industrial land)"))
-    reason_zh = ("土地用途" + what_zh + f"，行业{project.industry_code}需{need_zh}（{codes}；{key}{flag}）").where(~ok, "")
-    reason_en = ("land use " + what_en + f": industry {project.industry_code} needs {need_en} "
-                 f"({codes}; {key}{flag})").where(~ok, "")
-    return ok, reason_zh, reason_en
+    out = []
+    for lang in ("zh", "en"):
+        fixed = {"industry": labels.value("industry_code", project.industry_code, lang),
+                 "need": grade_need(grade, lang), "source": grade_source(key, rules, lang)}
+        text = {c: labels.t("screen.grade.mismatch", lang, have=_land_use_words(c, lang), **fixed)
+                for c in code[~ok].unique()}
+        out.append(code.map(text).where(~ok, "").fillna("").astype(object))
+    return ok, out[0], out[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -980,12 +1111,14 @@ def land_use_fit(land_use: pd.Series, project: Project, rules: dict) -> tuple[np
 # --------------------------------------------------------------------------------------------
 
 def _neighbours(project: Project, parcels: pd.DataFrame, ledger: pd.DataFrame | None,
-                supplyable: Iterable[str]) -> pd.Series:
-    """The neighbour parcels of the project: parcel_id -> label (name of what matched)."""
+                supplyable: Iterable[str]) -> pd.DataFrame:
+    """The neighbour parcels of the project, by parcel_id: ``label`` (the name that matched, or
+    the parcel's holder for a parcel of a related industry) and ``industry`` (the related
+    industry's 2-digit code that brought the parcel in, else "")."""
     ids = parcels["parcel_id"].astype(str)
     holder = _text(parcels, "holder").str.strip()
     pname = _text(parcels, "parcel_name").str.strip()
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, str]] = {}
     ent = pd.DataFrame(columns=["parcel_id", "enterprise_id", "name"])
     if ledger is not None and len(ledger):
         ent = pd.DataFrame({"parcel_id": _text(ledger, "parcel_id"),
@@ -999,26 +1132,19 @@ def _neighbours(project: Project, parcels: pd.DataFrame, ledger: pd.DataFrame | 
             raise _fail(project.source, project.field_name("neighbours"),
                         f"{shown(item)} is no parcel id, holder, parcel name or ledger enterprise of the workspace")
         for pid in hit:
-            out.setdefault(pid, item)
+            out.setdefault(pid, (item, ""))
     if project.related_industries:
         code = _text(parcels, "industry_code").str.extract(r"^[A-Za-z]?(\d{2})", expand=False).fillna("")
         status = _text(parcels, "status")
         sel = code.isin(project.related_industries) & ~status.isin(list(supplyable))
         for pid, c, h in zip(ids[sel], code[sel], holder[sel], strict=True):
-            out.setdefault(pid, h or f"行业{c}")
-    return pd.Series(out, dtype=object).sort_index()
+            out.setdefault(pid, (h, c))
+    return pd.DataFrame.from_dict(out, orient="index", columns=["label", "industry"], dtype=object).sort_index()
 
 
 # --------------------------------------------------------------------------------------------
 # ranking
 # --------------------------------------------------------------------------------------------
-
-def _fmt(values: pd.Series, spec: str) -> pd.Series:
-    text = [("?" if pd.isna(v) else format(float(v), spec)) for v in values.to_numpy()]
-    return pd.Series(text, index=values.index, dtype=object)
-
-
-
 
 def _relative_low(x: pd.Series) -> pd.Series:
     """1 − x / max(x) over the candidates (lower x is better); 1 when the max is 0; NaN → 0."""
@@ -1029,24 +1155,100 @@ def _relative_low(x: pd.Series) -> pd.Series:
     return comp.where(x.notna(), 0.0).clip(0.0, 1.0)
 
 
-_SITE_COLUMNS: dict[str, tuple[str, str]] = {
-    "rank": ("排名", "rank"), "parcel_id": ("宗地号", "parcel id"),
-    "area_mu": ("面积(亩)", "area (mu)"), "area_m2": ("面积(平方米)", "area (m²)"),
-    "need_mu": ("需求面积(亩)", "land need (mu)"), "area_diff_pct": ("面积偏差(%)", "area difference (%)"),
-    "readiness": ("配套水平", "readiness"), "missing": ("缺项", "missing"),
-    "needs_missing": ("项目所需缺项", "project needs missing"),
-    "ext_cost_wan": ("所需配套延伸费用(万元)", "extension cost of the needs (10k CNY)"),
-    "cut_m3": ("挖方(立方米)", "cut (m³)"), "fill_m3": ("填方(立方米)", "fill (m³)"),
-    "relief_m": ("高差(米)", "relief (m)"), "leveled": ("场地平整", "site levelled"),
-    "neighbour_distance_m": ("距关联地块(米)", "distance to neighbours (m)"),
-    "neighbour_adjacent": ("与关联地块相邻", "adjacent to a neighbour"),
-    "neighbour_nearest": ("最近关联地块", "nearest neighbour parcel"),
-    "neighbour_label": ("最近关联方", "nearest neighbour"),
-    "score": ("选址得分", "site score"),
-    "explanation_zh": ("排名说明", "explanation (Chinese)"),
-    "explanation_en": ("排名说明(英文)", "explanation (English)"),
-    **{f"c_{k}": (f"{zh}分项", f"{en} component") for k, (zh, en) in _COMPONENTS.items()},
-}
+def _coded(column: str, values: Any, lang: str) -> np.ndarray:
+    """The values of a coded evaluation column (``readiness`` …) as the catalogue labels them;
+    as they are when the catalogue has no kind for the column (the rules' own names)."""
+    kind = labels.kind_of(column)
+    return words.values(kind, values, lang) if kind else np.asarray(values, dtype=object)
+
+
+def _signed(values: pd.Series, unit: str, lang: str) -> np.ndarray:
+    """Numbers with their sign (``+2.3``, ``-9.1``)."""
+    text = words.numbers(values, unit, lang)
+    plus = (values.to_numpy(dtype=float) > 0) & ~np.isin(text, ["0", "0.0", "0.00"])
+    return np.where(plus, "+" + text.astype(str), text).astype(object)
+
+
+def _unused_components(project: Project, earth_known: bool, neighbours: bool,
+                       weights: Mapping[str, Any]) -> dict[str, str]:
+    """Components not used in the score → why (``val.screen_unused.*``)."""
+    why = {"utilities": "no_needs" if not project.needs else "",
+           "extension_cost": "no_network_needs" if not [t for t in project.needs if t != "leveled"] else "",
+           "earthworks": "" if earth_known else "no_dem",
+           "contiguity": "" if neighbours else "no_neighbours"}
+    out = {k: why.get(k, "") for k in _COMPONENTS if why.get(k)}
+    for k in _COMPONENTS:
+        if not weights.get(k) and k not in out:
+            out[k] = "zero_weight"
+    return out
+
+
+def _explanations(lang: str, *, rank: pd.Series, pid: pd.Series, area: pd.Series, need_mu: float,
+                  diff_pct: pd.Series, readiness: pd.Series, project: Project, needs_missing: pd.Series,
+                  cost: pd.Series, earth_known: bool, sel: pd.DataFrame, lev: pd.Series, neighbours: bool,
+                  dist: pd.Series, label: pd.Series, industry: pd.Series, nearest: pd.Series,
+                  raw: Mapping[str, pd.Series], weights: Mapping[str, float], unused: Mapping[str, str],
+                  score: pd.Series) -> np.ndarray:
+    """The explanation of every ranked site in ``lang``, in words and weight by weight."""
+    def t(key: str, **fields: Any) -> str:
+        return labels.t(key, lang, **fields)
+
+    n = len(rank)
+    if project.needs:
+        lack = words.fill("screen.expl.needs_lack", lang, missing=words.value_lists("network_type", needs_missing, lang))
+        utilities = np.where(needs_missing.to_numpy() == "", t("screen.expl.needs_met"), lack)
+        if [x for x in project.needs if x != "leveled"]:
+            utilities = words.fill("screen.expl.ext_cost", lang, utilities=utilities,
+                                   cost=words.numbers(cost, "wan", lang))
+    else:
+        utilities = np.full(n, t("screen.expl.no_needs"), dtype=object)
+    done, unknown = lev.fillna(False).to_numpy(dtype=bool), lev.isna().to_numpy()
+    if earth_known:
+        leveled = np.where(done, t("screen.expl.leveled"), np.where(unknown, "", t("screen.expl.not_leveled")))
+        earth = words.fill("screen.expl.earth", lang, cut=words.numbers(_num(sel, "cut_m3"), "m3", lang),
+                           fill=words.numbers(_num(sel, "fill_m3"), "m3", lang),
+                           relief=words.numbers(_num(sel, "relief_m"), "m", lang), leveled=leveled)
+    else:
+        earth = np.where(done, t("screen.expl.no_dem_leveled"),
+                         np.where(unknown, t("screen.expl.no_dem"), t("screen.expl.no_dem_not_leveled")))
+    if neighbours:
+        name = np.where(label.to_numpy() != "", label.to_numpy(),
+                        words.fill("screen.expl.industry", lang, industry=words.values("industry_code", industry, lang)))
+        near = np.where(dist.isna(), t("screen.expl.no_neighbour"),
+                        np.where(dist.to_numpy() == 0, words.fill("screen.expl.adjacent", lang, name=name, pid=nearest),
+                                 words.fill("screen.expl.distance", lang, name=name, pid=nearest,
+                                            dist=words.numbers(dist, "m", lang))))
+        near = words.fill("screen.expl.near", lang, text=near)
+    else:
+        near = np.full(n, "", dtype=object)
+    terms: list[Any] = []
+    for k, w in weights.items():
+        terms += [" + "] if terms else []
+        terms.append(words.fill("screen.expl.term", lang, name=labels.value("screen_component", k, lang),
+                                weight=f"{w:g}", value=words.numbers(raw[k], "ratio", lang)))
+    formula = words.fill("screen.expl.formula", lang, terms=words.concat(*terms, np.full(n, "", dtype=object)),
+                         total=f"{sum(weights.values()):g}", score=words.numbers(score, "score", lang))
+    skipped = [k for k, why in unused.items() if why != "zero_weight"]
+    if skipped:
+        items = words.sep("list", lang).join(
+            t("screen.expl.not_used_item", name=labels.value("screen_component", k, lang),
+              why=labels.value("screen_unused", unused[k], lang)) for k in skipped)
+        formula = words.fill("screen.expl.not_used", lang, formula=formula, items=items)
+    return np.asarray(words.fill("screen.expl.sentence", lang, rank=rank.astype(str).to_numpy(), pid=pid.to_numpy(),
+                                 area=words.numbers(area, "mu", lang), need=labels.fmt(need_mu, "mu", lang),
+                                 diff=_signed(diff_pct, "pct", lang), readiness=_coded("readiness", readiness, lang),
+                                 utilities=utilities, earth=earth, near=near, formula=formula), dtype=object)
+
+
+#: The columns of the ranked sites (canonical names, for scripts), in order; ``<t>`` runs over
+#: the network types. :func:`tables_for` gives them to people.
+SITE_COLUMNS: tuple[str, ...] = (
+    "rank", "parcel_id", "area_mu", "area_m2", "need_mu", "area_diff_pct", "readiness", "missing",
+    "needs_missing", "ext_cost_wan", *(f"{k}_{t}{u}" for t in NETWORK_TYPES
+                                       for k, u in (("has", ""), ("ext", "_m"), ("ext", "_cost_wan"))),
+    "cut_m3", "fill_m3", "relief_m", "leveled", "neighbour_distance_m", "neighbour_adjacent",
+    "neighbour_nearest", "neighbour_label", "neighbour_industry", *(f"c_{k}" for k in _COMPONENTS),
+    "score", "explanation_zh", "explanation_en")
 
 
 def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_mu: float,
@@ -1072,13 +1274,24 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_m
     Returns
     -------
     (sites, excluded)
-        ``sites``: the ranked parcels (rank, parcel_id, area, need, readiness, missing,
-        needs_missing, ext_<t>_m / ext_<t>_cost_wan, ext_cost_wan, cut_m3, fill_m3, relief_m,
-        leveled, neighbour columns, c_<component>, score, explanation_zh, explanation_en,
-        geometry), best first, ties by parcel_id. ``excluded``: the supplyable parcels left
-        out, with reason_code (``conflict`` / ``land_use`` / ``area``, the first that applies)
-        and reason_zh / reason_en.
+        ``sites``: the ranked parcels (:data:`SITE_COLUMNS` and the geometry), best first,
+        ties by parcel_id: rank, parcel_id, area, need, readiness, missing and needs_missing
+        (network-type codes joined with ``,``), ext_<t>_m / ext_<t>_cost_wan, ext_cost_wan,
+        cut_m3, fill_m3, relief_m, leveled, neighbour columns (``neighbour_label`` the name
+        that matched, ``neighbour_industry`` the related industry that brought the neighbour
+        in), c_<component> (0–1), score and explanation_zh / explanation_en (for people).
+        ``excluded``: the supplyable parcels left out, with reason_code (``conflict`` /
+        ``land_use`` / ``area``, the first that applies) and reason_zh / reason_en.
     """
+    sites, excluded, _weights, _unused = _rank(table, project, rules, need_mu=need_mu, roads=roads,
+                                               powerlines=powerlines, ledger=ledger)
+    return sites, excluded
+
+
+def _rank(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_mu: float,
+          roads: gpd.GeoDataFrame | None, powerlines: gpd.GeoDataFrame | None,
+          ledger: pd.DataFrame | None) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, float], dict[str, str]]:
+    """:func:`rank_sites`, with the weights used and the components left out (→ why)."""
     spec = _screening(rules)
     table = table.reset_index(drop=True)
     statuses = [str(s) for s in spec.get("supplyable_statuses") or []]
@@ -1100,11 +1313,12 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_m
     why = [conflict[ex_mask], ~use_ok[ex_mask]]
     ex["reason_code"] = np.select(why, ["conflict", "land_use"], "area")
     lo, hi = need_mu * (1 - tol), need_mu * (1 + tol)
-    ex["reason_zh"] = np.select(why, ["冲突：" + conflicts.loc[ex_mask, "conflict_zh"], "用地等级不符：" + use_zh[ex_mask]],
-                                "面积" + _fmt(area[ex_mask], ".2f") + f"亩不在{lo:.2f}–{hi:.2f}亩内")
-    ex["reason_en"] = np.select(why, ["conflict: " + conflicts.loc[ex_mask, "conflict_en"],
-                                      "land-use grade: " + use_en[ex_mask]],
-                                "area " + _fmt(area[ex_mask], ".2f") + f" mu outside {lo:.2f}–{hi:.2f} mu")
+    for lang, use in (("zh", use_zh), ("en", use_en)):
+        ex[f"reason_{lang}"] = np.select(why, [
+            words.fill("screen.excluded.conflict", lang, detail=conflicts.loc[ex_mask, f"conflict_{lang}"].to_numpy()),
+            words.fill("screen.excluded.land_use", lang, detail=use[ex_mask].to_numpy())],
+            words.fill("screen.excluded.area", lang, area=words.numbers(area[ex_mask], "mu", lang),
+                       lo=labels.fmt(lo, "mu", lang), hi=labels.fmt(hi, "mu", lang))).astype(object)
     ex = ex.sort_values("parcel_id", kind="mergesort").reset_index(drop=True)
 
     sel = table[chosen].copy()
@@ -1114,8 +1328,7 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_m
            else pd.Series(False, index=idx) for t in NETWORK_TYPES}
     has["leveled"] = sel["leveled"].astype("boolean").fillna(False).astype(bool) if "leveled" in sel \
         else pd.Series(False, index=idx)
-    missing_needs = [t for t in project.needs]
-    needs_missing = _join([pd.Series(np.where(~has[t], t, ""), index=idx) for t in missing_needs], idx, ",")
+    needs_missing = _join([pd.Series(np.where(~has[t], t, ""), index=idx) for t in project.needs], idx, ",")
     cost = pd.Series(0.0, index=idx)
     cost_known = pd.Series(True, index=idx)
     for t in needs_net:
@@ -1126,11 +1339,11 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_m
     earth = _num(sel, "cut_m3") + _num(sel, "fill_m3")
 
     # neighbours
-    parcels_all = table
-    neigh = _neighbours(project, parcels_all, ledger, statuses)
+    neigh = _neighbours(project, table, ledger, statuses)
     dist = pd.Series(np.nan, index=idx)
     nearest = pd.Series("", index=idx, dtype=object)
     label = pd.Series("", index=idx, dtype=object)
+    industry = pd.Series("", index=idx, dtype=object)
     if len(neigh) and len(sel):
         metric = to_metric(table.geometry)
         all_geoms = np.asarray(metric.array, dtype=object)
@@ -1141,35 +1354,25 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_m
         if len(qi):
             pairs = pd.DataFrame({"q": qi, "pid": table["parcel_id"].astype(str).to_numpy()[npos[ti]], "d": d})
             pairs = pairs.sort_values(["q", "d", "pid"], kind="mergesort").drop_duplicates("q")
-            dist.iloc[pairs["q"].to_numpy()] = np.where(pairs["d"].to_numpy() < _TOUCH_M, 0.0, pairs["d"].to_numpy())
-            nearest.iloc[pairs["q"].to_numpy()] = pairs["pid"].to_numpy()
-            label.iloc[pairs["q"].to_numpy()] = neigh.reindex(pairs["pid"]).to_numpy()
+            at = pairs["q"].to_numpy()
+            dist.iloc[at] = np.where(pairs["d"].to_numpy() < _TOUCH_M, 0.0, pairs["d"].to_numpy())
+            nearest.iloc[at] = pairs["pid"].to_numpy()
+            label.iloc[at] = neigh["label"].reindex(pairs["pid"]).to_numpy()
+            industry.iloc[at] = neigh["industry"].reindex(pairs["pid"]).to_numpy()
 
     # components and score
     raw: dict[str, pd.Series] = {"area_fit": (1.0 - diff[idx].abs() / tol).clip(0.0, 1.0) if tol > 0
                                  else pd.Series(1.0, index=idx)}
-    unused: dict[str, tuple[str, str]] = {}
     if project.needs:
-        met = sum(has[t].astype(float) for t in project.needs)
-        raw["utilities"] = met / len(project.needs)
-    else:
-        unused["utilities"] = ("未给出所需配套", "no needs stated")
+        raw["utilities"] = sum(has[t].astype(float) for t in project.needs) / len(project.needs)
     if needs_net:
         raw["extension_cost"] = _relative_low(cost)
-    else:
-        unused["extension_cost"] = ("未给出所需管线道路", "no network needs stated")
     if earth.notna().any():
         raw["earthworks"] = _relative_low(earth)
-    else:
-        unused["earthworks"] = ("无DEM土方数据", "no DEM cut/fill")
     if len(neigh):
         raw["contiguity"] = _relative_low(dist)
-    else:
-        unused["contiguity"] = ("未给出关联企业或行业", "no neighbours stated")
     weights = {k: float(w) for k, w in spec["score_weights"].items() if w is not None and k in raw}
-    for k, w in spec["score_weights"].items():
-        if k not in raw and w:
-            unused.setdefault(k, ("", ""))
+    unused = _unused_components(project, bool(earth.notna().any()), bool(len(neigh)), spec["score_weights"])
     total = sum(weights.values())
     score = pd.Series(0.0, index=idx)
     for k, w in weights.items():
@@ -1178,63 +1381,17 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_m
     sel = sel.assign(_score=score, _pid=sel["parcel_id"].astype(str))
     order = sel.sort_values(["_score", "_pid"], ascending=[False, True], kind="mergesort").index
 
-    # explanation, in words and weight by weight
     rank = pd.Series(0, index=idx)
     rank[order] = np.arange(1, len(order) + 1)
     pid = sel["_pid"]
     diff_pct = 100.0 * diff[idx]
-    miss_zh = needs_missing.map(lambda s: "、".join(_UTILITY_LABELS[t][0] for t in s.split(",") if t))
-    miss_en = needs_missing.map(lambda s: ", ".join(_UTILITY_LABELS[t][1] for t in s.split(",") if t))
     readiness = _text(sel, "readiness")
-    if project.needs:
-        util_zh = pd.Series(np.where(needs_missing == "", "项目所需配套齐全",
-                                     "项目所需缺" + miss_zh), index=idx)
-        util_en = pd.Series(np.where(needs_missing == "", "all the project's needs are met",
-                                     "the project's needs lack " + miss_en), index=idx)
-        if needs_net:
-            util_zh = util_zh + "，补齐延伸费用" + _fmt(cost, ".1f") + "万元"
-            util_en = util_en + ", extensions cost " + _fmt(cost, ".1f") + " 万元"
-    else:
-        util_zh = pd.Series("未给出所需配套", index=idx)
-        util_en = pd.Series("no needs stated", index=idx)
     lev = sel["leveled"].astype("boolean") if "leveled" in sel else pd.Series(pd.NA, index=idx, dtype="boolean")
-    lev_zh = pd.Series(np.where(lev.fillna(False), "，已平整", np.where(lev.isna(), "", "，需场平")), index=idx)
-    lev_en = pd.Series(np.where(lev.fillna(False), ", levelled", np.where(lev.isna(), "", ", needs levelling")), index=idx)
-    if earth.notna().any():
-        earth_zh = "挖方" + _fmt(_num(sel, "cut_m3"), ".0f") + "立方米、填方" + _fmt(_num(sel, "fill_m3"), ".0f") \
-            + "立方米（高差" + _fmt(_num(sel, "relief_m"), ".2f") + "米" + lev_zh + "）"
-        earth_en = "cut " + _fmt(_num(sel, "cut_m3"), ".0f") + " m³, fill " + _fmt(_num(sel, "fill_m3"), ".0f") \
-            + " m³ (relief " + _fmt(_num(sel, "relief_m"), ".2f") + " m" + lev_en + ")"
-    else:
-        earth_zh = pd.Series("无DEM" + lev_zh.str.replace("，", "，场地"), index=idx)
-        earth_en = pd.Series("no DEM" + lev_en, index=idx)
-    if len(neigh):
-        near_zh = pd.Series(np.where(dist.isna(), "无可比关联地块",
-                                     np.where(dist == 0, "与" + label + "（" + nearest + "）相邻",
-                                              "距" + label + "（" + nearest + "）" + _fmt(dist, ".0f") + "米")), index=idx)
-        near_en = pd.Series(np.where(dist.isna(), "no other neighbour parcel",
-                                     np.where(dist == 0, "shares a boundary with " + label + " (" + nearest + ")",
-                                              _fmt(dist, ".0f") + " m from " + label + " (" + nearest + ")")), index=idx)
-    else:
-        near_zh = pd.Series("", index=idx, dtype=object)
-        near_en = pd.Series("", index=idx, dtype=object)
-    # _fmt, not Series.map: map gives an empty Series float64, and text + float64 fails (no site)
-    terms_zh = [f"{_COMPONENTS[k][0]} {w:g}×" + _fmt(raw[k], ".2f") for k, w in weights.items()]
-    terms_en = [f"{_COMPONENTS[k][1]} {w:g}×" + _fmt(raw[k], ".2f") for k, w in weights.items()]
-    formula_zh = "得分 = 100 × (" + _join(terms_zh, idx, " + ") + f") / 权重合计{total:g} = " + _fmt(score, ".2f")
-    formula_en = "score = 100 × (" + _join(terms_en, idx, " + ") + f") / Σ weights {total:g} = " + _fmt(score, ".2f")
-    skipped = [k for k in unused if spec["score_weights"].get(k)]
-    if skipped:
-        formula_zh = formula_zh + "；未计入 " + "、".join(
-            f"{_COMPONENTS[k][0]}（{unused[k][0]}）" if unused[k][0] else _COMPONENTS[k][0] for k in skipped)
-        formula_en = formula_en + "; not used: " + ", ".join(
-            f"{_COMPONENTS[k][1]} ({unused[k][1]})" if unused[k][1] else _COMPONENTS[k][1] for k in skipped)
-    expl_zh = ("第" + rank.astype(str) + "名 " + pid + "：面积" + _fmt(area[idx], ".2f") + "亩（需求"
-               + f"{need_mu:.2f}亩，" + _fmt(diff_pct, "+.1f") + "%）；" + readiness + "，" + util_zh + "；"
-               + earth_zh + _join([near_zh], idx, "") .map(lambda s: f"；{s}" if s else "") + "。" + formula_zh)
-    expl_en = ("#" + rank.astype(str) + " " + pid + ": " + _fmt(area[idx], ".2f") + " mu (need "
-               + f"{need_mu:.2f} mu, " + _fmt(diff_pct, "+.1f") + " %); " + readiness + ", " + util_en + "; "
-               + earth_en + near_en.map(lambda s: f"; {s}" if s else "") + ". " + formula_en)
+    explained = {lang: _explanations(
+        lang, rank=rank, pid=pid, area=area[idx], need_mu=need_mu, diff_pct=diff_pct, readiness=readiness,
+        project=project, needs_missing=needs_missing, cost=cost, earth_known=bool(earth.notna().any()), sel=sel,
+        lev=lev, neighbours=bool(len(neigh)), dist=dist, label=label, industry=industry, nearest=nearest, raw=raw,
+        weights=weights, unused=unused, score=score) for lang in ("zh", "en")}
 
     cols: dict[str, Any] = {
         "rank": rank, "parcel_id": pid, "area_mu": area[idx], "area_m2": _num(sel, "area_m2"),
@@ -1249,14 +1406,15 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_m
     cols.update({"cut_m3": _num(sel, "cut_m3"), "fill_m3": _num(sel, "fill_m3"),
                  "relief_m": _num(sel, "relief_m"), "leveled": lev,
                  "neighbour_distance_m": dist, "neighbour_adjacent": (dist == 0).astype("boolean").where(dist.notna()),
-                 "neighbour_nearest": nearest, "neighbour_label": label})
+                 "neighbour_nearest": nearest, "neighbour_label": label, "neighbour_industry": industry})
     for k in _COMPONENTS:
         cols[f"c_{k}"] = raw[k].round(4) if k in raw else pd.Series(np.nan, index=idx)
-    cols.update({"score": score, "explanation_zh": expl_zh, "explanation_en": expl_en})
+    cols.update({"score": score, "explanation_zh": pd.Series(explained["zh"], index=idx, dtype=object),
+                 "explanation_en": pd.Series(explained["en"], index=idx, dtype=object)})
     frame = pd.DataFrame(cols, index=idx).loc[order].reset_index(drop=True)
     geometry = sel.geometry.loc[order].reset_index(drop=True)
     sites = gpd.GeoDataFrame(frame, geometry=geometry.to_numpy(), crs=table.crs)
-    return sites, ex
+    return sites, ex, weights, unused
 
 
 # --------------------------------------------------------------------------------------------
@@ -1266,6 +1424,10 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_m
 @dataclass
 class ScreeningResult:
     """The result of :func:`screen_project`.
+
+    Its frames hold canonical column names and codes, for scripts (:data:`CHECK_COLUMNS`,
+    :data:`SITE_COLUMNS`); :func:`tables_for` gives them to people, :meth:`lines` prints the
+    summary, each in one language.
 
     Attributes
     ----------
@@ -1293,6 +1455,15 @@ class ScreeningResult:
     land_grade : int or None
         The industrial-land grade the project's industry needs (:func:`land_grade`), None when
         its land use is not checked; ``land_grade_key`` is the rules key it comes from.
+    supplyable_statuses : tuple of str
+        ``screening.supplyable_statuses``.
+    weights : dict
+        The score weights used (component → weight); ``unused`` the components left out →
+        why (``val.screen_unused.*`` codes).
+    cost_unconfirmed : bool
+        The extension costs of the needs use UNCONFIRMED shipped unit costs.
+    rules : dict
+        The rules in force (the sources of the texts).
     """
 
     project: Project
@@ -1309,6 +1480,11 @@ class ScreeningResult:
     area_tolerance_pct: float = float("nan")
     land_grade: int | None = None
     land_grade_key: str = ""
+    supplyable_statuses: tuple[str, ...] = ()
+    weights: dict = field(default_factory=dict)
+    unused: dict = field(default_factory=dict)
+    cost_unconfirmed: bool = False
+    rules: dict | None = field(default=None, repr=False)
 
     @property
     def unmet(self) -> pd.DataFrame:
@@ -1318,107 +1494,207 @@ class ScreeningResult:
     def no_site_reason(self, lang: str = "zh") -> str:
         """Why no parcel is ranked, in ``lang`` (zh or en): no supplyable parcel, or how many
         have conflicts and how many lie outside the area range, with the closest areas."""
-        zh = lang == "zh"
+        lang = labels.check_lang(lang)
+
+        def t(key: str, **fields: Any) -> str:
+            return labels.t(key, lang, **fields)
+
         if self.supplyable == 0:
-            return ("园区没有可供地块（状态属于 screening.supplyable_statuses 的地块）" if zh else
-                    "the park has no supplyable parcel (status in screening.supplyable_statuses)")
+            return t("screen.nosite.no_supply", statuses=words.sep("list", lang).join(
+                labels.value("parcel_status", s, lang) for s in self.supplyable_statuses))
         ex = self.excluded
         n_conf = int((ex["reason_code"] == "conflict").sum())
         n_use = int((ex["reason_code"] == "land_use").sum())
         area = ex[ex["reason_code"] == "area"]
         tol = self.area_tolerance_pct / 100.0
-        lo, hi = self.need_mu * (1 - tol), self.need_mu * (1 + tol)
-        parts_zh, parts_en = [], []
+        parts = []
         if n_conf:
-            parts_zh.append(f"{n_conf}宗有冲突")
-            parts_en.append(f"{n_conf} with conflicts")
-        if n_use:
-            zh, en, codes = _grade_need(self.land_grade) if self.land_grade else ("", "", "")
-            parts_zh.append(f"{n_use}宗用地等级不符（需{zh} {codes}，{self.land_grade_key}）")
-            parts_en.append(f"{n_use} on land of a lower grade or another use (needs {en} {codes}, "
-                            f"{self.land_grade_key})")
+            parts.append(t("screen.nosite.conflict", n=n_conf))
+        if n_use and self.land_grade:
+            parts.append(t("screen.nosite.land_use", n=n_use, need=grade_need(self.land_grade, lang)))
         if len(area):
-            parts_zh.append(f"{len(area)}宗面积不在{lo:.2f}–{hi:.2f}亩内（需求{self.need_mu:.2f}亩"
-                            f"±{self.area_tolerance_pct:g}%，screening.area_tolerance_pct）")
-            parts_en.append(f"{len(area)} outside {lo:.2f}–{hi:.2f} mu (need {self.need_mu:.2f} mu "
-                            f"± {self.area_tolerance_pct:g} %, screening.area_tolerance_pct)")
             gap = (area["area_mu"] - self.need_mu).abs()
             closest = area.assign(_gap=gap).sort_values(["_gap", "parcel_id"], kind="mergesort").head(3)
-            parts_zh[-1] += "；面积最接近的：" + "、".join(f"{r.parcel_id} {r.area_mu:.2f}亩"
-                                                     for r in closest.itertuples())
-            parts_en[-1] += "; closest areas: " + ", ".join(f"{r.parcel_id} {r.area_mu:.2f} mu"
-                                                           for r in closest.itertuples())
-        if zh:
-            return f"{self.supplyable}宗可供地块中" + "，".join(parts_zh)
-        return f"of {self.supplyable} supplyable parcels, " + "; ".join(parts_en)
+            items = words.sep("list", lang).join(t("screen.nosite.item", pid=r.parcel_id,
+                                                    area=labels.fmt(r.area_mu, "mu", lang))
+                                                  for r in closest.itertuples())
+            parts.append(t("screen.nosite.area", n=len(area), lo=labels.fmt(self.need_mu * (1 - tol), "mu", lang),
+                           hi=labels.fmt(self.need_mu * (1 + tol), "mu", lang),
+                           need=labels.fmt(self.need_mu, "mu", lang),
+                           tol=labels.fmt(self.area_tolerance_pct, "pct", lang))
+                         + words.sep("clause", lang) + t("screen.nosite.closest", items=items))
+        return t("screen.nosite.of", n=self.supplyable, parts=words.sep("clause", lang).join(parts))
 
     def lines(self, *, lang: str = "zh", top: int | None = None) -> list[str]:
-        """The summary ``landplan screen`` prints: the threshold check, then the ranked sites."""
+        """The summary ``landplan screen`` prints, in ``lang``: the project, the threshold
+        check (each check a sentence with its basis and source), then the ranked sites."""
+        lang = labels.check_lang(lang)
+
+        def t(key: str, **fields: Any) -> str:
+            return labels.t(key, lang, **fields)
+
         p = self.project
-        zh = lang == "zh"
+        rules = self.rules if self.rules is not None else load_rules()
         title = p.name or (p.source if p.source != "options" else "")
-        lines = [f"项目准入与选址 project screening{(': ' + title) if title else ''} — 行业 industry "
-                 f"{p.industry_code}, as of {self.as_of:%Y-%m-%d}, "
-                 + ("无台账 no ledger" if self.year is None else f"ledger {self.year}")]
+        ledger = t("screen.ledger.none") if self.year is None else t("screen.ledger.year", year=self.year)
+        industry = labels.value("industry_code", p.industry_code, lang)
+        lines = [t("screen.summary.head_named" if title else "screen.summary.head", name=title,
+                   industry=industry, as_of=f"{self.as_of:%Y-%m-%d}", ledger=ledger)]
         if self.need_basis == "given":
-            lines.append(f"  用地需求 land need: {self.need_mu:.2f} 亩 mu ({self.need_mu * M2_PER_MU:.0f} m²)")
+            lines.append(t("screen.summary.need_given", mu=labels.fmt(self.need_mu, "mu", lang),
+                           m2=labels.fmt(self.need_mu * M2_PER_MU, "m2", lang)))
         else:
-            lines.append(f"  用地需求 land need: {self.need_mu:.2f} 亩 mu, derived: investment "
-                         f"{p.investment_wan:g} 万元 ÷ the investment-per-mu threshold ({self.need_basis})")
+            name = "investment_per_mu_wan" if self.need_basis.startswith("screening.") \
+                else "investment_intensity_wan_per_mu"
+            lines.append(t("screen.summary.need_derived", mu=labels.fmt(self.need_mu, "mu", lang),
+                           investment=labels.fmt(p.investment_wan, "wan", lang),
+                           label=_indicator(name, lang),
+                           threshold=labels.fmt(p.investment_wan / self.need_mu, "wan_per_mu", lang)))
         if self.land_grade is not None:
-            zh, en, codes = _grade_need(self.land_grade)
-            flag = " UNCONFIRMED" if is_unconfirmed(self.land_grade_key) else ""
-            lines.append(f"  用地等级 land grade: 需{zh} / needs {en}: {codes} "
-                         f"[{self.land_grade_key}{flag}; {rule_source(self.land_grade_key)}]")
+            lines.append(t("screen.summary.grade", need=grade_need(self.land_grade, lang),
+                           source=grade_source(self.land_grade_key, rules, lang)))
         else:
-            lines.append(f"  用地等级 land grade: 行业{p.industry_code}无等级，未检查土地用途 / not checked "
-                         f"(industry {p.industry_code} has no grade in screening.land_grade)")
-        decision = "准入 ADMITTED" if self.admitted else "不予准入 REFUSED"
-        lines.append(f"准入检查 threshold check: {decision}")
+            lines.append(t("screen.summary.no_grade", industry=industry))
+        decision = labels.value("screen_decision", "admitted" if self.admitted else "refused", lang)
+        lines.append(t("screen.summary.decision", decision=decision))
+        marks = {"met": "✓", "not_met": "✗", "not_stated": "✗", "no_threshold": "–"}
         for row in self.checks.itertuples():
-            label = row.label_zh if zh else row.label_en
-            basis = row.basis_zh if zh else row.basis_en
-            mark = "–" if pd.isna(row.met) else ("✓" if bool(row.met) else "✗")
-            value = "未申报 not stated" if pd.isna(row.project_value) else f"{row.project_value:.2f}"
-            thr = "?" if not math.isfinite(row.threshold) else f"{row.threshold:.2f}"
-            note = row.note_zh if zh else row.note_en
-            flag = " UNCONFIRMED" if row.unconfirmed else ""
-            lines.append(f"  {mark} {label} {row.check}: {value} {row.op} {thr} {row.unit}".rstrip()
-                         + f" [{row.rules_key}{flag}; {basis}]" + (f" {note}" if note else ""))
+            lines.append(t("screen.summary.check", mark=marks[row.result], reason=getattr(row, f"reason_{lang}")))
         if not len(self.checks):
-            lines.append("  (no threshold applies)")
-        for row in self.unmet.itertuples():
-            label = row.label_zh if zh else row.label_en
-            value = "not stated" if pd.isna(row.project_value) else f"{row.project_value:.2f}"
-            unit = f" {row.unit}" if row.unit else ""
-            lines.append(f"  不满足 unmet: {label} {value}{unit}, threshold {row.op} {row.threshold:.2f}"
-                         f"{unit} ({row.rules_key}; {row.source or 'source: workspace rules.yaml'})")
+            lines.append(t("screen.summary.no_check"))
         if p.ignored:
-            lines.append(f"  未识别字段 ignored fields: {', '.join(p.ignored)}")
+            lines.append(t("screen.summary.ignored", fields=words.sep("list", lang).join(p.ignored)))
         n_conf, n_use, n_area = (int((self.excluded["reason_code"] == c).sum()) if len(self.excluded) else 0
                                  for c in ("conflict", "land_use", "area"))
-        lines.append(f"选址 sites: {self.supplyable} supplyable parcels, {n_conf} with conflicts, "
-                     + (f"{n_use} on land of another grade or use, " if n_use else "")
-                     + f"{n_area} outside the area tolerance, {len(self.sites)} ranked"
-                     + ("" if self.admitted else " (参考 for reference only: the project is refused)"))
+        sites_line = t("screen.summary.sites", n=self.supplyable, conflict=n_conf, land_use=n_use, area=n_area,
+                       ranked=len(self.sites))
+        lines.append(sites_line if self.admitted else t("screen.summary.reference_only", line=sites_line))
         for row in self.excluded[self.excluded["reason_code"] == "conflict"].itertuples():
-            lines.append(f"  冲突 conflict {row.parcel_id}: {row.reason_zh if zh else row.reason_en}")
+            lines.append(t("screen.summary.conflict", pid=row.parcel_id, reason=getattr(row, f"reason_{lang}")))
         if not len(self.sites):
-            lines.append(f"  无合适地块 no site fits: {self.no_site_reason(lang)}")
+            lines.append(t("screen.summary.no_site", reason=self.no_site_reason(lang)))
         shown = self.sites if top is None else self.sites.head(top)
-        for row in shown.itertuples():
-            def show(v: float, spec: str) -> str:
-                return "–" if pd.isna(v) else format(v, spec)
-
-            lines.append(f"  {row.rank:>3}. {row.parcel_id} score {row.score:.2f}  "
-                         f"{row.area_mu:.2f} 亩  {row.readiness}  ext {show(row.ext_cost_wan, '.1f')} 万元  "
-                         f"cut/fill {show(row.cut_m3, '.0f')}/{show(row.fill_m3, '.0f')} m³")
-            lines.append(f"       {row.explanation_zh if zh else row.explanation_en}")
-        if len(self.sites) and any(is_unconfirmed(f"coverage.unit_cost_wan_per_m.{t}") for t in p.needs
-                                   if t != "leveled"):
-            lines.append("  注 note: extension costs use coverage.unit_cost_wan_per_m (UNCONFIRMED "
-                         "placeholders until the park sets its own)")
+        readiness = _coded("readiness", shown["readiness"], lang)
+        networks = [x for x in p.needs if x != "leveled"]
+        for row, ready in zip(shown.itertuples(), readiness, strict=True):
+            lines.append(t("screen.summary.site", rank=f"{row.rank:>3}", pid=row.parcel_id,
+                           score=labels.fmt(row.score, "score", lang), area=labels.fmt(row.area_mu, "mu", lang),
+                           readiness=ready, cost=labels.fmt(row.ext_cost_wan if networks else None, "wan", lang),
+                           cut=labels.fmt(row.cut_m3, "m3", lang), fill=labels.fmt(row.fill_m3, "m3", lang)))
+            lines.append(t("screen.summary.explanation", text=getattr(row, f"explanation_{lang}")))
+        if len(self.sites) and self.cost_unconfirmed:
+            lines.append(t("screen.summary.cost_note"))
         return lines
+
+
+#: The tables :func:`tables_for` gives, in order (their titles: ``screen.table.<name>``).
+TABLES: tuple[str, ...] = ("checks", "sites", "excluded", "score")
+
+# the columns of the ranked sites a person reads, with their unit (None: text)
+_SITE_VIEW: tuple[tuple[str, str | None], ...] = (
+    ("rank", None), ("parcel_id", None), ("area_mu", "mu"), ("area_diff_pct", "pct"), ("readiness", None),
+    ("needs_missing", None), ("ext_cost_wan", "wan"), ("cut_m3", "m3"), ("fill_m3", "m3"),
+    ("neighbour_label", None), ("neighbour_distance_m", "m"),
+    *((f"c_{k}", "ratio") for k in _COMPONENTS), ("score", "score"), ("explanation", None))
+
+
+def _numbers(values: pd.Series, unit: str, lang: str, formatted: bool, *, signed: bool = False) -> pd.Series:
+    if formatted:
+        text = _signed(values, unit, lang) if signed else words.numbers(values, unit, lang)
+        return pd.Series(text, index=values.index, dtype=object)
+    return pd.to_numeric(values, errors="coerce").round(labels.UNIT_DIGITS.get(unit, 2))
+
+
+def tables_for(result: ScreeningResult, lang: str = "zh", *, top: int | None = None,
+               formatted: bool = True) -> dict[str, pd.DataFrame]:
+    """The screening's tables for people, in ``lang``: catalogue headers, coded values as
+    labels, reasons as sentences with their source, numbers rounded as
+    :func:`landplan.labels.fmt` rounds them.
+
+    Parameters
+    ----------
+    result : ScreeningResult
+    lang : {"zh", "en"}
+    top : int, optional
+        The best ``top`` sites only.
+    formatted : bool
+        Numbers as text (``1,234.57``, ``—`` when missing); False keeps them numbers rounded to
+        their unit's decimals (a spreadsheet's cells).
+
+    Returns
+    -------
+    dict of str to DataFrame
+        :data:`TABLES` → table; its title is ``labels.t(f"screen.table.{name}", lang)``:
+        ``checks`` (check, kind, project value, requirement, result, explanation), ``sites``
+        (rank, parcel, area, difference from the need, readiness, needs missing, extension
+        cost, cut, fill, nearest neighbour and its distance, the score's components, score,
+        explanation; columns of a component not used are left out), ``excluded`` (parcel,
+        area, why, explanation) and ``score`` (component, weight, meaning, used or why not).
+    """
+    lang = labels.check_lang(lang)
+    out: dict[str, pd.DataFrame] = {}
+    c = result.checks
+
+    def heads(frame: pd.DataFrame, layer: str) -> pd.DataFrame:
+        return frame.set_axis([labels.column(n, lang, layer=layer) for n in frame.columns], axis=1)
+
+    checks = pd.DataFrame({
+        "indicator": [_indicator(name, lang) for name in c["indicator"]],
+        "kind": words.values("screen_kind", c["kind"], lang),
+        "project_value": [_amount(v, u, lang) for v, u in zip(c["project_value"], c["unit"], strict=True)],
+        "requirement": [labels.t("screen.requirement", lang, op=o, threshold=_amount(x, u, lang))
+                        for o, x, u in zip(c["op"], c["threshold"], c["unit"], strict=True)],
+        "result": words.values("screen_result", c["result"], lang),
+        "reason": c[f"reason_{lang}"].to_numpy(dtype=object)}, index=c.index)
+    out["checks"] = heads(checks, "checks")
+
+    s = pd.DataFrame(result.sites.drop(columns=result.sites.geometry.name))
+    s = s if top is None else s.head(top)
+    skip = {f"c_{k}" for k in result.unused}
+    if not result.project.needs:
+        skip |= {"needs_missing", "ext_cost_wan"}
+    elif not [x for x in result.project.needs if x != "leveled"]:
+        skip.add("ext_cost_wan")
+    if "earthworks" in result.unused and result.unused["earthworks"] == "no_dem":
+        skip |= {"cut_m3", "fill_m3"}
+    if "contiguity" in result.unused and result.unused["contiguity"] == "no_neighbours":
+        skip |= {"neighbour_label", "neighbour_distance_m"}
+    sites: dict[str, Any] = {}
+    for name, unit in _SITE_VIEW:
+        if name in skip:
+            continue
+        if name == "explanation":
+            sites[name] = s[f"explanation_{lang}"].astype(object)
+        elif name == "readiness":
+            sites[name] = _coded("readiness", s["readiness"], lang)
+        elif name == "needs_missing":
+            sites[name] = words.value_lists("network_type", s["needs_missing"], lang)
+        elif name == "neighbour_label":
+            ind = words.fill("screen.expl.industry", lang, industry=words.values("industry_code", s["neighbour_industry"], lang))
+            sites[name] = np.where(s["neighbour_label"].to_numpy() != "", s["neighbour_label"].to_numpy(),
+                                   np.where(s["neighbour_industry"].to_numpy() != "", ind, ""))
+        elif unit is None:
+            sites[name] = s[name]
+        else:
+            sites[name] = _numbers(s[name], unit, lang, formatted, signed=name == "area_diff_pct")
+    out["sites"] = heads(pd.DataFrame(sites, index=s.index), "sites")
+
+    e = result.excluded
+    excluded = pd.DataFrame({"parcel_id": e["parcel_id"], "area_mu": _numbers(e["area_mu"], "mu", lang, formatted),
+                             "reason_code": words.values("screen_excluded", e["reason_code"], lang),
+                             "reason": e[f"reason_{lang}"].to_numpy(dtype=object)}, index=e.index)
+    out["excluded"] = heads(excluded, "excluded")
+
+    weights = (result.rules or load_rules())["screening"]["score_weights"]
+    score = pd.DataFrame({
+        "component": [labels.value("screen_component", k, lang) for k in _COMPONENTS],
+        "weight": [labels.fmt(weights.get(k) or 0, "count", lang) if formatted else weights.get(k) or 0
+                   for k in _COMPONENTS],
+        "meaning": [labels.t(f"screen.meaning.{k}", lang) for k in _COMPONENTS],
+        "used": [labels.t("screen.score.unused", lang, why=labels.value("screen_unused", result.unused[k], lang))
+                 if k in result.unused else labels.t("screen.score.used", lang) for k in _COMPONENTS]})
+    out["score"] = heads(score, "score")
+    return out
 
 
 def screen_project(project: Project, workspace: Workspace | str | Path = "data", *,
@@ -1479,31 +1755,49 @@ def screen_project(project: Project, workspace: Workspace | str | Path = "data",
     checks = check_project(project, rules, park, need_mu=need_mu)
     roads = ws.read("roads") if ws.has("roads") else None
     powerlines = ws.read("powerlines") if ws.has("powerlines") else None
-    sites, excluded = rank_sites(table, project, rules, need_mu=need_mu, roads=roads,
-                                 powerlines=powerlines, ledger=ledger)
+    sites, excluded, weights, unused = _rank(table, project, rules, need_mu=need_mu, roads=roads,
+                                             powerlines=powerlines, ledger=ledger)
     admitted = not bool(checks["met"].eq(False).fillna(False).any())
-    statuses = spec.get("supplyable_statuses") or []
+    statuses = tuple(str(s) for s in spec.get("supplyable_statuses") or [])
     supplyable = int(_text(table, "status").isin(statuses).sum())
     log.info("screen %s: %s, %d sites", project.industry_code, "admitted" if admitted else "refused",
              len(sites))
     grade, grade_key = land_grade(project, rules)
+    cost_unconfirmed = any(_provenance(rules, ("coverage", "unit_cost_wan_per_m", t))[1]
+                           for t in project.needs if t != "leveled")
     return ScreeningResult(project=project, need_mu=need_mu, need_basis=basis, admitted=admitted,
                            checks=checks, sites=sites, excluded=excluded, park=park, as_of=as_of,
                            year=next(iter(park.values()))["year"] if park else None,
                            supplyable=supplyable, area_tolerance_pct=float(spec["area_tolerance_pct"]),
-                           land_grade=grade, land_grade_key=grade_key)
+                           land_grade=grade, land_grade_key=grade_key, supplyable_statuses=statuses,
+                           weights=weights, unused=unused, cost_unconfirmed=cost_unconfirmed, rules=rules)
 
 
-def write_sites(result: ScreeningResult, out: str | Path, *, top: int | None = None) -> Path:
+def _plain_bools(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its nullable booleans as True / False / empty cells (a spreadsheet's)."""
+    out = frame.copy()
+    for name in out.columns:
+        if str(out[name].dtype) == "boolean":
+            out[name] = out[name].astype(object).where(out[name].notna(), None)
+    return out
+
+
+def write_sites(result: ScreeningResult, out: str | Path, *, top: int | None = None, lang: str = "zh") -> Path:
     """Write the ranked sites to ``out`` (.csv, .xlsx or .gpkg), atomically.
 
-    The XLSX has Chinese headers and a second sheet 准入检查 with the threshold checks; the
-    GeoPackage holds the layer ``sites`` (and a table ``checks``).
+    The CSV and the GeoPackage are for scripts, whatever ``lang``: canonical column names and
+    codes (:data:`SITE_COLUMNS`; the GeoPackage holds the layer ``sites`` and the table
+    ``checks``, :data:`CHECK_COLUMNS`). The XLSX is for people, in ``lang`` (zh or en): one
+    sheet per table of :func:`tables_for` (ranked sites, entry checks, parcels not ranked, how
+    the score is made), catalogue headers, numbers rounded to their unit's decimals;
+    ``lang="code"`` writes the canonical frames instead (sheets ``sites``, ``checks``,
+    ``excluded``).
     """
     import pyogrio
 
     from .io.writers import write_csv, write_xlsx
 
+    lang = lang if lang == "code" else labels.check_lang(lang)
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in SITE_FORMATS:
@@ -1521,19 +1815,11 @@ def write_sites(result: ScreeningResult, out: str | Path, *, top: int | None = N
             checks["met"] = checks["met"].astype(object).where(checks["met"].notna(), None)
             pyogrio.write_dataframe(pd.DataFrame(checks).astype({"met": "str"}), tmp, layer="checks",
                                     driver="GPKG", append=True)
+        elif lang == "code":
+            write_xlsx({name: _plain_bools(frame) for name, frame in
+                        (("sites", plain), ("checks", result.checks), ("excluded", result.excluded))}, tmp, out=out)
         else:
-            from .evaluate import column_label
-
-            def header(c: str) -> str:
-                return _SITE_COLUMNS[c][0] if c in _SITE_COLUMNS else column_label(c, "zh")
-
-            xl = plain.copy()
-            for column in xl.columns:
-                if str(xl[column].dtype) == "boolean" or xl[column].dtype == bool:
-                    xl[column] = xl[column].astype("boolean").map({True: "是", False: "否"}).astype(object)
-            checks = result.checks.copy()
-            checks["met"] = checks["met"].map({True: "是", False: "否"}).astype(object)
-            checks["unconfirmed"] = checks["unconfirmed"].map({True: "是", False: ""}).astype(object)
-            write_xlsx({"选址排序": xl.set_axis([header(c) for c in xl.columns], axis=1), "准入检查": checks},
-                       tmp, out=out)
+            tables = tables_for(result, lang, top=top, formatted=False)
+            order = ("sites", "checks", "excluded", "score")
+            write_xlsx({labels.t(f"screen.table.{name}", lang): tables[name] for name in order}, tmp, out=out)
     return out

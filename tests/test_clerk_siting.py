@@ -77,10 +77,9 @@ def test_levelling_and_zones_as_a_land_office_reads_them(clerk_park, tmp_path, c
 def test_chemicals_project_gets_class_3_land_only(clerk_park, tmp_path, capsys):
     sites = tmp_path / "sites.csv"
     rc = main(["screen", "--workspace", str(clerk_park), "--as-of", "2025-01-01", "--industry", "26",
-               "--area-mu", "15", "--out", str(sites)])
+               "--area-mu", "15", "--lang", "zh", "--out", str(sites)])
     out = capsys.readouterr().out
     assert rc == 0
     assert pd.read_csv(sites, encoding="utf-8-sig")["parcel_id"].tolist() == ["乙"]
-    assert "  冲突 conflict 丙: 冲突：已建10kV架空电力线L1距地块3.0米，在其保护区5米内" in out
-    assert "选址 sites: 3 supplyable parcels, 1 with conflicts, 1 on land of another grade or use, " \
-           "0 outside the area tolerance, 1 ranked" in out
+    assert "  丙：冲突：已建10kV架空电力线L1距地块3.0米，在其保护区5米内" in out
+    assert "选址：可供地块3宗，有冲突1宗，用地等级不符1宗，面积不符0宗，排序1宗" in out.splitlines()

@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, box
+from wordcheck import cjk_in, codes_in
 
-from landplan import Workspace
+from landplan import Workspace, labels
 from landplan.cli import main
 from landplan.errors import InputFileError, LandplanError
 from landplan.evaluate import evaluate
@@ -31,6 +32,7 @@ from landplan.screen import (
     rank_sites,
     read_project,
     screen_project,
+    tables_for,
 )
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -64,8 +66,9 @@ def valid_result():
 # --------------------------------------------------------------------------------------------
 
 def test_project_under_the_tax_threshold_is_refused_with_the_reason(demo_table, capsys):
-    rc = main(["screen", "--workspace", str(DATA), "--as-of", AS_OF, "--industry", "39",
-               "--area-mu", "22", "--investment-wan", "9000", "--tax-wan", "300"])
+    args = ["screen", "--workspace", str(DATA), "--as-of", AS_OF, "--industry", "39",
+            "--area-mu", "22", "--investment-wan", "9000", "--tax-wan", "300"]
+    rc = main([*args, "--lang", "zh"])
     out = capsys.readouterr()
     assert rc == EXIT_REFUSED == 3
     assert out.err == ""
@@ -73,13 +76,20 @@ def test_project_under_the_tax_threshold_is_refused_with_the_reason(demo_table, 
     graded = demo_table[demo_table["efficiency_class"].notna() & demo_table["tax_wan"].notna()]
     park_tax = graded["tax_wan"].sum() / graded["area_mu"].sum()
     assert 15 < park_tax < 30
-    assert "不予准入 REFUSED" in out.out
-    unmet = [line for line in out.out.splitlines() if "不满足 unmet" in line]
+    assert "准入检查：不予准入" in out.out.splitlines()
+    unmet = [line for line in out.out.splitlines() if line.startswith("  ✗ ")]
     assert len(unmet) == 1
-    line = unmet[0]
-    assert "亩均税收" in line and f"{300 / 22:.2f}" in line and f"{park_tax:.2f}" in line
-    assert "万元/亩" in line and "screening.entry_thresholds.tax_per_mu_wan.value" in line
-    assert "source: landplan rule choice" in line
+    # the reason as a sentence with its basis and source, numbers as labels.fmt rounds them
+    assert unmet[0] == (f"  ✗ 亩均税收 {300 / 22:.2f} 万元/亩，低于准入门槛 {park_tax:.2f} 万元/亩（园区现值 = "
+                        f"{len(graded)}宗参评地块税收合计 ÷ 面积合计（{graded['area_mu'].sum():,.2f} 亩，2025年台账）；"
+                        "来源：无全国统一的准入标准，取园区现值使新项目不拉低园区亩均（landplan 规则选择））")
+    assert codes_in(out.out, allowed=set(demo_table["parcel_id"])) == []
+    # one language per call: the rules key and the English words stay out
+    assert "screening." not in out.out and "REFUSED" not in out.out
+    assert main([*args, "--lang", "en"]) == EXIT_REFUSED
+    en = capsys.readouterr().out
+    assert f"  ✗ tax per mu {300 / 22:.2f} 10k CNY/mu, below the entry threshold {park_tax:.2f} 10k CNY/mu" in en
+    assert "Entry check: refused" in en.splitlines()
 
 
 def test_valid_project_gets_ranked_reserve_parcels(valid_result, demo_table):
@@ -117,19 +127,77 @@ def test_cli_writes_the_ranked_sites(tmp_path, capsys, valid_result):
             "--related-industry", "38"]
     for suffix in (".csv", ".xlsx", ".gpkg"):
         out = tmp_path / f"sites{suffix}"
-        assert main([*args, "--out", str(out)]) == 0
+        assert main([*args, "--lang", "zh", "--out", str(out)]) == 0
         text = capsys.readouterr().out
-        assert "准入 ADMITTED" in text and text.index("准入检查") < text.index("选址 sites")
+        assert "准入检查：准入" in text and text.index("准入检查") < text.index("\n选址：")
     csv = pd.read_csv(tmp_path / "sites.csv", encoding="utf-8-sig", dtype={"parcel_id": str})
     assert csv["parcel_id"].tolist() == valid_result.sites["parcel_id"].tolist()
     book = openpyxl.load_workbook(tmp_path / "sites.xlsx", read_only=True)
-    assert book.sheetnames == ["选址排序", "准入检查"]
-    header = next(book["选址排序"].iter_rows(values_only=True))
-    assert {"排名", "宗地号", "面积(亩)", "配套水平", "挖方(立方米)", "选址得分", "排名说明"} <= set(header)
+    assert book.sheetnames == ["选址排序", "准入检查", "未入选的可供地块", "选址得分构成"]
+    rows = list(book["选址排序"].iter_rows(values_only=True))
+    assert {"排名", "宗地号", "面积(亩)", "配套水平", "挖方(立方米)", "选址得分", "排名说明"} <= set(rows[0])
+    # numbers stay numbers in the workbook, rounded to their unit's decimals
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["面积(亩)"] == round(valid_result.sites["area_mu"].iloc[0], 2)
+    assert first["排名说明"] == valid_result.sites["explanation_zh"].iloc[0]
     gpkg = pyogrio.read_dataframe(tmp_path / "sites.gpkg", layer="sites")
     assert len(gpkg) == len(valid_result.sites) and gpkg.geometry.notna().all()
     assert main([*args, "--top", "2", "--out", str(tmp_path / "top.csv")]) == 0
     assert len(pd.read_csv(tmp_path / "top.csv")) == 2
+
+
+def test_tables_for_people_in_chinese_and_english(demo_table):
+    """Issue 19: the screening's tables read in the planner's words: catalogue headers, coded
+    values as labels, numbers as labels.fmt rounds them, reasons as sentences with their source;
+    no code or rules key in Chinese, no Chinese outside data values in English."""
+    import datetime as dt
+
+    project = make_project({"行业代码": "38", "用地面积(亩)": 22, "总投资(万元)": 9000, "预计税收(万元)": 300,
+                            "容积率": 0.8, "所需配套": "三通一平", "关联行业": "38"})
+    result = screen_project(project, DATA, as_of=dt.date(2026, 6, 30))
+    assert not result.admitted and len(result.sites) >= 3 and len(result.excluded)
+    graded = demo_table[demo_table["efficiency_class"].notna() & demo_table["tax_wan"].notna()]
+    park_tax = graded["tax_wan"].sum() / graded["area_mu"].sum()
+    first = result.sites.iloc[0]
+    ev = demo_table.set_index("parcel_id").loc[first["parcel_id"]]
+    cost = ev[["ext_road_cost_wan", "ext_water_cost_wan", "ext_power_cost_wan"]].sum()  # by hand
+    ids = set(demo_table["parcel_id"])
+    data = ids | set(demo_table["holder"].dropna()) | set(Workspace(DATA).read("ledger")["name"].dropna())
+    if labels.kind_of("readiness") is None:  # the rules' level names, until the catalogue labels them
+        data |= set(demo_table["readiness"].dropna())
+    layers = {"checks": "checks", "sites": "sites", "excluded": "excluded", "score": "score"}
+    for lang in ("zh", "en"):
+        tables = tables_for(result, lang)
+        assert list(tables) == ["checks", "sites", "excluded", "score"]
+        for name, table in tables.items():
+            headers = set(table.columns)
+            assert headers <= {labels.t(k, lang) for k in labels.catalogue() if k.startswith(f"col.{layers[name]}.")}
+            assert not headers & {"check", "label_zh", "met", "ext_cost_wan", "reason_zh", "explanation_en"}
+        checks = tables["checks"].set_index(labels.t("col.checks.indicator", lang))
+        tax = checks.loc[labels.value("screen_indicator", "tax_per_mu_wan", lang)]
+        unit = labels.t("unit.wan_per_mu", lang)
+        assert tax[labels.t("col.checks.project_value", lang)] == f"{300 / 22:.2f} {unit}"
+        assert tax[labels.t("col.checks.requirement", lang)] == f"≥ {park_tax:.2f} {unit}"
+        assert tax[labels.t("col.checks.result", lang)] == labels.t("val.screen_result.not_met", lang)
+        assert checks.loc[labels.value("compliance_indicator", "floor_area_ratio", lang),
+                          labels.t("col.checks.requirement", lang)] == "≥ 0.70"  # 2017 38 = 2002 39: 0.7
+        sites = tables["sites"]
+        row = sites.iloc[0]
+        assert row[labels.t("col.sites.parcel_id", lang)] == first["parcel_id"]
+        assert row[labels.t("col.sites.ext_cost_wan", lang)] == f"{cost:,.2f}"
+        assert row[labels.t("col.sites.area_mu", lang)] == f"{first['area_mu']:,.2f}"
+        assert row[labels.t("col.sites.score", lang)] == f"{first['score']:.1f}"
+        assert row[labels.t("col.sites.explanation", lang)] == first[f"explanation_{lang}"]
+        score = tables["score"]
+        assert len(score) == 5 and score[labels.t("col.score.meaning", lang)].str.len().gt(10).all()
+        text = "\n".join(["\n".join(map(str, t.columns)) + "\n" + t.astype(str).to_csv(index=False)
+                          for t in tables.values()] + result.lines(lang=lang))
+        if lang == "zh":
+            assert "未达标" in set(checks[labels.t("col.checks.result", lang)])
+            assert codes_in(text, allowed=ids) == []
+            assert "screening." not in text and "UNCONFIRMED" not in text
+        else:
+            assert cjk_in(text, data=data) == []
 
 
 def _ranking(sites: pd.DataFrame) -> list[tuple]:
@@ -315,9 +383,12 @@ def test_threshold_checks_by_hand():
     assert inv["project_value"] == 300.0 and inv["threshold"] == 300.0 and inv["met"]  # equal meets
     tax = checks.loc["tax_per_mu_wan"]
     assert tax["project_value"] == pytest.approx(19.9) and tax["threshold"] == 20.0 and not tax["met"]
-    assert tax["unit"] == "万元/亩" and tax["source"].startswith("source: landplan rule choice")
+    assert tax["unit"] == "wan_per_mu" and tax["source"].startswith("source: landplan rule choice")
+    assert tax["result"] == "not_met" and tax["reason_zh"].startswith("亩均税收 19.90 万元/亩，低于准入门槛 20.00 万元/亩（")
     far = checks.loc["floor_area_ratio_min"]
     assert (far["threshold"], far["met"], far["rules_key"]) == (1.0, False, "compliance.thresholds.40.floor_area_ratio_min")
+    assert far["reason_zh"] == ("容积率 0.80，低于控制下限 1.00（39 计算机、通信和其他电子设备制造业的控制指标；"
+                                "来源：国土资发〔2008〕24号《工业项目建设用地控制指标》）")
     assert "output_per_mu_wan" not in checks.index  # off by default
 
     local = copy.deepcopy(rules)
@@ -329,10 +400,11 @@ def test_threshold_checks_by_hand():
     assert checks.loc["tax_per_mu_wan", "rules_key"] == "screening.by_industry.39.tax_per_mu_wan"
     assert not checks.loc["investment_per_mu_wan", "met"] and checks.loc["investment_per_mu_wan", "threshold"] == 400
     out = checks.loc["output_per_mu_wan"]
-    assert not out["met"] and out["note_en"] == "not stated"
+    assert not out["met"] and out["result"] == "not_stated"
+    assert out["reason_en"].startswith("output per mu not stated: counts as not met (entry threshold ≥ 500.00 10k CNY/mu)")
     # no ledger: no park value, the check is listed but does not count
     nan = check_project(p, rules, _park(tax=float("nan"))).set_index("check")
-    assert pd.isna(nan.loc["tax_per_mu_wan", "met"])
+    assert pd.isna(nan.loc["tax_per_mu_wan", "met"]) and nan.loc["tax_per_mu_wan", "result"] == "no_threshold"
 
 
 def test_land_need_derived_from_investment(tmp_path):
@@ -386,7 +458,7 @@ def test_score_by_hand():
     assert excluded[["parcel_id", "reason_code"]].values.tolist() == [["D", "area"]]
     assert "not used: contiguity (no neighbours stated)" in sites.iloc[0]["explanation_en"]
     assert "面积匹配 20×1.00 + 配套满足 20×1.00 + 延伸费用 20×1.00 + 土方量 20×0.67" in sites.iloc[0]["explanation_zh"]
-    assert "缺电力，补齐延伸费用20.0万元" in sites.iloc[1]["explanation_zh"]
+    assert "项目所需缺电力，补齐延伸费用20.00万元" in sites.iloc[1]["explanation_zh"]
     # ties are broken by parcel_id
     twins = _table([{"parcel_id": pid, "status": "reserve", "area_mu": 10.0, "cut_m3": 1.0, "fill_m3": 1.0,
                      "geometry": _cell(i)} for i, pid in enumerate(["P2", "P1", "P3"])])
@@ -446,7 +518,7 @@ def test_conflicts_by_hand():
     # every voltage from 1 kV has a protection zone (电力设施保护条例 Art. 10): the 10 kV line too
     assert out["conflicts"].to_dict() == {"R1": "overlap", "S1": "", "R2": "road", "R3": "powerline",
                                           "R4": "powerline", "R5": "", "R6": "flag", "R7": "", "S7": ""}
-    assert out.loc["R1", "conflict_zh"] == "与宗地S1重叠1000.00平方米"
+    assert out.loc["R1", "conflict_zh"] == "与宗地S1重叠1,000平方米"
     assert out.loc["R2", "conflict_en"] == "crossed by planned road planned1"
     assert out.loc["R3", "conflict_zh"] == ("已建110kV架空电力线HV与地块相交，在其保护区10米内"
                                             "（电力设施保护条例第十条，coverage.power_protection_zone_m.110）")
@@ -494,12 +566,13 @@ def test_chemicals_project_is_offered_class_3_land_only():
     assert excluded.set_index("parcel_id")["reason_code"].to_dict() == dict.fromkeys(["L1", "L2", "L5", "L6", "L7"],
                                                                                        "land_use")
     why = excluded.set_index("parcel_id")
-    assert why.loc["L1", "reason_zh"] == ("用地等级不符：土地用途100101一类工业用地，行业26需三类工业用地"
-                                          "（100103；screening.land_grade.by_industry.26, UNCONFIRMED）")
-    assert why.loc["L6", "reason_en"] == ("land-use grade: land use 1101 (not industrial land): industry 26 needs "
-                                          "class 3 industrial land (100103; screening.land_grade.by_industry.26, "
-                                          "UNCONFIRMED)")
-    assert why.loc["L7", "reason_zh"].startswith("用地等级不符：土地用途未填，")
+    assert why.loc["L1", "reason_zh"] == ("用地等级不符：土地用途“一类工业用地”，26 化学原料和化学制品制造业需三类工业用地"
+                                          "（来源：GBJ 137-90 表2.0.5 各类工业示例；行业代码的对应为惯例，未确认）")
+    assert why.loc["L6", "reason_en"] == (
+        f"land-use grade: land use {labels.value('land_use', '1101', 'en')} (not industrial land): industry "
+        f"{labels.value('industry_code', '26', 'en')} needs class 3 industrial land (source: GBJ 137-90 Table 2.0.5 "
+        "examples; the industry-code mapping is a convention, UNCONFIRMED)")
+    assert why.loc["L7", "reason_zh"].startswith("用地等级不符：土地用途“未填”，")
     sites, excluded = offered("39")
     assert sorted(sites["parcel_id"]) == ["L1", "L2", "L3", "L4", "L5"]
     assert sorted(excluded["parcel_id"]) == ["L6", "L7"]
@@ -516,13 +589,11 @@ def test_chemicals_project_on_a_small_park(tmp_path, capsys):
                                geometry=[_cell(0), _cell(1), _cell(2)], crs="EPSG:4527")
     Workspace(tmp_path / "ws").write("parcels", parcels)
     rc = main(["screen", "--workspace", str(tmp_path / "ws"), "--as-of", AS_OF, "--industry", "C2614",
-               "--area-mu", "15", "--out", str(tmp_path / "sites.csv")])
-    out = capsys.readouterr().out
+               "--area-mu", "15", "--lang", "zh", "--out", str(tmp_path / "sites.csv")])
+    out = capsys.readouterr().out.splitlines()
     assert rc == 0
-    assert "  用地等级 land grade: 需三类工业用地 / needs class 3 industrial land: 100103 " \
-           "[screening.land_grade.by_industry.26 UNCONFIRMED; source: GBJ 137-90 (化学工业 三类)" in out
-    assert "选址 sites: 3 supplyable parcels, 0 with conflicts, 2 on land of another grade or use, " \
-           "0 outside the area tolerance, 1 ranked" in out
+    assert "  用地等级：需三类工业用地（来源：GBJ 137-90 表2.0.5 各类工业示例；行业代码的对应为惯例，未确认）" in out
+    assert "选址：可供地块3宗，有冲突0宗，用地等级不符2宗，面积不符0宗，排序1宗" in out
     assert pd.read_csv(tmp_path / "sites.csv", encoding="utf-8-sig")["parcel_id"].tolist() == ["C"]
 
 
@@ -567,7 +638,9 @@ def test_local_industry_threshold_from_workspace_rules(tmp_path, capsys):
     (ws_path / "rules.yaml").write_text('screening:\n  by_industry:\n    "39": {tax_per_mu_wan: 10}\n',
                                         encoding="utf-8")
     rc = main(["screen", "--workspace", str(ws_path), "--as-of", AS_OF, "--industry", "39",
-               "--area-mu", "22", "--investment-wan", "9000", "--tax-wan", "300"])
+               "--area-mu", "22", "--investment-wan", "9000", "--tax-wan", "300", "--lang", "en"])
     out = capsys.readouterr().out
-    assert rc == 0 and "准入 ADMITTED" in out
-    assert "13.64 ≥ 10.00 万元/亩 [screening.by_industry.39.tax_per_mu_wan" in out
+    assert rc == 0 and "Entry check: admitted" in out
+    assert (f"  ✓ tax per mu 13.64 10k CNY/mu, not below the entry threshold 10.00 10k CNY/mu (a local threshold "
+            f"for industry {labels.value('industry_code', '39', 'en')}; source: local rule (the workspace's rules "
+            "file))") in out.splitlines()

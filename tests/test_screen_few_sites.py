@@ -19,7 +19,7 @@ import pyogrio
 import pytest
 from shapely.geometry import LineString, box
 
-from landplan import Workspace
+from landplan import Workspace, labels
 
 X0, Y0 = 39_512_000.0, 3_521_000.0
 M2_PER_MU = 10_000 / 15
@@ -46,32 +46,38 @@ def small_park(tmp_path_factory) -> Path:
 
 
 def _screen(workspace: Path, *args: str) -> subprocess.CompletedProcess:
+    lang = [] if "--lang" in args else ["--lang", "zh"]
     return subprocess.run([sys.executable, "-m", "landplan.cli", "screen", "--workspace", str(workspace),
-                           "--as-of", "2026-06-30", "--industry", "26", *args],
+                           "--as-of", "2026-06-30", "--industry", "26", *lang, *args],
                           capture_output=True, text=True, timeout=120)
 
 
 def test_no_site_by_area_is_a_result_with_the_reason(small_park, tmp_path):
-    out = tmp_path / "sites.csv"
+    out = tmp_path / "sites.xlsx"
     run = _screen(small_park, "--area-mu", "30", "--needs", "road", "--out", str(out))
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""  # no traceback
     lines = run.stdout.splitlines()
-    assert "选址 sites: 2 supplyable parcels, 0 with conflicts, 2 outside the area tolerance, 0 ranked" in lines
+    assert "选址：可供地块2宗，有冲突0宗，用地等级不符0宗，面积不符2宗，排序0宗" in lines
     # 30 mu ± 20 %: 24–36 mu; R2 (16.5 mu) is closer to 30 than R1 (15 mu)
-    assert ("  无合适地块 no site fits: 2宗可供地块中2宗面积不在24.00–36.00亩内（需求30.00亩±20%，"
-            "screening.area_tolerance_pct）；面积最接近的：R2 16.50亩、R1 15.00亩") in lines
-    assert "无台账 no ledger" in lines[0] and "None" not in run.stdout
-    # the sites file is written, with its header and no row
-    written = pd.read_csv(out, encoding="utf-8-sig")
-    assert len(written) == 0 and {"rank", "parcel_id", "score", "explanation_zh"} <= set(written.columns)
+    assert ("  无合适地块：2宗可供地块中2宗面积不在24.00–36.00亩内（需求30.00亩±20.0%）；"
+            "面积最接近的：R2 16.50亩、R1 15.00亩") in lines
+    assert lines[0].endswith("，无台账") and "None" not in run.stdout
+    # the workbook is written, its sites sheet with the header and no row, the parcels not
+    # ranked each with why
+    book = openpyxl.load_workbook(out, read_only=True)
+    rows = list(book["选址排序"].iter_rows(values_only=True))
+    assert len(rows) == 1 and "选址得分" in rows[0]
+    excluded = list(book["未入选的可供地块"].iter_rows(values_only=True))
+    assert [r[:3] for r in excluded[1:]] == [("R1", 15.0, "面积不符"), ("R2", 16.5, "面积不符")]
 
-    en = _screen(small_park, "--area-mu", "30", "--lang", "en", "--out", str(tmp_path / "sites.xlsx"))
+    en = _screen(small_park, "--area-mu", "30", "--lang", "en", "--out", str(tmp_path / "sites.csv"))
     assert en.returncode == 0 and en.stderr == ""
-    assert ("  无合适地块 no site fits: of 2 supplyable parcels, 2 outside 24.00–36.00 mu (need 30.00 mu "
-            "± 20 %, screening.area_tolerance_pct); closest areas: R2 16.50 mu, R1 15.00 mu") in en.stdout.splitlines()
-    rows = list(openpyxl.load_workbook(tmp_path / "sites.xlsx", read_only=True)["选址排序"].iter_rows(values_only=True))
-    assert len(rows) == 1 and "选址得分" in rows[0]  # the header only
+    assert ("  no site fits: of 2 supplyable parcels, 2 outside 24.00–36.00 mu (need 30.00 mu "
+            "± 20.0 %); closest areas: R2 16.50 mu, R1 15.00 mu") in en.stdout.splitlines()
+    # the CSV is for scripts in any language: canonical header, no row
+    written = pd.read_csv(tmp_path / "sites.csv", encoding="utf-8-sig")
+    assert len(written) == 0 and {"rank", "parcel_id", "score", "explanation_zh"} <= set(written.columns)
 
 
 def test_no_supplyable_parcel_says_so(small_park, tmp_path):
@@ -80,8 +86,8 @@ def test_no_supplyable_parcel_says_so(small_park, tmp_path):
     (ws / "rules.yaml").write_text("screening:\n  supplyable_statuses: [acquiring]\n", encoding="utf-8")
     run = _screen(ws, "--area-mu", "15", "--out", str(tmp_path / "sites.gpkg"))
     assert run.returncode == 0 and run.stderr == ""
-    assert "选址 sites: 0 supplyable parcels, 0 with conflicts, 0 outside the area tolerance, 0 ranked" in run.stdout
-    assert "无合适地块 no site fits: 园区没有可供地块（状态属于 screening.supplyable_statuses 的地块）" in run.stdout
+    assert "选址：可供地块0宗，有冲突0宗，用地等级不符0宗，面积不符0宗，排序0宗" in run.stdout
+    assert "  无合适地块：园区没有可供地块（可供状态：征收中）" in run.stdout.splitlines()
     assert len(pyogrio.read_dataframe(tmp_path / "sites.gpkg", layer="sites")) == 0
 
 
@@ -97,7 +103,7 @@ def test_one_site_with_no_extension_cost(small_park, tmp_path):
     # the largest cost among the sites is 0: the extension_cost component is 1 (not 0/0)
     assert (sites.loc[0, "c_utilities"], sites.loc[0, "c_extension_cost"]) == (1.0, 1.0)
     assert sites.loc[0, "score"] == round(100 * (20 * area_fit + 20 + 20) / 60, 2) == 74.36
-    assert "   1. R1 score 74.36" in run.stdout and "无合适地块" not in run.stdout
+    assert "    1. R1 得分 74.4  15.00 亩" in run.stdout and "无合适地块" not in run.stdout
 
 
 def test_two_sites_ranked_by_hand(small_park, tmp_path):
@@ -109,12 +115,14 @@ def test_two_sites_ranked_by_hand(small_park, tmp_path):
     # R2 lacks the road: the straight extension from the road's end (X0 + 100, Y0 − 20) to its
     # corner (X0 + 300, Y0), at 2.0 万元/m (coverage.unit_cost_wan_per_m.road)
     cost = 2.0 * math.hypot(200, 20)
+    readiness_en = labels.value(labels.kind_of("readiness") or "readiness", "未达三通一平", "en")
     assert sites["ext_cost_wan"].tolist() == pytest.approx([0.0, cost])
     assert sites["c_area_fit"].tolist() == [1.0, 0.5]           # 16.5 mu is 10 % over: 1 − 0.1 / 0.2
     assert sites["c_utilities"].tolist() == [1.0, 0.0]
     assert sites["c_extension_cost"].tolist() == [1.0, 0.0]     # 1 − cost / largest cost
     assert sites["c_earthworks"].isna().all() and sites["c_contiguity"].isna().all()
     assert sites["score"].tolist() == [100.0, round(100 * 20 * 0.5 / 60, 2)] == [100.0, 16.67]
-    assert (f"#2 R2: 16.50 mu (need 15.00 mu, +10.0 %); 未达三通一平, the project's needs lack road, "
-            f"extensions cost {cost:.1f} 万元") in sites.loc[1, "explanation_en"]
-    assert "2 supplyable parcels, 0 with conflicts, 0 outside the area tolerance, 2 ranked" in run.stdout
+    assert (f"#2 R2: 16.50 mu (need 15.00 mu, +10.0 %); {readiness_en}, the project's needs lack road, "
+            f"extensions cost {cost:.2f} 10k CNY") in sites.loc[1, "explanation_en"]
+    assert ("Sites: 2 supplyable parcels, 0 with conflicts, 0 on land of another grade or use, 0 outside the area "
+            "tolerance, 2 ranked") in run.stdout
