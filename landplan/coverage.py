@@ -83,8 +83,11 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from . import labels
 from .errors import RuleError, shown
 from .geometry import area_mu, to_metric
+from .labels import text
+from .labels.text import Lang
 from .tables import num
 
 __all__ = [
@@ -631,9 +634,6 @@ POWER_ZONE_COLUMNS: tuple[str, ...] = ("power_zone", "power_zone_kv", "power_zon
                                        "power_zone_key", "power_zone_reason_zh", "power_zone_reason_en")
 """Columns of the protection-zone check (:func:`power_zone_columns`)."""
 
-_STATUS_ZH = {"built": "已建", "under_construction": "在建", "planned": "规划", "": ""}
-
-
 def zone_widths(voltage_kv: np.ndarray, cable: np.ndarray, rules: dict) -> tuple[np.ndarray, np.ndarray]:
     """Protection-zone width (m, each side of the line) and its rules key for every power line.
 
@@ -748,31 +748,35 @@ def zone_pairs(geoms: np.ndarray, zones: ZoneLines, *, corridor_m: float | None 
 def zone_texts(li: np.ndarray, d: np.ndarray, zones: ZoneLines, *,
                corridor_m: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One text per (parcel, line) pair in Chinese and English: the line, its distance, its zone
-    width and the source (电力设施保护条例 Art. 10 for the shipped widths, else the rules key)."""
+    width and the source (电力设施保护条例 Art. 10 for the shipped widths, else the local rules;
+    a line within ``corridor_m`` but outside its zone: the corridor). Catalogue ``reason.power.*``."""
     from .rules import load_rules
 
-    defaults = load_rules()
-    zh, en = [], []
-    for j, dist in zip(li.tolist(), d.tolist(), strict=True):
-        key, width, kv = zones.key[j], float(zones.width_m[j]), float(zones.kv[j])
-        default = defaults["coverage"]["cable_protection_zone_m"] if zones.cable[j] else \
-            defaults["coverage"]["power_protection_zone_m"].get(key.rsplit(".", 1)[-1])
-        shipped = default is not None and float(default) == width
-        status = str(zones.status[j])
-        line_zh = f"{_STATUS_ZH.get(status, status)}{kv:g}kV{'电缆' if zones.cable[j] else '架空'}电力线{zones.ids[j]}"
-        line_en = f"{(status.replace('_', ' ') + ' ') if status else ''}{kv:g} kV " \
-                  f"{'cable' if zones.cable[j] else 'overhead line'} {zones.ids[j]}"
-        where_zh = "与地块相交" if dist <= 0 else f"距地块{dist:.1f}米"
-        where_en = "meets the parcel" if dist <= 0 else f"{dist:.1f} m from the parcel"
-        if dist < width:
-            src_zh = f"电力设施保护条例第十条，{key}" if shipped else f"本地规则 {key}"
-            src_en = f"电力设施保护条例 Art. 10, {key}" if shipped else f"local rule {key}"
-            zh.append(f"{line_zh}{where_zh}，在其保护区{width:g}米内（{src_zh}）")
-            en.append(f"{line_en} {where_en}, inside its {width:g} m protection zone ({src_en})")
-        else:
-            zh.append(f"{line_zh}{where_zh}（走廊{corridor_m:g}米，screening.conflicts.powerline_corridor_m）")
-            en.append(f"{line_en} {where_en} (corridor {corridor_m:g} m, screening.conflicts.powerline_corridor_m)")
-    return np.asarray(zh, dtype=object), np.asarray(en, dtype=object)
+    defaults = load_rules()["coverage"]
+    li = np.asarray(li, dtype=np.int64)
+    dist = np.asarray(d, dtype=float)
+    key, width = zones.key[li], zones.width_m[li].astype(float)
+    cable = zones.cable[li].astype(bool)
+    bands = {str(k): v for k, v in defaults["power_protection_zone_m"].items()}
+    shipped_width = np.array([defaults["cable_protection_zone_m"] if c else bands.get(str(k).rsplit(".", 1)[-1], np.nan)
+                              for k, c in zip(key, cable, strict=True)], dtype=float)
+    shipped = shipped_width == width
+    status = np.asarray(zones.status[li], dtype=object)
+    laying = np.where(cable, "cable", "overhead")
+    line = Lang(*(text.fill("reason.power.line", lang, kv=text.plains(zones.kv[li]),
+                            line=np.asarray(zones.ids[li], dtype=object), laying=text.values("laying", laying, lang),
+                            status=np.where(status != "", text.concat(text.values("line_status", status, lang),
+                                                                      "" if lang == "zh" else " "), ""))
+                  for lang in ("zh", "en")))
+    where = Lang(*text.pair_cases(len(li), (dist <= 0, "reason.power.meets", {}),
+                                  (True, "reason.power.near", {"dist": text.numbers(dist, "m")})))
+    source = Lang(*(np.where(shipped, labels.t("src.power_protection", lang), labels.t("src.local_rules", lang))
+                    for lang in ("zh", "en")))
+    fields = {"line": line, "where": where, "source": source, "width": text.plains(width),
+              "corridor": text.plain(corridor_m) if corridor_m else ""}
+    corridor_source = {**fields, "source": Lang(labels.t("src.local_rules", "zh"), labels.t("src.local_rules", "en"))}
+    return text.pair_cases(len(li), (dist < width, "reason.power.inside", fields),
+                           (True, "reason.power.corridor", corridor_source))
 
 
 def power_zone_columns(geoms: np.ndarray, zones: ZoneLines) -> dict[str, np.ndarray]:
@@ -797,8 +801,8 @@ def power_zone_columns(geoms: np.ndarray, zones: ZoneLines) -> dict[str, np.ndar
     out["power_zone_dist_m"][rows] = d[head]
     out["power_zone_key"][rows] = zones.key[li[head]]
     zh, en = zone_texts(li[first], d[first], zones)
-    for name, texts, sep in (("power_zone_reason_zh", zh, "；"), ("power_zone_reason_en", en, "; ")):
-        joined = pd.Series(texts).groupby(pi[first], sort=True).agg(sep.join)
+    for name, texts, lang in (("power_zone_reason_zh", zh, "zh"), ("power_zone_reason_en", en, "en")):
+        joined = pd.Series(texts).groupby(pi[first], sort=True).agg(text.sep("clause", lang).join)
         out[name][joined.index.to_numpy()] = joined.to_numpy()
     return out
 
@@ -1291,28 +1295,33 @@ def _attribute_checks(add, layer: str, frame: gpd.GeoDataFrame, ids: np.ndarray)
         add(layer, ids[bad], "missing voltage", f"{layer}: no voltage_kv; not counted for power coverage")
 
 
-def coverage_summary(table: pd.DataFrame, rules: dict) -> list[str]:
-    """The park summary printed by ``landplan coverage``: mu per readiness level, extensions by type.
+def coverage_summary(table: pd.DataFrame, rules: dict, *, lang: str = "zh") -> list[str]:
+    """The park summary printed by ``landplan coverage`` in ``lang``: mu per readiness level,
+    extensions by type.
 
     Unit costs are the rules file's (placeholders marked UNCONFIRMED there until a park sets
     its own 估算指标); the summary says so.
     """
     from .rules import is_unconfirmed
 
+    lang = labels.check_lang(lang)
     area = pd.to_numeric(table["area_mu"], errors="coerce").fillna(0.0)
     levels = [level["name"] for level in rules["coverage"]["readiness"]] + [rules["coverage"]["below"]]
-    lines = ["配套水平 readiness (亩 mu / 宗 parcels):"]
+    lines = [labels.t("summary.coverage.readiness", lang)]
     for name in levels:
         mask = table["readiness"] == name
-        lines.append(f"  {name}: {area[mask].sum():.2f} 亩, {int(mask.sum())} 宗")
-    lines.append("延伸需求 extensions needed (km, 万元):")
-    for t in NETWORK_TYPES:
-        ext = pd.to_numeric(table.get(f"ext_{t}_m"), errors="coerce")
-        cost = pd.to_numeric(table.get(f"ext_{t}_cost_wan"), errors="coerce")
-        gaps = int((ext > 0).sum()) if ext is not None else 0
-        flag = " UNCONFIRMED unit cost" if is_unconfirmed(f"coverage.unit_cost_wan_per_m.{t}") else ""
+        lines.append("  " + labels.t("summary.mu_parcels", lang, label=labels.value("readiness", name, lang),
+                              mu=labels.fmt(area[mask].sum(), "mu"), n=labels.fmt(int(mask.sum()), "count")))
+    lines.append(labels.t("summary.coverage.extensions", lang))
+    for kind in NETWORK_TYPES:
+        network = labels.value("network_type", kind, lang)
+        ext = pd.to_numeric(table.get(f"ext_{kind}_m"), errors="coerce")
+        cost = pd.to_numeric(table.get(f"ext_{kind}_cost_wan"), errors="coerce")
         if ext is None or ext.isna().all():
-            lines.append(f"  {t}: no built {t} network in the workspace")
-        else:
-            lines.append(f"  {t}: {gaps} 宗, {ext.sum() / 1000:.2f} km, {cost.sum():.1f} 万元{flag}")
+            lines.append("  " + labels.t("summary.coverage.no_network", lang, network=network))
+            continue
+        flag = (labels.t("summary.coverage.unit_cost_unconfirmed", lang)
+                if is_unconfirmed(f"coverage.unit_cost_wan_per_m.{kind}") else "")
+        lines.append("  " + labels.t("summary.coverage.extension", lang, network=network, n=labels.fmt(int((ext > 0).sum()), "count"),
+                              km=labels.fmt(ext.sum() / 1000, "km"), cost=labels.fmt(cost.sum(), "wan"), flag=flag))
     return lines

@@ -414,7 +414,7 @@ class Ranking:
             comp = _scaled(x)
             self.scaled[name] = comp
             self.terms[name] = text.pair("reason.priority.term", value=text.numbers(comp, "ratio", digits=3),
-                                         weight=_plain(self.weights[name]),
+                                         weight=text.plain(self.weights[name]),
                                          name=Lang(*(labels.value("priority_component", name, lang)
                                                      for lang in ("zh", "en"))))
 
@@ -441,7 +441,7 @@ class Ranking:
         skipped = [k for k in (spec.get("priority_weights") or {}) if k not in weights]
         explained = []
         for i, lang in enumerate(("zh", "en")):
-            sentence = text.fill("reason.priority.explained", lang, total=_plain(total),
+            sentence = text.fill("reason.priority.explained", lang, total=text.plain(total),
                                  terms=text.clauses([terms[k][i] for k in weights], lang, kind="plus"),
                                  priority=text.numbers(priority, "score", digits=2))
             extra = [t("reason.priority.not_used", lang, names=text.sep("list", lang).join(
@@ -460,11 +460,6 @@ class Ranking:
         out = out.sort_values(["revitalization_priority", "parcel_id"], ascending=[False, True],
                               kind="mergesort")
         return out.reset_index(drop=True)
-
-
-def _plain(number: float) -> str:
-    """A weight of the rules as written: a whole number without decimals (``25``), else two."""
-    return labels.fmt(number, "count" if float(number).is_integer() else "ratio")
 
 
 # --------------------------------------------------------------------------------------------

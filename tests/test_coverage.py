@@ -403,22 +403,22 @@ def test_power_line_protection_zones_by_voltage(rules):
         "P0": "coverage.power_protection_zone_m.10", "P2": "coverage.cable_protection_zone_m",
         "P4": "coverage.power_protection_zone_m.110", "P5": "coverage.power_protection_zone_m.110"}
     assert out.loc["P0", "power_zone_reason_zh"] == (
-        "已建10kV架空电力线P0-0距地块3.0米，在其保护区5米内（电力设施保护条例第十条，coverage.power_protection_zone_m.10）")
+        "已建10kV架空电力线P0-0距地块3.0米，在其保护区5米内（《电力设施保护条例》第十条）")
     assert out.loc["P2", "power_zone_reason_en"] == (
-        "built 10 kV cable P2-0 0.5 m from the parcel, inside its 0.75 m protection zone "
-        "(电力设施保护条例 Art. 10, coverage.cable_protection_zone_m)")
+        "built 10 kV cable line P2-0 0.5 m from the parcel, inside its 0.75 m protection zone "
+        "(Regulations on the Protection of Electric Power Facilities, Art. 10)")
     # both lines whose zone reaches in are named, the highest voltage first; the planned one is not
+    art10 = "(Regulations on the Protection of Electric Power Facilities, Art. 10)"
     assert out.loc["P5", "power_zone_reason_en"].split("; ") == [
-        "under construction 110 kV overhead line P5-1 9.5 m from the parcel, inside its 10 m protection zone "
-        "(电力设施保护条例 Art. 10, coverage.power_protection_zone_m.110)",
-        "built 10 kV overhead line P5-2 4.0 m from the parcel, inside its 5 m protection zone "
-        "(电力设施保护条例 Art. 10, coverage.power_protection_zone_m.10)"]
+        f"under construction 110 kV overhead line P5-1 9.5 m from the parcel, inside its 10 m protection zone {art10}",
+        f"built 10 kV overhead line P5-2 4.0 m from the parcel, inside its 5 m protection zone {art10}"]
+    assert out.loc["P5", "power_zone_reason_zh"].count("；") == 1
     assert (out.loc[~out["power_zone"], ["power_zone_reason_zh", "power_zone_reason_en"]] == "").all().all()
     # a park that widens a band says so in the reason
     wide = merge_rules(rules, {"coverage": {"power_protection_zone_m": {"10": 7}}})
     out = evaluate_coverage(parcels_of(*geoms, ids=list(cases)), powerlines=power, rules=wide)
     assert out.loc["P1", "power_zone"] and out.loc["P1", "power_zone_m"] == 7.0
-    assert out.loc["P1", "power_zone_reason_zh"].endswith("在其保护区7米内（本地规则 coverage.power_protection_zone_m.10）")
+    assert out.loc["P1", "power_zone_reason_zh"].endswith("在其保护区7米内（本地规则）")
 
 
 def test_zone_widths_follow_article_10_bands(rules):

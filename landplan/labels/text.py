@@ -29,10 +29,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import UNIT_DIGITS, entry, t, value
+from . import UNIT_DIGITS, entry, fmt, t, value
 
 __all__ = ["Lang", "fill", "pair", "concat", "clauses", "numbers", "dates", "values", "value_list",
-           "value_lists", "sep", "cases", "pair_cases", "rule_mark", "LIST_KINDS"]
+           "value_lists", "sep", "cases", "pair_cases", "rule_mark", "plain", "plains", "LIST_KINDS"]
 
 #: Columns of the evaluation holding comma-separated codes → the coded kind of each item.
 LIST_KINDS: dict[str, str] = {
@@ -191,6 +191,29 @@ def _formatted(values: np.ndarray, digits: int) -> list[str]:
         if not out[i].strip("-0.,"):
             out[i] = out[i][1:]
     return out
+
+
+def plain(number: Any) -> str:
+    """A figure of the rules as written (a weight, a zone width): a whole number without
+    decimals (``25``, ``1,000``), else as many decimals as it has, up to four (``0.75``).
+
+    >>> plain(25.0), plain(0.75), plain(1 / 3)
+    ('25', '0.75', '0.3333')
+    """
+    x = float(number)
+    if x.is_integer():
+        return fmt(x, "count")
+    for digits in range(1, 5):
+        if round(x, digits) == x:
+            break
+    return fmt(x, "ratio", digits=digits)
+
+
+def plains(values: Any) -> np.ndarray:
+    """:func:`plain` of every value, once per distinct value (missing: ``—``)."""
+    x = np.asarray(values, dtype="float64")
+    codes, uniques = pd.factorize(x, use_na_sentinel=True)
+    return _spread(np.asarray(codes), [plain(u) for u in uniques], "—")
 
 
 def numbers(values: Any, unit: str, lang: str = "zh", *, digits: int | None = None) -> np.ndarray:
