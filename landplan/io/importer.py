@@ -124,9 +124,9 @@ class ImportReport:
         if self.encoding:
             out.append("  " + w("encoding", encodings=", ".join(dict.fromkeys(self.encoding))))
         for src, col, note in self.mapping:
-            out.append("  " + w("field", source=src, column=col,
-                                label=labels.column(col, lang, layer=self.layer))
-                       + (f" ({note})" if note else ""))
+            # English keeps the canonical name, which --field takes; Chinese reads the header
+            shown = col if lang == "en" else labels.column(col, lang, layer=self.layer)
+            out.append("  " + w("field", source=src, column=shown) + (f" ({note})" if note else ""))
         if self.unmapped and self.keep_extra:
             out.append("  " + w("kept_extra", columns=", ".join(self.unmapped)))
         elif self.unmapped:
