@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -38,9 +38,11 @@ import shapely
 from shapely.geometry import Polygon
 from shapely.ops import split as _split
 
+from . import labels
 from .crs import metric_crs
 from .errors import LandplanError
-from .history import KIND_LABELS, keeps_history, recording, used_ids
+from .history import keeps_history, recording, used_ids
+from .labels import text
 from .schema import PARCELS, coerce_column
 from .units import M2_PER_MU
 
@@ -80,26 +82,33 @@ class EditResult:
     date: dt.date
     before: gpd.GeoDataFrame
     after: gpd.GeoDataFrame
-    notes: list[str] = field(default_factory=list)
+    #: The parcel whose values a merge kept where the parcels differ (None: no such choice).
+    kept: str | None = None
     #: Whether the workspace records a history (a PostGIS workspace does not).
     recorded: bool = True
 
-    def lines(self) -> list[str]:
-        """The result as the command line prints it."""
-        def fmt(frame):
-            areas = frame.geometry.area
-            return ", ".join(f"{pid} ({a:.2f} m², {a / M2_PER_MU:.4f} 亩)"
-                             for pid, a in zip(frame["parcel_id"], areas, strict=True))
+    def lines(self, lang: str = "zh") -> list[str]:
+        """The result as the command line prints it, in ``lang`` (areas in m² to the split's
+        0.01 m² and in 亩)."""
+        lang = labels.check_lang(lang)
 
-        zh = KIND_LABELS[self.kind][0]
-        out = [f"{zh} {self.kind}, 生效 effective {self.date:%Y-%m-%d}: {fmt(self.before)} → {fmt(self.after)}"]
-        out.extend(f"  note: {n}" for n in self.notes)
+        def parcels(frame):
+            areas = frame.geometry.area.to_numpy(dtype=float)
+            return text.sep("list", lang).join(
+                labels.t("summary.edit.parcel", lang, parcel=str(pid), m2=labels.fmt(a, "m2", digits=2),
+                         mu=labels.fmt(a / M2_PER_MU, "mu"))
+                for pid, a in zip(frame["parcel_id"], areas, strict=True))
+
+        out = [labels.t("summary.edit.head", lang, kind=labels.value("change_kind", self.kind, lang),
+                        date=f"{self.date:%Y-%m-%d}", before=parcels(self.before), after=parcels(self.after))]
+        if self.kept is not None:
+            out.append("  " + labels.t("summary.edit.kept", lang, parcel=self.kept))
         if not self.recorded:
-            out.append("  已写入 written; 此工作区不记录变更历史 this workspace keeps no history "
-                       "(PostGIS): --as-of sees the parcels as they are now")
+            out.append("  " + labels.t("summary.edit.no_history", lang))
+        elif self.change_id is not None:
+            out.append("  " + labels.t("summary.edit.recorded", lang, change=str(self.change_id)))
         else:
-            out.append(f"  变更 change {self.change_id} recorded in parcels/history.gpkg"
-                       if self.change_id is not None else "  无变化 nothing changed; no change recorded")
+            out.append("  " + labels.t("summary.edit.unchanged", lang))
         return out
 
 
@@ -157,11 +166,11 @@ def _planar_ok(parcels: gpd.GeoDataFrame) -> None:
                         f"these parcels in ({target.name}); edits need a workspace in a metric CRS")
 
 
-def _commit(ws, kind: str, new: gpd.GeoDataFrame, before, after, date, summary, notes=()) -> EditResult:
+def _commit(ws, kind: str, new: gpd.GeoDataFrame, before, after, date, summary, kept=None) -> EditResult:
     with recording(kind, date=date, summary=summary) as change:
         ws.write("parcels", new.reset_index(drop=True))
     return EditResult(kind, change["change_id"], date, before.reset_index(drop=True),
-                      after.reset_index(drop=True), list(notes), recorded=keeps_history(ws))
+                      after.reset_index(drop=True), kept, recorded=keeps_history(ws))
 
 
 def _new_ids(base: str, count: int, taken: set[str]) -> list[str]:
@@ -500,9 +509,8 @@ def merge_parcels(
     after_first = rest[rest.index > parcels.index[first]]
     new = gpd.GeoDataFrame(pd.concat([before_first, merged, after_first], ignore_index=True),
                            geometry=parcels.geometry.name, crs=parcels.crs)
-    notes = [f"values of {keep} kept where the parcels differ"] if keep else []
     summary = f"merge {', '.join(ids)} into {merged_id}"
-    return _commit(ws, "merge", new, parts, merged, date, summary, notes)
+    return _commit(ws, "merge", new, parts, merged, date, summary, str(keep) if keep else None)
 
 
 def _same(a, b) -> bool:

@@ -54,6 +54,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from . import labels
 from .errors import InputFileError, LandplanError
 from .geometry import area_m2, single_part
 from .io.atomic import commit, staged
@@ -80,10 +81,9 @@ log = logging.getLogger(__name__)
 HISTORY_FILE = Path("parcels") / "history.gpkg"
 LOG_COPY = Path("parcels") / "changes.csv"
 CHANGE_KINDS = ("baseline", "import", "write", "split", "merge", "update", "untracked")
-#: People's labels of the change kinds: kind -> (中文, English).
-KIND_LABELS = {"baseline": ("基线", "baseline"), "import": ("导入", "import"), "write": ("写入", "write"),
-               "split": ("分割", "split"), "merge": ("合并", "merge"), "update": ("修改属性", "update"),
-               "untracked": ("外部修改", "edited outside landplan")}
+#: People's labels of the change kinds: kind -> (中文, English), read from the catalogue
+#: (``val.change_kind.*``, :mod:`landplan.labels`).
+KIND_LABELS = {k: (labels.value("change_kind", k, "zh"), labels.value("change_kind", k, "en")) for k in CHANGE_KINDS}
 #: Kinds whose new versions name their parents in parent_ids (checked on read).
 _LINEAGE_KINDS = ("split", "merge")
 _META = ("version_id", "change_id", "ended_by", "valid_from", "valid_to")
