@@ -32,6 +32,7 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from streamlit.testing.v1 import AppTest
 
 import landplan
+from landplan import labels
 from landplan.app import map as lpmap
 from landplan.app import transfer
 from landplan.app.context import FILTER_KEYS
@@ -315,7 +316,7 @@ def test_overview_figures_equal_the_evaluation(demo_workspace, demo_table, monke
     by_class = html_frame(at, "by_class")
     tax = demo_table["tax_wan"].fillna(0)
     a = demo_table["efficiency_class"] == "A"
-    row = by_class[by_class["亩均效益分类"] == "A"].iloc[0]
+    row = by_class[by_class["亩均效益分类"] == t("map.class", "zh", c="A")].iloc[0]
     assert int(row["宗数"]) == int(a.sum())
     assert float(row["税收占比(%)"]) == pytest.approx(100 * tax[a].sum() / tax[graded].sum(), abs=0.05)
     by_status = html_frame(at, "by_status")
@@ -679,14 +680,14 @@ def test_map_selection_shows_the_parcels_details(demo_workspace, demo_table, mon
     row = demo_table.set_index("parcel_id").loc[pid]
     shown = dict(zip(figures["项目"], figures["值"], strict=True))
     assert shown["面积(亩)"] == f"{row['area_mu']:,.2f}"
-    assert shown["闲置状态"] == row["idle_status"]
+    assert shown["闲置状态"] == labels.value("idle_status", row["idle_status"], "zh")
     rules = dict(zip(figures["项目"], figures["规则"], strict=True))
     assert rules["闲置状态"] == "idle.idle_after_years"
     marks = dict(zip(figures["项目"], figures["未确认"], strict=True))
-    assert marks["配套水平"] == "⚠ UNCONFIRMED"  # readiness levels: 五通 UNCONFIRMED
+    assert marks["配套水平"] == "⚠ 未确认"  # readiness levels: 五通 UNCONFIRMED
     ledger = Workspace(demo_workspace).read("ledger")
     if (ledger["parcel_id"] == pid).any():
-        assert len(frame_with(at, "enterprise_id")) == int((ledger["parcel_id"] == pid).sum())
+        assert len(frame_with(at, "统一社会信用代码")) == int((ledger["parcel_id"] == pid).sum())
     outline = [layer for layer in deck_spec(at)["layers"] if layer["id"] == "parcel-selected"]
     assert len(outline) == 1 and outline[0]["data"]
     park = park_of(demo_workspace)  # a band three gaps wide inside the parcel's boundary
@@ -705,9 +706,9 @@ def test_selectbox_selection_and_then_the_map_again(monkeypatch, park_eval_works
     values = table_values(at)
     assert values["土地使用权人"] == "己化工有限公司"
     assert values["建设状态"] == "停工/停产"
-    assert values["已完成投资(万元)"] == "800"
+    assert values["已完成投资(万元)"] == "800.00"  # one format per unit: 万元 2 decimals
     assert values["供地日期"] == "2018-01-10"
-    assert values["面积(平方米)"] == "21,600.0" and values["面积(亩)"] == "32.40"
+    assert values["面积(平方米)"] == "21,600" and values["面积(亩)"] == "32.40"
     at.session_state[MAP_KEY] = click_event(deck_spec(at), "HF-008")
     at.run()
     assert table_values(at)["土地使用权人"] == "庚物流有限公司"
@@ -766,9 +767,9 @@ def test_evaluation_download_reads_back(suffix, demo_table, tmp_path):
 
 def test_data_page_offers_every_download(demo_workspace, monkeypatch):
     at = run_app(demo_workspace, monkeypatch, page="data")
-    labels = {b.label for b in at.get("download_button")}
-    assert {t(f"data.download.{f}", "zh") for f in transfer.DOWNLOADS} <= labels
-    assert t("data.download.evaluation", "zh", fmt="XLSX") in labels
+    shown = {b.label for b in at.get("download_button")}
+    assert {t(f"data.download.{f}", "zh") for f in transfer.DOWNLOADS} <= shown
+    assert t("data.download.evaluation", "zh", fmt="XLSX") in shown
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
@@ -789,7 +790,7 @@ def test_upload_imports_and_shows_the_report(demo_copy, park_parcels, tmp_path, 
     at.button(key="data_run_import").click().run()
     assert not at.exception and not at.error
     report = at.code[0].value
-    assert "read: 9  imported: 9" in report and "rejected: 0" in report
+    assert labels.t("import.counts", "zh", read=9, imported=9, repaired=0, rejected=0) in report
     assert len(parcels_of(demo_copy)) == 9
     goto(at, "overview")  # the new layer shows at the next run
     assert count_shown(at) == (9, 9)
@@ -805,12 +806,12 @@ def test_upload_leaves_unrecognised_columns_out_unless_the_box_is_ticked(demo_co
     at.file_uploader(key="data_upload").upload(source.name, source.read_bytes(), "application/geo+json")
     at.run()
     at.button(key="data_run_import").click().run()
-    assert "1 column not recognised and not imported: 备注; --keep-extra keeps them" in at.code[0].value
+    assert labels.t("import.unmapped", "zh", n=1, columns="备注") in at.code[0].value
     assert "备注" not in parcels_of(demo_copy).columns
     at.checkbox(key="data_keep_extra").check().run()
     at.button(key="data_run_import").click().run()
     assert not at.exception and not at.error
-    assert "kept unchanged (not recognised, --keep-extra): 备注" in at.code[0].value
+    assert labels.t("import.kept_extra", "zh", columns="备注") in at.code[0].value
     assert sorted(parcels_of(demo_copy)["备注"]) == sorted(f"r{i}" for i in range(len(park_parcels)))
 
 
@@ -844,8 +845,9 @@ def test_check_upload_strips_folders():
 # ------------------------------------------------------------------------------- rules form
 def test_rules_form_saves_a_valid_rules_yaml(demo_copy, monkeypatch):
     at = run_app(demo_copy, monkeypatch, page="settings")
-    labels = [ti.label for ti in at.text_input]
-    assert any("UNCONFIRMED" in label for label in labels)  # marks visible in the form
+    names = [ti.label for ti in at.text_input]
+    assert any("⚠ 未确认" in name for name in names)  # marks visible in the form
+    assert "土地闲置费费率 :small[`idle.fee_rate`]" in names  # the label, the key in small print
     at.text_input(key=rule_field_key("idle.fee_rate")).set_value("0.3")
     at.text_input(key=rule_field_key("terrain.max_relief_m")).set_value("3")
     next(b for b in at.button if b.label == t("settings.save", "zh")).click().run()
@@ -868,7 +870,7 @@ def test_unconfirmed_marks_where_rules_are_shown(demo_workspace, monkeypatch):
     text = " ".join(m.value for m in at.markdown)
     assert "coverage.unit_cost_wan_per_m.road" in text and "⚠ 未确认" in text
     by_type = next(d.value for d in at.dataframe if "延伸费用(万元)" in d.value.columns)
-    assert by_type["延伸费用(万元)"].str.contains("UNCONFIRMED").any()
+    assert by_type["延伸费用(万元)"].str.contains("⚠ 未确认").any()
 
 
 def test_tile_url_is_off_by_default_and_validated(demo_workspace, monkeypatch):
@@ -894,7 +896,8 @@ def test_siting_page_checks_and_ranks_with_screen_project(demo_workspace, monkey
     at = run_app(demo_workspace, monkeypatch, page="siting", as_of=DEMO_AS_OF)
     from landplan.screen import make_project
 
-    at.text_input(key="siting_industry").set_value("39")
+    assert at.selectbox(key="siting_industry").options[:2] == ["01 农业", "02 林业"]
+    at.selectbox(key="siting_industry").set_value("39")
     at.number_input(key="siting_area").set_value(30.0)
     at.number_input(key="siting_tax").set_value(1000.0)
     next(b for b in at.button if b.label == t("siting.run", "zh")).click().run()
@@ -904,13 +907,14 @@ def test_siting_page_checks_and_ranks_with_screen_project(demo_workspace, monkey
                       "tax_wan": 1000.0, "output_wan": 50000.0, "needs": ["road", "water", "power"]},
                      source="options"), demo_workspace, as_of=DEMO_AS_OF)
     assert (len(at.success) == 1) == want.admitted
-    sites = frame_with(at, "rank")
-    assert sites["parcel_id"].tolist() == want.sites["parcel_id"].astype(str).tolist()
+    sites = frame_with(at, "排名")
+    assert sites["宗地号"].tolist() == want.sites["parcel_id"].astype(str).tolist()
     assert {r[2]["id"] for r in parcel_rows(deck_spec(at))} == set(want.sites["parcel_id"])
     # a project under the tax threshold: refused, with the unmet check listed
     at.number_input(key="siting_tax").set_value(1.0)
     next(b for b in at.button if b.label == t("siting.run", "zh")).click().run()
-    assert at.warning and frame_with(at, "met")["met"].eq("False").any()
+    not_met = labels.value("screen_result", "not_met", "zh")
+    assert at.warning and frame_with(at, "结果")["结果"].eq(not_met).any()
 
 
 def test_parcel_history_and_report_use_the_library(monkeypatch, park_eval_workspace):
@@ -919,9 +923,9 @@ def test_parcel_history_and_report_use_the_library(monkeypatch, park_eval_worksp
     at = run_app(park_eval_workspace, monkeypatch, page="parcel")
     at.selectbox(key=PICK_KEY).select("HF-006").run()
     assert not at.exception and not at.error
-    history = frame_with(at, "relation")
+    history = frame_with(at, "关系")
     want = parcel_history(park_eval_workspace, "HF-006")
-    assert history["parcel_id"].tolist() == want["parcel_id"].astype(str).tolist()
+    assert history["宗地号"].tolist() == want["parcel_id"].astype(str).tolist()
     next(b for b in at.button if b.label == t("report.make", "zh")).click().run()
     assert not at.exception and not at.error and not at.warning
     downloads = [d for d in at.get("download_button") if "report_download" in str(d.proto.id)

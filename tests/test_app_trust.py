@@ -411,7 +411,7 @@ def test_siting_without_a_site_says_why(demo_workspace, monkeypatch):
     from landplan.screen import make_project, screen_project
 
     at = run_app(demo_workspace, monkeypatch, page="siting", as_of=DEMO_AS_OF)
-    at.text_input(key="siting_industry").set_value("26")
+    at.selectbox(key="siting_industry").set_value("26")
     at.number_input(key="siting_area").set_value(99_999.0)
     next(b for b in at.button if b.label == t("siting.run", "zh")).click().run()
     assert not at.exception

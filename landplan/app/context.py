@@ -22,10 +22,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from .. import labels
 from ..errors import LandplanError
 from ..idle import IDLE_STATUSES
 from ..rules import load_rules
-from ..schema import ENUMS, enum_label
+from ..schema import ENUMS
 from . import session
 from .data import (
     Joined,
@@ -236,17 +237,18 @@ def _widgets(park: Park, workspace: Path, lang: str, dates, box
                     if str(c).strip()})
     out += [
         _choices(box, t("filters.status", lang), list(ENUMS["parcel_status"]),
-                 FILTER_KEYS["statuses"], lambda c: enum_label("parcel_status", c, lang), lang),
+                 FILTER_KEYS["statuses"], lambda c: labels.value("parcel_status", c, lang), lang),
         _choices(box, t("filters.industry", lang), [*codes, NO_VALUE], FILTER_KEYS["industries"],
-                 lambda c: t("filters.none", lang) if c == NO_VALUE else c, lang),
+                 lambda c: t("filters.none", lang) if c == NO_VALUE
+                 else labels.value("industry_code", c, lang), lang),
         _choices(box, t("filters.class", lang), ["A", "B", "C", "D", NO_VALUE],
                  FILTER_KEYS["classes"],
                  lambda c: t("map.not_graded", lang) if c == NO_VALUE else t("map.class", lang, c=c),
                  lang),
         _choices(box, t("filters.idle", lang), list(IDLE_STATUSES), FILTER_KEYS["idle"],
-                 lambda c: t(f"idle_status.{c}", lang), lang),
+                 lambda c: labels.value("idle_status", c, lang), lang),
         _choices(box, t("filters.readiness", lang), readiness_levels(workspace),
-                 FILTER_KEYS["readiness"], str, lang),
+                 FILTER_KEYS["readiness"], lambda c: labels.value("readiness", c, lang), lang),
     ]
     area = pd.to_numeric(parcels["area_mu"], errors="coerce")
     top = max(float(np.ceil(area.max())) if area.notna().any() else 1.0, 1.0)

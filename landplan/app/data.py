@@ -30,16 +30,17 @@ import pandas as pd
 import shapely
 import streamlit as st
 
+from .. import labels
 from ..errors import LandplanError
 from ..geometry import area_m2, to_metric
-from ..schema import PARCELS, enum_label, label
+from ..schema import PARCELS
 from ..workspace import Workspace
 from .i18n import t
 from .map import local_origin, to_local
 
 __all__ = ["Park", "Joined", "MisalignedError", "STAMP_LAYERS", "workspace_stamp", "load_park",
            "evaluation", "joined", "parcels_on", "join_park", "same_ids", "rules_text",
-           "status_summary", "attribute_table", "format_value"]
+           "status_summary", "attribute_table"]
 
 log = logging.getLogger(__name__)
 
@@ -349,52 +350,25 @@ def status_summary(parcels: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             continue
         rows.append({
             "status": code,
-            "label": enum_label("parcel_status", code, lang) if code else t("legend.no_status", lang),
+            "label": labels.value("parcel_status", code, lang) if code else t("legend.no_status", lang),
             "count": int(mask.sum()),
             "area_mu": float(np.nansum(area[mask])),
         })
     return pd.DataFrame(rows, columns=["status", "label", "count", "area_mu"])
 
 
-_ENUM_OF = {c.name: c.enum for c in PARCELS.columns if c.enum}
-
-
-def format_value(column: str, value, lang: str) -> str:
-    """One value as the app shows it: enums by label, dates as ISO, ``—`` when empty."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return "—"
-    if isinstance(value, float) and np.isnan(value):
-        return "—"
-    if column in _ENUM_OF:
-        return enum_label(_ENUM_OF[column], str(value), lang)
-    if isinstance(value, (bool, np.bool_)):
-        return t("yes" if value else "no", lang)
-    if isinstance(value, (pd.Timestamp, dt.date)):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, (float, np.floating)):
-        if column == "area_mu":
-            return f"{value:,.2f}"
-        if column.endswith("_m2"):
-            return f"{value:,.1f}"
-        text = f"{value:,.2f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    text = str(value)
-    return text if text.strip() else "—"
-
-
 def attribute_table(parcel: pd.Series, lang: str = "zh") -> pd.DataFrame:
     """One parcel's attributes as a two-column table: label (in ``lang``) and value.
 
-    Canonical columns come in schema order with their labels, then the measured area, then
-    any other column the layer has under its own name. Empty values show as ``—``.
+    Canonical columns come in schema order with their catalogue labels, then the measured
+    area, then any other column the layer has under its own name (the user's). Values as
+    :func:`landplan.app.ui.format_value` writes them (empty: ``—``).
     """
+    from .ui import format_value
+
     canonical = [c for c in PARCELS.column_names if c in parcel.index]
     measured = [c for c in ("area_m2", "area_mu") if c in parcel.index]
     others = [c for c in parcel.index if c not in canonical and c not in measured]
-    rows = []
-    for column in (*canonical, *measured, *others):
-        name = t(column, lang) if column in measured else label("parcels", column, lang)
-        rows.append((name, format_value(column, parcel[column], lang)))
+    rows = [(labels.column(c, lang, layer="parcels"), format_value(c, parcel[c], lang, layer="parcels"))
+            for c in (*canonical, *measured, *others)]
     return pd.DataFrame(rows, columns=[t("details.field", lang), t("details.value", lang)])

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ..schema import enum_label
+from .. import labels
 from . import map as lpmap
 from . import server
 from .context import TILE_URL_KEY, Context
@@ -130,7 +130,7 @@ def _layer_pickers(ctx: Context) -> dict:
                 "kind", pd.Series(dtype=object)).dropna()))
             found = [k for k in lpmap.PIPE_COLOURS if k in present]
             kinds = st.multiselect(t("layers.pipelines", lang), found, key=LAYER_KEYS["pipelines"],
-                                   format_func=lambda k: enum_label("pipe_kind", k, lang),
+                                   format_func=lambda k: labels.value("pipe_kind", k, lang),
                                    placeholder=t("layers.none", lang))
         volts: list[float] = []
         if "powerlines" in park.lines:
@@ -197,7 +197,7 @@ def _line_legend(entries: list, lang: str) -> list[tuple[str, tuple]]:
         if name == "roads":
             out.append((t("legend.roads", lang), colour))
         elif name.startswith("pipe:"):
-            out.append((t("legend.pipe", lang, kind=enum_label("pipe_kind", name[5:], lang)), colour))
+            out.append((t("legend.pipe", lang, kind=labels.value("pipe_kind", name[5:], lang)), colour))
         elif name.startswith("kv:"):
             out.append((t("legend.power", lang, kv=lpmap._number_text(float(name[3:]))), colour))
         else:

@@ -11,11 +11,13 @@ import tempfile
 import pandas as pd
 import streamlit as st
 
+from .. import labels
+from . import ui
 from .context import Context
 from .i18n import t
 from .ui import md_lines
 
-__all__ = ["guarded", "history_panel", "report_download"]
+__all__ = ["guarded", "history_panel", "history_table", "report_download"]
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +48,39 @@ def history_panel(ctx: Context, parcel_id: str, parcel: pd.Series | None = None)
                           parcel_id)
     if not ok:
         return
-    frame = pd.DataFrame(changes.drop(columns=[c for c in changes.columns if c == "geometry"]))
-    if frame.empty:
+    if changes.empty:
         st.caption(t("history.none", lang))
     else:
-        st.dataframe(frame.astype(str), hide_index=True)
+        st.dataframe(history_table(changes, lang), hide_index=True)
+
+
+#: Columns of the history read as the parcels' own (``col.*``); the others are the history's.
+_CATALOGUE_COLUMNS = ("parcel_id", "parent_ids", "area_mu")
+#: The columns of :func:`landplan.history.parcel_history` a person reads, in order.
+HISTORY_COLUMNS = ("relation", "parcel_id", "kind", "effective_date", "valid_from", "valid_to",
+                   "parent_ids", "area_mu")
+
+
+def history_table(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A parcel's lineage (:func:`landplan.history.parcel_history`) for a person: the version's
+    relation to the parcel, its id, the change that made it and when, its dates in force, its
+    parents and its area in mu; headers and coded values from the catalogue. The change's
+    log line (``summary``), the command and the ids of versions and changes stay in the
+    history file."""
+    from ..history import KIND_LABELS
+    from ..units import M2_PER_MU
+
+    frame = pd.DataFrame(changes.drop(columns=[c for c in changes.columns if c == "geometry"]))
+    frame["area_mu"] = pd.to_numeric(frame.get("area_m2"), errors="coerce") / M2_PER_MU
+    frame["relation"] = [t(f"history.relation.{r}", lang) if isinstance(r, str) else ""
+                         for r in frame.get("relation", pd.Series([None] * len(frame)))]
+    frame["kind"] = [KIND_LABELS[k][lang == "en"] if k in KIND_LABELS else k
+                     for k in frame.get("kind", pd.Series([None] * len(frame)))]
+    shown = [c for c in HISTORY_COLUMNS if c in frame.columns]
+    out = pd.DataFrame({c: ui.cell_texts(c, frame[c], lang) for c in shown})
+    out.columns = [labels.column(c, lang) if c in _CATALOGUE_COLUMNS else t(f"history.col.{c}", lang)
+                   for c in shown]
+    return out
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

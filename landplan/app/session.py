@@ -68,8 +68,9 @@ def language_switch() -> str:
     """Draw the 中文/English switch in the sidebar; returns the language code.
 
     A select box, the sidebar's own widget kind: every other kind on the first page is one
-    more chunk of Streamlit's code the browser loads before it shows the map."""
+    more chunk of Streamlit's code the browser loads before it shows the map. Each language
+    is named in itself (中文, English), as a reader of the other one looks for it."""
     st.sidebar.selectbox(
-        t("app.language"), list(LANGS), format_func=LANGS.__getitem__, key=LANG_KEY,
+        t("app.language", lang()), list(LANGS), format_func=LANGS.__getitem__, key=LANG_KEY,
     )
     return lang()

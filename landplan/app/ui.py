@@ -13,18 +13,21 @@ first map 2.77 → 2.40 s (median of 30 alternating loads, headless Chromium).
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ..evaluate import column_label
-from ..rules import is_unconfirmed, rule_source
-from .data import format_value
+from .. import labels
+from ..columns import PERSON_TEXT, text_column
+from ..labels import rulekeys
+from ..rules import is_unconfirmed
 from .i18n import t
 
-__all__ = ["labelled", "show_table", "rule_line", "rules_block", "get_rule", "mu", "figure_cards",
+__all__ = ["unit_of", "cell_texts", "format_value", "shown_column", "labelled", "show_table", "rule_value", "unconfirmed_mark", "rule_line", "rules_block", "get_rule", "mu", "count_rows", "figure_cards",
            "html_table", "bar_rows", "show_html", "md_lines"]
 
 
@@ -53,12 +56,101 @@ def get_rule(rules: dict, key: str):
     return node
 
 
-def labelled(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.DataFrame:
-    """``frame[columns]`` (those present) with every value formatted and headers in ``lang``."""
-    present = [c for c in columns if c in frame.columns]
-    out = pd.DataFrame({column_label(c, lang): [format_value(c, v, lang) for v in frame[c]]
-                        for c in present})
-    return out
+#: Units of columns whose name does not end in their unit (:func:`unit_of`).
+_UNIT_OF = {"floor_area_ratio": "ratio", "efficiency_score": "score",
+            "revitalization_priority": "score", "share": "ratio", "score": "score",
+            "enterprises": "count", "employees": "count", "dem_cells": "count", "rank": "count"}
+#: Column name endings that name their unit, longest first (:func:`unit_of`).
+_UNIT_ENDINGS = (("_per_mu_wan", "wan_per_mu"), ("_wan_per_mu", "wan_per_mu"),
+                 ("_wan_per_m", "wan_per_m"), ("_pct", "pct"), ("_wan", "wan"), ("_mu", "mu"),
+                 ("_m2", "m2"), ("_m3", "m3"), ("_km", "km"), ("_kva", "kva"), ("_kv", "kv"),
+                 ("_kwh", "kwh"), ("_tce", "tce"), ("_years", "years"), ("_days", "days"),
+                 ("_m", "m"), ("_t", "t"))
+
+
+def unit_of(column: str) -> str:
+    """The unit of a numeric column (a key of :data:`landplan.labels.UNIT_DIGITS`), read from
+    its name (``area_mu`` → mu, ``tax_per_mu_wan`` → wan_per_mu); ``""`` when it names none
+    (the default decimals then).
+
+    >>> unit_of("tax_per_mu_wan"), unit_of("cut_m3"), unit_of("idle_years"), unit_of("x")
+    ('wan_per_mu', 'm3', 'years', '')
+    """
+    if column in _UNIT_OF:
+        return _UNIT_OF[column]
+    base = column.removesuffix("_shortfall").removesuffix("_yoy_pct")
+    if base != column and column.endswith("_yoy_pct"):
+        return "pct"
+    return next((unit for end, unit in _UNIT_ENDINGS if base.endswith(end)), "")
+
+
+def _missing(values: pd.Series) -> np.ndarray:
+    """Where ``values`` are missing or blank text."""
+    empty = np.array(values.isna(), dtype=bool)
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        text = values.where(~empty, None)
+        blank = text.map(lambda v: isinstance(v, str) and not v.strip())
+        empty |= np.array(blank, dtype=bool)
+    return empty
+
+
+def _all_of(values: pd.Series, empty: np.ndarray, types: tuple) -> bool:
+    """Whether ``values`` (of object dtype) hold values and all of them are of ``types``."""
+    if values.dtype != object or empty.all():
+        return False
+    return all(isinstance(v, types) for v in values[~empty])
+
+
+def cell_texts(column: str, values, lang: str, *, layer: str | None = None) -> list[str]:
+    """The values of ``column`` as a person reads them in ``lang``: coded values by their
+    catalogue label (lists of codes joined the reader's way), yes/no, ISO dates, numbers with
+    the decimals of the column's unit (:func:`landplan.labels.fmt`), ``—`` where empty. Each
+    distinct value is formatted once."""
+    from ..labels import text as lt
+
+    values = pd.Series(values).reset_index(drop=True)
+    empty = _missing(values)
+    kind = labels.kind_of(column, layer=layer)
+    if column in lt.LIST_KINDS:
+        out = lt.value_lists(lt.LIST_KINDS[column], values.astype(object).where(~empty, None), lang)
+    elif kind is not None:
+        out = lt.values(kind, values.astype(object).where(~empty, None), lang)
+    elif pd.api.types.is_bool_dtype(values) or _all_of(values, empty, (bool, np.bool_)):
+        yes, no = t("yes", lang), t("no", lang)
+        out = np.array([yes if v is True or v is np.True_ else no for v in values.astype(object)],
+                       dtype=object)
+    elif pd.api.types.is_datetime64_any_dtype(values) or _all_of(values, empty, (dt.date, pd.Timestamp)):
+        out = lt.dates(values)
+    elif column == "year":
+        out = np.array([str(int(v)) if not e else "" for v, e in zip(values, empty, strict=True)],
+                       dtype=object)
+    elif pd.api.types.is_numeric_dtype(values):
+        out = lt.numbers(values, unit_of(column), lang)
+    else:
+        out = values.astype(object).where(~empty, "").astype(str).to_numpy(dtype=object)
+    out = np.asarray(out, dtype=object)
+    out[empty | (out == "")] = "—"
+    return out.tolist()
+
+
+def format_value(column: str, value, lang: str, *, layer: str | None = None) -> str:
+    """One value as the app shows it (:func:`cell_texts`)."""
+    return cell_texts(column, pd.Series([value], dtype=object).infer_objects(), lang, layer=layer)[0]
+
+
+def shown_column(name: str, lang: str) -> str:
+    """The column a page shows for ``name``: a text for people (a key of
+    :data:`landplan.columns.PERSON_TEXT`) is its column in ``lang``, never both languages."""
+    return text_column(name, lang) if name in PERSON_TEXT else name
+
+
+def labelled(frame: pd.DataFrame, columns: list[str], lang: str, *,
+             layer: str | None = None) -> pd.DataFrame:
+    """``frame[columns]`` (those present) for a person: catalogue headers in ``lang``, every
+    value as :func:`cell_texts` writes it; a text for people in ``lang`` (:func:`shown_column`)."""
+    present = [c for c in (shown_column(c, lang) for c in columns) if c in frame.columns]
+    return pd.DataFrame({labels.column(c, lang, layer=layer): cell_texts(c, frame[c], lang, layer=layer)
+                         for c in present})
 
 
 def show_table(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str | None = None,
@@ -67,26 +159,54 @@ def show_table(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str |
     st.dataframe(labelled(frame, columns, lang), hide_index=True, key=key, height=height)
 
 
-def rule_line(rules: dict, key: str, lang: str, *, unit: str = "") -> str:
-    """``key = value unit · source`` with a visible ⚠ UNCONFIRMED mark when the default is."""
+def rule_value(rules: dict, key: str, lang: str) -> str:
+    """The value of rules ``key`` as a person reads it (:func:`landplan.labels.rulekeys.value_text`;
+    numbers to at most four decimals)."""
     value = get_rule(rules, key)
-    shown = "null" if value is None else str(value)
-    mark = f" ⚠ {t('rules.unconfirmed', lang)}" if is_unconfirmed(key) else ""
-    source = rule_source(key) or t("rules.no_source", lang)
-    return f"`{key}` = **{html.escape(shown)}**{(' ' + unit) if unit else ''}{mark} · {html.escape(source)}"
+    if isinstance(value, float) and not isinstance(value, bool):
+        text = f"{value:,.4f}".rstrip("0").rstrip(".")
+        return text
+    return rulekeys.value_text(key, value, lang)
 
 
-def rules_block(rules: dict, keys: list[tuple[str, str]], lang: str) -> None:
-    """An expander listing rule figures used on the page, each with source and mark."""
+def unconfirmed_mark(key: str, lang: str) -> str:
+    """`` ⚠ 未确认`` when the default of ``key`` is UNCONFIRMED, else ``""``."""
+    return f" ⚠ {t('rules.unconfirmed', lang)}" if is_unconfirmed(key) else ""
+
+
+def rule_line(rules: dict, key: str, lang: str) -> str:
+    """A rule as Markdown: its label, its value, a visible ⚠ 未确认 where the default is
+    UNCONFIRMED, then what it means and its source, with the rules key in small print."""
+    label = _MARKDOWN.sub(r"\\\1", rulekeys.label(key, lang))
+    value = _MARKDOWN.sub(r"\\\1", rule_value(rules, key, lang))
+    help_text = _MARKDOWN.sub(r"\\\1", rulekeys.help_text(key, lang))
+    return (f"**{label}** = **{value}**{unconfirmed_mark(key, lang)}  \n"
+            f":small[{help_text} `{key}`]")
+
+
+def rules_block(rules: dict, keys: list[str], lang: str) -> None:
+    """An expander listing the rules used on the page, each with its meaning, source and mark."""
     with st.expander(t("rules.used", lang)):
-        for key, unit in keys:
-            st.markdown(rule_line(rules, key, lang, unit=unit))
+        for key in keys:
+            st.markdown(rule_line(rules, key, lang))
 
 
 def mu(frame: pd.DataFrame, mask=None) -> float:
     """Σ ``area_mu`` of ``frame`` (rows of ``mask``)."""
     area = pd.to_numeric(frame["area_mu"], errors="coerce").fillna(0.0)
     return float(area[mask].sum() if mask is not None else area.sum())
+
+
+def count_rows(view: pd.DataFrame, values, codes, header: str, label, lang: str) -> pd.DataFrame:
+    """Per code of ``codes``: its label (``label(code)``) under ``header``, how many rows of
+    ``view`` have it among ``values`` (one per row) and their area in mu, formatted."""
+    values = pd.Series(np.asarray(values, dtype=object))
+    rows = []
+    for code in codes:
+        hit = values.eq(code).to_numpy(dtype=bool)
+        rows.append({header: label(code), t("overview.count", lang): int(hit.sum()),
+                     labels.column("area_mu", lang): labels.fmt(mu(view, hit), "mu", lang)})
+    return pd.DataFrame(rows)
 
 
 # Divs with inline styles, CSS grid for tables, bars as boxes: an earlier measurement in

@@ -17,6 +17,7 @@ import hashlib
 import numpy as np
 import streamlit as st
 
+from landplan import labels
 from landplan.app import auth, context, server, transfer
 from landplan.app.i18n import t
 from landplan.errors import LandplanError
@@ -27,6 +28,11 @@ LAYER_KEY = "data_layer"
 REPORT_KEY = "_data_import_report"
 
 
+def layer_label(name: str, lang: str) -> str:
+    """A layer's name in ``lang`` (``layer.<name>``; the DEM is 地形 / terrain)."""
+    return labels.t(f"layer.{name}", lang) if labels.has(f"layer.{name}") else t(f"data.layer_{name}", lang)
+
+
 def _import(ctx, lang: str) -> None:
     st.subheader(t("data.import", lang))
     if not auth.unlock(lang):  # the uploader only for a session that may write
@@ -34,7 +40,8 @@ def _import(ctx, lang: str) -> None:
     files = st.file_uploader(t("data.upload", lang, mb=transfer.MAX_UPLOAD_MB),
                              type=transfer.UPLOAD_TYPES, accept_multiple_files=True, key=UPLOAD_KEY)
     cols = st.columns(3)
-    layer = cols[0].selectbox(t("data.layer", lang), list(IMPORT_LAYERS), key=LAYER_KEY)
+    layer = cols[0].selectbox(t("data.layer", lang), list(IMPORT_LAYERS), key=LAYER_KEY,
+                              format_func=lambda name: layer_label(name, lang))
     crs = cols[1].text_input(t("data.crs", lang), key="data_crs")
     encoding = cols[2].text_input(t("data.encoding", lang), key="data_encoding")
     keep_extra = st.checkbox(t("data.keep_extra", lang), key="data_keep_extra")
@@ -50,7 +57,8 @@ def _import(ctx, lang: str) -> None:
         except LandplanError as exc:
             st.session_state[REPORT_KEY] = ("error", t("data.refused", lang, error=exc))
         else:
-            text = "\n".join([*report.lines(), *(f"rejected: {r}" for r in report.reject_lines())])
+            text = "\n".join([*report.lines(lang), *(t("data.rejected", lang, line=r)
+                                                      for r in report.reject_lines())])
             st.session_state[REPORT_KEY] = ("warning" if report.rejected else "success", text)
     shown = st.session_state.get(REPORT_KEY)
     if shown:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from landplan import labels
 from landplan.app import context, ui
 from landplan.app.i18n import t
 from landplan.app.mapview import show_map
@@ -35,7 +36,8 @@ def render() -> None:
         tax = pd.to_numeric(view["tax_per_mu_wan"], errors="coerce").dropna()
         if len(tax):
             counts, edges = np.histogram(tax, bins=min(12, max(len(tax) // 3, 1)))
-            bins = pd.DataFrame({t("efficiency.bin", lang): [f"{a:,.1f}–{b:,.1f}" for a, b in
+            bins = pd.DataFrame({t("efficiency.bin", lang): [f"{labels.fmt(a, 'wan_per_mu', lang)}–"
+                                                           f"{labels.fmt(b, 'wan_per_mu', lang)}" for a, b in
                                                            zip(edges[:-1], edges[1:], strict=True)],
                                  t("overview.count", lang): counts})
             # in the bins' own order: sorted, their labels read 0.2–43.6, 130.3–173.6, 43.6–…
@@ -44,22 +46,23 @@ def render() -> None:
             st.info(t("efficiency.no_data", lang))
     with right:
         st.subheader(t("efficiency.by_class", lang))
-        rows = []
-        for c in ("A", "B", "C", "D"):
+        classes = ui.count_rows(view, view["efficiency_class"], "ABCD", t("filters.class", lang),
+                                lambda c: t("map.class", lang, c=c), lang)
+        tax = pd.to_numeric(view["tax_wan"], errors="coerce")
+        per_mu = []
+        for c in "ABCD":
             hit = (view["efficiency_class"] == c).to_numpy()
-            tax_c = pd.to_numeric(view.loc[hit, "tax_wan"], errors="coerce").sum()
-            rows.append({t("filters.class", lang): c, t("overview.count", lang): int(hit.sum()),
-                         t("area_mu", lang): round(ui.mu(view, hit), 2),
-                         t("efficiency.tax_per_mu", lang): round(float(tax_c) / ui.mu(view, hit), 2)
-                         if hit.any() and ui.mu(view, hit) else np.nan})
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+            area = ui.mu(view, hit)
+            per_mu.append(float(tax[hit].sum()) / area if hit.any() and area else np.nan)
+        classes[t("efficiency.tax_per_mu", lang)] = ui.cell_texts("tax_per_mu_wan", per_mu, lang)
+        st.dataframe(classes, hide_index=True)
     rules = ctx.rules()
     if rules:
-        keys = [(f"efficiency.indicators.{name}.weight", "") for name in rules["efficiency"]["indicators"]]
+        keys = [f"efficiency.indicators.{name}.weight" for name in rules["efficiency"]["indicators"]]
         method = rules["efficiency"]["classes"]["method"]
-        keys.append(("efficiency.classes.method", ""))
+        keys.append("efficiency.classes.method")
         sub = "cutoffs" if method == "score" else "shares"
-        keys += [(f"efficiency.classes.{sub}.{c}", "") for c in rules["efficiency"]["classes"][sub]]
+        keys += [f"efficiency.classes.{sub}.{c}" for c in rules["efficiency"]["classes"][sub]]
         ui.rules_block(rules, keys, lang)
 
 

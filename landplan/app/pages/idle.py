@@ -8,6 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from landplan import labels
 from landplan.app import context, ui
 from landplan.app.i18n import t
 from landplan.app.mapview import show_map
@@ -15,8 +16,8 @@ from landplan.errors import LandplanError
 from landplan.revitalization import target_progress
 
 MAP_KEY = "map_idle"
-IDLE = ["parcel_id", "holder", "area_mu", "idle_status", "idle_since", "idle_years", "idle_cause",
-        "idle_disposal", "idle_fee_wan", "next_step_zh", "next_step_date"]
+IDLE = ["parcel_id", "holder", "area_mu", "idle_status", "idle_stage", "idle_since", "idle_years",
+        "idle_cause", "idle_disposal", "idle_fee_wan", "idle_reason", "next_step", "next_step_date"]
 LOW = ["parcel_id", "holder", "area_mu", "efficiency_class", "tax_per_mu_wan",
        "floor_area_ratio", "low_efficiency_reason"]
 CANDIDATES = ["parcel_id", "holder", "area_mu", "revitalization_priority", "revitalization_path",
@@ -35,18 +36,18 @@ def render() -> None:
     low = view["low_efficiency"].fillna(False).astype(bool).to_numpy()
     fees = pd.to_numeric(view["idle_fee_wan"], errors="coerce").fillna(0.0)
     cols = st.columns(4)
-    cols[0].metric(t("overview.idle", lang), f"{ui.mu(view, idle):,.2f} {t('unit.mu', lang)}")
-    cols[1].metric(t("idle.count", lang), f"{int(idle.sum())}")
-    cols[2].metric(t("idle.fees", lang), f"{float(fees[idle].sum()):,.2f} {t('unit.wan', lang)}")
-    cols[3].metric(t("idle.low", lang), f"{ui.mu(view, low):,.2f} {t('unit.mu', lang)}")
+    cols[0].metric(t("overview.idle", lang), labels.fmt(ui.mu(view, idle), "mu", lang, with_unit=True))
+    cols[1].metric(t("idle.count", lang), labels.fmt(int(idle.sum()), "count", lang))
+    cols[2].metric(t("idle.fees", lang), labels.fmt(float(fees[idle].sum()), "wan", lang, with_unit=True))
+    cols[3].metric(t("idle.low", lang), labels.fmt(ui.mu(view, low), "mu", lang, with_unit=True))
     st.subheader(t("idle.idle_list", lang))
     ui.show_table(view[idle].sort_values(["idle_years", "parcel_id"], ascending=[False, True]),
                   IDLE, lang, key="idle_table")
     st.subheader(t("idle.deadlines", lang))
     due = view[pd.to_datetime(view["next_step_date"], errors="coerce") >= pd.Timestamp(ctx.as_of)]
     due = due.assign(_d=pd.to_datetime(due["next_step_date"])).sort_values(["_d", "parcel_id"])
-    ui.show_table(due.head(20), ["next_step_date", "parcel_id", "next_step_zh" if lang == "zh"
-                                 else "next_step_en", "idle_status"], lang, key="idle_deadlines")
+    ui.show_table(due.head(20), ["next_step_date", "parcel_id", "next_step", "idle_status"], lang,
+                  key="idle_deadlines")
     st.subheader(t("idle.low_list", lang))
     ui.show_table(view[low], LOW, lang, key="idle_low")
     st.subheader(t("idle.candidates", lang))
@@ -63,18 +64,16 @@ def render() -> None:
             try:
                 progress = target_progress(before, table, rules, year=ctx.as_of.year)
             except LandplanError as exc:
-                st.warning(str(exc))
+                st.warning(ui.md_lines(exc))
             else:
                 goal = (t("idle.no_target", lang) if progress["target_mu"] is None else
                         t("idle.target_of", lang, target=progress["target_mu"]))
                 st.markdown(t("idle.progress", lang, year=progress["year"],
                               mu=progress["revitalized_mu"], n=len(progress["parcels"]),
                               since=start.isoformat(), goal=goal))
-        ui.rules_block(rules, [("idle.idle_after_years", t("unit.year", lang)),
-                               ("idle.recover_after_years", t("unit.year", lang)),
-                               ("idle.fee_rate", ""), ("idle.developed_share_min", ""),
-                               ("idle.invested_share_min", ""),
-                               ("revitalization.target_mu_per_year", t("unit.mu", lang))], lang)
+        ui.rules_block(rules, ["idle.idle_after_years", "idle.recover_after_years", "idle.fee_rate",
+                               "idle.developed_share_min", "idle.invested_share_min",
+                               "revitalization.target_mu_per_year"], lang)
 
 
 if __name__ == "__main__":

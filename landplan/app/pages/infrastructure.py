@@ -6,13 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from landplan import labels
 from landplan.app import context, ui
 from landplan.app.i18n import t
 from landplan.app.map import paths_of, to_local
 from landplan.app.mapview import show_map
 from landplan.coverage import NETWORK_TYPES
-from landplan.evaluate import column_label
-from landplan.rules import is_unconfirmed
 
 MAP_KEY = "map_infrastructure"
 ROUTES_KEY = "infra_routes"
@@ -47,7 +46,7 @@ def render() -> None:
         return
     levels = tuple([lv["name"] for lv in rules["coverage"]["readiness"]] + [rules["coverage"]["below"]])
     kinds = st.multiselect(t("infra.routes", lang), list(NETWORK_TYPES), key=ROUTES_KEY,
-                           format_func=lambda n: column_label(f"has_{n}", lang),
+                           format_func=lambda n: labels.value("network_type", n, lang),
                            placeholder=t("layers.none", lang))
     extra = None
     if kinds:
@@ -66,29 +65,25 @@ def render() -> None:
         has = view[f"has_{n}"].fillna(False).astype(bool).to_numpy() if f"has_{n}" in view else None
         ext = pd.to_numeric(view.get(f"ext_{n}_m"), errors="coerce")
         cost = pd.to_numeric(view.get(f"ext_{n}_cost_wan"), errors="coerce")
-        mark = " ⚠ UNCONFIRMED" if is_unconfirmed(f"coverage.unit_cost_wan_per_m.{n}") else ""
         rows.append({
-            t("infra.type", lang): column_label(f"has_{n}", lang),
+            t("infra.type", lang): labels.value("network_type", n, lang),
             t("infra.served", lang): int(has.sum()) if has is not None else 0,
-            t("infra.served_mu", lang): round(ui.mu(view, has), 2) if has is not None else 0.0,
+            t("infra.served_mu", lang): labels.fmt(ui.mu(view, has) if has is not None else 0.0, "mu", lang),
             t("infra.gaps", lang): int((ext > 0).sum()) if ext is not None else 0,
-            t("infra.ext_km", lang): round(float(ext.sum()) / 1000, 3) if ext is not None else 0.0,
-            t("infra.cost", lang): (f"{float(cost.sum()):,.1f}{mark}" if cost is not None
-                                    and cost.notna().any() else "—"),
+            t("infra.ext_km", lang): labels.fmt(float(ext.sum()) / 1000 if ext is not None else 0.0, "km", lang),
+            t("infra.cost", lang): (labels.fmt(float(cost.sum()), "wan", lang)
+                                    + ui.unconfirmed_mark(f"coverage.unit_cost_wan_per_m.{n}", lang)
+                                    if cost is not None and cost.notna().any() else "—"),
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True)
     st.subheader(t("infra.by_level", lang))
-    rows = [{t("filters.readiness", lang): name,
-             t("overview.count", lang): int((view["readiness"] == name).sum()),
-             t("area_mu", lang): round(ui.mu(view, (view["readiness"] == name).to_numpy()), 2)}
-            for name in levels]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.dataframe(ui.count_rows(view, view["readiness"], levels, t("filters.readiness", lang),
+                               lambda c: labels.value("readiness", c, lang), lang), hide_index=True)
     st.subheader(t("infra.gap_list", lang))
     gaps = view[view["missing"].astype(str).str.strip().ne("") & view["missing"].notna()]
     ui.show_table(gaps, GAPS, lang, key="infra_gaps")
-    ui.rules_block(rules, [*((f"coverage.service_distance_m.{n}", t("unit.m", lang)) for n in NETWORK_TYPES),
-                           *((f"coverage.unit_cost_wan_per_m.{n}", t("unit.wan_per_m", lang))
-                             for n in NETWORK_TYPES)], lang)
+    ui.rules_block(rules, [*(f"coverage.service_distance_m.{n}" for n in NETWORK_TYPES),
+                           *(f"coverage.unit_cost_wan_per_m.{n}" for n in NETWORK_TYPES)], lang)
 
 
 if __name__ == "__main__":

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
+from landplan import labels
 from landplan.app import context, ui
 from landplan.app.i18n import t
 from landplan.app.mapview import SELECTED_KEY, select_parcel, show_map
 from landplan.app.panels import history_panel
 from landplan.lifecycle import GAPS, STAGES
-from landplan.schema import enum_label
 
 MAP_KEY = "map_lifecycle"
 HISTORY_PICK = "lifecycle_history_pick"
@@ -34,37 +33,29 @@ def render() -> None:
     stage = view["lifecycle_stage"].astype("string").fillna("")
     with left:
         st.subheader(t("lifecycle.stages", lang))
-        rows = [{t("filters.status", lang): enum_label("parcel_status", code, lang),
-                 t("overview.count", lang): int((stage == code).sum()),
-                 t("area_mu", lang): round(ui.mu(view, (stage == code).to_numpy()), 2)}
-                for code in STAGES]
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        st.dataframe(ui.count_rows(view, stage, STAGES, t("filters.status", lang),
+                                   lambda c: labels.value("parcel_status", c, lang), lang), hide_index=True)
     gap = view["lifecycle_gap"].astype("string").fillna("")
     with right:
         st.subheader(t("lifecycle.gaps", lang))
-        rows = [{t("lifecycle.gap", lang): zh if lang == "zh" else en,
-                 t("overview.count", lang): int((gap == code).sum()),
-                 t("area_mu", lang): round(ui.mu(view, (gap == code).to_numpy()), 2)}
-                for code, (zh, en) in GAPS.items()]
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        st.dataframe(ui.count_rows(view, gap, list(GAPS), t("lifecycle.gap", lang),
+                                   lambda c: labels.value("lifecycle_gap", c, lang), lang), hide_index=True)
     st.subheader(t("lifecycle.gap_list", lang))
-    listed = view[gap.ne("").to_numpy()].copy()
-    listed["lifecycle_gap"] = [GAPS[g][0 if lang == "zh" else 1] for g in listed["lifecycle_gap"]]
-    ui.show_table(listed, GAP_LIST, lang, key="lifecycle_gaps")
+    ui.show_table(view[gap.ne("").to_numpy()], GAP_LIST, lang, key="lifecycle_gaps")
     st.subheader(t("lifecycle.contract", lang))
     check = view["contract_check"].astype("string").fillna("")
     counts = {k: int((check == k).sum()) for k in ("met", "not_met", "not_due", "no_data")}
-    st.caption(" · ".join(f"{t(f'contract_check.{k}', lang)}: {v}" for k, v in counts.items()))
+    st.caption(" · ".join(f"{labels.value('contract_check', k, lang)}: {v}" for k, v in counts.items()))
     checked = view[check.ne("").to_numpy()].copy()
-    for column in (c for c in CHECKS if c in checked.columns):
-        checked[column] = [t(f"contract_check.{c}", lang) for c in checked[column].astype("string").fillna("")]
+    for column in (c for c in CHECKS if c in checked.columns):  # the stages read as the check
+        checked[column] = [labels.value("contract_check", c, lang)
+                           for c in checked[column].astype("string").fillna("")]
     ui.show_table(checked, CONTRACT, lang, key="lifecycle_contract")
     rules = ctx.rules()
     if rules is not None:
-        ui.rules_block(rules, [("lifecycle.fully_developed_share", ""),
-                               ("lifecycle.damages.method", ""), ("lifecycle.damages.combine", ""),
-                               ("lifecycle.no_transfer_years", t("unit.year", lang)),
-                               ("lifecycle.no_transfer_from", "")], lang)
+        ui.rules_block(rules, ["lifecycle.fully_developed_share", "lifecycle.damages.method",
+                               "lifecycle.damages.combine", "lifecycle.no_transfer_years",
+                               "lifecycle.no_transfer_from"], lang)
     st.subheader(t("history.title", lang))
     ids = sorted(view["parcel_id"].astype(str))
     pick = st.selectbox(t("select.label", lang), ids, key=HISTORY_PICK, index=ids.index(selected)

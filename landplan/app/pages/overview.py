@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from landplan import labels
 from landplan.app import context, ui
 from landplan.app.data import status_summary
 from landplan.app.i18n import t
@@ -47,32 +48,36 @@ def render() -> None:
     levels = [lv["name"] for lv in rules["coverage"]["readiness"]] if rules else []
     ready = view["readiness"].isin(levels).to_numpy()
     unit = t("unit.mu", lang)
+
+    def mu(mask=None) -> str:
+        return labels.fmt(ui.mu(view, mask), "mu", lang, with_unit=True)
+
     cards = ui.figure_cards([
-        ("parcels", t("overview.parcels", lang), f"{len(view)}"),
-        ("area", t("overview.area", lang), f"{ui.mu(view):,.2f} {unit}"),
-        ("idle", t("overview.idle", lang), f"{ui.mu(view, idle):,.2f} {unit}"),
-        ("graded", t("overview.graded", lang), f"{ui.mu(view, graded):,.2f} {unit}"),
-        ("ready", t("overview.ready", lang), f"{ui.mu(view, ready):,.2f} {unit}"),
+        ("parcels", t("overview.parcels", lang), labels.fmt(len(view), "count", lang)),
+        ("area", t("overview.area", lang), mu()),
+        ("idle", t("overview.idle", lang), mu(idle)),
+        ("graded", t("overview.graded", lang), mu(graded)),
+        ("ready", t("overview.ready", lang), mu(ready)),
     ])
     summary = status_summary(view, lang)
     chart = ui.bar_rows(list(summary["label"]), list(summary["area_mu"]), unit=unit, key="mu_by_status",
                         title=t("overview.mu_by_status", lang),
                         colours=[_hex(STATUS_COLOURS.get(code, NO_STATUS_COLOUR)) for code in summary["status"]])
-    summary = summary.rename(columns={"label": t("filters.status", lang), "count": t("overview.count", lang),
-                                      "area_mu": t("area_mu", lang)}).drop(columns="status")
+    summary = pd.DataFrame({t("filters.status", lang): summary["label"],
+                            t("overview.count", lang): summary["count"],
+                            labels.column("area_mu", lang): ui.cell_texts("area_mu", summary["area_mu"], lang)})
     tax = pd.to_numeric(view["tax_wan"], errors="coerce").fillna(0.0)
     total_tax = float(tax[graded].sum())
-    rows = []
-    for c in ("A", "B", "C", "D"):
-        hit = (view["efficiency_class"] == c).to_numpy()
-        rows.append({t("filters.class", lang): c, t("overview.count", lang): int(hit.sum()),
-                     t("area_mu", lang): round(ui.mu(view, hit), 2),
-                     t("overview.mu_share", lang): round(100 * ui.mu(view, hit) / max(ui.mu(view, graded), 1e-9), 1),
-                     t("overview.tax_share", lang): round(100 * float(tax[hit].sum()) / total_tax, 1)
-                     if total_tax else np.nan})
-    readiness = [{t("filters.readiness", lang): name, t("overview.count", lang): int((view["readiness"] == name).sum()),
-                  t("area_mu", lang): round(ui.mu(view, (view["readiness"] == name).to_numpy()), 2)}
-                 for name in [*levels, rules["coverage"]["below"] if rules else ""] if name]
+    by_class = ui.count_rows(view, view["efficiency_class"], "ABCD", t("filters.class", lang),
+                             lambda c: t("map.class", lang, c=c), lang)
+    hits = [(view["efficiency_class"] == c).to_numpy() for c in "ABCD"]
+    by_class[t("overview.mu_share", lang)] = [
+        labels.fmt(100 * ui.mu(view, hit) / max(ui.mu(view, graded), 1e-9), "pct", lang) for hit in hits]
+    by_class[t("overview.tax_share", lang)] = [
+        labels.fmt(100 * float(tax[hit].sum()) / total_tax if total_tax else np.nan, "pct", lang)
+        for hit in hits]
+    readiness = ui.count_rows(view, view["readiness"], [*levels, *([rules["coverage"]["below"]] if rules else [])],
+                              t("filters.readiness", lang), lambda c: labels.value("readiness", c, lang), lang)
     # static HTML in one element: the map above draws first (see landplan.app.ui)
     ui.show_html(
         cards,
@@ -81,9 +86,9 @@ def render() -> None:
         ui.html_table(summary, key="by_status"), chart,
         ui.COLUMN_BREAK,
         f"<h3>{html.escape(t('overview.by_class', lang))}</h3>",
-        ui.html_table(pd.DataFrame(rows), key="by_class"),
+        ui.html_table(by_class, key="by_class"),
         f"<h3>{html.escape(t('overview.by_readiness', lang))}</h3>",
-        ui.html_table(pd.DataFrame(readiness), key="by_readiness"),
+        ui.html_table(readiness, key="by_readiness"),
         ui.COLUMNS_CLOSE,
     )
 

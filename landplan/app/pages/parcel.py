@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from landplan.app import context
-from landplan.app.data import attribute_table, format_value, same_ids
+from landplan import labels
+from landplan.app import context, ui
+from landplan.app.data import attribute_table, same_ids
 from landplan.app.filters import SearchIndex
 from landplan.app.i18n import t
 from landplan.app.mapview import (
@@ -27,7 +28,9 @@ from landplan.app.mapview import (
     sync_selection,
 )
 from landplan.app.panels import history_panel, report_download
-from landplan.evaluate import OUTPUT_COLUMNS, column_label, definitions
+from landplan.app.ui import format_value, unconfirmed_mark
+from landplan.columns import OUTPUT_NAMES, PERSON_TEXT, text_column
+from landplan.labels import rulekeys
 from landplan.schema import PARCELS
 
 MAP_KEY = "parcel_map"
@@ -38,6 +41,9 @@ PICK_KEY = "parcel_pick"
 #: At most this many parcels are offered for a search.
 SEARCH_LIMIT = 50
 _SEARCHED_KEY = "_parcel_searched"
+#: Endings of the evaluation's columns that hold rules keys (``low_efficiency_rules``,
+#: ``power_zone_key``): shown in the figures' rules-key column, never as a value.
+RULE_KEY_ENDINGS = ("_rules", "_key")
 
 
 def _on_pick() -> None:
@@ -104,16 +110,31 @@ def _search_box(ctx, table: pd.DataFrame, mask, drawn_with: str | None) -> None:
 
 
 def figures(row: pd.Series, rules: dict | None, lang: str) -> pd.DataFrame:
-    """Every evaluation figure of one parcel with its rules key, source and UNCONFIRMED mark."""
-    columns = [c for c in row.index if c in OUTPUT_COLUMNS and c not in PARCELS.by_name]
-    defs = definitions(columns, rules)
+    """Every evaluation figure of one parcel with its rules key, what the rule means and its
+    source, and a ⚠ 未确认 mark where the rule's default is UNCONFIRMED. A text for people
+    shows in the reader's language only (:func:`landplan.columns.text_column`)."""
+    other = {text_column(text, "zh" if lang == "en" else "en") for text in PERSON_TEXT}
+    columns = [c for c in OUTPUT_NAMES if c in row.index and c not in PARCELS.by_name
+               and c not in other]
+    keys = [labels.entry(f"col.{c}").rule if labels.has(f"col.{c}") else "" for c in columns]
+    values = [format_value(c, row[c], lang) for c in columns]
+    for i, c in enumerate(columns):  # a column of rules keys: they go to the rules-key column
+        if c.endswith(RULE_KEY_ENDINGS):
+            keys[i], values[i] = ("" if values[i] == "—" else values[i]), "—"
     return pd.DataFrame({
-        t("details.field", lang): [column_label(c, lang) for c in columns],
-        t("details.value", lang): [format_value(c, row[c], lang) for c in columns],
-        t("details.rule", lang): defs["规则 rules key"].tolist(),
-        t("details.source", lang): defs["来源 source"].tolist(),
-        t("details.unconfirmed", lang): ["⚠ UNCONFIRMED" if v else "" for v in defs["未确认 UNCONFIRMED"]],
+        t("details.field", lang): [labels.column(c, lang) for c in columns],
+        t("details.value", lang): values,
+        t("details.source", lang): [rulekeys.help_text(k, lang) if k else "" for k in keys],
+        t("details.unconfirmed", lang): [unconfirmed_mark(k, lang).strip() if k else "" for k in keys],
+        t("details.rule", lang): keys,
     })
+
+
+def enterprises(ledger: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The ledger's rows of a parcel for a person: catalogue headers (the ledger's own
+    columns), values as the app shows them, the latest year first."""
+    rows = ledger.sort_values(["year", "enterprise_id"], ascending=[False, True])
+    return ui.labelled(rows, [c for c in rows.columns if c != "parcel_id"], lang, layer="ledger")
 
 
 def render() -> None:
@@ -151,10 +172,7 @@ def render() -> None:
         ledger = park.ledger
         rows = ledger[ledger["parcel_id"].astype(str) == selected] if len(ledger) else ledger
         if len(rows):
-            show = rows.sort_values(["year", "enterprise_id"], ascending=[False, True])
-            st.dataframe(show.astype(str).rename(columns=lambda c: column_label(c, lang)
-                                                 if c in OUTPUT_COLUMNS else c),
-                         hide_index=True, key="parcel_enterprises")
+            st.dataframe(enterprises(rows, lang), hide_index=True, key="parcel_enterprises")
         else:
             st.caption(t("details.no_enterprises", lang))
     with tabs[3]:

@@ -14,17 +14,17 @@ import yaml
 from landplan.app import auth, context
 from landplan.app.context import TILE_URL_KEY
 from landplan.app.i18n import t
-from landplan.app.ui import md_lines
+from landplan.app.ui import md_lines, unconfirmed_mark
 from landplan.errors import InputFileError, RuleError
 from landplan.io.atomic import atomic_path
 from landplan.io.yamltext import load_yaml_file
+from landplan.labels import rulekeys
 from landplan.lock import workspace_lock
 from landplan.rules import (
     DEFAULT_RULES_TEXT,
-    is_unconfirmed,
+    RULE_KINDS,
     load_rules,
     parse_rule_value,
-    rule_source,
 )
 
 #: Rules sections the form edits (their scalar values; lists and tables stay in the file).
@@ -120,6 +120,44 @@ def _save_rules(workspace: Path, changes: dict[str, object]) -> Path:
     return target
 
 
+def rule_kind(path: str):
+    """The :class:`~landplan.rules.Kind` of rules key ``path`` (``*`` patterns of
+    :data:`~landplan.rules.RULE_KINDS` match any part), or None."""
+    parts = path.split(".")
+    for pattern, kind in RULE_KINDS.items():
+        pp = pattern.split(".")
+        if len(pp) == len(parts) and all(a in ("*", b) for a, b in zip(pp, parts, strict=True)):
+            return kind
+    return None
+
+
+def field_label(path: str, lang: str) -> str:
+    """A form field's label: the key's label, ⚠ 未确认 where its default is UNCONFIRMED, and
+    the YAML key in small print."""
+    return f"{rulekeys.label(path, lang)}{unconfirmed_mark(path, lang)} :small[`{path}`]"
+
+
+def _field(where, path: str, value, lang: str, disabled: bool) -> tuple[object, bool]:
+    """The form field of one rules key: a choice of labels for a key with a fixed set of
+    values (yes/no, a method), else a text box holding the value as YAML. Returns
+    ``(value chosen, False)``, or ``(text typed, True)`` (read by
+    :func:`~landplan.rules.parse_rule_value`)."""
+    kind = rule_kind(path)
+    label, key = field_label(path, lang), rule_field_key(path)
+    help_text = rulekeys.help_text(path, lang)
+    options = None
+    if isinstance(value, bool):
+        options = [True, False]
+    elif kind is not None and kind.allowed and not kind.plural and isinstance(value, str):
+        options = list(kind.allowed)
+    if options is not None:
+        return where.selectbox(label, options, index=options.index(value) if value in options else 0,
+                               key=key, help=help_text, disabled=disabled,
+                               format_func=lambda v: rulekeys.value_text(path, v, lang)), False
+    shown = yaml.safe_dump(value, allow_unicode=True).strip().removesuffix("...").strip()
+    return where.text_input(label, value=shown, key=key, help=help_text, disabled=disabled), True
+
+
 def _rules_form(ctx, lang: str) -> None:
     st.subheader(t("settings.rules", lang))
     st.caption(t("settings.rules_caption", lang, path=ctx.workspace / "rules.yaml"))
@@ -129,25 +167,22 @@ def _rules_form(ctx, lang: str) -> None:
         st.error(t("rules.invalid", lang, error=md_lines(exc)))
         return
     writable = auth.unlock(lang)
+    other = ".en" if lang == "zh" else ".zh"  # a text in two languages: the reader's only
     with st.form("rules_form"):
-        entered: dict[str, str] = {}
+        entered: dict[str, tuple[object, bool]] = {}
         for section in FORM_SECTIONS:
-            leaves = scalar_leaves(rules, section)
+            leaves = [(p, v) for p, v in scalar_leaves(rules, section) if not p.endswith(other)]
             if not leaves:
                 continue
-            st.markdown(f"**{section}**")
+            st.markdown(f"**{md_lines(rulekeys.label(section, lang))}** :small[`{section}`]")
             cols = st.columns(3)
             for i, (path, value) in enumerate(leaves):
-                mark = " ⚠ UNCONFIRMED" if is_unconfirmed(path) else ""
-                shown = yaml.safe_dump(value, allow_unicode=True).strip().removesuffix("...").strip()
-                entered[path] = cols[i % 3].text_input(
-                    path.removeprefix(section + ".") + mark, value=shown,
-                    key=rule_field_key(path), help=rule_source(path) or t("rules.no_source", lang),
-                    disabled=not writable)
+                entered[path] = _field(cols[i % 3], path, value, lang, not writable)
         submitted = st.form_submit_button(t("settings.save", lang), disabled=not writable)
     if submitted and writable:  # (Streamlit 1.67 drops a disabled button's click; older ones not)
         try:
-            changes = {path: parse_rule_value(path, text) for path, text in entered.items()}
+            changes = {path: parse_rule_value(path, v) if typed else v
+                       for path, (v, typed) in entered.items()}
             saved = save_rules(ctx.workspace, changes)
         except RuleError as exc:
             st.session_state[SAVED_KEY] = ("error", t("rules.invalid", lang, error=md_lines(exc)))

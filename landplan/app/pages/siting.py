@@ -5,24 +5,30 @@ parcels on the map. The check and the ranking are :func:`landplan.screen.screen_
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
+from landplan import labels
 from landplan.app import context
 from landplan.app.i18n import t
 from landplan.app.mapview import show_map
 from landplan.app.panels import guarded
 from landplan.coverage import NETWORK_TYPES
-from landplan.evaluate import column_label
 
 MAP_KEY = "map_siting"
 RESULT_KEY = "_siting_result"
 
 
+def industry_codes() -> list[str]:
+    """The two-digit GB/T 4754-2017 industry codes the catalogue names (the divisions)."""
+    return sorted(c for c in labels.value_kinds().get("industry_code", {}) if len(c) == 2 and c.isdigit())
+
+
 def _project_form(lang: str) -> dict | None:
     with st.form("siting_form"):
         cols = st.columns(3)
-        industry = cols[0].text_input(t("siting.industry", lang), key="siting_industry")
+        industry = cols[0].selectbox(t("siting.industry", lang), industry_codes(), index=None,
+                                     key="siting_industry", placeholder=t("siting.industry_pick", lang),
+                                     format_func=lambda c: labels.value("industry_code", c, lang))
         area = cols[1].number_input(t("siting.area", lang), min_value=0.0, value=50.0, step=5.0,
                                     key="siting_area")
         invest = cols[2].number_input(t("siting.investment", lang), min_value=0.0, value=20000.0,
@@ -34,16 +40,12 @@ def _project_form(lang: str) -> dict | None:
                                       step=1000.0, key="siting_output")
         needs = cols[2].multiselect(t("siting.needs", lang), list(NETWORK_TYPES),
                                     default=["road", "water", "power"], key="siting_needs",
-                                    format_func=lambda n: column_label(f"has_{n}", lang))
+                                    format_func=lambda n: labels.value("network_type", n, lang))
         if not st.form_submit_button(t("siting.run", lang)):
             return None
-    return {"industry_code": industry.strip(), "area_mu": area or None,
+    return {"industry_code": industry or "", "area_mu": area or None,
             "investment_wan": invest or None, "tax_wan": tax or None,
             "output_wan": output or None, "needs": list(needs)}
-
-
-SITES = ["rank", "parcel_id", "area_mu", "need_mu", "area_diff_pct", "readiness", "missing",
-         "ext_cost_wan", "cut_m3", "fill_m3", "neighbour_label", "score"]
 
 
 def render() -> None:
@@ -52,7 +54,7 @@ def render() -> None:
     st.title(t("nav.siting", lang))
     if ctx is None:
         return
-    from landplan.screen import make_project, screen_project
+    from landplan.screen import make_project, screen_project, tables_for
 
     values = _project_form(lang)
     if values is not None:
@@ -70,22 +72,24 @@ def render() -> None:
     (st.success if result.admitted else st.warning)(
         t("siting.admitted" if result.admitted else "siting.refused", lang,
           need=result.need_mu, n=len(result.sites)))
+    tables = tables_for(result, lang)
     st.subheader(t("siting.checks", lang))
-    st.dataframe(result.checks.astype(str), hide_index=True)
+    st.dataframe(tables["checks"], hide_index=True, key="siting_checks")
     st.subheader(t("siting.sites", lang))
     if not len(result.sites):  # why: no supplyable parcel, conflicts, areas out of range
         st.info(t("siting.no_site", lang, reason=result.no_site_reason(lang)))
-        return
-    sites = pd.DataFrame(result.sites.drop(columns=result.sites.geometry.name, errors="ignore"))
-    shown = ctx.shown(evaluated=True)
-    if shown is not None and len(sites):
-        table, mask = shown
-        ranked = set(sites["parcel_id"].astype(str))
-        mask = mask & table["parcel_id"].astype(str).isin(ranked).to_numpy()
-        show_map(ctx, table, np.asarray(mask), key=MAP_KEY, default_colour="readiness")
-    columns = [c for c in (*SITES, "explanation_zh" if lang == "zh" else "explanation_en")
-               if c in sites.columns] or list(sites.columns)
-    st.dataframe(sites[columns].astype(str), hide_index=True)
+    else:
+        shown = ctx.shown(evaluated=True)
+        if shown is not None:
+            table, mask = shown
+            ranked = set(result.sites["parcel_id"].astype(str))
+            mask = mask & table["parcel_id"].astype(str).isin(ranked).to_numpy()
+            show_map(ctx, table, np.asarray(mask), key=MAP_KEY, default_colour="readiness")
+        st.dataframe(tables["sites"], hide_index=True, key="siting_sites")
+    for name in ("excluded", "score"):
+        if len(tables[name]):
+            st.subheader(labels.t(f"screen.table.{name}", lang))
+            st.dataframe(tables[name], hide_index=True, key=f"siting_{name}")
 
 
 if __name__ == "__main__":
