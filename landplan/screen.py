@@ -11,10 +11,24 @@ yearly tax and output at full production, needed utilities, optional neighbours)
     the need, each with its area, readiness and missing utilities with the extension cost
     (coverage columns of the evaluation), cut and fill (terrain columns) and the distance to
     the project's neighbours, scored with the weights of ``screening.score_weights`` and
-    explained weight by weight in Chinese and English.
+    explained weight by weight.
 
 :func:`screen_project` does both on a workspace; it evaluates the workspace once with
 :func:`landplan.evaluate.evaluate` (coverage and terrain are never recomputed here).
+
+For scripts and for people
+--------------------------
+The :class:`ScreeningResult` holds canonical frames: column names and codes a script can
+rely on (:data:`CHECK_COLUMNS`, :data:`SITE_COLUMNS`, ``excluded``: parcel_id, area_mu,
+reason_code, reason_zh, reason_en), with each text a person reads as a pair of columns, one
+per language (``reason_zh`` / ``reason_en``, ``explanation_zh`` / ``explanation_en``); rules
+keys stay in their own column (``rules_key``), never inside a sentence. People read
+:func:`tables_for` (``tables_for(result, lang)``: the checks, the ranked sites, the parcels not
+ranked and how the score is made, with catalogue headers, labelled values and numbers rounded
+by :func:`landplan.labels.fmt`) and :meth:`ScreeningResult.lines` (the summary ``landplan
+screen`` prints), each in one language; every word comes from the catalogue
+(``landplan/labels/screen.yaml``). ``write_sites`` writes the CSV and GeoPackage canonical, the
+XLSX for people.
 
 Choices this module makes (and documents)
 -----------------------------------------
@@ -103,7 +117,7 @@ import pandas as pd
 import shapely
 
 from . import labels
-from .compliance import _provenance, thresholds_for
+from .compliance import _provenance, control_source, thresholds_for
 from .coverage import NETWORK_TYPES, READINESS_NEEDS, zone_lines, zone_pairs, zone_texts
 from .errors import InputFileError, LandplanError, shown
 from .geometry import to_metric
@@ -723,28 +737,16 @@ def _indicator(name: str, lang: str) -> str:
 
 
 def _with_flag(text: str, unconfirmed: bool, lang: str) -> str:
-    return labels.t("screen.source.unconfirmed", lang, source=text) if unconfirmed else text
+    """A source, marked when its shipped value is UNCONFIRMED (as the analyses' reasons mark it)."""
+    return text + (labels.t("reason.mark.unconfirmed", lang) if unconfirmed else "")
 
 
 def _entry_source(threshold: Mapping[str, Any], lang: str) -> str:
     """Where an entry threshold comes from, in ``lang``."""
-    if threshold["basis"] == "park_value":
-        text = labels.t("screen.source.entry_park", lang)
-    else:
-        text = labels.t("screen.source.local", lang)
-    return labels.t("screen.source.label", lang, source=_with_flag(text, is_unconfirmed(threshold["key"])
-                                                                   and threshold["basis"] == "park_value", lang))
-
-
-def _control_source(t: Any, lang: str) -> str:
-    """Where a control indicator (:class:`landplan.compliance.Threshold`) comes from, in ``lang``."""
-    if t.overridden:
-        text = labels.t("screen.source.local", lang)
-    elif labels.has(f"screen.source.control_{t.edition}"):
-        text = labels.t(f"screen.source.control_{t.edition}", lang)
-    else:
-        text = labels.t("screen.source.control_other", lang, edition=t.edition or "")
-    return labels.t("screen.source.label", lang, source=_with_flag(text, t.unconfirmed, lang))
+    if threshold["basis"] != "park_value":
+        return labels.t("screen.source.label", lang, source=labels.t("src.local_rules", lang))
+    text = _with_flag(labels.t("screen.source.entry_park", lang), is_unconfirmed(threshold["key"]), lang)
+    return labels.t("screen.source.label", lang, source=text)
 
 
 def _basis(name: str, threshold: Mapping[str, Any], industry: str, lang: str) -> str:
@@ -777,6 +779,8 @@ def _check_reason(indicator: str, check_kind: str, result: str, value: float | N
     else:
         sentence = labels.t(f"screen.reason.{bound}_{result}", lang, label=label, kind=kind,
                             value=_amount(value, unit, lang), threshold=_amount(threshold, unit, lang))
+    if not basis:  # a control indicator: its source says the table and the industry
+        return labels.t("screen.reason.with_source", lang, sentence=sentence, source=source)
     return labels.t("screen.reason.with_basis", lang, sentence=sentence, basis=basis, source=source)
 
 
@@ -861,10 +865,8 @@ def check_project(project: Project, rules: dict, park: Mapping[str, Mapping[str,
             t = thresholds.get(bound) if bound else None
             if t is None or t.value is None:
                 continue
-            industry = labels.value("industry_code", code, "zh"), labels.value("industry_code", code, "en")
-            why = {lang: (labels.t("screen.basis.control_fallback" if t.fallback else "screen.basis.control",
-                                   lang, industry=industry[lang == "en"], edition=t.edition or ""),
-                          _control_source(t, lang)) for lang in labels.LANGS}
+            zh, en = control_source(pd.DataFrame({"industry_code": [code]}), rules, bound)
+            why = {"zh": ("", zh[0]), "en": ("", en[0])}
             rows.append(_check_row(f"{name}_{bound.rsplit('_', 1)[1]}", name, "control", value, op,
                                    float(t.value), unit, t.key or "", t.unconfirmed, "control", why))
     out = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
@@ -1061,7 +1063,7 @@ def grade_source(key: str, rules: dict, lang: str = "zh") -> str:
     """Where the land grade of rules key ``key`` comes from, in ``lang`` ("来源：GBJ 137-90 …")."""
     _key, unconfirmed, overridden = _provenance(rules, tuple(key.split(".")))
     if overridden:
-        text = labels.t("screen.source.local", lang)
+        text = labels.t("src.local_rules", lang)
     elif rule_source(key).removeprefix("source:").strip().startswith("GBJ 137-90"):
         text = labels.t("screen.source.land_grade", lang)
     else:

@@ -71,7 +71,7 @@ def test_levelling_and_zones_as_a_land_office_reads_them(clerk_park, tmp_path, c
     assert table["power_zone"].astype(str).tolist() == ["False", "False", "True"]
     assert table.loc["丙", "power_zone_m"] == 5.0
     assert table.loc["丙", "power_zone_dist_m"] == pytest.approx(3.0, abs=0.01)
-    assert "在其保护区5米内（电力设施保护条例第十条" in table.loc["丙", "power_zone_reason_zh"]
+    assert "在其保护区5米内（《电力设施保护条例》第十条）" in table.loc["丙", "power_zone_reason_zh"]
 
 
 def test_chemicals_project_gets_class_3_land_only(clerk_park, tmp_path, capsys):

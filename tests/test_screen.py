@@ -163,8 +163,6 @@ def test_tables_for_people_in_chinese_and_english(demo_table):
     cost = ev[["ext_road_cost_wan", "ext_water_cost_wan", "ext_power_cost_wan"]].sum()  # by hand
     ids = set(demo_table["parcel_id"])
     data = ids | set(demo_table["holder"].dropna()) | set(Workspace(DATA).read("ledger")["name"].dropna())
-    if labels.kind_of("readiness") is None:  # the rules' level names, until the catalogue labels them
-        data |= set(demo_table["readiness"].dropna())
     layers = {"checks": "checks", "sites": "sites", "excluded": "excluded", "score": "score"}
     for lang in ("zh", "en"):
         tables = tables_for(result, lang)
@@ -387,8 +385,8 @@ def test_threshold_checks_by_hand():
     assert tax["result"] == "not_met" and tax["reason_zh"].startswith("亩均税收 19.90 万元/亩，低于准入门槛 20.00 万元/亩（")
     far = checks.loc["floor_area_ratio_min"]
     assert (far["threshold"], far["met"], far["rules_key"]) == (1.0, False, "compliance.thresholds.40.floor_area_ratio_min")
-    assert far["reason_zh"] == ("容积率 0.80，低于控制下限 1.00（39 计算机、通信和其他电子设备制造业的控制指标；"
-                                "来源：国土资发〔2008〕24号《工业项目建设用地控制指标》）")
+    # its source as the analyses' reasons name it: the 2008 table, the industry and its row there
+    assert far["reason_zh"] == "容积率 0.80，低于控制下限 1.00（《工业项目建设用地控制指标》2008，行业 39（表中 40））"
     assert "output_per_mu_wan" not in checks.index  # off by default
 
     local = copy.deepcopy(rules)
@@ -520,10 +518,9 @@ def test_conflicts_by_hand():
                                           "R4": "powerline", "R5": "", "R6": "flag", "R7": "", "S7": ""}
     assert out.loc["R1", "conflict_zh"] == "与宗地S1重叠1,000平方米"
     assert out.loc["R2", "conflict_en"] == "crossed by planned road planned1"
-    assert out.loc["R3", "conflict_zh"] == ("已建110kV架空电力线HV与地块相交，在其保护区10米内"
-                                            "（电力设施保护条例第十条，coverage.power_protection_zone_m.110）")
+    assert out.loc["R3", "conflict_zh"] == "已建110kV架空电力线HV与地块相交，在其保护区10米内（《电力设施保护条例》第十条）"
     assert out.loc["R4", "conflict_en"] == ("built 10 kV overhead line MV meets the parcel, inside its 5 m protection "
-                                            "zone (电力设施保护条例 Art. 10, coverage.power_protection_zone_m.10)")
+                                            "zone (Regulations on the Protection of Electric Power Facilities, Art. 10)")
     assert out.loc["R6", "conflict_en"] == "flagged disputed = yes"
     # a corridor makes a line near the parcel a conflict too
     rules["screening"]["conflicts"]["powerline_corridor_m"] = 60.0
@@ -531,7 +528,7 @@ def test_conflicts_by_hand():
                             geometry=[LineString([(X0 + 1350, Y0 + 250), (X0 + 1350, Y0 + 450)])], crs="EPSG:4527")
     out = parcel_conflicts(parcels, rules, powerlines=near, subset=supply).set_index(parcels["parcel_id"])
     assert out.loc["R5", "conflicts"] == "powerline"   # R5 ends at x + 1300: 50 m from the line
-    assert out.loc["R5", "conflict_zh"] == "220kV架空电力线HV2距地块50.0米（走廊60米，screening.conflicts.powerline_corridor_m）"
+    assert out.loc["R5", "conflict_zh"] == "220kV架空电力线HV2距地块50.0米（走廊60米，本地规则）"
     assert out.loc["R6", "conflicts"] == "flag"        # 150 m away
 
 
@@ -567,11 +564,11 @@ def test_chemicals_project_is_offered_class_3_land_only():
                                                                                        "land_use")
     why = excluded.set_index("parcel_id")
     assert why.loc["L1", "reason_zh"] == ("用地等级不符：土地用途“一类工业用地”，26 化学原料和化学制品制造业需三类工业用地"
-                                          "（来源：GBJ 137-90 表2.0.5 各类工业示例；行业代码的对应为惯例，未确认）")
+                                          "（来源：GBJ 137-90 表2.0.5 各类工业示例；行业代码的对应为惯例，默认值未确认）")
     assert why.loc["L6", "reason_en"] == (
         f"land-use grade: land use {labels.value('land_use', '1101', 'en')} (not industrial land): industry "
         f"{labels.value('industry_code', '26', 'en')} needs class 3 industrial land (source: GBJ 137-90 Table 2.0.5 "
-        "examples; the industry-code mapping is a convention, UNCONFIRMED)")
+        "examples; the industry-code mapping is a convention, default unconfirmed)")
     assert why.loc["L7", "reason_zh"].startswith("用地等级不符：土地用途“未填”，")
     sites, excluded = offered("39")
     assert sorted(sites["parcel_id"]) == ["L1", "L2", "L3", "L4", "L5"]
@@ -592,7 +589,7 @@ def test_chemicals_project_on_a_small_park(tmp_path, capsys):
                "--area-mu", "15", "--lang", "zh", "--out", str(tmp_path / "sites.csv")])
     out = capsys.readouterr().out.splitlines()
     assert rc == 0
-    assert "  用地等级：需三类工业用地（来源：GBJ 137-90 表2.0.5 各类工业示例；行业代码的对应为惯例，未确认）" in out
+    assert "  用地等级：需三类工业用地（来源：GBJ 137-90 表2.0.5 各类工业示例；行业代码的对应为惯例，默认值未确认）" in out
     assert "选址：可供地块3宗，有冲突0宗，用地等级不符2宗，面积不符0宗，排序1宗" in out
     assert pd.read_csv(tmp_path / "sites.csv", encoding="utf-8-sig")["parcel_id"].tolist() == ["C"]
 
@@ -613,8 +610,8 @@ def test_power_line_protection_zone_is_a_conflict_at_10_kv():
     sites, excluded = rank_sites(table, project, rules, need_mu=10.0, powerlines=lines)
     assert sorted(sites["parcel_id"]) == ["R1", "R3"]
     assert excluded.set_index("parcel_id")["reason_zh"].to_dict() == {
-        "R0": "冲突：已建10kV架空电力线A距地块3.0米，在其保护区5米内（电力设施保护条例第十条，coverage.power_protection_zone_m.10）",
-        "R2": "冲突：已建10kV电缆电力线C距地块0.5米，在其保护区0.75米内（电力设施保护条例第十条，coverage.cable_protection_zone_m）"}
+        "R0": "冲突：已建10kV架空电力线A距地块3.0米，在其保护区5米内（《电力设施保护条例》第十条）",
+        "R2": "冲突：已建10kV电缆电力线C距地块0.5米，在其保护区0.75米内（《电力设施保护条例》第十条）"}
     rules["screening"]["conflicts"]["powerline_statuses"] = ["built", "under_construction", "planned"]
     sites, _ = rank_sites(table, project, rules, need_mu=10.0, powerlines=lines)
     assert sites["parcel_id"].tolist() == ["R1"]
@@ -642,5 +639,4 @@ def test_local_industry_threshold_from_workspace_rules(tmp_path, capsys):
     out = capsys.readouterr().out
     assert rc == 0 and "Entry check: admitted" in out
     assert (f"  ✓ tax per mu 13.64 10k CNY/mu, not below the entry threshold 10.00 10k CNY/mu (a local threshold "
-            f"for industry {labels.value('industry_code', '39', 'en')}; source: local rule (the workspace's rules "
-            "file))") in out.splitlines()
+            f"for industry {labels.value('industry_code', '39', 'en')}; source: local rules)") in out.splitlines()
