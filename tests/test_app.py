@@ -850,11 +850,19 @@ def test_rules_form_saves_a_valid_rules_yaml(demo_copy, monkeypatch):
     assert "土地闲置费费率 :small[`idle.fee_rate`]" in names  # the label, the key in small print
     at.text_input(key=rule_field_key("idle.fee_rate")).set_value("0.3")
     at.text_input(key=rule_field_key("terrain.max_relief_m")).set_value("3")
+    # a method and a switch are choices by label, their codes written to the file
+    design = at.selectbox(key=rule_field_key("terrain.design_level"))
+    assert design.options == ["平均高程（挖填相等）", "挖填平衡（计松散系数）"]
+    design.set_value("balanced")
+    stopped = at.selectbox(key=rule_field_key("idle.low_efficiency.stopped_on"))
+    assert stopped.options == ["是", "否"] and stopped.value is True
+    stopped.set_value(False)
     next(b for b in at.button if b.label == t("settings.save", "zh")).click().run()
     assert not at.exception and not at.error
     assert at.success and "rules.yaml" in at.success[0].value
     saved = yaml.safe_load((demo_copy / "rules.yaml").read_text(encoding="utf-8"))
-    assert saved == {"idle": {"fee_rate": 0.3}, "terrain": {"max_relief_m": 3}}
+    assert saved == {"idle": {"fee_rate": 0.3, "low_efficiency": {"stopped_on": False}},
+                     "terrain": {"max_relief_m": 3, "design_level": "balanced"}}
     assert load_rules(demo_copy)["idle"]["fee_rate"] == 0.3
 
     # an invalid value is refused and the file stays as it was

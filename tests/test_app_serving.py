@@ -316,6 +316,7 @@ def test_open_address_without_a_password_never_writes(workspace, served_on, monk
     assert not at.exception
     assert len(at.warning) == 1 and PASSWORD_ENV in at.warning[0].value
     assert all(ti.disabled for ti in at.text_input if (ti.key or "").startswith("rule:"))
+    assert all(sb.disabled for sb in at.selectbox if (sb.key or "").startswith("rule:"))
     save = _button(at, "settings.save")
     assert save.disabled
     save.proto.disabled = False  # a client that ignores `disabled` (a crafted message) ...

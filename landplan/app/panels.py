@@ -67,14 +67,13 @@ def history_table(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
     parents and its area in mu; headers and coded values from the catalogue. The change's
     log line (``summary``), the command and the ids of versions and changes stay in the
     history file."""
-    from ..history import KIND_LABELS
     from ..units import M2_PER_MU
 
     frame = pd.DataFrame(changes.drop(columns=[c for c in changes.columns if c == "geometry"]))
     frame["area_mu"] = pd.to_numeric(frame.get("area_m2"), errors="coerce") / M2_PER_MU
     frame["relation"] = [t(f"history.relation.{r}", lang) if isinstance(r, str) else ""
                          for r in frame.get("relation", pd.Series([None] * len(frame)))]
-    frame["kind"] = [KIND_LABELS[k][lang == "en"] if k in KIND_LABELS else k
+    frame["kind"] = [labels.value("change_kind", k, lang)
                      for k in frame.get("kind", pd.Series([None] * len(frame)))]
     shown = [c for c in HISTORY_COLUMNS if c in frame.columns]
     out = pd.DataFrame({c: ui.cell_texts(c, frame[c], lang) for c in shown})
