@@ -24,7 +24,7 @@ _MEASURES = (
     "building_coverage_pct", "investment_intensity_wan_per_mu", "green_ratio_pct", "admin_ratio_pct",
     "idle_status", "idle_stage", "idle_since", "start_date_basis", "idle_years", "idle_cause",
     "idle_disposal", "idle_fee_wan", "idle_reason_zh", "idle_reason_en", "next_step",
-    "next_step_date", "next_step_zh", "next_step_en", "idle_input_problems", "low_efficiency",
+    "next_step_date", "next_step_zh", "next_step_en", "idle_input_problems", "idle_input_problems_en", "low_efficiency",
     "low_efficiency_reason", "low_efficiency_reason_en", "low_efficiency_rules", "revitalization_priority",
     "revitalization_path", "candidate_reason", "candidate_reason_en", "priority_explained", "priority_explained_en", "readiness", "missing", "power_zone", "power_zone_kv", "power_zone_m",
     "power_zone_dist_m", "power_zone_key", "power_zone_reason_zh", "power_zone_reason_en",
@@ -59,6 +59,7 @@ OUTPUT_NAMES: tuple[str, ...] = (
 PERSON_TEXT: dict[str, tuple[str, str]] = {
     "idle_reason": ("idle_reason_zh", "idle_reason_en"),
     "next_step": ("next_step_zh", "next_step_en"),
+    "idle_input_problems": ("idle_input_problems", "idle_input_problems_en"),
     "power_zone_reason": ("power_zone_reason_zh", "power_zone_reason_en"),
     "efficiency_policy": ("efficiency_policy_zh", "efficiency_policy_en"),
     "efficiency_note": ("efficiency_note", "efficiency_note_en"),

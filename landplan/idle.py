@@ -117,7 +117,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import labels
 from .crs import metric_crs
@@ -146,7 +145,7 @@ START_BASES: tuple[str, ...] = ("", "agreed_start_date", "delivery_date", "suppl
 IDLE_COLUMNS: tuple[str, ...] = (
     "idle_status", "idle_stage", "idle_since", "start_date_basis", "idle_years", "idle_cause",
     "idle_disposal", "idle_fee_wan", "idle_reason_zh", "idle_reason_en", "next_step",
-    "next_step_date", "next_step_zh", "next_step_en", "idle_input_problems")
+    "next_step_date", "next_step_zh", "next_step_en", "idle_input_problems", "idle_input_problems_en")
 
 _NA, _NOT_IDLE, _NOT_DUE, _UNSTARTED, _HALTED = range(5)
 _NO_STAGE, _SUSPECTED, _INVESTIGATING, _TO_DECLARE, _DECLARED, _DECIDED = range(6)
@@ -232,30 +231,9 @@ def add_years(dates: pd.Series, years: int) -> pd.Series:
 # inputs
 # --------------------------------------------------------------------------------------------
 
-def _arrow(part: Any) -> pa.Array | pa.Scalar:
-    if isinstance(part, (pa.Array, pa.ChunkedArray, pa.Scalar)):
-        return part
-    if isinstance(part, str):
-        return pa.scalar(part)
-    return pa.array(np.asarray(part, dtype=object), type=pa.string())
-
-
-def _strings(*parts: Any) -> pa.Array:
-    """Element-wise concatenation of string arrays and scalars (pyarrow, vectorised)."""
-    arrays = [_arrow(p) for p in parts]
-    if not any(isinstance(a, (pa.Array, pa.ChunkedArray)) for a in arrays):
-        return pa.array(["".join(a.as_py() for a in arrays)])
-    return pc.binary_join_element_wise(*arrays, "")
-
-
 def _date_text(days: np.ndarray) -> pa.Array:
     """ISO dates (``2026-06-30``) of datetime64[D] values."""
     return pa.array(np.asarray(days, dtype="datetime64[D]")).cast(pa.string())
-
-
-def _num_text(values: np.ndarray) -> np.ndarray:
-    """Numbers rounded to 2 decimals as short text (``1234.5``, ``-3.0``)."""
-    return np.round(np.asarray(values, dtype="float64"), 2).astype(str)
 
 
 def _float_column(parcels: pd.DataFrame, name: str) -> np.ndarray:
@@ -308,87 +286,75 @@ class _Inputs:
         cause[cause == ""] = "enterprise"
         self.cause = cause
 
-        # problems: (mask, field, message parts evaluated on the masked rows)
+        # problems: (mask, field, catalogue key reason.problem.*, its fields on the masked rows)
         A = self.as_of
         S, G, C = self.supply_date, self.agreed_start_date, self.agreed_completion_date
         T, H = self.actual_start_date, self.halted_since
         N, F, X = self.investigation_notice_date, self.idle_declared_date, self.disposal_decision_date
-        checks: list[tuple[np.ndarray, str, Any]] = []
+        as_of_text = str(A)
+        checks: list[tuple[np.ndarray, str, str, Callable[[np.ndarray], dict]]] = []
         for col in _DATE_COLUMNS:
             raw = parcels[col] if col in parcels.columns else None
-            checks.append((bad_dates[col], col, lambda m, raw=raw: _strings(
-                "not a date: '", raw.to_numpy()[m].astype(str), "'; taken as empty")))
+            checks.append((bad_dates[col], col, "not_a_date",
+                           lambda m, raw=raw: {"value": raw.to_numpy()[m].astype(str)}))
         checks += [
-            (T < S, "actual_start_date", lambda m: _strings(
-                "actual start ", _date_text(T[m]), " is before supply_date ", _date_text(S[m]))),
-            (G < S, "agreed_start_date", lambda m: _strings(
-                "agreed start ", _date_text(G[m]), " is before supply_date ", _date_text(S[m]))),
-            (C < G, "agreed_completion_date", lambda m: _strings(
-                "agreed completion ", _date_text(C[m]), " is before agreed_start_date ",
-                _date_text(G[m]))),
-            (self.price < 0, "land_price_wan", lambda m: _strings(
-                "negative land price ", _num_text(self.price[m]), "; used as given")),
-            (H > A, "halted_since", lambda m: _strings(
-                "halted date ", _date_text(H[m]), " is after as_of ", str(A),
-                "; used as given")),
-            (T > A, "actual_start_date", lambda m: _strings(
-                "actual start ", _date_text(T[m]), " is after as_of ", str(A),
-                "; taken as not started by as_of (SPEC §8)")),
-            (status_unknown, "status", lambda m: _strings(
-                "unknown status '", parcels["status"].to_numpy()[m].astype(str),
-                "'; not taken as reserve")),
-            (cause_unknown, "idle_cause", lambda m: _strings(
-                "unknown idle cause '", parcels["idle_cause"].to_numpy()[m].astype(str),
-                "'; taken as enterprise")),
-            (self.delivery_date < S, "delivery_date", lambda m: _strings(
-                "delivery date ", _date_text(self.delivery_date[m]), " is before supply_date ",
-                _date_text(S[m]), "; used as given")),
-            (F < N, "idle_declared_date", lambda m: _strings(
-                "idle-land finding (认定书) ", _date_text(F[m]), " is before the investigation "
-                "notice ", _date_text(N[m]), "; used as given")),
-            (X < F, "disposal_decision_date", lambda m: _strings(
-                "disposal decision ", _date_text(X[m]), " is before the idle-land finding (认定书) ",
-                _date_text(F[m]), "; used as given")),
+            (T < S, "actual_start_date", "before_supply", lambda m: {"day": T[m], "supply": S[m]}),
+            (G < S, "agreed_start_date", "before_supply", lambda m: {"day": G[m], "supply": S[m]}),
+            (C < G, "agreed_completion_date", "completion_before_start", lambda m: {"day": C[m], "start": G[m]}),
+            (self.price < 0, "land_price_wan", "negative_price",
+             lambda m: {"price": text.numbers(self.price[m], "wan")}),
+            (H > A, "halted_since", "halted_after", lambda m: {"day": H[m], "as_of": as_of_text}),
+            (T > A, "actual_start_date", "start_after", lambda m: {"day": T[m], "as_of": as_of_text}),
+            (status_unknown, "status", "unknown_status",
+             lambda m: {"value": parcels["status"].to_numpy()[m].astype(str)}),
+            (cause_unknown, "idle_cause", "unknown_cause",
+             lambda m: {"value": parcels["idle_cause"].to_numpy()[m].astype(str)}),
+            (self.delivery_date < S, "delivery_date", "before_supply",
+             lambda m: {"day": self.delivery_date[m], "supply": S[m]}),
+            (F < N, "idle_declared_date", "declared_before_notice", lambda m: {"day": F[m], "notice": N[m]}),
+            (X < F, "disposal_decision_date", "decision_before_declared", lambda m: {"day": X[m], "declared": F[m]}),
         ]
-        rows, order, fields, messages = [], [], [], []
-        for k, (mask, field, message) in enumerate(checks):
+        rows, order, fields = [], [], []
+        messages: dict[str, list[np.ndarray]] = {"zh": [], "en": []}
+        for k, (mask, field, key, values) in enumerate(checks):
             pos = np.flatnonzero(mask)
             if len(pos):
                 rows.append(pos)
                 order.append(np.full(len(pos), k))
-                fields.append(pa.array(np.full(len(pos), field, dtype=object), type=pa.string()))
-                messages.append(_strings(message(mask)))
+                fields.append(np.full(len(pos), field, dtype=object))
+                filled = {name: _date_text(v).to_numpy(zero_copy_only=False) if np.asarray(v).dtype.kind == "M" else v
+                          for name, v in values(mask).items()}
+                for lang in ("zh", "en"):
+                    messages[lang].append(np.asarray(text.fill(f"reason.problem.{key}", lang, **filled), dtype=object))
         if rows:
             row, k = np.concatenate(rows), np.concatenate(order)
-            sort = pa.array(np.lexsort((k, row)))
-            self.problem_rows = row[sort.to_numpy()]
-            self.problem_fields = pa.concat_arrays(fields).take(sort)
-            self.problem_messages = pa.concat_arrays(messages).take(sort)
+            sort = np.lexsort((k, row))
+            self.problem_rows = row[sort]
+            self.problem_fields = np.concatenate(fields)[sort]
+            self.problem_messages = {lang: np.concatenate(m)[sort] for lang, m in messages.items()}
         else:
             self.problem_rows = np.zeros(0, dtype="int64")
-            self.problem_fields = pa.array([], type=pa.string())
-            self.problem_messages = pa.array([], type=pa.string())
+            self.problem_fields = np.zeros(0, dtype=object)
+            self.problem_messages = {lang: np.zeros(0, dtype=object) for lang in ("zh", "en")}
 
-    def problem_text(self) -> pa.Array:
-        """Per parcel: ``"field F: message"`` of its problems joined by ``"; "`` (``""``: none)."""
+    def problem_text(self, lang: str) -> np.ndarray:
+        """Per parcel in ``lang``: ``"<field label>: <problem>"`` of its problems, joined by the
+        clause separator (``""``: none)."""
+        out = np.full(self.n, "", dtype=object)
         rows = self.problem_rows                       # sorted by row, then by check
         if not len(rows):
-            return pa.array(np.full(self.n, "", dtype=object), type=pa.string())
-        items = _strings("field ", self.problem_fields, ": ", self.problem_messages)
+            return out
+        items = text.fill("reason.problem.item", lang, problem=self.problem_messages[lang],
+                          field=text.headers(self.problem_fields, lang, layer="parcels"))
         first = np.r_[True, rows[1:] != rows[:-1]]
         at = np.arange(len(rows))
         rank = at - np.maximum.accumulate(np.where(first, at, 0))
         columns = []
         for k in range(int(rank.max()) + 1):           # one pass per problem of a parcel, not per parcel
-            take = np.full(self.n, -1, dtype="int64")
-            take[rows[rank == k]] = at[rank == k]
-            columns.append(items.take(pa.array(take, mask=take < 0)))
-        # (null_handling="skip" of binary_join_element_wise drops all-null rows: not used)
-        text = columns[0].fill_null("")
-        for column in columns[1:]:
-            joined = pc.binary_join_element_wise(text, column.fill_null(""), "; ")
-            text = pc.if_else(pc.is_valid(column), joined, text)
-        return text
+            column = np.full(self.n, "", dtype=object)
+            column[rows[rank == k]] = items[rank == k]
+            columns.append(column)
+        return text.clauses(columns, lang)
 
 
 def check_idle_inputs(parcels: pd.DataFrame, *, as_of: dt.date | None = None) -> list[str]:
@@ -417,10 +383,10 @@ def check_idle_inputs(parcels: pd.DataFrame, *, as_of: dt.date | None = None) ->
     inputs = _Inputs(parcels, as_of or dt.date.today())
     if not len(inputs.problem_rows):
         return []
-    lines = _strings("feature ", (inputs.problem_rows + 1).astype(str), " (parcel_id ",
-                     inputs.ids[inputs.problem_rows].astype(str), "), field ",
-                     inputs.problem_fields, ": ", inputs.problem_messages)
-    return lines.to_pylist()
+    lines = text.concat("feature ", (inputs.problem_rows + 1).astype(str), " (parcel_id ",
+                        inputs.ids[inputs.problem_rows].astype(str), "), field ",
+                        inputs.problem_fields, ": ", inputs.problem_messages["en"])
+    return list(lines)
 
 
 # --------------------------------------------------------------------------------------------
@@ -646,7 +612,8 @@ def evaluate_idle(parcels: gpd.GeoDataFrame, rules: dict, *, as_of: dt.date) -> 
         "next_step_date": pd.Series(step_date.astype("datetime64[ms]"), index=index),
         "next_step_zh": pd.Series(zh, index=index, dtype="str"),
         "next_step_en": pd.Series(en, index=index, dtype="str"),
-        "idle_input_problems": pd.Series(x.problem_text(), index=index, dtype="str"),
+        "idle_input_problems": pd.Series(x.problem_text("zh"), index=index, dtype="str"),
+        "idle_input_problems_en": pd.Series(x.problem_text("en"), index=index, dtype="str"),
     }, index=index)
 
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pyogrio
 import pytest
 
 from landplan.cli import main
@@ -74,9 +75,9 @@ def test_an_undated_attribute_import_holds_for_earlier_dates(shapes_then_attribu
 def test_evaluate_as_of_an_earlier_date_sees_the_corrected_attributes(shapes_then_attributes, tmp_path):
     ws, xlsx = shapes_then_attributes
     assert main(["import", str(xlsx), "--layer", "parcels", "--workspace", str(ws)]) == 0
-    out = tmp_path / "e.csv"
+    out = tmp_path / "e.gpkg"   # a GeoPackage keeps the canonical columns and codes
     assert main(["evaluate", "--workspace", str(ws), "--as-of", BEFORE, "--out", str(out)]) == 0
-    table = pd.read_csv(out, dtype=str).set_index("parcel_id")
+    table = pyogrio.read_dataframe(out, read_geometry=False).set_index("parcel_id")
     assert table.loc["HF-002", "holder"] == "安徽乙新材料股份有限公司"
     # statuses and agreed start dates are known: HF-002, supplied and not started a year after
     # its agreed start (2023-03-01), is idle as of 2026-06-30

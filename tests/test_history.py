@@ -69,9 +69,9 @@ def test_as_of_before_a_split_evaluates_the_parent_after_it_the_children(split_d
 
 def test_as_of_through_the_command_line(split_demo, tmp_path):
     path, pid = split_demo
-    out = tmp_path / "e.csv"
+    out = tmp_path / "e.gpkg"   # a GeoPackage keeps the canonical columns (a CSV is for people)
     assert main(["evaluate", "--workspace", str(path), "--as-of", "2026-02-28", "--out", str(out)]) == 0
-    ids = set(pd.read_csv(out, dtype={"parcel_id": str})["parcel_id"])
+    ids = set(pyogrio.read_dataframe(out, read_geometry=False)["parcel_id"].astype(str))
     assert pid in ids and f"{pid}-1" not in ids
     assert main(["idle", "--workspace", str(path), "--as-of", "2026-03-01"]) == 0
 

@@ -143,8 +143,9 @@ def test_actual_start_after_as_of_counts_as_not_started_and_is_reported():
     r = one(D(2026, 6, 30), **row)
     assert r.idle_status == "idle_unstarted"
     assert r.idle_disposal == "recover"                 # 2026-06-30 ≥ 2026-01-10
-    assert "actual_start_date" in r.idle_input_problems
-    assert "after as_of 2026-06-30" in r.idle_input_problems
+    assert r.idle_input_problems == "实际动工日期：2026-08-01 晚于评价日期 2026-06-30，视为评价日尚未动工"
+    assert r.idle_input_problems_en == ("actual start date: 2026-08-01 is after the evaluation date 2026-06-30; "
+                                        "taken as not started by then")
     # started on or before A → not idle
     assert one(D(2026, 8, 1), **row).idle_status == "not_idle"
 
@@ -294,29 +295,31 @@ def test_bad_inputs_reported_one_line_each_and_others_evaluated():
     as_of = D(2026, 6, 30)
     lines = check_idle_inputs(parcels, as_of=as_of)
     assert lines == [
-        "feature 2 (parcel_id EARLY), field actual_start_date: actual start 2021-07-01 is "
-        "before supply_date 2022-01-01",
-        "feature 2 (parcel_id EARLY), field agreed_start_date: agreed start 2021-06-01 is "
-        "before supply_date 2022-01-01",
-        "feature 3 (parcel_id ENDFIRST), field agreed_completion_date: agreed completion "
-        "2025-02-28 is before agreed_start_date 2025-03-01",
-        "feature 3 (parcel_id ENDFIRST), field land_price_wan: negative land price -20.0; "
+        "feature 2 (parcel_id EARLY), field actual_start_date: 2021-07-01 is before the supply date 2022-01-01; "
         "used as given",
-        "feature 4 (parcel_id FUTURE), field halted_since: halted date 2026-09-01 is after "
-        "as_of 2026-06-30; used as given",
-        "feature 5 (parcel_id LATE), field actual_start_date: actual start 2027-01-01 is after "
-        "as_of 2026-06-30; taken as not started by as_of (SPEC §8)",
+        "feature 2 (parcel_id EARLY), field agreed_start_date: 2021-06-01 is before the supply date 2022-01-01; "
+        "used as given",
+        "feature 3 (parcel_id ENDFIRST), field agreed_completion_date: 2025-02-28 is before the agreed start date "
+        "2025-03-01; used as given",
+        "feature 3 (parcel_id ENDFIRST), field land_price_wan: negative: -20.00; used as given",
+        "feature 4 (parcel_id FUTURE), field halted_since: 2026-09-01 is after the evaluation date 2026-06-30; "
+        "used as given",
+        "feature 5 (parcel_id LATE), field actual_start_date: 2027-01-01 is after the evaluation date 2026-06-30; "
+        "taken as not started by then",
     ]
     out = evaluate_idle(parcels, RULES, as_of=as_of)
     assert out["idle_status"].tolist() == ["idle_unstarted", "idle_halted", "idle_unstarted",
                                            "not_due", "idle_unstarted"]
     assert out.loc["OK", "idle_input_problems"] == ""
     assert out.loc["EARLY", "idle_input_problems"] == (
-        "field actual_start_date: actual start 2021-07-01 is before supply_date 2022-01-01; "
-        "field agreed_start_date: agreed start 2021-06-01 is before supply_date 2022-01-01")
+        "实际动工日期：2021-07-01 早于供地日期 2022-01-01，按原值计算；"
+        "约定动工日期：2021-06-01 早于供地日期 2022-01-01，按原值计算")
+    assert out.loc["EARLY", "idle_input_problems_en"] == (
+        "actual start date: 2021-07-01 is before the supply date 2022-01-01; used as given; "
+        "agreed start date: 2021-06-01 is before the supply date 2022-01-01; used as given")
     assert out.loc["ENDFIRST", "idle_fee_wan"] == pytest.approx(-4.0)   # as given, reported
     assert out.loc["FUTURE", "next_step_date"] == ts("2027-09-01")
-    assert out.loc["LATE", "idle_input_problems"].startswith("field actual_start_date: ")
+    assert out.loc["LATE", "idle_input_problems"].startswith("实际动工日期：")
 
 
 def test_unreadable_date_and_unknown_cause_are_reported_not_fatal():
@@ -327,8 +330,7 @@ def test_unreadable_date_and_unknown_cause_are_reported_not_fatal():
     lines = check_idle_inputs(parcels, as_of=D(2026, 6, 30))
     assert lines == [
         "feature 1 (parcel_id X), field agreed_start_date: not a date: 'soon'; taken as empty",
-        "feature 2 (parcel_id Y), field idle_cause: unknown idle cause 'aliens'; taken as "
-        "enterprise",
+        "feature 2 (parcel_id Y), field idle_cause: unknown value 'aliens'; taken as enterprise",
     ]
     out = evaluate_idle(parcels, RULES, as_of=D(2026, 6, 30))
     assert out["idle_status"].tolist() == ["not_applicable", "idle_unstarted"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 
 from landplan.cli import main
@@ -308,12 +309,12 @@ def test_demo_park_has_every_gap_and_evaluate_carries_the_columns():
 
 
 def test_lifecycle_command_prints_the_park_summary(tmp_path, capsys):
-    out = tmp_path / "gaps.csv"
+    out = tmp_path / "gaps.gpkg"   # canonical columns and codes
     assert main(["lifecycle", "--workspace", str(DATA), "--as-of", "2026-06-30", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     for zh, _en in GAPS.values():
         assert f"  {zh}：" in text
     assert "征收进度" in text and "迁坟" in text and "标准地履约" in text
-    written = pd.read_csv(out, encoding="utf-8-sig", dtype={"parcel_id": str})
+    written = pyogrio.read_dataframe(out, read_geometry=False)
     assert len(written) and (written["lifecycle_gap"].notna() | written["contract_check"].notna()).all()
     assert main(["lifecycle", "--workspace", str(DATA), "--as-of", "2026-13-01"]) == 2

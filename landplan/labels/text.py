@@ -29,10 +29,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import UNIT_DIGITS, entry, fmt, t, value
+from . import UNIT_DIGITS, column, entry, fmt, t, value
 
 __all__ = ["Lang", "fill", "pair", "concat", "clauses", "numbers", "dates", "values", "value_list",
-           "value_lists", "sep", "cases", "pair_cases", "rule_mark", "plain", "plains", "LIST_KINDS"]
+           "value_lists", "sep", "cases", "pair_cases", "rule_mark", "plain", "plains", "headers", "LIST_KINDS"]
 
 #: Columns of the evaluation holding comma-separated codes → the coded kind of each item.
 LIST_KINDS: dict[str, str] = {
@@ -244,6 +244,12 @@ def values(kind: str, codes: Any, lang: str) -> np.ndarray:
     """The label of every code of ``kind`` (:func:`landplan.labels.value`), once per distinct code."""
     idx, uniques = _distinct(codes)
     return _spread(idx, [value(kind, u, lang) for u in uniques], "")
+
+
+def headers(names: Any, lang: str, *, layer: str | None = None) -> np.ndarray:
+    """The column label (:func:`landplan.labels.column`) of every column name, once per distinct name."""
+    idx, uniques = _distinct(names)
+    return _spread(idx, [column(str(u), lang, layer=layer) for u in uniques], "")
 
 
 def value_list(kind: str, codes: Any, lang: str) -> str:
