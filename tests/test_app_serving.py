@@ -26,6 +26,7 @@ from conftest import REPO_ROOT, _park_parcels, _park_roads, _stop, wait_healthy
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
+from landplan import labels
 from landplan.app import auth, server, transfer
 from landplan.app.auth import PASSWORD_ENV, PASSWORD_FILE_ENV, ServingError
 from landplan.app.i18n import t
@@ -178,7 +179,8 @@ def test_the_server_refuses_to_open_without_a_password(launcher, address, worksp
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("landplan: error: address ")
     assert PASSWORD_ENV in lines[0] and "--password-file" in lines[0]
-    assert "正在读取园区" not in done.stdout + done.stderr  # refused before reading the park
+    said = done.stdout + done.stderr  # refused before reading the park, in either language
+    assert "正在读取园区" not in said and "reading the park" not in said
     with socket.socket() as sock:  # and nothing listens
         sock.bind(("0.0.0.0", port))
 
@@ -358,7 +360,7 @@ def test_the_password_unlocks_writing_for_the_session(workspace, served_on, monk
     assert not any(ti.key == "auth_password" for ti in at.text_input)
     _upload(at, source)
     assert not at.exception and not at.error
-    assert "read: 4  imported: 4" in at.code[0].value
+    assert labels.t("import.counts", "zh", read=4, imported=4, repaired=0, rejected=0) in at.code[0].value
     assert len(Workspace(workspace).read("parcels")) == 4
 
 

@@ -303,8 +303,9 @@ def main(argv: list[str] | None = None) -> None:
     # the preload of the package's module, not of ``__main__`` (``python -m`` runs this file
     # as a second module): the pages' map_sent() must reach the Event that preload waits on
     from landplan.app import server
+    from landplan.labels import lang_of_locale, t
 
-    print(f"landplan: 正在读取园区 reading the park {workspace} …", file=sys.stderr, flush=True)
+    print(t("app.server.reading", lang_of_locale(), path=workspace), file=sys.stderr, flush=True)
     ready = threading.Event()
     threading.Thread(target=server.preload, args=(workspace,), kwargs={"ready": ready},
                      name="landplan-preload", daemon=True).start()

@@ -27,7 +27,9 @@ from ..errors import InputFileError, LandplanError
 from ..io.atomic import atomic_path, scratch_dir
 from ..io.importer import ImportReport, import_layer
 from ..io.writers import _check_xlsx_text, write_layer, write_xlsx
-from ..schema import PARCELS, label
+from ..labels import column as column_label
+from ..labels import t
+from ..schema import PARCELS
 from ..workspace import Workspace
 from .data import MisalignedError, same_ids
 from .server import MAX_UPLOAD_MB  # the server's limit: Streamlit's maxUploadSize is set from it
@@ -181,7 +183,7 @@ def _parcels_sheet(frame: pd.DataFrame) -> pd.DataFrame:
         if str(plain[column].dtype).startswith("datetime64"):
             plain[column] = plain[column].dt.date
         elif str(plain[column].dtype) == "boolean":
-            plain[column] = plain[column].map({True: "是", False: "否"}).astype(object)
+            plain[column] = plain[column].map({True: t("app.yes", "zh"), False: t("app.no", "zh")}).astype(object)
     plain.columns = [_header(c) for c in columns]
     return plain
 
@@ -190,7 +192,7 @@ def _header(column: str) -> str:
     """The Chinese label of ``column`` when import maps it back to it, else the column name."""
     from ..schema import match_column
 
-    zh = label("parcels", column, "zh")
+    zh = column_label(column, "zh", layer="parcels")
     try:
         found = match_column("parcels", zh)[0]
     except Exception:  # noqa: BLE001 - a label that does not parse back: keep the name
