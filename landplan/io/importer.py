@@ -55,7 +55,13 @@ _FAMILY = {
     "line": {"LineString", "MultiLineString"},
     "point": {"Point", "MultiPoint"},
 }
-_FAMILY_ZH = {"polygon": "面 (polygon)", "line": "线 (line)", "point": "点 (point)"}
+
+
+def _family_words(family: str) -> str:
+    """A geometry family as an error message names it: ``面 (polygon)``."""
+    return f"{labels.t(f'geom.{family}', 'zh')} ({family})"
+
+
 #: The layers that take each geometry family, as the option to give (wrong geometry refused).
 _FAMILY_LAYERS = {"polygon": "--layer parcels", "line": "--layer roads (or pipelines, powerlines)",
                   "point": "--layer facilities"}
@@ -252,7 +258,7 @@ def import_layer(
         is_table = kinds == {"table"}
         if spec.geometry is not None and is_table and layer != "parcels":
             raise InputFileError(raws[0].path, f"has no geometry; {layer} need "
-                                 f"{_FAMILY_ZH[spec.geometry]} features", field="geometry")
+                                 f"{_family_words(spec.geometry)} features", field="geometry")
         if spec.geometry is None and not is_table:
             raws = [_drop_geometry(raw) for raw in raws]
             is_table = True
@@ -330,7 +336,7 @@ def _refuse_wrong_family(raw: RawSource, spec) -> None:
     families = {fam for fam, names in _FAMILY.items() if names & set(found)}
     hint = f" — import it as {_FAMILY_LAYERS[families.pop()]}?" if len(families) == 1 else ""
     raise InputFileError(raw.path, f"holds {' and '.join(found)} features; {spec.name} need "
-                         f"{_FAMILY_ZH[spec.geometry]} geometry{hint}", field="geometry")
+                         f"{_family_words(spec.geometry)} geometry{hint}", field="geometry")
 
 
 def _refuse_nothing_kept(all_rows: list[_Rows], report: ImportReport) -> None:
@@ -572,7 +578,7 @@ def _geometries(raw: RawSource, rows: _Rows, frame: pd.DataFrame, spec, target_c
     wrong = ok & ~np.isin(_type_names(geoms), list(family))
     for pos in np.flatnonzero(wrong):
         rows.reject(int(pos), "geometry", f"{geoms[pos].geom_type} where {spec.name} need "
-                    f"{_FAMILY_ZH[spec.geometry]} geometry")
+                    f"{_family_words(spec.geometry)} geometry")
     report.repaired += int((repaired & ~np.isin(np.arange(len(geoms)), list(rows.reason))).sum())
     geoms = single_part(geoms)
     series = gpd.GeoSeries(geoms, crs=raw.crs)
