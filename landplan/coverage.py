@@ -115,11 +115,11 @@ log = logging.getLogger(__name__)
 NETWORK_TYPES: tuple[str, ...] = ("road", "water", "sewer", "storm", "gas", "heat", "power", "telecom")
 """The network types of SPEC §5, in column order."""
 
+#: What a level of ``coverage.readiness`` can need: the network types and ``leveled`` (一平).
 READINESS_NEEDS: tuple[str, ...] = (*NETWORK_TYPES, "leveled")
-"""What a level of ``coverage.readiness`` can need: the network types and ``leveled`` (一平)."""
 
+#: Pipeline kinds that are coverage types (``reclaimed`` 再生水 is not one).
 PIPE_KINDS: tuple[str, ...] = ("water", "sewer", "storm", "gas", "heat", "telecom")
-"""Pipeline kinds that are coverage types (``reclaimed`` 再生水 is not one)."""
 
 ALL_PIPE_KINDS: tuple[str, ...] = (*PIPE_KINDS, "reclaimed")
 FACILITY_KINDS: tuple[str, ...] = ("substation", "water_plant", "sewage_plant", "gas_station", "heat_source")

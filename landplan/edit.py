@@ -275,7 +275,7 @@ def _cut_to_area(geom, target_m2: float, parcel_id: str) -> tuple[list, float]:
     total = geom.area
     if not 0 < target_m2 < total:
         raise EditError(f"target area {target_m2:.2f} m² must lie between 0 and the area of parcel "
-                        f"{parcel_id} ({total:.2f} m², {total / M2_PER_MU:.4f} 亩)")
+                        f"{parcel_id} ({total:.2f} m², {total / M2_PER_MU:.4f} mu)")
     if target_m2 < AREA_TOLERANCE_M2 or total - target_m2 < AREA_TOLERANCE_M2:
         raise EditError(f"target area {target_m2:.4f} m² leaves a piece under {AREA_TOLERANCE_M2} m²")
     origin, u, v = _axis(geom)

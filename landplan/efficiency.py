@@ -80,6 +80,7 @@ from .errors import RuleError, SchemaError
 from .geometry import area_mu as _area_mu
 from .labels import t, text
 from .labels.text import Lang
+from .schema import _FALSE, _TRUE
 
 __all__ = [
     "INDICATORS",
@@ -202,9 +203,9 @@ def _scale(rows: pd.DataFrame, codes: np.ndarray, n: int) -> np.ndarray:
         return np.full(n, -2, dtype="int64")
     raw = rows["above_scale"]
     if raw.dtype == object or str(raw.dtype) in ("str", "string"):
-        text = raw.astype("str").str.strip().str.lower()
-        flag = pd.Series(np.where(text.isin(["true", "1", "是", "y", "yes"]), 1.0,
-                                  np.where(text.isin(["false", "0", "否", "n", "no"]), 0.0, np.nan)))
+        words = raw.astype("str").str.strip().str.lower()
+        flag = pd.Series(np.where(words.isin(list(_TRUE)), 1.0,      # the yes/no words of an import
+                                  np.where(words.isin(list(_FALSE)), 0.0, np.nan)))
     else:
         flag = pd.to_numeric(raw.astype("Float64"), errors="coerce")
     flag = flag.to_numpy(dtype="float64", na_value=np.nan)
