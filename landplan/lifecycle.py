@@ -232,10 +232,10 @@ def contract_check(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> pd.Da
     DataFrame
         Same index: ``contract_check`` and ``contract_<stage>_check`` (see the module
         docstring), ``contract_unmet`` (condition names, comma-separated, ``no_transfer`` for a
-        transfer inside the barred period), ``contract_reason`` (zh: figure, contract value and
-        source per unmet condition, the damages and how they were computed),
+        transfer inside the barred period), ``contract_reason`` and ``contract_reason_en`` (figure,
+        contract value and source per unmet condition, the damages and how they were computed),
         ``contract_damages_wan`` (违约金, 万元; 0 when the due stages are met, empty when not
-        due, not computed or without ``land_price_wan``), ``contract_remedy`` (zh text),
+        due, not computed or without ``land_price_wan``), ``contract_remedy`` and ``contract_remedy_en`` (the rules' remedy),
         ``transfer_barred_until``, ``transfer_breach``, and per condition ``contract_<c>_ok``
         (boolean, empty before its stage is due or without a figure),
         ``contract_<c>_shortfall`` (how far below a minimum or above a maximum, in the

@@ -6,7 +6,8 @@ Works on one evaluation table (one row per parcel) that already holds the idle-l
 Every rule and weight is read from the rules file (``idle.low_efficiency`` and
 ``revitalization``), each with its source.
 
-- :func:`low_efficiency` flags low-efficiency land, each reason naming its rules key
+- :func:`low_efficiency` flags low-efficiency land, each reason a sentence with its figures and
+  source in Chinese and English, the rules keys in their own column
   (idle-land.md §6). Idle land is never low-efficiency, and missing data never makes a parcel
   low-efficiency.
 - :func:`candidates` lists the idle and low-efficiency parcels with a path (收回再供应,
@@ -159,9 +160,11 @@ def low_efficiency(table: pd.DataFrame, rules: dict, *, as_of: date) -> pd.DataF
     Returns
     -------
     DataFrame
-        Same index as ``table``: ``low_efficiency`` (nullable boolean) and
-        ``low_efficiency_reason`` (text, ``""`` when none; reasons joined with ``"; "``, each
-        naming its rules key).
+        Same index as ``table``: ``low_efficiency`` (nullable boolean),
+        ``low_efficiency_reason`` (the Chinese sentences, ``""`` when none, joined with ``；``:
+        each figure, its threshold and the source), ``low_efficiency_reason_en`` (the same in
+        English, joined with ``"; "``) and ``low_efficiency_rules`` (the rules keys that hold,
+        ``"; "``-joined, for scripts and tooltips).
     """
     spec = rules["idle"]["low_efficiency"]
     idx = table.index
@@ -315,8 +318,9 @@ def candidates(table: pd.DataFrame, rules: dict) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        parcel_id, area_mu, idle_status, idle_disposal, low_efficiency_reason, path, path_zh,
-        path_en, revitalization_priority, priority_explained, candidate_reason; sorted by
+        :data:`CANDIDATE_COLUMNS` (parcel_id, area_mu, idle_status, idle_disposal, the
+        low-efficiency reasons, path with path_zh and path_en, revitalization_priority,
+        priority_explained and candidate_reason with their ``_en``); sorted by
         priority (highest first), then parcel_id; a fresh 0..n-1 index.
     """
     return Ranking(table, rules).ranked(table["readiness"] if "readiness" in table.columns else None)
