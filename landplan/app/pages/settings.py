@@ -139,7 +139,8 @@ def field_label(path: str, lang: str) -> str:
 
 def _field(where, path: str, value, lang: str, disabled: bool) -> tuple[object, bool]:
     """The form field of one rules key: a choice of labels for a key with a fixed set of
-    values (yes/no, a method), else a text box holding the value as YAML. Returns
+    values (yes/no, a method), else a text box holding the value as YAML (empty for null:
+    not set). Returns
     ``(value chosen, False)``, or ``(text typed, True)`` (read by
     :func:`~landplan.rules.parse_rule_value`)."""
     kind = rule_kind(path)
@@ -154,7 +155,7 @@ def _field(where, path: str, value, lang: str, disabled: bool) -> tuple[object, 
         return where.selectbox(label, options, index=options.index(value) if value in options else 0,
                                key=key, help=help_text, disabled=disabled,
                                format_func=lambda v: rulekeys.value_text(path, v, lang)), False
-    shown = yaml.safe_dump(value, allow_unicode=True).strip().removesuffix("...").strip()
+    shown = "" if value is None else yaml.safe_dump(value, allow_unicode=True).strip().removesuffix("...").strip()
     return where.text_input(label, value=shown, key=key, help=help_text, disabled=disabled), True
 
 
