@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,9 +27,19 @@ from .geometry import area_m2
 from .history import parcels_as_of
 from .idle import evaluate_idle
 from .io.atomic import atomic_path
-from .io.writers import csv_unescaped, write_csv, write_xlsx
+from .io.writers import (
+    canonical_table,
+    check_table_lang,
+    column_unit,
+    csv_unescaped,
+    number_format,
+    people_table,
+    write_csv,
+    write_xlsx,
+)
+from .labels import rulekeys
 from .lifecycle import evaluate_lifecycle
-from .revitalization import Ranking, low_efficiency
+from .revitalization import EVALUATION_COLUMNS, Ranking, low_efficiency
 from .rules import is_unconfirmed, load_rules, rule_source
 from .schema import PARCELS
 from .units import M2_PER_MU
@@ -55,19 +66,30 @@ OUTPUT_COLUMNS: dict[str, tuple[str, str, str, str]] = _output_columns()
 
 
 def column_label(column: str, lang: str = "zh") -> str:
-    """A person's label for any column of the evaluation table."""
-    if column in OUTPUT_COLUMNS:
-        zh, en, _d, _k = OUTPUT_COLUMNS[column]
-        return zh if lang == "zh" else en
-    col = PARCELS.by_name.get(column)
-    if col is not None:
-        return col.zh if lang == "zh" else col.en
-    if column.endswith(("_min", "_max")):
-        base = column.rsplit("_", 1)[0]
-        zh, en = column_label(base, "zh"), column_label(base, "en")
-        bound = {"min": ("下限", "minimum"), "max": ("上限", "maximum")}[column.rsplit("_", 1)[1]]
-        return f"{zh}{bound[0]}" if lang == "zh" else f"{en} {bound[1]}"
+    """A person's label for any column of the evaluation table, from the catalogue.
+
+    A threshold's bound (``floor_area_ratio_min``) reads as its measure with 下限/上限; the
+    evaluation date as 评价日期; a column the catalogue does not know keeps its name (data).
+    """
+    column = str(column)
+    if labels.has(f"col.{column}"):
+        return labels.column(column, lang)
+    if column == "as_of":
+        return labels.t("report.meta.as_of", lang)
+    base, _, bound = column.rpartition("_")
+    if bound in ("min", "max") and labels.has(f"col.{base}"):
+        label = labels.column(base, lang)
+        m = re.match(r"^(.*?)(\s*[(（][^()（）]*[)）])?$", label)
+        word = labels.t(f"report.col.threshold_{bound}", lang)
+        return f"{m.group(1)}{word if lang == 'zh' else ' ' + word}{m.group(2) or ''}"
     return column
+
+
+#: Columns an evaluation file may hold, in table order (for reading one back).
+def _known_columns() -> list[str]:
+    from .compliance import THRESHOLD_KEYS
+
+    return list(dict.fromkeys([*PARCELS.by_name, "as_of", *OUTPUT_NAMES, *THRESHOLD_KEYS]))
 
 
 def evaluate(
@@ -145,8 +167,7 @@ def evaluate(
     readiness = pd.Series(table["readiness"].to_numpy(), index=pd.RangeIndex(len(table))) \
         if "readiness" in table.columns else None
     ranked = ranking.ranked(readiness, order=False)  # indexed by row position
-    ranked = ranked[["revitalization_priority", "path", "candidate_reason", "priority_explained"]]
-    ranked = ranked.rename(columns={"path": "revitalization_path"}).reindex(pd.RangeIndex(len(table)))
+    ranked = ranked[list(EVALUATION_COLUMNS)].rename(columns=EVALUATION_COLUMNS).reindex(pd.RangeIndex(len(table)))
     for column in ranked.columns:
         table[column] = ranked[column].set_axis(table.index)
     table = table.reset_index(drop=True)
@@ -173,17 +194,55 @@ def _edition_key(key: str, rules: dict | None) -> str:
     return key
 
 
-def definitions(columns, rules: dict | None = None) -> pd.DataFrame:
+#: How a rule's help (``rulehelp.<key>``) introduces its source.
+_SOURCE_MARKS = ("来源：", "Source: ", "source: ")
+
+
+def rule_citation(key: str, lang: str = labels.DEFAULT_LANG) -> str:
+    """Where rules key ``key``'s default comes from, in ``lang``: the source its help names
+    (:func:`landplan.labels.rulekeys.help_text`, the words after 来源： / Source:), else the
+    source named by the help of its nearest parent key, else the key's own help."""
+    first = ""
+    parts = str(key).split(".")
+    while parts:
+        try:
+            text = rulekeys.help_text(".".join(parts), lang)
+        except KeyError:  # a key of the workspace's own rules.yaml, or an inner key without words
+            text = ""
+        for mark in _SOURCE_MARKS:
+            if mark in text:
+                return text.split(mark, 1)[1].strip()
+        first = first or text
+        parts.pop()
+    return first
+
+
+def definitions(columns, rules: dict | None = None, lang: str | None = None) -> pd.DataFrame:
     """The definitions sheet: every column with labels, definition, rules key, source.
 
     Compliance thresholds name the key of the edition in force (its per-parcel basis, with
-    fallbacks, is in the ``compliance_basis`` column).
+    fallbacks, is in the ``compliance_basis`` column). Without ``lang`` the sheet is for
+    scripts and both readers (canonical name, 中文, English, definition, rules key, source,
+    UNCONFIRMED); with ``lang`` (``zh`` or ``en``) it is for a person: each column's header,
+    unit, rule and source in that language, UNCONFIRMED read 未确认 in Chinese.
     """
     rows = []
     for column in columns:
         zh, en, definition, key = OUTPUT_COLUMNS.get(column, (column_label(column, "zh"),
                                                                column_label(column, "en"), "", ""))
         key = _edition_key(key, rules)
+        if lang is not None:
+            unit = column_unit(str(column))
+            rows.append({
+                labels.t("report.def.column", lang): zh if lang == "zh" else en,
+                labels.t("report.col.unit", lang): labels.t(f"unit.{unit}", lang)
+                if unit and labels.has(f"unit.{unit}") else "",
+                labels.t("report.col.rule", lang): rulekeys.label(key, lang) if key else "",
+                labels.t("report.col.source", lang): rule_citation(key, lang) if key else "",
+                labels.t("report.def.unconfirmed", lang):
+                    labels.t("report.unconfirmed", lang) if key and is_unconfirmed(key) else "",
+            })
+            continue
         if column in PARCELS.by_name:
             definition = "parcel attribute (SPEC §3)"
         source = rule_source(key) if key else ""
@@ -194,7 +253,11 @@ def definitions(columns, rules: dict | None = None) -> pd.DataFrame:
 
 
 def read_evaluation(path: str | Path) -> pd.DataFrame:
-    """Read an evaluation table written by :func:`write_evaluation` (any of its formats)."""
+    """Read an evaluation table written by :func:`write_evaluation` (any of its formats).
+
+    A CSV or XLSX may have Chinese, English or canonical headers (``--lang zh|en|code``):
+    headers, value labels and 是/否 read back to the canonical names and codes.
+    """
     import pyogrio
 
     path = Path(path)
@@ -205,25 +268,39 @@ def read_evaluation(path: str | Path) -> pd.DataFrame:
         return pyogrio.read_dataframe(path)
     if suffix == ".parquet":
         return gpd.read_parquet(path)
-    if suffix == ".csv":
-        return csv_unescaped(pd.read_csv(path, encoding="utf-8-sig", dtype={"parcel_id": str}))
-    if suffix == ".xlsx":
-        frame = pd.read_excel(path, sheet_name=0, dtype=str)
-        names = {column_label(c, "zh"): c for c in (*OUTPUT_COLUMNS, *PARCELS.by_name, "as_of")}
-        frame = frame.rename(columns=names)
-        for column in ("area_mu",):
-            if column in frame:
-                frame[column] = pd.to_numeric(frame[column], errors="coerce")
-        return frame
+    if suffix in (".csv", ".xlsx"):
+        if suffix == ".csv":
+            def read(**options):
+                return pd.read_csv(path, encoding="utf-8-sig", **options)
+        else:
+            def read(**options):
+                return pd.read_excel(path, sheet_name=0, **options)
+        known = _known_columns()
+        head = read(nrows=0).columns
+        names = canonical_table(pd.DataFrame(columns=head), known, header=column_label).columns
+        text = {h: str for h, c in zip(head, names, strict=True)
+                if c in PARCELS.by_name and PARCELS.by_name[c].kind in ("str", "enum")}
+        frame = read(dtype=text)
+        return canonical_table(csv_unescaped(frame) if suffix == ".csv" else frame, known, header=column_label)
     raise LandplanError(f"{path}: read .gpkg, .parquet, .csv or .xlsx evaluations")
 
 
-def write_evaluation(table: gpd.GeoDataFrame, out: str | Path, *, rules: dict | None = None) -> Path:
-    """Write the evaluation table to ``out`` (.gpkg, .parquet, .csv or .xlsx), atomically."""
+def write_evaluation(table: gpd.GeoDataFrame, out: str | Path, *, rules: dict | None = None,
+                     lang: str = labels.DEFAULT_LANG) -> Path:
+    """Write the evaluation table to ``out`` (.gpkg, .parquet, .csv or .xlsx), atomically.
+
+    GeoPackage and GeoParquet are for GIS and scripts: canonical column names and codes,
+    whatever ``lang``. CSV and XLSX are tables for people in ``lang`` (``zh``, the default, or
+    ``en``): the catalogue's headers, coded values as labels (未闲置, 已履约 …), 是/否, the
+    person-texts (reasons, next steps) in that language only; numbers keep their exact values
+    (the XLSX shows them with their unit's decimals). ``lang="code"`` writes them with the
+    canonical names and codes, for scripts. :func:`read_evaluation` reads every variant back.
+    """
     import pyogrio
 
     out = Path(out)
     suffix = out.suffix.lower()
+    check_table_lang(lang)
     if suffix not in EVALUATION_FORMATS:
         raise LandplanError(f"--out {out}: write .gpkg, .parquet, .csv or .xlsx")
     if not isinstance(table, gpd.GeoDataFrame):
@@ -240,24 +317,35 @@ def write_evaluation(table: gpd.GeoDataFrame, out: str | Path, *, rules: dict | 
             else:
                 table.to_parquet(tmp, index=False)
         elif suffix == ".csv":
-            write_csv(pd.DataFrame(table.drop(columns=table.geometry.name)), tmp, date_format="%Y-%m-%d")
+            shown, _units = people_table(for_people(table, lang), lang, header=column_label)
+            write_csv(shown, tmp, date_format="%Y-%m-%d")
         else:
-            _write_xlsx(table, tmp, rules, out=out)
+            _write_xlsx(table, tmp, rules, out=out, lang=lang)
     return out
 
 
-def _write_xlsx(table: gpd.GeoDataFrame, path: Path, rules: dict | None, *, out: Path) -> None:
-    plain = pd.DataFrame(table.drop(columns=table.geometry.name))
+def for_people(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The columns of ``table`` a person reads in ``lang``: of each person-text pair
+    (:data:`~landplan.columns.PERSON_TEXT`) the one in ``lang`` only (both for ``code``)."""
+    if lang == "code":
+        return table
+    other = [text_column(text, "zh" if lang == "en" else "en") for text in PERSON_TEXT]
+    return table.drop(columns=[c for c in other if c in table.columns])
+
+
+def _write_xlsx(table: gpd.GeoDataFrame, path: Path, rules: dict | None, *, out: Path, lang: str) -> None:
+    plain = pd.DataFrame(for_people(table, lang).drop(columns=table.geometry.name))
     for column in plain.columns:
         if str(plain[column].dtype).startswith("datetime64"):
             plain[column] = plain[column].dt.date
-        elif str(plain[column].dtype) == "boolean":
-            plain[column] = plain[column].map({True: "是", False: "否"}).astype(object)
-    headers = [column_label(c, "zh") for c in plain.columns]
-    seen: dict[str, int] = {}
-    unique = []
-    for header in headers:  # two columns may share a label; Excel headers must differ
-        seen[header] = seen.get(header, 0) + 1
-        unique.append(header if seen[header] == 1 else f"{header}({seen[header]})")
-    write_xlsx({"评价结果": plain.set_axis(unique, axis=1), "定义与来源": definitions(plain.columns, rules)},
-               path, out=out)
+        elif lang == "code" and str(plain[column].dtype) == "boolean":  # kept as True/False with gaps
+            plain[column] = plain[column].map({True: "True", False: "False"}).astype(object)
+    shown, units = people_table(plain, lang, header=column_label)
+    if lang == "code":
+        sheets = {"evaluation": shown, "definitions": definitions(plain.columns, rules)}
+    else:
+        sheets = {labels.t("report.sheet.evaluation", lang): shown,
+                  labels.t("report.sheet.definitions", lang): definitions(plain.columns, rules, lang)}
+    first = next(iter(sheets))
+    write_xlsx(sheets, path, out=out,
+               number_formats={first: {h: number_format(u) for h, u in units.items()}})

@@ -11,9 +11,10 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from landplan import Workspace
+from landplan import Workspace, labels
 from landplan.cli import main
-from landplan.evaluate import evaluate, write_evaluation
+from landplan.evaluate import evaluate, read_evaluation, write_evaluation
+from landplan.labels import rulekeys
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SPEC_COLUMNS = [
@@ -71,29 +72,71 @@ def test_formats(table, tmp_path, suffix):
     elif suffix == ".parquet":
         back = gpd.read_parquet(out)
         assert back["tax_per_mu_wan"].equals(table["tax_per_mu_wan"])
-    elif suffix == ".csv":
-        back = pd.read_csv(out, encoding="utf-8-sig")
-        assert len(back) == len(table) and "geometry" not in back
+    elif suffix == ".csv":  # a table for people: Chinese headers and labels by default
+        back = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+        assert len(back) == len(table) and "geometry" not in back and "宗地号" in back
+        assert set(back["闲置状态"]) == {labels.value("idle_status", c) for c in set(table["idle_status"])}
     else:
         book = openpyxl.load_workbook(out, read_only=True)
         assert book.sheetnames == ["评价结果", "定义与来源"]
         header = next(book["评价结果"].iter_rows(values_only=True))
         assert {"宗地号", "亩均税收(万元/亩)", "亩均效益分类", "容积率", "建筑系数(%)"} <= set(header)
         assert len(set(header)) == len(header)
-        definitions = list(book["定义与来源"].iter_rows(values_only=True))
+        definitions = {row[0]: row for row in book["定义与来源"].iter_rows(values_only=True)}
+        assert definitions["表头"] == ("表头", "单位", "规则", "来源", "是否未确认")
         # 建筑系数 ≥ 30 % comes from the 2008 edition (the default), a confirmed figure
-        assert any(row[0] == "building_coverage_pct" and row[4].endswith("thresholds.default.building_coverage_pct_min")
-                   and not row[6] for row in definitions)
-        assert any(row[0] == "efficiency_missing" and "数据不全" in (row[5] or "") for row in definitions)
-        assert any(row[0] == "tax_per_mu_wan" and "黄岩" in (row[5] or "") for row in definitions)
+        coverage = definitions["建筑系数(%)"]
+        assert coverage[2] == rulekeys.label("compliance.thresholds.default.building_coverage_pct_min")
+        assert "2008" in coverage[3] and not coverage[4]
+        assert "黄岩" in definitions["亩均税收(万元/亩)"][3]
+        heat = definitions[labels.column("ext_heat_cost_wan")]
+        assert heat[1] == "万元" and heat[4] == "未确认"
 
 
 def test_cli(tmp_path, capsys):
     out = tmp_path / "e.xlsx"
-    assert main(["evaluate", "--workspace", str(DATA), "--as-of", "2026-06-30", "--out", str(out)]) == 0
+    assert main(["evaluate", "--workspace", str(DATA), "--as-of", "2026-06-30", "--out", str(out),
+                 "--lang", "en"]) == 0
     assert "evaluated 300 parcels" in capsys.readouterr().out
+    assert openpyxl.load_workbook(out, read_only=True).sheetnames == ["evaluation", "definitions and sources"]
+    csv = tmp_path / "e.csv"
+    assert main(["evaluate", "--workspace", str(DATA), "--as-of", "2026-06-30", "--out", str(csv),
+                 "--lang", "zh"]) == 0
+    assert capsys.readouterr().out.startswith("已评价 300 宗地块")
+    assert main(["evaluate", "--workspace", str(DATA), "--as-of", "2026-06-30", "--out", str(csv),
+                 "--lang", "code"]) == 0
+    assert pd.read_csv(csv, encoding="utf-8-sig", nrows=0).columns[0] == "parcel_id"
     assert main(["evaluate", "--workspace", str(DATA), "--year", "1999", "--out", str(out)]) == 2
     assert "--year 1999" in capsys.readouterr().err
     assert main(["evaluate", "--workspace", str(DATA), "--as-of", "30/6/2026", "--out", str(out)]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
     assert main(["evaluate", "--workspace", str(DATA), "--out", str(tmp_path / "e.shp")]) == 2
+
+
+@pytest.mark.parametrize("lang", ["zh", "en", "code"])
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_tables_for_people_read_back(table, tmp_path, lang, suffix):
+    """CSV and XLSX in Chinese, in English and canonical read back to the same codes and figures."""
+    rows = table.iloc[:60]
+    out = write_evaluation(rows, tmp_path / f"e{suffix}", lang=lang)
+    raw = (pd.read_csv(out, encoding="utf-8-sig", dtype=str) if suffix == ".csv"
+           else pd.read_excel(out, dtype=str))
+    header = {"zh": "闲置状态", "en": "idle status", "code": "idle_status"}[lang]
+    shown = {labels.value("idle_status", c, lang) if lang != "code" else c for c in rows["idle_status"]}
+    assert set(raw[header]) == shown
+    # a person reads one language: the other one's reasons are left out, not shown beside
+    other = "idle_reason_zh" if lang == "en" else "idle_reason_en"
+    assert ((other if lang == "code" else labels.column(other, lang)) in raw) == (lang == "code")
+    back = read_evaluation(out)
+    assert back["parcel_id"].tolist() == rows["parcel_id"].tolist()
+    for column in ("idle_status", "status", "lifecycle_gap", "missing", "contract_check"):
+        want = rows[column].replace("", None).tolist()
+        assert back[column].replace("", None).where(back[column].notna(), None).tolist() == want, column
+    assert back["area_mu"].tolist() == pytest.approx(rows["area_mu"].tolist(), rel=1e-12)  # exact, not rounded
+    assert back["has_heat"].tolist() == rows["has_heat"].tolist()
+    if suffix == ".xlsx" and lang != "code":  # shown with the unit's decimals, kept exact
+        book = openpyxl.load_workbook(out)
+        sheet = book.worksheets[0]
+        heads = [c.value for c in sheet[1]]
+        area = sheet.cell(row=2, column=heads.index(labels.column("area_mu", lang)) + 1)
+        assert area.number_format == "#,##0.00" and area.value == pytest.approx(rows["area_mu"].iloc[0], rel=1e-12)

@@ -20,6 +20,9 @@ text a spreadsheet would run as a formula (``=HYPERLINK(…)`` as a holder) stay
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import functools
 import logging
 import re
 import tempfile
@@ -40,7 +43,8 @@ from .atomic import atomic_dir, atomic_path
 
 __all__ = ["EXPORT_FORMATS", "ExportReport", "export_layer", "write_layer", "shapefile_fields",
            "FORMULA_START", "escape_text", "unescape_text", "csv_safe", "csv_unescaped", "write_csv",
-           "write_xlsx"]
+           "write_xlsx", "TABLE_LANGS", "column_unit", "check_table_lang", "people_table",
+           "canonical_table", "number_format", "unique_headers"]
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +62,15 @@ class ExportReport:
     output: str
     encoding: str | None = None
 
-    def lines(self) -> list[str]:
-        enc = f", encoding {self.encoding}" if self.encoding else ""
-        return [f"export {self.layer}: {self.features} features as {self.fmt}, CRS {self.crs}{enc}",
-                f"  written: {self.output}"]
+    def lines(self, lang: str = "zh") -> list[str]:
+        """What the command line prints, in ``lang``."""
+        from .. import labels
+
+        enc = labels.t("cli.export.encoding", lang, encoding=self.encoding) if self.encoding else ""
+        layer = labels.t(f"layer.{self.layer}", lang) if labels.has(f"layer.{self.layer}") else self.layer
+        return [labels.t("cli.export.done", lang, layer=layer, n=self.features, fmt=self.fmt, crs=self.crs,
+                         encoding=enc),
+                labels.t("cli.export.written", lang, out=self.output)]
 
 
 def export_layer(
@@ -344,7 +353,8 @@ def _check_xlsx_text(frame: pd.DataFrame, out, sheet: str) -> None:
                                 "cannot be written to an XLSX; write .csv instead")
 
 
-def write_xlsx(sheets: dict[str, pd.DataFrame], path, *, out=None) -> None:
+def write_xlsx(sheets: dict[str, pd.DataFrame], path, *, out=None,
+               number_formats: dict[str, dict[str, str]] | None = None) -> None:
     """Write each frame (no index) as a sheet of the XLSX ``path``, text kept as text.
 
     openpyxl stores a text starting with ``=`` as a formula (pandas passes it on), so each
@@ -353,7 +363,8 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path, *, out=None) -> None:
     turn it into a formula). Reading the file gives the text back unchanged. Text an XLSX
     cannot hold (control characters, more than :data:`XLSX_TEXT_MAX` characters) is refused
     with :class:`~landplan.errors.LandplanError` naming ``out`` (default ``path``), sheet,
-    row and field.
+    row and field. ``number_formats`` (sheet → header → format, see :func:`number_format`)
+    shows numbers with their unit's decimals; the cells keep the exact values.
     """
     for sheet, frame in sheets.items():
         _check_xlsx_text(frame, out or path, sheet)
@@ -369,3 +380,332 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path, *, out=None) -> None:
                     cell = cells.cell(row=row, column=pos)
                     cell.data_type = "s"
                     cell.quotePrefix = True
+            formats = (number_formats or {}).get(sheet, {})
+            for pos, column in enumerate(frame.columns, start=1):
+                if column in formats and len(frame):
+                    for (cell,) in cells.iter_rows(min_row=2, max_row=len(frame) + 1, min_col=pos, max_col=pos):
+                        cell.number_format = formats[column]
+
+
+# --------------------------------------------------------------------------------------------
+# Tables for people: headers and values in the reader's language
+# --------------------------------------------------------------------------------------------
+
+#: Languages of a table written for people (CSV, XLSX); ``code`` keeps the canonical column
+#: names and codes, for scripts.
+TABLE_LANGS: tuple[str, ...] = ("zh", "en", "code")
+
+#: A column's unit (a key of :data:`landplan.labels.UNIT_DIGITS`) from the end of its name
+#: (units in names, as the style guide asks); the longest ending first.
+_UNIT_ENDINGS: tuple[tuple[str, str], ...] = (
+    ("_wan_per_mu", "wan_per_mu"), ("_per_mu_wan", "wan_per_mu"), ("_wan_per_m", "wan_per_m"),
+    ("_wan_per_person", "wan_per_person"), ("_per_tce_wan", "wan_per_tce"), ("_per_emission_wan", "wan_per_t"),
+    ("_per_kwh_yuan", "yuan_per_kwh"), ("_shortfall_pct", "pct"), ("_pct_declared", "pct"), ("_pct", "pct"),
+    ("_wan", "wan"), ("_m2", "m2"), ("_m3", "m3"), ("_mu", "mu"), ("_kva", "kva"), ("_kv", "kv"),
+    ("_kwh", "kwh"), ("_tce", "tce"), ("_km", "km"), ("_deg", "deg"), ("_mm", "mm"), ("_m", "m"),
+    ("_t", "t"), ("_years", "years"), ("_days", "days"),
+)
+#: Columns whose name carries no unit ending: pure numbers of a kind.
+_UNIT_OF_NUMBER: dict[str, str] = {
+    "floor_area_ratio": "ratio", "floor_area_ratio_declared": "ratio", "contract_far_min": "ratio",
+    "contract_far_max": "ratio", "efficiency_score": "score", "revitalization_priority": "score",
+    "enterprises": "count", "employees": "people", "dem_cells": "count", "graves_moved": "count",
+    "houses_demolished": "count", "households_resettled": "count", "share": "share",
+    "years_since_approval": "years",
+}
+
+
+def column_unit(column: str) -> str | None:
+    """The unit of the numbers of ``column``, as :func:`landplan.labels.fmt` takes it
+    (``"mu"``, ``"wan"``, ``"pct"`` …), or None (a year, a text, a column of unknown unit).
+
+    A bound of a threshold or contract takes its measure's unit (``floor_area_ratio_min`` →
+    ``ratio``); a contract condition's shortfall takes the unit of its contracted figure.
+
+    >>> column_unit("tax_per_mu_wan"), column_unit("area_mu"), column_unit("floor_area_ratio_min")
+    ('wan_per_mu', 'mu', 'ratio')
+    >>> column_unit("contract_far_min_shortfall"), column_unit("year")
+    ('ratio', None)
+    """
+    name = str(column)
+    if name in _UNIT_OF_NUMBER:
+        return _UNIT_OF_NUMBER[name]
+    for bound in ("_min", "_max"):
+        if name.endswith(bound) and not name.startswith("contract_"):
+            return column_unit(name.removesuffix(bound))
+    if name.startswith("contract_") and name.endswith("_shortfall"):
+        from ..lifecycle import CONDITIONS
+
+        spec = CONDITIONS.get(name.removeprefix("contract_").removesuffix("_shortfall"))
+        return column_unit(spec[0]) if spec else None
+    return next((unit for end, unit in _UNIT_ENDINGS if name.endswith(end)), None)
+
+
+def check_table_lang(lang: str) -> str:
+    """``lang`` when it is one of :data:`TABLE_LANGS`, else :class:`LandplanError`."""
+    if lang not in TABLE_LANGS:
+        raise LandplanError(f"--lang {lang}: use {', '.join(TABLE_LANGS)}")
+    return lang
+
+
+def _boolean_cells(values: pd.Series) -> bool:
+    """Whether a column holds yes/no values (bool dtypes, or objects that are all booleans)."""
+    if values.dtype == bool or isinstance(values.dtype, pd.BooleanDtype):
+        return True
+    if values.dtype != object:
+        return False
+    present = values.dropna()
+    return len(present) > 0 and all(isinstance(v, bool | np.bool_) for v in present.to_numpy())
+
+
+def _bool_words(column: str, lang: str) -> tuple[str, str]:
+    """(true, false) words of a yes/no column: a check (``*_ok``) passes or fails, as the reports say it."""
+    from .. import labels
+
+    if str(column).endswith("_ok"):
+        return labels.t("report.pass", lang), labels.t("report.fail", lang)
+    return labels.t("report.yes", lang), labels.t("report.no", lang)
+
+
+def unique_headers(headers: list[str]) -> list[str]:
+    """``headers`` with a repeated one numbered (``状态``, ``状态(2)``): spreadsheet headers must differ."""
+    seen: dict[str, int] = {}
+    out = []
+    for header in headers:
+        seen[header] = seen.get(header, 0) + 1
+        out.append(header if seen[header] == 1 else f"{header}({seen[header]})")
+    return out
+
+
+#: Columns holding rules keys (``power_zone_key``, ``low_efficiency_rules``, "; "-joined): a
+#: person reads each key's name (:func:`landplan.labels.rulekeys.label`), a script the keys.
+_RULE_KEY_ENDINGS = ("_key", "_rules")
+
+
+def _rule_keys_column(column: str) -> bool:
+    return str(column).endswith(_RULE_KEY_ENDINGS)
+
+
+def _rule_names(text: str, lang: str) -> str:
+    """Rules keys (``a.b; c.d``) as their names joined the reader's way."""
+    from ..labels import rulekeys
+    from ..labels.text import sep
+
+    keys = [k for k in re.split(r"\s*[;,]\s*", str(text).strip()) if k]
+    return sep("list", lang).join(rulekeys.label(k, lang) for k in keys)
+
+
+@functools.cache
+def _rule_keys_by_name() -> dict[str, str]:
+    """A rules key's name (Chinese or English) → the key, for every key of the default rules."""
+    from ..labels import rulekeys
+    from ..rules import load_rules
+
+    def keys(tree, prefix=""):
+        for k, v in tree.items():
+            key = f"{prefix}.{k}" if prefix else str(k)
+            yield key
+            if isinstance(v, dict):
+                yield from keys(v, key)
+
+    back: dict[str, str] = {}
+    for key in keys(load_rules()):
+        for lang in ("zh", "en"):
+            with contextlib.suppress(KeyError):  # a key without words of its own
+                back.setdefault(rulekeys.label(key, lang), key)
+    return back
+
+
+def _rule_keys_of(text):
+    """Rules keys' names read back as the keys (``a.b; c.d``)."""
+    if not isinstance(text, str):
+        return text
+    items = [i for i in re.split(r"\s*[、;；]\s*|,\s(?=\D)", text.strip()) if i]
+    return "; ".join(_rule_keys_by_name().get(i, i) for i in items)
+
+
+def _list_kind(column: str) -> str | None:
+    """The coded kind of the items of a code-list column (``missing`` = ``sewer,heat``), or None."""
+    from ..labels.text import LIST_KINDS
+
+    return LIST_KINDS.get(str(column))
+
+
+def cell_text(column: str, value, lang: str, *, layer: str | None = None) -> str:
+    """``value`` of ``column`` as a person reads it in ``lang``: a code as its label, a list
+    of codes as labels joined the reader's way, yes/no as 是/否 (a check ``*_ok`` as
+    达标/未达标), a date as YYYY-MM-DD, a number by :func:`landplan.labels.fmt` in the
+    column's unit (:func:`column_unit`; a whole number without unit as it is, e.g. a year);
+    missing as ``—``. Every face (reports, tables for people) shows a value through this.
+    """
+    from .. import labels
+    from ..labels.text import value_list
+
+    if value is None or value is pd.NA or value is pd.NaT or (
+            isinstance(value, float | np.floating) and np.isnan(value)):
+        return "—"
+    if _rule_keys_column(column) and isinstance(value, str):
+        return _rule_names(value, lang) or "—"
+    items = _list_kind(column)
+    if items is not None:
+        return value_list(items, value, lang) or "—"
+    kind = labels.kind_of(str(column), layer=layer)
+    if kind is not None:
+        return labels.value(kind, value, lang) or "—"
+    if isinstance(value, bool | np.bool_):
+        yes, no = _bool_words(str(column), lang)
+        return yes if value else no
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | np.integer) and column_unit(str(column)) is None:
+        return str(int(value))
+    if isinstance(value, int | float | np.integer | np.floating):
+        return labels.fmt(value, column_unit(str(column)) or "", lang)
+    text = str(value)
+    return text if text else "—"
+
+
+def _labels_empty(column: str, layer: str | None) -> bool:
+    """Whether the catalogue labels the empty code of ``column``'s kind (``val.idle_stage.`` → —)."""
+    from .. import labels
+
+    kind = labels.kind_of(str(column), layer=layer)
+    return _list_kind(column) is None and kind is not None and labels.has(f"val.{kind}.")
+
+
+def people_table(frame: pd.DataFrame, lang: str, *, header=None,
+                 layer: str | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``frame`` as a person reads it in ``lang`` (``zh`` or ``en``), and each numeric header's unit.
+
+    Headers are the catalogue's labels (``header(column, lang)``, default
+    :func:`landplan.labels.column`), numbered where two are the same; values of coded and
+    code-list columns, yes/no and dates read as :func:`cell_text` shows them (empty stays
+    empty); numbers keep their exact value (a spreadsheet shows them with the unit's decimals,
+    see :func:`write_xlsx`'s ``number_formats``); the geometry column is dropped.
+    ``lang="code"`` returns the frame as it is (canonical names and codes), without geometry.
+    """
+    from .. import labels
+
+    plain = pd.DataFrame(frame.drop(columns=[c for c in frame.columns if c == "geometry"
+                                             or str(frame[c].dtype) == "geometry"]))
+    if lang == "code":
+        return plain, {}
+    header = header or (lambda c, lg: labels.column(str(c), lg, layer=layer))
+    out = {}
+    units = {}
+    for column in plain.columns:
+        values = plain[column]
+        worded = (labels.kind_of(str(column), layer=layer) is not None or _list_kind(column) is not None
+                  or _rule_keys_column(column) or _boolean_cells(values))
+        if worded:  # once per distinct value: a million rows hold a few codes
+            present = values.notna()
+            codes = pd.unique(values[present])
+            words = {code: "" if code == "" and not _labels_empty(column, layer) else
+                     cell_text(column, code, lang, layer=layer) for code in codes}
+            values = values.astype(object).map(words).where(present, None)
+        elif pd.api.types.is_numeric_dtype(values.dtype):
+            unit = column_unit(str(column))
+            if unit is not None:
+                units[column] = unit
+        out[column] = values
+    table = pd.DataFrame(out, index=plain.index)
+    headers = unique_headers([header(c, lang) for c in plain.columns])
+    units = {headers[list(plain.columns).index(c)]: u for c, u in units.items()}
+    return table.set_axis(headers, axis=1), units
+
+
+@functools.cache
+def _codes_by_label(kind: str) -> dict[str, str]:
+    """Label (Chinese or English) → code, for the coded kind ``kind``."""
+    from .. import labels
+
+    back: dict[str, str] = {}
+    for code in labels.value_kinds().get(kind, {}):
+        for lang in ("zh", "en"):
+            back.setdefault(labels.value(kind, code, lang), code)
+    return back
+
+
+def _code_of(kind: str, value):
+    """A label read back as its code (a code, or a value no label has, stays as it is; a
+    numbered kind's ``34 通用设备制造业`` is ``34``)."""
+    from .. import labels
+
+    if not isinstance(value, str):
+        return value
+    if value in _codes_by_label(kind):
+        return _codes_by_label(kind)[value]
+    return value.split(" ", 1)[0] if kind in labels.NUMBERED_KINDS else value
+
+
+def _codes_of(kind: str, text):
+    """A list of labels (``污水、热力``, ``sewer, heat``) or codes back to its codes (``sewer,heat``)."""
+    if not isinstance(text, str):
+        return text
+    items = [i for i in re.split(r"\s*[、,;，；]\s*", text.strip()) if i]
+    return ",".join(_codes_by_label(kind).get(i, i) for i in items)
+
+
+def number_format(unit: str) -> str:
+    """The spreadsheet number format showing ``unit``'s decimals (as :func:`landplan.labels.fmt`)."""
+    from .. import labels
+
+    digits = labels.UNIT_DIGITS.get(unit, 2)
+    return "#,##0" + ("." + "0" * digits if digits else "")
+
+
+def canonical_table(frame: pd.DataFrame, columns, *, header=None, layer: str | None = None) -> pd.DataFrame:
+    """A table written by :func:`people_table` (in any language, or canonical) read back to
+    canonical names and codes: the inverse of headers, value labels and yes/no words.
+
+    ``columns`` are the canonical names the table may hold, in their table order (a numbered
+    header ``X(2)`` is the second of them labelled ``X``); a header none of them has stays as
+    it is, and so does a value no label of its column's kind has (it is data).
+    """
+    from .. import labels
+
+    header = header or (lambda c, lg: labels.column(str(c), lg, layer=layer))
+    by_header: dict[str, list[str]] = {}
+    for column in columns:
+        for name in (str(column), header(column, "zh"), header(column, "en")):
+            names = by_header.setdefault(name, [])
+            if column not in names:
+                names.append(column)
+    renamed = []
+    for h in frame.columns:
+        text = str(h)
+        m = re.fullmatch(r"(.*)\((\d+)\)", text)
+        if text in by_header:
+            renamed.append(by_header[text][0])
+        elif m and m.group(1) in by_header and int(m.group(2)) <= len(by_header[m.group(1)]):
+            renamed.append(by_header[m.group(1)][int(m.group(2)) - 1])
+        else:
+            renamed.append(text)
+    out = frame.set_axis(renamed, axis=1)
+    words = {"True": True, "False": False}
+    for lang in ("zh", "en"):
+        for yes_no in (("report.yes", "report.no"), ("report.pass", "report.fail")):
+            words[labels.t(yes_no[0], lang)] = True
+            words[labels.t(yes_no[1], lang)] = False
+    for pos, column in enumerate(out.columns):
+        values = out.iloc[:, pos]
+        if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+            continue
+        if _rule_keys_column(column):
+            out.isetitem(pos, values.map(_rule_keys_of))
+            continue
+        items = _list_kind(column)
+        if items is not None:
+            out.isetitem(pos, values.map(functools.partial(_codes_of, items)))
+            continue
+        kind = labels.kind_of(str(column), layer=layer)
+        if kind is not None:
+            out.isetitem(pos, values.map(functools.partial(_code_of, kind)))
+            continue
+        present = values.dropna()
+        if len(present) and present.map(lambda v: isinstance(v, str) and v in words).all():
+            flags = values.map(lambda v: words.get(v) if isinstance(v, str) else None)
+            out.isetitem(pos, flags.astype(bool) if values.notna().all() else flags.astype("boolean"))
+    return out
