@@ -19,12 +19,13 @@ import pandas as pd
 import pytest
 
 import landplan
+from landplan import labels
 from landplan.cli import main
 from landplan.demo import DEMO_AS_OF
 from landplan.evaluate import evaluate
+from landplan.io.writers import cell_text
+from landplan.labels import rulekeys
 from landplan.report import SECTIONS, batch, report
-from landplan.report.i18n import code_label
-from landplan.schema import enum_label
 from landplan.workspace import Workspace
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -51,6 +52,7 @@ class _Cells(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         self.tags.append(tag)
+        self._style = tag == "style"
         if tag == "section":
             self.sections[a["data-section"]] = a.get("data-empty") == "true"
         elif tag == "tr":
@@ -64,6 +66,7 @@ class _Cells(HTMLParser):
             self._source, self._buf = (a["data-ref"], a["data-rule"], a.get("class") or ""), []
 
     def handle_endtag(self, tag):
+        self._style = False
         if tag == "caption":
             self._caption = False
         if tag in ("td", "th") and self._cell is not None:
@@ -79,6 +82,8 @@ class _Cells(HTMLParser):
             self._source = None
 
     def handle_data(self, data):
+        if getattr(self, "_style", False):  # the stylesheet is no text a person reads
+            return
         self.text.append(data)
         if self._caption:
             self.captions[-1] += data
@@ -114,18 +119,21 @@ def demo_html(demo_workspace, demo_pid, tmp_path_factory) -> Path:
     return run.written[demo_pid]
 
 
-def _matches(text: str, value) -> bool:
-    """The cell shows the table's value (numbers to the 2 decimals shown)."""
-    if value is None or value is pd.NA or value is pd.NaT or value == "" or (
-            isinstance(value, float) and math.isnan(value)):
-        return text in ("—", "无阈值", "no threshold")
-    if isinstance(value, bool):
-        return text in (("是", "达标", "yes", "pass") if value else ("否", "未达标", "no", "fail"))
-    if isinstance(value, pd.Timestamp):
-        return text == value.strftime("%Y-%m-%d")
-    if isinstance(value, int | float):
-        return abs(float(text) - round(float(value), 2)) < 1e-9
-    return text == str(value)
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or value == "" or (
+        isinstance(value, float) and math.isnan(value))
+
+
+def _matches(text: str, value, col: str) -> bool:
+    """The cell shows the table's value as every face shows it (codes as labels, numbers in
+    their unit's decimals); a check without threshold says so."""
+    if col.endswith("_ok") and _missing(value):
+        return text == labels.t("report.no_threshold")
+    return text == cell_text(col, value, "zh")
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
 
 
 def test_parcel_report_has_every_section(demo_html):
@@ -145,21 +153,15 @@ def test_parcel_numbers_equal_the_evaluation_table(demo_html, demo_table, demo_p
         value = row[col]
         value = value.item() if hasattr(value, "item") else value
         for text in texts:
-            if col == "status" or col == "lifecycle_stage":
-                assert text == enum_label("parcel_status", value), col
+            if col in ("status", "lifecycle_stage"):
+                assert text == labels.value("parcel_status", value), col
             elif col in ("idle_status", "idle_disposal", "idle_stage", "start_date_basis", "design_basis",
-                         "leveled_source"):
-                assert text == (code_label(col, value) if value else "—"), col
+                         "leveled_source", "idle_cause", "lifecycle_gap"):
+                assert text == (labels.value(col, value) if not _missing(value) else "—"), col
             elif col in ("contract_check", "contract_completion_check", "contract_production_check"):
-                assert text == (code_label("contract_check", value) if value else "—"), col
-            elif col == "lifecycle_gap":
-                from landplan.lifecycle import gap_label
-
-                assert text == (f"{gap_label(value)} ({value})" if value else "—"), col
-            elif col == "idle_cause":
-                assert text == (enum_label("idle_cause", value) if isinstance(value, str) else "—"), col
+                assert text == (labels.value("contract_check", value) if value else "—"), col
             else:
-                assert _matches(text, value), (col, text, value)
+                assert _matches(text, value, col), (col, text, value)
             checked += 1
     for must in ("area_m2", "area_mu", "tax_per_mu_wan", "efficiency_score", "efficiency_class",
                  "tax_per_mu_wan_yoy_pct", "floor_area_ratio", "building_coverage_pct_min", "floor_area_ratio_ok",
@@ -167,8 +169,10 @@ def test_parcel_numbers_equal_the_evaluation_table(demo_html, demo_table, demo_p
                  "cut_m3", "fill_m3", "relief_m", "readiness"):
         assert must in cells.cells, must
     assert checked > 80
-    # hand check: area_mu is area_m2 / (10000/15), and both are shown to 2 decimals
-    assert float(cells.cells["area_mu"][0]) == round(row["area_m2"] * 15 / 10000, 2)
+    # hand check: area_mu is area_m2 / (10000/15), shown to 2 decimals with thousands
+    # separated; area_m2 to the square metre
+    assert cells.cells["area_mu"][0] == f"{round(row['area_m2'] * 15 / 10000, 2):,.2f}"
+    assert cells.cells["area_m2"][0] == f"{row['area_m2']:,.0f}"
 
 
 def test_enterprises_sum_to_the_parcel_figures(demo_html, demo_table, demo_pid, demo_workspace):
@@ -178,7 +182,7 @@ def test_enterprises_sum_to_the_parcel_figures(demo_html, demo_table, demo_pid, 
     mine = ledger[(ledger["parcel_id"] == demo_pid) & (ledger["year"] == row["year"])]
     assert len(cells.cells["ledger:tax_wan"]) == len(mine) == row["enterprises"]
     for col in ("tax_wan", "revenue_wan", "value_added_wan", "employees"):
-        assert _matches(cells.cells[f"ledger_total:{col}"][0], float(row[col])), col
+        assert _matches(cells.cells[f"ledger_total:{col}"][0], float(row[col]), col), col
 
 
 def test_every_number_has_a_unit_and_every_rule_a_source(demo_html):
@@ -193,15 +197,16 @@ def test_every_number_has_a_unit_and_every_rule_a_source(demo_html):
     refs |= {m for caption in cells.captions for m in re.findall(r"\[(\d+)\]", caption)}
     listed = set(cells.sources)
     assert refs and refs == listed
-    for ref, (key, text, _cls) in cells.sources.items():  # "[n] key — source"
-        assert text.startswith(f"[{ref}] {key} — "), text
+    for ref, (key, text, _cls) in cells.sources.items():  # "[n] the rule's name — its source"
+        assert text.startswith(f"[{ref}] {rulekeys.label(key)} — "), text
+        assert "." not in key or key not in text  # the rules key is the HTML's data-rule, unread
     sources = {key: text for key, text, _cls in cells.sources.values()}
-    assert "idle.fee_rate" in sources and "53号令" in sources["idle.fee_rate"]
+    assert "idle.fee_rate" in sources and "53号令第十四条" in sources["idle.fee_rate"]
     heat = next(v for v in cells.sources.values() if v[0] == "coverage.unit_cost_wan_per_m.heat")
-    assert "UNCONFIRMED" in heat[1] and "unconfirmed" in heat[2]
-    # UNCONFIRMED stays visible beside the figure too
-    heat = next(r for r in cells.rows if r and r[0][2] == "通热力")
-    assert "UNCONFIRMED" in heat[-1][2]
+    assert "未确认" in heat[1] and "UNCONFIRMED" not in heat[1] and "unconfirmed" in heat[2]
+    # 未确认 (UNCONFIRMED) stays visible beside the figure too
+    heat = next(r for r in cells.rows if r and r[0][2] == labels.value("network_type", "heat"))
+    assert "未确认" in heat[-1][2]
 
 
 def test_english_report(demo_workspace, demo_pid, tmp_path):
@@ -211,6 +216,9 @@ def test_english_report(demo_workspace, demo_pid, tmp_path):
     assert "Parcel evaluation report" in text and "Infrastructure coverage" in text
     assert "地块评价报告" not in text and "基础设施配套" not in text
     assert "tax per mu" in text
+    sources = {key: text for key, text, _cls in cells.sources.values()}
+    assert "Order No. 53, Art. 14(1)" in sources["idle.fee_rate"]
+    assert "UNCONFIRMED" in sources["coverage.unit_cost_wan_per_m.heat"]
 
 
 def _demo_copy(demo_workspace: Path, path: Path, edit) -> Path:
@@ -278,11 +286,11 @@ def test_lifecycle_section_from_the_columns(demo_workspace, demo_table, demo_pid
         return
     row = demo_table.set_index("parcel_id").loc[demo_pid]
     assert cells.sections["lifecycle"] is False
-    assert cells.cells["lifecycle_stage"] == [enum_label("parcel_status", row["lifecycle_stage"])]
+    assert cells.cells["lifecycle_stage"] == [labels.value("parcel_status", row["lifecycle_stage"])]
     check = row["contract_check"]
-    assert cells.cells["contract_check"] == [code_label("contract_check", check) if check else "—"]
+    assert cells.cells["contract_check"] == [labels.value("contract_check", check) if check else "—"]
     for col in ("contract_completion_check", "contract_production_check"):   # the two 履约 stages (issue 18)
-        assert cells.cells[col] == [code_label("contract_check", row[col]) if row[col] else "—"]
+        assert cells.cells[col] == [labels.value("contract_check", row[col]) if row[col] else "—"]
     assert {"contract_damages_wan", "contract_reason", "transfer_barred_until"} <= set(cells.cells)
 
 
@@ -295,9 +303,9 @@ def test_compliance_of_land_not_built_is_not_judged(demo_workspace, demo_table, 
     assert row["compliance_scope"] == "not_built" and row["compliance_failed"] == ""
     html = report(demo_workspace, [pid], out=tmp_path, as_of=DEMO_AS_OF).written[pid]
     cells = _parse(html)
-    assert cells.cells["floor_area_ratio_ok"] == [code_label("compliance_scope", "not_built")]
-    assert _matches(cells.cells["floor_area_ratio"][0], row["floor_area_ratio"])
-    assert "在建(under construction)" in html.read_text(encoding="utf-8")
+    assert cells.cells["floor_area_ratio_ok"] == [labels.value("compliance_scope", "not_built")]
+    assert _matches(cells.cells["floor_area_ratio"][0], row["floor_area_ratio"], "floor_area_ratio")
+    assert labels.value("parcel_status", "under_construction") in " ".join(cells.text)
 
 
 def test_pdf_text_fonts_page(demo_workspace, demo_pid, tmp_path):
@@ -342,9 +350,13 @@ def test_batch_all_goes_on_after_a_failure(demo_workspace, demo_table, tmp_path,
     assert len(links) == len(demo_table) - 1 and all((tmp_path / href).exists() for href in links)
     assert "broken geometry for the test" in index
     with open(tmp_path / "summary.csv", encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.DictReader(f))
+        rows = list(csv.DictReader(f))  # a table for people: the report's language
     assert len(rows) == len(demo_table)
-    assert [r["parcel_id"] for r in rows if r["result"] == "failed"] == [bad]
+    failed = [r for r in rows if r["结果"] == "失败"]
+    assert [r["宗地号"] for r in failed] == [bad] and failed[0]["失败原因"].endswith("broken geometry for the test")
+    idle = next(r for r in rows if r["宗地号"] == str(demo_table.loc[demo_table["idle_status"] == "not_idle",
+                                                                       "parcel_id"].iloc[0]))
+    assert idle["闲置状态"] == "未闲置"
 
 
 def test_cli_reports_a_failed_parcel_and_exits_2(demo_workspace, demo_table, tmp_path, monkeypatch, capsys):
@@ -390,15 +402,15 @@ def test_park_report_numbers(demo_workspace, demo_table, tmp_path):
     t = demo_table
     mu = t["area_mu"]
     assert cells.cells["count:all"] == [str(len(t))]
-    assert float(cells.cells["sum:area_mu"][0]) == round(mu.sum(), 2)
+    assert _number(cells.cells["sum:area_mu"][0]) == round(mu.sum(), 2)
     for cls in "ABCD":
         mask = t["efficiency_class"] == cls
         assert cells.cells[f"count_class:{cls}"] == [str(int(mask.sum()))]
-        assert float(cells.cells[f"sum_class:{cls}"][0]) == round(mu[mask.fillna(False)].sum(), 2)
+        assert _number(cells.cells[f"sum_class:{cls}"][0]) == round(mu[mask.fillna(False)].sum(), 2)
     idle = t["idle_status"].str.startswith("idle_")
-    assert float(cells.cells["sum_idle:area_mu"][0]) == round(mu[idle].sum(), 2)
+    assert _number(cells.cells["sum_idle:area_mu"][0]) == round(mu[idle].sum(), 2)
     lacking = ~t["has_heat"].astype(bool)
     assert cells.cells["count_lacking:heat"] == [str(int(lacking.sum()))]
-    assert float(cells.cells["sum:ext_heat_cost_wan"][0]) == round(t["ext_heat_cost_wan"].sum(), 2)
+    assert _number(cells.cells["sum:ext_heat_cost_wan"][0]) == round(t["ext_heat_cost_wan"].sum(), 2)
     html = run.park.read_text(encoding="utf-8")
     assert html.count("<svg") >= 4 and "http" not in html.lower()

@@ -22,15 +22,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import labels
 from ..errors import LandplanError
-from ..evaluate import evaluate, read_evaluation
+from ..evaluate import column_label, evaluate, read_evaluation
 from ..io.atomic import atomic_path
-from ..io.writers import write_csv
+from ..io.writers import cell_text, people_table, write_csv
 from ..rules import load_rules
 from ..workspace import Workspace
 from . import html as _html
 from .context import ReportContext, prepare
-from .i18n import LANGS, code_label, t
+from .i18n import LANGS, t
 from .model import fmt_value, parcel_report, split_label
 
 __all__ = ["report", "ReportRun", "FORMATS", "report_filename", "render_one", "pdf_fonts"]
@@ -59,14 +60,14 @@ class ReportRun:
     summary: Path | None = None
     park: Path | None = None
 
-    def lines(self) -> list[str]:
-        """What the command line prints."""
-        lines = [f"{len(self.written)} {self.fmt.upper()} reports written to {self.out}"
-                 + (f", {len(self.failures)} failed" if self.failures else "")]
+    def lines(self, lang: str = "zh") -> list[str]:
+        """What the command line prints, in ``lang``."""
+        lines = [labels.t("cli.report.written", lang, n=len(self.written), fmt=self.fmt.upper(), out=self.out)
+                 + (labels.t("cli.report.failed", lang, n=len(self.failures)) if self.failures else "")]
         if self.park is not None:
-            lines.append(f"park report: {self.park}")
+            lines.append(labels.t("cli.report.park", lang, path=self.park))
         if self.index is not None:
-            lines.append(f"index: {self.index}; summary: {self.summary}")
+            lines.append(labels.t("cli.report.index", lang, index=self.index, summary=self.summary))
         return lines
 
 
@@ -185,9 +186,20 @@ def _summary_rows(ctx: ReportContext, ids: list[str], names: dict[str, str], run
     return rows
 
 
-def _write_summary(rows: list[dict], path: Path) -> Path:
+#: The summary's own columns (beside the evaluation's) → their words in the catalogue.
+_SUMMARY_HEADERS = {"report": "report.col.file", "result": "report.col.result", "error": "report.index.error"}
+
+
+def _write_summary(rows: list[dict], path: Path, lang: str) -> Path:
+    """``summary.csv``: one row per parcel, a table for people in the report's language."""
+    frame = pd.DataFrame(rows)
+    frame["result"] = [t("index.failed" if r == "failed" else "index.ok", lang) for r in frame["result"]]
+
+    def header(column: str, lg: str) -> str:
+        return labels.t(_SUMMARY_HEADERS[column], lg) if column in _SUMMARY_HEADERS else column_label(column, lg)
+
     with atomic_path(path) as tmp:
-        write_csv(pd.DataFrame(rows), tmp, date_format="%Y-%m-%d")
+        write_csv(people_table(frame, lang, header=header)[0], tmp, date_format="%Y-%m-%d")
     return path
 
 
@@ -200,10 +212,10 @@ def _write_index(ctx: ReportContext, rows: list[dict], run: ReportRun, lang: str
     body = []
     for r in rows:
         cells = [{"text": r["parcel_id"], "cls": ""}, {"text": fmt_value(r.get("holder"), lang), "cls": ""},
-                 {"text": fmt_value(r.get("area_mu"), lang), "cls": "num"},
-                 {"text": fmt_value(r.get("efficiency_class"), lang), "cls": ""},
-                 {"text": code_label("idle_status", r.get("idle_status"), lang), "cls": ""},
-                 {"text": fmt_value(r.get("readiness"), lang), "cls": ""}]
+                 {"text": cell_text("area_mu", r.get("area_mu"), lang), "cls": "num"},
+                 {"text": cell_text("efficiency_class", r.get("efficiency_class"), lang), "cls": ""},
+                 {"text": cell_text("idle_status", r.get("idle_status"), lang), "cls": ""},
+                 {"text": cell_text("readiness", r.get("readiness"), lang), "cls": ""}]
         failed = r["result"] == "failed"
         body.append({"cells": cells, "href": None if failed else r["report"],
                      "link": f"{t('index.failed', lang)}: {r['error']}" if failed else r["report"]})
@@ -293,7 +305,7 @@ def report(
     _render_all(ctx, ids, names, run, fmt=fmt, lang=lang, workers=workers, progress=progress, fonts=fonts)
     if all_parcels or len(ids) > 1:
         rows = _summary_rows(ctx, ids, names, run)
-        run.summary = _write_summary(rows, out / "summary.csv")
+        run.summary = _write_summary(rows, out / "summary.csv", lang)
         run.index = _write_index(ctx, rows, run, lang)
     return run
 

@@ -19,12 +19,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import labels
+from ..columns import PERSON_TEXT, text_column
 from ..coverage import NETWORK_TYPES
 from ..efficiency import FIGURES, INDICATORS
-from ..evaluate import OUTPUT_COLUMNS, _edition_key, column_label
-from ..rules import is_unconfirmed, rule_source
-from ..schema import enum_label
-from .i18n import LANGS, code_label, t
+from ..evaluate import OUTPUT_COLUMNS, _edition_key, column_label, rule_citation
+from ..io.writers import cell_text, column_unit
+from ..labels import rulekeys
+from ..rules import is_unconfirmed
+from .i18n import LANGS, t
 
 __all__ = ["Cell", "Table", "Section", "Source", "Report", "parcel_report", "fmt_value", "split_label",
            "source_text", "SECTIONS"]
@@ -113,12 +116,14 @@ class Section:
 
 @dataclass(frozen=True)
 class Source:
-    """One entry of the sources list: reference number, rules key, source comment."""
+    """One entry of the sources list: reference number, rules key (kept for scripts, not
+    shown), the rule's name and its source in the report's language."""
 
     ref: int
     key: str
     text: str
     unconfirmed: bool = False
+    label: str = ""
 
 
 @dataclass
@@ -146,8 +151,11 @@ def _missing(value: Any) -> bool:
         return False
 
 
-def fmt_value(value: Any, lang: str = "zh") -> str:
-    """Display text of a value: 2 decimals (integral floats without, no thousands separator), dates ISO, booleans 是/否."""
+def fmt_value(value: Any, lang: str = "zh", unit: str | None = None) -> str:
+    """Display text of a value that is no column's (a total, a benchmark, a rules value): a
+    number by :func:`landplan.labels.fmt` in ``unit`` (a whole number without unit as it is),
+    a date ISO, yes/no in ``lang``, missing ``—``. A column's value reads through
+    :func:`landplan.io.writers.cell_text`."""
     if _missing(value):
         return "—"
     if isinstance(value, bool | np.bool_):
@@ -156,36 +164,34 @@ def fmt_value(value: Any, lang: str = "zh") -> str:
         return value.strftime("%Y-%m-%d")
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, int | np.integer):
+    if isinstance(value, int | np.integer) and unit is None:
         return str(int(value))
-    if isinstance(value, float | np.floating):
-        v = float(value)
-        if v.is_integer() and abs(v) < 1e15:
-            return str(int(v))
-        return f"{v:.2f}"
+    if isinstance(value, int | float | np.integer | np.floating):
+        return labels.fmt(value, unit or "", lang)
     return str(value)
 
 
 _BRACKET = re.compile(r"^(?P<name>.*?)\s*[\(（](?P<unit>[^()（）]*)[\)）]$")
-_UNIT_BY_NAME = {"floor_area_ratio": "unit.ratio", "efficiency_score": "unit.points",
-                 "enterprises": "unit.count", "dem_cells": "unit.count", "idle_years": "unit.years",
-                 "lifecycle_gap_years": "unit.years", "years_since_approval": "unit.years",
-                 "revitalization_priority": "unit.points", "share": "unit.share", "employees": "unit.people"}
-_UNIT_BY_SUFFIX = (("_pct", "unit.pct"), ("_wan", "unit.wan"), ("_mu", "unit.mu"), ("_m", "unit.m"),
-                   ("_kva", "unit.kva"), ("_far_min", "unit.ratio"), ("_far_max", "unit.ratio"))
 
 
 def split_label(column: str, lang: str = "zh") -> tuple[str, str]:
-    """``(name, unit)`` of an evaluation column, the unit taken from its label's brackets."""
+    """``(name, unit)`` of an evaluation column: the unit in its label's brackets, else the
+    catalogue's name of its unit (:func:`landplan.io.writers.column_unit`), else ``—``."""
     label = column_label(column, lang)
     m = _BRACKET.match(label)
     if m and m.group("unit"):
         return m.group("name"), m.group("unit")
-    base = column.removesuffix("_min").removesuffix("_max")
-    key = _UNIT_BY_NAME.get(column) or _UNIT_BY_NAME.get(base)
-    if key is None:
-        key = next((k for suffix, k in _UNIT_BY_SUFFIX if column.endswith(suffix)), "unit.none")
-    return label, t(key, lang)
+    unit = column_unit(column)
+    return label, t(f"unit.{unit}", lang) if unit and labels.has(f"unit.{unit}") else t("unit.none", lang)
+
+
+def person_column(column: str, lang: str) -> str:
+    """The column holding ``column``'s text in ``lang`` when it is one of a person-text's pair
+    (:data:`landplan.columns.PERSON_TEXT`: the English column of a Chinese reason …)."""
+    for text, pair in PERSON_TEXT.items():
+        if column == text or column in pair:
+            return text_column(text, lang)
+    return column
 
 
 def _get(rules: dict, key: str) -> Any:
@@ -197,15 +203,17 @@ def _get(rules: dict, key: str) -> Any:
     return node
 
 
-def source_text(key: str, rules: dict | None = None, defaults: dict | None = None) -> tuple[str, bool]:
-    """``(text, unconfirmed)``: the rules key with its source comment; overrides say so."""
+def source_text(key: str, rules: dict | None = None, defaults: dict | None = None,
+                lang: str = "zh") -> tuple[str, bool]:
+    """``(text, unconfirmed)``: where rules key ``key``'s value comes from, in ``lang``
+    (:func:`landplan.evaluate.rule_citation`); a value the workspace's rules.yaml sets says so."""
     if not key:
         return "—", False
-    source = rule_source(key) or "—"
+    source = rule_citation(key, lang) or t("src.none", lang)
     unconfirmed = is_unconfirmed(key)
     if rules is not None and defaults is not None and _get(rules, key) != _get(defaults, key):
-        return f"{key}: workspace rules.yaml (default: {source})", unconfirmed
-    return f"{key}: {source}", unconfirmed
+        return t("src.override", lang, source=source), unconfirmed
+    return source, unconfirmed
 
 
 class _Builder:
@@ -225,25 +233,23 @@ class _Builder:
     def num(self, col: str, cls: str = "num") -> Cell:
         if not self.has(col):
             return Cell(t("no_data", self.lang), None, "na")
-        return Cell(fmt_value(self.value(col), self.lang), col, cls)
+        return Cell(cell_text(col, self.value(col), self.lang), col, cls)
 
     def text(self, col: str, kind: str | None = None) -> Cell:
+        """A text, code or list cell: codes as the catalogue's labels (``kind`` names the coded
+        kind where the column's own entry does not), a person-text in the reader's language."""
         value = self.value(col)
         if _missing(value) or value == "":
             return Cell("—", col if self.has(col) else None, "na")
-        if kind == "status":
-            return Cell(enum_label("parcel_status", str(value), self.lang), col)
-        if kind == "cause":
-            return Cell(enum_label("idle_cause", str(value), self.lang), col)
-        if kind is not None:
-            return Cell(code_label(kind, value, self.lang), col)
-        return Cell(fmt_value(value, self.lang), col)
+        if kind is not None and kind in labels.value_kinds():
+            return Cell(labels.value(kind, value, self.lang), col)
+        return Cell(cell_text(col, value, self.lang), col)
 
     def ok(self, col: str) -> Cell:
         value = self.value(col)
         if _missing(value):
             return Cell(t("no_threshold", self.lang), col if self.has(col) else None, "na")
-        return Cell(t("pass" if bool(value) else "fail", self.lang), col, "ok" if bool(value) else "fail")
+        return Cell(cell_text(col, bool(value), self.lang), col, "ok" if bool(value) else "fail")
 
     def source(self, key: str) -> Cell:
         """A reference ``[n]`` to the rules key (listed with its source at the end), UNCONFIRMED kept."""
@@ -261,7 +267,8 @@ class _Builder:
         return _edition_key(OUTPUT_COLUMNS.get(col, ("", "", "", ""))[3], self.ctx.rules)
 
     def line(self, col: str, kind: str | None = None, *, key: str | None = None) -> list[Cell]:
-        """``[label, value, unit, source]`` for one column."""
+        """``[label, value, unit, source]`` for one column (a person-text in the reader's language)."""
+        col = person_column(col, self.lang)
         if kind is None and self.has(col) and isinstance(self.value(col), str | bool | np.bool_):
             kind = "plain"
         value = self.text(col, None if kind == "plain" else kind) if kind else self.num(col)
@@ -305,18 +312,20 @@ def _efficiency(b: _Builder) -> Section:
         spec = indicators.get(name) or {}
         weight = spec.get("weight")
         bench = b.ctx.benchmarks.get(name)
+        unit = column_unit(name)
         if spec.get("benchmark") is None and bench is not None:
-            bench_text = f"{fmt_value(bench, lang)} ({'园区值' if lang == 'zh' else 'park value'})"
+            bench_text = f"{fmt_value(bench, lang, unit)} ({t('park_value', lang)})"
         else:
-            bench_text = fmt_value(bench, lang) if bench is not None else "—"
+            bench_text = fmt_value(bench, lang, unit) if bench is not None else "—"
         rows.append([b.name(name), b.num(name), b.unit(name), Cell(bench_text, None, "num"),
-                     Cell(fmt_value(weight, lang) if weight is not None else "—", None, "num"),
-                     b.num(f"{name}_yoy_pct"), b.source(f"efficiency.indicators.{name}")])
+                     Cell(fmt_value(weight, lang, "score") if weight is not None else "—", None, "num"),
+                     b.num(f"{name}_yoy_pct"),
+                     b.source(f"efficiency.indicators.{name}" if name in indicators else "")])
     table = Table(b.headers("col.item", "col.value", "col.unit", "col.benchmark", "col.weight",
                             "col.yoy", "col.source"), rows,
-                  caption="同比单位：% / year on year in %" if lang == "zh" else "year on year in %")
+                  caption=t("eff.yoy", lang))
     cls = b.value("efficiency_class")
-    policy_col = "efficiency_policy_zh" if lang == "zh" else "efficiency_policy_en"
+    policy_col = text_column("efficiency_policy", lang)
     summary = [b.line("efficiency_score"), b.line("efficiency_score_yoy_pct"),
                [b.name("efficiency_class"), b.text("efficiency_class"), Cell("A–D", None, "unit"),
                 b.source("efficiency.classes")],
@@ -347,13 +356,15 @@ def _compliance(b: _Builder) -> Section:
                      b.num(lo) if b.has(lo) else Cell("—", None, "na"),
                      b.num(hi) if b.has(hi) else Cell("—", None, "na"),
                      b.ok(f"{name}_ok") if judged
-                     else Cell(code_label("compliance_scope", scope, b.lang), f"{name}_ok", "na"),
+                     else Cell(labels.value("compliance_scope", scope, b.lang), f"{name}_ok", "na"),
                      b.source(_edition_key(key.replace("_min", "_max"), b.ctx.rules)
                               if not b.has(lo) and b.has(hi) else key)])
     notes = []
     for col in ("compliance_note", "compliance_basis", "compliance_failed"):
+        col = person_column(col, b.lang)
         if b.has(col) and not _missing(b.value(col)) and b.value(col) != "":
-            notes.append(f"{split_label(col, b.lang)[0]}: {b.value(col)}")
+            notes.append(t("note", b.lang, name=split_label(col, b.lang)[0],
+                           text=cell_text(col, b.value(col), b.lang)))
     return Section("compliance", t("sec.compliance", b.lang), [
         Table(b.headers("col.item", "col.value", "col.unit", "col.threshold_min", "col.threshold_max",
                         "col.result", "col.source"), rows)], notes)
@@ -366,76 +377,65 @@ _IDLE_RULES = ("idle.idle_after_years", "idle.recover_after_years", "idle.fee_ra
 
 def _idle(b: _Builder) -> Section:
     lang = b.lang
-    step = "next_step_zh" if lang == "zh" else "next_step_en"
-    reason = "idle_reason_zh" if lang == "zh" else "idle_reason_en"
+    step = text_column("next_step", lang)
+    reason = text_column("idle_reason", lang)
     rows = [b.line("idle_status", "idle_status"), b.line("idle_stage", "idle_stage"),
             b.line("idle_since", "plain"), b.line("start_date_basis", "start_date_basis"),
-            b.line("idle_years"), b.line("idle_cause", "cause"), b.line(reason, "plain"),
+            b.line("idle_years"), b.line("idle_cause", "idle_cause"), b.line(reason, "plain"),
             b.line("idle_disposal", "idle_disposal"), b.line("idle_fee_wan"),
             [Cell(t("idle.next", lang)), b.text("next_step_date"), Cell(t("unit.date", lang), None, "unit"),
              b.source("idle.procedure.reply_days")],
             b.line(step, "plain")]
     for col in ("idle_input_problems", "low_efficiency", "low_efficiency_reason", "revitalization_priority",
                 "revitalization_path", "candidate_reason", "priority_explained"):
+        col = person_column(col, lang)
         if b.has(col):
             value = b.value(col)
             rows.append(b.line(col) if col in ("revitalization_priority",) else
                         b.line(col, None if isinstance(value, bool | np.bool_) else "plain"))
     rules = []
     for key in _IDLE_RULES:
-        value = _get(b.ctx.rules, key)
-        rules.append([Cell(key.split(".", 1)[1]), Cell(fmt_value(value, lang), None, "num"), b.source(key)])
+        rules.append([Cell(rulekeys.label(key, lang)),
+                      Cell(rulekeys.value_text(key, _get(b.ctx.rules, key), lang), None, "num"), b.source(key)])
     return Section("idle", t("sec.idle", lang), [
         Table(b.headers("col.item", "col.value", "col.unit", "col.source"), rows),
         Table(b.headers("col.rule", "col.value", "col.source"), rules, caption=t("idle.rules", lang)),
     ])
 
 
-def _lifecycle_helpers():
-    try:  # landplan.lifecycle is being built beside this module; its labels are used when present
-        from .. import lifecycle
-    except ImportError:
-        return None, {}
-    return getattr(lifecycle, "gap_label", None), getattr(lifecycle, "CONDITIONS", {})
-
-
 def _lifecycle(b: _Builder) -> Section:
+    from ..lifecycle import CONDITIONS
+
     lang = b.lang
     title = t("sec.lifecycle", lang)
     if not b.has("lifecycle_stage"):
         return Section("lifecycle", title, notes=[t("lc.absent", lang)], empty=True)
-    gap_label, conditions = _lifecycle_helpers()
-    rows = [b.line("lifecycle_stage", "status")]
-    gap = b.value("lifecycle_gap")
-    gap_cell = b.text("lifecycle_gap")
-    if gap_label is not None and not _missing(gap) and gap != "":
-        gap_cell = Cell(f"{gap_label(str(gap), lang)} ({gap})", "lifecycle_gap")
-    rows.append([b.name("lifecycle_gap"), gap_cell, Cell("—", None, "unit"), b.source(b.key_of("lifecycle_gap"))])
+    rows = [b.line("lifecycle_stage", "parcel_status"), b.line("lifecycle_gap", "plain")]
     for col in ("lifecycle_gap_reason", "lifecycle_gap_years", "years_since_approval", "contract_check",
                 "contract_completion_check", "contract_production_check", "contract_unmet", "contract_reason",
                 "contract_damages_wan", "contract_remedy", "transfer_barred_until", "transfer_breach"):
+        col = person_column(col, lang)
         if b.has(col):
             kind = "contract_check" if col.endswith("_check") else (
                 None if col.endswith(("_years", "_wan")) or col.startswith("years") else "plain")
             rows.append(b.line(col, kind))
     names = sorted({m.group(1) for c in b.row.index if (m := re.match(r"^contract_(.+)_ok$", str(c)))},
-                   key=lambda c: list(conditions).index(c) if c in conditions else len(conditions))
+                   key=lambda c: list(CONDITIONS).index(c) if c in CONDITIONS else len(CONDITIONS))
     cond_rows = []
     for c in names:
-        spec = conditions.get(c)
-        label = (spec[3] if lang == "zh" else spec[4]) if spec else c
-        unit = (spec[5] or t("unit.ratio", lang)) if spec else "—"
-        contract = b.num(spec[0]) if spec and b.has(spec[0]) else Cell("—", None, "na")
-        actual = b.num(spec[1]) if spec and b.has(spec[1]) else Cell("—", None, "na")
+        spec = CONDITIONS.get(c)
+        if spec is None:
+            continue
+        label, unit = split_label(spec[0], lang)
+        contract = b.num(spec[0]) if b.has(spec[0]) else Cell("—", None, "na")
+        actual = b.num(spec[1]) if b.has(spec[1]) else Cell("—", None, "na")
         cond_rows.append([Cell(label), contract, actual, Cell(unit, None, "unit"), b.ok(f"contract_{c}_ok"),
                           b.num(f"contract_{c}_shortfall"), b.num(f"contract_{c}_shortfall_pct")])
     tables = [Table(b.headers("col.item", "col.value", "col.unit", "col.source"), rows)]
     notes = []
     if cond_rows and any(r[1].text != "—" for r in cond_rows):
         tables.append(Table(b.headers("col.condition", "col.contract", "col.actual", "col.unit", "col.result",
-                                      "col.shortfall", "col.shortfall") , cond_rows,
-                            caption="标准地约定条件（差额：条件单位 / %）" if lang == "zh"
-                            else "标准地 conditions (shortfall: in the condition's unit / %)"))
+                                      "col.shortfall", "col.shortfall"), cond_rows, caption=t("lc.conditions", lang)))
     else:
         notes.append(t("lc.no_conditions", lang))
     return Section("lifecycle", title, tables, notes)
@@ -445,7 +445,7 @@ def _history(b: _Builder) -> Section:
     lang = b.lang
     title = t("sec.history", lang)
     if not b.has("parent_ids"):
-        return Section("history", title, notes=[t("hist.absent", lang)], empty=True)
+        return Section("history", title, notes=[t("hist.absent", lang, column=labels.column("parent_ids", lang))], empty=True)
     pid = str(b.value("parcel_id"))
     parents = b.value("parent_ids")
     parents = "" if _missing(parents) else ", ".join(p.strip() for p in str(parents).split(",") if p.strip())
@@ -464,24 +464,25 @@ def _coverage(b: _Builder) -> Section:
     rows = []
     unit_m = t("unit.m", lang)
     for kind in NETWORK_TYPES:
-        label = split_label(f"has_{kind}", lang)[0]
+        label = labels.value("network_type", kind, lang)
         cost_key = f"coverage.unit_cost_wan_per_m.{kind}"
         has = b.value(f"has_{kind}")
         avail = (Cell("—", None, "na") if _missing(has) else
                  Cell(t("yes" if bool(has) else "no", lang), f"has_{kind}", "ok" if bool(has) else "fail"))
         rows.append([Cell(label), avail, b.num(f"dist_{kind}_m"),
-                     Cell(fmt_value(service.get(kind), lang), None, "num"),
+                     Cell(fmt_value(service.get(kind), lang, "m"), None, "num"),
                      b.num(f"ext_{kind}_m"), b.num(f"ext_{kind}_cost_wan"), b.source(cost_key)])
     costs = [b.value(f"ext_{k}_cost_wan") for k in NETWORK_TYPES]
     total = float(np.nansum([c for c in costs if not _missing(c)])) if any(not _missing(c) for c in costs) else None
     summary = [b.line("readiness", "plain"), b.line("missing", "plain"),
-               [Cell(t("cov.total", lang)), Cell(fmt_value(total, lang), None, "num"), Cell(t("unit.wan", lang), None, "unit"),
+               [Cell(t("cov.total", lang)), Cell(fmt_value(total, lang, "wan"), None, "num"),
+                Cell(t("unit.wan", lang), None, "unit"),
                 b.source("coverage.unit_cost_wan_per_m")]]
     if b.has("power_zone"):
         zone_key = b.value("power_zone_key")
         summary.append(b.line("power_zone", "plain", key=zone_key if isinstance(zone_key, str) else ""))
         if not _missing(b.value("power_zone")) and bool(b.value("power_zone")):
-            summary.append(b.line(f"power_zone_reason_{'en' if lang == 'en' else 'zh'}", "plain", key=""))
+            summary.append(b.line(text_column("power_zone_reason", lang), "plain", key=""))
     head = [t("col.type", lang), t("col.available", lang), f"{t('col.distance', lang)} ({unit_m})",
             f"{t('col.service', lang)} ({unit_m})", f"{t('col.extension', lang)} ({unit_m})",
             f"{t('col.cost', lang)} ({t('unit.wan', lang)})", t("col.source", lang)]
@@ -505,9 +506,10 @@ def _terrain(b: _Builder) -> Section:
                 b.line("site_leveled", None, key=""))
     if b.has("leveled_source"):
         rows.append(b.line("leveled_source", "leveled_source", key=""))
-    rows.append([Cell("max_relief_m"), Cell(fmt_value(_get(b.ctx.rules, "terrain.max_relief_m"), lang), None, "num"),
+    rows.append([Cell(rulekeys.label("terrain.max_relief_m", lang)),
+                 Cell(fmt_value(_get(b.ctx.rules, "terrain.max_relief_m"), lang, "m"), None, "num"),
                  Cell(t("unit.m", lang), None, "unit"), b.source("terrain.max_relief_m")])
-    notes = [] if b.ctx.has_dem else [t("terrain.no_dem", lang)]
+    notes = [] if b.ctx.has_dem else [t("terrain.no_dem", lang, column=labels.column("site_leveled", lang))]
     return Section("terrain", t("sec.terrain", lang),
                    [Table(b.headers("col.item", "col.value", "col.unit", "col.source"), rows)], notes)
 
@@ -516,8 +518,6 @@ _ENT_FIGURES = ("share", "tax_wan", "revenue_wan", "output_wan", "value_added_wa
 
 
 def _enterprises(b: _Builder) -> Section:
-    from ..schema import LEDGER
-
     lang, ctx = b.lang, b.ctx
     pid = str(b.value("parcel_id"))
     title = t("sec.enterprises", lang)
@@ -530,26 +530,22 @@ def _enterprises(b: _Builder) -> Section:
     prev_tax = prev.groupby("enterprise_id")["tax_wan"].sum(min_count=1) if len(prev) else pd.Series(dtype=float)
     heads = [t("ent.id", lang), t("ent.name", lang)]
     for col in _ENT_FIGURES:
-        name = LEDGER.by_name[col].zh if lang == "zh" else LEDGER.by_name[col].en
-        heads.append(name if col != "share" else f"{name} ({t('unit.share', lang)})")
-    heads.append(f"{t('ent.prev', lang)} {LEDGER.by_name['tax_wan'].zh if lang == 'zh' else LEDGER.by_name['tax_wan'].en}")
-    if lang == "en":
-        heads = [h.replace("employees", "employees (persons)") for h in heads]
-    else:
-        heads = [h if h != "年平均职工人数" else "年平均职工人数(人)" for h in heads]
+        name, unit = split_label(col, lang)
+        heads.append(f"{name} ({unit})" if unit != t("unit.none", lang) else name)
+    heads.append(f"{t('ent.prev', lang)} {labels.column('tax_wan', lang, layer='ledger')}")
     body = []
     for _, r in rows.iterrows():
         cells = [Cell(str(r["enterprise_id"])), Cell(fmt_value(r.get("name"), lang))]
-        cells += [Cell(fmt_value(r.get(c), lang), f"ledger:{c}", "num") for c in _ENT_FIGURES]
-        cells.append(Cell(fmt_value(prev_tax.get(r["enterprise_id"]), lang), None, "num"))
+        cells += [Cell(cell_text(c, r.get(c), lang), f"ledger:{c}", "num") for c in _ENT_FIGURES]
+        cells.append(Cell(cell_text("tax_wan", prev_tax.get(r["enterprise_id"]), lang), None, "num"))
         body.append(cells)
     total = [Cell(t("ent.total", lang)), Cell(f"{len(rows)}")]
     for c in _ENT_FIGURES:
         if c == "share":
             total.append(Cell("", None, "num"))
         else:
-            total.append(Cell(fmt_value(rows[c].sum(min_count=1), lang), f"ledger_total:{c}", "num"))
-    total.append(Cell(fmt_value(prev_tax.sum(min_count=1) if len(prev_tax) else None, lang), None, "num"))
+            total.append(Cell(cell_text(c, rows[c].sum(min_count=1), lang), f"ledger_total:{c}", "num"))
+    total.append(Cell(cell_text("tax_wan", prev_tax.sum(min_count=1) if len(prev_tax) else None, lang), None, "num"))
     body.append(total)
     return Section("enterprises", title, [Table(heads, body, caption=f"{t('meta.year', lang)} {ctx.year}")])
 
@@ -570,23 +566,27 @@ def _number_refs(b: _Builder, sections: list[Section]) -> None:
         for table in section.tables:
             if table.caption.startswith("@ref:"):
                 key, text = table.caption.removeprefix("@ref:").split("|", 1)
-                table.caption = text.replace("{ref}", _ref_text(key, order[key]))
+                table.caption = text.replace("{ref}", _ref_text(key, order[key], b.lang))
             for row in table.rows:
-                row[:] = [replace(c, text=_ref_text(c.ref, order[c.ref]), ref=None) if c.ref else c
+                row[:] = [replace(c, text=_ref_text(c.ref, order[c.ref], b.lang), ref=None) if c.ref else c
                           for c in row]
     b.refs = order
 
 
-def _ref_text(key: str, n: int) -> str:
-    return f"[{n}] UNCONFIRMED" if is_unconfirmed(key) else f"[{n}]"
+def _ref_text(key: str, n: int, lang: str) -> str:
+    return f"[{n}] {t('unconfirmed', lang)}" if is_unconfirmed(key) else f"[{n}]"
 
 
 def sources_section(b: _Builder) -> Section:
-    """Every rules key the report cites, with its number and the source comment of the rules file."""
+    """Every rules key the report cites: its number, its name and where its value comes from,
+    in the report's language (the key itself stays in the HTML's ``data-rule``, unseen)."""
     items = []
+    mark = t("unconfirmed", b.lang)
     for key, n in b.refs.items():
-        text, unconfirmed = source_text(key, b.ctx.rules, b.ctx.defaults)
-        items.append(Source(n, key, text.split(": ", 1)[1] if ": " in text else text, unconfirmed))
+        text, unconfirmed = source_text(key, b.ctx.rules, b.ctx.defaults, b.lang)
+        if unconfirmed and mark not in text:
+            text = t("src.unconfirmed", b.lang, source=text)
+        items.append(Source(n, key, text, unconfirmed, rulekeys.label(key, b.lang)))
     return Section("sources", t("sec.sources", b.lang), sources=items)
 
 

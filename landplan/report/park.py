@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import labels
+from ..columns import text_column
 from ..coverage import NETWORK_TYPES
-from ..revitalization import PATHS, candidates, scenario_median_tax, target_progress
-from ..schema import ENUMS, enum_label
+from ..io.writers import cell_text
+from ..labels import rulekeys
+from ..revitalization import candidates, scenario_median_tax, target_progress
+from ..schema import ENUMS
 from ..tables import num as _num
-from .i18n import code_label, t
+from .i18n import t
 from .model import (
     Cell,
     Report,
@@ -23,6 +27,7 @@ from .model import (
     _Builder,
     _number_refs,
     fmt_value,
+    person_column,
     sources_section,
     split_label,
 )
@@ -60,20 +65,20 @@ def park_report(ctx, *, lang: str = "zh", before: pd.DataFrame | None = None) ->
     tax = _num(table, "tax_wan")
     totals = [
         [Cell(t("park.parcels", lang)), Cell(str(len(table)), "count:all", "num"), Cell(unit_n, None, "unit"), b.source("")],
-        [Cell(split_label("area_mu", lang)[0]), Cell(fmt_value(mu.sum(), lang), "sum:area_mu", "num"),
+        [Cell(split_label("area_mu", lang)[0]), Cell(fmt_value(mu.sum(), lang, "mu"), "sum:area_mu", "num"),
          Cell(unit_mu, None, "unit"), b.source("")],
-        [Cell(split_label("area_m2", lang)[0]), Cell(fmt_value(_num(table, "area_m2").sum(), lang), "sum:area_m2", "num"),
-         Cell(t("unit.m", lang) + "²", None, "unit"), b.source("")],
+        [Cell(split_label("area_m2", lang)[0]), Cell(fmt_value(_num(table, "area_m2").sum(), lang, "m2"), "sum:area_m2", "num"),
+         Cell(t("unit.m2", lang), None, "unit"), b.source("")],
         [Cell(t("park.graded", lang)), Cell(str(int(graded.sum())), "count:graded", "num"), Cell(unit_n, None, "unit"),
          b.source("efficiency.classes")],
-        [Cell(split_label("tax_wan", lang)[0]), Cell(fmt_value(tax.sum(min_count=1), lang), "sum:tax_wan", "num"),
+        [Cell(split_label("tax_wan", lang)[0]), Cell(fmt_value(tax.sum(min_count=1), lang, "wan"), "sum:tax_wan", "num"),
          Cell(unit_wan, None, "unit"), b.source("")],
         [Cell(split_label("tax_per_mu_wan", lang)[0] + f" ({t('col.benchmark', lang)})"),
-         Cell(fmt_value(ctx.benchmarks.get("tax_per_mu_wan"), lang), "benchmark:tax_per_mu_wan", "num"),
+         Cell(fmt_value(ctx.benchmarks.get("tax_per_mu_wan"), lang, "wan_per_mu"), "benchmark:tax_per_mu_wan", "num"),
          Cell(split_label("tax_per_mu_wan", lang)[1], None, "unit"), b.source("efficiency.indicators.tax_per_mu_wan")],
-        [Cell(t("park.idle", lang)), Cell(fmt_value(mu[idle].sum(), lang), "sum_idle:area_mu", "num"),
+        [Cell(t("park.idle", lang)), Cell(fmt_value(mu[idle].sum(), lang, "mu"), "sum_idle:area_mu", "num"),
          Cell(unit_mu, None, "unit"), b.source("idle.idle_after_years")],
-        [Cell(t("park.low", lang)), Cell(fmt_value(mu[low].sum(), lang), "sum_low:area_mu", "num"),
+        [Cell(t("park.low", lang)), Cell(fmt_value(mu[low].sum(), lang, "mu"), "sum_low:area_mu", "num"),
          Cell(unit_mu, None, "unit"), b.source("idle.low_efficiency")],
     ]
     sections = [Section("totals", t("park.totals", lang), [Table(head4, totals)])]
@@ -81,41 +86,41 @@ def park_report(ctx, *, lang: str = "zh", before: pd.DataFrame | None = None) ->
     # status distribution
     status = table["status"].astype(object).where(table["status"].notna(), "") if "status" in table else None
     if status is not None:
-        rows, labels, values = [], [], []
+        rows, names, values = [], [], []
         for code in [*ENUMS["parcel_status"], ""]:
             mask = status == code
             if not mask.any():
                 continue
-            label = enum_label("parcel_status", code, lang) if code else t("no_data", lang)
+            label = labels.value("parcel_status", code, lang) if code else t("no_data", lang)
             rows.append([Cell(label), Cell(str(int(mask.sum())), f"count_status:{code}", "num"),
-                         Cell(fmt_value(mu[mask].sum(), lang), f"sum_status:{code}", "num")])
-            labels.append(label)
+                         Cell(fmt_value(mu[mask].sum(), lang, "mu"), f"sum_status:{code}", "num")])
+            names.append(label)
             values.append(float(mu[mask].sum()))
         sec = Section("status", t("park.status", lang), [Table(
             [t("col.type", lang), f"{t('col.count', lang)} ({unit_n})", f"{t('park.area', lang)} ({unit_mu})"],
             rows, widths=[40, 30, 30])])
-        sec.svg = bar_chart(labels, values, unit=unit_mu, title=t("park.status", lang))
+        sec.svg = bar_chart(names, values, unit=unit_mu, title=t("park.status", lang))
         sections.append(sec)
 
     # classes
     rows, values = [], []
     total_mu = float(mu.sum()) or 1.0
-    policy = "efficiency_policy_zh" if lang == "zh" else "efficiency_policy_en"
+    policy = text_column("efficiency_policy", lang)
     policies = ctx.rules["efficiency"].get("policies", {})
     for cls in ("A", "B", "C", "D"):
         mask = table["efficiency_class"] == cls if "efficiency_class" in table else graded & False
         mask = mask.fillna(False).astype(bool)
         text = (policies.get(cls) or {}).get("zh" if lang == "zh" else "en", "")
         rows.append([Cell(cls), Cell(str(int(mask.sum())), f"count_class:{cls}", "num"),
-                     Cell(fmt_value(mu[mask].sum(), lang), f"sum_class:{cls}", "num"),
-                     Cell(fmt_value(100 * mu[mask].sum() / total_mu, lang), None, "num"),
-                     Cell(fmt_value(tax[mask].sum(min_count=1), lang), f"sum_class_tax:{cls}", "num"),
+                     Cell(fmt_value(mu[mask].sum(), lang, "mu"), f"sum_class:{cls}", "num"),
+                     Cell(fmt_value(100 * mu[mask].sum() / total_mu, lang, "pct"), None, "num"),
+                     Cell(fmt_value(tax[mask].sum(min_count=1), lang, "wan"), f"sum_class_tax:{cls}", "num"),
                      Cell(text), b.source(f"efficiency.policies.{cls}")])
         values.append(float(mu[mask].sum()))
     ungraded = ~graded
     rows.append([Cell(t("park.ungraded", lang)), Cell(str(int(ungraded.sum())), "count_class:", "num"),
-                 Cell(fmt_value(mu[ungraded].sum(), lang), "sum_class:", "num"),
-                 Cell(fmt_value(100 * mu[ungraded].sum() / total_mu, lang), None, "num"),
+                 Cell(fmt_value(mu[ungraded].sum(), lang, "mu"), "sum_class:", "num"),
+                 Cell(fmt_value(100 * mu[ungraded].sum() / total_mu, lang, "pct"), None, "num"),
                  Cell("—", None, "num"), Cell(t("eff.no_rows", lang)), b.source("efficiency.scope")])
     sec = Section("classes", t("park.classes", lang), [Table(
         [t("eff.class", lang), f"{t('col.count', lang)} ({unit_n})", f"{t('park.area', lang)} ({unit_mu})",
@@ -126,14 +131,15 @@ def park_report(ctx, *, lang: str = "zh", before: pd.DataFrame | None = None) ->
     sections.append(sec)
 
     # idle land
-    step = "next_step_zh" if lang == "zh" else "next_step_en"
+    step = text_column("next_step", lang)
+
+    def cell(r, col: str, cls: str = "") -> Cell:
+        return Cell(cell_text(col, r.get(col), lang), col, cls)
+
     idle_rows = table[idle].sort_values(["next_step_date", "parcel_id"], na_position="last") if idle.any() else table.iloc[:0]
-    rows = [[Cell(str(r["parcel_id"])), Cell(fmt_value(r.get("holder"), lang)),
-             Cell(fmt_value(r["area_mu"], lang), "area_mu", "num"),
-             Cell(code_label("idle_status", r["idle_status"], lang)),
-             Cell(code_label("idle_disposal", r.get("idle_disposal"), lang)),
-             Cell(fmt_value(r.get("idle_fee_wan"), lang), "idle_fee_wan", "num"),
-             Cell(fmt_value(r.get("next_step_date"), lang)), Cell(fmt_value(r.get(step), lang))]
+    rows = [[Cell(str(r["parcel_id"])), Cell(fmt_value(r.get("holder"), lang)), cell(r, "area_mu", "num"),
+             cell(r, "idle_status"), cell(r, "idle_disposal"), cell(r, "idle_fee_wan", "num"),
+             cell(r, "next_step_date"), cell(r, step)]
             for _, r in idle_rows.head(LIST_LIMIT).iterrows()]
     heads = [t("col.parcel", lang), t("col.holder", lang), f"{t('park.area', lang)} ({unit_mu})",
              split_label("idle_status", lang)[0], split_label("idle_disposal", lang)[0],
@@ -145,43 +151,42 @@ def park_report(ctx, *, lang: str = "zh", before: pd.DataFrame | None = None) ->
 
     # low-efficiency land
     low_rows = table[low].sort_values("parcel_id")
-    rows = [[Cell(str(r["parcel_id"])), Cell(fmt_value(r.get("holder"), lang)),
-             Cell(fmt_value(r["area_mu"], lang), "area_mu", "num"), Cell(fmt_value(r.get("efficiency_class"), lang)),
-             Cell(fmt_value(r.get("low_efficiency_reason"), lang))] for _, r in low_rows.head(LIST_LIMIT).iterrows()]
+    low_reason = person_column("low_efficiency_reason", lang)
+    rows = [[Cell(str(r["parcel_id"])), Cell(fmt_value(r.get("holder"), lang)), cell(r, "area_mu", "num"),
+             cell(r, "efficiency_class"), cell(r, low_reason)] for _, r in low_rows.head(LIST_LIMIT).iterrows()]
     sections.append(Section("low", t("park.low", lang), [Table(
         [t("col.parcel", lang), t("col.holder", lang), f"{t('park.area', lang)} ({unit_mu})", t("eff.class", lang),
-         split_label("low_efficiency_reason", lang)[0]], rows, widths=[18, 18, 10, 8, 46])] if rows else [],
+         split_label(low_reason, lang)[0]], rows, widths=[18, 18, 10, 8, 46])] if rows else [],
         _more(len(low_rows), lang) or ([] if rows else [t("none", lang)])))
 
     # candidates and target progress
-    ranked = candidates(table, ctx.rules)
-    rows = [[Cell(str(r["parcel_id"])), Cell(fmt_value(r["area_mu"], lang), "area_mu", "num"),
-             Cell(fmt_value(r["revitalization_priority"], lang), "revitalization_priority", "num"),
-             Cell(PATHS.get(str(r["path"]), (str(r["path"]),) * 2)[0 if lang == "zh" else 1]),
-             Cell(fmt_value(r["candidate_reason"], lang))] for _, r in ranked.head(LIST_LIMIT).iterrows()]
+    ranked = candidates(table, ctx.rules).rename(columns={"path": "revitalization_path"})
+    reason = person_column("candidate_reason", lang)
+    rows = [[Cell(str(r["parcel_id"])), cell(r, "area_mu", "num"), cell(r, "revitalization_priority", "num"),
+             cell(r, "revitalization_path"), cell(r, reason)] for _, r in ranked.head(LIST_LIMIT).iterrows()]
     target = ctx.rules.get("revitalization", {}).get("target_mu_per_year")
-    progress = [[Cell(t("park.candidates", lang)), Cell(fmt_value(float(ranked["area_mu"].sum()) if len(ranked) else 0.0, lang),
-                                                         "sum_candidates:area_mu", "num"),
+    progress = [[Cell(t("park.candidates", lang)), Cell(fmt_value(float(ranked["area_mu"].sum()) if len(ranked) else 0.0,
+                                                                  lang, "mu"), "sum_candidates:area_mu", "num"),
                  Cell(unit_mu, None, "unit"), b.source("revitalization.priority_weights")],
-                [Cell(t("park.target", lang)), Cell(fmt_value(target, lang) if target is not None else t("park.target_none", lang)),
+                [Cell(t("park.target", lang)),
+                 Cell(fmt_value(target, lang, "mu") if target is not None else t("park.target_none", lang, rule=rulekeys.label("revitalization.target_mu_per_year", lang))),
                  Cell(unit_mu, None, "unit"), b.source("revitalization.target_mu_per_year")]]
     notes = []
     if before is not None:
         p = target_progress(before, table, ctx.rules, year=ctx.as_of.year)
         progress.append([Cell(t("park.progress_since", lang, since=p["before_as_of"] or "—",
-                                mu=fmt_value(p["revitalized_mu"], lang), n=len(p["parcels"]))),
-                         Cell(fmt_value(p["revitalized_mu"], lang), None, "num"), Cell(unit_mu, None, "unit"),
+                                mu=fmt_value(p["revitalized_mu"], lang, "mu"), n=len(p["parcels"]))),
+                         Cell(fmt_value(p["revitalized_mu"], lang, "mu"), None, "num"), Cell(unit_mu, None, "unit"),
                          b.source("revitalization.target_mu_per_year")])
         if p["share_of_target"] is not None:
-            progress.append([Cell(t("park.share_of_target", lang)), Cell(fmt_value(100 * p["share_of_target"], lang), None, "num"),
+            progress.append([Cell(t("park.share_of_target", lang)), Cell(fmt_value(100 * p["share_of_target"], lang, "pct"), None, "num"),
                              Cell("%", None, "unit"), b.source("")])
     else:
         notes.append(t("park.progress_none", lang))
     if len(ranked) and tax.notna().any():
         s = scenario_median_tax(table, ranked["parcel_id"])
-        progress.append([Cell("情景：候选地块达到园区亩均税收中位数后园区税收" if lang == "zh" else
-                              "scenario: park tax if the candidates reach the median tax per mu"),
-                         Cell(fmt_value(s["park_tax_after_wan"], lang), None, "num"), Cell(unit_wan, None, "unit"),
+        progress.append([Cell(t("park.scenario", lang)),
+                         Cell(fmt_value(s["park_tax_after_wan"], lang, "wan"), None, "num"), Cell(unit_wan, None, "unit"),
                          b.source("")])
     tables = [Table(head4, progress)]
     if rows:
@@ -197,10 +202,11 @@ def park_report(ctx, *, lang: str = "zh", before: pd.DataFrame | None = None) ->
         if col not in table.columns:
             continue
         lacking = ~_flag(table, col)
-        rows.append([Cell(split_label(col, lang)[0]), Cell(str(int(lacking.sum())), f"count_lacking:{kind}", "num"),
-                     Cell(fmt_value(mu[lacking].sum(), lang), f"sum_lacking:{kind}", "num"),
-                     Cell(fmt_value(_num(table, f"ext_{kind}_m").sum(min_count=1), lang), f"sum:ext_{kind}_m", "num"),
-                     Cell(fmt_value(_num(table, f"ext_{kind}_cost_wan").sum(min_count=1), lang),
+        rows.append([Cell(labels.value("network_type", kind, lang)),
+                     Cell(str(int(lacking.sum())), f"count_lacking:{kind}", "num"),
+                     Cell(fmt_value(mu[lacking].sum(), lang, "mu"), f"sum_lacking:{kind}", "num"),
+                     Cell(fmt_value(_num(table, f"ext_{kind}_m").sum(min_count=1), lang, "m"), f"sum:ext_{kind}_m", "num"),
+                     Cell(fmt_value(_num(table, f"ext_{kind}_cost_wan").sum(min_count=1), lang, "wan"),
                           f"sum:ext_{kind}_cost_wan", "num"), b.source(f"coverage.unit_cost_wan_per_m.{kind}")])
     sec = Section("coverage", t("park.coverage", lang), [Table(
         [t("col.type", lang), f"{t('park.lacking', lang)} ({unit_n})", f"{t('park.area', lang)} ({unit_mu})",
@@ -209,7 +215,8 @@ def park_report(ctx, *, lang: str = "zh", before: pd.DataFrame | None = None) ->
     if "readiness" in table.columns:
         levels = [lvl["name"] for lvl in ctx.rules["coverage"]["readiness"]] + [ctx.rules["coverage"]["below"]]
         counts = [float((table["readiness"] == lvl).sum()) for lvl in levels]
-        sec.svg = bar_chart(levels, counts, unit=unit_n, title=t("park.readiness", lang))
+        sec.svg = bar_chart([cell_text("readiness", lvl, lang) for lvl in levels], counts, unit=unit_n,
+                            title=t("park.readiness", lang))
     sections.append(sec)
 
     # tax per mu distribution
