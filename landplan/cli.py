@@ -54,6 +54,31 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _lang(args) -> str:
+    """The language of what a command prints for people: ``--lang`` (zh or en), else the
+    locale's (:func:`landplan.labels.lang_of_locale`; ``--lang code`` names the tables'
+    form only, its summary follows the locale)."""
+    from .labels import lang_of_locale
+
+    lang = getattr(args, "lang", None)
+    return lang if lang in ("zh", "en") else lang_of_locale()
+
+
+def _table_lang(args) -> str:
+    """The language of the CSV and XLSX tables a command writes: ``--lang`` (zh, en or code),
+    else the locale's."""
+    from .labels import lang_of_locale
+
+    return getattr(args, "lang", None) or lang_of_locale()
+
+
+def _say(key: str, args, **fields) -> None:
+    """Print the catalogue's words ``key`` in the command's language."""
+    from .labels import t
+
+    print(t(key, _lang(args), **fields))
+
+
 def _terminal_progress(title: str):
     """A progress callback drawing a bar on a terminal; ``None`` (quiet) when not on one."""
     if not sys.stderr.isatty():
@@ -74,11 +99,11 @@ def _cmd_demo(args) -> int:
 
     write_demo(args.out, parcels=args.parcels, seed=args.seed, fmt=args.format,
                progress=_terminal_progress("demo"))
-    print(f"demo park with {args.parcels} parcels (seed {args.seed}) written to {args.out}")
+    _say("cli.demo.done", args, parcels=args.parcels, seed=args.seed, out=args.out)
     return 0
 
 
-def _run_import(sources, layer: str, **options) -> int:
+def _run_import(sources, layer: str, *, lang: str, **options) -> int:
     """Import, print the report and the rejected features; 0 all kept, 1 some rejected (a
     :class:`~landplan.io.importer.NothingImportedError` lists its rejects, then exits 2)."""
     from .io.importer import NothingImportedError, import_layer
@@ -88,7 +113,7 @@ def _run_import(sources, layer: str, **options) -> int:
     except NothingImportedError as exc:
         _print_rejects(exc.reject_lines)
         raise
-    print("\n".join(report.lines()))
+    print("\n".join(report.lines(lang)))
     _print_rejects(report.reject_lines())
     return EXIT_REJECTS if report.rejected else 0
 
@@ -103,14 +128,14 @@ def _cmd_import(args) -> int:
         args.src, args.layer, workspace=args.workspace, source_layer=args.source_layer,
         fields=_pairs(args.field, "--field"), crs=args.crs, encoding=args.encoding,
         set_values=_pairs(args.set, "--set"), mode=args.mode,
-        effective_date=_parse_date(args.date, "--date"), keep_extra=args.keep_extra,
+        effective_date=_parse_date(args.date, "--date"), keep_extra=args.keep_extra, lang=_lang(args),
     )
 
 
 def _cmd_import_ledger(args) -> int:
     return _run_import(args.file, "ledger", workspace=args.workspace,
                        source_layer=args.source_layer, fields=_pairs(args.field, "--field"),
-                       encoding=args.encoding, keep_extra=args.keep_extra)
+                       encoding=args.encoding, keep_extra=args.keep_extra, lang=_lang(args))
 
 
 def _parse_date(text: str | None, option: str):
@@ -143,11 +168,11 @@ def _cmd_evaluate(args) -> int:
     rules = load_rules(args.workspace)
     table = evaluate(args.workspace, as_of=_parse_date(args.as_of, "--as-of"), year=args.year, rules=rules,
                      engine=args.engine, partitions=args.partitions, scheduler=args.scheduler)
-    out = write_evaluation(table, args.out, rules=rules)
+    out = write_evaluation(table, args.out, rules=rules, lang=_table_lang(args))
     _warn_idle_inputs(args.workspace, table, table["as_of"].iloc[0].date() if len(table) else None)
     graded = int(table["efficiency_class"].notna().sum()) if "efficiency_class" in table else 0
-    print(f"evaluated {len(table)} parcels ({graded} graded A–D) as of "
-          f"{table['as_of'].iloc[0].date() if len(table) else args.as_of}; written: {out}")
+    _say("cli.evaluate.done", args, n=len(table), graded=graded, out=out,
+         as_of=table["as_of"].iloc[0].date() if len(table) else args.as_of)
     return 0
 
 
@@ -163,11 +188,13 @@ def _cmd_idle(args) -> int:
     table = evaluate(args.workspace, as_of=as_of, year=args.year, rules=rules)
     before = read_evaluation(args.since) if args.since else None
     _warn_idle_inputs(args.workspace, table, as_of)
-    print("\n".join(park_summary(table, rules, as_of=as_of, before=before, target_mu=args.target_mu)))
+    print("\n".join(park_summary(table, rules, as_of=as_of, before=before, target_mu=args.target_mu,
+                                  lang=_lang(args))))
     if args.out:
-        ranked = candidates(table, rules)
-        out = write_evaluation(ranked, args.out, rules=rules)
-        print(f"candidates written: {out}")
+        ranked = candidates(table, rules).rename(columns={"path": "revitalization_path"})
+        ranked = ranked.drop(columns=[c for c in ("path_zh", "path_en") if c in ranked.columns])
+        out = write_evaluation(ranked, args.out, rules=rules, lang=_table_lang(args))
+        _say("cli.idle.written", args, out=out)
     return 0
 
 
@@ -175,63 +202,84 @@ def _cmd_lifecycle(args) -> int:
     import datetime as dt
 
     from .evaluate import evaluate, write_evaluation
-    from .lifecycle import LIFECYCLE_COLUMNS, gap_label, lifecycle_summary
+    from .io.writers import cell_text
+    from .lifecycle import LIFECYCLE_COLUMNS, lifecycle_summary
     from .rules import load_rules
 
+    lang = _lang(args)
     rules = load_rules(args.workspace)
     as_of = _parse_date(args.as_of, "--as-of") or dt.date.today()
     table = evaluate(args.workspace, as_of=as_of, year=args.year, rules=rules)
-    print(f"土地全生命周期 land lifecycle as of {as_of}:")
-    print("\n".join(lifecycle_summary(table)))
+    _say("cli.lifecycle.title", args, as_of=as_of)
+    print("\n".join(lifecycle_summary(table, lang=lang, rules=rules)))
     gaps = table[table["lifecycle_gap"] != ""].sort_values(["lifecycle_gap_years", "parcel_id"],
                                                           ascending=[False, True], kind="stable")
-    for row in gaps.head(args.show).itertuples():
-        print(f"  {row.parcel_id} {gap_label(row.lifecycle_gap)} {row.lifecycle_gap_years:.2f} 年: "
-              f"{row.lifecycle_gap_reason}")
+    reason = _person_column("lifecycle_gap_reason", lang)
+    for _, row in gaps.head(args.show).iterrows():
+        _say("cli.lifecycle.gap", args, pid=row["parcel_id"], gap=cell_text("lifecycle_gap", row["lifecycle_gap"], lang),
+             years=cell_text("lifecycle_gap_years", row["lifecycle_gap_years"], lang),
+             reason=cell_text(reason, row.get(reason), lang))
     if args.out:
         keep = ["parcel_id", "area_mu", "status", *LIFECYCLE_COLUMNS, "geometry"]
         rows = table[(table["lifecycle_gap"] != "") | (table["contract_check"] != "")]
-        out = write_evaluation(rows[[c for c in keep if c in rows.columns]], args.out, rules=rules)
-        print(f"parcels with a gap or a contract check ({len(rows)}) written: {out}")
+        out = write_evaluation(rows[[c for c in keep if c in rows.columns]], args.out, rules=rules,
+                               lang=_table_lang(args))
+        _say("cli.lifecycle.written", args, n=len(rows), out=out)
     return 0
+
+
+def _person_column(column: str, lang: str) -> str:
+    """The column holding ``column``'s text in ``lang`` where it is one of a pair of a
+    person-text (:data:`landplan.columns.PERSON_TEXT`), else ``column`` itself."""
+    from .columns import PERSON_TEXT, text_column
+
+    for text, pair in PERSON_TEXT.items():
+        if column in pair or column == text:
+            return text_column(text, lang)
+    return column
 
 
 def _cmd_coverage(args) -> int:
     from .coverage import coverage_summary, extension_routes, network_qa, substation_loads
     from .evaluate import evaluate
+    from .labels import column, has, rulekeys, t
     from .rules import load_rules
     from .workspace import Workspace
 
+    lang = _lang(args)
     ws = Workspace(args.workspace)
     rules = load_rules(ws)
     table = evaluate(ws, rules=rules)
-    print("\n".join(coverage_summary(table, rules)))
+    print("\n".join(coverage_summary(table, rules, lang=lang)))
     layers = {name: ws.read(name) for name in ("roads", "pipelines", "powerlines") if ws.has(name)}
     qa = network_qa(**layers, facilities=ws.read("facilities") if ws.has("facilities") else None,
                     parcels=ws.read("parcels"), rules=rules)
     if ws.has("facilities"):
         subs = substation_loads(ws.read("parcels"), ws.read("facilities"), rules)
-        print(f"变电站容量 substations: {len(subs)} built, {int(subs['checked'].sum())} checked "
-              f"(parcel loads from load_kva or coverage.load_kva_per_mu), "
-              f"{int(subs['over_capacity'].sum())} over capacity")
-    print(f"管网检查 network QA: {len(qa)} problems" + ("" if len(qa) else " (none)"))
+        _say("cli.coverage.substations", args, n=len(subs), checked=int(subs["checked"].sum()),
+             over=int(subs["over_capacity"].sum()), load=column("load_kva", lang),
+             rule=rulekeys.label("coverage.load_kva_per_mu", lang))
+    _say("cli.coverage.qa" if len(qa) else "cli.coverage.qa_none", args, n=len(qa))
     for row in qa.head(args.show).itertuples():
-        print(f"  {row.layer} {row.feature_id}: {row.message}")
+        _say("cli.coverage.qa_row", args, layer=t(f"layer.{row.layer}", lang) if has(f"layer.{row.layer}")
+             else row.layer, fid=row.feature_id, message=row.message)
     if args.routes:
         routes = extension_routes(ws.read("parcels"), **layers, rules=rules)
-        _write_plain(routes, args.routes)
-        print(f"extension routes ({len(routes)}) written: {args.routes}")
+        _write_plain(routes, args.routes, lang=_table_lang(args))
+        _say("cli.coverage.routes", args, n=len(routes), out=args.routes)
     return 0
 
 
-def _write_plain(frame, out) -> None:
-    """Write an analysis layer (not a canonical one) to .gpkg, .geojson, .parquet or .csv."""
+def _write_plain(frame, out, *, lang: str) -> None:
+    """Write an analysis layer (not a canonical one) to .gpkg, .geojson, .parquet (canonical
+    names, for GIS and scripts) or .csv (a table for people in ``lang``, or ``code``)."""
     from pathlib import Path
 
     import pyogrio
 
+    from .evaluate import column_label
     from .io.atomic import atomic_path
-    from .io.writers import write_csv
+    from .io.writers import people_table, write_csv
 
     out = Path(out)
     suffix = out.suffix.lower()
@@ -239,7 +287,7 @@ def _write_plain(frame, out) -> None:
         if suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         elif suffix == ".csv":
-            write_csv(frame.drop(columns=frame.geometry.name), tmp)
+            write_csv(people_table(frame, lang, header=column_label)[0], tmp)
         elif suffix in {".gpkg", ".geojson"}:
             pyogrio.write_dataframe(frame if suffix == ".gpkg" else frame.to_crs(4326), tmp,
                                     layer=out.stem if suffix == ".gpkg" else None,
@@ -274,10 +322,10 @@ def _cmd_screen(args) -> int:
         project = make_project(options, source="options", rules=rules)
     result = screen_project(project, args.workspace, as_of=_parse_date(args.as_of, "--as-of"),
                             year=args.year, rules=rules)
-    print("\n".join(result.lines(lang=args.lang, top=args.top)))
+    print("\n".join(result.lines(lang=_lang(args), top=args.top)))
     if args.out:
         out = write_sites(result, args.out, top=args.top)
-        print(f"sites written: {out}")
+        _say("cli.screen.written", args, out=out)
     return 0 if result.admitted else EXIT_REFUSED
 def _cmd_report(args) -> int:
     from .report import report
@@ -285,10 +333,10 @@ def _cmd_report(args) -> int:
     if args.all and args.parcel_ids:
         raise LandplanError("give parcel ids or --all, not both")
     run = report(args.workspace, args.parcel_ids or None, out=args.out, all_parcels=args.all,
-                 park=args.park, fmt=args.format, lang=args.lang,
+                 park=args.park, fmt=args.format, lang=_lang(args),
                  as_of=_parse_date(args.as_of, "--as-of"), year=args.year, since=args.since,
                  workers=args.workers, progress=_terminal_progress("report"))
-    print("\n".join(run.lines()))
+    print("\n".join(run.lines(_lang(args))))
     for pid, reason in sorted(run.failures.items()):
         print(f"landplan: error: report {pid}: {reason}", file=sys.stderr)
     return EXIT_BAD_INPUT if run.failures else 0
@@ -306,7 +354,7 @@ def _cmd_export(args) -> int:
 
     report = export_layer(args.layer, workspace=args.workspace, fmt=args.format, out=args.out,
                           crs=args.crs, encoding=args.encoding)
-    print("\n".join(report.lines()))
+    print("\n".join(report.lines(_lang(args))))
     return 0
 
 
@@ -316,7 +364,7 @@ def _cmd_split(args) -> int:
     ids = [i for i in args.ids.split(",")] if args.ids else None
     result = split_parcel(args.workspace, args.parcel_id, line=args.line, area_m2=args.area_m2,
                           area_mu=args.area_mu, ids=ids, date=_parse_date(args.date, "--date"))
-    print("\n".join(result.lines()))
+    print("\n".join(result.lines(_lang(args))))
     return 0
 
 
@@ -325,7 +373,7 @@ def _cmd_merge(args) -> int:
 
     result = merge_parcels(args.workspace, args.parcel_ids, new_id=args.id, keep=args.keep,
                            date=_parse_date(args.date, "--date"))
-    print("\n".join(result.lines()))
+    print("\n".join(result.lines(_lang(args))))
     return 0
 
 
@@ -334,44 +382,77 @@ def _cmd_update(args) -> int:
 
     result = update_parcel(args.workspace, args.parcel_id, _pairs(args.set, "--set"),
                            date=_parse_date(args.date, "--date"))
-    print("\n".join(result.lines()))
+    print("\n".join(result.lines(_lang(args))))
     return 0
 
 
+#: The history tables' columns a person reads, by table (the recorded summary is a record
+#: in English: scripts read it with --lang code).
+_HISTORY_COLUMNS = {
+    "log": ("change_id", "kind", "effective_date", "recorded_at", "command"),
+    "parcel": ("relation", "parcel_id", "version_id", "valid_from", "valid_to", "area_m2", "change_id", "kind",
+               "command", "ended_by", "parent_ids"),
+}
+
+
+def _history_header(column: str, lang: str) -> str:
+    """A history column's header: the app's words where it has them, else the catalogue's column
+    or the command line's."""
+    from .labels import column as column_label
+    from .labels import has, t
+
+    for key in (f"app.history.col.{column}", f"cli.history.col.{column}"):
+        if has(key):
+            return t(key, lang)
+    return column_label(column, lang)
+
+
+def _history_for_people(table, columns, lang: str):
+    """The history table as a person reads it in ``lang``: headers, change kinds and relations
+    by their words, dates as YYYY-MM-DD, areas in m² by labels.fmt."""
+    import pandas as pd
+
+    from .io.writers import cell_text
+    from .labels import has, t, value
+
+    def word(column: str, v) -> str:
+        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v) or v == "":
+            return ""
+        if column == "kind":
+            return value("change_kind", v, lang)
+        if column == "relation" and has(f"app.history.relation.{v}"):
+            return t(f"app.history.relation.{v}", lang)
+        if column == "recorded_at":
+            return str(v).replace("T", " ")[:19]
+        return cell_text(column, v, lang)
+
+    return pd.DataFrame({_history_header(c, lang): [word(c, v) for v in table[c]] for c in columns if c in table})
+
+
 def _cmd_history(args) -> int:
-    from .history import KIND_LABELS, change_log, keeps_history, parcel_history
+    from .history import change_log, keeps_history, parcel_history
     from .workspace import Workspace
 
+    lang, table_lang = _lang(args), _table_lang(args)
     if not keeps_history(Workspace(args.workspace)):
-        print("此工作区不记录变更历史 this workspace keeps no history (a PostGIS workspace): its "
-              "parcels are as they are now, for every date")
+        _say("cli.history.not_kept", args)
         return 0
     if args.parcel_id is None:
-        table = change_log(args.workspace)
-        columns = ["change_id", "kind", "effective_date", "recorded_at", "command", "summary"]
+        table, columns = change_log(args.workspace), _HISTORY_COLUMNS["log"]
     else:
-        table = parcel_history(args.workspace, args.parcel_id)
-        columns = ["relation", "parcel_id", "version_id", "valid_from", "valid_to", "area_m2",
-                   "change_id", "kind", "command", "ended_by", "parent_ids"]
+        table, columns = parcel_history(args.workspace, args.parcel_id), _HISTORY_COLUMNS["parcel"]
     if args.out:
-        _write_table(table, args.out)
-        print(f"{len(table)} rows written: {args.out}")
+        _write_table(table if table_lang == "code" else _history_for_people(table, columns, table_lang), args.out)
+        _say("cli.history.written", args, n=len(table), out=args.out)
     if not len(table):
-        print("no recorded changes (the parcels layer holds for every date)")
+        _say("cli.history.empty", args)
         return 0
-    shown = table[columns].copy()
-    shown["kind"] = [f"{KIND_LABELS.get(k, (k,))[0]} {k}" for k in shown["kind"]]
-    for column in ("valid_from", "valid_to", "effective_date"):
-        if column in shown:
-            shown[column] = shown[column].dt.strftime("%Y-%m-%d").fillna("—")
-    if "area_m2" in shown:
-        shown["area_m2"] = shown["area_m2"].map("{:.2f}".format)
-    print(shown.astype(object).where(shown.notna(), "").to_string(index=False))
+    print(_history_for_people(table, columns, lang).to_string(index=False))
     return 0
 
 
 def _write_table(table, out) -> None:
-    """A plain table to .csv or .xlsx, atomically."""
+    """A table to .csv or .xlsx, atomically."""
     from .io.atomic import atomic_path
     from .io.writers import write_csv, write_xlsx
 
@@ -403,6 +484,23 @@ def _cmd_app(args) -> int:
     return serve(cmd, env)  # a stop signal to this command stops the server too
 
 
+_TABLES_HELP = ("tables for people: .csv and .xlsx in --lang (Chinese headers and labels by default, "
+                "English with --lang en; --lang code: canonical column names and codes, for scripts); "
+                ".gpkg and .parquet always keep the canonical names and codes")
+
+
+def _lang_option(p: argparse.ArgumentParser, *, tables: bool = False) -> None:
+    """``--lang``: the language of what the command prints (and of its CSV/XLSX tables)."""
+    if tables:
+        p.add_argument("--lang", choices=["zh", "en", "code"],
+                       help="language of the summary and of .csv/.xlsx tables: zh 中文, en English, "
+                       "code (tables with canonical names and codes); default: the locale's ($LANG, "
+                       "$LANDPLAN_LANG), Chinese unless it names another language")
+    else:
+        p.add_argument("--lang", choices=["zh", "en"],
+                       help="language of what is printed: zh 中文 or en English (default: the locale's)")
+
+
 def _keep_extra_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep-extra", action="store_true",
                    help="also write the columns no canonical column recognises, under their own "
@@ -421,6 +519,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parcels", type=int, default=300, help="number of parcels (default 300)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--format", default="gpkg", choices=["gpkg", "parquet"], help="vector store")
+    _lang_option(p)
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("import", help="import files into a workspace layer (导入)",
@@ -441,6 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace the layer (default) or append to it")
     p.add_argument("--date", help="effective date of the parcels imported, YYYY-MM-DD (default today)")
     _keep_extra_option(p)
+    _lang_option(p)
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("import-ledger", help="import the enterprise ledger, CSV or XLSX (企业台账)",
@@ -452,41 +552,50 @@ def build_parser() -> argparse.ArgumentParser:
                    help="map a source column onto a ledger column (repeatable)")
     p.add_argument("--encoding", help="text encoding of a CSV (gbk, utf-8)")
     _keep_extra_option(p)
+    _lang_option(p)
     p.set_defaults(func=_cmd_import_ledger)
 
-    p = sub.add_parser("evaluate", help="evaluate every parcel, one row each (按地块评价)")
+    p = sub.add_parser("evaluate", help="evaluate every parcel, one row each (按地块评价)",
+                       epilog=_TABLES_HELP)
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
     p.add_argument("--year", type=int, help="ledger year (default the latest)")
-    p.add_argument("--out", required=True, help="output .gpkg, .parquet, .csv or .xlsx")
+    p.add_argument("--out", required=True, help="output .gpkg, .parquet (canonical names and codes), "
+                   ".csv or .xlsx (for people, in --lang)")
     p.add_argument("--engine", default="single", choices=["single", "dask"],
                    help="where terrain and coverage run: this process (default) or dask-geopandas partitions")
     p.add_argument("--partitions", type=_positive_int, help="spatial partitions of the dask engine")
     p.add_argument("--scheduler", help="dask scheduler: 'local' or 'local:N' (a LocalCluster of N workers) or an address tcp://host:8786 "
                    "(default: dask threads in this process)")
+    _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_evaluate)
 
-    p = sub.add_parser("idle", help="idle and low-efficiency land, revitalization (闲置土地与盘活)")
+    p = sub.add_parser("idle", help="idle and low-efficiency land, revitalization (闲置土地与盘活)",
+                       epilog=_TABLES_HELP)
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
     p.add_argument("--year", type=int, help="ledger year (default the latest)")
     p.add_argument("--target-mu", type=float, help="this year's revitalization target in mu")
     p.add_argument("--since", help="an earlier evaluation file (landplan evaluate) to count revitalized mu")
     p.add_argument("--out", help="write the ranked candidates (.csv, .xlsx, .gpkg, .parquet)")
+    _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_idle)
 
-    p = sub.add_parser("lifecycle", help="land lifecycle: stages, the five gaps, 标准地 履约 (全生命周期)")
+    p = sub.add_parser("lifecycle", help="land lifecycle: stages, the five gaps, 标准地 履约 (全生命周期)",
+                       epilog=_TABLES_HELP)
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
     p.add_argument("--year", type=int, help="ledger year (default the latest)")
     p.add_argument("--show", type=int, default=20, help="parcels with a gap to print (default 20)")
     p.add_argument("--out", help="write the parcels with a gap or a contract check (.csv, .xlsx, .gpkg, .parquet)")
+    _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_lifecycle)
 
     p = sub.add_parser("coverage", help="infrastructure coverage, gaps and their cost (水电路气)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--routes", help="write the extension routes (.gpkg, .geojson, .parquet, .csv)")
     p.add_argument("--show", type=int, default=20, help="QA problems to print (default 20)")
+    _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_coverage)
 
     p = sub.add_parser("screen", help="screen a proposed project and rank sites for it (招商选址)",
@@ -516,14 +625,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--related-industry", action="append", help="related industry code (repeatable)")
     p.add_argument("--top", type=int, help="print and write only the best N sites")
     p.add_argument("--out", help="write the ranked sites (.csv, .xlsx, .gpkg)")
-    p.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of the explanations")
+    _lang_option(p)
     p.set_defaults(func=_cmd_screen)
     p = sub.add_parser("report", help="per-parcel evaluation reports and the park report (按地块评价报告)")
     p.add_argument("parcel_ids", nargs="*", metavar="PARCEL_ID", help="parcels to report")
     p.add_argument("--all", action="store_true", help="every parcel, with index.html and summary.csv")
     p.add_argument("--park", action="store_true", help="the park report (park.html / park.pdf)")
     p.add_argument("--format", default="html", choices=["html", "pdf"], help="html (default) or pdf (A4)")
-    p.add_argument("--lang", default="zh", choices=["zh", "en"], help="language (default zh)")
+    _lang_option(p)
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
     p.add_argument("--year", type=int, help="ledger year (default the latest)")
@@ -544,6 +653,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crs", help="reproject to this CRS first")
     p.add_argument("--encoding", default="gbk", choices=["gbk", "utf-8"],
                    help="text encoding of shp/coordtxt (default gbk)")
+    _lang_option(p)
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("split", help="split a parcel by a line or into a target area (分割)")
@@ -555,6 +665,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ids", help="ids of the children, comma-separated (default PARENT-1, PARENT-2 …)")
     p.add_argument("--date", help="effective date YYYY-MM-DD (default today)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    _lang_option(p)
     p.set_defaults(func=_cmd_split)
 
     p = sub.add_parser("merge", help="merge adjacent parcels into one (合并)")
@@ -563,6 +674,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", metavar="PARCEL_ID", help="whose codes, text and dates win where they differ")
     p.add_argument("--date", help="effective date YYYY-MM-DD (default today)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    _lang_option(p)
     p.set_defaults(func=_cmd_merge)
 
     p = sub.add_parser("update", help="set attributes of a parcel (修改属性)")
@@ -571,12 +683,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="value for a column, read as on import (repeatable; empty clears)")
     p.add_argument("--date", help="effective date YYYY-MM-DD (default today)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    _lang_option(p)
     p.set_defaults(func=_cmd_update)
 
     p = sub.add_parser("history", help="versions and lineage of a parcel, or the change log (历史)")
     p.add_argument("parcel_id", nargs="?", help="a parcel id (default: the whole change log)")
     p.add_argument("--out", help="also write the table (.csv or .xlsx)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_history)
 
     p = sub.add_parser("app", help="start the planning map app in the browser (地图)")

@@ -287,10 +287,10 @@ def test_a_postgis_workspace_says_it_keeps_no_history_and_writes_no_file(
 
     url = _pg_park(postgis, "nohistory", parcels_only_workspace)
     monkeypatch.chdir(tmp_path)
-    assert main(["update", "HF-002", "--set", "holder=X", "--workspace", url]) == 0
+    assert main(["update", "HF-002", "--set", "holder=X", "--workspace", url, "--lang", "en"]) == 0
     printed = capsys.readouterr().out
     assert "this workspace keeps no history (PostGIS)" in printed and "nothing changed" not in printed
-    assert main(["history", "--workspace", url]) == 0
+    assert main(["history", "--workspace", url, "--lang", "en"]) == 0
     assert "this workspace keeps no history" in capsys.readouterr().out
     assert list(tmp_path.iterdir()) == []  # nothing written outside the database
     assert Workspace(url).read("parcels").set_index("parcel_id").loc["HF-002", "holder"] == "X"

@@ -27,8 +27,12 @@ def test_evaluate_has_coverage_and_terrain_columns():
 
 def test_coverage_command(tmp_path, capsys):
     routes = tmp_path / "routes.gpkg"
-    assert main(["coverage", "--workspace", str(DATA), "--routes", str(routes), "--show", "2"]) == 0
+    assert main(["coverage", "--workspace", str(DATA), "--routes", str(routes), "--show", "2", "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "七通一平:" in out and "heat:" in out and "UNCONFIRMED unit cost" in out
-    assert "network QA:" in out and "substations:" in out
+    assert "heat" in out and "unconfirmed" in out.lower()
+    assert "network QA:" in out and "substations:" in out and "extension routes (" in out
     assert pyogrio.read_info(routes)["features"] > 0
+    assert main(["coverage", "--workspace", str(DATA), "--show", "2", "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "七通一平" in out and "管网检查：" in out and "变电站容量：" in out
+    assert "load_kva" not in out and "coverage.load_kva_per_mu" not in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -10,9 +11,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from landplan import Workspace
+from landplan import Workspace, labels
 from landplan.cli import main
 from landplan.evaluate import evaluate
+from landplan.revitalization import PATH_CODES
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 AS_OF = dt.date(2026, 6, 30)
@@ -34,18 +36,26 @@ def test_evaluate_has_idle_and_revitalization_columns():
 
 def test_idle_command_summary_and_candidates(tmp_path, capsys):
     out = tmp_path / "candidates.xlsx"
-    assert main(["idle", "--workspace", str(DATA), "--as-of", "2026-06-30", "--out", str(out)]) == 0
+    assert main(["idle", "--workspace", str(DATA), "--as-of", "2026-06-30", "--out", str(out), "--lang", "zh"]) == 0
     text = capsys.readouterr().out
-    assert "idle_unstarted 疑似闲置（未动工）:" in text and "土地闲置费 idle-land fees" in text
-    assert "认定程序 procedure: suspected 疑似闲置（待调查）" in text and "next deadlines" in text
-    assert "情景 if they reach the park median tax per mu" in text
+    assert "  疑似闲置（未动工）：" in text and "土地闲置费（" in text and "下一步期限：" in text
+    assert "认定程序：疑似闲置（待调查）" in text and "盘活候选已写入" in text
+    # one language: no English word (an option to type, --since, is no word)
+    assert not re.search(r"[A-Za-z]{4}", re.sub(r"--[a-z-]+", "", text.replace(str(out), "")))
     rows = list(openpyxl.load_workbook(out, read_only=True)["评价结果"].iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
-    assert "列入原因" in header and "盘活优先级" in header and len(body) > 10
+    assert "列入原因" in header and "盘活优先级" in header and "盘活路径" in header and len(body) > 10
     reason = header.index("列入原因")
     assert all(row[reason] for row in body)  # every candidate says which rule made it one
     priority = [row[header.index("盘活优先级")] for row in body]
     assert priority == sorted(priority, reverse=True)
+    paths = {p for row in body for p in str(row[header.index("盘活路径")]).split("、")}
+    assert paths <= {labels.value("revitalization_path", c) for c in PATH_CODES}
+    capsys.readouterr()
+    assert main(["idle", "--workspace", str(DATA), "--as-of", "2026-06-30", "--lang", "en"]) == 0
+    text = capsys.readouterr().out
+    assert "suspected idle (not started):" in text and "next deadlines:" in text
+    assert not re.search(r"[\u4e00-\u9fff]", text)
 
 
 def test_target_progress_between_two_evaluations(tmp_path, capsys):
@@ -64,10 +74,10 @@ def test_target_progress_between_two_evaluations(tmp_path, capsys):
     ws.write("parcels", parcels)
     capsys.readouterr()
     assert main(["idle", "--workspace", str(ws_path), "--as-of", "2026-06-30", "--since", str(start),
-                 "--target-mu", "300"]) == 0
+                 "--target-mu", "300", "--lang", "zh"]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
-    assert f"revitalized in 2026: {idle['area_mu']:.2f} 亩 (1 宗) since 2026-01-01" in last
-    assert "target 300.00 亩 (argument): not met" in last
+    assert last == (f"本年盘活（2026 年）：{idle['area_mu']:,.2f} 亩（1 宗），自 2026-01-01 起；"
+                    "目标 300.00 亩（命令行指定）：未完成")
 
 
 def test_bad_since_file(capsys, tmp_path):

@@ -42,7 +42,7 @@ def write_shp(frame, path: Path, encoding="GBK") -> Path:
 def parcels_in_workspace(d: Path) -> None:
     """Two parcels in ``d/ws`` so that attribute tables have something to update."""
     write_shp(parcels_frame(2), d / "p.shp")
-    main(["import", str(d / "p.shp"), "--layer", "parcels", "--workspace", str(d / "ws")])
+    main(["import", str(d / "p.shp"), "--layer", "parcels", "--workspace", str(d / "ws"), "--lang", "en"])
 
 
 def files_digest(folder: Path) -> dict[str, str]:
@@ -267,7 +267,7 @@ def test_bad_input(name, tmp_path, capsys):
     argv, expect = CASES[name](src)
     capsys.readouterr()
     before = files_digest(src)
-    code = main(["import", *argv, "--layer", "parcels", "--workspace", str(src / "ws")])
+    code = main(["import", *argv, "--layer", "parcels", "--workspace", str(src / "ws"), "--lang", "en"])
     out, err = capsys.readouterr()
     assert "Traceback" not in err
     after = files_digest(src)
@@ -306,7 +306,7 @@ def test_at_least_twenty_cases():
 
 def test_bad_option_is_one_line(tmp_path, capsys):
     p = write_shp(parcels_frame(2), tmp_path / "p.shp")
-    code = main(["import", str(p), "--layer", "parcels", "--workspace", str(tmp_path / "ws"),
+    code = main(["import", str(p), "--layer", "parcels", "--workspace", str(tmp_path / "ws"), "--lang", "en",
                  "--field", "宗地代码=no_such_column"])
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1
@@ -349,7 +349,7 @@ def _dem_without_crs(d: Path) -> Path:
 )
 def test_network_and_terrain_bad_input(tmp_path, capsys, layer, build, pattern):
     path = build(tmp_path)
-    code = main(["import", str(path), "--layer", layer, "--workspace", str(tmp_path / "ws")])
+    code = main(["import", str(path), "--layer", layer, "--workspace", str(tmp_path / "ws"), "--lang", "en"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1, err
     assert re.search(pattern, err[0]), err[0]

@@ -38,7 +38,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def import_args(src: Path, ws: Path, *more: str, layer: str = "parcels") -> list[str]:
-    return ["import", str(src), "--layer", layer, "--workspace", str(ws), *more]
+    return ["import", str(src), "--layer", layer, "--workspace", str(ws), "--lang", "en", *more]
 
 
 def written(ws: Path) -> list[str]:

@@ -29,7 +29,7 @@ def ws(tmp_path):
 
 def run(ws, path, capsys):
     capsys.readouterr()
-    code = main(["import-ledger", str(path), "--workspace", str(ws.path)])
+    code = main(["import-ledger", str(path), "--workspace", str(ws.path), "--lang", "en"])
     out, err = capsys.readouterr()
     assert "Traceback" not in err
     return code, out, err
