@@ -484,21 +484,19 @@ def _cmd_app(args) -> int:
     return serve(cmd, env)  # a stop signal to this command stops the server too
 
 
-_TABLES_HELP = ("tables for people: .csv and .xlsx in --lang (Chinese headers and labels by default, "
-                "English with --lang en; --lang code: canonical column names and codes, for scripts); "
-                ".gpkg and .parquet always keep the canonical names and codes")
+def _help(key: str) -> str:
+    """The catalogue's help words ``cli.<key>`` in the locale's language (argparse's ``%`` escaped)."""
+    from .labels import lang_of_locale, t
+
+    return t(f"cli.{key}", lang_of_locale()).replace("%", "%%")
 
 
 def _lang_option(p: argparse.ArgumentParser, *, tables: bool = False) -> None:
     """``--lang``: the language of what the command prints (and of its CSV/XLSX tables)."""
     if tables:
-        p.add_argument("--lang", choices=["zh", "en", "code"],
-                       help="language of the summary and of .csv/.xlsx tables: zh 中文, en English, "
-                       "code (tables with canonical names and codes); default: the locale's ($LANG, "
-                       "$LANDPLAN_LANG), Chinese unless it names another language")
+        p.add_argument("--lang", choices=["zh", "en", "code"], help=_help("help.lang_tables"))
     else:
-        p.add_argument("--lang", choices=["zh", "en"],
-                       help="language of what is printed: zh 中文 or en English (default: the locale's)")
+        p.add_argument("--lang", choices=["zh", "en"], help=_help("help.lang"))
 
 
 def _keep_extra_option(p: argparse.ArgumentParser) -> None:
@@ -508,13 +506,12 @@ def _keep_extra_option(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="landplan", description="园区土地与基础设施规划 — land and infrastructure "
-                     "planning for Chinese industrial parks")
+    parser = _Parser(prog="landplan", description=_help("description"))
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     parser.add_argument("-q", "--quiet", action="store_true", help="only errors")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("demo", help="write a synthetic park workspace (示例园区)")
+    p = sub.add_parser("demo", help=_help("cmd.demo"))
     p.add_argument("--out", default="data", help="workspace folder to write (default ./data)")
     p.add_argument("--parcels", type=int, default=300, help="number of parcels (default 300)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -522,7 +519,7 @@ def build_parser() -> argparse.ArgumentParser:
     _lang_option(p)
     p.set_defaults(func=_cmd_demo)
 
-    p = sub.add_parser("import", help="import files into a workspace layer (导入)",
+    p = sub.add_parser("import", help=_help("cmd.import"),
                        epilog=_IMPORT_EXIT)
     p.add_argument("src", nargs="+", help="file(s): .shp .zip .gpkg .geojson .gdb .txt .csv .xlsx .tif")
     p.add_argument("--layer", required=True,
@@ -543,7 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     _lang_option(p)
     p.set_defaults(func=_cmd_import)
 
-    p = sub.add_parser("import-ledger", help="import the enterprise ledger, CSV or XLSX (企业台账)",
+    p = sub.add_parser("import-ledger", help=_help("cmd.import_ledger"),
                        epilog=_IMPORT_EXIT.replace("feature", "row").replace("<layer>", "enterprises"))
     p.add_argument("file", help="CSV or XLSX with one row per enterprise × parcel × year")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
@@ -555,8 +552,8 @@ def build_parser() -> argparse.ArgumentParser:
     _lang_option(p)
     p.set_defaults(func=_cmd_import_ledger)
 
-    p = sub.add_parser("evaluate", help="evaluate every parcel, one row each (按地块评价)",
-                       epilog=_TABLES_HELP)
+    p = sub.add_parser("evaluate", help=_help("cmd.evaluate"),
+                       epilog=_help("help.tables"))
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
     p.add_argument("--year", type=int, help="ledger year (default the latest)")
@@ -570,8 +567,8 @@ def build_parser() -> argparse.ArgumentParser:
     _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_evaluate)
 
-    p = sub.add_parser("idle", help="idle and low-efficiency land, revitalization (闲置土地与盘活)",
-                       epilog=_TABLES_HELP)
+    p = sub.add_parser("idle", help=_help("cmd.idle"),
+                       epilog=_help("help.tables"))
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
     p.add_argument("--year", type=int, help="ledger year (default the latest)")
@@ -581,8 +578,8 @@ def build_parser() -> argparse.ArgumentParser:
     _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_idle)
 
-    p = sub.add_parser("lifecycle", help="land lifecycle: stages, the five gaps, 标准地 履约 (全生命周期)",
-                       epilog=_TABLES_HELP)
+    p = sub.add_parser("lifecycle", help=_help("cmd.lifecycle"),
+                       epilog=_help("help.tables"))
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
     p.add_argument("--year", type=int, help="ledger year (default the latest)")
@@ -591,35 +588,35 @@ def build_parser() -> argparse.ArgumentParser:
     _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_lifecycle)
 
-    p = sub.add_parser("coverage", help="infrastructure coverage, gaps and their cost (水电路气)")
+    p = sub.add_parser("coverage", help=_help("cmd.coverage"))
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--routes", help="write the extension routes (.gpkg, .geojson, .parquet, .csv)")
     p.add_argument("--show", type=int, default=20, help="QA problems to print (default 20)")
     _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_coverage)
 
-    p = sub.add_parser("screen", help="screen a proposed project and rank sites for it (招商选址)",
+    p = sub.add_parser("screen", help=_help("cmd.screen"),
                        description="Check a project against the entry thresholds and control "
                        "indicators, then rank the supplyable parcels. Exit 0 admitted, 3 refused "
                        "(a result: reasons printed), 2 bad input.")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
     p.add_argument("--year", type=int, help="ledger year of the park values (default the latest)")
-    p.add_argument("--project", help="project file, .yaml or .xlsx (Chinese keys: 行业代码, 用地面积(亩), …)")
+    p.add_argument("--project", help="project file, .yaml or .xlsx (keys as a clerk writes them, in Chinese too)")
     p.add_argument("--sheet", help="sheet of the project workbook (default the first)")
     p.add_argument("--name", help="project name")
     p.add_argument("--industry", help="GB/T 4754-2017 industry code (2 digits, e.g. 39)")
     area = p.add_mutually_exclusive_group()
     area.add_argument("--area-mu", help="land need in mu")
     area.add_argument("--area-m2", help="land need in m²")
-    p.add_argument("--investment-wan", help="total investment (万元)")
-    p.add_argument("--tax-wan", help="expected yearly tax at full production (万元)")
-    p.add_argument("--output-wan", help="expected yearly output at full production (万元)")
+    p.add_argument("--investment-wan", help="total investment (10k CNY)")
+    p.add_argument("--tax-wan", help="expected yearly tax at full production (10k CNY)")
+    p.add_argument("--output-wan", help="expected yearly output at full production (10k CNY)")
     p.add_argument("--needs", help="needed utilities: road,water,sewer,storm,gas,heat,power,telecom,"
-                   "leveled or Chinese names or a level (三通一平)")
-    p.add_argument("--far", help="planned floor area ratio (容积率)")
-    p.add_argument("--coverage-pct", help="planned building coverage (建筑系数, %%)")
-    p.add_argument("--green-pct", help="planned green ratio (绿地率, %%)")
+                   "leveled, their Chinese names or a readiness level")
+    p.add_argument("--far", help="planned floor area ratio")
+    p.add_argument("--coverage-pct", help="planned building coverage (%%)")
+    p.add_argument("--green-pct", help="planned green ratio (%%)")
     p.add_argument("--admin-pct", help="planned admin and service land share (%%)")
     p.add_argument("--neighbour", action="append", help="parcel id, holder or enterprise to be near (repeatable)")
     p.add_argument("--related-industry", action="append", help="related industry code (repeatable)")
@@ -627,7 +624,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the ranked sites (.csv, .xlsx, .gpkg)")
     _lang_option(p)
     p.set_defaults(func=_cmd_screen)
-    p = sub.add_parser("report", help="per-parcel evaluation reports and the park report (按地块评价报告)")
+    p = sub.add_parser("report", help=_help("cmd.report"))
     p.add_argument("parcel_ids", nargs="*", metavar="PARCEL_ID", help="parcels to report")
     p.add_argument("--all", action="store_true", help="every parcel, with index.html and summary.csv")
     p.add_argument("--park", action="store_true", help="the park report (park.html / park.pdf)")
@@ -641,11 +638,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("rules", help="print the rules in force with their sources (规则)")
+    p = sub.add_parser("rules", help=_help("cmd.rules"))
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.set_defaults(func=_cmd_rules)
 
-    p = sub.add_parser("export", help="export a layer for the land bureau (导出)")
+    p = sub.add_parser("export", help=_help("cmd.export"))
     p.add_argument("layer", choices=["parcels", "roads", "pipelines", "powerlines", "facilities"])
     p.add_argument("--format", required=True, choices=["shp", "gpkg", "geojson", "parquet", "coordtxt"])
     p.add_argument("--out", required=True, help="output file (.zip or .shp for shp)")
@@ -656,19 +653,19 @@ def build_parser() -> argparse.ArgumentParser:
     _lang_option(p)
     p.set_defaults(func=_cmd_export)
 
-    p = sub.add_parser("split", help="split a parcel by a line or into a target area (分割)")
+    p = sub.add_parser("split", help=_help("cmd.split"))
     p.add_argument("parcel_id")
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--line", help="cut line: WKT LINESTRING (workspace CRS) or a file with one line")
     how.add_argument("--area-m2", type=float, help="area of the first child in m²")
-    how.add_argument("--area-mu", type=float, help="area of the first child in mu (亩)")
+    how.add_argument("--area-mu", type=float, help="area of the first child in mu")
     p.add_argument("--ids", help="ids of the children, comma-separated (default PARENT-1, PARENT-2 …)")
     p.add_argument("--date", help="effective date YYYY-MM-DD (default today)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     _lang_option(p)
     p.set_defaults(func=_cmd_split)
 
-    p = sub.add_parser("merge", help="merge adjacent parcels into one (合并)")
+    p = sub.add_parser("merge", help=_help("cmd.merge"))
     p.add_argument("parcel_ids", nargs="+", metavar="PARCEL_ID")
     p.add_argument("--id", help="id of the merged parcel (default the ids joined by +)")
     p.add_argument("--keep", metavar="PARCEL_ID", help="whose codes, text and dates win where they differ")
@@ -677,7 +674,7 @@ def build_parser() -> argparse.ArgumentParser:
     _lang_option(p)
     p.set_defaults(func=_cmd_merge)
 
-    p = sub.add_parser("update", help="set attributes of a parcel (修改属性)")
+    p = sub.add_parser("update", help=_help("cmd.update"))
     p.add_argument("parcel_id")
     p.add_argument("--set", action="append", required=True, metavar="COLUMN=VALUE",
                    help="value for a column, read as on import (repeatable; empty clears)")
@@ -686,14 +683,14 @@ def build_parser() -> argparse.ArgumentParser:
     _lang_option(p)
     p.set_defaults(func=_cmd_update)
 
-    p = sub.add_parser("history", help="versions and lineage of a parcel, or the change log (历史)")
+    p = sub.add_parser("history", help=_help("cmd.history"))
     p.add_argument("parcel_id", nargs="?", help="a parcel id (default: the whole change log)")
     p.add_argument("--out", help="also write the table (.csv or .xlsx)")
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_history)
 
-    p = sub.add_parser("app", help="start the planning map app in the browser (地图)")
+    p = sub.add_parser("app", help=_help("cmd.app"))
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="127.0.0.1",

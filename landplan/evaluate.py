@@ -194,10 +194,6 @@ def _edition_key(key: str, rules: dict | None) -> str:
     return key
 
 
-#: How a rule's help (``rulehelp.<key>``) introduces its source.
-_SOURCE_MARKS = ("来源：", "Source: ", "source: ")
-
-
 def rule_citation(key: str, lang: str = labels.DEFAULT_LANG) -> str:
     """Where rules key ``key``'s default comes from, in ``lang``: the source its help names
     (:func:`landplan.labels.rulekeys.help_text`, the words after 来源： / Source:), else the
@@ -209,7 +205,7 @@ def rule_citation(key: str, lang: str = labels.DEFAULT_LANG) -> str:
             text = rulekeys.help_text(".".join(parts), lang)
         except KeyError:  # a key of the workspace's own rules.yaml, or an inner key without words
             text = ""
-        for mark in _SOURCE_MARKS:
+        for mark in (labels.t("report.src.mark", lg) for lg in labels.LANGS):
             if mark in text:
                 return text.split(mark, 1)[1].strip()
         first = first or text
@@ -222,8 +218,8 @@ def definitions(columns, rules: dict | None = None, lang: str | None = None) -> 
 
     Compliance thresholds name the key of the edition in force (its per-parcel basis, with
     fallbacks, is in the ``compliance_basis`` column). Without ``lang`` the sheet is for
-    scripts and both readers (canonical name, 中文, English, definition, rules key, source,
-    UNCONFIRMED); with ``lang`` (``zh`` or ``en``) it is for a person: each column's header,
+    scripts (``column``, ``label_zh``, ``label_en``, ``definition``, ``rules_key``, ``source``
+    as the rules file writes it, ``unconfirmed``); with ``lang`` (``zh`` or ``en``) it is for a person: each column's header,
     unit, rule and source in that language, UNCONFIRMED read 未确认 in Chinese.
     """
     rows = []
@@ -246,9 +242,9 @@ def definitions(columns, rules: dict | None = None, lang: str | None = None) -> 
         if column in PARCELS.by_name:
             definition = "parcel attribute (SPEC §3)"
         source = rule_source(key) if key else ""
-        rows.append({"列 column": column, "中文": zh, "English": en, "定义 definition": definition,
-                     "规则 rules key": key, "来源 source": source,
-                     "未确认 UNCONFIRMED": "UNCONFIRMED" if key and is_unconfirmed(key) else ""})
+        rows.append({"column": column, "label_zh": zh, "label_en": en, "definition": definition,
+                     "rules_key": key, "source": source,
+                     "unconfirmed": "UNCONFIRMED" if key and is_unconfirmed(key) else ""})
     return pd.DataFrame(rows)
 
 

@@ -140,7 +140,7 @@ def write_layer(frame: gpd.GeoDataFrame, out: str | Path, *, fmt: str, layer: st
         from .coordtxt import write_coordtxt
 
         if layer != "parcels":
-            raise SchemaError("the coordinate text file (界址点 txt) holds parcels only")
+            raise SchemaError("the ministry's boundary-point text file holds parcels only")
         write_coordtxt(frame, out, encoding="gbk" if encoding.lower() == "gbk" else "utf-8")
     log.info("wrote %d features to %s", len(frame), out)
     return frame
