@@ -324,7 +324,7 @@ def _cmd_screen(args) -> int:
                             year=args.year, rules=rules)
     print("\n".join(result.lines(lang=_lang(args), top=args.top)))
     if args.out:
-        out = write_sites(result, args.out, top=args.top)
+        out = write_sites(result, args.out, top=args.top, lang=_table_lang(args))
         _say("cli.screen.written", args, out=out)
     return 0 if result.admitted else EXIT_REFUSED
 def _cmd_report(args) -> int:
@@ -622,7 +622,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--related-industry", action="append", help="related industry code (repeatable)")
     p.add_argument("--top", type=int, help="print and write only the best N sites")
     p.add_argument("--out", help="write the ranked sites (.csv, .xlsx, .gpkg)")
-    _lang_option(p)
+    _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_screen)
     p = sub.add_parser("report", help=_help("cmd.report"))
     p.add_argument("parcel_ids", nargs="*", metavar="PARCEL_ID", help="parcels to report")
