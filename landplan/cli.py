@@ -202,7 +202,7 @@ def _cmd_lifecycle(args) -> int:
     import datetime as dt
 
     from .evaluate import evaluate, write_evaluation
-    from .io.writers import cell_text
+    from .io.writers import cell_text, person_column
     from .lifecycle import LIFECYCLE_COLUMNS, lifecycle_summary
     from .rules import load_rules
 
@@ -214,7 +214,7 @@ def _cmd_lifecycle(args) -> int:
     print("\n".join(lifecycle_summary(table, lang=lang, rules=rules)))
     gaps = table[table["lifecycle_gap"] != ""].sort_values(["lifecycle_gap_years", "parcel_id"],
                                                           ascending=[False, True], kind="stable")
-    reason = _person_column("lifecycle_gap_reason", lang)
+    reason = person_column("lifecycle_gap_reason", lang)
     for _, row in gaps.head(args.show).iterrows():
         _say("cli.lifecycle.gap", args, pid=row["parcel_id"], gap=cell_text("lifecycle_gap", row["lifecycle_gap"], lang),
              years=cell_text("lifecycle_gap_years", row["lifecycle_gap_years"], lang),
@@ -226,17 +226,6 @@ def _cmd_lifecycle(args) -> int:
                                lang=_table_lang(args))
         _say("cli.lifecycle.written", args, n=len(rows), out=out)
     return 0
-
-
-def _person_column(column: str, lang: str) -> str:
-    """The column holding ``column``'s text in ``lang`` where it is one of a pair of a
-    person-text (:data:`landplan.columns.PERSON_TEXT`), else ``column`` itself."""
-    from .columns import PERSON_TEXT, text_column
-
-    for text, pair in PERSON_TEXT.items():
-        if column in pair or column == text:
-            return text_column(text, lang)
-    return column
 
 
 def _cmd_coverage(args) -> int:

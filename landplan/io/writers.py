@@ -44,7 +44,7 @@ from .atomic import atomic_dir, atomic_path
 __all__ = ["EXPORT_FORMATS", "ExportReport", "export_layer", "write_layer", "shapefile_fields",
            "FORMULA_START", "escape_text", "unescape_text", "csv_safe", "csv_unescaped", "write_csv",
            "write_xlsx", "TABLE_LANGS", "column_unit", "check_table_lang", "people_table",
-           "canonical_table", "number_format", "unique_headers"]
+           "canonical_table", "number_format", "unique_headers", "cell_text", "person_column"]
 
 log = logging.getLogger(__name__)
 
@@ -529,6 +529,18 @@ def _list_kind(column: str) -> str | None:
     from ..labels.text import LIST_KINDS
 
     return LIST_KINDS.get(str(column))
+
+
+def person_column(column: str, lang: str) -> str:
+    """The column holding ``column``'s text in ``lang`` when it is one of a person-text's pair
+    (:data:`landplan.columns.PERSON_TEXT`: the English column of a Chinese reason …), else
+    ``column`` itself."""
+    from ..columns import PERSON_TEXT, text_column
+
+    for text, pair in PERSON_TEXT.items():
+        if column == text or column in pair:
+            return text_column(text, lang)
+    return column
 
 
 def cell_text(column: str, value, lang: str, *, layer: str | None = None) -> str:

@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 
 from .. import labels
-from ..columns import PERSON_TEXT, text_column
+from ..columns import text_column
 from ..coverage import NETWORK_TYPES
 from ..efficiency import FIGURES, INDICATORS
 from ..evaluate import OUTPUT_COLUMNS, _edition_key, column_label, rule_citation
-from ..io.writers import cell_text, column_unit
+from ..io.writers import cell_text, column_unit, person_column
 from ..labels import rulekeys
 from ..rules import is_unconfirmed
 from .i18n import LANGS, t
@@ -183,15 +183,6 @@ def split_label(column: str, lang: str = "zh") -> tuple[str, str]:
         return m.group("name"), m.group("unit")
     unit = column_unit(column)
     return label, t(f"unit.{unit}", lang) if unit and labels.has(f"unit.{unit}") else t("unit.none", lang)
-
-
-def person_column(column: str, lang: str) -> str:
-    """The column holding ``column``'s text in ``lang`` when it is one of a person-text's pair
-    (:data:`landplan.columns.PERSON_TEXT`: the English column of a Chinese reason …)."""
-    for text, pair in PERSON_TEXT.items():
-        if column == text or column in pair:
-            return text_column(text, lang)
-    return column
 
 
 def _get(rules: dict, key: str) -> Any:
