@@ -357,7 +357,7 @@ class _Inputs:
         return text.clauses(columns, lang)
 
 
-def check_idle_inputs(parcels: pd.DataFrame, *, as_of: dt.date | None = None) -> list[str]:
+def check_idle_inputs(parcels: pd.DataFrame, *, as_of: dt.date | None = None, lang: str = "en") -> list[str]:
     """Problems in the inputs of the idle-land rule, one line per problem.
 
     Parameters
@@ -366,26 +366,35 @@ def check_idle_inputs(parcels: pd.DataFrame, *, as_of: dt.date | None = None) ->
         Parcels in the canonical schema (SPEC §3); missing columns count as empty.
     as_of : datetime.date, optional
         Evaluation date for the "after as_of" checks (default today).
+    lang : {"en", "zh"}
+        ``en``: the canonical line a script or a log reads, naming the field by its column
+        name; ``zh``: the same in Chinese, naming the field by its label.
 
     Returns
     -------
     list of str
-        ``"feature N (parcel_id X), field F: message"``, N counted from 1 in the order of
-        ``parcels``; sorted by feature, then by check. Empty when nothing is wrong. The
-        parcels are still evaluated by :func:`evaluate_idle` on their data as given.
+        ``"feature N (parcel_id X), field F: message"`` (``第 N 个要素（宗地号 X），字段：说明``),
+        N counted from 1 in the order of ``parcels``; sorted by feature, then by check. Empty
+        when nothing is wrong. The parcels are still evaluated by :func:`evaluate_idle` on
+        their data as given.
 
     Examples
     --------
     >>> frame = pd.DataFrame({"parcel_id": ["P1", "P2"], "land_price_wan": [100.0, -5.0]})
     >>> check_idle_inputs(frame, as_of=dt.date(2026, 6, 30))
-    ['feature 2 (parcel_id P2), field land_price_wan: negative land price -5.0; used as given']
+    ['feature 2 (parcel_id P2), field land_price_wan: negative: -5.00; used as given']
+    >>> check_idle_inputs(frame, as_of=dt.date(2026, 6, 30), lang="zh")
+    ['第 2 个要素（宗地号 P2），出让价款(万元)：为负数 -5.00，按原值计算']
     """
+    lang = labels.check_lang(lang)
     inputs = _Inputs(parcels, as_of or dt.date.today())
     if not len(inputs.problem_rows):
         return []
-    lines = text.concat("feature ", (inputs.problem_rows + 1).astype(str), " (parcel_id ",
-                        inputs.ids[inputs.problem_rows].astype(str), "), field ",
-                        inputs.problem_fields, ": ", inputs.problem_messages["en"])
+    fields = (inputs.problem_fields if lang == "en" else
+              text.headers(inputs.problem_fields, lang, layer="parcels"))
+    lines = text.fill("reason.problem.line", lang, n=(inputs.problem_rows + 1).astype(str),
+                      parcel=inputs.ids[inputs.problem_rows].astype(str), field=fields,
+                      problem=inputs.problem_messages[lang])
     return list(lines)
 
 

@@ -40,7 +40,7 @@ def parcels(*rows: dict) -> gpd.GeoDataFrame:
 
 
 def test_doctests():
-    for module in (text, __import__("landplan.compliance", fromlist=["x"])):
+    for module in (text, __import__("landplan.compliance", fromlist=["x"]), __import__("landplan.idle", fromlist=["x"])):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
 

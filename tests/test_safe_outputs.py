@@ -25,8 +25,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from landplan import labels
 from landplan.app import transfer
 from landplan.cli import main
+from landplan.columns import PERSON_TEXT
 from landplan.errors import LandplanError
 from landplan.evaluate import evaluate, read_evaluation, write_evaluation
 from landplan.io.readers import open_source
@@ -228,14 +230,16 @@ def test_write_csv_escapes_text_and_leaves_numbers(tmp_path):
 def test_evaluation_csv_reads_back_unescaped(park, capsys):
     direct = evaluate(park / "ws", as_of=pd.Timestamp(AS_OF).date())
     back = read_evaluation(park / "e.csv")
-    assert list(back.columns) == [c for c in direct.columns if c != "geometry"]
+    # a Chinese table holds each text for people in Chinese only (its English column is left out)
+    english = {en for _zh, en in PERSON_TEXT.values()}
+    assert list(back.columns) == [c for c in direct.columns if c != "geometry" and c not in english]
     for column in ("parcel_id", "holder", "parcel_name", NOTE):
         assert back[column].fillna("").tolist() == direct[column].fillna("").tolist()
     # idle --since: the parcel "=A1+1" (27.621 mu = 18414 m², idle on 2025-01-01, building since
     # 2025-03-01) is matched by its id in the earlier CSV
     capsys.readouterr()
     _cli("idle", "--workspace", str(park / "ws"), "--as-of", AS_OF, "--since", str(park / "b.csv"))
-    assert "本年盘活 revitalized in 2025: 27.62 亩 (1 宗) since 2025-01-01" in capsys.readouterr().out
+    assert "本年盘活（2025 年）：27.62 亩（1 宗），自 2025-01-01 起" in capsys.readouterr().out
 
 
 def test_shapefile_field_names_read_back(park, tmp_path):
@@ -289,8 +293,8 @@ def test_report_with_300_character_ids(park, tmp_path):
     files = {LONG_A: "宗地" + "A" * 74 + "-040cca9f.html", LONG_B: "宗地" + "A" * 74 + "-cd640e2e.html"}
     for name in files.values():
         assert (tmp_path / "rep" / name).is_file() and len(name.encode()) == 94
-    with open(tmp_path / "rep/summary.csv", encoding="utf-8-sig", newline="") as f:
-        listed = {r["parcel_id"]: r["report"] for r in csv.DictReader(f)}
+    with open(tmp_path / "rep/summary.csv", encoding="utf-8-sig", newline="") as f:   # a table for people
+        listed = {r[labels.column("parcel_id")]: r[labels.t("report.col.file")] for r in csv.DictReader(f)}
     assert len(listed) == 30 and {k: listed[k] for k in files} == files
     index = (tmp_path / "rep/index.html").read_text(encoding="utf-8")
     for pid, name in files.items():
