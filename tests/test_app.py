@@ -755,14 +755,18 @@ def test_downloads_import_back(fmt, demo_workspace, tmp_path):
         assert np.allclose(landplan.area_m2(back), landplan.area_m2(want), atol=0.01)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv", ".gpkg"])
-def test_evaluation_download_reads_back(suffix, demo_table, tmp_path):
+def test_evaluation_download_reads_back(suffix, lang, demo_table, tmp_path):
     table = demo_table[demo_table["status"] == "in_production"]
     path = tmp_path / f"evaluation{suffix}"
-    path.write_bytes(transfer.evaluation_download(table, suffix, load_rules()))
+    path.write_bytes(transfer.evaluation_download(table, suffix, load_rules(), lang))
     back = read_evaluation(path)
     assert sorted(back["parcel_id"].astype(str)) == sorted(table["parcel_id"])
     assert pd.to_numeric(back["area_mu"]).sum() == pytest.approx(table["area_mu"].sum(), rel=1e-6)
+    if suffix == ".csv":  # a table for people in the page's language; GeoPackage stays canonical
+        headers = pd.read_csv(path, encoding="utf-8-sig", nrows=0).columns
+        assert labels.column("parcel_id", lang) in headers and "parcel_id" not in headers
 
 
 def test_data_page_offers_every_download(demo_workspace, monkeypatch):

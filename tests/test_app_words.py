@@ -11,7 +11,8 @@ placeholders, expander and tab labels, chart columns and the map's tooltips and 
   ids are data). A rules key may stand in small print (a Markdown code span), in a tooltip
   or in the rules-key column of a table, never in the text.
 - English: no Chinese outside data values (holders, parcel names, enterprises, paths).
-- Both: no ``None``/``nan``, no number with more than four decimals, no error.
+- Both: no ``None``/``nan``, no number with more than four decimals, no date with its time,
+  no error.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ APP = Path(__file__).resolve().parent.parent / "app.py"
 #: Texts no reader should see.
 _MISSING = re.compile(r"(?<![A-Za-z])(None|nan|NaN|NaT|null|<NA>)(?![A-Za-z])")
 _LONG_DECIMAL = re.compile(r"\d\.\d{5,}")
+_RAW_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")  # a date reads 2026-06-30
 _CODE_SPAN = re.compile(r"`[^`]*`")
 
 
@@ -224,7 +226,7 @@ def problems(texts, lang: str, *, ids: set[str], data: set[str], keys: frozenset
                     and codes_in(k.strip("`"), allowed=ids)]
         else:
             bad = cjk_in(text, data=data)
-        bad += _MISSING.findall(plain)
+        bad += _MISSING.findall(plain) + _RAW_TIME.findall(plain)
         if where != "text_input value":  # a rule's exact value stays exact where it is edited
             bad += _LONG_DECIMAL.findall(plain)
         if where in ("error", "exception"):  # a walk of a sound park shows no error

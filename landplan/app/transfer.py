@@ -160,14 +160,16 @@ def parcels_xlsx(frame: pd.DataFrame, out: Path) -> None:
         write_xlsx({"parcels": _parcels_sheet(frame)}, tmp, out=out.name)
 
 
-def xlsx_refusal(frame: pd.DataFrame, *, name: str, evaluation: bool = False) -> str | None:
+def xlsx_refusal(frame: pd.DataFrame, *, name: str, evaluation: bool = False,
+                 lang: str = "zh") -> str | None:
     """Why ``frame`` cannot be downloaded as the XLSX ``name`` (a text with a control
     character, or longer than a cell holds: :func:`landplan.io.writers.write_xlsx` refuses
-    both), or ``None``: the parcels sheet, or the ``evaluation`` table's."""
+    both), or ``None``: the parcels sheet, or the ``evaluation`` table's (its sheet named in
+    ``lang``, as :func:`evaluation_download` writes it)."""
     sheet = (pd.DataFrame(frame.drop(columns=[frame.geometry.name], errors="ignore"))
              if evaluation else _parcels_sheet(frame))
     try:
-        _check_xlsx_text(sheet, name, "评价结果" if evaluation else "parcels")
+        _check_xlsx_text(sheet, name, t("report.sheet.evaluation", lang) if evaluation else "parcels")
     except LandplanError as exc:
         return str(exc)
     return None
@@ -213,10 +215,13 @@ def parcels_download(parcels: gpd.GeoDataFrame, fmt: str) -> bytes:
         return out.read_bytes()
 
 
-def evaluation_download(table: gpd.GeoDataFrame, suffix: str, rules: dict | None) -> bytes:
-    """The evaluation table as ``.xlsx`` (with the definitions sheet), ``.csv`` or ``.gpkg``."""
+def evaluation_download(table: gpd.GeoDataFrame, suffix: str, rules: dict | None,
+                        lang: str = "zh") -> bytes:
+    """The evaluation table as ``.xlsx`` (with the definitions sheet) or ``.csv``, tables for
+    people in ``lang`` (:func:`landplan.evaluate.write_evaluation`), or ``.gpkg`` (canonical
+    columns and codes, for GIS)."""
     from ..evaluate import write_evaluation
 
     with scratch_dir("download") as tmp:
-        out = write_evaluation(table, Path(tmp) / f"evaluation{suffix}", rules=rules)
+        out = write_evaluation(table, Path(tmp) / f"evaluation{suffix}", rules=rules, lang=lang)
         return out.read_bytes()

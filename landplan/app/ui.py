@@ -13,7 +13,6 @@ first map 2.77 → 2.40 s (median of 30 alternating loads, headless Chromium).
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 
@@ -27,7 +26,7 @@ from ..labels import rulekeys
 from ..rules import is_unconfirmed
 from .i18n import t
 
-__all__ = ["unit_of", "cell_texts", "format_value", "shown_column", "labelled", "show_table", "rule_value", "unconfirmed_mark", "rule_line", "rules_block", "get_rule", "mu", "count_rows", "figure_cards",
+__all__ = ["cell_texts", "format_value", "shown_column", "labelled", "show_table", "rule_value", "unconfirmed_mark", "rule_line", "rules_block", "get_rule", "mu", "count_rows", "figure_cards",
            "html_table", "bar_rows", "show_html", "md_lines"]
 
 
@@ -56,81 +55,25 @@ def get_rule(rules: dict, key: str):
     return node
 
 
-#: Units of columns whose name does not end in their unit (:func:`unit_of`).
-_UNIT_OF = {"floor_area_ratio": "ratio", "efficiency_score": "score",
-            "revitalization_priority": "score", "share": "ratio", "score": "score",
-            "enterprises": "count", "employees": "count", "dem_cells": "count", "rank": "count"}
-#: Column name endings that name their unit, longest first (:func:`unit_of`).
-_UNIT_ENDINGS = (("_per_mu_wan", "wan_per_mu"), ("_wan_per_mu", "wan_per_mu"),
-                 ("_wan_per_m", "wan_per_m"), ("_pct", "pct"), ("_wan", "wan"), ("_mu", "mu"),
-                 ("_m2", "m2"), ("_m3", "m3"), ("_km", "km"), ("_kva", "kva"), ("_kv", "kv"),
-                 ("_kwh", "kwh"), ("_tce", "tce"), ("_years", "years"), ("_days", "days"),
-                 ("_m", "m"), ("_t", "t"))
-
-
-def unit_of(column: str) -> str:
-    """The unit of a numeric column (a key of :data:`landplan.labels.UNIT_DIGITS`), read from
-    its name (``area_mu`` → mu, ``tax_per_mu_wan`` → wan_per_mu); ``""`` when it names none
-    (the default decimals then).
-
-    >>> unit_of("tax_per_mu_wan"), unit_of("cut_m3"), unit_of("idle_years"), unit_of("x")
-    ('wan_per_mu', 'm3', 'years', '')
-    """
-    if column in _UNIT_OF:
-        return _UNIT_OF[column]
-    base = column.removesuffix("_shortfall").removesuffix("_yoy_pct")
-    if base != column and column.endswith("_yoy_pct"):
-        return "pct"
-    return next((unit for end, unit in _UNIT_ENDINGS if base.endswith(end)), "")
-
-
-def _missing(values: pd.Series) -> np.ndarray:
-    """Where ``values`` are missing or blank text."""
-    empty = np.array(values.isna(), dtype=bool)
-    if values.dtype == object or pd.api.types.is_string_dtype(values):
-        text = values.where(~empty, None)
-        blank = text.map(lambda v: isinstance(v, str) and not v.strip())
-        empty |= np.array(blank, dtype=bool)
-    return empty
-
-
-def _all_of(values: pd.Series, empty: np.ndarray, types: tuple) -> bool:
-    """Whether ``values`` (of object dtype) hold values and all of them are of ``types``."""
-    if values.dtype != object or empty.all():
-        return False
-    return all(isinstance(v, types) for v in values[~empty])
-
-
 def cell_texts(column: str, values, lang: str, *, layer: str | None = None) -> list[str]:
-    """The values of ``column`` as a person reads them in ``lang``: coded values by their
-    catalogue label (lists of codes joined the reader's way), yes/no, ISO dates, numbers with
-    the decimals of the column's unit (:func:`landplan.labels.fmt`), ``—`` where empty. Each
-    distinct value is formatted once."""
-    from ..labels import text as lt
+    """The values of ``column`` as a person reads them in ``lang``, exactly as every other
+    face shows them (:func:`landplan.io.writers.cell_text`: a code by its label, a list of
+    codes joined the reader's way, yes/no, dates, numbers by :func:`landplan.labels.fmt` in
+    the column's unit, ``—`` where empty), each distinct value formatted once: numbers by
+    :func:`landplan.labels.text.numbers`, the rest by ``cell_text``."""
+    from ..io.writers import cell_text, column_unit
+    from ..labels.text import numbers
 
     values = pd.Series(values).reset_index(drop=True)
-    empty = _missing(values)
-    kind = labels.kind_of(column, layer=layer)
-    if column in lt.LIST_KINDS:
-        out = lt.value_lists(lt.LIST_KINDS[column], values.astype(object).where(~empty, None), lang)
-    elif kind is not None:
-        out = lt.values(kind, values.astype(object).where(~empty, None), lang)
-    elif pd.api.types.is_bool_dtype(values) or _all_of(values, empty, (bool, np.bool_)):
-        yes, no = t("yes", lang), t("no", lang)
-        out = np.array([yes if v is True or v is np.True_ else no for v in values.astype(object)],
-                       dtype=object)
-    elif pd.api.types.is_datetime64_any_dtype(values) or _all_of(values, empty, (dt.date, pd.Timestamp)):
-        out = lt.dates(values)
-    elif column == "year":
-        out = np.array([str(int(v)) if not e else "" for v, e in zip(values, empty, strict=True)],
-                       dtype=object)
-    elif pd.api.types.is_numeric_dtype(values):
-        out = lt.numbers(values, unit_of(column), lang)
-    else:
-        out = values.astype(object).where(~empty, "").astype(str).to_numpy(dtype=object)
-    out = np.asarray(out, dtype=object)
-    out[empty | (out == "")] = "—"
-    return out.tolist()
+    unit = column_unit(column)
+    plain_numbers = (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+                     and labels.kind_of(column, layer=layer) is None)
+    if plain_numbers and not (unit is None and pd.api.types.is_integer_dtype(values)):
+        return list(numbers(values, unit or "", lang))
+    present = values.notna().to_numpy(dtype=bool)
+    values = values.astype(object)  # Timestamps, Python bools: as cell_text reads them
+    words = {v: cell_text(column, v, lang, layer=layer) for v in pd.unique(values[present])}
+    return [words[v] if p else "—" for v, p in zip(values, present, strict=True)]
 
 
 def format_value(column: str, value, lang: str, *, layer: str | None = None) -> str:

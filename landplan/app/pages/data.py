@@ -112,7 +112,7 @@ def _downloads(ctx, lang: str) -> None:
         def build(suffix=suffix):
             table, shown = evaluated()
             return transfer.evaluation_download(table[shown] if table is not None else table,
-                                                suffix, ctx.rules())
+                                                suffix, ctx.rules(), lang)
         col.download_button(t("data.download.evaluation", lang, fmt=suffix[1:].upper()),
                             data=build, file_name=f"evaluation-{ctx.as_of}{suffix}",
                             key=f"dl_eval{suffix}", on_click="ignore",
@@ -129,14 +129,14 @@ def _refusal(ctx, frame, mask, name: str, *, evaluation: bool) -> str | None:
     cached while ``frame`` is one of the context's."""
     key = ctx.frame_key(frame)
     if key is None:
-        return transfer.xlsx_refusal(frame[mask], name=name, evaluation=evaluation)
+        return transfer.xlsx_refusal(frame[mask], name=name, evaluation=evaluation, lang=ctx.lang)
     digest = hashlib.sha1(np.packbits(np.asarray(mask, dtype=bool)).tobytes()).hexdigest()
-    return _cached_refusal((key, digest, name, evaluation), frame[mask], name, evaluation)
+    return _cached_refusal((key, digest, name, evaluation), frame[mask], name, evaluation, ctx.lang)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _cached_refusal(key: tuple, _rows, name: str, evaluation: bool) -> str | None:
-    return transfer.xlsx_refusal(_rows, name=name, evaluation=evaluation)
+def _cached_refusal(key: tuple, _rows, name: str, evaluation: bool, lang: str) -> str | None:
+    return transfer.xlsx_refusal(_rows, name=name, evaluation=evaluation, lang=lang)
 
 
 def render() -> None:

@@ -42,7 +42,8 @@ PICK_KEY = "parcel_pick"
 SEARCH_LIMIT = 50
 _SEARCHED_KEY = "_parcel_searched"
 #: Endings of the evaluation's columns that hold rules keys (``low_efficiency_rules``,
-#: ``power_zone_key``): shown in the figures' rules-key column, never as a value.
+#: ``power_zone_key``): their value reads as the rules' names, the keys stand in the figures'
+#: rules-key column.
 RULE_KEY_ENDINGS = ("_rules", "_key")
 
 
@@ -118,14 +119,15 @@ def figures(row: pd.Series, rules: dict | None, lang: str) -> pd.DataFrame:
                and c not in other]
     keys = [labels.entry(f"col.{c}").rule if labels.has(f"col.{c}") else "" for c in columns]
     values = [format_value(c, row[c], lang) for c in columns]
-    for i, c in enumerate(columns):  # a column of rules keys: they go to the rules-key column
+    for i, c in enumerate(columns):  # a column of rules keys: their names, the keys beside them
         if c.endswith(RULE_KEY_ENDINGS):
-            keys[i], values[i] = ("" if values[i] == "—" else values[i]), "—"
+            keys[i] = row[c] if isinstance(row[c], str) else ""
+    single = [k if k and ";" not in k else "" for k in keys]  # one key: its source and mark
     return pd.DataFrame({
         t("details.field", lang): [labels.column(c, lang) for c in columns],
         t("details.value", lang): values,
-        t("details.source", lang): [rulekeys.help_text(k, lang) if k else "" for k in keys],
-        t("details.unconfirmed", lang): [unconfirmed_mark(k, lang).strip() if k else "" for k in keys],
+        t("details.source", lang): [rulekeys.help_text(k, lang) if k else "" for k in single],
+        t("details.unconfirmed", lang): [unconfirmed_mark(k, lang).strip() if k else "" for k in single],
         t("details.rule", lang): keys,
     })
 
