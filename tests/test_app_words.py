@@ -18,6 +18,7 @@ placeholders, expander and tab labels, chart columns and the map's tooltips and 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 import shutil
@@ -280,3 +281,32 @@ def test_every_rules_key_has_words_in_both_languages(edited_park):
     assert rulekeys.label("compliance.thresholds.39.floor_area_ratio_max", "zh") == "容积率上限（行业 39）"
     assert rulekeys.label("efficiency.missing.tax_per_mu_wan", "en").startswith("scoring a missing figure of tax per mu")
     assert "来源" in rulekeys.help_text("idle.fee_rate", "zh") and "Art. 14(1)" in rulekeys.help_text("idle.fee_rate", "en")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_code_reads_the_same_on_the_page_and_in_the_download(lang, demo_workspace, monkeypatch):
+    """The idle table of the page and the evaluation CSV the data page offers (a table for
+    people) read every coded value of a parcel alike: 闲置状态, 闲置认定程序, 处置方式."""
+    from landplan.app.data import evaluation, rules_text, workspace_stamp
+    from landplan.app.transfer import evaluation_download
+
+    monkeypatch.setenv("LANDPLAN_WORKSPACE", str(demo_workspace))
+    monkeypatch.setattr(sys, "argv", [str(APP)])
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state["lang"] = lang
+    _run(at)
+    at.date_input(key="as_of").set_value(DEMO_AS_OF)
+    at.switch_page("landplan/app/pages/idle.py")
+    _run(at)
+    page = next(d.value for d in at.dataframe if labels.column("idle_disposal", lang) in d.value.columns)
+    path = str(demo_workspace.resolve())
+    table = evaluation(path, workspace_stamp(path), DEMO_AS_OF, None, rules_text(path))
+    csv = pd.read_csv(io.BytesIO(evaluation_download(table, ".csv", load_rules(demo_workspace), lang)),
+                      encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    key = labels.column("parcel_id", lang)
+    joined = page.merge(csv, on=key, suffixes=("", " (csv)"))
+    assert len(joined) == len(page) > 0
+    for column in ("idle_status", "idle_stage", "idle_disposal"):
+        header = labels.column(column, lang)
+        shown = joined[header].replace("—", "")
+        assert shown.tolist() == joined[f"{header} (csv)"].replace("—", "").tolist(), column
