@@ -177,15 +177,20 @@ def _run(at: AppTest) -> AppTest:
     return at
 
 
-def walk(workspace: Path, lang: str, monkeypatch) -> list[tuple[str, str, str]]:
-    """``(page, where, text)`` of every page of the app on ``workspace`` in ``lang``."""
+def start(workspace: Path, lang: str, monkeypatch) -> AppTest:
+    """The app on ``workspace`` in ``lang``, evaluated on the demo's date."""
     monkeypatch.setenv("LANDPLAN_WORKSPACE", str(workspace))
     monkeypatch.setattr(sys, "argv", [str(APP)])
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.session_state["lang"] = lang
     _run(at)
     at.date_input(key="as_of").set_value(DEMO_AS_OF)
-    _run(at)
+    return _run(at)
+
+
+def walk(workspace: Path, lang: str, monkeypatch) -> list[tuple[str, str, str]]:
+    """``(page, where, text)`` of every page of the app on ``workspace`` in ``lang``."""
+    at = start(workspace, lang, monkeypatch)
     ids = Workspace(workspace).read("parcels")["parcel_id"].astype(str).tolist()
     children = [i for i in ids if re.fullmatch(r".+-\d+", i)]  # a split's children
     pick = children[0] if children else ids[1]
@@ -290,12 +295,7 @@ def test_a_code_reads_the_same_on_the_page_and_in_the_download(lang, demo_worksp
     from landplan.app.data import evaluation, rules_text, workspace_stamp
     from landplan.app.transfer import evaluation_download
 
-    monkeypatch.setenv("LANDPLAN_WORKSPACE", str(demo_workspace))
-    monkeypatch.setattr(sys, "argv", [str(APP)])
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.session_state["lang"] = lang
-    _run(at)
-    at.date_input(key="as_of").set_value(DEMO_AS_OF)
+    at = start(demo_workspace, lang, monkeypatch)
     at.switch_page("landplan/app/pages/idle.py")
     _run(at)
     page = next(d.value for d in at.dataframe if labels.column("idle_disposal", lang) in d.value.columns)
