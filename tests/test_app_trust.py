@@ -48,6 +48,7 @@ from streamlit.testing.v1 import AppTest
 from test_app import APP, count_shown, deck_spec, parcel_rows, run_app, table_values
 
 import landplan
+from landplan import labels
 from landplan.app import map as lpmap
 from landplan.app import transfer
 from landplan.app.context import FILTER_KEYS
@@ -543,7 +544,7 @@ def test_browser_download_of_the_idle_parcels_after_an_upload(streamlit_app, chr
         sidebar.locator("[data-testid='stMultiSelect']").filter(
             has_text=t("filters.idle", "zh")).locator("input").click()
         page.keyboard.type("未动工")  # the list opens as one types
-        page.get_by_role("option", name=t("idle_status.idle_unstarted", "zh"), exact=True).click()
+        page.get_by_role("option", name=labels.value("idle_status", "idle_unstarted", "zh"), exact=True).click()
         page.keyboard.press("Escape")
         sidebar.get_by_text(f"显示 {len(expected)} / {len(table)} 宗").first.wait_for()
         page.wait_for_timeout(1000)
