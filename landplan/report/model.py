@@ -386,8 +386,12 @@ def _idle(b: _Builder) -> Section:
                         b.line(col, None if isinstance(value, bool | np.bool_) else "plain"))
     rules = []
     for key in _IDLE_RULES:
+        value = _get(b.ctx.rules, key)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
         rules.append([Cell(rulekeys.label(key, lang)),
-                      Cell(rulekeys.value_text(key, _get(b.ctx.rules, key), lang), None, "num"), b.source(key)])
+                      Cell(fmt_value(value, lang, "ratio" if isinstance(value, float) else None) if number
+                           else rulekeys.value_text(key, value, lang), None, "num" if number else ""),
+                      b.source(key)])
     return Section("idle", t("sec.idle", lang), [
         Table(b.headers("col.item", "col.value", "col.unit", "col.source"), rows),
         Table(b.headers("col.rule", "col.value", "col.source"), rules, caption=t("idle.rules", lang)),
