@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from . import labels
 from .coverage import READINESS_NEEDS
 from .efficiency import BELOW_SCALE_INDICATORS, INDICATORS, MISSING_POLICIES
 from .errors import InputFileError, RuleError, shown
@@ -159,7 +160,8 @@ TIERED = Kind("a number ≥ 0 or a mapping {region tier: number ≥ 0}",
               lambda v: NUMBER.ok(v) or (isinstance(v, dict) and all(x is None or NUMBER.ok(x) for x in v.values())))
 NEED = _one_of("a network", (*READINESS_NEEDS,))
 VOLTAGE = _pattern("a voltage in kV such as '10' (quoted)", r"\d+(\.\d+)?", types=(str, int, float))
-GRADE = _number("an industrial-land grade 1, 2 or 3 (一类, 二类, 三类)", 1, 3, whole=True)
+GRADE = _number("an industrial-land grade 1, 2 or 3 ("
+                + ", ".join(labels.t(f"val.land_use.10010{g}", "zh") for g in (1, 2, 3)) + ")", 1, 3, whole=True)
 DATE = Kind("a date such as 2023-07-01", lambda v: isinstance(v, (dt.date, str)) and not isinstance(v, bool)
             and _is_date(v))
 
@@ -174,7 +176,7 @@ THRESHOLD_KINDS: dict[str, Kind] = {
     "far_double_count_storey_height_m": POSITIVE.or_null(),
 }
 
-_READINESS = Kind("a list of levels such as [{name: 三通一平, needs: [water, power, road, leveled]}]",
+_READINESS = Kind("a list of levels such as [{name: <the level's name>, needs: [water, power, road, leveled]}]",
                   lambda v: False)  # checked by _readiness_problems
 
 #: The kind of every value of the rules, by dotted key (``*``: any key of that mapping). The
@@ -231,7 +233,7 @@ RULE_KINDS: dict[str, Kind] = {
     "coverage.below": TEXT,
     "terrain.max_relief_m": NUMBER,
     "terrain.design_level": _one_of("a design-level method", ("mean", "balanced")),
-    "terrain.swell_factor": _number("a swell factor ≥ 1 (松散系数)", 1.0),
+    "terrain.swell_factor": _number("a swell factor ≥ 1 (" + labels.t("rule.terrain.swell_factor", "zh") + ")", 1.0),
     "compliance.edition": YEAR,
     "compliance.code_standard": STANDARD.or_null(),
     "compliance.parcel_code_standard": STANDARD.or_null(),

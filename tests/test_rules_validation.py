@@ -69,10 +69,10 @@ def test_several_problems_at_once_through_the_cli(tmp_path, park_parcels, park_r
     # fixed, the same workspace is evaluated
     rules.write_text("coverage:\n  readiness:\n    - {name: 三通一平, needs: [water, power, road, leveled]}\n",
                      encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "landplan.cli", "coverage", "--workspace", str(ws)],
+    run = subprocess.run([sys.executable, "-m", "landplan.cli", "coverage", "--workspace", str(ws), "--lang", "zh"],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert "  三通一平: 0.00 亩, 0 宗" in run.stdout
+    assert "  三通一平：0.00 亩，0 宗" in run.stdout
 
 
 @pytest.mark.parametrize(("text", "problem"), [
@@ -123,7 +123,7 @@ def test_several_problems_at_once_through_the_cli(tmp_path, park_parcels, park_r
      "coverage.readiness.通路.name: '通路' names two levels"),
     ("coverage:\n  readiness:\n    - {needs: [road]}\n", "coverage.readiness[1].name: None is not text"),
     ("coverage:\n  readiness: []\n", "coverage.readiness: [] is not a list of levels such as "
-     "[{name: 三通一平, needs: [water, power, road, leveled]}]"),
+     "[{name: <the level's name>, needs: [water, power, road, leveled]}]"),
     # keys
     ("idle:\n  fee_rat: 0.2\n", "idle.fee_rat: unknown key (allowed: idle_after_years, recover_after_years, "
      "fee_rate, developed_share_min, invested_share_min, gov_extension_max_years, "

@@ -36,7 +36,7 @@ from ..crs import is_metric_conformal, metric_crs, parse_crs
 from ..errors import InputFileError, SchemaError
 from ..geometry import polygonal_part, single_part
 from ..history import recording
-from ..schema import LAYERS, coerce_column, layer_spec, match_column, normalize_header
+from ..schema import ENUM_CODES, LAYERS, coerce_column, layer_spec, match_column, normalize_header
 from ..units import unit_factor
 from ..workspace import Workspace
 from .atomic import atomic_path, scratch_dir
@@ -519,7 +519,8 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
                     rows.reject(int(pos), taken.get(col.name, col.name), f"empty {col.name} ({col.zh})")
     if spec.name == "pipelines" and "kind" not in out.columns:
         raise InputFileError(
-            raw.path, "no column is recognised as kind (管线类型: 给水, 污水, 雨水, 燃气, 热力, 通信, 再生水); "
+            raw.path, f"no column is recognised as kind ({labels.column('kind', 'zh', layer='pipelines')}: "
+            f"{', '.join(labels.value('pipe_kind', k, 'zh') for k in ENUM_CODES['pipe_kind'])}); "
             "map one with --field SOURCE=kind, or give every line one kind with --set kind=water",
             field="kind")
     if spec.name in _NETWORK:
