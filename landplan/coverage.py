@@ -1138,14 +1138,32 @@ def network_qa(
     Returns
     -------
     DataFrame
-        Columns ``layer``, ``feature_id``, ``problem``, ``message``; empty when all is well.
+        Columns ``layer``, ``feature_id``, ``problem``, ``message`` (English) and
+        ``message_zh`` (the same in Chinese, from the catalogue's ``qa.*``); empty when all
+        is well.
     """
     target = to_metric(parcels).crs if parcels is not None and parcels.crs is not None else None
     rows: list[pd.DataFrame] = []
 
-    def add(layer: str, ids: np.ndarray, problem: str, message: np.ndarray | str) -> None:
-        if len(ids):
-            rows.append(pd.DataFrame({"layer": layer, "feature_id": ids, "problem": problem, "message": message}))
+    def add(layer: str, ids: np.ndarray, problem: str, group: str | dict = "", key: str = "", **fields) -> None:
+        """Rows of ``problem`` for ``ids`` (its words: ``key``, else ``qa.<problem>``); a field
+        given as an array varies by row, one given as ``{"zh": …, "en": …}`` by language."""
+        if not len(ids):
+            return
+        key = key or "qa." + problem.replace(" ", "_")
+        out = {"layer": layer, "feature_id": ids, "problem": problem}
+        for lang, column in (("en", "message"), ("zh", "message_zh")):
+            named = group[lang] if isinstance(group, dict) else group
+            what = labels.t(f"layer.{layer}", lang) + (f" ({named})" if named else "")
+            shared = {k: v[lang] if isinstance(v, dict) else v for k, v in fields.items()
+                      if not isinstance(v, np.ndarray)}
+            per_row = {k: v for k, v in fields.items() if isinstance(v, np.ndarray)}
+            if per_row:
+                out[column] = [labels.t(key, lang, what=what, **shared, **{k: v[i] for k, v in per_row.items()})
+                               for i in range(len(ids))]
+            else:
+                out[column] = labels.t(key, lang, what=what, **shared)
+        rows.append(pd.DataFrame(out))
 
     fac_geoms = np.array([], dtype=object)
     if facilities is not None and len(facilities):
@@ -1162,7 +1180,7 @@ def network_qa(
         _attribute_checks(add, layer, frame, ids)
         geoms = np.asarray(frame.geometry.array, dtype=object)
         present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        add(layer, ids[~present], "missing geometry", f"{layer}: feature has no geometry")
+        add(layer, ids[~present], "missing geometry")
         if layer == "pipelines":
             group = _norm_text(frame["kind"]).fillna("") if "kind" in frame.columns else pd.Series("", index=frame.index)
         elif layer == "powerlines":
@@ -1177,28 +1195,29 @@ def network_qa(
             if len(sel) == 0:
                 continue
             g = geoms[sel]
-            what = f"{layer}" + (f" ({name})" if name else "")
+            group_name = ({lang: labels.value("pipe_kind", name, lang) for lang in ("zh", "en")}
+                          if layer == "pipelines" else name)
             loose = _dangles(g, fac_geoms)
             d = np.flatnonzero(loose > 0)
-            add(layer, ids[sel[d]], "dangle",
-                np.char.add(f"{what}: ", np.where(loose[d] == 2, "both ends touch", "an end touches")).astype(object)
-                + " no other line (dead end or undershoot)")
+            add(layer, ids[sel[d[loose[d] == 2]]], "dangle", group=group_name, key="qa.dangle_both")
+            add(layer, ids[sel[d[loose[d] == 1]]], "dangle", group=group_name)
             label = _components(g)
             if label.max() > 0:
                 total = np.bincount(label, weights=shapely.length(g))
                 main = int(np.argmax(total))
                 off = np.flatnonzero(label != main)
-                add(layer, ids[sel[off]], "unconnected piece",
-                    f"{what}: not connected to the main network ({len(total)} separate pieces)")
+                add(layer, ids[sel[off]], "unconnected piece", group=group_name, pieces=len(total))
     if parcels is not None and facilities is not None and len(facilities) and len(parcels):
         loads = substation_loads(parcels, facilities, rules)
         over = loads[loads["over_capacity"]]
         add("facilities", over["facility_id"].to_numpy(dtype=object), "substation over capacity",
-            np.array([f"facilities: planned load {r.load_kva:,.0f} kVA of {r.parcels_with_load} parcels > "
-                      f"capacity {r.capacity_kva:,.0f} kVA ({r.load_pct:.0f} %)"
-                      for r in over.itertuples()], dtype=object))  # one per overloaded substation
+            load=np.array([labels.fmt(v, "kva") for v in over["load_kva"]], dtype=object),
+            parcels=over["parcels_with_load"].to_numpy(dtype=object),
+            capacity=np.array([labels.fmt(v, "kva") for v in over["capacity_kva"]], dtype=object),
+            pct=np.array([labels.fmt(v, "pct", digits=0) for v in over["load_pct"]], dtype=object))
     if not rows:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in ("layer", "feature_id", "problem", "message")})
+        return pd.DataFrame({c: pd.Series(dtype=object)
+                             for c in ("layer", "feature_id", "problem", "message", "message_zh")})
     return pd.concat(rows, ignore_index=True)
 
 
@@ -1281,18 +1300,19 @@ def _attribute_checks(add, layer: str, frame: gpd.GeoDataFrame, ids: np.ndarray)
         no_status = (status.isna() | (status == "")).to_numpy(dtype=bool)
     else:
         no_status = np.ones(len(frame), dtype=bool)
-    add(layer, ids[no_status], "missing status", f"{layer}: no status; taken as built")
+    add(layer, ids[no_status], "missing status")
     if layer in ("pipelines", "facilities"):
         allowed = ALL_PIPE_KINDS if layer == "pipelines" else FACILITY_KINDS
         kind = _norm_text(frame["kind"]) if "kind" in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="string")
         bad = ~kind.isin(allowed).fillna(False).to_numpy(dtype=bool)
+        kind_of = "pipe_kind" if layer == "pipelines" else "facility_kind"
         add(layer, ids[bad], "missing kind",
-            f"{layer}: kind empty or not one of {', '.join(allowed)}; not counted for coverage")
+            allowed={"en": ", ".join(allowed), "zh": "、".join(labels.value(kind_of, k, "zh") for k in allowed)})
     if layer == "powerlines":
         volt = (pd.to_numeric(frame["voltage_kv"], errors="coerce") if "voltage_kv" in frame.columns
                 else pd.Series(np.nan, index=frame.index))
         bad = volt.isna().to_numpy(dtype=bool)
-        add(layer, ids[bad], "missing voltage", f"{layer}: no voltage_kv; not counted for power coverage")
+        add(layer, ids[bad], "missing voltage")
 
 
 def coverage_summary(table: pd.DataFrame, rules: dict, *, lang: str = "zh") -> list[str]:

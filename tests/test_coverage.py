@@ -214,7 +214,7 @@ def test_demo_distances_exact_and_routed_not_shorter(rules):
     np.testing.assert_allclose(routes.geometry.length, routes["length_m"], rtol=1e-9)
     qa = network_qa(roads=roads, pipelines=pipes, powerlines=power, facilities=ws.read("facilities"),
                     parcels=parcels, rules=rules)
-    assert list(qa.columns) == ["layer", "feature_id", "problem", "message"]
+    assert list(qa.columns) == ["layer", "feature_id", "problem", "message", "message_zh"]
 
 
 def test_road_graph_built_in_the_background_gives_the_same_routes(rules):
@@ -260,6 +260,11 @@ def test_network_qa_finds_dangle_unconnected_and_missing(rules):
     assert ("L1", "missing voltage") in probs
     assert ("G1", "missing kind") in probs
     assert qa["message"].str.len().gt(0).all()
+    r4 = qa[(qa["feature_id"] == "R4") & (qa["problem"] == "unconnected piece")].iloc[0]
+    assert r4["message"] == "roads: not connected to the main network (2 separate pieces)"
+    assert r4["message_zh"] == "道路：未与主网连通（共 2 个互不相连的部分）"
+    g1 = qa[qa["feature_id"] == "G1"].iloc[0]
+    assert g1["message_zh"].startswith("管线：类型为空或不属于 给水、污水、")
     clean = network_qa(roads=roads.iloc[:2].assign(status="built"), rules=rules)
     assert set(clean["problem"]) <= {"dangle"}  # the two outer ends of a straight road
 
