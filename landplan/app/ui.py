@@ -21,13 +21,13 @@ import pandas as pd
 import streamlit as st
 
 from .. import labels
-from ..columns import PERSON_TEXT, text_column
 from ..labels import rulekeys
 from ..rules import is_unconfirmed
 from .i18n import t
 
-__all__ = ["cell_texts", "format_value", "shown_column", "labelled", "show_table", "rule_value", "unconfirmed_mark", "rule_line", "rules_block", "get_rule", "mu", "count_rows", "figure_cards",
-           "html_table", "bar_rows", "show_html", "md_lines"]
+__all__ = ["cell_texts", "format_value", "labelled", "show_table", "rule_value",
+           "unconfirmed_mark", "rule_line", "rules_block", "get_rule", "mu", "count_rows",
+           "figure_cards", "html_table", "bar_rows", "show_html", "md_lines"]
 
 
 #: Characters Markdown would act on in an error's text (an underscore inside a word it leaves).
@@ -81,17 +81,14 @@ def format_value(column: str, value, lang: str, *, layer: str | None = None) -> 
     return cell_texts(column, pd.Series([value], dtype=object).infer_objects(), lang, layer=layer)[0]
 
 
-def shown_column(name: str, lang: str) -> str:
-    """The column a page shows for ``name``: a text for people (a key of
-    :data:`landplan.columns.PERSON_TEXT`) is its column in ``lang``, never both languages."""
-    return text_column(name, lang) if name in PERSON_TEXT else name
-
-
 def labelled(frame: pd.DataFrame, columns: list[str], lang: str, *,
              layer: str | None = None) -> pd.DataFrame:
     """``frame[columns]`` (those present) for a person: catalogue headers in ``lang``, every
-    value as :func:`cell_texts` writes it; a text for people in ``lang`` (:func:`shown_column`)."""
-    present = [c for c in (shown_column(c, lang) for c in columns) if c in frame.columns]
+    value as :func:`cell_texts` writes it; a text for people in ``lang`` only
+    (:func:`landplan.io.writers.person_column`: a reason's column in the reader's language)."""
+    from ..io.writers import person_column
+
+    present = [c for c in (person_column(c, lang) for c in columns) if c in frame.columns]
     return pd.DataFrame({labels.column(c, lang, layer=layer): cell_texts(c, frame[c], lang, layer=layer)
                          for c in present})
 
