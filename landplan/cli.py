@@ -249,9 +249,10 @@ def _cmd_coverage(args) -> int:
              over=int(subs["over_capacity"].sum()), load=column("load_kva", lang),
              rule=rulekeys.label("coverage.load_kva_per_mu", lang))
     _say("cli.coverage.qa" if len(qa) else "cli.coverage.qa_none", args, n=len(qa))
-    for row in qa.head(args.show).itertuples():
-        _say("cli.coverage.qa_row", args, layer=t(f"layer.{row.layer}", lang) if has(f"layer.{row.layer}")
-             else row.layer, fid=row.feature_id, message=row.message)
+    message = "message_zh" if lang == "zh" else "message"
+    for _, row in qa.head(args.show).iterrows():
+        _say("cli.coverage.qa_row", args, layer=t(f"layer.{row['layer']}", lang) if has(f"layer.{row['layer']}")
+             else row["layer"], fid=row["feature_id"], message=row[message])
     if args.routes:
         routes = extension_routes(ws.read("parcels"), **layers, rules=rules)
         _write_plain(routes, args.routes, lang=_table_lang(args))
