@@ -231,7 +231,7 @@ def _cmd_lifecycle(args) -> int:
 def _cmd_coverage(args) -> int:
     from .coverage import coverage_summary, extension_routes, network_qa, substation_loads
     from .evaluate import evaluate
-    from .labels import column, has, rulekeys, t
+    from .labels import column, rulekeys
     from .rules import load_rules
     from .workspace import Workspace
 
@@ -250,9 +250,8 @@ def _cmd_coverage(args) -> int:
              rule=rulekeys.label("coverage.load_kva_per_mu", lang))
     _say("cli.coverage.qa" if len(qa) else "cli.coverage.qa_none", args, n=len(qa))
     message = "message_zh" if lang == "zh" else "message"
-    for _, row in qa.head(args.show).iterrows():
-        _say("cli.coverage.qa_row", args, layer=t(f"layer.{row['layer']}", lang) if has(f"layer.{row['layer']}")
-             else row["layer"], fid=row["feature_id"], message=row[message])
+    for _, row in qa.head(args.show).iterrows():  # the message names the layer
+        _say("cli.coverage.qa_row", args, fid=row["feature_id"], message=row[message])
     if args.routes:
         routes = extension_routes(ws.read("parcels"), **layers, rules=rules)
         _write_plain(routes, args.routes, lang=_table_lang(args))
