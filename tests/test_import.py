@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 import zipfile
@@ -221,10 +222,18 @@ def test_console_script_runs(tmp_path):
     path = _gpkg(tmp_path)
     exe = Path(sys.executable).parent / "landplan"
     done = subprocess.run([str(exe), "import", str(path), "--layer", "parcels", "--workspace",
-                           str(tmp_path / "ws")], capture_output=True, text=True, timeout=120)
+                           str(tmp_path / "ws"), "--lang", "en"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "read: 3  imported: 3  repaired: 0  rejected: 0" in done.stdout
     assert "field DKBH -> parcel_id" in done.stdout
+    # without --lang the locale's language: Chinese, headers by their words
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANDPLAN_LANG")}
+    done = subprocess.run([str(exe), "import", str(path), "--layer", "parcels", "--workspace",
+                           str(tmp_path / "ws")], capture_output=True, text=True, timeout=120,
+                          env={**env, "LANG": "zh_CN.UTF-8"})
+    assert done.returncode == 0, done.stderr
+    assert "读取 3  导入 3  修复 0  拒收 0" in done.stdout and "字段 DKBH → 宗地号" in done.stdout
+    assert "parcel_id" not in done.stdout
 
 
 def test_lifecycle_columns_are_recognised_by_their_chinese_headers(tmp_path):

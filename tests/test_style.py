@@ -274,8 +274,4 @@ def test_no_colour_table_outside_the_style():
             lines = colour_tables(path.read_text(encoding="utf-8"))
             if lines:
                 offenders[str(path.relative_to(PACKAGE.parent))] = lines
-    # report/park.py's efficiency-class bar colours are switched to landplan.style by the lead
-    pending = {"landplan/report/park.py"}
-    assert set(offenders) <= pending, offenders
-    if offenders:
-        pytest.xfail(f"a colour table left in {offenders}")
+    assert not offenders, offenders

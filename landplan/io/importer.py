@@ -136,7 +136,8 @@ class ImportReport:
         if self.unmapped and self.keep_extra:
             out.append("  " + w("kept_extra", columns=", ".join(self.unmapped)))
         elif self.unmapped:
-            out.append("  " + w("unmapped", n=len(self.unmapped), columns=", ".join(self.unmapped)))
+            out.append("  " + w("unmapped" if len(self.unmapped) > 1 else "unmapped_one",
+                                n=len(self.unmapped), columns=", ".join(self.unmapped)))
         for kind, count in sorted(self.repairs.items()):
             code, _, detail = kind.partition(":")
             text = labels.t(f"import.repair.{code}", lang) if labels.has(f"import.repair.{code}") else kind

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import labels
+from .. import labels, style
 from ..columns import text_column
 from ..coverage import NETWORK_TYPES
 from ..io.writers import cell_text
@@ -38,7 +38,6 @@ __all__ = ["park_report", "LIST_LIMIT"]
 #: Rows listed per table (idle, low-efficiency, candidates); the CSV summary has them all.
 LIST_LIMIT = 30
 
-_CLASS_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027"}
 
 
 def _flag(table: pd.DataFrame, col: str) -> pd.Series:
@@ -107,7 +106,7 @@ def park_report(ctx, *, lang: str = "zh", before: pd.DataFrame | None = None) ->
     total_mu = float(mu.sum()) or 1.0
     policy = text_column("efficiency_policy", lang)
     policies = ctx.rules["efficiency"].get("policies", {})
-    for cls in ("A", "B", "C", "D"):
+    for cls in style.codes("efficiency_class"):
         mask = table["efficiency_class"] == cls if "efficiency_class" in table else graded & False
         mask = mask.fillna(False).astype(bool)
         text = (policies.get(cls) or {}).get("zh" if lang == "zh" else "en", "")
@@ -126,8 +125,9 @@ def park_report(ctx, *, lang: str = "zh", before: pd.DataFrame | None = None) ->
         [t("eff.class", lang), f"{t('col.count', lang)} ({unit_n})", f"{t('park.area', lang)} ({unit_mu})",
          f"{t('park.area', lang)} (%)", f"{split_label('tax_wan', lang)[0]} ({unit_wan})",
          split_label(policy, lang)[0], t("col.source", lang)], rows, widths=[8, 10, 12, 10, 13, 33, 14])])
-    sec.svg = bar_chart(["A", "B", "C", "D"], values, unit=unit_mu, title=t("park.classes", lang),
-                        colours=list(_CLASS_COLOURS.values()))
+    classes = style.codes("efficiency_class")
+    sec.svg = bar_chart([style.label("efficiency_class", c, lang) for c in classes], values, unit=unit_mu,
+                        title=t("park.classes", lang), colours=[style.hex("efficiency_class", c) for c in classes])
     sections.append(sec)
 
     # idle land
