@@ -191,3 +191,17 @@ def test_a_table_written_with_chinese_headers_reads_back():
             if found[:2] != (col.name, 1.0):
                 wrong.append(f"{layer}.{col.name}: {col.zh!r} reads as {found}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_no_two_columns_of_a_table_share_a_header():
+    """A table for people is read back by its headers: two columns with one header would be
+    one column to a reader and to read_evaluation."""
+    from landplan.schema import PARCELS
+
+    names = list(dict.fromkeys([*PARCELS.column_names, *OUTPUT_NAMES]))
+    for lang in labels.LANGS:
+        seen: dict[str, str] = {}
+        for name in names:
+            head = labels.column(name, lang, layer="parcels")
+            assert head not in seen, f"{name} and {seen[head]} both read {head!r} in {lang}"
+            seen[head] = name

@@ -293,7 +293,7 @@ def definition(key: str, lang: str = DEFAULT_LANG) -> str:
 
 #: Decimals shown per unit: one function formats every number a person reads.
 UNIT_DIGITS: dict[str, int] = {
-    "mu": 2, "wan": 2, "pct": 1, "m": 1, "m2": 0, "km": 2, "m3": 0, "ratio": 2, "score": 1,
+    "mu": 2, "wan": 2, "pct": 1, "pp": 1, "m": 1, "m2": 0, "km": 2, "m3": 0, "ratio": 2, "score": 1,
     "years": 1, "days": 0, "count": 0, "kv": 0, "kva": 0, "tce": 2, "t": 2, "kwh": 0,
     "yuan_per_m2": 0, "wan_per_mu": 2, "wan_per_m": 4, "per_mu": 2, "mm": 0, "deg": 1,
     "wan_per_person": 2, "wan_per_tce": 2, "wan_per_t": 2, "yuan_per_kwh": 2, "people": 0, "share": 2,
