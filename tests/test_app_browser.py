@@ -115,6 +115,18 @@ def test_browser_end_to_end(streamlit_app, chromium_browser, xss_workspace, tmp_
             assert not page.locator("[data-testid='stException']").count(), name
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
             assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
+
+        # a language switch keeps every choice: the utilities a project needs, chosen by
+        # their labels, read in the new language (Streamlit sends labels back, not codes)
+        page.get_by_role("link", name=t("nav.siting", "zh")).click()
+        needs = page.locator("[data-testid='stMain'] [data-testid='stMultiSelect']").first
+        needs.get_by_text("给水", exact=True).wait_for()
+        page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
+        page.get_by_role("option", name="English").click()
+        page.locator("h1", has_text=t("nav.siting", "en")).first.wait_for()
+        for word in ("road", "water supply", "power"):
+            needs.get_by_text(word, exact=True).wait_for(timeout=10_000)
+        assert "给水" not in needs.inner_text()
         print(f"first canvas after {first_canvas_s:.1f} s; screenshots in {ARTIFACTS}")
         assert dialogs == [], f"a script ran: {dialogs}"
         assert outside == [], f"requests beyond the local server: {outside}"

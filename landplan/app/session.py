@@ -8,10 +8,12 @@ language switch (:func:`language_switch`); pages read both with :func:`workspace
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from .i18n import DEFAULT_LANG, LANGS, t
 
@@ -72,5 +74,21 @@ def language_switch() -> str:
     is named in itself (中文, English), as a reader of the other one looks for it."""
     st.sidebar.selectbox(
         t("app.language", lang()), list(LANGS), format_func=LANGS.__getitem__, key=LANG_KEY,
+        on_change=_keep_choices,
     )
+
+
+def _keep_choices() -> None:
+    """Keep every choice made when the language changes.
+
+    A select box or multiselect sends back the labels it shows; once the labels are in the
+    other language they match no option and the choice would be dropped silently (a filter
+    lifted, a project's utilities forgotten). Run before the page, this callback still reads
+    each widget's codes through the old labels and sets them as the widgets' values.
+    """
+    for key in list(st.session_state):
+        if key == LANG_KEY:
+            continue
+        with contextlib.suppress(StreamlitAPIException, KeyError):  # buttons, uploads: nothing kept
+            st.session_state[key] = st.session_state[key]
     return lang()
