@@ -164,7 +164,7 @@ def test_areas_stay_on_the_original_geometry(html_run):
     # the 1,000,000-gon: n/2 · r² · sin(2π/n) = 502,654.82 m² = 753.98 mu; the ~30-gon drawn
     # has 498,900 m² (748.4 mu)
     exact = VERTICES / 2 * RADIUS_M ** 2 * np.sin(2 * np.pi / VERTICES)
-    assert f'data-col="area_m2">{exact:.2f}<' in text
+    assert f'data-col="area_m2">{exact:,.0f}<' in text  # m² shown whole: 502,655
     assert f'data-col="area_mu">{exact / M2_PER_MU:.2f}<' in text
     assert f"{exact / M2_PER_MU:.2f}" == "753.98"
 
