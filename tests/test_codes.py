@@ -10,6 +10,7 @@ import pyogrio
 import pytest
 
 from landplan import labels
+from landplan.io.writers import people_table
 from landplan.rules import load_rules
 from landplan.schema import LAND_USE_CODES
 
@@ -105,13 +106,13 @@ def test_land_use_names_agree_with_the_codes_read_on_import():
 
 def test_a_parcels_frame_reads_land_use_and_industry_by_name():
     parcels = pyogrio.read_dataframe(DATA / "parcels" / "parcels.gpkg")
-    zh = labels.relabel(parcels, "zh", layer="parcels")
+    zh = people_table(parcels, "zh", layer="parcels")[0]
     assert set(zh["土地用途"]) == {"一类工业用地", "二类工业用地", "三类工业用地", "物流仓储用地", "工业用地"}
     codes = [c for c in parcels["industry_code"] if isinstance(c, str)]
-    shown = [v for v in zh["行业代码"] if v]
+    shown = [v for v in zh["行业代码"] if isinstance(v, str) and v]
     assert len(shown) == len(codes) and all(re.fullmatch(r"\d\d \S+业", v) for v in shown), shown[:5]
     row = parcels.index[parcels["industry_code"] == "34"][0]
     assert zh.loc[row, "行业代码"] == "34 通用设备制造业"
-    en = labels.relabel(parcels.loc[[row]], "en", layer="parcels")
+    en = people_table(parcels.loc[[row]], "en", layer="parcels")[0]
     assert en.loc[row, "industry code (GB/T 4754)"] == "34 Manufacture of general-purpose machinery"
     assert en.loc[row, "land use"] == labels.value("land_use", parcels.loc[row, "land_use"], "en")

@@ -10,6 +10,7 @@ import pytest
 
 from landplan import labels
 from landplan.evaluate import OUTPUT_NAMES
+from landplan.io.writers import people_table
 from landplan.schema import ENUM_CODES, LAYERS
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
@@ -67,14 +68,14 @@ def test_one_format_per_unit(number, unit, text):
     assert labels.fmt(number, unit) == text
 
 
-def test_relabel_gives_chinese_headers_and_values():
+def test_a_table_for_people_has_chinese_headers_and_values():
     import pandas as pd
 
     frame = pd.DataFrame({"parcel_id": ["A-1"], "status": ["halted"], "area_mu": [1.5]})
-    out = labels.relabel(frame, "zh", layer="parcels")
+    out = people_table(frame, "zh", layer="parcels")[0]
     assert list(out.columns) == ["宗地号", "建设状态", "面积(亩)"]
     assert out.iloc[0].tolist() == ["A-1", "停工/停产", 1.5]
-    en = labels.relabel(frame, "en", layer="parcels")
+    en = people_table(frame, "en", layer="parcels")[0]
     assert en.iloc[0]["status"] == "halted"
 
 

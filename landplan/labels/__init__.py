@@ -63,7 +63,6 @@ __all__ = [
     "definition",
     "fmt",
     "UNIT_DIGITS",
-    "relabel",
     "lang_of_locale",
     "check_lang",
 ]
@@ -326,29 +325,6 @@ def fmt(number: Any, unit: str, lang: str = DEFAULT_LANG, *, digits: int | None 
         u = t(f"unit.{unit}", lang) if has(f"unit.{unit}") else unit
         return f"{text} {u}"
     return text
-
-
-def relabel(frame, lang: str = DEFAULT_LANG, *, values: bool = True,
-            units: Mapping[str, str] | None = None, layer: str | None = None):
-    """A copy of ``frame`` for a person: catalogue headers, coded values as labels.
-
-    Columns whose catalogue entry names a coded kind (``val.<column>.*`` exists) have their
-    values replaced by labels; ``units`` (column → unit) formats numbers as text with
-    :func:`fmt`. The geometry column, if any, is dropped: the copy is a table to read.
-    """
-    import pandas as pd
-
-    out = pd.DataFrame(frame.drop(columns=[c for c in frame.columns if c == "geometry"]))
-    if values:
-        for name in out.columns:
-            kind = kind_of(str(name), layer=layer)
-            if kind is not None:
-                out[name] = [value(kind, v, lang) for v in out[name]]
-    for name, unit in (units or {}).items():
-        if name in out.columns:
-            out[name] = [fmt(v, unit, lang) for v in out[name]]
-    out.columns = [column(str(c), lang, layer=layer) for c in out.columns]
-    return out
 
 
 def lang_of_locale() -> str:
