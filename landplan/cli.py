@@ -375,6 +375,37 @@ def _cmd_update(args) -> int:
     return 0
 
 
+def _cmd_map(args) -> int:
+    """专题图: evaluate, then draw one theme to .png, .pdf or .svg (landplan.thematic)."""
+    from .evaluate import evaluate
+    from .labels import t
+    from .rules import load_rules
+    from .thematic import FORMATS, get_theme, render
+    from .workspace import Workspace
+
+    lang = _lang(args)
+    get_theme(args.theme, lang)
+    if Path(args.out).suffix.lower().lstrip(".") not in FORMATS:
+        raise LandplanError(t("thematic.err.out", lang, out=args.out))
+    filters: dict[str, list[str]] = {}
+    for item in args.filter or []:
+        column, sep, value = item.partition("=")
+        if not sep or not column.strip():
+            raise LandplanError(t("thematic.err.filter", lang, item=item))
+        filters.setdefault(column.strip(), []).append(value.strip())
+    ws = Workspace(args.workspace)
+    rules = load_rules(ws)
+    table = evaluate(ws, as_of=_parse_date(args.as_of, "--as-of"), year=args.year, rules=rules)
+    cov = rules["coverage"]
+    layers = {name: ws.read(name) for name in ("roads", "pipelines", "powerlines", "facilities") if ws.has(name)}
+    result = render(table, args.theme, out=args.out, lang=lang, title=args.title, paper=args.paper,
+                    filters=filters, workspace=args.workspace, dpi=args.dpi,
+                    readiness_levels=[level["name"] for level in cov["readiness"]] + [cov["below"]],
+                    **layers)
+    _say("thematic.written", args, out=result.out, title=result.title, n=result.parcels, scale=result.scale)
+    return 0
+
+
 #: The history tables' columns a person reads, by table (the recorded summary is a record
 #: in English: scripts read it with --lang code).
 _HISTORY_COLUMNS = {
@@ -678,6 +709,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_history)
+
+    p = sub.add_parser("map", help=_help("cmd.map"))
+    p.add_argument("--theme", required=True, metavar="THEME",
+                   help="status, land_use, efficiency_class, tax_per_mu_wan, idle_status, readiness, "
+                   "has_<network> (road, water, sewer, storm, gas, heat, power, telecom), lifecycle_gap, "
+                   "cut_m3, fill_m3")
+    p.add_argument("--filter", action="append", metavar="COLUMN=VALUE",
+                   help="colour only these parcels: an evaluation column and a code or its words "
+                   "(repeatable; the same column twice: either value)")
+    p.add_argument("--title", help="the map's title (default: the theme's map name)")
+    p.add_argument("--paper", default="a4", choices=["a4", "a3"], help="paper, landscape (default a4)")
+    p.add_argument("--out", required=True, help="output .png, .pdf or .svg")
+    p.add_argument("--dpi", type=_positive_int, default=200, help="PNG resolution (default 200)")
+    _lang_option(p)
+    p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
+    p.add_argument("--year", type=int, help="ledger year (default the latest)")
+    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.set_defaults(func=_cmd_map)
 
     p = sub.add_parser("app", help=_help("cmd.app"))
     p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
