@@ -5,6 +5,7 @@
 #                ADDRESS=127.0.0.1; another address needs LANDPLAN_APP_PASSWORD or _PASSWORD_FILE)
 #   make bench   every bench/*.py, then the growth table (BENCH_SIZES="10000 100000" for a quick run)
 #   make lint    ruff check
+#   make figures the README's 专题图 (docs/img/idle-map.png) drawn by landplan map from the demo park
 #   make clean   caches and build output (make distclean also removes .venv)
 #
 # System packages come from apt, only when one is missing (dpkg -s), with sudo when not root.
@@ -35,7 +36,7 @@ SYSDEPS         := $(SYSDEPS_BROWSER) $(SYSDEPS_POSTGIS) $(SYSDEPS_REPORT)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all venv install sysdeps test app bench lint clean distclean
+.PHONY: all venv install sysdeps test app bench lint figures clean distclean
 
 all: test
 
@@ -94,6 +95,15 @@ bench: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# The README's 专题图: the demo park's idle land as of a fixed date, the data dated by the last commit
+# of the demo parcels (so that the image changes only when the data or the drawing does).
+FIGURE_AS_OF ?= 2025-06-30
+figures: install
+	@mkdir -p docs/img
+	$(VENV)/bin/landplan map --theme idle_status --workspace data --as-of $(FIGURE_AS_OF) \
+	    --data-date "$$(git log -1 --format=%cs -- data/parcels 2>/dev/null || date +%F)" \
+	    --lang zh --dpi 110 --out docs/img/idle-map.png
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis bench/_work $(STAMP)

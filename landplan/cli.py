@@ -400,6 +400,7 @@ def _cmd_map(args) -> int:
     layers = {name: ws.read(name) for name in ("roads", "pipelines", "powerlines", "facilities") if ws.has(name)}
     result = render(table, args.theme, out=args.out, lang=lang, title=args.title, paper=args.paper,
                     filters=filters, workspace=args.workspace, dpi=args.dpi,
+                    data_date=_parse_date(args.data_date, "--data-date"),
                     readiness_levels=[level["name"] for level in cov["readiness"]] + [cov["below"]],
                     **layers)
     _say("thematic.written", args, out=result.out, title=result.title, n=result.parcels, scale=result.scale)
@@ -722,6 +723,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--paper", default="a4", choices=["a4", "a3"], help="paper, landscape (default a4)")
     p.add_argument("--out", required=True, help="output .png, .pdf or .svg")
     p.add_argument("--dpi", type=_positive_int, default=200, help="PNG resolution (default 200)")
+    p.add_argument("--data-date", help="date of the data YYYY-MM-DD (default: the parcels' last recorded "
+                   "change, else the date their file was written)")
     _lang_option(p)
     p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
     p.add_argument("--year", type=int, help="ledger year (default the latest)")

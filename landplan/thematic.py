@@ -244,8 +244,7 @@ def classify(table: pd.DataFrame, theme: str, *, lang: str = labels.DEFAULT_LANG
         flags = raw.astype(object).to_numpy(dtype=object)
         codes = np.array([-1 if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
                           else (0 if bool(v) else 1) for v in flags], dtype=np.int64)
-        title = labels.t("thematic.title.has", lang, net=labels.value("network_type", spec.network, lang))
-        return Classes(labels.column(spec.column, lang),
+        return Classes(title,
                        [labels.t("thematic.has.yes", lang), labels.t("thematic.has.no", lang)],
                        [good, bad], codes, style.missing_label("ramps", lang), style.missing("ramps"))
     text = raw.astype(object).where(raw.notna(), None).to_numpy(dtype=object)
@@ -339,13 +338,22 @@ class MapResult:
 
 
 def _data_date(workspace) -> str | None:
+    """The date of the parcels data: the effective date of the last change recorded in the
+    workspace's history, else the date the parcels file was written; None for neither (a
+    database workspace without history)."""
     if workspace is None:
         return None
     try:
+        from .history import change_log, keeps_history
         from .workspace import Workspace
 
-        path = Workspace(workspace).existing_path("parcels")
-    except Exception:  # a database workspace has no file: no date shown  # noqa: BLE001
+        ws = Workspace(workspace)
+        if keeps_history(ws):
+            dates = pd.to_datetime(change_log(ws)["effective_date"], errors="coerce").dropna()
+            if len(dates):
+                return dates.max().date().isoformat()
+        path = ws.existing_path("parcels")
+    except (LandplanError, OSError, AttributeError):  # no file (a database): no date shown
         return None
     if path is None:
         return None
@@ -414,7 +422,7 @@ def render(table: gpd.GeoDataFrame, theme: str, *, out: str | Path | None = None
 
     crs = table.crs
     as_of_text = _as_of(as_of, table)
-    data_date = data_date or _data_date(workspace)
+    data_date = str(data_date)[:10] if data_date else _data_date(workspace)
     year = _ledger_year(table)
     footer = [labels.t("thematic.crs", lang, crs=crs_text(crs, lang))]
     dates = []
@@ -745,7 +753,7 @@ def _totals(fig, px: float, y: float, counts, total: str, spec: Theme, fp, ink, 
              color=ink, gid="totals-title")
     width = 1 - 0.45 * k / paper_w - px
     table_h = 0.2 * k / paper_h * (len(rows) + 1)
-    tab = fig.add_axes((px, y - 0.15 * k / paper_h - table_h, width, table_h))
+    tab = fig.add_axes((px, y - 0.28 * k / paper_h - table_h, width, table_h))
     tab.axis("off")
     table = tab.table(cellText=rows, colLabels=header, loc="upper left", cellLoc="right",
                       colLoc="center", bbox=(0, 0, 1, 1), colWidths=[0.34, 0.1, 0.18, 0.15, 0.23])
