@@ -397,9 +397,6 @@ def render(table: gpd.GeoDataFrame, theme: str, *, out: str | Path | None = None
     title = title if title is not None and title.strip() else theme_title(theme, lang)
 
     import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib import rcParams
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
     from matplotlib.lines import Line2D
@@ -465,9 +462,7 @@ def render(table: gpd.GeoDataFrame, theme: str, *, out: str | Path | None = None
     font = _font_path(frozenset("".join(texts)))
     rc = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none", "svg.hashsalt": "landplan",
           "axes.unicode_minus": False}
-    old = {key: rcParams[key] for key in rc}
-    rcParams.update(rc)
-    try:
+    with matplotlib.rc_context(rc):  # no pyplot: a Figure of its own, no global backend
         def fp(size: float, bold: bool = False) -> FontProperties:
             prop = FontProperties(fname=font) if font else FontProperties(family="sans-serif")
             prop.set_size(size * k)
@@ -533,8 +528,6 @@ def render(table: gpd.GeoDataFrame, theme: str, *, out: str | Path | None = None
                 "svg": {"Title": title}}[fmt]
         fig.savefig(buffer, format=fmt, dpi=dpi, metadata=meta)
         data = buffer.getvalue()
-    finally:
-        rcParams.update(old)
 
     if out is not None:
         from .io.atomic import atomic_path
