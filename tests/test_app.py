@@ -1226,3 +1226,77 @@ def test_a_map_on_the_page_releases_the_preload(demo_workspace, monkeypatch):
     assert not at.exception and not server._MAP_SENT.is_set()  # the settings page has no map
     goto(at, "overview")
     assert server._MAP_SENT.is_set()
+
+
+# ------------------------------------------------------------------------------- 亩均 trends
+def _trend_tables(at: AppTest, lang: str) -> dict[str, pd.DataFrame]:
+    """The trend tables of the efficiency page by what they hold: park, industries (latest
+    year), industry, enterprise, parcels (the enterprise's, then the selected parcel's)."""
+    year, industry = labels.column("year", lang), labels.column("industry_code", lang)
+    enterprise, parcel = labels.column("enterprise_id", lang), labels.column("parcel_id", lang)
+    out: dict[str, pd.DataFrame] = {}
+    for frame in (d.value for d in at.dataframe):
+        cols = list(frame.columns)
+        if cols[0] == year:
+            out["park"] = frame
+        elif cols[0] == industry:
+            out["industry" if year in cols else "industries"] = frame
+        elif cols[0] == enterprise:
+            out["enterprise"] = frame
+        elif cols[:2] == [parcel, year]:
+            out["parcel" if "enterprise_parcels" in out else "enterprise_parcels"] = frame
+    return out
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_efficiency_trends_by_park_industry_enterprise_and_parcel(lang, demo_workspace, demo_table,
+                                                                  monkeypatch):
+    from test_app_words import _data_values, _rules_keys, problems, start, visible_texts
+
+    from landplan import trends
+    from landplan.app.pages.efficiency import GROUP_TREND, INDUSTRY_KEY, table_bytes
+
+    at = goto(start(demo_workspace, lang, monkeypatch), "efficiency")
+    pick = str(demo_table.sort_values("tax_wan", ascending=False)["parcel_id"].iloc[0])
+    at.session_state[SELECTED_KEY] = pick
+    options = at.selectbox(key=INDUSTRY_KEY).options
+    at.selectbox(key=INDUSTRY_KEY).select_index(1).run()
+    assert not at.exception, [e.value for e in at.exception]
+    tables = _trend_tables(at, lang)
+    assert set(tables) == {"park", "industries", "industry", "enterprise", "enterprise_parcels", "parcel"}
+
+    ws = Workspace(demo_workspace)
+    parcels, ledger = ws.parcels_with_area(), ws.read("ledger")
+    rows = trends.parcel_trends(parcels, ledger, load_rules(demo_workspace))
+    years = trends.ledger_years(ledger)
+    park = trends.group_trends(rows)
+    per_mu = labels.column("tax_per_mu_wan", lang)
+    assert tables["park"][per_mu].tolist() == [labels.fmt(v, "wan_per_mu", lang) for v in park["tax_per_mu_wan"]]
+    assert tables["park"][labels.column("tax_per_mu_wan_yoy_pct", lang)].iloc[0] == "—"
+    # the industries of the last year add up to the park's parcels that year
+    count = labels.column("parcels", lang)
+    assert sum(int(n) for n in tables["industries"][count]) == park["parcels"].iloc[-1]
+    assert tables["industry"][labels.column("industry_code", lang)].tolist() == [options[1]] * len(years)
+    # the selected parcel's years; the evaluated year reads as the evaluation
+    mine = tables["parcel"]
+    assert mine[labels.column("year", lang)].tolist() == [str(y) for y in years]
+    row = demo_table.set_index("parcel_id").loc[pick]
+    assert mine[per_mu].iloc[years.index(int(row["year"]))] == labels.fmt(row["tax_per_mu_wan"], "wan_per_mu", lang)
+    assert at.subheader[-1].value == t("trends.parcel", lang, parcel=pick)
+    keys = {b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}
+    assert {f"trend_{k}_{fmt}" for k in ("park", "industries", "industry", "enterprise", "enterprise_parcels",
+                                         "parcel") for fmt in ("csv", "xlsx")} <= keys
+
+    # the download: the page's table in its language, numbers exact in the XLSX
+    xlsx = pd.read_excel(io.BytesIO(table_bytes(park, GROUP_TREND, lang, "xlsx", sheet="s")))
+    assert list(xlsx.columns) == list(tables["park"].columns)
+    assert xlsx[per_mu].tolist() == pytest.approx(park["tax_per_mu_wan"].tolist())
+    csv = table_bytes(park, GROUP_TREND, lang, "csv").decode("utf-8-sig")
+    assert csv.splitlines()[0].split(",")[:2] == list(tables["park"].columns[:2])
+
+    ids = set(parcels["parcel_id"].astype(str))
+    page = type("Main", (), {"_tree": at.main})  # the page's words (the sidebar is everyone's)
+    texts = [("efficiency", where, text) for where, text in visible_texts(page)]
+    found = problems(texts, lang, ids=ids, data=_data_values(demo_workspace),
+                     keys=_rules_keys(demo_workspace))
+    assert not found, "\n".join(found)

@@ -1,21 +1,45 @@
-"""亩均效益 / Efficiency per mu: the class map, the ranking table, distributions, the rules."""
+"""亩均效益 / Efficiency per mu: the class map, the ranking table, distributions, the rules,
+and the ledger's years (:mod:`landplan.trends`): the park's trend, drill-down by industry and
+by enterprise, the selected parcel's trend; every trend table downloads as CSV and XLSX in the
+page's language (:func:`table_bytes`)."""
 
 from __future__ import annotations
+
+import io
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from landplan import labels
+from landplan import labels, trends
 from landplan.app import context, ui
+from landplan.app.data import rules_text
 from landplan.app.i18n import t
-from landplan.app.mapview import show_map
+from landplan.app.mapview import selected_parcel, show_map
+from landplan.errors import LandplanError
+from landplan.io.writers import column_unit, number_format, people_table, write_csv, write_xlsx
 
 MAP_KEY = "map_efficiency"
 RANKING = ["parcel_id", "holder", "industry_code", "area_mu", "tax_per_mu_wan",
            "value_added_per_mu_wan", "output_per_mu_wan", "value_added_per_tce_wan",
            "rd_intensity_pct", "productivity_wan_per_person", "efficiency_score",
            "efficiency_class", "tax_per_mu_wan_yoy_pct", "efficiency_note"]
+#: The columns of a trend table: a group's (park, industry) and a unit's (parcel, enterprise).
+GROUP_TREND = ["year", "parcels", "area_mu", "tax_wan", "output_wan", "value_added_wan",
+               "tax_per_mu_wan", "output_per_mu_wan", "value_added_per_mu_wan",
+               "tax_wan_yoy_pct", "tax_per_mu_wan_yoy_pct", "output_per_mu_wan_yoy_pct"]
+PARCEL_TREND = ["parcel_id", "year", "area_mu", "enterprises", "tax_wan", "output_wan",
+                "value_added_wan", "tax_per_mu_wan", "output_per_mu_wan", "value_added_per_mu_wan",
+                "efficiency_score", "efficiency_class", "tax_per_mu_wan_yoy_pct"]
+ENTERPRISE_TREND = ["enterprise_id", "name", "year", "parcels", "land_mu", "tax_wan", "output_wan",
+                    "value_added_wan", "tax_per_mu_wan", "output_per_mu_wan", "value_added_per_mu_wan",
+                    "efficiency_score", "efficiency_class", "tax_per_mu_wan_yoy_pct"]
+#: The per-mu figures drawn per year.
+CHARTED = ["tax_per_mu_wan", "output_per_mu_wan", "value_added_per_mu_wan"]
+#: Widget keys of the drill-downs; at most ENTERPRISE_CHOICES enterprises to choose from.
+INDUSTRY_KEY = "trend_industry"
+ENTERPRISE_KEY = "trend_enterprise"
+ENTERPRISE_CHOICES = 200
 
 
 def render() -> None:
@@ -64,6 +88,120 @@ def render() -> None:
         sub = "cutoffs" if method == "score" else "shares"
         keys += [f"efficiency.classes.{sub}.{c}" for c in rules["efficiency"]["classes"][sub]]
         ui.rules_block(rules, keys, lang)
+        _trends_section(ctx, view, rules, lang)
+
+
+# ------------------------------------------------------------------------------- trends
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _trend_rows(key: tuple, _parcels, _ledger, _rules) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(parcel trends, enterprise trends) of the parcels in force, cached on ``key`` (the
+    parcels' cache key and the rules text)."""
+    del key
+    return (trends.parcel_trends(_parcels, _ledger, _rules),
+            trends.enterprise_trends(_parcels, _ledger, _rules))
+
+
+def table_bytes(frame: pd.DataFrame, columns: list[str], lang: str, fmt: str, *,
+                sheet: str = "") -> bytes:
+    """``frame[columns]`` as a person reads it in ``lang`` (catalogue headers, codes as labels:
+    :func:`landplan.io.writers.people_table`), as ``csv`` (UTF-8 with BOM) or ``xlsx``
+    (numbers exact, shown with their unit's decimals)."""
+    table, units = people_table(frame[[c for c in columns if c in frame.columns]], lang)
+    out = io.BytesIO()
+    if fmt == "csv":
+        write_csv(table, out)
+    else:
+        formats = {h: number_format(u) for h, u in units.items()}
+        write_xlsx({sheet or "1": table}, out, out=f"{sheet}.xlsx", number_formats={sheet or "1": formats})
+    return out.getvalue()
+
+
+def _show(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str, sheet: str,
+          chart: bool = True) -> None:
+    """A trend table, its per-mu figures per year as a chart, and its CSV/XLSX downloads."""
+    if chart:
+        _chart(frame, lang, key=key)
+    ui.show_table(frame, columns, lang, key=f"{key}_table")
+    left, right = st.columns(2)
+    for col, fmt in ((left, "csv"), (right, "xlsx")):
+        try:
+            data = table_bytes(frame, columns, lang, fmt, sheet=sheet)
+        except LandplanError as exc:  # a text an XLSX cannot hold: say so, no button
+            col.error(t("data.download_refused", lang, fmt=fmt.upper(), error=exc))
+            continue
+        col.download_button(t("trends.download", lang, fmt=fmt.upper()), data=data,
+                            file_name=f"{key}.{fmt}", key=f"{key}_{fmt}", on_click="ignore",
+                            mime="text/csv" if fmt == "csv" else
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _chart(frame: pd.DataFrame, lang: str, *, key: str) -> None:
+    """The per-mu figures of one unit's years as lines (rounded as the tables read them)."""
+    year = labels.column("year", lang)
+    data = pd.DataFrame({year: frame["year"].astype(str).to_numpy()})
+    for name in CHARTED:
+        digits = labels.UNIT_DIGITS[column_unit(name)]
+        data[labels.column(name, lang)] = np.round(frame[name].to_numpy(dtype="float64", na_value=np.nan),
+                                                   digits)
+    st.line_chart(data, x=year, y=[labels.column(n, lang) for n in CHARTED])
+
+
+def _trends_section(ctx, view: pd.DataFrame, rules: dict, lang: str) -> None:
+    st.header(t("trends.title", lang))
+    years = trends.ledger_years(ctx.park.ledger)
+    if not years:
+        st.info(t("trends.no_ledger", lang))
+        return
+    parcels = ctx.parcels()
+    rows, ents = _trend_rows((ctx.frame_key(parcels), rules_text(ctx.workspace)), parcels,
+                             ctx.park.ledger, rules)
+    st.subheader(t("trends.park", lang))
+    st.caption(t("trends.park_caption", lang, first=years[0], last=years[-1]))
+    _show(trends.group_trends(rows), GROUP_TREND, lang, key="trend_park", sheet=t("trends.park", lang))
+
+    st.subheader(t("trends.industry", lang))
+    by = trends.group_trends(rows, by="industry")
+    none = t("trends.no_industry", lang)  # parcels without an industry: the code "" in the picker
+    by["industry_code"] = by["industry_code"].fillna("")
+    latest = by[by["year"] == years[-1]].sort_values(["tax_wan", "industry_code"], ascending=[False, True],
+                                                     na_position="last")
+    st.markdown(f"**{t('trends.industry_year', lang, year=years[-1])}**")
+    _show(latest.replace({"industry_code": {"": none}}), ["industry_code", *GROUP_TREND[1:]], lang,
+          key="trend_industries", chart=False, sheet=t("trends.industry", lang))
+    pick = st.selectbox(t("trends.industry_pick", lang), latest["industry_code"].tolist(), key=INDUSTRY_KEY,
+                        format_func=lambda c: labels.value("industry_code", c, lang) or none)
+    if pick is not None:
+        _show(by[by["industry_code"] == pick].replace({"industry_code": {"": none}}),
+              ["industry_code", *GROUP_TREND], lang, key="trend_industry",
+              sheet=t("trends.industry_pick", lang))
+
+    st.subheader(t("trends.enterprise", lang))
+    shown = set(view["parcel_id"].astype(str))
+    ledger = ctx.park.ledger
+    on_shown = ledger[ledger["parcel_id"].astype(str).isin(shown)]["enterprise_id"].astype(str)
+    last = ents[(ents["year"] == years[-1]) & ents["enterprise_id"].isin(set(on_shown))]
+    order = last.sort_values(["tax_wan", "enterprise_id"], ascending=[False, True], na_position="last")
+    choices = order["enterprise_id"].tolist()[:ENTERPRISE_CHOICES]
+    names = dict(zip(order["enterprise_id"], order["name"], strict=True))
+    pick = st.selectbox(t("trends.enterprise_pick", lang), choices, key=ENTERPRISE_KEY,
+                        format_func=lambda e: f"{names.get(e) or ''} {e}".strip())
+    if pick is not None:
+        _show(ents[ents["enterprise_id"] == pick], ENTERPRISE_TREND, lang, key="trend_enterprise",
+              sheet=t("trends.enterprise_pick", lang))
+        held = set(ledger.loc[ledger["enterprise_id"].astype(str) == pick, "parcel_id"].astype(str))
+        st.markdown(f"**{t('trends.enterprise_parcels', lang)}**")
+        _show(rows[rows["parcel_id"].isin(held)], PARCEL_TREND, lang, key="trend_enterprise_parcels",
+              chart=False, sheet=t("trends.enterprise", lang))
+
+    parcel = selected_parcel()
+    if parcel is None:
+        st.caption(t("trends.no_parcel", lang))
+        return
+    st.subheader(t("trends.parcel", lang, parcel=parcel))
+    mine = rows[rows["parcel_id"] == parcel]
+    if not (mine["enterprises"].fillna(0) > 0).any():
+        st.info(t("trends.no_rows", lang))
+    _show(mine, PARCEL_TREND, lang, key="trend_parcel", sheet=labels.t("layer.parcels", lang))
 
 
 if __name__ == "__main__":
