@@ -377,35 +377,22 @@ def _cmd_update(args) -> int:
 
 def _cmd_map(args) -> int:
     """专题图: evaluate, then draw one theme to .png, .pdf or .svg (landplan.thematic)."""
-    from .evaluate import evaluate
     from .labels import t
-    from .rules import load_rules
-    from .thematic import FORMATS, get_theme, render
-    from .workspace import Workspace
+    from .thematic import map_workspace
 
     lang = _lang(args)
-    get_theme(args.theme, lang)
-    if Path(args.out).suffix.lower().lstrip(".") not in FORMATS:
-        raise LandplanError(t("thematic.err.out", lang, out=args.out))
     filters: dict[str, list[str]] = {}
     for item in args.filter or []:
         column, sep, value = item.partition("=")
         if not sep or not column.strip():
             raise LandplanError(t("thematic.err.filter", lang, item=item))
         filters.setdefault(column.strip(), []).append(value.strip())
-    ws = Workspace(args.workspace)
-    rules = load_rules(ws)
-    table = evaluate(ws, as_of=_parse_date(args.as_of, "--as-of"), year=args.year, rules=rules)
-    cov = rules["coverage"]
-    layers = {name: ws.read(name) for name in ("roads", "pipelines", "powerlines", "facilities") if ws.has(name)}
-    result = render(table, args.theme, out=args.out, lang=lang, title=args.title, paper=args.paper,
-                    filters=filters, workspace=args.workspace, dpi=args.dpi,
-                    data_date=_parse_date(args.data_date, "--data-date"),
-                    readiness_levels=[level["name"] for level in cov["readiness"]] + [cov["below"]],
-                    **layers)
+    result = map_workspace(args.workspace, args.theme, out=args.out, lang=lang,
+                           as_of=_parse_date(args.as_of, "--as-of"), year=args.year, title=args.title,
+                           paper=args.paper, filters=filters, dpi=args.dpi,
+                           data_date=_parse_date(args.data_date, "--data-date"))
     _say("thematic.written", args, out=result.out, title=result.title, n=result.parcels, scale=result.scale)
     return 0
-
 
 #: The history tables' columns a person reads, by table (the recorded summary is a record
 #: in English: scripts read it with --lang code).

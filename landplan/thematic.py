@@ -41,7 +41,7 @@ from .coverage import NETWORK_TYPES, PIPE_KINDS
 from .errors import LandplanError
 
 __all__ = ["THEMES", "FORMATS", "PAPERS", "Theme", "MapResult", "themes", "theme_title",
-           "apply_filters", "classify", "crs_text", "render"]
+           "apply_filters", "classify", "crs_text", "render", "map_workspace"]
 
 log = logging.getLogger(__name__)
 
@@ -393,6 +393,8 @@ def render(table: gpd.GeoDataFrame, theme: str, *, out: str | Path | None = None
     if not drawable.any():
         raise LandplanError(labels.t("thematic.err.empty", lang))
     chosen = apply_filters(table, filters, lang) & drawable
+    if not chosen.any():
+        raise LandplanError(labels.t("thematic.err.empty", lang))
     classes = classify(table, theme, lang=lang, readiness_levels=readiness_levels)
     title = title if title is not None and title.strip() else theme_title(theme, lang)
 
@@ -536,6 +538,28 @@ def render(table: gpd.GeoDataFrame, theme: str, *, out: str | Path | None = None
             Path(tmp).write_bytes(data)
         return MapResult(title, int(chosen.sum()), scale, bar_m, bar_mm, out, None)
     return MapResult(title, int(chosen.sum()), scale, bar_m, bar_mm, None, data)
+
+
+def map_workspace(workspace: str | Path, theme: str, *, out: str | Path, lang: str = labels.DEFAULT_LANG,
+                  as_of: dt.date | None = None, year: int | None = None, **options: Any) -> MapResult:
+    """Evaluate ``workspace`` (as of ``as_of``, ledger ``year``) and :func:`render` ``theme`` to
+    ``out`` with its roads, networks and facilities and the readiness levels of its rules
+    (``landplan map``). The theme and the file's suffix are checked before the evaluation."""
+    from .evaluate import evaluate
+    from .rules import load_rules
+    from .workspace import Workspace
+
+    get_theme(theme, lang)
+    if Path(out).suffix.lower().lstrip(".") not in FORMATS:
+        raise LandplanError(labels.t("thematic.err.out", lang, out=out))
+    ws = Workspace(workspace)
+    rules = load_rules(ws)
+    table = evaluate(ws, as_of=as_of, year=year, rules=rules)
+    cov = rules["coverage"]
+    layers = {name: ws.read(name) for name in ("roads", "pipelines", "powerlines", "facilities") if ws.has(name)}
+    levels = [level["name"] for level in cov["readiness"]] + [cov["below"]]
+    return render(table, theme, out=out, lang=lang, workspace=workspace, readiness_levels=levels,
+                  **layers, **options)
 
 
 def _as_of(as_of, table) -> str | None:
