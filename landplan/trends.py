@@ -180,15 +180,16 @@ def enterprise_trends(parcels: pd.DataFrame, ledger: pd.DataFrame, rules: dict, 
         sel = (row_year == y) & (pos >= 0)
         eids, cols, _ = eff._enterprise_year(ids, area, ledger[sel], pos[sel], rules, y, warn=False)
         per_year.append((eids, cols))
-    every = pd.Index(sorted(set().union(*(set(e) for e, _ in per_year))) if per_year else [],
-                     dtype=object)
+    every = pd.Index(pd.unique(np.concatenate([e.to_numpy(dtype=object) for e, _ in per_year]))
+                     if per_year else [], dtype=object).sort_values()
     names = ("parcels", "land_mu", *FIGURES, *PER_MU, "efficiency_score", "efficiency_class", "name")
+    where = [every.get_indexer(eids) for eids, _ in per_year]
     arrays: dict[str, np.ndarray] = {}
     for name in names:
         kind = object if name in ("efficiency_class", "name") else "float64"
         grid = np.full((len(years), len(every)), None if kind is object else np.nan, dtype=kind)
-        for k, (eids, cols) in enumerate(per_year):
-            grid[k, every.get_indexer(eids)] = np.asarray(cols[name], dtype=kind)
+        for k, (_, cols) in enumerate(per_year):
+            grid[k, where[k]] = np.asarray(cols[name], dtype=kind)
         arrays[name] = grid
     arrays["parcels"] = np.nan_to_num(arrays["parcels"])
     name = np.full(len(every), None, dtype=object)
