@@ -50,6 +50,8 @@ __all__ = [
     "legend",
     "source",
     "pipe_width_px",
+    "network_slot",
+    "network_spacing_px",
     "power_band",
     "power_rgb",
     "power_width_px",
@@ -72,7 +74,7 @@ _PATH = Path(__file__).with_name("style.yaml")
 #: The coded colour groups of ``style.yaml``: each a code → colour table with legend words.
 GROUPS: tuple[str, ...] = (
     "road_status", "pipe", "facility", "parcel_status", "efficiency_class", "idle_status",
-    "lifecycle_gap", "contract_check", "land_use",
+    "lifecycle_gap", "contract_check", "land_use", "network_access",
 )
 
 
@@ -90,7 +92,7 @@ def table() -> dict[str, Any]:
     with open(_PATH, encoding="utf-8") as f:
         data = yaml.safe_load(f)
     sources = data["sources"]
-    for name in (*GROUPS, "road_width_m", "power", "ramps", "elements"):
+    for name in (*GROUPS, "road_width_m", "power", "ramps", "elements", "network_offset"):
         group = data[name]
         if group.get("source") not in sources:
             raise ValueError(f"style.yaml: {name}: source {group.get('source')!r} is not in sources")
@@ -236,6 +238,22 @@ def source(group: str) -> str:
 def pipe_width_px() -> float:
     """The width of a pipeline, in pixels."""
     return float(table()["pipe"]["width_px"])
+
+
+def network_slot(key: str) -> int:
+    """The slot across its line of a network drawn beside the others: a pipe kind of
+    ``pipe`` or ``"power"``; an unknown kind the slot of ``other`` (the centreline).
+
+    >>> network_slot("water"), network_slot("power"), network_slot("no-such-kind")
+    (-1, 3, 0)
+    """
+    slots = table()["network_offset"]["slots"]
+    return int(slots.get(key, slots["other"]))
+
+
+def network_spacing_px() -> float:
+    """How far apart two neighbouring slots are drawn at a map's first view, in pixels."""
+    return float(table()["network_offset"]["spacing_px"])
 
 
 def power_band(kv: Any) -> int:

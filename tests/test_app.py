@@ -503,8 +503,8 @@ def test_facility_markers_are_octagons_at_the_point():
 
 @pytest.mark.parametrize("column", lpmap.COLOUR_COLUMNS)
 def test_colour_by_every_column(column, demo_workspace, demo_table, monkeypatch):
-    at = run_app(demo_workspace, monkeypatch, page="efficiency", as_of=DEMO_AS_OF)
-    at.selectbox(key=colour_key("map_efficiency")).set_value(column).run()
+    at = run_app(demo_workspace, monkeypatch, page="parcel", as_of=DEMO_AS_OF)
+    at.selectbox(key=colour_key("parcel_map")).set_value(column).run()
     assert not at.exception
     classes = lpmap.classify(demo_table, column, lang="zh",
                              readiness_levels=[lv["name"] for lv in load_rules(demo_workspace)
@@ -544,7 +544,7 @@ def test_layer_toggles(demo_workspace, monkeypatch):
                                     rel=1e-4)  # every segment once, coordinates to 0.1 m
     assert water["@@type"] == "LineLayer" and water["widthUnits"] == "pixels"
     text = legend(at)
-    assert "给水管线" in text and "110 kV 电力线" in text
+    assert "给水管线" in text and "35–110 千伏 电力线" in text and "≤ 20 千伏 电力线" in text
 
 
 def test_layer_choices_of_another_park_are_dropped(demo_workspace, monkeypatch):
@@ -1041,7 +1041,7 @@ def test_classify_numbers_into_quantiles():
     frame = pd.DataFrame({"tax_per_mu_wan": [1.0, 2.0, 3.0, 4.0, 5.0, np.nan]})
     classes = lpmap.classify(frame, "tax_per_mu_wan")
     assert classes.codes.tolist() == [0, 1, 2, 3, 4, -1]
-    assert classes.labels[0] == "1.00 – 1.80 万元/亩" and classes.title == "亩均税收(万元/亩)"
+    assert classes.labels[0] == "1.00 – 1.80 万元/亩" and classes.title == "亩均税收(万元/亩)·分位数分级"
     assert classes.values[-1] == "—"
     same = lpmap.classify(pd.DataFrame({"cut_m3": [7.0, 7.0]}), "cut_m3")
     assert same.codes.tolist() == [0, 0] and len(same.labels) == 1

@@ -8,8 +8,12 @@ rounded to 0.1 m and every row carries
 only what the map shows (id, holder, the coloured value, area in mu), which keeps the payload
 near a hundred bytes per parcel; the full attributes stay on the server.
 
-Parcels are coloured by any column (:data:`COLOUR_COLUMNS`): :func:`classify` turns the column
-into classes (categories, or quantile bins for numbers), one layer per class.
+Parcels are coloured by a theme (:data:`THEMES`: a column, a number column cut at its natural
+breaks, a network's has/lacks, a cut or fill depth): :func:`classify` turns it into classes
+(categories, or graduated classes for numbers, :func:`class_limits`), one layer per class.
+Roads are drawn under the parcels as their areas; pipelines and power lines over them, each
+network type offset across its line by its own slot (:func:`network_offset_m`), so that lines
+laid along one road centreline all stay visible.
 
 Without a GPU (software WebGL, as on the machines this is benchmarked on) the browser's
 first frame is most of the time to the first map: one WebGL program is compiled per layer
@@ -49,6 +53,7 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from .. import labels, style
+from ..coverage import NETWORK_TYPES
 from ..geometry import simplify_for_map
 
 __all__ = [
@@ -64,6 +69,17 @@ __all__ = [
     "DRAW_WIDTH_PX",
     "VECTOR_MAX_PARCELS",
     "COLOUR_COLUMNS",
+    "THEMES",
+    "JENKS",
+    "DERIVED",
+    "theme_column",
+    "theme_columns",
+    "theme_title",
+    "class_limits",
+    "jenks_limits",
+    "metres_per_px",
+    "network_offset_m",
+    "offset_lines",
     "PARCEL_COLUMNS",
     "COLOUR_GROUPS",
     "NUMBER_UNITS",
@@ -146,7 +162,6 @@ class _ByVoltage(Mapping):
 
 #: Line colour of power lines by voltage (kV), by band.
 POWER_COLOURS: Mapping[float, tuple[int, int, int]] = _ByVoltage()
-_OTHER_VOLTAGE_COLOUR = style.power_rgb(math.inf)
 #: Marker colour of facility kinds.
 FACILITY_COLOURS: dict[str, tuple[int, int, int]] = style.colours("facility")
 _OTHER_FACILITY_COLOUR = style.other("facility")
@@ -167,18 +182,34 @@ COLOUR_COLUMNS: tuple[str, ...] = (
     "status", "efficiency_class", "tax_per_mu_wan", "efficiency_score", "idle_status",
     "readiness", "cut_m3", "fill_m3", "relief_m", "lifecycle_gap", "contract_check",
 )
+#: A theme's ending that cuts its numbers at their natural breaks (Jenks) instead of quantiles.
+JENKS = "@jenks"
+#: Figures derived from two columns: theme → (numerator, denominator) (a depth in metres:
+#: the volume spread over the parcel's area).
+DERIVED: dict[str, tuple[str, str]] = {"cut_depth_m": ("cut_m3", "area_m2"),
+                                       "fill_depth_m": ("fill_m3", "area_m2")}
+#: Every theme a map can offer (地块着色), in the order of the picker; a page offers those that
+#: make sense for it (:data:`landplan.app.mapview.PAGE_THEMES`).
+THEMES: tuple[str, ...] = (
+    "status", "land_use", "efficiency_class", "tax_per_mu_wan", "tax_per_mu_wan" + JENKS,
+    "efficiency_score", "idle_status", "readiness", *(f"has_{t}" for t in NETWORK_TYPES),
+    "lifecycle_gap", "contract_check", "cut_depth_m", "fill_depth_m", "cut_m3", "fill_m3",
+    "relief_m",
+)
 #: Of those, the ones the parcels layer has itself (no evaluation needed).
-PARCEL_COLUMNS: frozenset[str] = frozenset({"status"})
+PARCEL_COLUMNS: frozenset[str] = frozenset({"status", "land_use"})
 #: Coded columns and their colour group in :mod:`landplan.style` (colours and legend words).
 COLOUR_GROUPS: dict[str, str] = {
     "status": "parcel_status", "efficiency_class": "efficiency_class",
     "idle_status": "idle_status", "lifecycle_gap": "lifecycle_gap",
     "contract_check": "contract_check", "land_use": "land_use",
+    **{f"has_{t}": "network_access" for t in NETWORK_TYPES},
 }
 #: Number columns, binned into quantiles, and the unit their numbers are written in
 #: (:func:`landplan.labels.fmt`).
 NUMBER_UNITS: dict[str, str] = {"tax_per_mu_wan": "wan_per_mu", "efficiency_score": "score",
-                                "cut_m3": "m3", "fill_m3": "m3", "relief_m": "m"}
+                                "cut_m3": "m3", "fill_m3": "m3", "relief_m": "m",
+                                "cut_depth_m": "m", "fill_depth_m": "m"}
 
 
 class CompactDeck(pdk.Deck):
@@ -287,6 +318,7 @@ class Classes:
     Attributes
     ----------
     column : str
+        The theme (:data:`THEMES`).
     title : str
         The column's label with its unit, for the legend.
     codes : ndarray of int
@@ -313,46 +345,165 @@ def _number_text(value: float, unit: str = "") -> str:
     return labels.fmt(value, unit) if unit else style.kv_text(value)
 
 
+def _limit_texts(edges: np.ndarray, unit: str) -> list[str]:
+    """Class limits as the legend writes them: in the unit's decimals, more where two limits
+    would read the same (depths of a few centimetres in metres), up to four."""
+    texts = [_number_text(v, unit) for v in edges]
+    digits = labels.UNIT_DIGITS.get(unit, 2)
+    while len(set(texts)) < len(texts) and digits < 4:
+        digits += 1
+        texts = [labels.fmt(v, unit, digits=digits) for v in edges]
+    return texts
+
+
 def _unit_of(title: str) -> str:
     if "(" in title and title.endswith(")"):
         return title[title.rindex("(") + 1:-1]
     return ""
 
 
+def theme_column(theme: str) -> str:
+    """The column (or derived figure) a theme colours by: ``tax_per_mu_wan@jenks`` →
+    ``tax_per_mu_wan``."""
+    return theme.partition("@")[0]
+
+
+def theme_columns(theme: str) -> tuple[str, ...]:
+    """The frame's columns a theme needs (a derived figure's two)."""
+    column = theme_column(theme)
+    return DERIVED.get(column, (column,))
+
+
+def _base_title(column: str, lang: str) -> str:
+    if column in DERIVED:
+        return labels.t(f"app.theme.{column}", lang)
+    return labels.column(column, lang, layer="parcels" if column in PARCEL_COLUMNS else None)
+
+
+def theme_title(theme: str, lang: str = "zh") -> str:
+    """The words of a theme, as the picker and the legend's title show them: the column's
+    label with its unit, and how its numbers are cut where a map offers more than one way."""
+    column = theme_column(theme)
+    title = _base_title(column, lang)
+    if theme.endswith(JENKS):
+        return labels.t("app.theme.jenks", lang, title=title)
+    if column + JENKS in THEMES:
+        return labels.t("app.theme.quantiles", lang, title=title)
+    return title
+
+
+def jenks_limits(values: np.ndarray, n_classes: int, *, sample: int = 1000) -> np.ndarray:
+    """The class limits of the natural breaks (Jenks) of ``values`` into at most
+    ``n_classes``: ``[min, upper limit of class 1, …, max]``, ascending, each class holding
+    the values above its lower limit up to its upper limit (the first its minimum too).
+
+    Fisher's exact optimum (least sum of squared deviations within the classes) by dynamic
+    programming over the distinct values weighted by their counts; above ``sample`` distinct
+    values, over ``sample`` quantiles of the data (each an equal share of it, min and max
+    included), which keeps it a few milliseconds at 100,000 parcels.
+
+    >>> jenks_limits(np.array([1.0, 2, 3, 10, 11, 12, 30, 31]), 3).tolist()
+    [1.0, 3.0, 12.0, 31.0]
+    """
+    data = np.sort(np.asarray(values, dtype="float64"))
+    data = data[np.isfinite(data)]
+    if not len(data):
+        return np.array([], dtype="float64")
+    if len(np.unique(data)) > sample:
+        data = np.quantile(data, np.linspace(0, 1, sample))
+    x, w = np.unique(data, return_counts=True)
+    w = w.astype("float64")
+    n = len(x)
+    k = min(int(n_classes), n)
+    if k <= 1 or n <= 2:
+        return np.array([x[0], x[-1]]) if n > 1 else np.array([x[0], x[0]])
+    zero = np.zeros(1)
+    cw, cx, cxx = (np.concatenate([zero, np.cumsum(v)]) for v in (w, w * x, w * x * x))
+    a, b = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")  # classes x[a:b]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cost = (cxx[b] - cxx[a]) - (cx[b] - cx[a]) ** 2 / (cw[b] - cw[a])
+    cost[a >= b] = np.inf
+    best = cost[0].copy()  # best[i]: x[:i] in one class
+    starts = []
+    for _ in range(1, k):
+        total = best[:, None] + cost  # the first classes up to m, then x[m:i]
+        starts.append(np.argmin(total, axis=0))
+        best = total[starts[-1], np.arange(n + 1)]
+    ends = [n]
+    for start in reversed(starts):
+        ends.append(int(start[ends[-1]]))
+    # a first class of the minimum alone joins the next: limits strictly ascending
+    limits = [float(x[0]), *sorted({float(x[e - 1]) for e in ends if x[e - 1] > x[0]})]
+    return np.array(limits)
+
+
+def class_limits(values: np.ndarray, n_classes: int, method: str = "quantiles") -> np.ndarray:
+    """The limits of ``n_classes`` graduated classes of ``values`` (fewer when values repeat):
+    ``[min, …, max]``, ascending; ``method`` ``"quantiles"`` (equal counts) or ``"jenks"``
+    (:func:`jenks_limits`). A single value gives ``[v, v]``, no value an empty array."""
+    finite = np.asarray(values, dtype="float64")
+    finite = finite[np.isfinite(finite)]
+    if not len(finite):
+        return np.array([], dtype="float64")
+    if method == "jenks":
+        return jenks_limits(finite, n_classes)
+    edges = np.unique(np.quantile(finite, np.linspace(0, 1, n_classes + 1)))
+    return np.array([edges[0], edges[0]]) if len(edges) == 1 else edges
+
+
+def _theme_values(frame: pd.DataFrame, theme: str) -> pd.Series:
+    column = theme_column(theme)
+    if column in DERIVED:
+        num, den = (pd.to_numeric(frame[c], errors="coerce") if c in frame.columns
+                    else pd.Series(np.nan, index=frame.index) for c in DERIVED[column])
+        return num / den.where(den > 0)
+    if column in frame.columns:
+        return frame[column]
+    return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+
+
 def classify(frame: pd.DataFrame, column: str, *, lang: str = "zh",
              readiness_levels: Sequence[str] = ()) -> Classes:
-    """The classes of ``column`` for the parcels of ``frame`` (vectorised).
+    """The classes of the theme ``column`` (:data:`THEMES`) for the parcels of ``frame``
+    (vectorised).
 
     Categories keep their own order (status in lifecycle order, classes A–D, readiness best
-    first as ``readiness_levels`` give it) and their colours and legend words from
-    :mod:`landplan.style`; numbers are cut at their quintiles (fewer bins when values repeat).
-    A parcel without a value gets ``-1``.
+    first as ``readiness_levels`` give it, has before lacks) and their colours and legend
+    words from :mod:`landplan.style`; numbers are cut at their quintiles, or at their natural
+    breaks for a theme ending in :data:`JENKS` (fewer classes when values repeat), the class
+    limits in the legend. A parcel without a value gets ``-1``.
     """
-    title = labels.column(column, lang, layer="parcels" if column in PARCEL_COLUMNS else None)
+    theme = column
+    column = theme_column(theme)
+    title = theme_title(theme, lang)
     n = len(frame)
-    raw = frame[column] if column in frame.columns else pd.Series([None] * n, index=frame.index)
+    raw = _theme_values(frame, theme)
+    if column.startswith("has_") and column in COLOUR_GROUPS:  # yes/no → has/lacks
+        raw = pd.Series([None if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+                         else ("has" if bool(v) else "lacks") for v in raw.to_numpy(dtype=object)],
+                        index=frame.index, dtype=object)
     if column in NUMBER_UNITS:
         unit = NUMBER_UNITS[column]
         values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64")
-        finite = values[np.isfinite(values)]
         codes = np.full(n, -1, dtype=np.int64)
         names: list[str] = []
         colours: list[tuple[int, int, int]] = []
-        if len(finite):
-            steps = style.ramp_size("number")  # as many bins as the ramp has colours
-            edges = np.unique(np.quantile(finite, np.linspace(0, 1, steps + 1)))
-            if len(edges) == 1:
-                edges = np.array([edges[0], edges[0]])
+        jenks = theme.endswith(JENKS)
+        # as many classes as the ramp has colours
+        edges = class_limits(values, style.ramp_size("number"), "jenks" if jenks else "quantiles")
+        if len(edges):
             inner = edges[1:-1]
             ok = np.isfinite(values)
-            codes[ok] = np.searchsorted(inner, values[ok], side="right")
-            shown_unit = _unit_of(title)
+            # quantiles: a value on a limit goes up; natural breaks: a limit is its class's top
+            codes[ok] = np.searchsorted(inner, values[ok], side="left" if jenks else "right")
+            shown_unit = _unit_of(_base_title(column, lang))
+            limits = _limit_texts(edges, unit)
             for k in range(len(edges) - 1):
-                names.append(f"{_number_text(edges[k], unit)} – {_number_text(edges[k + 1], unit)}"
+                names.append(f"{limits[k]} – {limits[k + 1]}"
                              + (f" {shown_unit}" if shown_unit else ""))
             colours = style.ramp("number", len(edges) - 1)
         shown = [_number_text(v, unit) for v in values]
-        return Classes(column, title, codes, names, colours, shown,
+        return Classes(theme, title, codes, names, colours, shown,
                        style.missing_label("ramps", lang), NO_DATA_COLOUR)
 
     text = raw.astype(object).where(raw.notna(), None).to_numpy(dtype=object)
@@ -379,7 +530,7 @@ def classify(frame: pd.DataFrame, column: str, *, lang: str = "zh",
                         dtype=np.int64, count=n)
     shown = [names[c] if c >= 0 else (str(v) if v not in (None, "") else missing[0])
              for c, v in zip(codes, text, strict=True)]
-    return Classes(column, title, codes, names, list(colours), shown, missing[0], missing[1])
+    return Classes(theme, title, codes, names, list(colours), shown, missing[0], missing[1])
 
 
 # ------------------------------------------------------------------------------ records
@@ -560,12 +711,50 @@ def _segments(flat: np.ndarray, lens: np.ndarray, *, closed: bool) -> list[list[
     return seg[np.sort(index)].tolist()
 
 
-def line_records(keys: Sequence, local_geoms: Sequence) -> dict:
+def line_records(keys: Sequence, local_geoms: Sequence, *,
+                 offset_m: Mapping | None = None) -> dict:
     """Segment rows of (already local) lines (:func:`line_rows`) grouped by ``keys``
-    (pipeline kind, voltage), in the order the keys first appear."""
+    (pipeline kind, voltage), in the order the keys first appear; each group offset across
+    its lines by ``offset_m[key]`` metres where given (:func:`offset_lines`)."""
     keys = list(keys)
     geoms = np.asarray(local_geoms, dtype=object)
-    return {key: line_rows(geoms[[k == key for k in keys]]) for key in dict.fromkeys(keys)}
+    out = {}
+    for key in dict.fromkeys(keys):
+        group = geoms[[k == key for k in keys]]
+        shift = float((offset_m or {}).get(key, 0.0))
+        out[key] = line_rows(offset_lines(group, shift) if shift else group)
+    return out
+
+
+def offset_lines(local_geoms: Sequence, distance_m: float) -> np.ndarray:
+    """Lines moved ``distance_m`` across themselves (left of their direction when positive,
+    mitred bends), rounded as :func:`to_local` leaves them; a line the offset loses (a
+    hairpin) is kept as it is."""
+    geoms = np.asarray(local_geoms, dtype=object)
+    moved = shapely.offset_curve(geoms, distance_m, join_style="mitre", mitre_limit=2.0)
+    lost = ~shapely.is_missing(geoms) & (shapely.is_missing(moved) | shapely.is_empty(moved))
+    moved[lost] = geoms[lost]
+    return _rounded(moved)
+
+
+def metres_per_px(bounds: Sequence[float], *, width_px: int = 560, height_px: int = 560) -> float:
+    """Metres per screen pixel at the first view of ``bounds`` (:func:`view_state`)."""
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    span_x, span_y = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
+    return 1 / (0.92 * min(width_px / span_x, height_px / span_y))
+
+
+def network_offset_m(key: str, bounds: Sequence[float]) -> float:
+    """How far a network of ``key`` (a pipe kind, or ``"power"``) is drawn beside its line,
+    in metres: its slot (:func:`landplan.style.network_slot`) times the slots' spacing in
+    pixels at the first view of ``bounds``, rounded to :data:`PRECISION_M`. Two types on one
+    road centreline are drawn apart; the distance is fixed in metres (zoomed in, it grows on
+    screen).
+
+    >>> network_offset_m("water", (0, 0, 1288, 500)), network_offset_m("power", (0, 0, 1288, 500))
+    (-7.5, 22.5)
+    """
+    return round(style.network_slot(key) * style.network_spacing_px() * metres_per_px(bounds), 1)
 
 
 def view_state(bounds: Sequence[float], *, width_px: int = 560, height_px: int = 560
@@ -576,8 +765,7 @@ def view_state(bounds: Sequence[float], *, width_px: int = 560, height_px: int =
     most screens give the map column, so the whole park shows at the first draw.
     """
     minx, miny, maxx, maxy = (float(b) for b in bounds)
-    span_x, span_y = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
-    zoom = math.log2(0.92 * min(width_px / span_x, height_px / span_y))
+    zoom = -math.log2(metres_per_px(bounds, width_px=width_px, height_px=height_px))
     return pdk.ViewState(target=[round((minx + maxx) / 2, 1), round((miny + maxy) / 2, 1), 0],
                          zoom=round(zoom, 2), min_zoom=round(zoom - 3, 2),
                          max_zoom=round(zoom + 7, 2))
@@ -762,8 +950,9 @@ def park_deck(
     tag: str = "",
     tiles: Sequence[tuple[str, list]] = (),
 ) -> CompactDeck:
-    """The park map: networks under the parcels (one layer per class), outlines, facilities,
-    selection; polygons and lines only (see the module's notes).
+    """The park map: roads under the parcels (one layer per class), outlines, pipelines and
+    power lines over them, facilities, selection; polygons and lines only (see the module's
+    notes).
 
     Parameters
     ----------
@@ -807,16 +996,6 @@ def park_deck(
         if rows:
             layers.append(_area_layer(f"roads-{status}", rows, ROAD_STYLES[status],
                                       pickable=False))
-    for kind, rows in (pipe_groups or {}).items():
-        if rows:
-            layers.append(_line_layer(f"pipes-{kind}", rows,
-                                      (*style.rgb("pipe", kind), _LINE_ALPHA),
-                                      width_px=style.pipe_width_px()))
-    for kv, rows in (power_groups or {}).items():
-        if rows:
-            layers.append(_line_layer(f"power-{_number_text(kv)}kV", rows,
-                                      (*style.power_rgb(kv), _LINE_ALPHA),
-                                      width_px=style.power_width_px(kv)))
     for code in (*range(len(classes.labels)), -1):
         rows = (parcel_groups or {}).get(code)
         if not rows:
@@ -829,6 +1008,17 @@ def park_deck(
     if parcel_groups and outlines:
         layers.append(_line_layer("parcel-outlines", outlines, (*style.element("outline"), 255),
                                   width_px=style.width_px("outline")))
+    # the networks over the parcels, each type beside the others (line_records' offsets)
+    for kind, rows in (pipe_groups or {}).items():
+        if rows:
+            layers.append(_line_layer(f"pipes-{kind}", rows,
+                                      (*style.rgb("pipe", kind), _LINE_ALPHA),
+                                      width_px=style.pipe_width_px()))
+    for kv, rows in (power_groups or {}).items():
+        if rows:
+            layers.append(_line_layer(f"power-{_number_text(kv)}kV", rows,
+                                      (*style.power_rgb(kv), _LINE_ALPHA),
+                                      width_px=style.power_width_px(kv)))
     if extra_lines:
         layers.append(_line_layer("routes", segment_rows(row["p"] for row in extra_lines),
                                   (*style.element("route"), 255), width_px=style.width_px("route")))

@@ -15,15 +15,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from .. import labels
+from .. import labels, style
+from ..coverage import NETWORK_TYPES
 from . import map as lpmap
 from . import server
 from .context import TILE_URL_KEY, Context
 from .data import same_ids
 from .i18n import t
 
-__all__ = ["show_map", "SELECTED_KEY", "LAYER_KEYS", "MAP_HEIGHT_PX", "colour_key",
-           "select_parcel", "selected_parcel", "sync_selection"]
+__all__ = ["show_map", "SELECTED_KEY", "LAYER_KEYS", "MAP_HEIGHT_PX", "PAGE_THEMES", "colour_key",
+           "offered_themes", "select_parcel", "selected_parcel", "sync_selection"]
 
 #: Session-state key of the selected parcel id (set by a map or the search box).
 SELECTED_KEY = "parcel_selected"
@@ -36,6 +37,24 @@ LAYER_DEFAULTS = ("roads", "facilities")
 _TAG_KEY = "_parcel_layer_tag"
 #: Height of the map in pixels.
 MAP_HEIGHT_PX = 560
+_HAS = tuple(f"has_{n}" for n in NETWORK_TYPES)
+#: The themes (:data:`landplan.app.map.THEMES`) each page's map offers, by the map's key, in
+#: the order of its picker; a map not listed offers them all.
+PAGE_THEMES: dict[str, tuple[str, ...]] = {
+    "map_overview": lpmap.THEMES,
+    "parcel_map": lpmap.THEMES,
+    "map_efficiency": ("efficiency_class", "tax_per_mu_wan", "tax_per_mu_wan" + lpmap.JENKS,
+                       "efficiency_score", "contract_check", "status", "land_use", "idle_status",
+                       "lifecycle_gap"),
+    "map_idle": ("idle_status", "status", "lifecycle_gap", "contract_check", "land_use",
+                 "efficiency_class", "readiness"),
+    "map_infrastructure": ("readiness", *_HAS, "status", "land_use", "idle_status"),
+    "map_lifecycle": ("lifecycle_gap", "contract_check", "status", "idle_status", "land_use",
+                      "efficiency_class"),
+    "map_terrain": ("cut_depth_m", "fill_depth_m", "cut_m3", "fill_m3", "relief_m", "readiness",
+                    "status", "land_use"),
+    "map_siting": ("readiness", *_HAS, "land_use", "status", "efficiency_class", "idle_status"),
+}
 
 
 def colour_key(key: str) -> str:
@@ -164,44 +183,67 @@ def _roads(key: tuple, _attrs, _geoms) -> dict[str, list[dict]]:
     return lpmap.road_records(_attrs, _geoms)
 
 
+def _road_statuses(attrs: pd.DataFrame) -> np.ndarray:
+    """Each road's status as drawn (missing or unknown: ``built``, as the map draws it)."""
+    status = (attrs["status"] if "status" in attrs else pd.Series([None] * len(attrs))
+              ).astype(object).to_numpy()
+    return np.where(np.isin(status, list(lpmap.ROAD_STYLES)), status, "built")
+
+
 def _line_groups(ctx: Context, on: dict, *, raster: bool) -> tuple[dict, dict, dict, list]:
-    """Map rows of the networks turned on; no road rows for a ``raster`` map (its image has
-    the roads)."""
+    """Map rows of the networks turned on, pipelines and power lines each type beside the
+    others (:func:`landplan.app.map.network_offset_m`), and their legend entries
+    (:func:`_layer_legend`); no road rows for a ``raster`` map (its image has the roads)."""
     park = ctx.park
     roads = pipes = power = {}
     legend: list = []
     if on["roads"]:
+        attrs, geoms = park.lines["roads"]
         if not raster:
-            attrs, geoms = park.lines["roads"]
             roads = _roads((park.path, ctx.stamp()), attrs, geoms)
-        legend.append(("roads", lpmap.ROAD_STYLES["built"]))
+        present = set(_road_statuses(attrs))
+        legend += [("road", s) for s in style.codes("road_status") if s in present]
     if on["pipelines"]:
         attrs, geoms = park.lines["pipelines"]
         kind = attrs["kind"].astype(object).to_numpy()
         keep = np.isin(kind, list(on["pipelines"]))
-        pipes = lpmap.line_records(kind[keep], geoms[keep])
-        legend += [(f"pipe:{k}", lpmap.PIPE_COLOURS[k]) for k in on["pipelines"]]
+        pipes = lpmap.line_records(kind[keep], geoms[keep], offset_m={
+            k: lpmap.network_offset_m(k, park.bounds) for k in on["pipelines"]})
+        legend += [("pipe", k) for k in on["pipelines"]]
     if on["powerlines"]:
         attrs, geoms = park.lines["powerlines"]
         kv = pd.to_numeric(attrs["voltage_kv"], errors="coerce").to_numpy(dtype="float64")
         keep = np.isin(kv, list(on["powerlines"]))
-        power = lpmap.line_records(kv[keep].tolist(), geoms[keep])
-        legend += [(f"kv:{v}", lpmap.POWER_COLOURS.get(v, lpmap._OTHER_VOLTAGE_COLOUR))
-                   for v in on["powerlines"]]
+        shift = lpmap.network_offset_m("power", park.bounds)
+        power = lpmap.line_records(kv[keep].tolist(), geoms[keep],
+                                   offset_m={v: shift for v in on["powerlines"]})
+        legend += [("band", b) for b in sorted({style.power_band(v) for v in on["powerlines"]})]
     return roads, pipes, power, legend
 
 
-def _line_legend(entries: list, lang: str) -> list[tuple[str, tuple]]:
+def _layer_legend(entries: list, lang: str) -> list[tuple[str, tuple]]:
+    """Legend words and colour of every layer drawn beside the parcels: ``(what, code)``
+    entries of roads by status, pipelines by kind, power lines by voltage band, facilities by
+    kind, extension routes, the selected parcel."""
     out = []
-    for name, colour in entries:
-        if name == "roads":
-            out.append((t("legend.roads", lang), colour))
-        elif name.startswith("pipe:"):
-            out.append((t("legend.pipe", lang, kind=labels.value("pipe_kind", name[5:], lang)), colour))
-        elif name.startswith("kv:"):
-            out.append((t("legend.power", lang, kv=lpmap._number_text(float(name[3:]))), colour))
-        else:
-            out.append((name, colour))
+    for what, code in entries:
+        if what == "road":
+            out.append((t("legend.road", lang, status=labels.value("line_status", code, lang)),
+                        lpmap.ROAD_STYLES[code][:3]))
+        elif what == "pipe":
+            out.append((t("legend.pipe", lang, kind=labels.value("pipe_kind", code, lang)),
+                        style.rgb("pipe", code)))
+        elif what == "band":
+            band = style.table()["power"]["bands"][code]
+            kv = band["max_kv"] if band["max_kv"] is not None else band["min_kv"]
+            out.append((t("legend.power_band", lang, band=style.power_label(kv, lang)),
+                        style.power_rgb(kv)))
+        elif what == "facility":
+            out.append((t("legend.facility", lang, kind=style.label("facility", code, lang)),
+                        style.rgb("facility", code)))
+        else:  # routes, selected
+            out.append((t(f"legend.{what}", lang), style.element("route" if what == "routes"
+                                                                 else "selected")))
     return out
 
 
@@ -217,22 +259,35 @@ def _tiles(url: str, bounds: tuple, origin: tuple, crs_name: str, _crs) -> list:
     return lpmap.xyz_tiles(url, bounds, origin, _crs)
 
 
+def offered_themes(themes, frame_columns, also: tuple[str, ...] = ()) -> list[str]:
+    """The themes of ``themes`` a map offers: those whose columns the frame has, and those
+    of ``also`` (a page that evaluates when one of them is picked)."""
+    have = set(frame_columns)
+    return [c for c in themes if c in also or set(lpmap.theme_columns(c)) <= have]
+
+
 def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
-             default_colour: str = "status", columns: tuple[str, ...] = lpmap.COLOUR_COLUMNS,
-             extra_lines: list[dict] | None = None, readiness_levels: tuple[str, ...] = ()
-             ) -> str | None:
+             default_colour: str = "status", columns: tuple[str, ...] | None = None,
+             extra_lines: list[dict] | None = None, readiness_levels: tuple[str, ...] = (),
+             also_offer: tuple[str, ...] = ()) -> str | None:
     """Draw the map of the shown parcels; returns the selected parcel id (or ``None``).
 
     ``frame`` (parcels or evaluation, each in its own row order) and ``mask`` come from
     :meth:`Context.shown`; every row is drawn with the geometry of its own parcel, found by
-    parcel_id (:meth:`Context.joined`). The colour picker lists ``columns`` that ``frame``
-    has (a page that gave the parcels alone offers :data:`~landplan.app.map.PARCEL_COLUMNS`).
+    parcel_id (:meth:`Context.joined`). The theme picker (地块着色) lists the themes of
+    ``columns`` (by default the page's, :data:`PAGE_THEMES`) whose columns ``frame`` has (a
+    page that gave the parcels alone offers those of
+    :data:`~landplan.app.map.PARCEL_COLUMNS`), and those of ``also_offer``, which the page
+    evaluates for when one is picked. The legend lists every class with its count and area,
+    then every layer drawn (roads by status, pipelines by kind, power lines by voltage band,
+    facilities by kind, routes, the selected parcel).
     """
     park, lang = ctx.park, ctx.lang
     join = ctx.joined(frame)
     same_ids(join.ids, frame["parcel_id"].astype(str), "the map's geometries and the shown rows")
     sync_selection(key, join.ids)
-    offered = [c for c in columns if c in frame.columns]
+    themes = PAGE_THEMES.get(key, lpmap.THEMES) if columns is None else columns
+    offered = offered_themes(themes, frame.columns, also_offer)
     if default_colour not in offered:
         default_colour = offered[0] if offered else "status"
     ck = colour_key(key)
@@ -241,22 +296,28 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
     col_map, col_side = st.columns([3, 1.25], gap="medium")
     with col_side:
         column = st.selectbox(t("map.colour_by", lang), offered, key=ck,
-                              format_func=lambda c: lpmap.classify(frame.iloc[:0], c, lang=lang).title)
+                              format_func=lambda c: lpmap.theme_title(c, lang))
         on = _layer_pickers(ctx)
     if column == "readiness" and not readiness_levels:
         from .context import readiness_levels as levels_of
 
         readiness_levels = tuple(levels_of(ctx.workspace))
     classes = lpmap.classify(frame, column, lang=lang, readiness_levels=readiness_levels)
+    index = np.flatnonzero(mask)
+    roads, pipes, power, line_legend = _line_groups(
+        ctx, on, raster=len(index) > lpmap.VECTOR_MAX_PARCELS)
     facilities = None
     if on["facilities"]:
         fac = park.facilities
         facilities = [{"x": float(x), "y": float(y), "k": str(k)} for x, y, k in
                       zip(fac["x"], fac["y"], fac.get("kind", pd.Series([""] * len(fac))),
                           strict=True)]
-    index = np.flatnonzero(mask)
-    roads, pipes, power, line_legend = _line_groups(
-        ctx, on, raster=len(index) > lpmap.VECTOR_MAX_PARCELS)
+        present = {f["k"] for f in facilities}
+        line_legend += [("facility", k) for k in (*style.codes("facility"),
+                                                  *sorted(present - set(style.codes("facility"))))
+                        if k in present]
+    if extra_lines:
+        line_legend.append(("routes", None))
     selected = st.session_state.get(SELECTED_KEY)
     gap_m = lpmap.parcel_gap_m(park.bounds)
     cache_key = (park.path, ctx.stamp())
@@ -272,6 +333,7 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
         outline = lpmap.band(drawn_of([row])[0], 3 * gap_m)
         for poly in lpmap.rings_of([outline])[0]:
             highlight.append({"p": poly[0] if len(poly) == 1 else poly})
+        line_legend.append(("selected", None))
     sub_classes = lpmap.Classes(classes.column, classes.title, classes.codes[index],
                                 classes.labels, classes.colours,
                                 [classes.values[i] for i in index], classes.missing_label,
@@ -280,8 +342,11 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
     if len(index) > lpmap.VECTOR_MAX_PARCELS:
         digest = hashlib.sha1(np.packbits(mask).tobytes() + join.rows.tobytes()).hexdigest()
         lines = []
-        if on["roads"]:
-            lines.append((park.lines["roads"][1], lpmap.ROAD_STYLES["built"][:3]))
+        if on["roads"]:  # by status, built drawn last (over the others)
+            attrs, geoms = park.lines["roads"]
+            status = _road_statuses(attrs)
+            lines += [(geoms[status == s], lpmap.ROAD_STYLES[s][:3])
+                      for s in reversed(style.codes("road_status")) if (status == s).any()]
         raster = _raster((*cache_key, ctx.frame_key(frame), column, ctx.as_of, ctx.year, digest,
                           on["roads"], tuple(classes.labels)), shown, classes.codes[index],
                          tuple(classes.colours), classes.missing_colour, park.bounds, lines)
@@ -311,5 +376,5 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
         st.caption(t("map.hint_raster", lang, n=lpmap.VECTOR_MAX_PARCELS) if raster
                    else t("map.hint", lang))
     with col_side:
-        _legend(classes, frame, mask, lang, _line_legend(line_legend, lang))
+        _legend(classes, frame, mask, lang, _layer_legend(line_legend, lang))
     return st.session_state.get(SELECTED_KEY)

@@ -1,7 +1,9 @@
 """总览 / Overview: the park at a glance — the map, mu by status, idle mu, classes, readiness.
 
 The map comes first and needs only the parcels layer (coloured by status), so it shows
-before the evaluation behind the figures below it has run.
+before the evaluation behind the figures below it has run. Every theme is offered (地块着色,
+:data:`landplan.app.map.THEMES`); one that needs the evaluation (亩均 class, idle status,
+readiness, a network's has/lacks …) draws the map from it once picked.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from landplan import labels
 from landplan.app import context, ui
 from landplan.app.data import status_summary
 from landplan.app.i18n import t
-from landplan.app.map import NO_STATUS_COLOUR, STATUS_COLOURS
-from landplan.app.mapview import show_map
+from landplan.app.map import NO_STATUS_COLOUR, PARCEL_COLUMNS, STATUS_COLOURS, THEMES, theme_columns
+from landplan.app.mapview import colour_key, show_map
 
 MAP_KEY = "map_overview"
 
@@ -31,12 +33,13 @@ def render() -> None:
     park = ctx.park
     st.caption(t("overview.caption", lang, n=len(park.parcels), mu=ui.mu(park.parcels),
                  crs=park.crs, path=park.path))
-    first = ctx.shown()
+    picked = st.session_state.get(colour_key(MAP_KEY))
+    picked = picked if picked in THEMES else "status"
+    first = ctx.shown(evaluated=not set(theme_columns(picked)) <= PARCEL_COLUMNS)
     if first is None:
         return
     frame, mask = first
-    show_map(ctx, frame, mask, key=MAP_KEY, columns=("status",) if not
-             ctx.filters.needs_evaluation() else context_columns())
+    show_map(ctx, frame, mask, key=MAP_KEY, columns=THEMES, also_offer=THEMES)
     shown = ctx.shown(evaluated=True)
     if shown is None:
         return
@@ -95,12 +98,6 @@ def render() -> None:
 
 def _hex(rgb: tuple[int, int, int]) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb[:3])
-
-
-def context_columns() -> tuple[str, ...]:
-    from landplan.app.map import COLOUR_COLUMNS
-
-    return COLOUR_COLUMNS
 
 
 if __name__ == "__main__":
