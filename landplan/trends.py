@@ -58,12 +58,30 @@ TRENDS: tuple[str, ...] = (*FIGURES, *PER_MU)
 _DIVISION = re.compile(r"\s*[A-Ta-t]?(\d{2})\d{0,2}\s*")
 
 
+#: The longest run of years filled in between the ledger's first and last (a typed 2204 for
+#: 2024 would otherwise make every parcel 180 rows): beyond it, the years that have rows.
+MAX_SPAN_YEARS = 30
+
+
 def ledger_years(ledger: pd.DataFrame) -> list[int]:
-    """Every year from the ledger's first to its last (``[]`` without a year)."""
+    """Every year from the ledger's first to its last (``[]`` without a year); only the years
+    with rows when they span more than :data:`MAX_SPAN_YEARS`.
+
+    >>> ledger_years(pd.DataFrame({"year": [2024, 2022, 2024]}))
+    [2022, 2023, 2024]
+    >>> ledger_years(pd.DataFrame({"year": [2024, 2204]}))
+    [2024, 2204]
+    """
     if "year" not in ledger.columns:
         return []
     years = pd.to_numeric(ledger["year"], errors="coerce").dropna()
-    return [] if years.empty else list(range(int(years.min()), int(years.max()) + 1))
+    years = years[years == years.round()].astype("int64")
+    if years.empty:
+        return []
+    first, last = int(years.min()), int(years.max())
+    if last - first < MAX_SPAN_YEARS:
+        return list(range(first, last + 1))
+    return sorted(int(y) for y in years.unique())
 
 
 def division(code) -> str | None:
@@ -93,12 +111,15 @@ def _prepared(parcels: pd.DataFrame, ledger: pd.DataFrame, years: Sequence[int] 
     return ids, area, row_year, pos, list(years) if years is not None else ledger_years(ledger)
 
 
-def _changes(grid: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """``<name>_yoy_pct`` of (years × units) arrays, year k against year k − 1."""
+def _changes(grid: dict[str, np.ndarray], years: list[int]) -> dict[str, np.ndarray]:
+    """``<name>_yoy_pct`` of (years × units) arrays, each year against the row before when
+    that row is the year before (else empty)."""
     out = {}
+    follows = np.diff(np.asarray(years, dtype="int64"), prepend=np.int64(-1) if years else []) == 1
     for name in TRENDS:
         now = grid[name]
         before = np.vstack([np.full((1, now.shape[1]), np.nan), now[:-1]])
+        before[~follows] = np.nan
         out[f"{name}_yoy_pct"] = eff._ratio(now - before, np.abs(before), 100.0)
     return out
 
@@ -147,7 +168,7 @@ def parcel_trends(parcels: pd.DataFrame, ledger: pd.DataFrame, rules: dict, *,
         for name in names:
             grid[name].append(np.asarray(cols[name]))
     arrays = {k: np.vstack(v) if v else np.empty((0, len(ids))) for k, v in grid.items()}
-    arrays.update(_changes(arrays))
+    arrays.update(_changes(arrays, years))
     units = {"parcel_id": ids.to_numpy(dtype=object)}
     if "industry_code" in parcels.columns:
         units["industry_code"] = parcels["industry_code"].astype(object).where(
@@ -195,7 +216,7 @@ def enterprise_trends(parcels: pd.DataFrame, ledger: pd.DataFrame, rules: dict, 
     name = np.full(len(every), None, dtype=object)
     for row in arrays.pop("name"):  # the latest name an enterprise's rows give
         name = np.where(pd.isna(row), name, row)
-    arrays.update(_changes(arrays))
+    arrays.update(_changes(arrays, years))
     out = _long(arrays, years, {"enterprise_id": every.to_numpy(dtype=object), "name": name},
                 len(every))
     out["parcels"] = out["parcels"].astype("Int64")
@@ -252,7 +273,7 @@ def group_trends(parcel_rows: pd.DataFrame, *, by: str | None = None) -> pd.Data
         out[name] = eff._ratio(eff._group_sum(cell[ok], num[ok], size),
                                eff._group_sum(cell[ok], land[ok], size), scale)
     grid = {k: v.reshape(m, len(years)).T for k, v in out.items()}  # years × groups
-    grid.update(_changes(grid))
+    grid.update(_changes(grid, years))
     units = {} if groups is None else {"industry_code": np.asarray(
         [None if isinstance(g, float) and np.isnan(g) else g for g in groups], dtype=object)}
     frame = _long(grid, years, units, m)

@@ -126,6 +126,13 @@ def test_unknown_parcels_and_codes(parcels, ledger, rules):
         ["34", "39", "34", "34", "M0-local", None, None]
     with pytest.raises(ValueError):
         trends.group_trends(trends.parcel_trends(parcels, ledger, rules), by="holder")
+    # a mistyped year (2204 for 2024) makes no 180 empty years, and no change across the gap
+    typo = ledger.assign(year=ledger["year"].replace({2024: 2204}))
+    rows = trends.parcel_trends(parcels, typo, rules)
+    assert sorted(rows["year"].unique()) == [2022, 2023, 2204]
+    park = trends.group_trends(rows).set_index("year")
+    assert park.loc[2023, "tax_per_mu_wan_yoy_pct"] == pytest.approx(12.5)
+    assert np.isnan(park.loc[2204, "tax_per_mu_wan_yoy_pct"])
 
 
 @pytest.fixture(scope="module")
