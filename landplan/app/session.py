@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -89,6 +90,20 @@ def _keep_choices() -> None:
     for key in list(st.session_state):
         if key == LANG_KEY:
             continue
-        with contextlib.suppress(StreamlitAPIException, KeyError):  # buttons, uploads: nothing kept
-            st.session_state[key] = st.session_state[key]
+        with contextlib.suppress(StreamlitAPIException, KeyError):
+            if _a_choice(st.session_state[key]):
+                st.session_state[key] = st.session_state[key]
+
+
+def _a_choice(value) -> bool:
+    """Whether ``value`` is what a choice widget holds (a code, a number, a date, a list of
+    codes): the states of buttons (bool), uploads, maps and tables may not be set."""
+    plain = (str, int, float, dt.date)
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, plain):
+        return True
+    # an empty list has nothing to keep (and is also an upload box's state, which may not be set)
+    return isinstance(value, (list, tuple)) and bool(value) and all(
+        isinstance(v, plain) and not isinstance(v, bool) for v in value)
     return lang()
