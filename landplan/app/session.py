@@ -77,6 +77,7 @@ def language_switch() -> str:
         t("app.language", lang()), list(LANGS), format_func=LANGS.__getitem__, key=LANG_KEY,
         on_change=_keep_choices,
     )
+    return lang()
 
 
 def _keep_choices() -> None:
@@ -106,4 +107,3 @@ def _a_choice(value) -> bool:
     # an empty list has nothing to keep (and is also an upload box's state, which may not be set)
     return isinstance(value, (list, tuple)) and bool(value) and all(
         isinstance(v, plain) and not isinstance(v, bool) for v in value)
-    return lang()
