@@ -392,7 +392,7 @@ def theme_title(theme: str, lang: str = "zh") -> str:
     return title
 
 
-def jenks_limits(values: np.ndarray, n_classes: int, *, sample: int = 1000) -> np.ndarray:
+def jenks_limits(values: np.ndarray, n_classes: int, *, sample: int = 500) -> np.ndarray:
     """The class limits of the natural breaks (Jenks) of ``values`` into at most
     ``n_classes``: ``[min, upper limit of class 1, …, max]``, ascending, each class holding
     the values above its lower limit up to its upper limit (the first its minimum too).
