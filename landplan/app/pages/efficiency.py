@@ -93,12 +93,17 @@ def render() -> None:
 
 # ------------------------------------------------------------------------------- trends
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _trend_rows(key: tuple, _parcels, _ledger, _rules) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(parcel trends, enterprise trends) of the parcels in force, cached on ``key`` (the
-    parcels' cache key and the rules text)."""
+def _trend_rows(key: tuple, _parcels, _ledger, _rules) -> dict[str, pd.DataFrame]:
+    """The trends of the parcels in force (:mod:`landplan.trends`): ``parcels``,
+    ``enterprises``, ``park``, ``industries`` and ``holds`` (each enterprise's parcels, one
+    row per pair), cached on ``key`` (the parcels' cache key and the rules text)."""
     del key
-    return (trends.parcel_trends(_parcels, _ledger, _rules),
-            trends.enterprise_trends(_parcels, _ledger, _rules))
+    rows = trends.parcel_trends(_parcels, _ledger, _rules)
+    holds = pd.DataFrame({"enterprise_id": _ledger["enterprise_id"].astype(str),
+                          "parcel_id": _ledger["parcel_id"].astype(str)}).drop_duplicates()
+    return {"parcels": rows, "enterprises": trends.enterprise_trends(_parcels, _ledger, _rules),
+            "park": trends.group_trends(rows), "industries": trends.group_trends(rows, by="industry"),
+            "holds": holds[holds["parcel_id"].isin(set(rows["parcel_id"]))]}
 
 
 def table_bytes(frame: pd.DataFrame, columns: list[str], lang: str, fmt: str, *,
@@ -153,16 +158,16 @@ def _trends_section(ctx, view: pd.DataFrame, rules: dict, lang: str) -> None:
         st.info(t("trends.no_ledger", lang))
         return
     parcels = ctx.parcels()
-    rows, ents = _trend_rows((ctx.frame_key(parcels), rules_text(ctx.workspace)), parcels,
-                             ctx.park.ledger, rules)
+    found = _trend_rows((ctx.frame_key(parcels), rules_text(ctx.workspace)), parcels,
+                        ctx.park.ledger, rules)
+    rows, ents, holds = found["parcels"], found["enterprises"], found["holds"]
     st.subheader(t("trends.park", lang))
     st.caption(t("trends.park_caption", lang, first=years[0], last=years[-1]))
-    _show(trends.group_trends(rows), GROUP_TREND, lang, key="trend_park", sheet=t("trends.park", lang))
+    _show(found["park"], GROUP_TREND, lang, key="trend_park", sheet=t("trends.park", lang))
 
     st.subheader(t("trends.industry", lang))
-    by = trends.group_trends(rows, by="industry")
     none = t("trends.no_industry", lang)  # parcels without an industry: the code "" in the picker
-    by["industry_code"] = by["industry_code"].fillna("")
+    by = found["industries"].assign(industry_code=found["industries"]["industry_code"].fillna(""))
     latest = by[by["year"] == years[-1]].sort_values(["tax_wan", "industry_code"], ascending=[False, True],
                                                      na_position="last")
     st.markdown(f"**{t('trends.industry_year', lang, year=years[-1])}**")
@@ -176,19 +181,23 @@ def _trends_section(ctx, view: pd.DataFrame, rules: dict, lang: str) -> None:
               sheet=t("trends.industry_pick", lang))
 
     st.subheader(t("trends.enterprise", lang))
-    shown = set(view["parcel_id"].astype(str))
-    ledger = ctx.park.ledger
-    on_shown = ledger[ledger["parcel_id"].astype(str).isin(shown)]["enterprise_id"].astype(str)
-    last = ents[(ents["year"] == years[-1]) & ents["enterprise_id"].isin(set(on_shown))]
+    last = ents[ents["year"] == years[-1]]
+    if len(view) < len(parcels):  # the enterprises on the shown parcels
+        on_shown = holds.loc[holds["parcel_id"].isin(set(view["parcel_id"].astype(str))), "enterprise_id"]
+        last = last[last["enterprise_id"].isin(set(on_shown))]
     order = last.sort_values(["tax_wan", "enterprise_id"], ascending=[False, True], na_position="last")
-    choices = order["enterprise_id"].tolist()[:ENTERPRISE_CHOICES]
+    if len(order) > ENTERPRISE_CHOICES:
+        st.caption(t("trends.enterprise_capped", lang, n=ENTERPRISE_CHOICES, total=len(order),
+                     year=years[-1]))
+        order = order.head(ENTERPRISE_CHOICES)
+    choices = order["enterprise_id"].tolist()
     names = dict(zip(order["enterprise_id"], order["name"], strict=True))
     pick = st.selectbox(t("trends.enterprise_pick", lang), choices, key=ENTERPRISE_KEY,
                         format_func=lambda e: f"{names.get(e) or ''} {e}".strip())
     if pick is not None:
         _show(ents[ents["enterprise_id"] == pick], ENTERPRISE_TREND, lang, key="trend_enterprise",
               sheet=t("trends.enterprise_pick", lang))
-        held = set(ledger.loc[ledger["enterprise_id"].astype(str) == pick, "parcel_id"].astype(str))
+        held = set(holds.loc[holds["enterprise_id"] == pick, "parcel_id"])
         st.markdown(f"**{t('trends.enterprise_parcels', lang)}**")
         _show(rows[rows["parcel_id"].isin(held)], PARCEL_TREND, lang, key="trend_enterprise_parcels",
               chart=False, sheet=t("trends.enterprise", lang))
