@@ -1252,9 +1252,10 @@ def _trend_tables(at: AppTest, lang: str) -> dict[str, pd.DataFrame]:
 def test_efficiency_trends_by_park_industry_enterprise_and_parcel(lang, demo_workspace, demo_table,
                                                                   monkeypatch):
     from test_app_words import _data_values, _rules_keys, problems, start, visible_texts
+    from wordcheck import cjk_in
 
     from landplan import trends
-    from landplan.app.pages.efficiency import GROUP_TREND, INDUSTRY_KEY, table_bytes
+    from landplan.app.pages.efficiency import GROUP_TREND, INDUSTRY_KEY, RANKING, table_bytes
 
     at = goto(start(demo_workspace, lang, monkeypatch), "efficiency")
     pick = str(demo_table.sort_values("tax_wan", ascending=False)["parcel_id"].iloc[0])
@@ -1284,8 +1285,9 @@ def test_efficiency_trends_by_park_industry_enterprise_and_parcel(lang, demo_wor
     assert mine[per_mu].iloc[years.index(int(row["year"]))] == labels.fmt(row["tax_per_mu_wan"], "wan_per_mu", lang)
     assert at.subheader[-1].value == t("trends.parcel", lang, parcel=pick)
     keys = {b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}
-    assert {f"trend_{k}_{fmt}" for k in ("park", "industries", "industry", "enterprise", "enterprise_parcels",
-                                         "parcel") for fmt in ("csv", "xlsx")} <= keys
+    assert {f"{k}_{fmt}" for k in ("trend_park", "trend_industries", "trend_industry", "trend_enterprise",
+                                   "trend_enterprise_parcels", "trend_parcel", "efficiency_ranking")
+            for fmt in ("csv", "xlsx")} <= keys
 
     # the download: the page's table in its language, numbers exact in the XLSX
     xlsx = pd.read_excel(io.BytesIO(table_bytes(park, GROUP_TREND, lang, "xlsx", sheet="s")))
@@ -1293,6 +1295,12 @@ def test_efficiency_trends_by_park_industry_enterprise_and_parcel(lang, demo_wor
     assert xlsx[per_mu].tolist() == pytest.approx(park["tax_per_mu_wan"].tolist())
     csv = table_bytes(park, GROUP_TREND, lang, "csv").decode("utf-8-sig")
     assert csv.splitlines()[0].split(",")[:2] == list(tables["park"].columns[:2])
+    # the ranking's download: the page's headers (a reason in the reader's language)
+    ranking = table_bytes(demo_table, RANKING, lang, "csv").decode("utf-8-sig")
+    shown = frame_with(at, labels.column("efficiency_score", lang))
+    assert list(pd.read_csv(io.StringIO(ranking), dtype=str).columns) == list(shown.columns)
+    if lang == "en":
+        assert not cjk_in(ranking, data=_data_values(demo_workspace))
 
     ids = set(parcels["parcel_id"].astype(str))
     page = type("Main", (), {"_tree": at.main})  # the page's words (the sidebar is everyone's)

@@ -16,8 +16,16 @@ from landplan.app import context, ui
 from landplan.app.data import rules_text
 from landplan.app.i18n import t
 from landplan.app.mapview import selected_parcel, show_map
+from landplan.app.pages.data import _refusal
 from landplan.errors import LandplanError
-from landplan.io.writers import column_unit, number_format, people_table, write_csv, write_xlsx
+from landplan.io.writers import (
+    column_unit,
+    number_format,
+    people_table,
+    person_column,
+    write_csv,
+    write_xlsx,
+)
 
 MAP_KEY = "map_efficiency"
 RANKING = ["parcel_id", "holder", "industry_code", "area_mu", "tax_per_mu_wan",
@@ -54,6 +62,10 @@ def render() -> None:
     ranked = view.sort_values(["efficiency_score", "parcel_id"], ascending=[False, True],
                               na_position="last")
     ui.show_table(ranked, RANKING, lang, key="efficiency_table")
+    _downloads(ranked, RANKING, lang, key="efficiency_ranking", sheet=labels.t("report.sheet.evaluation", lang),
+               # the evaluation's refusal, as the data page finds it (cached): a text of its
+               # shown rows an XLSX cannot hold
+               checked=(_refusal(ctx, table, mask, "efficiency_ranking.xlsx", evaluation=True),))
     left, right = st.columns(2)
     with left:
         st.subheader(t("efficiency.distribution", lang))
@@ -111,7 +123,7 @@ def table_bytes(frame: pd.DataFrame, columns: list[str], lang: str, fmt: str, *,
     """``frame[columns]`` as a person reads it in ``lang`` (catalogue headers, codes as labels:
     :func:`landplan.io.writers.people_table`), as ``csv`` (UTF-8 with BOM) or ``xlsx``
     (numbers exact, shown with their unit's decimals)."""
-    table, units = people_table(frame[[c for c in columns if c in frame.columns]], lang)
+    table, units = people_table(frame[_present(frame, columns, lang)], lang)
     out = io.BytesIO()
     if fmt == "csv":
         write_csv(table, out)
@@ -121,23 +133,46 @@ def table_bytes(frame: pd.DataFrame, columns: list[str], lang: str, fmt: str, *,
     return out.getvalue()
 
 
+def _present(frame: pd.DataFrame, columns: list[str], lang: str) -> list[str]:
+    """The columns of ``frame`` a table of ``columns`` shows in ``lang`` (a reason in the
+    reader's language: :func:`landplan.io.writers.person_column`), as the page shows them."""
+    return [c for c in (person_column(c, lang) for c in columns) if c in frame.columns]
+
+
+def _downloads(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str, sheet: str,
+               checked: tuple[str | None] | None = None) -> None:
+    """CSV and XLSX buttons for a table, made now (an XLSX refusal said in place); or, when
+    ``checked`` holds the XLSX's refusal already found (None: it can be written), made when
+    clicked (a ranking of every parcel)."""
+    left, right = st.columns(2)
+    lazy = checked is not None
+    refusal = checked[0] if checked is not None else None
+    for col, fmt in ((left, "csv"), (right, "xlsx")):
+        error = refusal if fmt == "xlsx" else None
+        data = None
+        if not error and not lazy:
+            try:
+                data = table_bytes(frame, columns, lang, fmt, sheet=sheet)
+            except LandplanError as exc:  # a text an XLSX cannot hold: say so, no button
+                error = str(exc)
+        if error:
+            col.error(t("data.download_refused", lang, fmt=fmt.upper(), error=error))
+            continue
+        col.download_button(t("trends.download", lang, fmt=fmt.upper()),
+                            data=data if data is not None else
+                            (lambda fmt=fmt: table_bytes(frame, columns, lang, fmt, sheet=sheet)),
+                            file_name=f"{key}.{fmt}", key=f"{key}_{fmt}", on_click="ignore",
+                            mime="text/csv" if fmt == "csv" else
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 def _show(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str, sheet: str,
           chart: bool = True) -> None:
     """A trend table, its per-mu figures per year as a chart, and its CSV/XLSX downloads."""
     if chart:
         _chart(frame, lang, key=key)
     ui.show_table(frame, columns, lang, key=f"{key}_table")
-    left, right = st.columns(2)
-    for col, fmt in ((left, "csv"), (right, "xlsx")):
-        try:
-            data = table_bytes(frame, columns, lang, fmt, sheet=sheet)
-        except LandplanError as exc:  # a text an XLSX cannot hold: say so, no button
-            col.error(t("data.download_refused", lang, fmt=fmt.upper(), error=exc))
-            continue
-        col.download_button(t("trends.download", lang, fmt=fmt.upper()), data=data,
-                            file_name=f"{key}.{fmt}", key=f"{key}_{fmt}", on_click="ignore",
-                            mime="text/csv" if fmt == "csv" else
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    _downloads(frame, columns, lang, key=key, sheet=sheet)
 
 
 def _chart(frame: pd.DataFrame, lang: str, *, key: str) -> None:
