@@ -1,8 +1,9 @@
 """How landplan draws: one style table for the app's map and the reports' SVG.
 
 Road widths by grade, network colours by type (pipelines by kind, power lines by voltage
-band), facility colours, the parcel fills of every coloured column (status, efficiency class,
-idle status, lifecycle gap, contract check, land use), the ramps of numbers and ordered levels
+band) and the slot each network type is drawn at beside the others, facility colours, the
+parcel fills of every coloured column (status, efficiency class, idle status, lifecycle gap,
+contract check, land use, a network's has/lacks), the ramps of numbers and ordered levels
 and the parts of a map that are not data: all in ``style.yaml`` beside this module, each group
 with its source (a colour no standard gives is landplan's own and says so).
 :mod:`landplan.app.map` and :mod:`landplan.report.svg` read it here, so that a road or a pipe

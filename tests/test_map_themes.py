@@ -24,7 +24,7 @@ from test_app import deck_spec, run_app
 import landplan
 from landplan import labels, style
 from landplan.app import map as lpmap
-from landplan.app.mapview import LAYER_KEYS, PAGE_THEMES, colour_key
+from landplan.app.mapview import LAYER_KEYS, PAGE_THEMES, SELECTED_KEY, colour_key
 from landplan.demo import DEMO_AS_OF
 from landplan.workspace import Workspace
 
@@ -206,6 +206,14 @@ def test_the_legend_lists_every_layer_drawn(overview, demo_workspace):
     assert water and gas and not water & gas
     at.multiselect(key=LAYER_KEYS["pipelines"]).set_value([]).run()
     at.multiselect(key=LAYER_KEYS["powerlines"]).set_value([]).run()
+    assert "选中地块" not in legend_rows(at)[1]
+    at.session_state[SELECTED_KEY] = str(
+        Workspace(demo_workspace).read("parcels")["parcel_id"].iloc[0])
+    at.run()
+    assert legend_rows(at)[1][-1] == "选中地块" and "parcel-selected" in {
+        layer["id"] for layer in deck_spec(at)["layers"]}
+    at.session_state[SELECTED_KEY] = None
+    at.run()
 
 
 def test_two_networks_on_one_centreline_are_drawn_apart():
