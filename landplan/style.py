@@ -16,7 +16,7 @@ is drawn the same width and colour on every face; legend words come from the cat
 ((0, 255, 255), '#4c3926')
 >>> rgb("land_use", "100102") == rgb("land_use", "1001")  # a sub-class takes its class's
 True
->>> power_label(10), power_label(500)
+>>> power_label(10, "en"), power_label(500, "en")
 ('≤ 20 kV', '≥ 220 kV')
 >>> legend("parcel_status", "zh")[-1]
 ('停工/停产', '#cb3c33')

@@ -248,3 +248,9 @@ def test_two_networks_on_one_centreline_are_drawn_apart():
     # every type its own slot, the centreline left to a pipe of no known kind
     slots = [style.network_slot(k) for k in (*style.codes("pipe"), "power")]
     assert len(set(slots)) == len(slots) and 0 not in slots and style.network_slot("x") == 0
+
+
+def test_style_doctests():
+    import doctest
+
+    assert doctest.testmod(style).failed == 0
