@@ -18,7 +18,7 @@ import streamlit as st
 from .. import labels, style
 from ..coverage import NETWORK_TYPES
 from . import map as lpmap
-from . import server
+from . import panels, server
 from .context import TILE_URL_KEY, Context
 from .data import same_ids
 from .i18n import t
@@ -280,7 +280,8 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
     :data:`~landplan.app.map.PARCEL_COLUMNS`), and those of ``also_offer``, which the page
     evaluates for when one is picked. The legend lists every class with its count and area,
     then every layer drawn (roads by status, pipelines by kind, power lines by voltage band,
-    facilities by kind, routes, the selected parcel).
+    facilities by kind, routes, the selected parcel). Under the legend, the selected parcel's
+    key facts and links to its details and report (:func:`~landplan.app.panels.identify_panel`).
     """
     park, lang = ctx.park, ctx.lang
     join = ctx.joined(frame)
@@ -377,4 +378,6 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
                    else t("map.hint", lang))
     with col_side:
         _legend(classes, frame, mask, lang, _layer_legend(line_legend, lang))
+        if row is not None:  # identify in place: the selected parcel's key facts
+            panels.identify_panel(ctx, frame, selected, key=key)
     return st.session_state.get(SELECTED_KEY)

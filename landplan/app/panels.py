@@ -1,10 +1,11 @@
-"""Panels over library pieces: a parcel's history (:func:`landplan.history.parcel_history`)
-and its report (:func:`landplan.report`). A failure is shown as an error naming the piece;
-nothing is ever made up in its place.
+"""Panels over library pieces: a parcel's history (:func:`landplan.history.parcel_history`),
+its report (:func:`landplan.report`) and its key facts beside the map (:func:`identify_panel`).
+A failure is shown as an error naming the piece; nothing is ever made up in its place.
 """
 
 from __future__ import annotations
 
+import html
 import logging
 import tempfile
 
@@ -17,7 +18,8 @@ from .context import Context
 from .i18n import t
 from .ui import md_lines
 
-__all__ = ["guarded", "history_panel", "history_table", "report_download"]
+__all__ = ["IDENTIFY_FACTS", "guarded", "history_panel", "history_table", "identify_facts",
+           "identify_panel", "report_download"]
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +95,12 @@ def _history(path: str, stamp: tuple, parcel_id: str) -> pd.DataFrame:
     return parcel_history(path, parcel_id)
 
 
-def report_download(ctx: Context, parcel_id: str) -> None:
-    """Make the parcel's report (``landplan.report``) and offer it for download."""
+def report_download(ctx: Context, parcel_id: str, *, key: str = "report") -> None:
+    """Make the parcel's report (``landplan.report``) and offer it for download; its widgets'
+    keys start with ``key``."""
     lang = ctx.lang
-    fmt = st.radio(t("report.format", lang), ["html", "pdf"], horizontal=True, key="report_fmt")
-    if not st.button(t("report.make", lang), key="report_make"):
+    fmt = st.radio(t("report.format", lang), ["html", "pdf"], horizontal=True, key=f"{key}_fmt")
+    if not st.button(t("report.make", lang), key=f"{key}_make"):
         return
     from ..report import report
 
@@ -114,4 +117,54 @@ def report_download(ctx: Context, parcel_id: str) -> None:
         data = written.read_bytes()
     st.download_button(t("report.download", lang), data, file_name=written.name,
                        mime="text/html" if fmt == "html" else "application/pdf",
-                       key="report_download")
+                       key=f"{key}_download")
+
+
+#: The key facts the identify panel shows, in order: evaluation columns, a text for people
+#: (:data:`landplan.columns.PERSON_TEXT`) by its name, read in the reader's language.
+IDENTIFY_FACTS = ("holder", "land_use", "area_mu", "status", "efficiency_class",
+                  "tax_per_mu_wan", "idle_status", "next_step", "readiness", "missing",
+                  "lifecycle_gap")
+#: Facts only the evaluation has: a frame without them (the parcels alone) is looked up in
+#: the evaluation.
+_EVALUATED = ("efficiency_class", "idle_status", "readiness", "lifecycle_gap")
+
+
+def identify_facts(row: pd.Series, lang: str) -> list[tuple[str, str]]:
+    """``(name, value)`` of each of :data:`IDENTIFY_FACTS` that ``row`` has, as a person reads
+    them in ``lang``: the column's label, the value by :func:`landplan.io.writers.cell_text`
+    (a text for people from its column in ``lang``)."""
+    from ..io.writers import cell_text, person_column
+
+    out = []
+    for name in IDENTIFY_FACTS:
+        column = person_column(name, lang)
+        if column in row.index:
+            out.append((labels.column(name, lang), cell_text(column, row[column], lang)))
+    return out
+
+
+def identify_panel(ctx: Context, frame: pd.DataFrame, parcel_id: str, *, key: str) -> None:
+    """The key facts of the parcel ``parcel_id`` beside the map ``key``, read from its own
+    row (found by parcel_id) of ``frame``, or of the evaluation when ``frame`` is the parcels
+    alone; a link to its detail page and its report."""
+    from .data import same_ids
+    from .pages import page_path
+
+    lang = ctx.lang
+    if not set(_EVALUATED) <= set(frame.columns):
+        table = ctx.table()
+        frame = frame if table is None else table
+    at = ctx.joined(frame).row_of(parcel_id)
+    if at is None:
+        return
+    row = frame.iloc[at]
+    same_ids([row["parcel_id"]], [parcel_id], "the identified row and the selected parcel")
+    st.markdown(f"**{html.escape(labels.t('identify.title', lang, id=parcel_id))}**")
+    st.markdown("<div class='landplan-identify'>" + "".join(
+        f"<div>{html.escape(labels.t('identify.fact', lang, name=name, value=value))}</div>"
+        for name, value in identify_facts(row, lang)) + "</div>", unsafe_allow_html=True)
+    st.page_link(page_path("parcel"), label=labels.t("identify.details", lang),
+                 icon=":material/place:")
+    with st.expander(labels.t("identify.report", lang)):
+        report_download(ctx, parcel_id, key=f"{key}_report")
