@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 import landplan
+from landplan import labels
 from landplan.app.i18n import t
 from landplan.app.pages import PAGES
 from landplan.workspace import Workspace
@@ -88,6 +89,11 @@ def test_browser_end_to_end(streamlit_app, chromium_browser, xss_workspace, tmp_
         search.press("Enter")  # one parcel found: it is selected
         table = page.locator("[data-testid='stTable']")
         table.get_by_text(XSS, exact=True).wait_for(timeout=30_000)  # shown as text
+        assert page.locator("img[src='x']").count() == 0
+        # identify in place: the selected parcel's facts beside the map, the holder as text
+        page.locator(".landplan-identify").get_by_text(
+            labels.t("identify.fact", "zh", name=labels.column("holder", "zh"), value=XSS),
+            exact=True).wait_for()
         assert page.locator("img[src='x']").count() == 0
         page.wait_for_timeout(500)
         page.screenshot(path=str(ARTIFACTS / "parcel-xss.png"), full_page=True)
