@@ -37,6 +37,7 @@ import pandas as pd
 import shapely
 
 from . import labels, style
+from .breaks import class_limits
 from .coverage import NETWORK_TYPES, PIPE_KINDS
 from .errors import LandplanError
 
@@ -228,9 +229,7 @@ def classify(table: pd.DataFrame, theme: str, *, lang: str = labels.DEFAULT_LANG
         ok = np.isfinite(values)
         if not ok.any():
             raise LandplanError(labels.t("thematic.err.no_values", lang, theme=theme, column=title))
-        edges = np.unique(np.quantile(values[ok], np.linspace(0, 1, style.ramp_size("number") + 1)))
-        if len(edges) == 1:
-            edges = np.array([edges[0], edges[0]])
+        edges = class_limits(values[ok], style.ramp_size("number"))
         codes = np.full(n, -1, dtype=np.int64)
         codes[ok] = np.searchsorted(edges[1:-1], values[ok], side="right")
         limits = [(float(edges[k]), float(edges[k + 1])) for k in range(len(edges) - 1)]
@@ -317,10 +316,6 @@ def _font_path(chars: frozenset[str]) -> str | None:
         log.warning("no CJK font found: the map's Chinese text may not show (make sysdeps installs fonts-noto-cjk)")
         return None
     return str(faces.regular)
-
-
-def _hex(colour) -> str:
-    return style.to_hex(colour)
 
 
 @dataclass(frozen=True)
@@ -474,7 +469,7 @@ def render(table: gpd.GeoDataFrame, theme: str, *, out: str | Path | None = None
 
         fig = Figure(figsize=(paper_w, paper_h))
         fig.patch.set_facecolor("white")
-        ink = _hex(style.element("ink"))
+        ink = style.to_hex(style.element("ink"))
         fig.text(0.5, 1 - (margin + title_h * 0.45) / paper_h, title, ha="center", va="center",
                  fontproperties=fp(20), color=ink, gid="title")
 
@@ -483,7 +478,7 @@ def render(table: gpd.GeoDataFrame, theme: str, *, out: str | Path | None = None
         ax.set_ylim(y0, y1)
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_facecolor(_hex(style.element("background")))
+        ax.set_facecolor(style.to_hex(style.element("background")))
         for spine in ax.spines.values():
             spine.set_edgecolor(ink)
             spine.set_linewidth(0.8)
@@ -499,10 +494,10 @@ def render(table: gpd.GeoDataFrame, theme: str, *, out: str | Path | None = None
         drawn = shapely.simplify(shapely.clip_by_rect(geoms, x0, y0, x1, y1), tolerance)
         others = drawable & ~chosen
         if others.any():
-            _fill(ax, drawn[others], [_hex(style.element("neighbour"))] * int(others.sum()), edge="#ffffff",
+            _fill(ax, drawn[others], [style.to_hex(style.element("neighbour"))] * int(others.sum()), edge="#ffffff",
               gid="context")
-        palette = [_hex(c) for c in classes.colours]
-        fills = [palette[c] if c >= 0 else _hex(classes.missing_colour) for c in classes.codes[chosen]]
+        palette = [style.to_hex(c) for c in classes.colours]
+        fills = [palette[c] if c >= 0 else style.to_hex(classes.missing_colour) for c in classes.codes[chosen]]
         _fill(ax, drawn[chosen], fills, edge="#ffffff", gid="parcels")
 
         if spec.kind in ("has", "levels"):
@@ -728,13 +723,13 @@ def _legend(fig, px: float, top: float, heading: str, counts, legend_lines, othe
     y = top - 0.1 * k / paper_h
     fig.text(px, y, heading, ha="left", va="top", fontproperties=fp(11), color=ink, gid="legend-title")
     y -= step * 1.3
-    rows = [(name, _hex(colour), labels.t("thematic.legend.count", lang, n=labels.fmt(n, "count", lang),
+    rows = [(name, style.to_hex(colour), labels.t("thematic.legend.count", lang, n=labels.fmt(n, "count", lang),
                                           mu=labels.fmt(mu, "mu", lang)))
             for name, colour, n, mu, _ in counts]
     if others:
-        rows.append((labels.t("thematic.legend.other", lang), _hex(style.element("neighbour")), ""))
+        rows.append((labels.t("thematic.legend.other", lang), style.to_hex(style.element("neighbour")), ""))
     for name, colour, detail in rows:
-        fig.add_artist(Rectangle((px, y - sh / 2), sw, sh, facecolor=colour, edgecolor=_hex(style.element("legend_edge")),
+        fig.add_artist(Rectangle((px, y - sh / 2), sw, sh, facecolor=colour, edgecolor=style.to_hex(style.element("legend_edge")),
                                  linewidth=0.5, transform=fig.transFigure))
         fig.text(px + sw + 0.1 * k / paper_w, y, name, ha="left", va="center", fontproperties=fp(8.5), color=ink)
         if detail:
@@ -743,7 +738,7 @@ def _legend(fig, px: float, top: float, heading: str, counts, legend_lines, othe
     for name, colour, width in legend_lines:
         if width < 0:  # a facility marker
             fig.add_artist(Rectangle((px + sw / 2 - sw / 6, y - sh / 3), sw / 3, sh * 2 / 3, facecolor=colour,
-                                     edgecolor=_hex(style.element("legend_edge")), linewidth=0.5,
+                                     edgecolor=style.to_hex(style.element("legend_edge")), linewidth=0.5,
                                      transform=fig.transFigure))
         else:
             fig.add_artist(Line2D([px, px + sw], [y, y], color=colour, linewidth=width, transform=fig.transFigure))
@@ -777,7 +772,7 @@ def _totals(fig, px: float, y: float, counts, total: str, spec: Theme, fp, ink, 
     table.auto_set_font_size(False)
     for (r, c), cell in table.get_celld().items():
         cell.set_text_props(fontproperties=fp(6.5 if r == 0 else 7), color=ink)
-        cell.set_edgecolor(_hex(style.element("legend_edge")))
+        cell.set_edgecolor(style.to_hex(style.element("legend_edge")))
         cell.set_linewidth(0.4)
         if c == 0:
             cell.get_text().set_horizontalalignment("left")

@@ -254,3 +254,6 @@ def test_style_doctests():
     import doctest
 
     assert doctest.testmod(style).failed == 0
+    from landplan import breaks
+
+    assert doctest.testmod(breaks).attempted > 0 and doctest.testmod(breaks).failed == 0
