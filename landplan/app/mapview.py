@@ -23,11 +23,15 @@ from .context import TILE_URL_KEY, Context
 from .data import same_ids
 from .i18n import t
 
-__all__ = ["show_map", "SELECTED_KEY", "LAYER_KEYS", "MAP_HEIGHT_PX", "PAGE_THEMES", "colour_key",
+__all__ = ["show_map", "SELECTED_KEY", "FOCUS_KEY", "LAYER_KEYS", "MAP_HEIGHT_PX", "PAGE_THEMES", "colour_key",
            "offered_themes", "select_parcel", "selected_parcel", "sync_selection"]
 
 #: Session-state key of the selected parcel id (set by a map or the search box).
 SELECTED_KEY = "parcel_selected"
+#: Session-state key of the parcel the maps should zoom to: ``(parcel_id, seq)``, set by
+#: :func:`select_parcel` with ``zoom=True`` (a table row or the search box); ``seq`` grows at
+#: each request, so that a map zooms once per request and keeps the planner's view after.
+FOCUS_KEY = "parcel_focus"
 #: Session-state keys of the layer pickers: ``shown`` holds the chosen ones of
 #: :data:`LAYER_CHOICES`, ``pipelines`` the pipe kinds, ``powerlines`` the voltages.
 LAYER_KEYS = {"shown": "layer_shown", "pipelines": "layer_pipes", "powerlines": "layer_power"}
@@ -66,14 +70,18 @@ def _tag() -> str:
     return str(st.session_state.get(_TAG_KEY, 0))
 
 
-def select_parcel(parcel_id: str | None) -> None:
+def select_parcel(parcel_id: str | None, *, zoom: bool = False) -> None:
     """Make ``parcel_id`` the selected parcel; maps drop their own (older) selection.
 
     The maps' parcel layers get new ids (:func:`~landplan.app.map.parcel_layer_id`), so the
-    browser drops its selection and stops dimming the other parcels.
+    browser drops its selection and stops dimming the other parcels. With ``zoom`` the maps
+    also zoom to the parcel (:data:`FOCUS_KEY`), as after a click on a table row.
     """
     state = st.session_state
     state[SELECTED_KEY] = parcel_id
+    if zoom and parcel_id is not None:
+        _, seq = state.get(FOCUS_KEY) or (None, 0)
+        state[FOCUS_KEY] = (parcel_id, int(seq) + 1)
     state[_TAG_KEY] = int(state.get(_TAG_KEY, 0)) + 1
     for name in [k for k in state if str(k).startswith("_pick_")]:
         state[name] = None
