@@ -33,7 +33,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import socket
 import sys
 import threading
 import time
@@ -163,39 +162,12 @@ def _warm_imports() -> None:
 
 
 def tcp_nodelay() -> bool:
-    """Have the server's connections send without Nagle's delay; ``True`` when it applied.
+    """Have the server's connections send without Nagle's delay; ``True`` when it applied
+    (:func:`landplan._compat.streamlit_tcp_nodelay`, which patches a private Streamlit
+    function and warns when this Streamlit differs)."""
+    from .._compat import streamlit_tcp_nodelay
 
-    Streamlit (1.67, its Starlette/uvicorn server) binds its listening socket with protocol 0,
-    and asyncio turns on ``TCP_NODELAY`` only for accepted sockets whose protocol says TCP. So
-    each response on a kept-alive connection, written as headers then body, waits for the
-    browser's delayed ACK: 44 ms per file here, and a first page load fetches ~150 JS chunks
-    over 6 connections (about a second), the websocket's messages likewise. The bound socket
-    is wrapped again with ``IPPROTO_TCP`` (the same kernel socket), so that asyncio sets
-    ``TCP_NODELAY`` on every connection it accepts. Nothing changes where the Streamlit
-    function is not found (another version).
-    """
-    try:
-        from streamlit.web.server.starlette import starlette_server
-    except ImportError:
-        return False
-    bind = getattr(starlette_server, "_bind_socket", None)
-    if bind is None:
-        return False
-    if getattr(bind, "landplan_tcp", False):
-        return True
-
-    def bind_tcp(*args, **kwargs):
-        sock = bind(*args, **kwargs)
-        if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.proto:
-            return sock
-        tcp = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
-        tcp.setblocking(False)
-        tcp.set_inheritable(True)
-        return tcp
-
-    bind_tcp.landplan_tcp = True
-    starlette_server._bind_socket = bind_tcp
-    return True
+    return streamlit_tcp_nodelay()
 
 
 def _option(args: list[str], name: str) -> str | None:

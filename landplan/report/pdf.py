@@ -22,6 +22,7 @@ import os
 import re
 from pathlib import Path
 
+from .._compat import weasyprint_html_class
 from ..errors import LandplanError
 from ..io.atomic import atomic_path
 from .fonts import FAMILY, FontFaces
@@ -50,36 +51,6 @@ def preload() -> None:
         _weasyprint()
 
 
-#: The universal pseudo-element rules of WeasyPrint's user-agent stylesheet that reports do not need.
-_UA_NOTES = re.compile(r"^::(?:footnote|note)-[a-z]+\s*\{[^}]*\}\s*$", re.M)
-_UA_MARKER = re.compile(r"^::marker(?=\s*\{)", re.M)
-
-
-def _html_class(weasyprint):
-    """``weasyprint.HTML``, or a subclass with the reduced user-agent stylesheet where this WeasyPrint allows it.
-
-    The footnote and note rules style pseudo-elements of ``float: footnote`` elements, which no
-    report has; ``::marker`` is kept for list items (the only list-item boxes of HTML). When
-    WeasyPrint's internals differ from what this expects, the full stylesheet stays (slower, same PDF).
-    """
-    try:
-        from weasyprint.html import UA, UA_COUNTER_STYLE
-    except ImportError:
-        return weasyprint.HTML
-    reduced, notes = _UA_NOTES.subn("", UA)
-    reduced, markers = _UA_MARKER.subn("li::marker", reduced)
-    if notes != 5 or markers != 1 or not callable(getattr(weasyprint.HTML, "_ua_stylesheets", None)):
-        log.debug("WeasyPrint's user-agent stylesheet is not the expected one: kept as it is")
-        return weasyprint.HTML
-    sheet = weasyprint.CSS(string=reduced, counter_style=UA_COUNTER_STYLE)
-
-    class ReportHTML(weasyprint.HTML):
-        def _ua_stylesheets(self, forms=False):
-            return [sheet, *super()._ua_stylesheets(forms)[1:]]  # the form sheet when asked for
-
-    return ReportHTML
-
-
 def _fetcher(allowed: frozenset[str]):
     """A WeasyPrint URL fetcher that serves exactly the URLs in ``allowed`` and refuses the rest."""
     weasyprint = _weasyprint()
@@ -101,7 +72,7 @@ class _Renderer:
         from weasyprint.text.fonts import FontConfiguration
 
         self.weasyprint = weasyprint
-        self.html = _html_class(weasyprint)
+        self.html = weasyprint_html_class(weasyprint)
         self.font_config = FontConfiguration()
         faces = {}
         if fonts is not None:
