@@ -29,9 +29,9 @@ RECOGNITION_MODULES = {
 }
 #: (module, top-level name) → why that one table holds input spellings.
 RECOGNITION_TABLES = {
-    ("screen.py", "_KEYS"): "the headers of a project file a clerk writes",
-    ("screen.py", "_UTILITY_WORDS"): "how a project file names a utility",
-    ("screen.py", "_TRUE_WORDS"): "a flag column's yes, as schema booleans",
+    ("screen/project.py", "_KEYS"): "the headers of a project file a clerk writes",
+    ("screen/project.py", "_UTILITY_WORDS"): "how a project file names a utility",
+    ("screen/sites.py", "_TRUE_WORDS"): "a flag column's yes, as schema booleans",
     ("coverage.py", "_KVA_PER_UNIT"): "capacity units written in a facilities layer",
 }
 
