@@ -25,7 +25,10 @@ RECOGNITION_MODULES = {
     "units.py": "unit spellings recognised in brackets after a header",
     "io/coordtxt.py": "the keywords of the ministry's 界址点 coordinate files",
     "io/readers.py": "encodings and header spellings of the files read",
-    "demo.py": "the demo park's data: holder and road names, project names",
+    "demo/base.py": "the demo park's data: industry name parts, Chinese numerals",
+    "demo/ledger.py": "the demo park's data: holder (company) names",
+    "demo/lifecycle.py": "the demo park's data: approval batch names",
+    "demo/networks.py": "the demo park's data: road names",
 }
 #: (module, top-level name) → why that one table holds input spellings.
 RECOGNITION_TABLES = {

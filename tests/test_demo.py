@@ -78,7 +78,7 @@ def test_anniversary_rule():
 
 
 def test_chinese_numbers_for_names():
-    from landplan.demo import _cn_number, _road_names
+    from landplan.demo.base import _cn_number, _road_names
 
     assert [_cn_number(i) for i in (1, 10, 12, 20, 99, 417)] == ["一", "十", "十二", "二十", "九十九", "417"]
     names = _road_names(("桃花", "海棠"), 400, "路")
