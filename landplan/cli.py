@@ -477,16 +477,21 @@ def _write_table(table, out) -> None:
 def _cmd_app(args) -> int:
     from .app.auth import PASSWORD_FILE_ENV
 
-    app = Path(__file__).resolve().parent.parent / "app.py"
-    if not app.exists():
-        raise LandplanError(f"app.py not found next to the package ({app}); run from a source checkout")
-    env = dict(os.environ, LANDPLAN_WORKSPACE=str(Path(args.workspace).resolve()))
+    # the app's script ships in the package: no source checkout needed
+    app = Path(__file__).resolve().parent / "app" / "main.py"
+    workspace = args.workspace
+    if workspace is None and Path("data").is_dir():
+        workspace = "data"  # ./data when there is one; else the server writes the demo park
+    env = dict(os.environ)
+    script_args: list[str] = []
+    if workspace is not None:
+        env["LANDPLAN_WORKSPACE"] = str(Path(workspace).resolve())
+        script_args = ["--", "--workspace", str(Path(workspace).resolve())]
     if args.password_file:  # its name, never the password, on the server's command line
         env[PASSWORD_FILE_ENV] = str(Path(args.password_file).resolve())
     # the server refuses an address beyond loopback without a password (one line, exit 2)
     cmd = [sys.executable, "-m", "landplan.app.server", "run", str(app), "--server.port", str(args.port),
-           "--server.address", args.address, "--server.headless", "true",
-           "--", "--workspace", str(Path(args.workspace).resolve())]
+           "--server.address", args.address, "--server.headless", "true", *script_args]
     from .app.server import serve
 
     return serve(cmd, env)  # a stop signal to this command stops the server too
@@ -719,7 +724,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_map)
 
     p = sub.add_parser("app", help=_help("cmd.app"))
-    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p.add_argument("--workspace", help="workspace folder (default ./data when there is one, "
+                   "else the demo park, written once to ~/.cache/landplan)")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1, this machine only); another "

@@ -201,12 +201,14 @@ def test_a_broken_password_setting_is_refused_on_any_address(extra, env, message
 def test_streamlit_args_bind_loopback_and_set_the_upload_limit():
     args = streamlit_args(["run", "app.py", "--server.port", "1", "--", "--workspace", "w"], {})
     assert args == ["run", "app.py", "--server.port", "1", "--server.address", "127.0.0.1",
-                    "--server.maxUploadSize", "200", "--", "--workspace", "w"]
+                    "--browser.gatherUsageStats", "false", "--server.maxUploadSize", "200", "--",
+                    "--workspace", "w"]
     assert MAX_UPLOAD_MB == transfer.MAX_UPLOAD_MB == 200  # one limit: the server's is the page's
     # Streamlit's own variable is the address when no flag gives one
     assert "0.0.0.0" in streamlit_args(["run", "app.py"], {"STREAMLIT_SERVER_ADDRESS": "0.0.0.0",
                                                            PASSWORD_ENV: "x"})
-    given = ["run", "app.py", "--server.address=::1", "--server.maxUploadSize", "200"]
+    given = ["run", "app.py", "--server.address=::1", "--browser.gatherUsageStats", "false",
+             "--server.maxUploadSize", "200"]
     assert streamlit_args(given, {}) == given
     assert streamlit_args(["config", "show"], {}) == ["config", "show"]
 

@@ -183,17 +183,19 @@ def _option(args: list[str], name: str) -> str | None:
 
 def streamlit_args(args: list[str], environ: Mapping[str, str]) -> list[str]:
     """The arguments of ``streamlit run`` for ``args``: the address made explicit, the upload
-    limit the app's own.
+    limit the app's own, Streamlit's usage statistics off.
 
     The address is ``--server.address``, else ``$STREAMLIT_SERVER_ADDRESS``, else
     ``127.0.0.1`` (Streamlit's own default is every interface; its config files are not
     consulted); :func:`landplan.app.auth.check_serving` refuses one beyond loopback without
     a password. ``--server.maxUploadSize`` is set to :data:`MAX_UPLOAD_MB`; another value
     is refused, since the data page would refuse what the server let through.
+    ``--browser.gatherUsageStats false`` unless given: the installed package's script has no
+    ``.streamlit/config.toml`` beside it to say so, and no request leaves the machine.
     Raises :class:`~landplan.errors.LandplanError`.
 
     >>> streamlit_args(["run", "app.py", "--", "--workspace", "data"], {})
-    ['run', 'app.py', '--server.address', '127.0.0.1', '--server.maxUploadSize', '200', '--', '--workspace', 'data']
+    ['run', 'app.py', '--server.address', '127.0.0.1', '--browser.gatherUsageStats', 'false', '--server.maxUploadSize', '200', '--', '--workspace', 'data']
     """
     from .auth import LOOPBACK, ServingError, check_serving
 
@@ -206,6 +208,8 @@ def streamlit_args(args: list[str], environ: Mapping[str, str]) -> list[str]:
         address = environ.get("STREAMLIT_SERVER_ADDRESS") or LOOPBACK
         options += ["--server.address", address]
     check_serving(address, environ)
+    if _option(options, "--browser.gatherUsageStats") is None:  # no request leaves the machine
+        options += ["--browser.gatherUsageStats", "false"]
     upload_mb = _option(options, "--server.maxUploadSize")
     if upload_mb is None:
         options += ["--server.maxUploadSize", str(MAX_UPLOAD_MB)]
@@ -260,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
     """``streamlit`` with the workspace of the arguments after ``--`` preloaded, on
     ``127.0.0.1`` unless told otherwise (:func:`streamlit_args`)."""
     from ..errors import LandplanError
-    from .session import resolve_workspace
+    from .session import demo_workspace, resolve_workspace
 
     try:
         args = streamlit_args(list(sys.argv[1:] if argv is None else argv), os.environ)
@@ -269,7 +273,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     script_args = args[args.index("--") + 1:] if "--" in args else []
     app = next((Path(a) for a in args if a.endswith(".py")), Path("app.py"))
-    workspace = resolve_workspace(script_args, os.environ, app.resolve().parent / "data")
+    # the workspace the script will find (landplan.app.main.run): the one named, else the
+    # checkout's data/ beside app.py, else the demo park in the user's cache
+    beside = app.resolve().parent / "data"
+    workspace = resolve_workspace(script_args, os.environ, None) or (
+        beside if beside.is_dir() else demo_workspace(os.environ))
     # the preload runs outside a script run: Streamlit warns "missing ScriptRunContext" for it
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
     # the preload of the package's module, not of ``__main__`` (``python -m`` runs this file

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -22,6 +24,7 @@ __all__ = [
     "WORKSPACE_ENV",
     "LANG_KEY",
     "resolve_workspace",
+    "demo_workspace",
     "set_workspace",
     "workspace",
     "lang",
@@ -35,7 +38,8 @@ LANG_KEY = "lang"
 _WORKSPACE_KEY = "landplan_workspace"
 
 
-def resolve_workspace(argv: Sequence[str], environ: Mapping[str, str], default: Path) -> Path:
+def resolve_workspace(argv: Sequence[str], environ: Mapping[str, str],
+                      default: Path | None) -> Path | None:
     """The workspace folder: ``--workspace DIR`` in ``argv``, else ``$LANDPLAN_WORKSPACE``,
     else ``default``. Other arguments in ``argv`` are ignored.
 
@@ -49,6 +53,29 @@ def resolve_workspace(argv: Sequence[str], environ: Mapping[str, str], default: 
     known, _ = parser.parse_known_args(list(argv))
     value = known.workspace or environ.get(WORKSPACE_ENV) or None
     return Path(value).expanduser() if value else default
+
+
+def demo_workspace(environ: Mapping[str, str] = os.environ) -> Path:
+    """The demo park of an app started without a workspace: ``landplan demo``'s default park
+    (300 parcels, seed 0), written once under the user's cache
+    (``$XDG_CACHE_HOME/landplan/demo-<version>``, else ``~/.cache/landplan/...``) and reused.
+
+    The folder is written beside its final name and renamed into place, so a reader never
+    sees half a park, and two servers starting at once both end with one whole park.
+    """
+    from .. import __version__
+    from ..demo import write_demo
+
+    cache = Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "landplan"
+    final = cache / f"demo-{__version__}"
+    if (final / "parcels" / "parcels.gpkg").exists():
+        return final
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".demo-", dir=cache) as tmp:
+        write_demo(Path(tmp) / "park")
+        with contextlib.suppress(OSError):  # another server renamed its park first: use it
+            os.rename(Path(tmp) / "park", final)
+    return final
 
 
 def set_workspace(path: Path) -> None:
