@@ -21,7 +21,8 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 
 #: module → why its Chinese literals are input spellings or data, not labels.
 RECOGNITION_MODULES = {
-    "schema.py": "header aliases, value synonyms and land-use names recognised on import",
+    "schema/specs.py": "header aliases recognised on import",
+    "schema/parsing.py": "value synonyms and land-use names recognised on import",
     "units.py": "unit spellings recognised in brackets after a header",
     "io/coordtxt.py": "the keywords of the ministry's 界址点 coordinate files",
     "io/readers.py": "encodings and header spellings of the files read",

@@ -106,7 +106,8 @@ files). Every public name is importable from ``landplan.screen``.
 
 from __future__ import annotations
 
-# private names other modules' tests import from here (the rules validation, the need derivation)
+# ``_x as _x``: private names other modules' tests import from here (the rules validation, the
+# need derivation)
 from .checks import _ENTRY as _ENTRY
 from .checks import CHECK_COLUMNS, check_project, park_values
 from .checks import _derive_need as _derive_need
