@@ -76,12 +76,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from . import labels
 from .errors import RuleError, shown
@@ -999,7 +998,7 @@ def extension_routes(
       of another road (an undershoot) are not joined.
     - **Network side**: every road node within the type's service distance of a built line of
       that type is a source, starting at its straight distance to that line (the stub from the
-      network to the road). One multi-source Dijkstra per type (networkx).
+      network to the road). One multi-source Dijkstra per type (``scipy.sparse.csgraph``).
     - **Parcel side**: the nearest road segment to the parcel when within the type's service
       distance of it (else no road serves the parcel), split at the point nearest the
       parcel: length = stub (parcel to that point = its distance to the road) + min over the
@@ -1071,16 +1070,16 @@ def _ids(frame: gpd.GeoDataFrame, layer: str) -> np.ndarray:
 
 
 def _components(geoms: np.ndarray) -> np.ndarray:
-    """Component label per line: lines within :data:`QA_TOLERANCE_M` of each other are joined."""
+    """Component label per line: lines within :data:`QA_TOLERANCE_M` of each other are joined;
+    labels 0, 1, … in order of each component's lowest line index (scipy's csgraph)."""
     tree = shapely.STRtree(geoms)
     a, b = tree.query(geoms, predicate="dwithin", distance=QA_TOLERANCE_M)
-    g = nx.Graph()
-    g.add_nodes_from(range(len(geoms)))
-    g.add_edges_from(zip(a[a != b].tolist(), b[a != b].tolist(), strict=True))
-    label = np.empty(len(geoms), dtype=np.int64)
-    for k, comp in enumerate(nx.connected_components(g)):
-        label[list(comp)] = k
-    return label
+    n = len(geoms)
+    graph = csr_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    # labels numbered in order of each piece's first line, as networkx numbered them: of two
+    # pieces of equal length, network_qa's main network is the one holding the lower row
+    _, label = connected_components(graph, directed=False)
+    return label.astype(np.int64)
 
 
 def _dangles(geoms: np.ndarray, extra: np.ndarray) -> np.ndarray:

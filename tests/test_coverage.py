@@ -444,3 +444,42 @@ def test_bad_protection_zone_rules_are_named():
         merge_rules(load_rules(), {"coverage": {"power_protection_zone_m": {"ten": 5}}})
     with pytest.raises(RuleError, match=r"coverage\.cable_protection_zone_m: -1 is not a number ≥ 0"):
         merge_rules(load_rules(), {"coverage": {"cable_protection_zone_m": -1}})
+
+
+def test_equal_length_pieces_the_first_drawn_is_the_main_network(rules):
+    """Tie rule of network QA: of two pieces of equal total length, the main network is the
+    piece holding the first line of the layer (as networkx numbered its components, and as
+    scipy's csgraph does): here a 100 m road against two joined 50 m roads."""
+    roads = lines_of(LineString([(X0, Y0), (X0 + 100, Y0)]),
+                     LineString([(X0 + 1000, Y0), (X0 + 1050, Y0)]),
+                     LineString([(X0 + 1050, Y0), (X0 + 1100, Y0)]),
+                     road_id=["Y", "X1", "X2"], status=["built"] * 3)
+
+    def unconnected(order):
+        qa = network_qa(roads=roads.iloc[order], rules=rules)
+        return sorted(qa.loc[qa["problem"] == "unconnected piece", "feature_id"])
+
+    assert unconnected([0, 1, 2]) == ["X1", "X2"]
+    assert unconnected([1, 0, 2]) == ["Y"]
+    assert unconnected([1, 2, 0]) == ["Y"]
+
+
+def test_equal_cost_routes_the_tie_is_the_same_whatever_the_drawing_order(rules):
+    """Tie rule of the routed extensions: a square of roads offers two routes of 600 m from
+    the water pipe's corner to the far corner (east then north, or north then east); the
+    route runs east first, whichever road is drawn first (the Dijkstra keeps the first
+    predecessor found at the shortest length, road nodes taken in coordinate order)."""
+    def line(*pts):
+        return LineString([(X0 + x, Y0 + y) for x, y in pts])
+
+    east_first, north_first = line((0, 0), (300, 0), (300, 300)), line((0, 0), (0, 300), (300, 300))
+    spur = line((300, 300), (300, 400))
+    pipe = lines_of(line((-100, -30), (-10, -30)), kind=["water"], status=["built"])
+    parcel = parcels_of(Polygon([(X0 + x, Y0 + y) for x, y in [(320, 350), (340, 340), (360, 350), (340, 360)]]))
+    for drawn in ([east_first, north_first, spur], [north_first, east_first, spur], [spur, north_first, east_first]):
+        routes = extension_routes(parcel, roads=lines_of(*drawn, status=["built"] * 3), pipelines=pipe, rules=rules)
+        water = routes[routes["type"] == "water"].iloc[0]
+        assert bool(water["routed"])
+        assert water["length_m"] == pytest.approx(20 + 50 + 600 + np.hypot(10, 30))
+        xy = [(round(x - X0), round(y - Y0)) for x, y in water.geometry.coords]
+        assert xy == [(-10, -30), (0, 0), (300, 0), (300, 300), (300, 350), (320, 350)]
