@@ -1,5 +1,11 @@
 """Small pieces the pages share: labelled tables, rule figures with their source, downloads.
 
+Every table of a page goes through one of two helpers: :func:`parcel_table` (one row per
+parcel: a click on a row selects that parcel on every page and zooms the maps to it) and
+:func:`table_for_people` (a table already for people, such as counts per class); both offer the
+table as CSV and XLSX in the page's language (:func:`downloads`). :func:`thematic_download`
+makes the 专题图 of a page's map, its theme and filters, when the planner asks for it.
+
 Every attribute value reaches the page through ``st.dataframe`` / ``st.table`` /
 ``st.metric`` (rendered as text), or through :func:`html.escape` where HTML is built; no
 value of the data is ever given to ``unsafe_allow_html`` unescaped.
@@ -13,7 +19,9 @@ first map 2.77 → 2.40 s (median of 30 alternating loads, headless Chromium).
 
 from __future__ import annotations
 
+import hashlib
 import html
+import io
 import re
 
 import numpy as np
@@ -25,7 +33,8 @@ from ..labels import rulekeys
 from ..rules import is_unconfirmed
 from .i18n import t
 
-__all__ = ["cell_texts", "format_value", "labelled", "show_table", "rule_value",
+__all__ = ["cell_texts", "format_value", "labelled", "show_table", "parcel_table", "table_for_people",
+           "downloads", "table_bytes", "thematic_download", "thematic_theme", "rule_value",
            "unconfirmed_mark", "rule_line", "rules_block", "get_rule", "mu", "count_rows",
            "figure_cards", "html_table", "bar_rows", "show_html", "md_lines"]
 
@@ -97,6 +106,236 @@ def show_table(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str |
                height: int | str = "auto") -> None:
     """A labelled, formatted table (``st.dataframe``: text, sortable, no index)."""
     st.dataframe(labelled(frame, columns, lang), hide_index=True, key=key, height=height)
+
+
+#: A table of at most this many rows has its downloads made with the page (an XLSX that
+#: cannot be written is said in place, without a button); a longer one is made when clicked,
+#: the page having checked what could refuse it (``checked``).
+EAGER_ROWS = 2_000
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _present(frame: pd.DataFrame, columns: list[str], lang: str) -> list[str]:
+    """The columns of ``frame`` a table of ``columns`` shows in ``lang`` (a reason in the
+    reader's language: :func:`landplan.io.writers.person_column`), as the page shows them."""
+    from ..io.writers import person_column
+
+    return [c for c in (person_column(c, lang) for c in columns) if c in frame.columns]
+
+
+def table_bytes(frame: pd.DataFrame, columns: list[str] | None, lang: str, fmt: str, *,
+                sheet: str = "") -> bytes:
+    """``frame[columns]`` as a person reads it in ``lang`` (catalogue headers, codes as labels:
+    :func:`landplan.io.writers.people_table`), as ``csv`` (UTF-8 with BOM) or ``xlsx``
+    (numbers exact, shown with their unit's decimals). ``columns=None``: ``frame`` is a table
+    for people already (headers and words in ``lang``), written as it is."""
+    from ..io.writers import number_format, people_table, write_csv, write_xlsx
+
+    sheet = re.sub(r"[\[\]:*?/\\]", " ", sheet).strip()[:31]  # what a sheet's name may hold
+    if columns is None:
+        table, units = frame, {}
+    else:
+        table, units = people_table(frame[_present(frame, columns, lang)], lang)
+    out = io.BytesIO()
+    if fmt == "csv":
+        write_csv(table, out)
+    else:
+        formats = {h: number_format(u) for h, u in units.items()}
+        write_xlsx({sheet or "1": table}, out, out=f"{sheet}.xlsx", number_formats={sheet or "1": formats})
+    return out.getvalue()
+
+
+def downloads(frame: pd.DataFrame, columns: list[str] | None, lang: str, *, key: str, sheet: str,
+              checked: tuple[str | None] | None = None) -> None:
+    """CSV and XLSX buttons for a table (:func:`table_bytes`; keys ``<key>_csv``,
+    ``<key>_xlsx``, files ``<key>.csv`` …). A table of at most :data:`EAGER_ROWS` rows is made
+    now, an XLSX refusal said in place; a longer one, or one whose XLSX refusal the page has
+    found already (``checked``: ``(refusal or None,)``), is made when clicked."""
+    from ..errors import LandplanError
+
+    left, right = st.columns(2)
+    lazy = checked is not None or len(frame) > EAGER_ROWS
+    refusal = checked[0] if checked is not None else None
+    for col, fmt in ((left, "csv"), (right, "xlsx")):
+        error = refusal if fmt == "xlsx" else None
+        data = None
+        if not error and not lazy:
+            try:
+                data = table_bytes(frame, columns, lang, fmt, sheet=sheet)
+            except LandplanError as exc:  # a text an XLSX cannot hold: say so, no button
+                error = str(exc)
+        if error:
+            col.error(t("data.download_refused", lang, fmt=fmt.upper(), error=error))
+            continue
+        col.download_button(t("tables.download", lang, fmt=fmt.upper()),
+                            data=data if data is not None else
+                            (lambda fmt=fmt: table_bytes(frame, columns, lang, fmt, sheet=sheet)),
+                            file_name=f"{key}.{fmt}", key=f"{key}_{fmt}", on_click="ignore",
+                            mime="text/csv" if fmt == "csv" else _XLSX)
+
+
+def _ids_key(key: str) -> str:
+    return f"_table_ids_{key}"
+
+
+def _rows_key(key: str) -> str:
+    return f"_table_rows_{key}"
+
+
+def follow_row(key: str) -> bool:
+    """Select the parcel of the row picked in the parcel table ``key`` (its selection in
+    ``st.session_state[key]``: positions in the frame the page gave, whatever order the reader
+    sorted it in) and ask the maps to zoom to it; True when a new row was picked. The table's
+    callback, and :func:`parcel_table` for a selection set otherwise (through the session
+    state)."""
+    from .mapview import select_parcel
+
+    state = st.session_state
+    event = state.get(key) or {}
+    rows = [int(r) for r in (event.get("selection") or {}).get("rows") or []]
+    if rows == state.get(_rows_key(key)):
+        return False
+    state[_rows_key(key)] = rows
+    ids = state.get(_ids_key(key))
+    if not rows or ids is None or not 0 <= rows[0] < len(ids):
+        return False  # a row unpicked: the selection stays
+    select_parcel(str(ids[rows[0]]), zoom=True)
+    return True
+
+
+def _selectable(shown: pd.DataFrame, ids: np.ndarray, *, key: str, height: int | str = "auto") -> None:
+    """``shown`` as a sortable table whose rows select their parcel (``ids``, row by row)."""
+    st.session_state[_ids_key(key)] = ids
+    st.dataframe(shown, hide_index=True, key=key, height=height, on_select=lambda: follow_row(key),
+                 selection_mode="single-row")
+    if follow_row(key):  # picked without the callback (set through the session state):
+        st.rerun()  # the map above shows it
+
+
+def parcel_table(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str, sheet: str,
+                 download_key: str | None = None, checked: tuple[str | None] | None = None,
+                 height: int | str = "auto") -> None:
+    """A table of parcels (one row per ``parcel_id`` of ``frame``): labelled and formatted
+    (:func:`labelled`), sortable; a click on a row selects that parcel for every page (the
+    identify panel and 地块详情 show it) and zooms the maps to it
+    (:func:`~landplan.app.mapview.select_parcel`); then its CSV and XLSX downloads
+    (:func:`downloads`, keys ``<download_key or key>_csv`` …).
+
+    The row's parcel is found by position in ``frame``'s ids, kept for the next run (when the
+    click's callback runs): Streamlit gives the positions in the frame passed, not as sorted.
+    """
+    from .data import same_ids
+
+    shown = labelled(frame, columns, lang)
+    ids = frame["parcel_id"].astype(str).to_numpy(dtype=object)
+    same_ids(shown.get(labels.column("parcel_id", lang), ids), ids, f"the table {key} and its parcel ids")
+    _selectable(shown, ids, key=key, height=height)
+    downloads(frame, columns, lang, key=download_key or key, sheet=sheet, checked=checked)
+
+
+def table_for_people(frame: pd.DataFrame, lang: str, *, key: str, sheet: str, ids=None,
+                     data: pd.DataFrame | None = None) -> None:
+    """A table for people already (counts per class, a screening's table: headers and words
+    in ``lang``) and its CSV and XLSX downloads (:func:`downloads`) of ``data`` (default the
+    table itself; the same table with its numbers as numbers, for a spreadsheet). With
+    ``ids`` (its rows' parcel ids, row by row) a click on a row selects that parcel, as in
+    :func:`parcel_table`."""
+    if ids is None:
+        st.dataframe(frame, hide_index=True, key=key)
+    else:
+        ids = pd.Series(ids, dtype=object).astype(str).to_numpy(dtype=object)
+        if len(ids) != len(frame):
+            raise ValueError(f"the table {key}: {len(frame)} rows, {len(ids)} parcel ids")
+        _selectable(frame, ids, key=key)
+    downloads(frame if data is None else data, None, lang, key=key, sheet=sheet)
+
+
+def thematic_theme(picked: str | None, main: str, table: pd.DataFrame) -> str:
+    """The 专题图 theme (:data:`landplan.thematic.THEMES`) of the app's map theme ``picked``
+    (:data:`landplan.app.map.THEMES`): the same where the 专题图 has it (a graduated theme's
+    natural breaks read as its quantiles), else the page's ``main`` theme, else the status;
+    only themes ``table`` can draw (:func:`landplan.thematic.themes`)."""
+    from .. import thematic
+    from .map import JENKS
+
+    can = thematic.themes(table)
+    for theme in (picked, (picked or "").removesuffix(JENKS), main, "status"):
+        if theme in can:
+            return theme
+    return can[0] if can else "status"
+
+
+def _thematic_filters(ctx, table: pd.DataFrame, mask: np.ndarray) -> tuple[pd.DataFrame, dict]:
+    """What the 专题图 draws for a page's ``table`` and filter ``mask``: the sidebar's filters
+    a 专题图 can say (values of a column) as its ``filters`` (the map names them; the other
+    parcels drawn plain around), on the whole table when they pick the same parcels as the
+    page; otherwise (an area range, a text, a page's own choice) the shown rows only."""
+    from .. import thematic
+    from .filters import EVALUATION_FILTERS, NO_VALUE
+
+    fields = {"statuses": "status", "industries": "industry_code", **EVALUATION_FILTERS}
+    wanted = {column: list(getattr(ctx.filters, name)) for name, column in fields.items()
+              if getattr(ctx.filters, name) and NO_VALUE not in getattr(ctx.filters, name)
+              and column in table.columns}
+    if wanted and np.array_equal(thematic.apply_filters(table, wanted, ctx.lang), mask):
+        return table, wanted
+    return table[mask], wanted
+
+
+def thematic_download(ctx, table: pd.DataFrame, mask: np.ndarray, *, map_key: str, main: str) -> None:
+    """The 专题图 of a page's map: its theme (the map's theme picker, :func:`thematic_theme`;
+    a theme the 专题图 lacks said in a caption) and its filters, with an editable title, A4 or
+    A3, PDF or PNG (:func:`landplan.thematic.render`, with the workspace's roads, networks and
+    facilities). Drawn only when the planner asks (a button; it takes seconds), then offered
+    for download while the theme, filters and choices stay the same."""
+    from .. import thematic
+    from ..errors import LandplanError
+    from ..workspace import Workspace
+    from . import map as lpmap
+    from .context import readiness_levels
+    from .mapview import colour_key
+
+    lang = ctx.lang
+    picked = st.session_state.get(colour_key(map_key)) or main
+    theme = thematic_theme(picked, main, table)
+    with st.expander(t("thematic.section", lang)):
+        if theme != picked:
+            st.caption(t("thematic.fallback", lang, picked=lpmap.theme_title(picked, lang),
+                         theme=thematic.theme_title(theme, lang)))
+        st.caption(t("thematic.caption", lang, theme=thematic.theme_title(theme, lang),
+                     n=int(np.count_nonzero(mask))))
+        with st.form(f"{map_key}_thematic"):
+            cols = st.columns([2, 1, 1])
+            title = cols[0].text_input(t("thematic.title", lang), value=thematic.theme_title(theme, lang),
+                                       key=f"{map_key}_thematic_title_{theme}")
+            paper = cols[1].selectbox(t("thematic.paper", lang), list(thematic.PAPERS), key=f"{map_key}_paper",
+                                      format_func=lambda p: labels.value("thematic_paper", p, lang))
+            fmt = cols[2].selectbox(t("thematic.format", lang), ["pdf", "png"], key=f"{map_key}_fmt",
+                                    format_func=str.upper)
+            make = st.form_submit_button(t("thematic.make", lang))
+        digest = hashlib.sha1(np.packbits(np.asarray(mask, dtype=bool)).tobytes()).hexdigest()
+        made_key = f"_thematic_{map_key}"
+        wanted = (theme, digest, ctx.frame_key(table), title, paper, fmt, lang)
+        if make:
+            drawn, filters = _thematic_filters(ctx, table, mask)
+            ws = Workspace(ctx.workspace)
+            try:
+                with st.spinner(t("thematic.make", lang)):
+                    layers = {name: ws.read(name) for name in ("roads", "pipelines", "powerlines", "facilities")
+                              if ws.has(name)}
+                    made = thematic.render(drawn, theme, fmt=fmt, lang=lang, title=title, paper=paper,
+                                           filters=filters or None, as_of=ctx.as_of, workspace=ctx.workspace,
+                                           readiness_levels=readiness_levels(ctx.workspace), **layers)
+            except LandplanError as exc:
+                st.session_state.pop(made_key, None)
+                st.error(t("thematic.failed", lang, error=md_lines(exc)))
+            else:
+                st.session_state[made_key] = (wanted, made.data)
+        made = st.session_state.get(made_key)
+        if made is not None and made[0] == wanted:
+            st.download_button(t("thematic.download", lang, fmt=fmt.upper()), data=made[1],
+                               file_name=f"{title.strip() or theme}.{fmt}", key=f"{map_key}_thematic_dl",
+                               mime="application/pdf" if fmt == "pdf" else "image/png", on_click="ignore")
 
 
 def rule_value(rules: dict, key: str, lang: str) -> str:

@@ -1,11 +1,10 @@
 """亩均效益 / Efficiency per mu: the class map, the ranking table, distributions, the rules,
 and the ledger's years (:mod:`landplan.trends`): the park's trend, drill-down by industry and
-by enterprise, the selected parcel's trend; every trend table downloads as CSV and XLSX in the
-page's language (:func:`table_bytes`)."""
+by enterprise, the selected parcel's trend; every table downloads as CSV and XLSX in the
+page's language (:func:`landplan.app.ui.table_bytes`), a row of the ranking selects its parcel,
+and the class map downloads as a 专题图."""
 
 from __future__ import annotations
-
-import io
 
 import numpy as np
 import pandas as pd
@@ -17,15 +16,8 @@ from landplan.app.data import rules_text
 from landplan.app.i18n import t
 from landplan.app.mapview import selected_parcel, show_map
 from landplan.app.pages.data import _refusal
-from landplan.errors import LandplanError
-from landplan.io.writers import (
-    column_unit,
-    number_format,
-    people_table,
-    person_column,
-    write_csv,
-    write_xlsx,
-)
+from landplan.app.ui import table_bytes  # noqa: F401  (the page's downloads, as tests read them)
+from landplan.io.writers import column_unit
 
 MAP_KEY = "map_efficiency"
 RANKING = ["parcel_id", "holder", "industry_code", "area_mu", "tax_per_mu_wan",
@@ -61,11 +53,12 @@ def render() -> None:
     st.subheader(t("efficiency.ranking", lang))
     ranked = view.sort_values(["efficiency_score", "parcel_id"], ascending=[False, True],
                               na_position="last")
-    ui.show_table(ranked, RANKING, lang, key="efficiency_table")
-    _downloads(ranked, RANKING, lang, key="efficiency_ranking", sheet=labels.t("report.sheet.evaluation", lang),
-               # the evaluation's refusal, as the data page finds it (cached): a text of its
-               # shown rows an XLSX cannot hold
-               checked=(_refusal(ctx, table, mask, "efficiency_ranking.xlsx", evaluation=True),))
+    ui.parcel_table(ranked, RANKING, lang, key="efficiency_table", download_key="efficiency_ranking",
+                    sheet=labels.t("report.sheet.evaluation", lang),
+                    # the evaluation's refusal, as the data page finds it (cached): a text of
+                    # its shown rows an XLSX cannot hold
+                    checked=(_refusal(ctx, table, mask, "efficiency_ranking.xlsx", evaluation=True),))
+    ui.thematic_download(ctx, table, mask, map_key=MAP_KEY, main="efficiency_class")
     left, right = st.columns(2)
     with left:
         st.subheader(t("efficiency.distribution", lang))
@@ -91,7 +84,7 @@ def render() -> None:
             area = ui.mu(view, hit)
             per_mu.append(float(tax[hit].sum()) / area if hit.any() and area else np.nan)
         classes[t("efficiency.tax_per_mu", lang)] = ui.cell_texts("tax_per_mu_wan", per_mu, lang)
-        st.dataframe(classes, hide_index=True)
+        ui.table_for_people(classes, lang, key="efficiency_classes", sheet=t("efficiency.by_class", lang))
     rules = ctx.rules()
     if rules:
         keys = [f"efficiency.indicators.{name}.weight" for name in rules["efficiency"]["indicators"]]
@@ -118,61 +111,13 @@ def _trend_rows(key: tuple, _parcels, _ledger, _rules) -> dict[str, pd.DataFrame
             "holds": holds[holds["parcel_id"].isin(set(rows["parcel_id"]))]}
 
 
-def table_bytes(frame: pd.DataFrame, columns: list[str], lang: str, fmt: str, *,
-                sheet: str = "") -> bytes:
-    """``frame[columns]`` as a person reads it in ``lang`` (catalogue headers, codes as labels:
-    :func:`landplan.io.writers.people_table`), as ``csv`` (UTF-8 with BOM) or ``xlsx``
-    (numbers exact, shown with their unit's decimals)."""
-    table, units = people_table(frame[_present(frame, columns, lang)], lang)
-    out = io.BytesIO()
-    if fmt == "csv":
-        write_csv(table, out)
-    else:
-        formats = {h: number_format(u) for h, u in units.items()}
-        write_xlsx({sheet or "1": table}, out, out=f"{sheet}.xlsx", number_formats={sheet or "1": formats})
-    return out.getvalue()
-
-
-def _present(frame: pd.DataFrame, columns: list[str], lang: str) -> list[str]:
-    """The columns of ``frame`` a table of ``columns`` shows in ``lang`` (a reason in the
-    reader's language: :func:`landplan.io.writers.person_column`), as the page shows them."""
-    return [c for c in (person_column(c, lang) for c in columns) if c in frame.columns]
-
-
-def _downloads(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str, sheet: str,
-               checked: tuple[str | None] | None = None) -> None:
-    """CSV and XLSX buttons for a table, made now (an XLSX refusal said in place); or, when
-    ``checked`` holds the XLSX's refusal already found (None: it can be written), made when
-    clicked (a ranking of every parcel)."""
-    left, right = st.columns(2)
-    lazy = checked is not None
-    refusal = checked[0] if checked is not None else None
-    for col, fmt in ((left, "csv"), (right, "xlsx")):
-        error = refusal if fmt == "xlsx" else None
-        data = None
-        if not error and not lazy:
-            try:
-                data = table_bytes(frame, columns, lang, fmt, sheet=sheet)
-            except LandplanError as exc:  # a text an XLSX cannot hold: say so, no button
-                error = str(exc)
-        if error:
-            col.error(t("data.download_refused", lang, fmt=fmt.upper(), error=error))
-            continue
-        col.download_button(t("trends.download", lang, fmt=fmt.upper()),
-                            data=data if data is not None else
-                            (lambda fmt=fmt: table_bytes(frame, columns, lang, fmt, sheet=sheet)),
-                            file_name=f"{key}.{fmt}", key=f"{key}_{fmt}", on_click="ignore",
-                            mime="text/csv" if fmt == "csv" else
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
 def _show(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str, sheet: str,
           chart: bool = True) -> None:
     """A trend table, its per-mu figures per year as a chart, and its CSV/XLSX downloads."""
     if chart:
         _chart(frame, lang, key=key)
     ui.show_table(frame, columns, lang, key=f"{key}_table")
-    _downloads(frame, columns, lang, key=key, sheet=sheet)
+    ui.downloads(frame, columns, lang, key=key, sheet=sheet)
 
 
 def _chart(frame: pd.DataFrame, lang: str, *, key: str) -> None:

@@ -1,5 +1,6 @@
 """闲置土地 / Idle land: idle and low-efficiency parcels, disposal and deadlines,
-revitalization candidates and the year's target progress."""
+revitalization candidates and the year's target progress; a row of a table selects its parcel,
+every table downloads, the map downloads as a 专题图 (闲置土地分布图)."""
 
 from __future__ import annotations
 
@@ -40,20 +41,21 @@ def render() -> None:
     cols[1].metric(t("idle.count", lang), labels.fmt(int(idle.sum()), "count", lang))
     cols[2].metric(t("idle.fees", lang), labels.fmt(float(fees[idle].sum()), "wan", lang, with_unit=True))
     cols[3].metric(t("idle.low", lang), labels.fmt(ui.mu(view, low), "mu", lang, with_unit=True))
+    ui.thematic_download(ctx, table, mask, map_key=MAP_KEY, main="idle_status")
     st.subheader(t("idle.idle_list", lang))
-    ui.show_table(view[idle].sort_values(["idle_years", "parcel_id"], ascending=[False, True]),
-                  IDLE, lang, key="idle_table")
+    ui.parcel_table(view[idle].sort_values(["idle_years", "parcel_id"], ascending=[False, True]),
+                    IDLE, lang, key="idle_table", sheet=t("idle.idle_list", lang))
     st.subheader(t("idle.deadlines", lang))
     due = view[pd.to_datetime(view["next_step_date"], errors="coerce") >= pd.Timestamp(ctx.as_of)]
     due = due.assign(_d=pd.to_datetime(due["next_step_date"])).sort_values(["_d", "parcel_id"])
-    ui.show_table(due.head(20), ["next_step_date", "parcel_id", "next_step", "idle_status"], lang,
-                  key="idle_deadlines")
+    ui.parcel_table(due.head(20), ["next_step_date", "parcel_id", "next_step", "idle_status"], lang,
+                    key="idle_deadlines", sheet=t("idle.deadlines", lang))
     st.subheader(t("idle.low_list", lang))
-    ui.show_table(view[low], LOW, lang, key="idle_low")
+    ui.parcel_table(view[low], LOW, lang, key="idle_low", sheet=t("idle.low_list", lang))
     st.subheader(t("idle.candidates", lang))
     cand = view[view["revitalization_priority"].notna()].sort_values(
         ["revitalization_priority", "parcel_id"], ascending=[False, True])
-    ui.show_table(cand, CANDIDATES, lang, key="idle_candidates")
+    ui.parcel_table(cand, CANDIDATES, lang, key="idle_candidates", sheet=t("idle.candidates", lang))
     rules = ctx.rules()
     st.subheader(t("idle.target", lang))
     start = st.date_input(t("idle.target_since", lang), value=dt.date(ctx.as_of.year, 1, 1),

@@ -58,6 +58,7 @@ def render() -> None:
                      km=float(routes.loc[keep, "length_m"].sum()) / 1000))
     show_map(ctx, table, mask, key=MAP_KEY, default_colour="readiness", extra_lines=extra,
              readiness_levels=levels)
+    ui.thematic_download(ctx, table, mask, map_key=MAP_KEY, main="readiness")
     view = table[mask]
     st.subheader(t("infra.by_type", lang))
     rows = []
@@ -75,13 +76,14 @@ def render() -> None:
                                     + ui.unconfirmed_mark(f"coverage.unit_cost_wan_per_m.{n}", lang)
                                     if cost is not None and cost.notna().any() else "—"),
         })
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    ui.table_for_people(pd.DataFrame(rows), lang, key="infra_by_type", sheet=t("infra.by_type", lang))
     st.subheader(t("infra.by_level", lang))
-    st.dataframe(ui.count_rows(view, view["readiness"], levels, t("filters.readiness", lang),
-                               lambda c: labels.value("readiness", c, lang), lang), hide_index=True)
+    ui.table_for_people(ui.count_rows(view, view["readiness"], levels, t("filters.readiness", lang),
+                                 lambda c: labels.value("readiness", c, lang), lang),
+                   lang, key="infra_by_level", sheet=t("infra.by_level", lang))
     st.subheader(t("infra.gap_list", lang))
     gaps = view[view["missing"].astype(str).str.strip().ne("") & view["missing"].notna()]
-    ui.show_table(gaps, GAPS, lang, key="infra_gaps")
+    ui.parcel_table(gaps, GAPS, lang, key="infra_gaps", sheet=t("infra.gap_list", lang))
     ui.rules_block(rules, [*(f"coverage.service_distance_m.{n}" for n in NETWORK_TYPES),
                            *(f"coverage.unit_cost_wan_per_m.{n}" for n in NETWORK_TYPES)], lang)
 

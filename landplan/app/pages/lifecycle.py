@@ -28,20 +28,24 @@ def render() -> None:
     ctx, table, mask = found
     lang = ctx.lang
     selected = show_map(ctx, table, mask, key=MAP_KEY, default_colour="lifecycle_gap")
+    ui.thematic_download(ctx, table, mask, map_key=MAP_KEY, main="lifecycle_gap")
     view = table[mask]
     left, right = st.columns(2)
     stage = view["lifecycle_stage"].astype("string").fillna("")
     with left:
         st.subheader(t("lifecycle.stages", lang))
-        st.dataframe(ui.count_rows(view, stage, STAGES, t("filters.status", lang),
-                                   lambda c: labels.value("parcel_status", c, lang), lang), hide_index=True)
+        ui.table_for_people(ui.count_rows(view, stage, STAGES, t("filters.status", lang),
+                                     lambda c: labels.value("parcel_status", c, lang), lang),
+                       lang, key="lifecycle_stages", sheet=t("lifecycle.stages", lang))
     gap = view["lifecycle_gap"].astype("string").fillna("")
     with right:
         st.subheader(t("lifecycle.gaps", lang))
-        st.dataframe(ui.count_rows(view, gap, list(GAPS), t("lifecycle.gap", lang),
-                                   lambda c: labels.value("lifecycle_gap", c, lang), lang), hide_index=True)
+        ui.table_for_people(ui.count_rows(view, gap, list(GAPS), t("lifecycle.gap", lang),
+                                     lambda c: labels.value("lifecycle_gap", c, lang), lang),
+                       lang, key="lifecycle_gap_counts", sheet=t("lifecycle.gaps", lang))
     st.subheader(t("lifecycle.gap_list", lang))
-    ui.show_table(view[gap.ne("").to_numpy()], GAP_LIST, lang, key="lifecycle_gaps")
+    ui.parcel_table(view[gap.ne("").to_numpy()], GAP_LIST, lang, key="lifecycle_gaps",
+                    sheet=t("lifecycle.gap_list", lang))
     st.subheader(t("lifecycle.contract", lang))
     check = view["contract_check"].astype("string").fillna("")
     counts = {k: int((check == k).sum()) for k in ("met", "not_met", "not_due", "no_data")}
@@ -50,7 +54,7 @@ def render() -> None:
     for column in (c for c in CHECKS if c in checked.columns):  # the stages read as the check
         checked[column] = [labels.value("contract_check", c, lang)
                            for c in checked[column].astype("string").fillna("")]
-    ui.show_table(checked, CONTRACT, lang, key="lifecycle_contract")
+    ui.parcel_table(checked, CONTRACT, lang, key="lifecycle_contract", sheet=t("lifecycle.contract", lang))
     rules = ctx.rules()
     if rules is not None:
         ui.rules_block(rules, ["lifecycle.fully_developed_share", "lifecycle.damages.method",
@@ -61,7 +65,7 @@ def render() -> None:
     pick = st.selectbox(t("select.label", lang), ids, key=HISTORY_PICK, index=ids.index(selected)
                         if selected in ids else None, placeholder=t("select.placeholder", lang))
     if pick and pick != st.session_state.get(SELECTED_KEY):
-        select_parcel(pick)
+        select_parcel(pick, zoom=True)
     if pick:
         row = table[table["parcel_id"].astype(str) == pick].iloc[0]
         history_panel(ctx, pick, row)

@@ -3,7 +3,8 @@
 The map comes first and needs only the parcels layer (coloured by status), so it shows
 before the evaluation behind the figures below it has run. Every theme is offered (地块着色,
 :data:`landplan.app.map.THEMES`); one that needs the evaluation (亩均 class, idle status,
-readiness, a network's has/lacks …) draws the map from it once picked.
+readiness, a network's has/lacks …) draws the map from it once picked. Under the figures: the
+map as a 专题图, and the tables as CSV and XLSX.
 """
 
 from __future__ import annotations
@@ -94,6 +95,12 @@ def render() -> None:
         ui.html_table(readiness, key="by_readiness"),
         ui.COLUMNS_CLOSE,
     )
+    ui.thematic_download(ctx, table, mask, map_key=MAP_KEY, main="status")
+    with st.expander(t("tables.downloads", lang)):
+        for name, frame in (("by_status", summary), ("by_class", by_class), ("by_readiness", readiness)):
+            title = t(f"overview.{name}", lang)
+            st.markdown(f"**{ui.md_lines(title)}**")
+            ui.downloads(frame, None, lang, key=f"overview_{name}", sheet=title)
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:

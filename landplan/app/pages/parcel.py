@@ -48,7 +48,7 @@ RULE_KEY_ENDINGS = ("_rules", "_key")
 
 
 def _on_pick() -> None:
-    select_parcel(st.session_state.get(PICK_KEY))
+    select_parcel(st.session_state.get(PICK_KEY), zoom=True)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -76,7 +76,7 @@ def _search(ctx, table: pd.DataFrame, mask) -> tuple[list[str], bool, str]:
     if text != st.session_state.get(_SEARCHED_KEY):  # a new search
         st.session_state[_SEARCHED_KEY] = text
         if len(found) == 1 or (found and found[0].casefold() == text.casefold()):
-            select_parcel(found[0])
+            select_parcel(found[0], zoom=True)
     return found, more, text
 
 
@@ -150,6 +150,7 @@ def render() -> None:
     sync_selection(MAP_KEY, join.ids)  # a map click since the last run: the list shows it
     _search_box(ctx, table, mask, selected_parcel())
     show_map(ctx, table, mask, key=MAP_KEY)
+    ui.thematic_download(ctx, table, mask, map_key=MAP_KEY, main="status")
     key = ctx.frame_key(table)
     if key is not None:  # the index made now, after the map: the first search answers at once
         search_index(key, table)
@@ -169,12 +170,14 @@ def render() -> None:
         st.table(attribute_table(row[[c for c in park.parcels.columns if c in row.index]], lang),
                  hide_index=True)
     with tabs[1]:
-        st.dataframe(figures(row, ctx.rules(), lang), hide_index=True, key="parcel_figures")
+        ui.table_for_people(figures(row, ctx.rules(), lang), lang, key="parcel_figures",
+                            sheet=t("details.figures", lang))
     with tabs[2]:
         ledger = park.ledger
         rows = ledger[ledger["parcel_id"].astype(str) == selected] if len(ledger) else ledger
         if len(rows):
-            st.dataframe(enterprises(rows, lang), hide_index=True, key="parcel_enterprises")
+            ui.table_for_people(enterprises(rows, lang), lang, key="parcel_enterprises",
+                                sheet=t("details.enterprises", lang))
         else:
             st.caption(t("details.no_enterprises", lang))
     with tabs[3]:

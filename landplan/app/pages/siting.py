@@ -1,5 +1,7 @@
 """招商选址 / Site selection: enter a project, see the entry-threshold check and the ranked
-parcels on the map. The check and the ranking are :func:`landplan.screen.screen_project`'s.
+parcels on the map. The check and the ranking are :func:`landplan.screen.screen_project`'s,
+shown as :func:`landplan.screen.tables_for` words them (rounded, in the page's language); each
+table downloads as CSV and XLSX (numbers as numbers), a row of the sites selects its parcel.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from landplan import labels
-from landplan.app import context
+from landplan.app import context, ui
 from landplan.app.i18n import t
 from landplan.app.mapview import show_map
 from landplan.app.panels import guarded
@@ -73,8 +75,10 @@ def render() -> None:
         t("siting.admitted" if result.admitted else "siting.refused", lang,
           need=result.need_mu, n=len(result.sites)))
     tables = tables_for(result, lang)
+    numbers = tables_for(result, lang, formatted=False)  # the downloads: numbers as numbers
     st.subheader(t("siting.checks", lang))
-    st.dataframe(tables["checks"], hide_index=True, key="siting_checks")
+    ui.table_for_people(tables["checks"], lang, key="siting_checks", sheet=t("siting.checks", lang),
+                        data=numbers["checks"])
     st.subheader(t("siting.sites", lang))
     if not len(result.sites):  # why: no supplyable parcel, conflicts, areas out of range
         st.info(t("siting.no_site", lang, reason=result.no_site_reason(lang)))
@@ -85,11 +89,15 @@ def render() -> None:
             ranked = set(result.sites["parcel_id"].astype(str))
             mask = mask & table["parcel_id"].astype(str).isin(ranked).to_numpy()
             show_map(ctx, table, np.asarray(mask), key=MAP_KEY, default_colour="readiness")
-        st.dataframe(tables["sites"], hide_index=True, key="siting_sites")
+            ui.thematic_download(ctx, table, np.asarray(mask), map_key=MAP_KEY, main="readiness")
+        # a row selects its site (the rows are the ranked sites, in their order)
+        ui.table_for_people(tables["sites"], lang, key="siting_sites", sheet=t("siting.sites", lang),
+                            ids=result.sites["parcel_id"], data=numbers["sites"])
     for name in ("excluded", "score"):
         if len(tables[name]):
-            st.subheader(labels.t(f"screen.table.{name}", lang))
-            st.dataframe(tables[name], hide_index=True, key=f"siting_{name}")
+            title = labels.t(f"screen.table.{name}", lang)
+            st.subheader(title)
+            ui.table_for_people(tables[name], lang, key=f"siting_{name}", sheet=title, data=numbers[name])
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ def render() -> None:
         st.info(t("terrain.no_dem", lang))
     show_map(ctx, table, mask, key=MAP_KEY,
              default_colour="cut_m3" if "cut_m3" in table.columns else "status")
+    ui.thematic_download(ctx, table, mask, map_key=MAP_KEY, main="cut_m3")
     view = table[mask]
     leveled = view["leveled"].fillna(False).astype(bool).to_numpy() if "leveled" in view else None
     cols = st.columns(3)
@@ -38,7 +39,7 @@ def render() -> None:
                    labels.fmt(ui.mu(view, leveled) if leveled is not None else 0, "mu", lang, with_unit=True))
     st.subheader(t("terrain.table", lang))
     order = view.sort_values("relief_m", ascending=False) if "relief_m" in view else view
-    ui.show_table(order, TERRAIN, lang, key="terrain_table")
+    ui.parcel_table(order, TERRAIN, lang, key="terrain_table", sheet=t("terrain.table", lang))
     rules = ctx.rules()
     if rules:
         ui.rules_block(rules, ["terrain.max_relief_m", "terrain.design_level", "terrain.swell_factor"],

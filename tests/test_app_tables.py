@@ -1,0 +1,168 @@
+"""Every page's tables ↔ the map, their downloads, and the 专题图 download (issue 20, items 4
+and 6), through AppTest on the demo park.
+
+A click on a table row is the table's selection state (``{"selection": {"rows": [i]}}``, a
+position in the frame the page passed, whatever order the reader sorted it in), given through
+the session state as AppTest allows; the page follows it (:func:`landplan.app.ui.follow_row`,
+also the table's callback in the browser).
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from test_app import goto  # noqa: E402
+from test_app_words import start  # noqa: E402
+from wordcheck import cjk_in, codes_in  # noqa: E402
+
+from landplan import labels, thematic  # noqa: E402
+from landplan.app import ui  # noqa: E402
+from landplan.app.i18n import t  # noqa: E402
+from landplan.app.mapview import FOCUS_KEY, SELECTED_KEY, colour_key  # noqa: E402
+from landplan.app.pages import idle, infrastructure, lifecycle, terrain  # noqa: E402
+from landplan.app.pages.efficiency import RANKING  # noqa: E402
+
+#: page → its parcel tables: dataframe key → the columns it shows.
+PARCEL_TABLES = {
+    "efficiency": {"efficiency_table": RANKING},
+    "idle": {"idle_table": idle.IDLE, "idle_low": idle.LOW, "idle_candidates": idle.CANDIDATES},
+    "infrastructure": {"infra_gaps": infrastructure.GAPS},
+    "terrain": {"terrain_table": terrain.TERRAIN},
+    "lifecycle": {"lifecycle_gaps": lifecycle.GAP_LIST},
+}
+#: page → the download keys it must offer (each as ``_csv`` and ``_xlsx``).
+DOWNLOADS = {
+    "overview": ["overview_by_status", "overview_by_class", "overview_by_readiness"],
+    "efficiency": ["efficiency_ranking", "efficiency_classes", "trend_park"],
+    "idle": ["idle_table", "idle_deadlines", "idle_low", "idle_candidates"],
+    "infrastructure": ["infra_by_type", "infra_by_level", "infra_gaps"],
+    "terrain": ["terrain_table"],
+    "lifecycle": ["lifecycle_stages", "lifecycle_gap_counts", "lifecycle_gaps", "lifecycle_contract"],
+}
+
+
+@pytest.fixture(scope="module")
+def evaluated(demo_workspace) -> pd.DataFrame:
+    from landplan.demo import DEMO_AS_OF
+    from landplan.evaluate import evaluate
+
+    return evaluate(demo_workspace, as_of=DEMO_AS_OF)
+
+
+def _headers(data: bytes, fmt: str) -> list[str]:
+    if fmt == "csv":
+        return list(pd.read_csv(io.BytesIO(data), dtype=str, encoding="utf-8-sig").columns)
+    return list(pd.read_excel(io.BytesIO(data), dtype=str).columns)  # openpyxl
+
+
+def test_a_row_selects_its_parcel_zooms_and_the_identify_panel_shows_it(demo_workspace, monkeypatch):
+    at = goto(start(demo_workspace, "zh", monkeypatch), "idle")
+    shown = at.dataframe(key="idle_table").value
+    ids = shown[labels.column("parcel_id", "zh")].tolist()
+    assert len(ids) >= 3
+    # the page sorts the idle list (longest idle first): position 2 of the frame it passed is
+    # not the evaluation's third idle parcel
+    pick = 2
+    at.session_state["idle_table"] = {"selection": {"rows": [pick], "columns": []}}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state[SELECTED_KEY] == ids[pick]
+    assert at.session_state[FOCUS_KEY][0] == ids[pick]
+    title = labels.t("identify.title", "zh", id=ids[pick])
+    assert any(title in m.value for m in at.markdown), "the identify panel shows the picked parcel"
+    # the same row again (no new click): nothing changes; another table's row selects its own
+    seq = at.session_state[FOCUS_KEY][1]
+    at.run()
+    assert at.session_state[FOCUS_KEY][1] == seq
+    low = at.dataframe(key="idle_low").value[labels.column("parcel_id", "zh")].tolist()
+    at.session_state["idle_low"] = {"selection": {"rows": [len(low) - 1], "columns": []}}
+    at.run()
+    assert at.session_state[SELECTED_KEY] == low[-1]
+    # and the 地块详情 page shows it
+    goto(at, "parcel")
+    assert any(str(low[-1]) in h.value for h in at.subheader)
+
+
+def test_follow_row_reads_positions_of_the_frame_given_not_as_sorted(demo_workspace, monkeypatch):
+    """The row's parcel is found in the ids of the frame passed: a stale or out-of-range row
+    selects nothing, an unpicked row keeps the selection."""
+    at = goto(start(demo_workspace, "zh", monkeypatch), "terrain")
+    ids = at.dataframe(key="terrain_table").value[labels.column("parcel_id", "zh")].tolist()
+    at.session_state["terrain_table"] = {"selection": {"rows": [len(ids) + 5], "columns": []}}
+    at.run()
+    assert not at.exception and at.session_state[SELECTED_KEY] is None
+    at.session_state["terrain_table"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert at.session_state[SELECTED_KEY] == ids[0]
+    at.session_state["terrain_table"] = {"selection": {"rows": [], "columns": []}}
+    at.run()
+    assert at.session_state[SELECTED_KEY] == ids[0]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_downloads_its_tables_with_the_pages_headers(lang, demo_workspace, evaluated,
+                                                               monkeypatch):
+    at = start(demo_workspace, lang, monkeypatch)
+    rows = evaluated.assign(parcel_id=evaluated["parcel_id"].astype(str)).set_index("parcel_id",
+                                                                                    drop=False)
+    for page, keys in DOWNLOADS.items():
+        goto(at, page)
+        offered = {b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}
+        missing = {f"{k}_{fmt}" for k in keys for fmt in ("csv", "xlsx")} - offered
+        assert not missing, (page, missing)
+        for key, columns in PARCEL_TABLES.get(page, {}).items():
+            shown = at.dataframe(key=key).value
+            frame = rows.loc[shown[labels.column("parcel_id", lang)].tolist()]
+            for fmt in ("csv", "xlsx"):
+                data = ui.table_bytes(frame, columns, lang, fmt, sheet=key)
+                headers = _headers(data, fmt)
+                assert headers == list(shown.columns), (page, key, fmt)
+                text = " ".join(headers)
+                if lang == "zh":  # (in English a code may be a word: area, score)
+                    assert not codes_in(text), (page, key, headers)
+                    assert all(cjk_in(h) for h in headers), (page, key, headers)
+                else:
+                    assert not cjk_in(text), (page, key, headers)
+    # a table for people already is written as shown (the counts of the infrastructure page)
+    goto(at, "infrastructure")
+    counts = next(d.value for d in at.dataframe if labels.t("app.infra.type", lang) in d.value.columns)
+    data = ui.table_bytes(counts, None, lang, "xlsx", sheet=t("infra.by_type", lang))
+    back = pd.read_excel(io.BytesIO(data), dtype=str)
+    assert list(back.columns) == list(counts.columns)
+    assert back.iloc[:, 0].tolist() == counts.iloc[:, 0].tolist()
+
+
+def test_the_thematic_map_button_gives_the_pages_theme_as_a_pdf(demo_workspace, evaluated, monkeypatch,
+                                                                tmp_path):
+    at = goto(start(demo_workspace, "zh", monkeypatch), "idle")
+    # a theme the 专题图 lacks: the page's own (闲置土地分布图), said in a caption
+    at.session_state[colour_key(idle.MAP_KEY)] = "contract_check"
+    at.run()
+    theme = thematic.theme_title("idle_status", "zh")
+    assert any(c.value.startswith("专题图不提供") and theme in c.value for c in at.caption)
+    assert not [b for b in at.get("download_button") if "thematic_dl" in b.proto.id], \
+        "drawn only when asked"
+    next(b for b in at.button if b.label == t("thematic.make", "zh")).click().run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    assert [b for b in at.get("download_button") if "thematic_dl" in b.proto.id]
+    made = at.session_state[f"_thematic_{idle.MAP_KEY}"][1]
+    assert made[:5] == b"%PDF-"
+    pdf = tmp_path / "map.pdf"
+    pdf.write_bytes(made)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert theme in text
+    classes = thematic.classify(evaluated, "idle_status", lang="zh")
+    present = [name for k, name in enumerate(classes.names) if (classes.codes == k).any()]
+    assert len(present) >= 2
+    for name in present:  # the legend's classes, by their words
+        assert name in text, name
+    assert labels.t("thematic.north", "zh") in text
