@@ -110,6 +110,7 @@ __all__ = [
     "raster_image",
     "TILE_MAX",
     "xyz_tiles",
+    "parcel_tooltip",
     "park_deck",
     "parcel_deck",
     "picked_parcel",
@@ -824,7 +825,10 @@ def xyz_tiles(tile_url: str, bounds: Sequence[float], origin: tuple[float, float
 
 
 # ------------------------------------------------------------------------------ deck
-def _tooltip(title: str, lang: str) -> dict:
+def parcel_tooltip(title: str, lang: str) -> dict:
+    """The tooltip of the parcel layers (deck.gl's ``{"html", "style"}``, its ``{field}``
+    templates filled from the rows of :func:`parcel_records`, escaped there): parcel id,
+    holder, the coloured value (``title``) and area in mu."""
     rows = [
         (labels.column("parcel_id", lang, layer="parcels"), "<b>{id}</b>"),
         (labels.column("holder", lang, layer="parcels"), "{h}"),
@@ -899,7 +903,8 @@ def park_deck(
     Parameters
     ----------
     parcel_groups : dict or None
-        As made by :func:`parcel_records`; ``None`` when ``raster`` draws the parcels.
+        As made by :func:`parcel_records`; with ``raster`` (which draws every parcel) ``None``,
+        or the parcels in the view of a map zoomed in, drawn over the image with their tooltip.
     classes : Classes
         Colours of the classes (and the tooltip's title).
     bounds : sequence of float
@@ -979,7 +984,8 @@ def park_deck(
         initial_view_state=view_state(bounds, height_px=height_px),
         map_provider=None,
         map_style=None,
-        tooltip=_tooltip(classes.title, lang) if raster is None else False,
+        # a big park's image has no tooltip; the vector parcels over it (zoomed in) have
+        tooltip=parcel_tooltip(classes.title, lang) if raster is None or parcel_groups else False,
         height=height_px,
     )
 

@@ -13,6 +13,7 @@ import html
 
 import numpy as np
 import pandas as pd
+import shapely
 import streamlit as st
 
 from .. import labels, style
@@ -41,6 +42,10 @@ LAYER_DEFAULTS = ("roads", "facilities")
 _TAG_KEY = "_parcel_layer_tag"
 #: Height of the map in pixels.
 MAP_HEIGHT_PX = 560
+#: A big park's map (above :data:`~landplan.app.map.VECTOR_MAX_PARCELS` shown parcels, one
+#: server-drawn image) zoomed in until its view holds at most this many shown parcels draws
+#: them as vector parcels over the image: hover, click and identify work there.
+DETAIL_MAX_PARCELS = 3_000
 _HAS = tuple(f"has_{n}" for n in NETWORK_TYPES)
 #: The themes (:data:`landplan.app.map.THEMES`) each page's map offers, by the map's key, in
 #: the order of its picker; a map not listed offers them all.
@@ -179,6 +184,12 @@ def _drawn(key: tuple, _geoms, bounds: tuple) -> np.ndarray:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
+def _tree(key: tuple, _geoms) -> shapely.STRtree:
+    """An STRtree of the drawn parcels (:func:`_drawn`), cached on ``key`` (workspace, version)."""
+    return shapely.STRtree(_geoms)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _inset(key: tuple, _geoms, gap_m: float) -> np.ndarray:
     """:func:`landplan.app.map.inset` of every parcel, cached on ``key`` (workspace, version)."""
     return lpmap.inset(_geoms, gap_m)
@@ -267,6 +278,78 @@ def _tiles(url: str, bounds: tuple, origin: tuple, crs_name: str, _crs) -> list:
     return lpmap.xyz_tiles(url, bounds, origin, _crs)
 
 
+def _view_bbox(value) -> tuple[float, float, float, float] | None:
+    """The box (local metres) of the view a map reported (:func:`~landplan.app.deckmap.deck_map`
+    with ``report_view``), or ``None`` before it has, or for anything not a box."""
+    try:
+        box = tuple(float(v) for v in value["view"]["bbox"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if len(box) != 4 or not np.isfinite(box).all() or box[0] >= box[2] or box[1] >= box[3]:
+        return None
+    return box
+
+
+def _in_view(tree: shapely.STRtree, join, index: np.ndarray, shown: np.ndarray,
+             box: tuple[float, float, float, float]) -> np.ndarray:
+    """Positions in ``index`` (the shown rows; ``shown`` their drawn parcels) of the parcels
+    whose drawn box meets ``box``: the layer's parcels found in the tree of the park's drawn
+    parcels, a row with its own geometry (another date's) by its own."""
+    inside = np.zeros(len(tree.geometries), dtype=bool)
+    inside[tree.query(shapely.box(*box))] = True
+    rows = join.rows[index]
+    hit = np.zeros(len(index), dtype=bool)
+    layer = rows >= 0
+    hit[layer] = inside[rows[layer]]
+    if not layer.all():
+        hit[~layer] = shapely.intersects(shown[~layer], shapely.box(*box))
+    return np.flatnonzero(hit)
+
+
+def _subset(classes: lpmap.Classes, index: np.ndarray) -> lpmap.Classes:
+    """The classes of the rows ``index`` (their codes and values; the same classes)."""
+    return lpmap.Classes(classes.column, classes.title, classes.codes[index], classes.labels,
+                         classes.colours, [classes.values[i] for i in index],
+                         classes.missing_label, classes.missing_colour)
+
+
+def _focus(state, join, mask: np.ndarray, drawn_of) -> tuple | None:
+    """``(box, seq)`` for the map to zoom to: the drawn bounds (local metres) of the parcel
+    :data:`FOCUS_KEY` names, while the map shows it; ``None`` otherwise. The map zooms once
+    per ``seq`` and keeps the planner's view after."""
+    focus = state.get(FOCUS_KEY)
+    if not focus:
+        return None
+    pid, seq = focus
+    row = join.row_of(pid)
+    if row is None or not mask[row]:
+        return None
+    geom = drawn_of([row])[0]
+    if geom is None or geom.is_empty:
+        return None
+    return tuple(round(float(v), 1) for v in geom.bounds), int(seq)
+
+
+def crs_label(park, lang: str) -> str:
+    """The map's CRS as its cursor readout names it (:func:`landplan.thematic.crs_text`:
+    ``CGCS2000 / 3° 分带高斯-克吕格投影 第 39 带 (EPSG:4527)``), or the name the park has."""
+    if park.metric is None:
+        return park.crs or "—"
+    from ..thematic import crs_text
+
+    return crs_text(park.metric, lang)
+
+
+def _deck_map(deck, **kwargs) -> dict:  # TEMPORARY until landplan.app.deckmap lands
+    try:
+        from .deckmap import deck_map
+    except ImportError:
+        event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object",
+                                key=kwargs["key"], height=kwargs["height_px"])
+        return {"selection": event.get("selection") if event else None, "view": None, "seq": 0}
+    return deck_map(deck, **kwargs)
+
+
 def offered_themes(themes, frame_columns, also: tuple[str, ...] = ()) -> list[str]:
     """The themes of ``themes`` a map offers: those whose columns the frame has, and those
     of ``also`` (a page that evaluates when one of them is picked)."""
@@ -343,22 +426,29 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
         for poly in lpmap.rings_of([outline])[0]:
             highlight.append({"p": poly[0] if len(poly) == 1 else poly})
         line_legend.append(("selected", None))
-    sub_classes = lpmap.Classes(classes.column, classes.title, classes.codes[index],
-                                classes.labels, classes.colours,
-                                [classes.values[i] for i in index], classes.missing_label,
-                                classes.missing_colour)
+    sub_classes = _subset(classes, index)
     raster = groups = outlines = None
+    detail = None  # a big park zoomed in: the positions in index of the parcels in view
     if len(index) > lpmap.VECTOR_MAX_PARCELS:
         digest = hashlib.sha1(np.packbits(mask).tobytes() + join.rows.tobytes()).hexdigest()
         lines = []
         if on["roads"]:  # by status, built drawn last (over the others)
-            attrs, geoms = park.lines["roads"]
+            attrs, road_geoms = park.lines["roads"]
             status = _road_statuses(attrs)
-            lines += [(geoms[status == s], lpmap.ROAD_STYLES[s][:3])
+            lines += [(road_geoms[status == s], lpmap.ROAD_STYLES[s][:3])
                       for s in reversed(style.codes("road_status")) if (status == s).any()]
         raster = _raster((*cache_key, ctx.frame_key(frame), column, ctx.as_of, ctx.year, digest,
                           on["roads"], tuple(classes.labels)), shown, classes.codes[index],
                          tuple(classes.colours), classes.missing_colour, park.bounds, lines)
+        box = _view_bbox(st.session_state.get(key))
+        if box is not None:
+            detail = _in_view(_tree(cache_key, geoms), join, index, shown, box)
+            if len(detail) > DETAIL_MAX_PARCELS:
+                detail = None
+        if detail is not None and len(detail):  # the parcels in view over the image, outlined
+            groups = lpmap.parcel_records(frame.iloc[index[detail]], lpmap.rings_of(shown[detail]),
+                                          _subset(sub_classes, detail))
+            outlines = lpmap.edge_rows(shown[detail])
     else:
         if on["outlines"]:
             rings = lpmap.rings_of(shown)
@@ -379,11 +469,19 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
     with col_map:
         if tile_url:
             st.caption(t("map.tiles_on" if tiles else "map.tiles_unplaced", lang))
-        st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key,
-                        height=MAP_HEIGHT_PX, alt=t("map.alt", lang))
+        _deck_map(deck, key=key, height_px=MAP_HEIGHT_PX, lang=lang, origin=park.origin,
+                 crs_label=crs_label(park, lang),
+                 tooltip=lpmap.parcel_tooltip(classes.title, lang) if groups else False,
+                 focus=_focus(st.session_state, join, mask, drawn_of),
+                 report_view=raster is not None)
         server.map_sent()  # the server's preload may now evaluate
-        st.caption(t("map.hint_raster", lang, n=lpmap.VECTOR_MAX_PARCELS) if raster
-                   else t("map.hint", lang))
+        if raster is None:
+            st.caption(t("map.hint", lang))
+        elif detail is not None:
+            st.caption(t("mapdetail.hint_detail", lang, n=len(detail)))
+        else:
+            st.caption(t("mapdetail.hint_zoom", lang, n=lpmap.VECTOR_MAX_PARCELS,
+                         limit=DETAIL_MAX_PARCELS))
     with col_side:
         _legend(classes, frame, mask, lang, _layer_legend(line_legend, lang))
         if row is not None:  # identify in place: the selected parcel's key facts
