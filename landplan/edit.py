@@ -38,12 +38,12 @@ import shapely
 from shapely.geometry import Polygon
 from shapely.ops import split as _split
 
-from . import labels
+from . import history, labels
 from .crs import metric_crs
 from .errors import LandplanError
 from .history import keeps_history, recording, used_ids
 from .labels import text
-from .schema import PARCELS, coerce_column
+from .schema import PARCELS, coerce_column, validate_layer
 from .units import M2_PER_MU
 
 __all__ = [
@@ -548,10 +548,20 @@ def update_parcel(
     date = _day(date)
     if not values:
         raise EditError(f"update {parcel_id}: nothing to set; give --set COLUMN=VALUE")
+    summary = f"update {parcel_id}: " + ", ".join(f"{k}={v}" for k, v in values.items())
+    fast = _update_in_place(ws, parcel_id, values, date, summary)
+    if fast is not None:
+        return fast
     parcels = _parcels(ws)
     pos = _row(parcels, parcel_id)
     before = parcels.iloc[[pos]].copy()
-    new = parcels.copy()
+    new = _set_values(parcels.copy(), pos, values, parcel_id)
+    after = new.iloc[[pos]]
+    return _commit(ws, "update", new, before, after, date, summary)
+
+
+def _set_values(new: gpd.GeoDataFrame, pos: int, values: dict[str, object], parcel_id: str) -> gpd.GeoDataFrame:
+    """``new`` with ``values`` set in row ``pos`` (read as on import); refused columns raise."""
     for column, value in values.items():
         if column in ("parcel_id", "geometry", new.geometry.name):
             raise EditError(f"update {parcel_id}: {column} cannot be set; split, merge or re-import instead")
@@ -569,9 +579,29 @@ def update_parcel(
             new.iloc[pos, new.columns.get_loc(column)] = series.iloc[0]
         else:
             new.iloc[pos, new.columns.get_loc(column)] = None if str(value) == "" else value
-    after = new.iloc[[pos]]
-    summary = f"update {parcel_id}: " + ", ".join(f"{k}={v}" for k, v in values.items())
-    return _commit(ws, "update", new, before, after, date, summary)
+    return new
+
+
+def _update_in_place(ws, parcel_id: str, values, date: dt.date, summary: str) -> EditResult | None:
+    """The update made in place (:func:`landplan.history.update_in_place`): the parcel's row
+    read alone, changed, validated and written with its history in one transaction. ``None``
+    when it cannot be (no history yet, files changed outside landplan, a new column, a
+    parcel id found other than once): the caller then rewrites the layer and its history."""
+    if not history.in_sync(ws):
+        return None
+    row = ws.read_rows("parcels", "parcel_id", parcel_id)
+    if len(row) != 1 or "parent_ids" not in row.columns:
+        return None
+    fid = int(row.index[0])
+    before = row.reset_index(drop=True)
+    after = _set_values(before.copy(), 0, values, parcel_id)
+    validate_layer("parcels", after)
+    try:
+        change_id = history.update_in_place(ws, fid, before, after, date=date, summary=summary)
+    except history.NotInPlace as exc:
+        log.info("update %s: rewriting the layer (%s)", parcel_id, exc)
+        return None
+    return EditResult("update", change_id, date, before, after, None, recorded=True)
 
 
 def parse_date(text: str | None, option: str = "--date") -> dt.date | None:

@@ -80,6 +80,10 @@ log = logging.getLogger(__name__)
 #: Where the history lives, relative to the workspace.
 HISTORY_FILE = Path("parcels") / "history.gpkg"
 LOG_COPY = Path("parcels") / "changes.csv"
+#: The parcels layer and the history as landplan last left them together (see :func:`mark_synced`).
+SYNC_FILE = Path("parcels") / ".history-sync.json"
+#: Present from just before an in-place change commits until ``changes.csv`` shows it.
+PENDING_FILE = Path("parcels") / ".changes-pending"
 CHANGE_KINDS = ("baseline", "import", "write", "split", "merge", "update", "untracked")
 #: People's labels of the change kinds: kind -> (中文, English), read from the catalogue
 #: (``val.change_kind.*``, :mod:`landplan.labels`).
@@ -187,6 +191,8 @@ def read_history(workspace) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
             raise InputFileError(str(path), f"has no layer {missing}; restore the file from a backup")
         versions = pyogrio.read_dataframe(path, layer="versions", use_arrow=True)
         changes = pd.DataFrame(pyogrio.read_dataframe(path, layer="changes", use_arrow=True))
+        if "change_id" in changes and "effective_date" in changes:
+            changes = _read_changes(path, changes)
     except InputFileError:
         raise
     except Exception as exc:  # GDAL's own errors: not a GeoPackage, truncated, locked …
@@ -206,11 +212,19 @@ def read_history(workspace) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     versions = versions.set_geometry(single_part(versions.geometry.to_numpy()), crs=versions.crs)
     versions = _typed(versions, path, "versions", ints=("version_id", "change_id", "ended_by", "superseded_by"),
                       dates=("valid_from", "valid_to"))
-    changes = _typed(changes, path, "changes", ints=("change_id",), dates=("effective_date",))
-    for column in ("kind", "recorded_at", "command", "summary", "created", "ended", "changed"):
-        changes[column] = changes[column].astype(object).where(changes[column].notna(), "").astype(str)
     check_history(versions, changes, path=path)
     return versions, changes
+
+
+def _read_changes(path: Path, changes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The ``changes`` layer of a history file (or its frame as read), typed, text as text."""
+    if changes is None:
+        changes = pd.DataFrame(pyogrio.read_dataframe(path, layer="changes", use_arrow=True))
+    changes = _typed(changes, path, "changes", ints=("change_id",), dates=("effective_date",))
+    for column in ("kind", "recorded_at", "command", "summary", "created", "ended", "changed"):
+        if column in changes:
+            changes[column] = changes[column].astype(object).where(changes[column].notna(), "").astype(str)
+    return changes
 
 
 def _typed(frame, path, layer, *, ints=(), dates=()):
@@ -513,6 +527,7 @@ def record_write(ws, frame: gpd.GeoDataFrame, fmt: str) -> Path:
         _write_log_copy(tmp_log, changes)
     commit(ws.path, [(tmp_layer, target), (tmp_history, path), (tmp_log, log_copy)])
     ws._stored("parcels", fmt, len(frame))
+    mark_synced(ws)
     log.info("recorded change %s (%s) in %s", meta["change_id"], meta["kind"], path)
     return target
 
@@ -765,3 +780,158 @@ def used_ids(workspace) -> set[str]:
     if has_history(ws):
         ids |= set(read_history(ws)[0]["parcel_id"])
     return ids
+
+
+# --------------------------------------------------------------------------------------------
+# an update in place (one parcel's attributes: the row updated, the history appended)
+# --------------------------------------------------------------------------------------------
+
+
+class NotInPlace(Exception):
+    """An edit that cannot be made in place; the caller rewrites the layer and the history."""
+
+
+def _stamp(path: Path) -> str | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return f"{st.st_mtime_ns}:{st.st_size}"  # no inode: a copy of the workspace (copy2) stays in sync
+
+
+def _sync_state(ws) -> dict:
+    layer = ws.existing_path("parcels")
+    return {"parcels": None if layer is None else f"{layer.name}:{_stamp(layer)}",
+            "history": _stamp(history_path(ws))}
+
+
+def mark_synced(ws) -> None:
+    """Note that the parcels layer and the history, as they are now, were written together.
+
+    An edit made in place (:func:`update_in_place`) relies on it: while both files are as
+    noted, the versions in force are the parcels layer (nothing was edited outside landplan)
+    and the history was checked when written, so neither needs reading. A file changed since
+    (QGIS, a copy, a killed writer) makes the next edit take the full path, which finds and
+    records the difference. The note is a cache: losing it costs one full edit.
+    """
+    import json
+
+    from .io.atomic import atomic_path
+
+    target = Path(ws.path) / SYNC_FILE
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps(_sync_state(ws)), encoding="utf-8")
+
+
+def in_sync(ws) -> bool:
+    """Whether the parcels layer and the history are as landplan last wrote them together."""
+    import json
+
+    if not keeps_history(ws) or not history_path(ws).exists():
+        return False
+    try:
+        noted = json.loads((Path(ws.path) / SYNC_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return noted == _sync_state(ws)
+
+
+def update_in_place(ws, fid: int, before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, *,
+                    date: dt.date, summary: str) -> int | None:
+    """Record ``after`` (one parcel, feature ``fid`` of ``parcels.gpkg``) as an ``update``.
+
+    The parcel's row is updated in ``parcels.gpkg`` (only the columns that changed), its
+    version in force is ended and the new one appended to ``history.gpkg``, and the change is
+    added to the change log: one SQLite transaction over both files (all or nothing), then
+    ``changes.csv`` is rewritten. The result is the one the full rewrite gives.
+
+    Returns the change id, ``None`` when nothing changed. Raises :class:`NotInPlace` (nothing
+    written) when the files are not as landplan left them, a new column is needed or the
+    GeoPackages cannot take an in-place change; :class:`LandplanError` for an edit dated before
+    the version it ends.
+    """
+    from .io.atomic import atomic_path
+    from .store import gpkg
+
+    layer, path = ws.existing_path("parcels"), history_path(ws)
+    if layer is None or layer.suffix != ".gpkg" or ws.fmt != "gpkg" or not in_sync(ws):
+        raise NotInPlace("the layer or its history changed since landplan wrote them")
+    equal = _equal_columns(before.reset_index(drop=True), after.reset_index(drop=True))
+    changed = [c for c, same in equal.items() if not bool(same[0])]
+    if not changed:
+        return None
+    if "geometry" in changed:
+        raise NotInPlace("the geometry changed")
+    parcel_id = str(after["parcel_id"].iloc[0])
+    day = pd.Timestamp(date).normalize()
+    now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    pending = Path(ws.path) / PENDING_FILE
+    with atomic_path(pending) as tmp:  # a kill from here on: the next reader rewrites changes.csv
+        tmp.write_text(f"update {parcel_id}\n", encoding="utf-8")
+    try:
+        with gpkg.transaction(layer, {"h": path}) as con:
+            own, kept = gpkg.columns(con, "parcels"), gpkg.columns(con, "versions", "h")
+            geom, srs = gpkg.geometry_column(con, "parcels") or ("", -1)
+            if gpkg.geometry_column(con, "versions", "h") != (geom, srs):
+                raise NotInPlace("the layer and its history differ in geometry column or CRS")
+            shared = [c for c in own if c != "fid"]
+            if any(c not in own for c in changed) or any(c not in kept for c in shared):
+                raise NotInPlace("a column is new to the layer or to its history")
+            open_ = con.execute("SELECT valid_from, change_id FROM h.versions WHERE parcel_id = ? "
+                                "AND valid_to IS NULL AND superseded_by IS NULL", (parcel_id,)).fetchall()
+            if len(open_) != 1:
+                raise NotInPlace("the parcel has no single version in force")
+            frame = pd.DataFrame({"parcel_id": [parcel_id], "valid_from": [open_[0][0]],
+                                  "valid_to": [None], "change_id": [open_[0][1]]})
+            _check_dates(_typed(frame, path, "versions", ints=("change_id",),
+                                dates=("valid_from", "valid_to")), day, [parcel_id], [], path)
+            sets = ", ".join(f'"{c}" = ?' for c in changed)
+            values = [gpkg.to_sql_value(after[c].iloc[0], own[c]) for c in changed]
+            con.execute(f'UPDATE main.parcels SET {sets} WHERE fid = ?', (*values, int(fid)))
+            change_id = int(con.execute("SELECT coalesce(max(change_id), 0) + 1 FROM h.changes").fetchone()[0])
+            version_id = int(con.execute("SELECT coalesce(max(version_id), 0) + 1 FROM h.versions").fetchone()[0])
+            con.execute("UPDATE h.versions SET valid_to = ?, ended_by = ? WHERE parcel_id = ? "
+                        "AND valid_to IS NULL AND superseded_by IS NULL", (f"{day:%Y-%m-%d}", change_id, parcel_id))
+            names = ", ".join(f'"{c}"' for c in shared)
+            con.execute(f'INSERT INTO h.versions ({names}, version_id, change_id, ended_by, superseded_by, '
+                        f'valid_from, valid_to) SELECT {names}, ?, ?, NULL, NULL, ?, NULL '
+                        'FROM main.parcels WHERE fid = ?', (version_id, change_id, f"{day:%Y-%m-%d}", int(fid)))
+            con.execute("INSERT INTO h.changes (change_id, kind, effective_date, recorded_at, command, summary, "
+                        "created, ended, changed) VALUES (?, 'update', ?, ?, ?, ?, '', '', ?)",
+                        (change_id, f"{day:%Y-%m-%d}", now, current_command(),
+                         f"{summary or 'update'} (1 changed)", parcel_id))
+            gpkg.touch(con, "parcels")
+            gpkg.touch(con, "versions", "h")
+            gpkg.touch(con, "changes", "h")
+    except gpkg.GpkgBusy as exc:
+        pending.unlink()
+        raise NotInPlace(str(exc)) from None
+    except BaseException:
+        pending.unlink()
+        raise
+    _rewrite_log_copy(ws)
+    mark_synced(ws)
+    pending.unlink()
+    log.info("recorded change %s (update, in place) in %s", change_id, path)
+    return change_id
+
+
+def _rewrite_log_copy(ws) -> None:
+    """``changes.csv`` written again from the history's change log."""
+    from .io.atomic import atomic_path
+
+    path = history_path(ws)
+    with atomic_path(Path(ws.path) / LOG_COPY) as tmp:
+        _write_log_copy(tmp, _read_changes(path))
+
+
+def finish_pending(ws) -> None:
+    """Holding the lock: after an in-place change killed before ``changes.csv`` showed it, the
+    people's copy is written again from the history (which has the change or not, whole)."""
+    pending = Path(ws.path) / PENDING_FILE
+    if not pending.exists():
+        return
+    if history_path(ws).exists():
+        _rewrite_log_copy(ws)
+    log.warning("%s: changes.csv written again after an interrupted change", ws.path)
+    pending.unlink()

@@ -110,11 +110,12 @@ class Workspace:
     def _settle(self) -> None:
         """Before reading: a change a killed writer left half-done is finished first (taking
         the lock does it, see :mod:`landplan.lock`); one stat when there is none."""
+        from .history import PENDING_FILE, finish_pending
         from .io.atomic import JOURNAL
 
-        if (self.path / JOURNAL).exists():
+        if (self.path / JOURNAL).exists() or (self.path / PENDING_FILE).exists():
             with self.lock():
-                pass
+                finish_pending(self)
 
     def version(self, name: str) -> str:
         """A token that changes whenever layer ``name`` is written (``"none"`` while absent).
@@ -201,6 +202,25 @@ class Workspace:
         if spec.geometry is not None:
             frame = frame.set_geometry(single_part(frame.geometry.to_numpy()), crs=frame.crs)
         return _stamped(frame, self, name, version)
+
+    def read_rows(self, name: str, column: str, value: str) -> gpd.GeoDataFrame | pd.DataFrame:
+        """The rows of layer ``name`` whose ``column`` is ``value``, canonical dtypes, indexed by
+        their feature id in the store (a GeoPackage's ``fid``, else the row's position).
+
+        In a GeoPackage only those rows are read (an SQL filter), not the layer.
+        """
+        self._settle()
+        path = self.existing_path(name)
+        spec = layer_spec(name)
+        if path is None or spec.geometry is None or path.suffix != ".gpkg":
+            frame = self.read(name)
+            frame.attrs.pop(_READ_STAMP, None)
+            return frame[(frame[column] == value).to_numpy()] if column in frame else frame.iloc[0:0]
+        quoted = str(value).replace("'", "''")
+        frame = pyogrio.read_dataframe(path, layer=name, where=f"\"{column}\" = '{quoted}'",
+                                       use_arrow=True, fid_as_index=True)
+        frame = _conform(name, frame, source=path)
+        return frame.set_geometry(single_part(frame.geometry.to_numpy()), crs=frame.crs)
 
     # ---------------------------------------------------------------- write
     def write(self, name: str, frame: gpd.GeoDataFrame | pd.DataFrame, *, fmt: str | None = None) -> Path:

@@ -1,0 +1,122 @@
+"""The store: an update of one parcel made in place gives what the full rewrite gives.
+
+Two copies of one workspace with a history get the same update: one in place (the parcel's row
+updated in ``parcels.gpkg``, the history appended in one SQLite transaction), the other by the
+full rewrite (its sync note removed, so landplan cannot trust the files and rewrites them).
+The workspaces read back must be equal column by column, history included, and the
+GeoPackages stay valid (spatial index, feature counts, last change).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+import pytest
+
+from landplan import Workspace
+from landplan.demo import make_demo
+from landplan.edit import EditError, update_parcel
+from landplan.errors import LandplanError
+from landplan.history import SYNC_FILE, change_log, in_sync, read_history
+
+DAY = dt.date(2026, 3, 1)
+VALUES = {"holder": "合肥新材料有限公司", "invested_wan": "5200", "supply_date": "2021年3月1日",
+          "site_leveled": "是", "graves_moved": "3", "idle_cause": ""}
+
+
+@pytest.fixture(scope="module")
+def started(tmp_path_factory) -> tuple[Path, str]:
+    """A 60-parcel demo workspace whose history a first update started."""
+    path = tmp_path_factory.mktemp("store") / "park"
+    parcels = make_demo(parcels=60, seed=2).parcels
+    Workspace(path).write("parcels", parcels)
+    parcel = str(parcels["parcel_id"].iloc[17])
+    update_parcel(path, parcel, {"holder": "起始企业"}, date=dt.date(2026, 1, 1))
+    return path, parcel
+
+
+def _copy(started, tmp_path, name) -> Path:
+    out = tmp_path / name
+    shutil.copytree(started[0], out)
+    return out
+
+
+def _state(path: Path):
+    ws = Workspace(path)
+    versions, changes = read_history(ws)
+    return ws.read("parcels"), versions, changes.drop(columns=["recorded_at"])
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame, what: str) -> None:
+    assert list(a.columns) == list(b.columns), what
+    for column in a.columns:
+        pd.testing.assert_series_equal(a[column], b[column], obj=f"{what}.{column}")
+
+
+def test_update_in_place_equals_the_full_rewrite(started, tmp_path):
+    fast, full = _copy(started, tmp_path, "fast"), _copy(started, tmp_path, "full")
+    (full / SYNC_FILE).unlink()  # no note: the files cannot be trusted, everything is rewritten
+    layer = fast / "parcels" / "parcels.gpkg"
+    inode = layer.stat().st_ino
+    a = update_parcel(fast, started[1], VALUES, date=DAY)
+    b = update_parcel(full, started[1], VALUES, date=DAY)
+    assert layer.stat().st_ino == inode  # updated in place, not replaced
+    assert (full / "parcels" / "parcels.gpkg").stat().st_ino != inode
+    assert a.change_id == b.change_id == 3
+    _same(a.after.reset_index(drop=True), b.after.reset_index(drop=True), "after")
+    for what, x, y in zip(("parcels", "versions", "changes"), _state(fast), _state(full), strict=True):
+        _same(x, y, what)
+    assert in_sync(Workspace(fast)) and in_sync(Workspace(full))
+    csv = (fast / "parcels" / "changes.csv").read_text(encoding="utf-8-sig")
+    assert csv.count("\n") == 4 and "合肥新材料有限公司" in csv
+
+
+def test_update_in_place_keeps_the_geopackages_valid(started, tmp_path):
+    fast = _copy(started, tmp_path, "fast")
+    history = fast / "parcels" / "history.gpkg"
+    with sqlite3.connect(history) as con:
+        before = con.execute("SELECT last_change FROM gpkg_contents WHERE table_name = 'versions'").fetchone()[0]
+    update_parcel(fast, started[1], {"holder": "另一家企业"}, date=DAY)
+    with sqlite3.connect(history) as con:
+        rows = con.execute("SELECT count(*) FROM versions").fetchone()[0]
+        assert con.execute("SELECT count(*) FROM rtree_versions_geom").fetchone()[0] == rows
+        assert con.execute("SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'versions'"
+                           ).fetchone()[0] == rows
+        after = con.execute("SELECT last_change FROM gpkg_contents WHERE table_name = 'versions'").fetchone()[0]
+    assert after > before
+    # GDAL finds the new version through the spatial index
+    newest = pyogrio.read_dataframe(history, layer="versions", where="valid_to IS NULL AND parcel_id = "
+                                    f"'{started[1]}'")
+    hits = pyogrio.read_dataframe(history, layer="versions", bbox=tuple(newest.total_bounds))
+    assert "另一家企业" in set(hits["holder"])
+
+
+def test_an_outside_edit_makes_the_next_update_record_it(started, tmp_path):
+    path = _copy(started, tmp_path, "outside")
+    layer = path / "parcels" / "parcels.gpkg"
+    frame = pyogrio.read_dataframe(layer, layer="parcels")
+    other = str(frame["parcel_id"].iloc[3])
+    frame.loc[3, "holder"] = "QGIS里改的"
+    pyogrio.write_dataframe(frame, layer, layer="parcels", promote_to_multi=True)
+    assert not in_sync(Workspace(path))
+    update_parcel(path, started[1], {"holder": "之后的企业"}, date=DAY)
+    log = change_log(path)
+    assert list(log["kind"].iloc[-2:]) == ["untracked", "update"]
+    assert log["changed"].iloc[-2] == other
+
+
+def test_update_in_place_refuses_a_date_before_the_version_in_force(started, tmp_path):
+    path = _copy(started, tmp_path, "early")
+    layer = path / "parcels" / "parcels.gpkg"
+    stamp = layer.stat().st_mtime_ns
+    with pytest.raises(LandplanError, match="cannot come before"):
+        update_parcel(path, started[1], {"holder": "太早"}, date=dt.date(2025, 12, 1))
+    assert layer.stat().st_mtime_ns == stamp
+    with pytest.raises(EditError, match="no column"):
+        update_parcel(path, started[1], {"no_such": "1"}, date=DAY)
+    assert in_sync(Workspace(path)) and len(change_log(path)) == 2
