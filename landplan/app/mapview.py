@@ -342,8 +342,10 @@ def crs_label(park, lang: str) -> str:
 
 def _deck_map(deck, **kwargs) -> dict:  # TEMPORARY until landplan.app.deckmap lands
     try:
-        from .deckmap import deck_map
-    except ImportError:
+        from .deckmap import deck_map, frontend_dir
+
+        frontend_dir()
+    except (ImportError, OSError):
         event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object",
                                 key=kwargs["key"], height=kwargs["height_px"])
         return {"selection": event.get("selection") if event else None, "view": None, "seq": 0}
