@@ -44,6 +44,7 @@ from .errors import LandplanError
 from .history import keeps_history, recording, used_ids
 from .labels import text
 from .schema import PARCELS, coerce_column, validate_layer
+from .store.backend import NotInPlace
 from .units import M2_PER_MU
 
 __all__ = [
@@ -587,7 +588,8 @@ def _update_in_place(ws, parcel_id: str, values, date: dt.date, summary: str) ->
     read alone, changed, validated and written with its history in one transaction. ``None``
     when it cannot be (no history yet, files changed outside landplan, a new column, a
     parcel id found other than once): the caller then rewrites the layer and its history."""
-    if not history.in_sync(ws):
+    recorded = keeps_history(ws)
+    if not (history.in_sync(ws) if recorded else hasattr(ws, "update_row")):
         return None
     row = ws.read_rows("parcels", "parcel_id", parcel_id)
     if len(row) != 1 or "parent_ids" not in row.columns:
@@ -597,11 +599,17 @@ def _update_in_place(ws, parcel_id: str, values, date: dt.date, summary: str) ->
     after = _set_values(before.copy(), 0, values, parcel_id)
     validate_layer("parcels", after)
     try:
-        change_id = history.update_in_place(ws, fid, before, after, date=date, summary=summary)
-    except history.NotInPlace as exc:
+        if recorded:
+            change_id = history.update_in_place(ws, fid, before, after, date=date, summary=summary)
+        else:  # a database keeps no history: the row alone
+            change_id = None
+            changed = history.changed_columns(before, after)
+            if changed:
+                ws.update_row("parcels", fid, after, changed)
+    except NotInPlace as exc:
         log.info("update %s: rewriting the layer (%s)", parcel_id, exc)
         return None
-    return EditResult("update", change_id, date, before, after, None, recorded=True)
+    return EditResult("update", change_id, date, before, after, None, recorded=recorded)
 
 
 def parse_date(text: str | None, option: str = "--date") -> dt.date | None:

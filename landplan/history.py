@@ -59,6 +59,7 @@ from .errors import InputFileError, LandplanError
 from .geometry import area_m2, single_part
 from .io.atomic import commit, staged
 from .schema import PARCELS
+from .store.backend import NotInPlace
 
 __all__ = [
     "HISTORY_FILE",
@@ -434,6 +435,13 @@ def _equal_columns(a: pd.DataFrame, b: pd.DataFrame) -> dict[str, np.ndarray]:
     return out
 
 
+def changed_columns(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> list[str]:
+    """The columns (``geometry`` included) whose value differs between two one-row frames
+    (a missing value equals a missing value)."""
+    equal = _equal_columns(before.reset_index(drop=True), after.reset_index(drop=True))
+    return [c for c, same in equal.items() if not bool(same[0])]
+
+
 def _diff(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> tuple[list, list, list]:
     """(created, ended, changed) parcel ids from state ``old`` to state ``new``."""
     old_ids, new_ids = pd.Index(old["parcel_id"]), pd.Index(new["parcel_id"])
@@ -787,10 +795,6 @@ def used_ids(workspace) -> set[str]:
 # --------------------------------------------------------------------------------------------
 
 
-class NotInPlace(Exception):
-    """An edit that cannot be made in place; the caller rewrites the layer and the history."""
-
-
 def _stamp(path: Path) -> str | None:
     try:
         st = path.stat()
@@ -856,8 +860,7 @@ def update_in_place(ws, fid: int, before: gpd.GeoDataFrame, after: gpd.GeoDataFr
     layer, path = ws.existing_path("parcels"), history_path(ws)
     if layer is None or layer.suffix != ".gpkg" or ws.fmt != "gpkg" or not in_sync(ws):
         raise NotInPlace("the layer or its history changed since landplan wrote them")
-    equal = _equal_columns(before.reset_index(drop=True), after.reset_index(drop=True))
-    changed = [c for c, same in equal.items() if not bool(same[0])]
+    changed = changed_columns(before, after)
     if not changed:
         return None
     if "geometry" in changed:

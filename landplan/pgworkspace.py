@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -148,12 +149,65 @@ class PostGISWorkspace(Workspace):
         """A database write is one transaction: nothing is ever left half-done."""
 
     def version(self, name: str) -> str:
-        """The table's OID: every write drops and creates the table, so it changes each time."""
+        """The table's OID and comment: every write drops and creates the table, every update
+        in place (:meth:`update_row`) comments it anew, so either changes it."""
         from sqlalchemy import text
 
         with self._connect() as con:
-            oid = con.execute(text("SELECT to_regclass(:t)::oid"), {"t": self._qualified(name)}).scalar()
-        return "none" if oid is None else f"{self.table(name)}:{oid}"
+            oid, note = con.execute(text("SELECT to_regclass(:t)::oid, obj_description(to_regclass(:t), 'pg_class')"),
+                                    {"t": self._qualified(name)}).one()
+        return "none" if oid is None else f"{self.table(name)}:{oid}:{note or ''}"
+
+    def read_rows(self, name: str, column: str, value: str) -> gpd.GeoDataFrame | pd.DataFrame:
+        """The rows of table ``name`` whose ``column`` is ``value`` (canonical dtypes), indexed by
+        their row number; only those rows are read."""
+        from sqlalchemy import text
+
+        spec = layer_spec(name)
+        with self._connect() as con:
+            columns = _table_columns(con, self.schema, self.table(name))
+        if not self.has(name) or column not in columns:
+            return self.read(name).iloc[0:0]
+        query = text(f'SELECT * FROM {self._qualified(name)} WHERE "{column}" = :v ORDER BY "{_ROW}"')
+        with self._connect() as con:
+            if spec.geometry is None:
+                frame = pd.read_sql(query, con, params={"v": value}, dtype=str).fillna("")
+            else:
+                frame = gpd.read_postgis(query, con, geom_col="geometry", params={"v": value})
+        frame = frame.set_index(_ROW).rename_axis(None)
+        frame = _conform(name, frame, source=f"{self.display} table {self.table(name)}")
+        if spec.geometry is not None:
+            frame = frame.set_geometry(single_part(frame.geometry.to_numpy()), crs=frame.crs)
+        return frame
+
+    def update_row(self, name: str, row: int, after, columns: list[str]) -> None:
+        """Set ``columns`` of row ``row`` (its index in :meth:`read_rows`) to the values of the
+        one-row frame ``after``: one UPDATE in one transaction, the table commented anew (its
+        :meth:`version` changes). Raises :class:`NotInPlace` (nothing written) for a column the
+        table lacks."""
+        from sqlalchemy import text
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from .store.backend import NotInPlace
+
+        table = self.table(name)
+        try:
+            with self._connect() as con, con.begin():
+                known = _table_columns(con, self.schema, table)
+                if any(c not in known for c in columns):
+                    raise NotInPlace("a column is new to the table")
+                sets = ", ".join(f'"{c}" = :v{k}' for k, c in enumerate(columns))
+                values = {f"v{k}": _db_value(after[c].iloc[0]) for k, c in enumerate(columns)}
+                done = con.execute(text(f'UPDATE {self._qualified(name)} SET {sets} WHERE "{_ROW}" = :row'),
+                                   {**values, "row": int(row)})
+                if done.rowcount != 1:
+                    raise NotInPlace(f"row {row} is not in the table")
+                con.execute(text(f"COMMENT ON TABLE {self._qualified(name)} IS "
+                                 f"'landplan update {uuid.uuid4().hex}'"))
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise WorkspaceError(f"{self.display}: updating table {table} failed, nothing changed ({reason})") from None
+        log.info("updated row %s of %s table %s", row, self.display, table)
 
     # ---------------------------------------------------------------- read and write
     def read(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
@@ -205,3 +259,19 @@ class PostGISWorkspace(Workspace):
 
     def write_dem(self, array, transform, crs, *, nodata=None) -> Path:
         raise WorkspaceError(f"{self.display}: a PostGIS workspace holds no DEM; keep terrain in a folder workspace")
+
+
+def _table_columns(con, schema: str, table: str) -> set[str]:
+    from sqlalchemy import text
+
+    return set(con.execute(text("SELECT column_name FROM information_schema.columns "
+                                "WHERE table_schema = :s AND table_name = :t"), {"s": schema, "t": table}).scalars())
+
+
+def _db_value(value):
+    """A pandas/numpy value as psycopg takes it (missing: NULL)."""
+    if value is None or (not isinstance(value, (str, bytes)) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value.item() if hasattr(value, "item") else value

@@ -120,3 +120,28 @@ def test_update_in_place_refuses_a_date_before_the_version_in_force(started, tmp
     with pytest.raises(EditError, match="no column"):
         update_parcel(path, started[1], {"no_such": "1"}, date=DAY)
     assert in_sync(Workspace(path)) and len(change_log(path)) == 2
+
+
+def test_postgis_update_is_one_update_in_place(postgis, started, tmp_path):
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(postgis.url)
+    with engine.begin() as con:
+        con.execute(text("DROP SCHEMA IF EXISTS lp_store CASCADE"))
+    engine.dispose()
+    url = postgis.url.replace("postgresql+psycopg://", "postgresql://") + "?schema=lp_store"
+    folder = _copy(started, tmp_path, "folder")
+    db = Workspace(url)
+    db.write("parcels", Workspace(folder).read("parcels"))
+    version = db.version("parcels")
+    with db.engine.connect() as con:
+        oid = con.execute(text("SELECT 'lp_store.parcels'::regclass::oid")).scalar()
+    result = update_parcel(db, started[1], VALUES, date=DAY)
+    assert not result.recorded and result.change_id is None
+    update_parcel(folder, started[1], VALUES, date=DAY)
+    with db.engine.connect() as con:  # the same table, updated, not dropped and made again
+        assert con.execute(text("SELECT 'lp_store.parcels'::regclass::oid")).scalar() == oid
+    assert db.version("parcels") != version  # a frame read before is refused on write
+    a, b = db.read("parcels"), Workspace(folder).read("parcels")
+    _same(pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry")), "parcels")
+    db.engine.dispose()
