@@ -231,9 +231,9 @@ def test_road_graph_built_in_the_background_gives_the_same_routes(rules):
     args = dict(roads=roads, pipelines=pipes, powerlines=power, rules=rules, crs=crs, routes=True)
     at_once = evaluate_coverage(parcels, rules=rules, routes=True, networks=prepare_networks(**args))
     later = prepare_networks(**args, background=True)
-    assert "_pending" in later.__dict__  # still building
+    assert later.building is not None  # building (or built, not yet waited for)
     out = evaluate_coverage(parcels, rules=rules, routes=True, networks=later)
-    assert "_pending" not in later.__dict__ and later.graph is not None
+    assert later.building is None and later.graph is not None
     pd.testing.assert_frame_equal(out, at_once)
     assert (out[[f"ext_{t}_m" for t in NETWORK_TYPES]] > 0).any().any()  # some routed gaps
     shipped = pickle.loads(pickle.dumps(prepare_networks(**args, background=True)))  # pickling waits too
@@ -314,7 +314,7 @@ def test_nearest_distance_equals_brute_force(parcel_specs, line_specs, service, 
     over chunks on threads, give exactly the brute-force minimum distance and its line (the
     lowest index among equally near lines: ``snap`` puts everything on a 250 m grid, where
     ties abound)."""
-    from landplan import coverage
+    from landplan.coverage import nearest
 
     if snap:
         parcel_specs = [((round(x / 250) * 250, round(y / 250) * 250), 250.0, hole)
@@ -323,12 +323,12 @@ def test_nearest_distance_equals_brute_force(parcel_specs, line_specs, service, 
     geoms = np.array([_random_parcel(xy, size, hole) for xy, size, hole in parcel_specs]
                      + [None, Polygon()], dtype=object)  # missing and empty geometries too
     lines = gpd.GeoSeries([LineString([(X0 + a, Y0 + b), (X0 + c, Y0 + d)]) for a, b, c, d in line_specs])
-    old = coverage._CHUNK
-    coverage._CHUNK = chunk
+    old = nearest._CHUNK
+    nearest._CHUNK = chunk
     try:
-        idx, dist = coverage._nearest(np.asarray(lines.array, dtype=object), geoms, service)
+        idx, dist = nearest._nearest(np.asarray(lines.array, dtype=object), geoms, service)
     finally:
-        coverage._CHUNK = old
+        nearest._CHUNK = old
     brute = shapely.distance(geoms[:-2, None], np.asarray(lines.array)[None, :])
     np.testing.assert_allclose(dist[:-2], brute.min(axis=1), rtol=0, atol=1e-9)
     assert (idx[:-2] == brute.argmin(axis=1)).all()  # argmin: the first (lowest) index of the minimum
@@ -483,3 +483,13 @@ def test_equal_cost_routes_the_tie_is_the_same_whatever_the_drawing_order(rules)
         assert water["length_m"] == pytest.approx(20 + 50 + 600 + np.hypot(10, 30))
         xy = [(round(x - X0), round(y - Y0)) for x, y in water.geometry.coords]
         assert xy == [(-10, -30), (0, 0), (300, 0), (300, 300), (300, 350), (320, 350)]
+
+
+def test_package_doctest():
+    """The package docstring's example (a parcel 20 m from a road) runs as written."""
+    import doctest
+
+    import landplan.coverage
+
+    result = doctest.testmod(landplan.coverage)
+    assert result.attempted > 0 and result.failed == 0
