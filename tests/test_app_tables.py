@@ -166,3 +166,29 @@ def test_the_thematic_map_button_gives_the_pages_theme_as_a_pdf(demo_workspace, 
     for name in present:  # the legend's classes, by their words
         assert name in text, name
     assert labels.t("thematic.north", "zh") in text
+
+
+def test_siting_result_reads_rounded_in_chinese_downloads_and_a_site_row_selects_it(demo_workspace,
+                                                                                   monkeypatch):
+    from landplan.screen import tables_for
+
+    at = goto(start(demo_workspace, "zh", monkeypatch), "siting")
+    at.selectbox(key="siting_industry").select_index(5)
+    next(b for b in at.button if b.label == t("siting.run", "zh")).click().run()
+    assert not at.exception and not at.error
+    sites = at.dataframe(key="siting_sites").value
+    assert len(sites)
+    result = at.session_state["_siting_result"]
+    area = labels.column("area_mu", "zh", layer="sites")
+    assert sites[area].tolist() == [labels.fmt(v, "mu", "zh") for v in result.sites["area_mu"]]
+    assert all(cjk_in(h) for h in sites.columns) and not codes_in(" ".join(sites.columns))
+    offered = {b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}
+    assert {f"siting_{n}_{f}" for n in ("checks", "sites") for f in ("csv", "xlsx")} <= offered
+    # the download: the page's headers, numbers as numbers rounded to their unit
+    numbers = tables_for(result, "zh", formatted=False)["sites"]
+    back = pd.read_excel(io.BytesIO(ui.table_bytes(numbers, None, "zh", "xlsx", sheet="s")))
+    assert list(back.columns) == list(sites.columns)
+    assert back[area].tolist() == pytest.approx(result.sites["area_mu"].round(2).tolist())
+    at.session_state["siting_sites"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert at.session_state[SELECTED_KEY] == str(result.sites["parcel_id"].iloc[0])

@@ -78,9 +78,9 @@ def render() -> None:
         })
     ui.table_for_people(pd.DataFrame(rows), lang, key="infra_by_type", sheet=t("infra.by_type", lang))
     st.subheader(t("infra.by_level", lang))
-    ui.table_for_people(ui.count_rows(view, view["readiness"], levels, t("filters.readiness", lang),
-                                 lambda c: labels.value("readiness", c, lang), lang),
-                   lang, key="infra_by_level", sheet=t("infra.by_level", lang))
+    by_level = ui.count_rows(view, view["readiness"], levels, t("filters.readiness", lang),
+                             lambda c: labels.value("readiness", c, lang), lang)
+    ui.table_for_people(by_level, lang, key="infra_by_level", sheet=t("infra.by_level", lang))
     st.subheader(t("infra.gap_list", lang))
     gaps = view[view["missing"].astype(str).str.strip().ne("") & view["missing"].notna()]
     ui.parcel_table(gaps, GAPS, lang, key="infra_gaps", sheet=t("infra.gap_list", lang))

@@ -34,15 +34,15 @@ def render() -> None:
     stage = view["lifecycle_stage"].astype("string").fillna("")
     with left:
         st.subheader(t("lifecycle.stages", lang))
-        ui.table_for_people(ui.count_rows(view, stage, STAGES, t("filters.status", lang),
-                                     lambda c: labels.value("parcel_status", c, lang), lang),
-                       lang, key="lifecycle_stages", sheet=t("lifecycle.stages", lang))
+        stages = ui.count_rows(view, stage, STAGES, t("filters.status", lang),
+                               lambda c: labels.value("parcel_status", c, lang), lang)
+        ui.table_for_people(stages, lang, key="lifecycle_stages", sheet=t("lifecycle.stages", lang))
     gap = view["lifecycle_gap"].astype("string").fillna("")
     with right:
         st.subheader(t("lifecycle.gaps", lang))
-        ui.table_for_people(ui.count_rows(view, gap, list(GAPS), t("lifecycle.gap", lang),
-                                     lambda c: labels.value("lifecycle_gap", c, lang), lang),
-                       lang, key="lifecycle_gap_counts", sheet=t("lifecycle.gaps", lang))
+        gaps = ui.count_rows(view, gap, list(GAPS), t("lifecycle.gap", lang),
+                             lambda c: labels.value("lifecycle_gap", c, lang), lang)
+        ui.table_for_people(gaps, lang, key="lifecycle_gap_counts", sheet=t("lifecycle.gaps", lang))
     st.subheader(t("lifecycle.gap_list", lang))
     ui.parcel_table(view[gap.ne("").to_numpy()], GAP_LIST, lang, key="lifecycle_gaps",
                     sheet=t("lifecycle.gap_list", lang))
