@@ -1,0 +1,67 @@
+"""A tiny app for tests/test_deckmap.py: the demo park through the map component.
+
+Query parameters: ``map=pydeck`` draws the same deck with ``st.pydeck_chart`` (to compare the
+time to the first map), ``tiles=URL`` adds XYZ basemap tiles, ``report=1`` asks for the view.
+A text box "focus" takes a parcel id to zoom to (a new focus sequence number each time it
+changes); the button "rerun" reruns with the same one. The returned value is written as JSON
+in a code block (id of the picked parcel, view, seq) after the marker ``VALUE``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import streamlit as st
+
+from landplan.app import map as lpmap
+from landplan.app.data import load_park, workspace_stamp
+from landplan.app.deckmap import deck_map
+
+workspace = sys.argv[sys.argv.index("--workspace") + 1]
+park = load_park(workspace, workspace_stamp(workspace))
+params = st.query_params
+st.set_page_config(layout="wide")
+
+classes = lpmap.classify(park.parcels, "status", lang="zh")
+drawn = lpmap.drawn(park.geoms, park.bounds)
+groups = lpmap.parcel_records(park.parcels, lpmap.rings_of(drawn), classes)
+roads = None
+if "roads" in park.lines:
+    attrs, geoms = park.lines["roads"]
+    roads = lpmap.road_records(attrs, geoms)
+tiles = []
+if params.get("tiles"):
+    tiles = lpmap.xyz_tiles(params["tiles"], park.bounds, park.origin, park.metric)
+deck = lpmap.park_deck(groups, classes, bounds=park.bounds, road_groups=roads,
+                       outlines=lpmap.edge_rows(drawn), lang="zh", height_px=560, tiles=tiles)
+
+if "focus_seq" not in st.session_state:
+    st.session_state.focus_seq = 0
+
+
+def _new_focus() -> None:
+    st.session_state.focus_seq += 1
+
+
+focus_id = st.text_input("focus", key="focus_id", on_change=_new_focus)
+st.button("rerun")
+focus = None
+if focus_id:
+    row = park.parcels.index[park.parcels["parcel_id"] == focus_id]
+    if len(row):
+        focus = (tuple(float(v) for v in drawn[row[0]].bounds), st.session_state.focus_seq)
+
+if params.get("map") == "pydeck":
+    st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="map",
+                    height=560)
+    value = {}
+else:
+    value = deck_map(deck, key="map", height_px=560, lang=params.get("lang", "zh"),
+                     origin=park.origin, crs_label=park.crs,
+                     tooltip=lpmap.parcel_tooltip(classes.title, "zh"), focus=focus,
+                     report_view=params.get("report") == "1")
+st.code("VALUE " + json.dumps({
+    "picked": lpmap.picked_parcel(value), "view": value.get("view"), "seq": value.get("seq"),
+    "layers": sorted((value.get("selection") or {}).get("indices", {})),
+    "origin": list(park.origin)}))
