@@ -192,3 +192,23 @@ def test_siting_result_reads_rounded_in_chinese_downloads_and_a_site_row_selects
     at.session_state["siting_sites"] = {"selection": {"rows": [0], "columns": []}}
     at.run()
     assert at.session_state[SELECTED_KEY] == str(result.sites["parcel_id"].iloc[0])
+
+
+def test_the_thematic_map_names_the_sidebar_filter_and_draws_the_other_parcels_plain(
+        demo_workspace, evaluated, monkeypatch, tmp_path):
+    from landplan.app.context import FILTER_KEYS
+
+    status = evaluated["status"].value_counts().index[0]  # the commonest: some parcels, not all
+    at = goto(start(demo_workspace, "zh", monkeypatch), "terrain")
+    at.multiselect(key=FILTER_KEYS["statuses"]).set_value([status]).run()
+    next(b for b in at.button if b.label == t("thematic.make", "zh")).click().run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    pdf = tmp_path / "map.pdf"
+    pdf.write_bytes(at.session_state["_thematic_map_terrain"][1])
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert thematic.theme_title("cut_m3", "zh") in text
+    said = labels.t("thematic.filter", "zh", f=f"{labels.column('status', 'zh')} = "
+                    f"{labels.value('parcel_status', status, 'zh')}")
+    assert said in " ".join(text.split())
+    assert labels.t("thematic.legend.other", "zh") in text
