@@ -28,6 +28,7 @@ import pytest
 import shapely
 import shapely.affinity
 import yaml
+from mapspec import map_args, map_json, map_spec
 from shapely.geometry import MultiPolygon, Polygon, box
 from streamlit.testing.v1 import AppTest
 
@@ -86,13 +87,13 @@ def goto(at: AppTest, page: str) -> AppTest:
 
 
 def deck_json(at: AppTest) -> str:
-    charts = at.get("deck_gl_json_chart")
-    assert len(charts) == 1
-    return charts[0].proto.json
+    """The JSON of the page's one map (:mod:`mapspec`), as the browser gets it."""
+    return map_json(at)
 
 
 def deck_spec(at: AppTest) -> dict:
-    return json.loads(deck_json(at))
+    """The deck of the page's one map (:mod:`mapspec`), its tooltip under ``"tooltip"``."""
+    return map_spec(at)
 
 
 def parcel_rows(spec: dict) -> list[tuple[str, int, dict]]:
@@ -521,7 +522,7 @@ def test_colour_by_every_column(column, demo_workspace, demo_table, monkeypatch)
         assert len({row["id"] for row in layers[name]["data"]}) == n
         label = classes.labels[code] if code >= 0 else classes.missing_label
         assert f"{label} · {n} 宗" in text
-    tooltip = json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["html"]
+    tooltip = deck_spec(at)["tooltip"]["html"]
     assert classes.title in tooltip
 
 
@@ -950,7 +951,7 @@ def test_missing_workspace_shows_a_message(monkeypatch, tmp_path):
     missing = tmp_path / "no-such-park"
     at = run_app(missing, monkeypatch)
     assert len(at.warning) == 1 and "工作区文件夹不存在" in at.warning[0].value
-    assert not at.get("deck_gl_json_chart")
+    assert not map_args(at)
     at.selectbox(key="lang").set_value("en").run()
     assert "does not exist" in at.warning[0].value
 
@@ -958,7 +959,7 @@ def test_missing_workspace_shows_a_message(monkeypatch, tmp_path):
 def test_empty_workspace_shows_a_message(monkeypatch, empty_workspace):
     at = run_app(empty_workspace, monkeypatch)
     assert len(at.info) == 1 and "没有地块" in at.info[0].value
-    assert not at.get("deck_gl_json_chart") and not at.error
+    assert not map_args(at) and not at.error
 
 
 def test_workspace_that_is_a_file_shows_a_message(monkeypatch, tmp_path):
@@ -984,7 +985,7 @@ def test_parcels_without_roads(monkeypatch, parcels_only_workspace):
 
 def test_workspace_argument_beats_environment(monkeypatch, park_workspace, empty_workspace):
     at = run_app(empty_workspace, monkeypatch, argv=["--workspace", str(park_workspace)])
-    assert at.get("deck_gl_json_chart") and not at.info
+    assert map_args(at) and not at.info
     assert resolve_workspace([], {}, Path("data")) == Path("data")
     assert resolve_workspace(["--server.port", "1", "--workspace", "a"],
                              {"LANDPLAN_WORKSPACE": "b"}, Path("data")) == Path("a")
@@ -1004,7 +1005,7 @@ def test_workspace_changes_show_at_the_next_run(monkeypatch, tmp_path, park_parc
 
 def test_language_switch(monkeypatch, park_workspace):
     at = run_app(park_workspace, monkeypatch)
-    tooltip = json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["html"]
+    tooltip = deck_spec(at)["tooltip"]["html"]
     assert "宗地号" in tooltip and "土地使用权人" in tooltip and "亩" in tooltip
     at.selectbox(key="lang").set_value("en").run()
     assert [x.value for x in at.title] == ["Overview"]

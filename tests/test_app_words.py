@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import re
 import shutil
 import sys
@@ -30,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 import yaml
+from mapspec import args_of, spec_of
 from streamlit.testing.v1 import AppTest
 from wordcheck import CJK, cjk_in, codes_in
 
@@ -85,7 +85,8 @@ def _deck_texts(spec: dict) -> list[tuple[str, str]]:
     out = []
     tooltip = spec.get("tooltip") or {}
     if isinstance(tooltip, dict):
-        out += [("map tooltip", _html_text(str(v))) for v in tooltip.values()]
+        # its words; the {field} templates are the rows' values, read below
+        out.append(("map tooltip", re.sub(r"\{\w+\}", " ", _html_text(tooltip.get("html", "")))))
     for layer in spec.get("layers", []):
         for row in layer.get("data", []) if isinstance(layer.get("data"), list) else []:
             if isinstance(row, dict):
@@ -110,8 +111,8 @@ def visible_texts(at: AppTest) -> list[tuple[str, str]]:
                     ("metric help", proto.help)]
         elif kind in ("arrow_data_frame", "dataframe", "table", "arrow_table"):
             out += _frame_texts(node.value, kind)
-        elif kind == "deck_gl_json_chart":
-            out += _deck_texts(json.loads(proto.json))
+        elif args_of(node) is not None:  # a map: its rows and tooltip
+            out += _deck_texts(spec_of(args_of(node)))
         elif kind in ("arrow_vega_lite_chart", "vega_lite_chart"):  # its axes and their ticks
             for data in [proto.data, *(d.data for d in proto.datasets)]:
                 if data.data:

@@ -9,7 +9,6 @@ and the app's band around the selected BIG took 44 s and its inset 8 s.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import time
@@ -20,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from mapspec import map_json, map_spec
 from streamlit.testing.v1 import AppTest
 
 from landplan.app import map as lpmap
@@ -203,8 +203,7 @@ def _app(workspace: Path, monkeypatch) -> AppTest:
 
 
 def _deck(at: AppTest) -> tuple[str, dict]:
-    (chart,) = at.get("deck_gl_json_chart")
-    return chart.proto.json, json.loads(chart.proto.json)
+    return map_json(at), map_spec(at)
 
 
 def _polygon(row: dict) -> shapely.Polygon:
