@@ -89,6 +89,8 @@ def test_a_row_selects_its_parcel_zooms_and_the_identify_panel_shows_it(demo_wor
     # and the 地块详情 page shows it
     goto(at, "parcel")
     assert any(str(low[-1]) in h.value for h in at.subheader)
+    offered = {b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}
+    assert {f"parcel_{n}_{f}" for n in ("attributes", "figures") for f in ("csv", "xlsx")} <= offered
 
 
 def test_follow_row_reads_positions_of_the_frame_given_not_as_sorted(demo_workspace, monkeypatch):

@@ -1,5 +1,6 @@
 """地块详情 / Parcel: one parcel, picked on the map or found by id or holder — its attributes,
-every evaluation figure with its rule and source, its enterprises, history and report.
+every evaluation figure with its rule and source, its enterprises, history and report; each
+table downloads as CSV and XLSX, and the map as a 专题图.
 
 The search box is a text box: on Enter its text is looked up in an index of the shown
 evaluation's ids and holders (:class:`~landplan.app.filters.SearchIndex`, built once per
@@ -167,8 +168,9 @@ def render() -> None:
                     t("report.title", lang)])
     with tabs[0]:
         # its attributes as the shown frame has them (on the evaluation's date)
-        st.table(attribute_table(row[[c for c in park.parcels.columns if c in row.index]], lang),
-                 hide_index=True)
+        attributes = attribute_table(row[[c for c in park.parcels.columns if c in row.index]], lang)
+        st.table(attributes, hide_index=True)
+        ui.downloads(attributes, None, lang, key="parcel_attributes", sheet=t("details.attributes", lang))
     with tabs[1]:
         ui.table_for_people(figures(row, ctx.rules(), lang), lang, key="parcel_figures",
                             sheet=t("details.figures", lang))
