@@ -322,3 +322,12 @@ def test_committed_data_is_the_default_demo(park):
 def test_committed_data_is_small():
     total = sum(f.stat().st_size for f in DATA.rglob("*") if f.is_file())
     assert total < 5 * 1024 * 1024
+
+
+@pytest.mark.parametrize("module", ["landplan.demo.park"])
+def test_doctests(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0

@@ -182,3 +182,12 @@ def test_arrow_number_parser_agrees_with_the_value_rules(layer, name, values):
     slow, slow_errors = coerce_column(series, col, _fast=False)
     pd.testing.assert_series_equal(fast, slow)
     assert fast_errors == slow_errors
+
+
+def test_doctests():
+    import doctest
+
+    import landplan.schema.parsing
+
+    result = doctest.testmod(landplan.schema.parsing)
+    assert result.attempted > 0 and result.failed == 0

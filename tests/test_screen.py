@@ -624,9 +624,11 @@ def test_doctests():
     import doctest
 
     import landplan.screen
+    import landplan.screen.output
 
     result = doctest.testmod(landplan.screen)
     assert result.attempted > 0 and result.failed == 0
+    assert doctest.testmod(landplan.screen.output).failed == 0  # screen_project's example
 
 
 def test_local_industry_threshold_from_workspace_rules(tmp_path, capsys):

@@ -94,7 +94,7 @@ def make_demo(
     >>> len(park.parcels), park.crs.to_epsg()
     (120, 4527)
     >>> sorted(park.parcels["status"].unique())[:3]
-    ['completed', 'halted', 'in_production']
+    ['acquiring', 'approved', 'completed']
     """
     n = int(parcels)
     if n < 1:

@@ -370,6 +370,7 @@ def screen_project(project: Project, workspace: Workspace | str | Path = "data",
     Examples
     --------
     >>> from landplan.demo import DEMO_AS_OF
+    >>> from landplan.screen import make_project
     >>> p = make_project({"行业代码": "39", "用地面积(亩)": 22, "总投资(万元)": 9000,
     ...                   "预计税收(万元)": 300})
     >>> result = screen_project(p, "data", as_of=DEMO_AS_OF)   # doctest: +SKIP
