@@ -61,7 +61,7 @@ def _roads(lay: SimpleNamespace, attrs: dict, rng: np.random.Generator) -> dict[
         ok = (i >= 0) & (i < nx) & (j >= 0) & (j < ny)
         return np.where(ok, lay.grid[np.clip(j, 0, ny - 1), np.clip(i, 0, nx - 1)], -1)
 
-    def arterials(i, j, ta, tb, **kw):  # segments with a park tile on either side
+    def arterials(i, j, ta, tb):  # segments with a park tile on either side
         keep = (ta >= 0) | (tb >= 0)
         i, j, ta, tb = i[keep], j[keep], ta[keep], tb[keep]
         na, nb = np.where(ta >= 0, t_n[ta], 0), np.where(tb >= 0, t_n[tb], 0)
