@@ -29,6 +29,7 @@ from landplan.app.i18n import t  # noqa: E402
 from landplan.app.mapview import FOCUS_KEY, SELECTED_KEY, colour_key  # noqa: E402
 from landplan.app.pages import idle, infrastructure, lifecycle, terrain  # noqa: E402
 from landplan.app.pages.efficiency import RANKING  # noqa: E402
+from landplan.workspace import Workspace  # noqa: E402
 
 #: page → its parcel tables: dataframe key → the columns it shows.
 PARCEL_TABLES = {
@@ -214,3 +215,33 @@ def test_the_thematic_map_names_the_sidebar_filter_and_draws_the_other_parcels_p
                     f"{labels.value('parcel_status', status, 'zh')}")
     assert said in " ".join(text.split())
     assert labels.t("thematic.legend.other", "zh") in text
+
+
+@pytest.mark.browser
+def test_browser_a_row_clicked_after_sorting_selects_its_parcel(streamlit_app, chromium_browser,
+                                                                park_workspace):
+    """In Chromium: the table sorted by the reader (宗地号, descending), a click on its first
+    row runs the table's callback, which selects that parcel (the largest id), and the
+    identify panel beside the map names it."""
+    url = streamlit_app(park_workspace)
+    ids = sorted(Workspace(park_workspace).read("parcels")["parcel_id"].astype(str))
+    context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(f"{url}/terrain", timeout=60_000)
+        page.locator("h1", has_text=t("nav.terrain", "zh")).first.wait_for()
+        grid = page.locator("[data-testid='stDataFrame']").first
+        grid.scroll_into_view_if_needed()
+        grid.locator("canvas").first.wait_for(state="visible")
+        page.wait_for_timeout(1000)
+        box = grid.bounding_box()
+        header_y, row_h = box["y"] + 18, 35
+        for _ in range(2):  # the first column's header: ascending, then descending
+            page.mouse.click(box["x"] + 90, header_y)
+            page.wait_for_timeout(400)
+        page.mouse.click(box["x"] + 16, header_y + row_h)  # the first row's selection box
+        title = labels.t("identify.title", "zh", id=ids[-1])
+        page.get_by_text(title, exact=True).first.wait_for(timeout=30_000)
+    finally:
+        context.close()
