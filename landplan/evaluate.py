@@ -42,8 +42,9 @@ from .lifecycle import evaluate_lifecycle
 from .revitalization import EVALUATION_COLUMNS, Ranking, low_efficiency
 from .rules import is_unconfirmed, load_rules, rule_source
 from .schema import PARCELS
+from .store.frames import ogr_frame as _ogr_frame
 from .units import M2_PER_MU
-from .workspace import Workspace, _ogr_frame
+from .workspace import Workspace
 
 __all__ = ["evaluate", "write_evaluation", "OUTPUT_NAMES", "OUTPUT_COLUMNS", "PERSON_TEXT", "text_column",
            "column_label", "EVALUATION_FORMATS"]

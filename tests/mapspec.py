@@ -19,15 +19,12 @@ def args_of(node) -> dict | None:
     kind = getattr(node, "type", "")
     if kind == "component_instance" and COMPONENT in node.proto.component_name:
         return json.loads(node.proto.json_args)
-    if kind == "deck_gl_json_chart":  # TEMPORARY: st.pydeck_chart until the component lands
-        return {"spec": node.proto.json, "tooltip": json.loads(node.proto.tooltip or "false")}
     return None
 
 
 def map_args(at) -> list[dict]:
     """The arguments of every map on the page AppTest holds, in page order."""
-    return [args for kind in ("component_instance", "deck_gl_json_chart")
-            for args in map(args_of, at.get(kind)) if args is not None]
+    return [args for args in map(args_of, at.get("component_instance")) if args is not None]
 
 
 def spec_of(args: dict) -> dict:

@@ -4,6 +4,14 @@
 network layers, and returns the selected parcel id. The selection is shared by all pages
 (:data:`SELECTED_KEY`): a parcel picked on any map, or in the 地块详情 search box, is the
 parcel the 地块详情 page shows.
+
+The map is the map component (:func:`landplan.app.deckmap.deck_map`: deck.gl with scale bar,
+north arrow, cursor coordinates and measuring). A parcel selected with ``zoom`` (a table row,
+the search box: :func:`select_parcel`) is the box the map zooms to, once per request. A big
+park (above :data:`~landplan.app.map.VECTOR_MAX_PARCELS` shown parcels) is one server-drawn
+image; its map reports its view, and zoomed in until the view holds at most
+:data:`DETAIL_MAX_PARCELS` parcels, those are drawn as vectors over the image, with hover,
+click and identify.
 """
 
 from __future__ import annotations
@@ -22,9 +30,10 @@ from . import map as lpmap
 from . import panels, server
 from .context import TILE_URL_KEY, Context
 from .data import same_ids
+from .deckmap import deck_map
 from .i18n import t
 
-__all__ = ["show_map", "SELECTED_KEY", "FOCUS_KEY", "LAYER_KEYS", "MAP_HEIGHT_PX", "PAGE_THEMES", "colour_key",
+__all__ = ["show_map", "SELECTED_KEY", "FOCUS_KEY", "DETAIL_MAX_PARCELS", "crs_label", "LAYER_KEYS", "MAP_HEIGHT_PX", "PAGE_THEMES", "colour_key",
            "offered_themes", "select_parcel", "selected_parcel", "sync_selection"]
 
 #: Session-state key of the selected parcel id (set by a map or the search box).
@@ -340,18 +349,6 @@ def crs_label(park, lang: str) -> str:
     return crs_text(park.metric, lang)
 
 
-def _deck_map(deck, **kwargs) -> dict:  # TEMPORARY until landplan.app.deckmap lands
-    try:
-        from .deckmap import deck_map, frontend_dir
-
-        frontend_dir()
-    except (ImportError, OSError):
-        event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object",
-                                key=kwargs["key"], height=kwargs["height_px"])
-        return {"selection": event.get("selection") if event else None, "view": None, "seq": 0}
-    return deck_map(deck, **kwargs)
-
-
 def offered_themes(themes, frame_columns, also: tuple[str, ...] = ()) -> list[str]:
     """The themes of ``themes`` a map offers: those whose columns the frame has, and those
     of ``also`` (a page that evaluates when one of them is picked)."""
@@ -471,7 +468,7 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
     with col_map:
         if tile_url:
             st.caption(t("map.tiles_on" if tiles else "map.tiles_unplaced", lang))
-        _deck_map(deck, key=key, height_px=MAP_HEIGHT_PX, lang=lang, origin=park.origin,
+        deck_map(deck, key=key, height_px=MAP_HEIGHT_PX, lang=lang, origin=park.origin,
                  crs_label=crs_label(park, lang),
                  tooltip=lpmap.parcel_tooltip(classes.title, lang) if groups else False,
                  focus=_focus(st.session_state, join, mask, drawn_of),

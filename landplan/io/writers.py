@@ -38,7 +38,8 @@ import pyogrio
 from ..crs import parse_crs
 from ..errors import CRSError, InputFileError, LandplanError, SchemaError
 from ..schema import LAYERS, layer_spec
-from ..workspace import Workspace, _ogr_frame
+from ..store.frames import ogr_frame as _ogr_frame
+from ..workspace import Workspace
 from .atomic import atomic_dir, atomic_path
 
 __all__ = ["EXPORT_FORMATS", "ExportReport", "export_layer", "write_layer", "shapefile_fields",

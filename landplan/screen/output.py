@@ -26,9 +26,10 @@ from ..errors import LandplanError
 from ..io.atomic import atomic_path
 from ..labels import text as words
 from ..rules import load_rules
+from ..store.frames import ogr_frame as _ogr_frame
 from ..tables import text as _text
 from ..units import M2_PER_MU
-from ..workspace import Workspace, _ogr_frame
+from ..workspace import Workspace
 from .checks import (
     _amount,
     _derive_need,
