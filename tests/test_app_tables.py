@@ -58,6 +58,13 @@ def evaluated(demo_workspace) -> pd.DataFrame:
     return evaluate(demo_workspace, as_of=DEMO_AS_OF)
 
 
+def _pdf_text(data: bytes, tmp_path: Path) -> str:
+    pdf = tmp_path / "map.pdf"
+    pdf.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
 def _headers(data: bytes, fmt: str) -> list[str]:
     if fmt == "csv":
         return list(pd.read_csv(io.BytesIO(data), dtype=str, encoding="utf-8-sig").columns)
@@ -158,10 +165,7 @@ def test_the_thematic_map_button_gives_the_pages_theme_as_a_pdf(demo_workspace, 
     assert [b for b in at.get("download_button") if "thematic_dl" in b.proto.id]
     made = at.session_state[f"_thematic_{idle.MAP_KEY}"][1]
     assert made[:5] == b"%PDF-"
-    pdf = tmp_path / "map.pdf"
-    pdf.write_bytes(made)
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = _pdf_text(made, tmp_path)
     assert theme in text
     classes = thematic.classify(evaluated, "idle_status", lang="zh")
     present = [name for k, name in enumerate(classes.names) if (classes.codes == k).any()]
@@ -206,10 +210,7 @@ def test_the_thematic_map_names_the_sidebar_filter_and_draws_the_other_parcels_p
     at.multiselect(key=FILTER_KEYS["statuses"]).set_value([status]).run()
     next(b for b in at.button if b.label == t("thematic.make", "zh")).click().run()
     assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
-    pdf = tmp_path / "map.pdf"
-    pdf.write_bytes(at.session_state["_thematic_map_terrain"][1])
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = _pdf_text(at.session_state["_thematic_map_terrain"][1], tmp_path)
     assert thematic.theme_title("cut_m3", "zh") in text
     said = labels.t("thematic.filter", "zh", f=f"{labels.column('status', 'zh')} = "
                     f"{labels.value('parcel_status', status, 'zh')}")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import logging
 import re
 
 import numpy as np
@@ -38,6 +39,8 @@ __all__ = ["cell_texts", "format_value", "labelled", "show_table", "parcel_table
            "unconfirmed_mark", "rule_line", "rules_block", "get_rule", "mu", "count_rows",
            "figure_cards", "html_table", "bar_rows", "show_html", "md_lines"]
 
+
+log = logging.getLogger(__name__)
 
 #: Characters Markdown would act on in an error's text (an underscore inside a word it leaves).
 _MARKDOWN = re.compile(r"([\\`*\[\]<>#|~$])")
@@ -329,6 +332,10 @@ def thematic_download(ctx, table: pd.DataFrame, mask: np.ndarray, *, map_key: st
             except LandplanError as exc:
                 st.session_state.pop(made_key, None)
                 st.error(t("thematic.failed", lang, error=md_lines(exc)))
+            except Exception as exc:  # a layer the drawing trips on: said, its traceback in the log
+                log.exception("drawing the 专题图 %s of %s", theme, ctx.workspace)
+                st.session_state.pop(made_key, None)
+                st.error(t("thematic.failed", lang, error=md_lines(f"{type(exc).__name__}: {exc}")))
             else:
                 st.session_state[made_key] = (wanted, made.data)
         made = st.session_state.get(made_key)
