@@ -32,7 +32,8 @@ SCRIPT = Path(__file__).resolve()
 
 def run(default_workspace: Path | None = None) -> None:
     """Draw one run of the app: the page chosen in the navigation, then the sidebar."""
-    st.set_page_config(page_title="园区土地规划 landplan", page_icon="🗺️", layout="wide")
+    st.set_page_config(page_title=f"{t('app.title', session.lang())} · landplan", page_icon="🗺️",
+                       layout="wide")
     given = session.resolve_workspace(sys.argv[1:], os.environ, None)
     session.set_workspace(given or default_workspace or session.demo_workspace(os.environ))
     lang = session.language_switch()
