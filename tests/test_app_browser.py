@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from mapspec import wait_map
 
 import landplan
 from landplan import labels
@@ -64,8 +65,7 @@ def test_browser_end_to_end(streamlit_app, chromium_browser, xss_workspace, tmp_
     try:
         start = time.monotonic()
         page.goto(url, timeout=60_000)
-        canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
-        canvas.wait_for(state="visible", timeout=60_000)
+        wait_map(page)
         first_canvas_s = time.monotonic() - start
         assert "园区土地规划" in page.title()
         page.locator("h1", has_text="总览").first.wait_for()
@@ -83,7 +83,7 @@ def test_browser_end_to_end(streamlit_app, chromium_browser, xss_workspace, tmp_
         # the parcel page: find a parcel through the search box, see its details
         page.get_by_role("link", name=t("nav.parcel", "zh")).click()
         page.locator("h1", has_text="地块详情").first.wait_for()
-        page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(state="visible")
+        wait_map(page)
         search = page.get_by_label(t("select.label", "zh"), exact=True)
         search.fill("HF-009")
         search.press("Enter")  # one parcel found: it is selected
@@ -115,8 +115,7 @@ def test_browser_end_to_end(streamlit_app, chromium_browser, xss_workspace, tmp_
             page.get_by_role("link", name=t(f"nav.{name}", "zh")).click()
             page.locator("h1", has_text=t(f"nav.{name}", "zh")).first.wait_for()
             if name not in {"siting", "data", "settings"}:
-                page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(
-                    state="visible")
+                wait_map(page)
             page.wait_for_timeout(400)
             assert not page.locator("[data-testid='stException']").count(), name
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -43,7 +43,7 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as hs
-from mapspec import map_args
+from mapspec import map_args, wait_map
 from shapely.geometry import Polygon, box
 from streamlit.testing.v1 import AppTest
 from test_app import APP, count_shown, deck_spec, parcel_rows, run_app, table_values
@@ -586,7 +586,7 @@ def test_browser_basemap_tiles_under_every_map(streamlit_app, chromium_browser, 
             page.get_by_role("link", name=t(f"nav.{name}", "zh")).click()
             page.locator("h1", has_text=t(f"nav.{name}", "zh")).first.wait_for()
             page.get_by_text(t("map.tiles_on", "zh")).first.wait_for()
-            page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(state="visible")
+            wait_map(page)
             page.wait_for_timeout(1500)
             body = page.locator("body").inner_text()
             assert "is not a function" not in body and not page.locator(
@@ -626,8 +626,7 @@ def test_browser_sends_nothing_to_streamlits_telemetry(chromium_browser, demo_wo
     try:
         wait_healthy(proc, f"http://127.0.0.1:{port}", log)
         page.goto(f"http://127.0.0.1:{port}", timeout=60_000)
-        page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(
-            state="visible", timeout=60_000)
+        wait_map(page)
         page.wait_for_timeout(3000)  # Streamlit asks for its metrics config after the page
         assert outside == [], outside
     finally:
