@@ -23,6 +23,7 @@ from test_app import goto  # noqa: E402
 from test_app_words import start  # noqa: E402
 from wordcheck import cjk_in, codes_in  # noqa: E402
 
+import landplan.errors  # noqa: E402
 from landplan import labels, thematic  # noqa: E402
 from landplan.app import ui  # noqa: E402
 from landplan.app.i18n import t  # noqa: E402
@@ -246,3 +247,25 @@ def test_browser_a_row_clicked_after_sorting_selects_its_parcel(streamlit_app, c
         page.get_by_text(title, exact=True).first.wait_for(timeout=30_000)
     finally:
         context.close()
+
+
+def test_a_table_an_xlsx_cannot_hold_is_said_in_place_without_its_button(monkeypatch, tmp_path):
+    import numpy as np
+    from conftest import _park_parcels
+
+    from landplan.app.pages.idle import IDLE
+
+    parcels = _park_parcels()
+    parcels["agreed_start_date"] = pd.to_datetime(
+        np.where(parcels["parcel_id"] == "HF-006", "2019-01-01", None))
+    parcels.loc[parcels["parcel_id"] == "HF-006", "holder"] = "己化工\x07有限公司"
+    Workspace(tmp_path).write("parcels", parcels)
+    at = goto(start(tmp_path, "zh", monkeypatch), "idle")
+    offered = {b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}
+    assert "idle_table_csv" in offered and "idle_table_xlsx" not in offered
+    assert "idle_low_xlsx" in offered  # a table without that parcel keeps its XLSX
+    refused = [e.value for e in at.error if e.value.startswith("XLSX 无法导出：idle_table.xlsx")]
+    assert len(refused) == 1 and labels.column("holder", "zh") in refused[0]  # its header, no code
+    # what the button would have made refuses it too
+    with pytest.raises(landplan.errors.LandplanError):
+        ui.table_bytes(parcels, IDLE, "zh", "xlsx", sheet="s")

@@ -111,10 +111,11 @@ def show_table(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str |
     st.dataframe(labelled(frame, columns, lang), hide_index=True, key=key, height=height)
 
 
-#: A table of at most this many rows has its downloads made with the page (an XLSX that
-#: cannot be written is said in place, without a button); a longer one is made when clicked,
-#: the page having checked what could refuse it (``checked``).
-EAGER_ROWS = 2_000
+#: A table's downloads are made when clicked (an XLSX of 2,000 rows takes 1.5 s); what could
+#: refuse its XLSX (a control character, a text too long for a cell) is checked with the page
+#: for a table of at most this many rows (9 ms at 2,000 rows, 0.15 s at 100,000), a longer
+#: one's by the page (``checked``) or when clicked.
+CHECK_ROWS = 20_000
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -148,31 +149,42 @@ def table_bytes(frame: pd.DataFrame, columns: list[str] | None, lang: str, fmt: 
     return out.getvalue()
 
 
+def _xlsx_refusal(frame: pd.DataFrame, columns: list[str] | None, lang: str, *, name: str,
+                  sheet: str) -> str | None:
+    """Why the table :func:`table_bytes` makes of ``frame`` cannot be an XLSX (its fields named
+    as its headers), or ``None``; read from ``frame`` itself (its codes' labels are clean)."""
+    from ..errors import LandplanError
+    from ..io.writers import _check_xlsx_text
+
+    if columns is not None:
+        present = _present(frame, columns, lang)
+        frame = frame[present].set_axis([labels.column(c, lang) for c in present], axis=1)
+    try:
+        _check_xlsx_text(pd.DataFrame(frame), name, sheet)
+    except LandplanError as exc:
+        return str(exc)
+    return None
+
+
 def downloads(frame: pd.DataFrame, columns: list[str] | None, lang: str, *, key: str, sheet: str,
               checked: tuple[str | None] | None = None) -> None:
-    """CSV and XLSX buttons for a table (:func:`table_bytes`; keys ``<key>_csv``,
-    ``<key>_xlsx``, files ``<key>.csv`` …). A table of at most :data:`EAGER_ROWS` rows is made
-    now, an XLSX refusal said in place; a longer one, or one whose XLSX refusal the page has
-    found already (``checked``: ``(refusal or None,)``), is made when clicked."""
-    from ..errors import LandplanError
-
+    """CSV and XLSX buttons for a table (:func:`table_bytes`, made when clicked; keys
+    ``<key>_csv``, ``<key>_xlsx``, files ``<key>.csv`` …). An XLSX that cannot be written is
+    said in place, without its button: found now for a table of at most :data:`CHECK_ROWS`
+    rows, or given by the page (``checked``: ``(refusal or None,)``, as it found it)."""
     left, right = st.columns(2)
-    lazy = checked is not None or len(frame) > EAGER_ROWS
-    refusal = checked[0] if checked is not None else None
+    if checked is not None:
+        refusal = checked[0]
+    elif len(frame) <= CHECK_ROWS:
+        refusal = _xlsx_refusal(frame, columns, lang, name=f"{key}.xlsx", sheet=sheet)
+    else:
+        refusal = None
     for col, fmt in ((left, "csv"), (right, "xlsx")):
-        error = refusal if fmt == "xlsx" else None
-        data = None
-        if not error and not lazy:
-            try:
-                data = table_bytes(frame, columns, lang, fmt, sheet=sheet)
-            except LandplanError as exc:  # a text an XLSX cannot hold: say so, no button
-                error = str(exc)
-        if error:
-            col.error(t("data.download_refused", lang, fmt=fmt.upper(), error=error))
+        if fmt == "xlsx" and refusal:
+            col.error(t("data.download_refused", lang, fmt=fmt.upper(), error=refusal))
             continue
         col.download_button(t("tables.download", lang, fmt=fmt.upper()),
-                            data=data if data is not None else
-                            (lambda fmt=fmt: table_bytes(frame, columns, lang, fmt, sheet=sheet)),
+                            data=lambda fmt=fmt: table_bytes(frame, columns, lang, fmt, sheet=sheet),
                             file_name=f"{key}.{fmt}", key=f"{key}_{fmt}", on_click="ignore",
                             mime="text/csv" if fmt == "csv" else _XLSX)
 
