@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -27,6 +28,66 @@ EXIT_REJECTS = 1
 _IMPORT_EXIT = ("exit status: 0 every feature imported; 1 written, but some features rejected "
                 "(one line each on stderr, all in <layer>.rejects.csv beside the layer); 2 nothing "
                 "written: bad input or option, or no feature could be kept")
+
+
+#: The library's parameters as the command line spells them: the library's messages name
+#: parameters (``ParameterError``, "give `crs`"); the command line prints its flags instead.
+FLAGS: dict[str, str] = {
+    "fmt": "--format", "fields": "--field", "set_values": "--set", "out": "--out", "year": "--year",
+    "as_of": "--as-of", "crs": "--crs", "encoding": "--encoding", "engine": "--engine",
+    "partitions": "--partitions", "scheduler": "--scheduler", "lang": "--lang", "layer": "--layer",
+    "source_layer": "--source-layer", "all_parcels": "--all", "park": "--park",
+    "workspace": "--workspace", "keep_extra": "--keep-extra", "since": "--since", "top": "--top",
+}
+_NAMED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)(?:=([^`]*))?`")
+
+
+def _flag_values(text: str) -> list[str]:
+    """A Python value as a flag's argument(s): ``{'A': 'b'}`` -> ``A=b``, ``'gbk'`` -> ``gbk``,
+    a list one argument per item; a placeholder (``NAME``) as it is."""
+    import ast
+
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return [text]
+    if isinstance(value, dict):
+        return [f"{k}={v}" for k, v in value.items()]
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def flag_words(text: str, flags: dict[str, str] = FLAGS) -> str:
+    """``text`` of the library with each backticked parameter as the command line names it:
+    "give `crs`" -> "give --crs", "`crs='EPSG:4526'`" -> "--crs EPSG:4526",
+    "`fields={'A': 'b'}`" -> "--field A=b"; a backticked name without a flag stays as it is.
+
+    >>> flag_words("no CRS; give `crs`, e.g. `crs='EPSG:4527'`; see `make sysdeps`")
+    'no CRS; give --crs, e.g. --crs EPSG:4527; see `make sysdeps`'
+    """
+    def one(match: re.Match) -> str:
+        name, value = match.group(1), match.group(2)
+        flag = flags.get(name)
+        if flag is None:
+            return match.group(0)
+        if value is None:
+            return flag
+        return " ".join(f"{flag} {v}" for v in _flag_values(value))
+
+    return _NAMED.sub(one, text)
+
+
+def error_words(exc: LandplanError, flags: dict[str, str] = FLAGS) -> str:
+    """An error's message as the command line says it: a :class:`ParameterError` of ``year``
+    reads "--year 2031: …" (the value as typed), every parameter named in it by its flag."""
+    from .errors import ParameterError
+
+    if isinstance(exc, ParameterError) and exc.param in flags:
+        value = exc.value
+        typed = " ".join(_flag_values(repr(value))) if isinstance(value, (dict, list, tuple)) else str(value)
+        return f"{flags[exc.param]} {typed}: {flag_words(exc.reason, flags)}"
+    return flag_words(str(exc), flags)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -113,14 +174,14 @@ def _run_import(sources, layer: str, *, lang: str, **options) -> int:
     except NothingImportedError as exc:
         _print_rejects(exc.reject_lines)
         raise
-    print("\n".join(report.lines(lang)))
+    print(flag_words("\n".join(report.lines(lang))))
     _print_rejects(report.reject_lines())
     return EXIT_REJECTS if report.rejected else 0
 
 
 def _print_rejects(lines: list[str]) -> None:
     for line in lines:
-        print(f"landplan: rejected: {line}", file=sys.stderr)
+        print(f"landplan: rejected: {flag_words(line)}", file=sys.stderr)
 
 
 def _cmd_import(args) -> int:
@@ -343,7 +404,7 @@ def _cmd_export(args) -> int:
 
     report = export_layer(args.layer, workspace=args.workspace, fmt=args.format, out=args.out,
                           crs=args.crs, encoding=args.encoding)
-    print("\n".join(report.lines(_lang(args))))
+    print(flag_words("\n".join(report.lines(_lang(args)))))
     return 0
 
 
@@ -750,7 +811,8 @@ def main(argv: list[str] | None = None) -> int:
         with command_context(["landplan", *(sys.argv[1:] if argv is None else argv)]):
             return args.func(args)
     except LandplanError as exc:
-        for line in str(exc).splitlines() or [""]:  # a rules file: one line per problem
+        flags = {**FLAGS, **getattr(args, "flags", {})}
+        for line in error_words(exc, flags).splitlines() or [""]:  # a rules file: one line per problem
             print(f"landplan: error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -21,7 +21,7 @@ import math
 import numpy as np
 from pyproj import CRS, Transformer
 
-from .errors import CRSError
+from .errors import CRSError, ParameterError
 
 __all__ = [
     "CGCS2000",
@@ -103,7 +103,7 @@ def detect_crs_from_coords(xs, ys, *, source: str = "") -> CRS:
     xs, ys = xs[finite], ys[finite]
     where = f"{source}: " if source else ""
     if xs.size == 0:
-        raise CRSError(f"{where}no CRS (.prj) and no coordinates to guess one from; give --crs")
+        raise CRSError(f"{where}no CRS (.prj) and no coordinates to guess one from; give `crs`")
     zones = {zone_from_easting(x) for x in np.unique(xs)}
     northing_ok = bool(np.all((ys >= 0) & (ys < 6_500_000)))
     if None not in zones and len(zones) == 1 and northing_ok:
@@ -111,18 +111,22 @@ def detect_crs_from_coords(xs, ys, *, source: str = "") -> CRS:
     if None not in zones and len(zones) > 1:
         raise CRSError(
             f"{where}no CRS (.prj) and the eastings carry several zone prefixes "
-            f"({', '.join(str(z) for z in sorted(zones))}); give --crs"
+            f"({', '.join(str(z) for z in sorted(zones))}); give `crs`"
         )
     y_zones = {zone_from_easting(y) for y in np.unique(ys)}
     if None not in y_zones and len(y_zones) == 1:
         raise CRSError(
             f"{where}no CRS (.prj) and X/Y look swapped (the northing column carries a zone "
-            f"prefix); swap the columns or give --crs"
+            f"prefix); swap the columns or give `crs`"
         )
     raise CRSError(
         f"{where}no CRS (.prj) and the coordinates do not identify one (no zone-prefixed "
-        f"8-digit eastings); give the CRS with --crs, e.g. --crs EPSG:4527"
+        f"8-digit eastings); give the CRS with `crs`, e.g. `crs='EPSG:4527'`"
     )
+
+
+class _CRSValueError(ParameterError, CRSError):
+    """A ``crs`` value pyproj does not know (a CRS error, and one of a named parameter)."""
 
 
 def parse_crs(text) -> CRS:
@@ -135,7 +139,7 @@ def parse_crs(text) -> CRS:
             return CRS.from_epsg(int(value))
         return CRS.from_user_input(value)
     except Exception as exc:  # pyproj raises CRSError of its own with a long text
-        raise CRSError(f"--crs {value!r} is not a CRS pyproj knows ({str(exc).splitlines()[0]})") from None
+        raise _CRSValueError("crs", value, f"not a CRS pyproj knows ({str(exc).splitlines()[0]})") from None
 
 
 def _central_meridian(crs: CRS) -> float | None:
@@ -190,21 +194,21 @@ def metric_crs(crs: CRS, bounds) -> CRS:
     4527
     """
     if crs is None:
-        raise CRSError("the data has no CRS; give one with --crs")
+        raise CRSError("the data has no CRS; give one with `crs`")
     crs = CRS.from_user_input(crs)
     if not all(np.isfinite(bounds)):
         raise CRSError("the data has no extent (no geometries) to choose a metric CRS for")
     lon, lat = _lonlat_centroid(bounds, crs)
     if not (np.isfinite(lon) and np.isfinite(lat)):
         raise CRSError(f"the coordinates ({bounds[0]:.0f}, {bounds[1]:.0f}) lie outside {crs.name}; "
-                       "is the CRS right (zone prefix, axis order)? give --crs")
+                       "is the CRS right (zone prefix, axis order)? give `crs`")
     cm = _central_meridian(crs)
     if is_metric_conformal(crs) and cm is not None and abs(lon - cm) <= MAX_CM_OFFSET_DEG:
         return crs
     if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
         raise CRSError(f"the coordinates ({bounds[0]:.0f}, {bounds[1]:.0f}) give longitude {lon:.6g}, "
                        f"latitude {lat:.6g} in {crs.name}; is the CRS right (zone prefix, axis order)? "
-                       "give --crs")
+                       "give `crs`")
     if _in_china(lon, lat):
         return CRS.from_epsg(gk_epsg(min(max(gk_zone_of_lon(lon), 25), 45)))
     zone = int((lon + 180.0) // 6.0) + 1
@@ -239,28 +243,28 @@ def _area_of_use(crs: CRS) -> tuple[float, float, float, float]:
 
 
 def _numbers_fit(x: float, y: float, crs: CRS) -> str:
-    """What the typical point (x, y) of a layer looks like, and the ``--crs`` that fits it."""
+    """What the typical point (x, y) of a layer looks like, and the ``crs`` that fits it."""
     zone = zone_from_easting(x)
     if zone is not None and 0 <= y < 6_500_000:
         code = gk_epsg(zone)
         if crs.to_epsg() == code:
-            return (f"if the data really lies there (beyond China), confirm it with --crs EPSG:{code}")
+            return (f"if the data really lies there (beyond China), confirm it with `crs='EPSG:{code}'`")
         return (f"they fit EPSG:{code} {CRS.from_epsg(code).name} (the eastings carry the zone "
-                f"prefix {zone}): give --crs EPSG:{code}")
+                f"prefix {zone}): give `crs='EPSG:{code}'`")
     if zone_from_easting(y) is not None and 0 <= x < 6_500_000:
         return ("X and Y look swapped (the northings carry a zone prefix): swap the columns in the "
-                "source, or give --crs")
+                "source, or give `crs`")
     if -90 <= x <= 90 and 90 < abs(y) <= 180:
         return ("x holds latitudes and y longitudes (latitude and longitude swapped): swap x and y "
                 "in the source (longitude first) and import again")
     if -180 <= x <= 180 and -90 <= y <= 90:
-        return ("they fit longitude/latitude in degrees: give --crs EPSG:4490 (CGCS2000) or "
-                "--crs EPSG:4326 (WGS 84)")
+        return ("they fit longitude/latitude in degrees: give `crs='EPSG:4490'` (CGCS2000) or "
+                "`crs='EPSG:4326'` (WGS 84)")
     if 100_000 <= x <= 900_000 and 0 <= y < 6_500_000:
         return ("they fit a transverse Mercator zone without prefix (Gauss-Krüger EPSG:4534–4554 "
-                "or UTM): give --crs with the zone, e.g. --crs EPSG:4548")
-    return ("give the CRS they were measured in with --crs, e.g. --crs EPSG:4527 (if the data "
-            "really lies there, --crs with this CRS confirms it)")
+                "or UTM): give `crs` with the zone, e.g. `crs='EPSG:4548'`")
+    return ("give the CRS they were measured in with `crs`, e.g. `crs='EPSG:4527'` (if the data "
+            "really lies there, `crs` with this CRS confirms it)")
 
 
 def _num(value: float) -> str:
@@ -284,7 +288,7 @@ def check_coords_fit(crs, xs, ys, *, declared_by: str, explicit: bool = False) -
     xs, ys : array-like
         Coordinates of (a sample of) the layer's vertices.
     declared_by : str
-        Where ``crs`` came from, for the message (``the .prj``, ``--crs``).
+        Where ``crs`` came from, for the message (``the .prj``, ``crs``).
     explicit : bool
         ``crs`` was given by the user.
 
@@ -300,7 +304,7 @@ def check_coords_fit(crs, xs, ys, *, declared_by: str, explicit: bool = False) -
     Traceback (most recent call last):
     ...
     landplan.errors.CRSError: the coordinates (x 38,420,000, y 3,500,000) lie outside ... of \
-WGS 84 ...; they fit EPSG:4526 CGCS2000 / 3-degree Gauss-Kruger zone 38 ...: give --crs EPSG:4526
+WGS 84 ...; they fit EPSG:4526 CGCS2000 / 3-degree Gauss-Kruger zone 38 ...: give `crs='EPSG:4526'`
     """
     crs = CRS.from_user_input(crs)
     xs = np.asarray(xs, dtype="float64")

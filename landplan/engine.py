@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from .coverage import evaluate_coverage, prepare_networks, with_leveled
-from .errors import LandplanError
+from .errors import LandplanError, ParameterError
 from .geometry import to_metric
 from .terrain import evaluate_terrain
 
@@ -149,7 +149,7 @@ def spatial_columns(
         :func:`landplan.coverage.evaluate_coverage` (routed).
     """
     if engine not in ENGINES:
-        raise LandplanError(f"--engine {engine!r}: use one of {', '.join(ENGINES)}")
+        raise ParameterError("engine", engine, f"use one of {', '.join(ENGINES)}")
     dem = str(dem_path) if dem_path is not None else None
     if len(parcels) == 0 or parcels.crs is None:
         engine = "single"
@@ -170,9 +170,9 @@ def _on_dask(frame: gpd.GeoDataFrame, networks, dem: str | None, rules: dict,
         import dask.dataframe as dd
         import dask_geopandas
     except ImportError as exc:  # pragma: no cover - a dependency of landplan[dask]
-        raise LandplanError("--engine dask needs dask-geopandas: pip install 'landplan[dask]'") from exc
+        raise ParameterError("engine", "dask", "needs dask-geopandas: pip install 'landplan[dask]'") from exc
     if partitions is not None and partitions < 1:
-        raise LandplanError(f"--partitions {partitions}: give a number of partitions ≥ 1")
+        raise ParameterError("partitions", partitions, "give a number of partitions ≥ 1")
     n = min(partitions or max(1, min(2 * (os.cpu_count() or 1), len(frame) // 1000 or 1)), len(frame))
     # spatial partitions along a Hilbert curve: the order is computed here (one vectorised
     # pass) and the partitions are contiguous runs of it — what spatial_shuffle(by="hilbert")
@@ -216,11 +216,11 @@ def _client(scheduler: str | None):
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover
-        raise LandplanError("--scheduler needs dask.distributed: pip install 'landplan[dask]'") from exc
+        raise ParameterError("scheduler", scheduler, "needs dask.distributed: pip install 'landplan[dask]'") from exc
     if scheduler == "local" or scheduler.startswith("local:"):
         count = scheduler.partition(":")[2]
         if count and not (count.isdigit() and int(count) >= 1):
-            raise LandplanError(f"--scheduler {scheduler}: write local or local:N with N ≥ 1 workers")
+            raise ParameterError("scheduler", scheduler, "write local or local:N with N ≥ 1 workers")
         workers = int(count) if count else (os.cpu_count() or 1)
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None)
@@ -228,7 +228,7 @@ def _client(scheduler: str | None):
     try:
         return Client(scheduler, timeout=10), None
     except OSError as exc:
-        raise LandplanError(f"--scheduler {scheduler}: cannot reach the dask scheduler ({exc})") from exc
+        raise ParameterError("scheduler", scheduler, f"cannot reach the dask scheduler ({exc})") from exc
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ in file order, ``row N`` is the spreadsheet row (the header is row 1).
 
 from __future__ import annotations
 
+import os
 import reprlib
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "CRSError",
     "RuleError",
     "WorkspaceError",
+    "ParameterError",
     "LandplanWarning",
     "RepairWarning",
     "shown",
@@ -76,6 +78,56 @@ class RuleError(LandplanError):
 
 class WorkspaceError(LandplanError):
     """A workspace folder is missing a layer or holds something unexpected."""
+
+
+class ParameterError(LandplanError):
+    """A value given for a named parameter of a library function is unusable.
+
+    The message speaks Python: ``str()`` reads "`year`=2031: the ledger has no rows for it
+    (years: 2020–2023)"; a reason that refers to another parameter writes it in backticks
+    ("… give `crs`", or "`crs='EPSG:4527'`" with a value). A face translates it: the command
+    line maps each parameter onto its flag (``--year 2031: …``, ``give --crs``).
+
+    Parameters
+    ----------
+    param : str
+        The parameter's name, as the function's signature spells it.
+    value : object
+        The value given.
+    reason : str
+        Why it cannot be used and, where possible, what to give instead.
+    shown : str, optional
+        How the value reads in the message (default: ``str()`` of a path or a number,
+        else its bounded ``repr``).
+
+    >>> str(ParameterError("year", 2031, "the ledger has no rows for it (years: 2020–2023)"))
+    '`year`=2031: the ledger has no rows for it (years: 2020–2023)'
+    >>> str(ParameterError("fmt", "docx", "write html or pdf"))
+    "`fmt`='docx': write html or pdf"
+    """
+
+    def __init__(self, param: str, value: object, reason: str, *, shown: str | None = None) -> None:
+        self.param = param
+        self.value = value
+        self.reason = reason
+        self.shown = shown if shown is not None else _value_text(value)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"`{self.param}`={self.shown}: {self.reason}"
+
+    def __reduce__(self):  # pickled whole (a worker process's error reaches the caller as it was)
+        return _parameter_error, (type(self), self.param, self.value, self.reason, self.shown)
+
+
+def _parameter_error(cls, param, value, reason, shown):
+    return cls(param, value, reason, shown=shown)
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, os.PathLike):
+        return shown(os.fspath(value))
+    return shown(value)
 
 
 class LandplanWarning(UserWarning):

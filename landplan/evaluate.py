@@ -22,7 +22,7 @@ from .columns import OUTPUT_NAMES, PERSON_TEXT, text_column
 from .compliance import evaluate_compliance
 from .efficiency import evaluate_efficiency
 from .engine import start_spatial_columns
-from .errors import LandplanError
+from .errors import LandplanError, ParameterError
 from .geometry import area_m2
 from .history import parcels_as_of
 from .idle import evaluate_idle
@@ -143,7 +143,7 @@ def evaluate(
         ledger = ws.read("ledger")
         if year is not None and len(ledger) and year not in set(ledger["year"].dropna()):
             years = ", ".join(str(y) for y in sorted(set(ledger["year"].dropna())))
-            raise LandplanError(f"--year {year}: the ledger has no rows for it (years: {years or 'none'})")
+            raise ParameterError("year", year, f"the ledger has no rows for it (years: {years or 'none'})")
         table = parcels.copy(deep=False)  # copy-on-write: parcels stays as read
         table["area_m2"] = area_m2(parcels).to_numpy() if len(parcels) else []
         table["area_mu"] = table["area_m2"] / M2_PER_MU
@@ -252,7 +252,7 @@ def definitions(columns, rules: dict | None = None, lang: str | None = None) -> 
 def read_evaluation(path: str | Path) -> pd.DataFrame:
     """Read an evaluation table written by :func:`write_evaluation` (any of its formats).
 
-    A CSV or XLSX may have Chinese, English or canonical headers (``--lang zh|en|code``):
+    A CSV or XLSX may have Chinese, English or canonical headers (``lang`` zh, en or code):
     headers, value labels and 是/否 read back to the canonical names and codes.
     """
     import pyogrio
@@ -299,10 +299,10 @@ def write_evaluation(table: gpd.GeoDataFrame, out: str | Path, *, rules: dict | 
     suffix = out.suffix.lower()
     check_table_lang(lang)
     if suffix not in EVALUATION_FORMATS:
-        raise LandplanError(f"--out {out}: write .gpkg, .parquet, .csv or .xlsx")
+        raise ParameterError("out", out, "write .gpkg, .parquet, .csv or .xlsx")
     if not isinstance(table, gpd.GeoDataFrame):
         if suffix == ".gpkg":
-            raise LandplanError(f"--out {out}: this table has no geometry; write .csv, .xlsx or .parquet")
+            raise ParameterError("out", out, "this table has no geometry; write .csv, .xlsx or .parquet")
         table = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries([None] * len(table), index=table.index))
     with atomic_path(out) as tmp:
         if suffix == ".gpkg":

@@ -191,7 +191,7 @@ def evaluate_terrain(
         if src.crs is None:
             raise InputFileError(
                 path, "the DEM has no CRS; give the CRS (e.g. write it with gdal_edit.py -a_srs "
-                "EPSG:4527, or import it with landplan import --layer terrain --crs ...)")
+                "EPSG:4527, or import it as `layer='terrain'` giving `crs`)")
         if src.count < 1:
             raise InputFileError(path, "the raster has no band")
         if n and parcels.crs is None:

@@ -330,7 +330,7 @@ def test_crs_without_epsg_code(tmp_path, header):
 @pytest.mark.parametrize("crs", [None, "EPSG:4490", "EPSG:4326", "EPSG:32649", "EPSG:3857"])
 def test_writer_refuses_other_crs(tmp_path, crs):
     gdf = gpd.GeoDataFrame({"parcel_id": ["a"]}, geometry=[Polygon(square(0, 0, 1, 1))], crs=crs)
-    with pytest.raises(CRSError, match="--crs"):
+    with pytest.raises(CRSError, match="`crs`"):
         write_coordtxt(gdf, tmp_path / "x.txt")
     assert not list(tmp_path.iterdir())
 

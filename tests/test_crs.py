@@ -42,10 +42,10 @@ def test_no_prefix_is_refused_naming_crs(tmp_path):
     frame = gpd.GeoDataFrame({"宗地号": ["A"]}, geometry=[box(512_345, 3_500_000, 512_445, 3_500_100)])
     path = tmp_path / "p.shp"
     pyogrio.write_dataframe(frame, path)
-    with pytest.raises(InputFileError, match="--crs"):
+    with pytest.raises(InputFileError, match="give the CRS with `crs`"):
         import_layer(path, "parcels", workspace=tmp_path / "ws")
     report = import_layer(path, "parcels", workspace=tmp_path / "ws", crs="EPSG:4548")
-    assert report.imported == 1 and "--crs" in report.crs_source[0]
+    assert report.imported == 1 and "`crs`" in report.crs_source[0]
 
 
 def test_swapped_axes_are_named():

@@ -197,7 +197,7 @@ def test_field_option_and_append_mode(tmp_path):
     frame.to_file(path)
     ws = Workspace(tmp_path / "ws")
     report = import_layer(path, "parcels", workspace=ws, fields={"编码": "parcel_id"})
-    assert ("编码", "parcel_id", "--field") in report.mapping
+    assert ("编码", "parcel_id", "`fields`") in report.mapping
     more = _parcels().rename(columns={"DKBH": "编码"})
     more["编码"] = ["G2", "G3", "G4"]
     more.to_file(tmp_path / "more.geojson")

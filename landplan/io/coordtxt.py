@@ -377,7 +377,7 @@ def _gk_of_crs(crs) -> tuple[str, int, int, bool]:
                 return datum, band, code - base + first, prefixed
     raise CRSError(f"a coordinate text file needs a CGCS2000 (or Xian 1980/Beijing 1954) Gauss-"
                    f"Krüger CRS, the layer has {crs.name if crs else 'no CRS'}; export with "
-                   "--crs, e.g. --crs EPSG:4526")
+                   "`crs`, e.g. `crs='EPSG:4526'`")
 
 
 def _text(value) -> str:
@@ -424,7 +424,7 @@ def write_coordtxt(
     Raises
     ------
     CRSError
-        When the layer is not in such a Gauss-Krüger CRS (the message names ``--crs``).
+        When the layer is not in such a Gauss-Krüger CRS (the message names ``crs``).
     SchemaError
         For a feature without a polygon, or text the encoding cannot hold.
     """

@@ -3,7 +3,7 @@
 For every source the importer
 
 1. reads it raw (:func:`landplan.io.readers.open_source`);
-2. recognises columns (:func:`landplan.schema.match_column`; ``--field`` adds mappings) and
+2. recognises columns (:func:`landplan.schema.match_column`; ``fields`` adds mappings) and
    converts values, units included (:func:`landplan.schema.coerce_column`);
 3. repairs what can be repaired and counts it: invalid polygons are made valid keeping their
    polygonal parts, Z values dropped, network lines without a status taken as ``built``;
@@ -63,8 +63,8 @@ def _family_words(family: str) -> str:
 
 
 #: The layers that take each geometry family, as the option to give (wrong geometry refused).
-_FAMILY_LAYERS = {"polygon": "--layer parcels", "line": "--layer roads (or pipelines, powerlines)",
-                  "point": "--layer facilities"}
+_FAMILY_LAYERS = {"polygon": "`layer='parcels'`", "line": "`layer='roads'` (or pipelines, powerlines)",
+                  "point": "`layer='facilities'`"}
 #: Rejected features listed one per line (on stderr, on the app's Data page); the rest are
 #: counted in one line naming ``<layer>.rejects.csv``, which holds them all.
 REJECT_LINES = 20
@@ -382,21 +382,21 @@ def _check_fields(fields: dict[str, str], layer: str) -> dict[str, str]:
     seen: dict[str, str] = {}
     for src, col in fields.items():
         if col not in spec.by_name:
-            raise SchemaError(f"--field {src}={col}: {layer} has no column {col!r}; columns are: "
+            raise SchemaError(f"`fields={{{src!r}: {col!r}}}`: {layer} has no column {col!r}; columns are: "
                               f"{', '.join(spec.column_names)}")
         if col in seen:
-            raise SchemaError(f"--field {seen[col]}={col} and --field {src}={col} both map onto "
+            raise SchemaError(f"`fields={{{seen[col]!r}: {col!r}}}` and `fields={{{src!r}: {col!r}}}` both map onto "
                               f"{col}; keep one")
         seen[col] = src
     return fields
 
 
 def _check_field_sources(fields: dict[str, str], raws: list[RawSource]) -> None:
-    """Refuse a ``--field`` naming a column no source has (a typo would be silently ignored)."""
+    """Refuse a ``fields`` entry naming a column no source has (a typo would be silently ignored)."""
     for src, col in fields.items():
         if not any(src in raw.frame.columns for raw in raws):
             columns = [str(c) for c in raws[0].frame.columns if c != "geometry"]
-            raise InputFileError(raws[0].path, f"--field {src}={col}: no column {src!r}; the "
+            raise InputFileError(raws[0].path, f"`fields={{{src!r}: {col!r}}}`: no column {src!r}; the "
                                  f"columns are: {', '.join(columns[:40])}"
                                  f"{', …' if len(columns) > 40 else ''}", field=src)
 
@@ -406,10 +406,10 @@ def _parse_set(values: dict[str, str], layer: str) -> dict[str, object]:
     out = {}
     for col, value in values.items():
         if col not in spec.by_name:
-            raise SchemaError(f"--set {col}={value}: {layer} has no column {col!r}")
+            raise SchemaError(f"`set_values={{{col!r}: {value!r}}}`: {layer} has no column {col!r}")
         series, errors = coerce_column(pd.Series([value], dtype=object), spec.by_name[col])
         if errors:
-            raise SchemaError(f"--set {col}={value}: {errors[0]}")
+            raise SchemaError(f"`set_values={{{col!r}: {value!r}}}`: {errors[0]}")
         out[col] = series
     return out
 
@@ -446,7 +446,7 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
     frame = raw.frame
     out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
     taken: dict[str, str] = {}
-    chosen = {fields[h]: h for h in frame.columns if h in fields}  # --field wins over aliases
+    chosen = {fields[h]: h for h in frame.columns if h in fields}  # ``fields`` win over aliases
     for header in frame.columns:
         if header == "geometry":
             continue
@@ -458,7 +458,7 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
             if factor is None:
                 raise InputFileError(raw.path, f"unit {unit!r} cannot be converted to "
                                      f"{column}", field=str(header))
-            note = "--field"
+            note = "`fields`"
         else:
             try:
                 column, factor, unit = match_column(spec.name, header)
@@ -468,7 +468,7 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
             if column in chosen:  # an alias would have taken it: kept under its own name
                 kept = str(header) if str(header) not in spec.by_name else f"{header}_source"
                 report.notes.append(f"{raw.path}: column {header} also matches {column}; "
-                                    f"--field {chosen[column]}={column} wins, {header} is kept "
+                                    f"`fields={{{chosen[column]!r}: {column!r}}}` wins, {header} is kept "
                                     + ("under its own name" if kept == header else f"as {kept}"))
                 out[kept] = frame[header].to_numpy()
                 continue
@@ -479,7 +479,7 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
                 report.notes.append(
                     f"{raw.path}: column {header} looks like {match_column(spec.name, name)[0]} "
                     f"with its unit cut off (10-byte Shapefile names); {fate} — check the "
-                    f"unit and map it with --field"
+                    f"unit and map it with `fields`"
                 )
             if column in taken:
                 report.notes.append(f"{raw.path}: column {header} also matches {column}, "
@@ -503,7 +503,7 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
         out[column] = series
     for column, value in constants.items():
         if column in out.columns:
-            report.notes.append(f"--set {column} overrides the source column")
+            report.notes.append(f"`set_values` {column} overrides the source column")
         out[column] = pd.Series(np.repeat(value.to_numpy(), len(out)), index=out.index,
                                 dtype=value.dtype)
     for col in spec.columns:
@@ -512,7 +512,7 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
         ):
             raise InputFileError(
                 raw.path, f"no column is recognised as {col.name} ({col.zh}); rename it or map it "
-                f"with --field SOURCE_COLUMN={col.name}", field=col.name,
+                f"with `fields={{'SOURCE_COLUMN': {col.name!r}}}`", field=col.name,
             )
         if col.required and col.name in out.columns:
             for pos in np.flatnonzero(out[col.name].isna().to_numpy()):
@@ -522,7 +522,7 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
         raise InputFileError(
             raw.path, f"no column is recognised as kind ({labels.column('kind', 'zh', layer='pipelines')}: "
             f"{', '.join(labels.value('pipe_kind', k, 'zh') for k in ENUM_CODES['pipe_kind'])}); "
-            "map one with --field SOURCE=kind, or give every line one kind with --set kind=water",
+            "map one with `fields={'SOURCE': 'kind'}`, or give every line one kind with `set_values={'kind': 'water'}`",
             field="kind")
     if spec.name in _NETWORK:
         if "status" not in out.columns:
@@ -720,7 +720,7 @@ def _update_attributes(ws, spec, frames, all_rows, report) -> ImportReport:
     for frame, rows in zip(frames, all_rows, strict=True):
         if spec.id_column not in frame.columns:
             raise InputFileError(rows.raw.path, f"no column is recognised as {spec.id_column}; "
-                                 f"map it with --field SOURCE={spec.id_column}", field=spec.id_column)
+                                 f"map it with `fields={{'SOURCE': {spec.id_column!r}}}`", field=spec.id_column)
         for pos, pid in enumerate(frame[spec.id_column].to_numpy()):
             if pos in rows.reason:
                 continue

@@ -87,7 +87,7 @@ class RawSource:
     crs : CRS or None
         The source CRS (vector and raster sources).
     crs_source : str
-        Where the CRS came from: ``.prj``/file, ``--crs``, zone prefix, header.
+        Where the CRS came from: ``.prj``/file, ``crs``, zone prefix, header.
     encoding : str or None
         Text encoding used.
     row_label : {"feature", "row"}
@@ -194,7 +194,7 @@ def _open(path: Path, workdir, source_layer, encoding, crs, display) -> RawSourc
         if looks_like_coordtxt(path):
             frame, info = read_coordtxt(path, encoding=encoding)
             raw = RawSource(frame, name, "vector", crs=crs or info.crs,
-                            crs_source="--crs" if crs else "file header (坐标系/带号)",
+                            crs_source="`crs`" if crs else "file header (坐标系/带号)",
                             encoding=info.encoding, row_label="parcel",
                             row_numbers=list(range(1, len(frame) + 1)), notes=list(info.notes))
             return raw
@@ -275,7 +275,7 @@ def _open_zip(path, name, workdir, source_layer, encoding, crs) -> RawSource:
     if len(chosen) != 1:
         listing = ", ".join(str(c.relative_to(target)) for c in candidates)
         raise InputFileError(name, f"the archive holds several datasets ({listing}); pick one "
-                             "with --source-layer NAME")
+                             "with `source_layer=NAME`")
     member = chosen[0]
     raw = open_source(member, workdir=workdir, source_layer=source_layer, encoding=encoding,
                       crs=crs, display=f"{name}!{member.relative_to(target)}")
@@ -404,7 +404,7 @@ def _dbf_layout(dbf: Path, name: str):
 def detect_dbf_encoding(dbf: Path, *, declared: str | None, declared_by: str, name: str) -> str:
     """Check or detect the text encoding of a .dbf, naming the first bad feature and field.
 
-    ``declared`` (from ``--encoding`` or the ``.cpg``) is verified on every text value; when
+    ``declared`` (from ``encoding`` or the ``.cpg``) is verified on every text value; when
     nothing is declared, a language-driver byte naming a Chinese encoding is used, else UTF-8
     if every value decodes as UTF-8, else GB18030 (a superset of GBK) or CP1252, whichever
     reads plausibly (:func:`judge_encoding`).
@@ -445,7 +445,7 @@ def _dbf_encoding(dbf: Path, *, declared, declared_by: str, name: str) -> tuple[
             other = "gbk" if codec == "utf-8" else "utf-8"
             raise InputFileError(
                 name, f"text is not valid {declared} although {declared_by} says so; "
-                f"fix the .cpg or give --encoding {other}",
+                f"fix the .cpg or give `encoding={other!r}`",
                 where=f"feature {rec + 1}", field=fname.decode(codec, errors="replace"),
             )
         return codec, ""
@@ -456,7 +456,7 @@ def _dbf_encoding(dbf: Path, *, declared, declared_by: str, name: str) -> tuple[
     codec, why = judge_encoding(list(samples))
     if codec is None:
         rec, fname = first_bad("gb18030")
-        raise InputFileError(name, "text is neither UTF-8, GBK nor CP1252; give --encoding",
+        raise InputFileError(name, "text is neither UTF-8, GBK nor CP1252; give `encoding`",
                              where=f"feature {rec + 1}",
                              field=fname.decode("gb18030", errors="replace"))
     return codec, (f"; language byte 0x{ldid:02X}" if ldid else "") + why
@@ -521,7 +521,7 @@ def judge_encoding(samples: list[bytes]) -> tuple[str | None, str]:
         ``"gb18030"`` or ``"cp1252"``; ``None`` when neither decodes plausibly (and GB18030
         not at all).
     why : str
-        ``"; …"`` saying what the other reading looked like and which ``--encoding`` chooses
+        ``"; …"`` saying what the other reading looked like and which ``encoding`` chooses
         it, or ``""`` when nothing else was plausible.
     """
     decoded = {codec: _decode_all(samples, codec) for codec in ("gb18030", "cp1252")}
@@ -541,15 +541,15 @@ def judge_encoding(samples: list[bytes]) -> tuple[str | None, str]:
             return "gb18030", ""
         i = next((i for i, (a, b) in enumerate(zip(gbk, cp, strict=True)) if a != b), 0)
         return "gb18030", (f"; it also reads as CP1252 ({shown(cp[i], 40)} instead of "
-                           f"{shown(gbk[i], 40)}): give --encoding cp1252 if that is right")
+                           f"{shown(gbk[i], 40)}): give `encoding='cp1252'` if that is right")
     if plausible["cp1252"]:
         if gbk is None:
             return "cp1252", "; it is not GBK"
         return "cp1252", (f"; as GBK it reads {shown(worst['gb18030'], 40)}, implausible as "
-                          "Chinese: give --encoding gbk if it is Chinese")
+                          "Chinese: give `encoding='gbk'` if it is Chinese")
     if gbk is not None:
         return "gb18030", (f"; the text is implausible as GBK ({shown(worst['gb18030'], 40)}) and "
-                           "as CP1252: check it and give --encoding")
+                           "as CP1252: check it and give `encoding`")
     return None, ""
 
 
@@ -589,7 +589,7 @@ def _open_shapefile(path: Path, name: str, encoding, crs) -> RawSource:
                              "without it every attribute (parcel ids included) is lost")
     cpg = _sidecar(path, ".cpg")
     if encoding:
-        declared, declared_by = encoding, "--encoding"
+        declared, declared_by = encoding, "`encoding`"
     elif cpg is not None:
         declared = cpg.read_bytes().decode("ascii", errors="replace").strip() or None
         declared_by = f"the .cpg ({declared})"
@@ -609,8 +609,8 @@ def _open_shapefile(path: Path, name: str, encoding, crs) -> RawSource:
 
 def _detected(name: str, label: str, why: str) -> str:
     """The note on a detected encoding: which, why, and the option that changes it."""
-    if "--encoding" not in why:
-        why += "; --encoding changes it"
+    if "`encoding" not in why:
+        why += "; `encoding` changes it"
     return f"{name}: encoding detected as {label} ({why})"
 
 
@@ -635,7 +635,7 @@ def _open_ogr(path: Path, name: str, source_layer, encoding, crs) -> RawSource:
     if source_layer is None:
         if len(names) > 1:
             raise InputFileError(name, f"the file holds several layers ({', '.join(names)}); "
-                                 "pick one with --source-layer NAME")
+                                 "pick one with `source_layer=NAME`")
         layer = names[0]
     elif source_layer in names:
         layer = source_layer
@@ -648,7 +648,7 @@ def _read_ogr(path: Path, name: str, layer, encoding, crs) -> RawSource:
     try:
         frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
     except UnicodeDecodeError as exc:
-        raise InputFileError(name, f"text is not valid {exc.encoding}; give --encoding") from None
+        raise InputFileError(name, f"text is not valid {exc.encoding}; give `encoding`") from None
     except Exception as exc:
         raise InputFileError(name, f"GDAL cannot read it ({_first_line(exc)})") from None
     rows = list(range(1, len(frame) + 1))
@@ -658,7 +658,7 @@ def _read_ogr(path: Path, name: str, layer, encoding, crs) -> RawSource:
         return RawSource(plain, name, "table", row_label="feature", row_numbers=rows,
                          encoding=encoding)
     if crs is not None:
-        source = "--crs" if frame.crs is None else f"--crs (the file says {CRS(frame.crs).name})"
+        source = "`crs`" if frame.crs is None else f"`crs` (the file says {CRS(frame.crs).name})"
         frame = frame.set_crs(crs, allow_override=True)
     elif frame.crs is not None:
         source = ".prj" if path.suffix.lower() == ".shp" else "the file"
@@ -683,9 +683,9 @@ def _open_parquet(path: Path, name: str, crs) -> RawSource:
     except Exception as exc:
         raise InputFileError(name, f"not a readable GeoParquet file ({_first_line(exc)})") from None
     if crs is not None:
-        frame, source = frame.set_crs(crs, allow_override=True), "--crs"
+        frame, source = frame.set_crs(crs, allow_override=True), "`crs`"
     elif frame.crs is None:
-        raise InputFileError(name, "the GeoParquet file has no CRS; give --crs", field="geometry")
+        raise InputFileError(name, "the GeoParquet file has no CRS; give `crs`", field="geometry")
     else:
         source = "the file"
     return RawSource(frame, name, "vector", crs=CRS.from_user_input(frame.crs), crs_source=source,
@@ -711,8 +711,8 @@ def _decode_text(path: Path, name: str, encoding: str | None) -> tuple[str, str,
             return data.decode(codec), encoding, []
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            raise InputFileError(name, f"not valid {encoding} text; try --encoding "
-                                 f"{'gbk' if codec == 'utf-8' else 'utf-8'}", where=f"line {line}") from None
+            raise InputFileError(name, f"not valid {encoding} text; try "
+                                 f"`encoding={'gbk' if codec == 'utf-8' else 'utf-8'!r}`", where=f"line {line}") from None
         except LookupError:
             raise InputFileError(name, f"unknown encoding {encoding!r}") from None
     try:
@@ -723,7 +723,7 @@ def _decode_text(path: Path, name: str, encoding: str | None) -> tuple[str, str,
     codec, why = judge_encoding(lines)
     if codec is None:
         line = data[: first.start].count(b"\n") + 1
-        raise InputFileError(name, "text is neither UTF-8, GBK nor CP1252; give --encoding",
+        raise InputFileError(name, "text is neither UTF-8, GBK nor CP1252; give `encoding`",
                              where=f"line {line}")
     label = _label(codec)
     return data.decode(codec), label, [_detected(name, label, "not UTF-8" + why)]
@@ -807,7 +807,7 @@ def _open_xlsx(path: Path, name: str, sheet: str | None) -> RawSource:
         raise InputFileError(name, f"no sheet {sheet!r}; sheets are: {', '.join(book.sheetnames)}")
     ws = book[sheet] if sheet else book.worksheets[0]
     notes = [] if sheet or len(book.sheetnames) == 1 else [
-        f"read the first sheet {ws.title!r} of {len(book.sheetnames)} (pick another with --source-layer)"
+        f"read the first sheet {ws.title!r} of {len(book.sheetnames)} (pick another with `source_layer`)"
     ]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     if not rows:
@@ -898,7 +898,7 @@ def _open_raster(path: Path, name: str, crs) -> RawSource:
     if count < 1:
         raise InputFileError(name, "the raster has no band")
     if crs is not None:
-        used, source = CRS.from_user_input(crs), "--crs"
+        used, source = CRS.from_user_input(crs), "`crs`"
     elif src_crs is not None:
         used, source = CRS.from_user_input(src_crs.to_wkt()), "the file"
     else:

@@ -2,7 +2,7 @@
 
 Formats:
 
-- ``shp``: a zipped Shapefile (or the plain files when ``--out`` ends in ``.shp``) with a
+- ``shp``: a zipped Shapefile (or the plain files when ``out`` ends in ``.shp``) with a
   ``.prj`` (ESRI WKT of the CGCS2000 zone), a ``.cpg`` and text in GBK (default) or UTF-8;
   field names within dBASE's 10 bytes, cadastral codes where the standard has one (ZDDM,
   QLR, YT, ZDMJ …), no collisions, and the full name mapping ``<stem>.fields.csv`` inside
@@ -36,7 +36,7 @@ import pandas as pd
 import pyogrio
 
 from ..crs import parse_crs
-from ..errors import CRSError, InputFileError, LandplanError, SchemaError
+from ..errors import CRSError, InputFileError, LandplanError, ParameterError, SchemaError
 from ..schema import LAYERS, layer_spec
 from ..store.frames import ogr_frame as _ogr_frame
 from ..workspace import Workspace
@@ -199,8 +199,8 @@ def _check_dbf_values(frame: pd.DataFrame, codec: str, label: str, fields: dict[
                 size = len(value.encode(codec))
             except UnicodeEncodeError as exc:
                 raise InputFileError(label, f"{value!r} has characters {codec.upper()} cannot hold "
-                                     f"({exc.object[exc.start:exc.end]!r}); export with --encoding "
-                                     "utf-8 or as gpkg", where=f"feature {pos + 1}", field=column) from None
+                                     f"({exc.object[exc.start:exc.end]!r}); export with "
+                                     "`encoding='utf-8'` or as gpkg", where=f"feature {pos + 1}", field=column) from None
             if size > _DBF_TEXT_MAX:
                 raise InputFileError(label, f"text of {size} bytes is longer than a Shapefile field "
                                      f"holds ({_DBF_TEXT_MAX}); export as gpkg instead",
@@ -445,7 +445,7 @@ def column_unit(column: str) -> str | None:
 def check_table_lang(lang: str) -> str:
     """``lang`` when it is one of :data:`TABLE_LANGS`, else :class:`LandplanError`."""
     if lang not in TABLE_LANGS:
-        raise LandplanError(f"--lang {lang}: use {', '.join(TABLE_LANGS)}")
+        raise ParameterError("lang", lang, f"use {', '.join(TABLE_LANGS)}")
     return lang
 
 

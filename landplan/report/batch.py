@@ -1,4 +1,4 @@
-"""Writing reports: one parcel, a list, every parcel (``--all``, on all cores) and the park.
+"""Writing reports: one parcel, a list, every parcel (``all_parcels``, on all cores) and the park.
 
 One evaluation per run (:func:`landplan.report.context.prepare`), then each parcel's report is
 rendered from its row. With several parcels the work is spread over processes (fork: the
@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import labels
-from ..errors import LandplanError
+from ..errors import LandplanError, ParameterError
 from ..evaluate import column_label, evaluate, read_evaluation
 from ..io.atomic import atomic_path
 from ..io.writers import cell_text, people_table, write_csv
@@ -158,17 +158,17 @@ def _task(items: list[tuple[str, str]], out: str, fmt: str, lang: str) -> list[t
 
 def _check_out(out: Path) -> None:
     if out.exists() and not out.is_dir():
-        raise LandplanError(f"--out {out}: not a folder (a file of that name exists)")
+        raise ParameterError("out", out, "not a folder (a file of that name exists)")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise LandplanError(f"--out {out}: cannot create the folder ({exc.strerror or exc})") from None
+        raise ParameterError("out", out, f"cannot create the folder ({exc.strerror or exc})") from None
     probe = out / f".landplan-write-test-{os.getpid()}"
     try:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise LandplanError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+        raise ParameterError("out", out, f"cannot write there ({exc.strerror or exc})") from None
 
 
 def _summary_rows(ctx: ReportContext, ids: list[str], names: dict[str, str], run: ReportRun) -> list[dict]:
@@ -274,11 +274,11 @@ def report(
         The files written and the parcels that failed (with one-line reasons).
     """
     if fmt not in FORMATS:
-        raise LandplanError(f"--format {fmt}: write html or pdf")
+        raise ParameterError("fmt", fmt, "write html or pdf")
     if lang not in LANGS:
-        raise LandplanError(f"--lang {lang}: use zh or en")
+        raise ParameterError("lang", lang, "use zh or en")
     if not parcel_ids and not all_parcels and not park:
-        raise LandplanError("name parcel ids, or give --all or --park")
+        raise LandplanError("name parcel ids, or give `all_parcels` or `park`")
     ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
     out = Path(out)
     _check_out(out)

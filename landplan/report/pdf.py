@@ -41,7 +41,7 @@ def _weasyprint():
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: pango missing
         raise LandplanError(f"PDF reports need WeasyPrint and the pango library ({exc}); "
-                            "run `make sysdeps` and `pip install weasyprint`, or use --format html") from None
+                            "run `make sysdeps` and `pip install weasyprint`, or use `fmt='html'`") from None
     return weasyprint
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from .. import labels
 from ..compliance import _provenance
-from ..errors import LandplanError
+from ..errors import LandplanError, ParameterError
 from ..io.atomic import atomic_path
 from ..labels import text as words
 from ..rules import load_rules
@@ -444,7 +444,7 @@ def write_sites(result: ScreeningResult, out: str | Path, *, top: int | None = N
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in SITE_FORMATS:
-        raise LandplanError(f"--out {out}: write .csv, .xlsx or .gpkg")
+        raise ParameterError("out", out, "write .csv, .xlsx or .gpkg")
     sites = result.sites if top is None else result.sites.head(top)
     plain = pd.DataFrame(sites.drop(columns=sites.geometry.name))
     with atomic_path(out) as tmp:

@@ -1,0 +1,101 @@
+"""The library speaks Python (issue 21, item 4): its errors name parameters, never command-line
+flags; the command line maps each parameter onto its flag in one table (``cli.FLAGS``)."""
+
+from __future__ import annotations
+
+import ast
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+
+from landplan.cli import FLAGS, error_words, flag_words, main
+from landplan.errors import LandplanError, ParameterError
+
+PACKAGE = Path(__file__).resolve().parents[1] / "landplan"
+DEMO = Path(__file__).resolve().parents[1] / "data"
+
+#: Files whose messages may still name flags: the command line itself, and the modules other
+#: parts of issue 21 were rewriting at the time (a later pass converts them).
+ALLOWED = (
+    "cli.py",  # the command line's own errors name its flags
+    "edit.py", "history.py", "workspace.py", "pgworkspace.py", "store/", "coverage", "schema",
+    "app/", "report/fonts.py",
+)
+_FLAG = re.compile(r"(?<![\w-])--[a-z]")
+_NAMED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)(?:=[^`]*)?`")
+
+
+def _raise_texts():
+    """(file, line, text) of every string constant (f-string parts too) inside a ``raise``."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and node.exc is not None:
+                for part in ast.walk(node.exc):
+                    if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                        yield rel, part.lineno, part.value
+
+
+def test_no_library_error_names_a_flag():
+    found = [f"{rel}:{line}: {text!r}" for rel, line, text in _raise_texts()
+             if _FLAG.search(text) and not rel.startswith(ALLOWED)]
+    assert not found, "library errors naming command-line flags:\n" + "\n".join(found)
+
+
+def test_the_scan_sees_flags_where_they_are():
+    # the scan would catch one: the command line's own errors name flags
+    assert any(_FLAG.search(text) for rel, _, text in _raise_texts() if rel == "cli.py")
+
+
+def test_every_parameter_an_error_names_has_a_flag():
+    """A parameter named in backticks in a raise, or by a ParameterError, is in cli.FLAGS:
+    the command line never prints a Python name."""
+    named = {(rel, line, m.group(1)) for rel, line, text in _raise_texts() if not rel.startswith(ALLOWED)
+             for m in _NAMED.finditer(text)}
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", "").endswith("ParameterError")
+                    and node.args and isinstance(node.args[0], ast.Constant)):
+                named.add((path.name, node.lineno, node.args[0].value))
+    assert len(named) > 10
+    missing = sorted(item for item in named if item[2] not in FLAGS)
+    assert not missing, missing
+
+
+def test_parameter_error_reads_as_python_and_the_cli_as_flags():
+    exc = ParameterError("year", 2031, "the ledger has no rows for it (years: 2020–2023)")
+    assert str(exc) == "`year`=2031: the ledger has no rows for it (years: 2020–2023)"
+    assert error_words(exc) == "--year 2031: the ledger has no rows for it (years: 2020–2023)"
+    exc = ParameterError("out", Path("a/b.txt"), "write .csv or .xlsx; or give `fmt`")
+    assert str(exc) == "`out`='a/b.txt': write .csv or .xlsx; or give `fmt`"
+    assert error_words(exc) == "--out a/b.txt: write .csv or .xlsx; or give --format"
+    assert error_words(exc, {**FLAGS, "out": "--routes"}).startswith("--routes a/b.txt: ")
+    # it crosses a process boundary whole (the evaluation's worker process)
+    again = pickle.loads(pickle.dumps(exc))
+    assert type(again) is ParameterError and (again.param, again.value, str(again)) == (exc.param, exc.value, str(exc))
+    assert isinstance(exc, LandplanError)
+
+
+@pytest.mark.parametrize(("text", "cli"), [
+    ("give `crs`", "give --crs"),
+    ("e.g. `crs='EPSG:4527'`", "e.g. --crs EPSG:4527"),
+    ("`fields={'ID': 'parcel_id'}` wins", "--field ID=parcel_id wins"),
+    ("with `source_layer=NAME`", "with --source-layer NAME"),
+    ("give `all_parcels` or `park`", "give --all or --park"),
+    ("run `make sysdeps`", "run `make sysdeps`"),
+    ("`unknown_name`", "`unknown_name`"),
+])
+def test_flag_words(text, cli):
+    assert flag_words(text) == cli
+
+
+def test_library_and_cli_word_the_same_bad_year(capsys):
+    from landplan.evaluate import evaluate
+
+    with pytest.raises(ParameterError, match=r"^`year`=1999: the ledger has no rows for it") as caught:
+        evaluate(DEMO, year=1999)
+    assert caught.value.param == "year" and caught.value.value == 1999
+    assert main(["evaluate", "--workspace", str(DEMO), "--year", "1999", "--out", "x.csv"]) == 2
+    assert capsys.readouterr().err.startswith("landplan: error: --year 1999: the ledger has no rows for it")
