@@ -269,3 +269,13 @@ def test_a_table_an_xlsx_cannot_hold_is_said_in_place_without_its_button(monkeyp
     # what the button would have made refuses it too
     with pytest.raises(landplan.errors.LandplanError):
         ui.table_bytes(parcels, IDLE, "zh", "xlsx", sheet="s")
+
+
+def test_the_maps_theme_maps_onto_the_thematic_maps(evaluated):
+    """The same theme where the 专题图 has it, natural breaks as its quantiles, else the page's
+    main theme, else the status."""
+    assert ui.thematic_theme("idle_status", "status", evaluated) == "idle_status"
+    assert ui.thematic_theme("tax_per_mu_wan@jenks", "efficiency_class", evaluated) == "tax_per_mu_wan"
+    assert ui.thematic_theme("contract_check", "lifecycle_gap", evaluated) == "lifecycle_gap"
+    no_terrain = evaluated.drop(columns=["cut_m3", "fill_m3"], errors="ignore")
+    assert ui.thematic_theme("cut_depth_m", "cut_m3", no_terrain) == "status"
