@@ -116,6 +116,8 @@ def show_table(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str |
 #: for a table of at most this many rows (9 ms at 2,000 rows, 0.15 s at 100,000), a longer
 #: one's by the page (``checked``) or when clicked.
 CHECK_ROWS = 20_000
+#: Characters neither a sheet's name nor a file's may hold.
+_NAME_UNSAFE = re.compile(r'[\[\]:*?/\\<>|"]')
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -135,7 +137,7 @@ def table_bytes(frame: pd.DataFrame, columns: list[str] | None, lang: str, fmt: 
     for people already (headers and words in ``lang``), written as it is."""
     from ..io.writers import number_format, people_table, write_csv, write_xlsx
 
-    sheet = re.sub(r"[\[\]:*?/\\]", " ", sheet).strip()[:31]  # what a sheet's name may hold
+    sheet = _NAME_UNSAFE.sub(" ", sheet).strip()[:31]  # what a sheet's name may hold
     if columns is None:
         table, units = frame, {}
     else:
@@ -169,7 +171,7 @@ def _xlsx_refusal(frame: pd.DataFrame, columns: list[str] | None, lang: str, *, 
 def downloads(frame: pd.DataFrame, columns: list[str] | None, lang: str, *, key: str, sheet: str,
               checked: tuple[str | None] | None = None) -> None:
     """CSV and XLSX buttons for a table (:func:`table_bytes`, made when clicked; keys
-    ``<key>_csv``, ``<key>_xlsx``, files ``<key>.csv`` …). An XLSX that cannot be written is
+    ``<key>_csv``, ``<key>_xlsx``; files named as the sheet, ``闲置土地与处置.csv`` …). An XLSX that cannot be written is
     said in place, without its button: found now for a table of at most :data:`CHECK_ROWS`
     rows, or given by the page (``checked``: ``(refusal or None,)``, as it found it)."""
     left, right = st.columns(2)
@@ -185,7 +187,8 @@ def downloads(frame: pd.DataFrame, columns: list[str] | None, lang: str, *, key:
             continue
         col.download_button(t("tables.download", lang, fmt=fmt.upper()),
                             data=lambda fmt=fmt: table_bytes(frame, columns, lang, fmt, sheet=sheet),
-                            file_name=f"{key}.{fmt}", key=f"{key}_{fmt}", on_click="ignore",
+                            file_name=f"{_NAME_UNSAFE.sub(' ', sheet).strip() or key}.{fmt}",
+                            key=f"{key}_{fmt}", on_click="ignore",
                             mime="text/csv" if fmt == "csv" else _XLSX)
 
 
@@ -353,7 +356,7 @@ def thematic_download(ctx, table: pd.DataFrame, mask: np.ndarray, *, map_key: st
         made = st.session_state.get(made_key)
         if made is not None and made[0] == wanted:
             st.download_button(t("thematic.download", lang, fmt=fmt.upper()), data=made[1],
-                               file_name=f"{title.strip() or theme}.{fmt}", key=f"{map_key}_thematic_dl",
+                               file_name=f"{_NAME_UNSAFE.sub(' ', title).strip() or theme}.{fmt}", key=f"{map_key}_thematic_dl",
                                mime="application/pdf" if fmt == "pdf" else "image/png", on_click="ignore")
 
 
