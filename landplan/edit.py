@@ -1,8 +1,10 @@
 """Parcel editing: split, merge and update parcels, each recorded in the history.
 
 Every edit reads the current parcels layer, builds the new one and writes it through
-:meth:`landplan.workspace.Workspace.write` inside :func:`landplan.history.recording`, so the
-change goes to ``parcels/history.gpkg`` with its effective date and command. A refused edit
+:meth:`landplan.store.Workspace.write` with its :class:`landplan.history.Change`, so the
+change goes to ``parcels/history.gpkg`` with its effective date and command. An update of
+one parcel is made in place when the store can (:func:`landplan.history.update_in_place`; a
+PostGIS table: one UPDATE): the same result without rewriting the park. A refused edit
 raises :class:`EditError` before anything is written.
 
 Attribute rules
@@ -38,13 +40,13 @@ import shapely
 from shapely.geometry import Polygon
 from shapely.ops import split as _split
 
-from . import history, labels
+from . import labels
 from .crs import metric_crs
 from .errors import LandplanError
-from .history import keeps_history, recording, used_ids
 from .labels import text
 from .schema import PARCELS, coerce_column, validate_layer
-from .store.backend import NotInPlace
+from .store import NotInPlace, Workspace, history
+from .store.history import keeps_history, used_ids
 from .units import M2_PER_MU
 
 __all__ = [
@@ -121,9 +123,7 @@ def is_extensive(column: str) -> bool:
 
 
 def _ws(workspace):
-    from .workspace import Workspace
-
-    return workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+    return Workspace.open(workspace)
 
 
 def _locked(edit):
@@ -168,9 +168,9 @@ def _planar_ok(parcels: gpd.GeoDataFrame) -> None:
 
 
 def _commit(ws, kind: str, new: gpd.GeoDataFrame, before, after, date, summary, kept=None) -> EditResult:
-    with recording(kind, date=date, summary=summary) as change:
-        ws.write("parcels", new.reset_index(drop=True))
-    return EditResult(kind, change["change_id"], date, before.reset_index(drop=True),
+    change = history.Change(kind, date=date, summary=summary)
+    ws.write("parcels", new.reset_index(drop=True), change=change)
+    return EditResult(kind, change.change_id, date, before.reset_index(drop=True),
                       after.reset_index(drop=True), kept, recorded=keeps_history(ws))
 
 

@@ -145,3 +145,40 @@ def test_postgis_update_is_one_update_in_place(postgis, started, tmp_path):
     a, b = db.read("parcels"), Workspace(folder).read("parcels")
     _same(pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry")), "parcels")
     db.engine.dispose()
+
+
+def test_workspace_open_takes_a_folder_or_a_url_and_workspace_of_a_url_warns(tmp_path):
+    from landplan.store import Workspace as StoreWorkspace
+    from landplan.store.postgis import PostGISWorkspace
+
+    assert StoreWorkspace is Workspace  # landplan.workspace re-exports the store's
+    folder = Workspace.open(tmp_path / "ws")
+    assert type(folder) is Workspace and Workspace.open(folder) is folder
+    url = "postgresql://clerk@/park?host=/nonexistent"
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning from the way to open a database
+        db = Workspace.open(url)
+    assert isinstance(db, PostGISWorkspace) and not db.keeps_history
+    with pytest.warns(DeprecationWarning, match="Workspace.open"):
+        old = Workspace(url)
+    assert isinstance(old, PostGISWorkspace)
+    db.engine.dispose()
+    old.engine.dispose()
+
+
+def test_a_write_records_the_change_it_is_given(started, tmp_path):
+    from landplan.history import Change
+
+    path = _copy(started, tmp_path, "explicit")
+    ws = Workspace(path)
+    parcels = ws.read("parcels")
+    parcels.loc[0, "holder"] = "显式记录"
+    change = Change("write", date=DAY, summary="fix a holder")
+    ws.write("parcels", parcels, change=change)
+    log = change_log(path)
+    assert change.change_id == int(log["change_id"].iloc[-1]) == 3
+    assert log["summary"].iloc[-1] == "fix a holder (1 changed)"
+    with pytest.raises(LandplanError, match="unknown change kind"):
+        Change("rename")

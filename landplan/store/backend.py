@@ -1,6 +1,6 @@
 """What the workspace asks of a store (a folder of files, a PostGIS database).
 
-A backend stores frames that :class:`landplan.workspace.Workspace` has already conformed to the
+A backend stores frames that :class:`landplan.store.Workspace` has already conformed to the
 canonical schema, reprojected to the workspace CRS and validated; it knows nothing of the
 schema's rules. Its interface, as :class:`Backend` lists it: locate and list layers, read a
 layer or the rows of one key, store a layer whole (one atomic step), update one row in place
@@ -13,7 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-__all__ = ["Backend", "NotInPlace"]
+__all__ = ["Backend", "NotInPlace", "is_database_url"]
+
+_SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
+
+
+def is_database_url(value) -> bool:
+    """Whether ``value`` names a PostgreSQL database rather than a folder."""
+    return isinstance(value, str) and value.startswith(_SCHEMES)
 
 
 class NotInPlace(Exception):
@@ -22,8 +29,8 @@ class NotInPlace(Exception):
 
 
 class Backend(Protocol):
-    """The store under a workspace (:class:`landplan.workspace.Workspace` for a folder,
-    :class:`landplan.pgworkspace.PostGISWorkspace` for a database)."""
+    """The store under a workspace (:class:`landplan.store.Workspace` for a folder,
+    :class:`landplan.store.postgis.PostGISWorkspace` for a database)."""
 
     #: Whether a forked process may read the store (a connection pool may not be shared).
     fork_safe: bool

@@ -44,8 +44,8 @@ import contextlib
 import contextvars
 import datetime as dt
 import logging
-import shlex
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -54,12 +54,15 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from . import labels
-from .errors import InputFileError, LandplanError
-from .geometry import area_m2, single_part
-from .io.atomic import commit, staged
-from .schema import PARCELS
-from .store.backend import NotInPlace
+from .. import labels
+from ..errors import InputFileError, LandplanError
+from ..geometry import area_m2, single_part
+from ..io.atomic import atomic_path, commit, staged
+from ..schema import PARCELS
+from . import gpkg
+from .backend import NotInPlace
+from .command import command_context, current_command
+from .frames import conform, ogr_frame
 
 __all__ = [
     "HISTORY_FILE",
@@ -72,11 +75,13 @@ __all__ = [
     "parcel_history",
     "change_log",
     "changes_between",
+    "Change",
     "recording",
     "command_context",
+    "update_in_place",
 ]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("landplan.history")
 
 #: Where the history lives, relative to the workspace.
 HISTORY_FILE = Path("parcels") / "history.gpkg"
@@ -97,8 +102,7 @@ _LATER_META = ("superseded_by",)
 _CHANGE_COLUMNS = ("change_id", "kind", "effective_date", "recorded_at", "command", "summary",
                    "created", "ended", "changed")
 
-_COMMAND: contextvars.ContextVar[str | None] = contextvars.ContextVar("landplan_command", default=None)
-_RECORDING: contextvars.ContextVar[dict | None] = contextvars.ContextVar("landplan_recording", default=None)
+_RECORDING: contextvars.ContextVar[Change | None] = contextvars.ContextVar("landplan_recording", default=None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -106,40 +110,53 @@ _RECORDING: contextvars.ContextVar[dict | None] = contextvars.ContextVar("landpl
 # --------------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def command_context(argv: Sequence[str]) -> Iterator[None]:
-    """Name the command (argv) that changes made inside the block are recorded with."""
-    token = _COMMAND.set(shlex.join(str(a) for a in argv))
-    try:
-        yield
-    finally:
-        _COMMAND.reset(token)
+@dataclass
+class Change:
+    """A change to record: what an edit passes to ``Workspace.write("parcels", frame,
+    change=…)``. After the write ``change_id`` is the id recorded (``None`` when nothing
+    changed or the workspace keeps no history).
+
+    >>> change = Change("update", date=dt.date(2026, 1, 1), summary="fix holders")  # doctest: +SKIP
+    >>> ws.write("parcels", parcels, change=change); change.change_id              # doctest: +SKIP
+    """
+
+    kind: str
+    date: dt.date | None = None
+    summary: str = ""
+    change_id: int | None = None
+    correction: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in CHANGE_KINDS:
+            raise LandplanError(f"unknown change kind {self.kind!r}; kinds are {', '.join(CHANGE_KINDS)}")
+
+    # read and set like the dict :func:`recording` yielded (``change["change_id"]``)
+    def __getitem__(self, key: str):
+        return getattr(self, key)
+
+    def __setitem__(self, key: str, value) -> None:
+        setattr(self, key, value)
 
 
 @contextlib.contextmanager
-def recording(kind: str, *, date: dt.date | None = None, summary: str = "") -> Iterator[dict]:
-    """Record the parcels written inside the block as one change.
+def recording(kind: str, *, date: dt.date | None = None, summary: str = "") -> Iterator[Change]:
+    """Record the parcels written inside the block as one change (the importer's way; an edit
+    passes its :class:`Change` to ``Workspace.write`` instead).
 
-    Yields a dict that holds ``change_id`` (``None`` when nothing changed) after the write.
+    Yields the :class:`Change`, whose ``change_id`` is set (``None`` when nothing changed)
+    after the write.
 
     Examples
     --------
     >>> with recording("write", date=dt.date(2026, 1, 1), summary="fix holders") as change:  # doctest: +SKIP
     ...     ws.write("parcels", parcels)
     """
-    if kind not in CHANGE_KINDS:
-        raise LandplanError(f"unknown change kind {kind!r}; kinds are {', '.join(CHANGE_KINDS)}")
-    meta = {"kind": kind, "date": date, "summary": summary, "change_id": None}
+    meta = Change(kind, date=date, summary=summary)
     token = _RECORDING.set(meta)
     try:
         yield meta
     finally:
         _RECORDING.reset(token)
-
-
-def current_command() -> str:
-    """The command being run (its argv), or ``python API`` outside the command line."""
-    return _COMMAND.get() or "python API"
 
 
 # --------------------------------------------------------------------------------------------
@@ -163,9 +180,11 @@ def has_history(workspace) -> bool:
 
 
 def _ws(workspace):
-    from .workspace import Workspace
+    from .folder import (
+        Workspace,  # the queries take a path too; the folder store imports this module
+    )
 
-    return workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+    return Workspace.open(workspace)
 
 
 def read_history(workspace) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
@@ -179,8 +198,6 @@ def read_history(workspace) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     LandplanError
         When the workspace has no history.
     """
-    from .workspace import _conform
-
     path = history_path(workspace)
     _ws(workspace)._settle()
     if not path.exists():
@@ -209,7 +226,7 @@ def read_history(workspace) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     for column in _LATER_META:
         if column not in versions.columns:
             versions[column] = pd.array([pd.NA] * len(versions), dtype="Int64")
-    versions = _conform("parcels", versions, source=f"{path}, layer versions")
+    versions = conform("parcels", versions, source=f"{path}, layer versions")
     versions = versions.set_geometry(single_part(versions.geometry.to_numpy()), crs=versions.crs)
     versions = _typed(versions, path, "versions", ints=("version_id", "change_id", "ended_by", "superseded_by"),
                       dates=("valid_from", "valid_to"))
@@ -470,21 +487,22 @@ def _untracked(ws, versions) -> tuple[list, list, list]:
 # --------------------------------------------------------------------------------------------
 
 
-def record_write(ws, frame: gpd.GeoDataFrame, fmt: str) -> Path:
+def record_write(ws, frame: gpd.GeoDataFrame, fmt: str, *, change: Change | None = None) -> Path:
     """Write the parcels layer (format ``fmt``), recording the change when one is due.
 
     Called by :meth:`landplan.workspace.Workspace.write` for the parcels layer with the
-    validated frame, holding the workspace lock. Records when a change is being recorded
-    (:func:`recording`) or the workspace already has a history; otherwise just stores. The
+    validated frame, holding the workspace lock. Records when ``change`` is given (an edit's,
+    explicitly), a :func:`recording` block is open (the importer's) or the workspace already
+    has a history; otherwise just stores. The
     layer, the history and ``changes.csv`` are written as one commit
     (:func:`landplan.io.atomic.commit`): a process killed at any moment leaves all three old
     or all three new.
     """
-    meta = _RECORDING.get()
+    meta = change if change is not None else _RECORDING.get()
     path = history_path(ws)
     if not keeps_history(ws) or (meta is None and not path.exists()):
         return ws._store("parcels", frame, fmt)
-    meta = meta or {"kind": "write", "date": None, "summary": "", "change_id": None}
+    meta = meta or Change("write")
     frame = frame.set_geometry(single_part(frame.geometry.to_numpy()), crs=frame.crs)
     today = dt.date.today()
     date = pd.Timestamp(meta["date"] or today).normalize()
@@ -628,9 +646,7 @@ def _append(versions, changes, state, *, kind, date, recorded_at, command, summa
 
 
 def _write_history(target: Path, versions: gpd.GeoDataFrame, changes: pd.DataFrame) -> None:
-    from .workspace import _ogr_frame
-
-    pyogrio.write_dataframe(_ogr_frame(versions), target, layer="versions", driver="GPKG",
+    pyogrio.write_dataframe(ogr_frame(versions), target, layer="versions", driver="GPKG",
                             use_arrow=True, promote_to_multi=True)
     table = changes.copy()
     table["effective_date"] = [None if pd.isna(v) else v.date() for v in table["effective_date"]]
@@ -638,7 +654,7 @@ def _write_history(target: Path, versions: gpd.GeoDataFrame, changes: pd.DataFra
 
 
 def _write_log_copy(target: Path, changes: pd.DataFrame) -> None:
-    from .io.writers import write_csv
+    from ..io.writers import write_csv  # it imports the Workspace: see tests/test_import_graph.py
 
     write_csv(change_table(changes), target)
 
@@ -820,8 +836,6 @@ def mark_synced(ws) -> None:
     """
     import json
 
-    from .io.atomic import atomic_path
-
     target = Path(ws.path) / SYNC_FILE
     with atomic_path(target) as tmp:
         tmp.write_text(json.dumps(_sync_state(ws)), encoding="utf-8")
@@ -854,9 +868,6 @@ def update_in_place(ws, fid: int, before: gpd.GeoDataFrame, after: gpd.GeoDataFr
     GeoPackages cannot take an in-place change; :class:`LandplanError` for an edit dated before
     the version it ends.
     """
-    from .io.atomic import atomic_path
-    from .store import gpkg
-
     layer, path = ws.existing_path("parcels"), history_path(ws)
     if layer is None or layer.suffix != ".gpkg" or ws.fmt != "gpkg" or not in_sync(ws):
         raise NotInPlace("the layer or its history changed since landplan wrote them")
@@ -921,8 +932,6 @@ def update_in_place(ws, fid: int, before: gpd.GeoDataFrame, after: gpd.GeoDataFr
 
 def _rewrite_log_copy(ws) -> None:
     """``changes.csv`` written again from the history's change log."""
-    from .io.atomic import atomic_path
-
     path = history_path(ws)
     with atomic_path(Path(ws.path) / LOG_COPY) as tmp:
         _write_log_copy(tmp, _read_changes(path))

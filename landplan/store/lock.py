@@ -40,13 +40,14 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import WorkspaceError
-from .io.atomic import recover
+from ..errors import WorkspaceError
+from ..io.atomic import recover
+from .command import current_command
 
 __all__ = ["LOCK_FILE", "LOCK_WAIT_S", "WorkspaceBusyError", "WorkspaceChangedError",
            "workspace_lock", "holds_lock"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("landplan.lock")
 
 #: The lock file of a folder workspace.
 LOCK_FILE = ".landplan.lock"
@@ -100,8 +101,6 @@ def _wait_s(wait_s: float | None) -> float:
 
 
 def _holder(what: str | None) -> dict:
-    from .history import current_command
-
     return {"pid": os.getpid(), "command": (what or current_command())[:200],
             "since": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
 

@@ -1,0 +1,39 @@
+"""Parcel history — kept for ``from landplan.history import …``; it lives in
+:mod:`landplan.store.history` (a capability of the folder store)."""
+
+from __future__ import annotations
+
+from .store.command import command_context, current_command
+from .store.history import (  # noqa: F401 - _untracked: read by tests/test_crash.py
+    CHANGE_KINDS,
+    HISTORY_FILE,
+    KIND_LABELS,
+    LOG_COPY,
+    PENDING_FILE,
+    SYNC_FILE,
+    Change,
+    NotInPlace,
+    _untracked,
+    change_log,
+    change_table,
+    changed_columns,
+    changes_between,
+    check_history,
+    finish_pending,
+    has_history,
+    history_path,
+    in_sync,
+    keeps_history,
+    mark_synced,
+    parcel_history,
+    parcels_as_of,
+    read_history,
+    record_write,
+    recording,
+    update_in_place,
+    used_ids,
+)
+
+__all__ = ["HISTORY_FILE", "CHANGE_KINDS", "KIND_LABELS", "has_history", "history_path", "read_history",
+           "parcels_as_of", "parcel_history", "change_log", "changes_between", "Change", "recording",
+           "command_context", "current_command", "update_in_place"]
