@@ -589,7 +589,7 @@ def _update_in_place(ws, parcel_id: str, values, date: dt.date, summary: str) ->
     when it cannot be (no history yet, files changed outside landplan, a new column, a
     parcel id found other than once): the caller then rewrites the layer and its history."""
     recorded = keeps_history(ws)
-    if not (history.in_sync(ws) if recorded else hasattr(ws, "update_row")):
+    if not (history.can_update_in_place(ws) if recorded else hasattr(ws, "update_row")):
         return None
     row = ws.read_rows("parcels", "parcel_id", parcel_id)
     if len(row) != 1 or "parent_ids" not in row.columns:

@@ -14,6 +14,7 @@ from .store.history import (  # noqa: F401 - _untracked: read by tests/test_cras
     Change,
     NotInPlace,
     _untracked,
+    can_update_in_place,
     change_log,
     change_table,
     changed_columns,

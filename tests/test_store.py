@@ -182,3 +182,13 @@ def test_a_write_records_the_change_it_is_given(started, tmp_path):
     assert log["summary"].iloc[-1] == "fix a holder (1 changed)"
     with pytest.raises(LandplanError, match="unknown change kind"):
         Change("rename")
+
+
+def test_a_geoparquet_workspace_is_rewritten_and_gets_the_same_history(started, tmp_path):
+    path = _copy(started, tmp_path, "parquet")
+    ws = Workspace(path, fmt="parquet")
+    ws.write("parcels", ws.read("parcels"))  # the layer moves to GeoParquet (recorded: nothing changed)
+    assert (path / "parcels" / "parcels.parquet").exists()
+    update_parcel(ws, started[1], {"holder": "列式存储企业"}, date=DAY)
+    assert Workspace(path).read("parcels").set_index("parcel_id").loc[started[1], "holder"] == "列式存储企业"
+    assert change_log(path)["kind"].iloc[-1] == "update"

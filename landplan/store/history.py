@@ -854,6 +854,13 @@ def in_sync(ws) -> bool:
     return noted == _sync_state(ws)
 
 
+def can_update_in_place(ws) -> bool:
+    """Whether an update of one parcel can be made in place: a GeoPackage parcels layer (in a
+    workspace writing GeoPackage) and its history as landplan last wrote them (:func:`in_sync`)."""
+    layer = ws.existing_path("parcels")
+    return layer is not None and layer.suffix == ".gpkg" and ws.fmt == "gpkg" and in_sync(ws)
+
+
 def update_in_place(ws, fid: int, before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, *,
                     date: dt.date, summary: str) -> int | None:
     """Record ``after`` (one parcel, feature ``fid`` of ``parcels.gpkg``) as an ``update``.
@@ -869,8 +876,8 @@ def update_in_place(ws, fid: int, before: gpd.GeoDataFrame, after: gpd.GeoDataFr
     the version it ends.
     """
     layer, path = ws.existing_path("parcels"), history_path(ws)
-    if layer is None or layer.suffix != ".gpkg" or ws.fmt != "gpkg" or not in_sync(ws):
-        raise NotInPlace("the layer or its history changed since landplan wrote them")
+    if not can_update_in_place(ws):
+        raise NotInPlace("not a GeoPackage, or the layer or its history changed since landplan wrote them")
     changed = changed_columns(before, after)
     if not changed:
         return None
