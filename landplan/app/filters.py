@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-__all__ = ["Filters", "EVALUATION_FILTERS", "apply_filters", "NO_VALUE", "SearchIndex"]
+__all__ = ["Filters", "EVALUATION_FILTERS", "VALUE_FILTERS", "apply_filters", "NO_VALUE", "SearchIndex"]
 
 #: The value a multiselect uses for "empty" (no industry, no class, …).
 NO_VALUE = "__none__"
@@ -26,6 +26,8 @@ NO_VALUE = "__none__"
 EVALUATION_FILTERS = {"classes": "efficiency_class", "idle": "idle_status",
                       "readiness": "readiness"}
 _PARCEL_FILTERS = {"statuses": "status", "industries": "industry_code"}
+#: Every filter of a column's values: field of :class:`Filters` → the column it reads.
+VALUE_FILTERS = {**_PARCEL_FILTERS, **EVALUATION_FILTERS}
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def apply_filters(frame: pd.DataFrame, filters: Filters) -> pd.Series:
     :meth:`Filters.needs_evaluation` says so.
     """
     mask = np.ones(len(frame), dtype=bool)
-    for name, column in (*_PARCEL_FILTERS.items(), *EVALUATION_FILTERS.items()):
+    for name, column in VALUE_FILTERS.items():
         accepted = getattr(filters, name)
         if not accepted:
             continue

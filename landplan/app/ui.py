@@ -171,9 +171,10 @@ def _xlsx_refusal(frame: pd.DataFrame, columns: list[str] | None, lang: str, *, 
 def downloads(frame: pd.DataFrame, columns: list[str] | None, lang: str, *, key: str, sheet: str,
               checked: tuple[str | None] | None = None) -> None:
     """CSV and XLSX buttons for a table (:func:`table_bytes`, made when clicked; keys
-    ``<key>_csv``, ``<key>_xlsx``; files named as the sheet, ``闲置土地与处置.csv`` …). An XLSX that cannot be written is
-    said in place, without its button: found now for a table of at most :data:`CHECK_ROWS`
-    rows, or given by the page (``checked``: ``(refusal or None,)``, as it found it)."""
+    ``<key>_csv``, ``<key>_xlsx``; files named as the sheet, ``闲置土地与处置.csv`` …). An
+    XLSX that cannot be written is said in place, without its button: found now for a table
+    of at most :data:`CHECK_ROWS` rows, or given by the page (``checked``: ``(refusal or
+    None,)``, as it found it)."""
     left, right = st.columns(2)
     if checked is not None:
         refusal = checked[0]
@@ -289,10 +290,9 @@ def _thematic_filters(ctx, table: pd.DataFrame, mask: np.ndarray) -> tuple[pd.Da
     parcels drawn plain around), on the whole table when they pick the same parcels as the
     page; otherwise (an area range, a text, a page's own choice) the shown rows only."""
     from .. import thematic
-    from .filters import EVALUATION_FILTERS, NO_VALUE
+    from .filters import NO_VALUE, VALUE_FILTERS
 
-    fields = {"statuses": "status", "industries": "industry_code", **EVALUATION_FILTERS}
-    wanted = {column: list(getattr(ctx.filters, name)) for name, column in fields.items()
+    wanted = {column: list(getattr(ctx.filters, name)) for name, column in VALUE_FILTERS.items()
               if getattr(ctx.filters, name) and NO_VALUE not in getattr(ctx.filters, name)
               and column in table.columns}
     if wanted and np.array_equal(thematic.apply_filters(table, wanted, ctx.lang), mask):
@@ -335,29 +335,30 @@ def thematic_download(ctx, table: pd.DataFrame, mask: np.ndarray, *, map_key: st
         made_key = f"_thematic_{map_key}"
         wanted = (theme, digest, ctx.frame_key(table), title, paper, fmt, lang)
         if make:
-            drawn, filters = _thematic_filters(ctx, table, mask)
             ws = Workspace(ctx.workspace)
             try:
                 with st.spinner(t("thematic.make", lang)):
+                    drawn, filters = _thematic_filters(ctx, table, mask)
                     layers = {name: ws.read(name) for name in ("roads", "pipelines", "powerlines", "facilities")
                               if ws.has(name)}
                     made = thematic.render(drawn, theme, fmt=fmt, lang=lang, title=title, paper=paper,
                                            filters=filters or None, as_of=ctx.as_of, workspace=ctx.workspace,
                                            readiness_levels=readiness_levels(ctx.workspace), **layers)
-            except LandplanError as exc:
+            except Exception as exc:  # bad input in one line; what else the drawing trips on too,
+                error = exc
+                if not isinstance(exc, LandplanError):  # its traceback in the log
+                    log.exception("drawing the 专题图 %s of %s", theme, ctx.workspace)
+                    error = f"{type(exc).__name__}: {exc}"
                 st.session_state.pop(made_key, None)
-                st.error(t("thematic.failed", lang, error=md_lines(exc)))
-            except Exception as exc:  # a layer the drawing trips on: said, its traceback in the log
-                log.exception("drawing the 专题图 %s of %s", theme, ctx.workspace)
-                st.session_state.pop(made_key, None)
-                st.error(t("thematic.failed", lang, error=md_lines(f"{type(exc).__name__}: {exc}")))
+                st.error(t("thematic.failed", lang, error=md_lines(error)))
             else:
                 st.session_state[made_key] = (wanted, made.data)
         made = st.session_state.get(made_key)
         if made is not None and made[0] == wanted:
             st.download_button(t("thematic.download", lang, fmt=fmt.upper()), data=made[1],
-                               file_name=f"{_NAME_UNSAFE.sub(' ', title).strip() or theme}.{fmt}", key=f"{map_key}_thematic_dl",
-                               mime="application/pdf" if fmt == "pdf" else "image/png", on_click="ignore")
+                               file_name=f"{_NAME_UNSAFE.sub(' ', title).strip() or theme}.{fmt}",
+                               key=f"{map_key}_thematic_dl", on_click="ignore",
+                               mime="application/pdf" if fmt == "pdf" else "image/png")
 
 
 def rule_value(rules: dict, key: str, lang: str) -> str:
