@@ -3,7 +3,7 @@
 Query parameters: ``map=pydeck`` draws the same deck with ``st.pydeck_chart`` (to compare the
 time to the first map), ``tiles=URL`` adds XYZ basemap tiles, ``report=1`` asks for the view.
 A text box "focus" takes a parcel id to zoom to (a new focus sequence number each time it
-changes); the button "rerun" reruns with the same one. The returned value is written as JSON
+changes); the check box "roads" changes the deck (its roads) and keeps the focus. The returned value is written as JSON
 in a code block (id of the picked parcel, view, seq) after the marker ``VALUE``.
 """
 
@@ -27,7 +27,7 @@ classes = lpmap.classify(park.parcels, "status", lang="zh")
 drawn = lpmap.drawn(park.geoms, park.bounds)
 groups = lpmap.parcel_records(park.parcels, lpmap.rings_of(drawn), classes)
 roads = None
-if "roads" in park.lines:
+if "roads" in park.lines and st.checkbox("roads", value=True):
     attrs, geoms = park.lines["roads"]
     roads = lpmap.road_records(attrs, geoms)
 tiles = []
@@ -45,7 +45,6 @@ def _new_focus() -> None:
 
 
 focus_id = st.text_input("focus", key="focus_id", on_change=_new_focus)
-st.button("rerun")
 focus = None
 if focus_id:
     row = park.parcels.index[park.parcels["parcel_id"] == focus_id]

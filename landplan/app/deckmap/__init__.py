@@ -71,6 +71,7 @@ def frontend_dir() -> Path:
         try:
             root.mkdir(parents=True, exist_ok=True)
             work = Path(tempfile.mkdtemp(prefix=f".{folder}-", dir=root))
+            work.chmod(0o755)  # mkdtemp's is 0700
             for path, name in sources:
                 shutil.copyfile(path, work / name)
             try:

@@ -279,6 +279,10 @@
     var t = S.tooltip;
     if (!t || S.mode || !info || !info.picked || !info.object) return null;
     var row = info.object;
+    if (t === true) { // pydeck's default: every field as text (the polygon left out)
+      return { text: Object.keys(row).filter(function (k) { return k !== "p"; })
+        .map(function (k) { return k + ": " + row[k]; }).join("\n") };
+    }
     var template = t.html || t.text || "";
     var text = template.replace(/\{([^}]*)\}/g, function (_, f) {
       var v = Object.prototype.hasOwnProperty.call(row, f) ? row[f]
