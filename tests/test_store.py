@@ -192,3 +192,17 @@ def test_a_geoparquet_workspace_is_rewritten_and_gets_the_same_history(started, 
     update_parcel(ws, started[1], {"holder": "列式存储企业"}, date=DAY)
     assert Workspace(path).read("parcels").set_index("parcel_id").loc[started[1], "holder"] == "列式存储企业"
     assert change_log(path)["kind"].iloc[-1] == "update"
+
+
+def test_a_history_in_wal_mode_is_rewritten_instead(started, tmp_path):
+    from landplan.history import PENDING_FILE, mark_synced
+
+    path = _copy(started, tmp_path, "wal")
+    with sqlite3.connect(path / "parcels" / "history.gpkg") as con:
+        assert con.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
+    mark_synced(Workspace(path))  # as if landplan had left it so: the in-place path is tried
+    layer = path / "parcels" / "parcels.gpkg"
+    inode = layer.stat().st_ino
+    result = update_parcel(path, started[1], {"holder": "预写日志企业"}, date=DAY)
+    assert result.change_id == 3 and layer.stat().st_ino != inode  # rewritten, recorded
+    assert not (path / PENDING_FILE).exists() and in_sync(Workspace(path))

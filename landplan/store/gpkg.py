@@ -72,28 +72,35 @@ def _register(con: sqlite3.Connection) -> None:
 def transaction(main: Path, attached: dict[str, Path] | None = None) -> Iterator[sqlite3.Connection]:
     """One write transaction over ``main`` and the ``attached`` GeoPackages (alias → file).
 
-    Commits when the block ends, rolls back when it raises. Raises :class:`GpkgBusy` before
-    changing anything when a file is in WAL mode or another connection holds it.
+    Commits when the block ends, rolls back when it raises. Raises :class:`GpkgBusy`, nothing
+    changed, when a file is in WAL mode, another connection holds it or SQLite refuses a
+    statement (the caller rewrites the files instead, which names what is wrong with them).
     """
-    con = sqlite3.connect(main, isolation_level=None, timeout=5.0)
     try:
-        _register(con)
-        for alias, path in (attached or {}).items():
-            con.execute(f"ATTACH DATABASE ? AS {alias}", (str(path),))
-        for alias in ("main", *(attached or {})):
-            mode = con.execute(f"PRAGMA {alias}.journal_mode").fetchone()[0]
-            if str(mode).lower() == "wal":
-                raise GpkgBusy(f"{alias} is in WAL mode")
+        con = sqlite3.connect(main, isolation_level=None, timeout=5.0)
+    except sqlite3.Error as exc:
+        raise GpkgBusy(f"{main}: {exc}") from None
+    try:
         try:
+            _register(con)
+            for alias, path in (attached or {}).items():
+                con.execute(f"ATTACH DATABASE ? AS {alias}", (str(path),))
+            for alias in ("main", *(attached or {})):
+                mode = con.execute(f"PRAGMA {alias}.journal_mode").fetchone()[0]
+                if str(mode).lower() == "wal":
+                    raise GpkgBusy(f"{alias} is in WAL mode")
             con.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise GpkgBusy(str(exc)) from None
+        except sqlite3.Error as exc:  # locked by another program, not a database …
+            raise GpkgBusy(f"{main}: {exc}") from None
         try:
             yield con
-        except BaseException:
-            con.execute("ROLLBACK")
+            con.execute("COMMIT")
+        except BaseException as exc:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):  # nothing was changed: the caller rewrites instead
+                raise GpkgBusy(f"{main}: {exc}") from None
             raise
-        con.execute("COMMIT")
     finally:
         con.close()
 

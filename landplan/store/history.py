@@ -32,7 +32,12 @@ Rules
   difference as an ``untracked`` change effective on the file's modification date (or the
   latest date already in force, if later).
 - Writes are atomic: the history goes to a temporary file, the parcels layer is written, and
-  the history is then renamed into place. A history edited by hand into an invalid state
+  the history is then renamed into place. An update of one parcel's attributes is made in
+  place instead (:func:`update_in_place`): the row updated in ``parcels.gpkg`` and the history
+  appended in one SQLite transaction over both files, then ``changes.csv`` rewritten (a kill
+  before that leaves ``parcels/.changes-pending``, and the next reader rewrites it). It needs
+  both files as landplan last wrote them together (``parcels/.history-sync.json``); otherwise
+  the layer and the history are rewritten, as above. A history edited by hand into an invalid state
   (overlapping intervals, a version of an unknown change, a child without its parent, an
   unreadable file) is refused with one line naming the file, the feature and the field, and
   nothing is written.
