@@ -38,6 +38,7 @@ FLAGS: dict[str, str] = {
     "partitions": "--partitions", "scheduler": "--scheduler", "lang": "--lang", "layer": "--layer",
     "source_layer": "--source-layer", "all_parcels": "--all", "park": "--park",
     "workspace": "--workspace", "keep_extra": "--keep-extra", "since": "--since", "top": "--top",
+    "labels": "--lang",
 }
 _NAMED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)(?:=([^`]*))?`")
 
@@ -241,7 +242,7 @@ def _cmd_idle(args) -> int:
     import datetime as dt
 
     from .evaluate import evaluate, read_evaluation, write_evaluation
-    from .revitalization import candidates, park_summary
+    from .revitalization import candidates_table, park_summary
     from .rules import load_rules
 
     rules = load_rules(args.workspace)
@@ -252,9 +253,7 @@ def _cmd_idle(args) -> int:
     print("\n".join(park_summary(table, rules, as_of=as_of, before=before, target_mu=args.target_mu,
                                   lang=_lang(args))))
     if args.out:
-        ranked = candidates(table, rules).rename(columns={"path": "revitalization_path"})
-        ranked = ranked.drop(columns=[c for c in ("path_zh", "path_en") if c in ranked.columns])
-        out = write_evaluation(ranked, args.out, rules=rules, lang=_table_lang(args))
+        out = write_evaluation(candidates_table(table, rules), args.out, rules=rules, lang=_table_lang(args))
         _say("cli.idle.written", args, out=out)
     return 0
 
@@ -264,7 +263,7 @@ def _cmd_lifecycle(args) -> int:
 
     from .evaluate import evaluate, write_evaluation
     from .io.writers import cell_text, person_column
-    from .lifecycle import LIFECYCLE_COLUMNS, lifecycle_summary
+    from .lifecycle import gap_rows, lifecycle_summary, lifecycle_table
     from .rules import load_rules
 
     lang = _lang(args)
@@ -273,25 +272,23 @@ def _cmd_lifecycle(args) -> int:
     table = evaluate(args.workspace, as_of=as_of, year=args.year, rules=rules)
     _say("cli.lifecycle.title", args, as_of=as_of)
     print("\n".join(lifecycle_summary(table, lang=lang, rules=rules)))
-    gaps = table[table["lifecycle_gap"] != ""].sort_values(["lifecycle_gap_years", "parcel_id"],
-                                                          ascending=[False, True], kind="stable")
+    gaps = gap_rows(table)
     reason = person_column("lifecycle_gap_reason", lang)
     for _, row in gaps.head(args.show).iterrows():
         _say("cli.lifecycle.gap", args, pid=row["parcel_id"], gap=cell_text("lifecycle_gap", row["lifecycle_gap"], lang),
              years=cell_text("lifecycle_gap_years", row["lifecycle_gap_years"], lang),
              reason=cell_text(reason, row.get(reason), lang))
     if args.out:
-        keep = ["parcel_id", "area_mu", "status", *LIFECYCLE_COLUMNS, "geometry"]
-        rows = table[(table["lifecycle_gap"] != "") | (table["contract_check"] != "")]
-        out = write_evaluation(rows[[c for c in keep if c in rows.columns]], args.out, rules=rules,
-                               lang=_table_lang(args))
+        rows = lifecycle_table(table)
+        out = write_evaluation(rows, args.out, rules=rules, lang=_table_lang(args))
         _say("cli.lifecycle.written", args, n=len(rows), out=out)
     return 0
 
 
 def _cmd_coverage(args) -> int:
     from .coverage import coverage_summary, extension_routes, network_qa, substation_loads
-    from .evaluate import evaluate
+    from .evaluate import column_label, evaluate
+    from .io.writers import write_analysis
     from .labels import column, rulekeys
     from .rules import load_rules
     from .workspace import Workspace
@@ -315,35 +312,9 @@ def _cmd_coverage(args) -> int:
         _say("cli.coverage.qa_row", args, fid=row["feature_id"], message=row[message])
     if args.routes:
         routes = extension_routes(ws.read("parcels"), **layers, rules=rules)
-        _write_plain(routes, args.routes, lang=_table_lang(args))
+        write_analysis(routes, args.routes, labels=_table_lang(args), header=column_label)
         _say("cli.coverage.routes", args, n=len(routes), out=args.routes)
     return 0
-
-
-def _write_plain(frame, out, *, lang: str) -> None:
-    """Write an analysis layer (not a canonical one) to .gpkg, .geojson, .parquet (canonical
-    names, for GIS and scripts) or .csv (a table for people in ``lang``, or ``code``)."""
-    from pathlib import Path
-
-    import pyogrio
-
-    from .evaluate import column_label
-    from .io.atomic import atomic_path
-    from .io.writers import people_table, write_csv
-
-    out = Path(out)
-    suffix = out.suffix.lower()
-    with atomic_path(out) as tmp:
-        if suffix == ".parquet":
-            frame.to_parquet(tmp, index=False)
-        elif suffix == ".csv":
-            write_csv(people_table(frame, lang, header=column_label)[0], tmp)
-        elif suffix in {".gpkg", ".geojson"}:
-            pyogrio.write_dataframe(frame if suffix == ".gpkg" else frame.to_crs(4326), tmp,
-                                    layer=out.stem if suffix == ".gpkg" else None,
-                                    driver="GPKG" if suffix == ".gpkg" else "GeoJSON")
-        else:
-            raise LandplanError(f"--routes {out}: write .gpkg, .geojson, .parquet or .csv")
 
 
 def _cmd_screen(args) -> int:
@@ -500,6 +471,7 @@ def _history_for_people(table, columns, lang: str):
 
 def _cmd_history(args) -> int:
     from .history import change_log, keeps_history, parcel_history
+    from .io.writers import write_table
     from .workspace import Workspace
 
     lang, table_lang = _lang(args), _table_lang(args)
@@ -511,28 +483,14 @@ def _cmd_history(args) -> int:
     else:
         table, columns = parcel_history(args.workspace, args.parcel_id), _HISTORY_COLUMNS["parcel"]
     if args.out:
-        _write_table(table if table_lang == "code" else _history_for_people(table, columns, table_lang), args.out)
+        write_table(table if table_lang == "code" else _history_for_people(table, columns, table_lang), args.out,
+                    labels="code")  # worded here: change kinds and relations, recorded times
         _say("cli.history.written", args, n=len(table), out=args.out)
     if not len(table):
         _say("cli.history.empty", args)
         return 0
     print(_history_for_people(table, columns, lang).to_string(index=False))
     return 0
-
-
-def _write_table(table, out) -> None:
-    """A table to .csv or .xlsx, atomically."""
-    from .io.atomic import atomic_path
-    from .io.writers import write_csv, write_xlsx
-
-    out = Path(out)
-    if out.suffix.lower() not in {".csv", ".xlsx"}:
-        raise LandplanError(f"--out {out}: write .csv or .xlsx")
-    with atomic_path(out) as tmp:
-        if out.suffix.lower() == ".csv":
-            write_csv(table, tmp, date_format="%Y-%m-%d")
-        else:
-            write_xlsx({"Sheet1": table}, tmp, out=out)
 
 
 def _cmd_app(args) -> int:
@@ -565,12 +523,21 @@ def _help(key: str) -> str:
     return t(f"cli.{key}", lang_of_locale()).replace("%", "%%")
 
 
-def _lang_option(p: argparse.ArgumentParser, *, tables: bool = False) -> None:
-    """``--lang``: the language of what the command prints (and of its CSV/XLSX tables)."""
-    if tables:
-        p.add_argument("--lang", choices=["zh", "en", "code"], help=_help("help.lang_tables"))
-    else:
-        p.add_argument("--lang", choices=["zh", "en"], help=_help("help.lang"))
+def _shared_options() -> tuple[argparse.ArgumentParser, ...]:
+    """The options several commands share, each defined once (argparse parent parsers):
+    ``--workspace`` (default ./data: the library has no default workspace), ``--as-of`` and
+    ``--year`` (the evaluation's date and ledger year), and ``--lang``, the language of what a
+    command prints (zh, en) or, for a command writing tables, also of its CSV/XLSX (zh, en, code)."""
+    workspace = argparse.ArgumentParser(add_help=False)
+    workspace.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    when = argparse.ArgumentParser(add_help=False)
+    when.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
+    when.add_argument("--year", type=int, help="ledger year (default the latest)")
+    lang = argparse.ArgumentParser(add_help=False)
+    lang.add_argument("--lang", choices=["zh", "en"], help=_help("help.lang"))
+    tables_lang = argparse.ArgumentParser(add_help=False)
+    tables_lang.add_argument("--lang", choices=["zh", "en", "code"], help=_help("help.lang_tables"))
+    return workspace, when, lang, tables_lang
 
 
 def _keep_extra_option(p: argparse.ArgumentParser) -> None:
@@ -584,21 +551,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     parser.add_argument("-q", "--quiet", action="store_true", help="only errors")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    workspace, when, lang, tables_lang = _shared_options()
 
-    p = sub.add_parser("demo", help=_help("cmd.demo"))
+    p = sub.add_parser("demo", parents=[lang], help=_help("cmd.demo"))
     p.add_argument("--out", default="data", help="workspace folder to write (default ./data)")
     p.add_argument("--parcels", type=int, default=300, help="number of parcels (default 300)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--format", default="gpkg", choices=["gpkg", "parquet"], help="vector store")
-    _lang_option(p)
     p.set_defaults(func=_cmd_demo)
 
-    p = sub.add_parser("import", help=_help("cmd.import"),
+    p = sub.add_parser("import", parents=[workspace, lang], help=_help("cmd.import"),
                        epilog=_IMPORT_EXIT)
     p.add_argument("src", nargs="+", help="file(s): .shp .zip .gpkg .geojson .gdb .txt .csv .xlsx .tif")
     p.add_argument("--layer", required=True,
                    choices=["parcels", "roads", "pipelines", "powerlines", "facilities", "terrain"])
-    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--source-layer", help="layer, sheet or zip member of a multi-layer source")
     p.add_argument("--field", action="append", metavar="SRC_COL=COLUMN",
                    help="map a source column onto a canonical column (repeatable)")
@@ -611,26 +577,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace the layer (default) or append to it")
     p.add_argument("--date", help="effective date of the parcels imported, YYYY-MM-DD (default today)")
     _keep_extra_option(p)
-    _lang_option(p)
     p.set_defaults(func=_cmd_import)
 
-    p = sub.add_parser("import-ledger", help=_help("cmd.import_ledger"),
+    p = sub.add_parser("import-ledger", parents=[workspace, lang], help=_help("cmd.import_ledger"),
                        epilog=_IMPORT_EXIT.replace("feature", "row").replace("<layer>", "enterprises"))
     p.add_argument("file", help="CSV or XLSX with one row per enterprise × parcel × year")
-    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--source-layer", help="sheet of an XLSX workbook")
     p.add_argument("--field", action="append", metavar="SRC_COL=COLUMN",
                    help="map a source column onto a ledger column (repeatable)")
     p.add_argument("--encoding", help="text encoding of a CSV (gbk, utf-8)")
     _keep_extra_option(p)
-    _lang_option(p)
     p.set_defaults(func=_cmd_import_ledger)
 
-    p = sub.add_parser("evaluate", help=_help("cmd.evaluate"),
+    p = sub.add_parser("evaluate", parents=[workspace, when, tables_lang], help=_help("cmd.evaluate"),
                        epilog=_help("help.tables"))
-    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
-    p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
-    p.add_argument("--year", type=int, help="ledger year (default the latest)")
     p.add_argument("--out", required=True, help="output .gpkg, .parquet (canonical names and codes), "
                    ".csv or .xlsx (for people, in --lang)")
     p.add_argument("--engine", default="single", choices=["single", "dask"],
@@ -638,44 +598,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partitions", type=_positive_int, help="spatial partitions of the dask engine")
     p.add_argument("--scheduler", help="dask scheduler: 'local' or 'local:N' (a LocalCluster of N workers) or an address tcp://host:8786 "
                    "(default: dask threads in this process)")
-    _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_evaluate)
 
-    p = sub.add_parser("idle", help=_help("cmd.idle"),
+    p = sub.add_parser("idle", parents=[workspace, when, tables_lang], help=_help("cmd.idle"),
                        epilog=_help("help.tables"))
-    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
-    p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
-    p.add_argument("--year", type=int, help="ledger year (default the latest)")
     p.add_argument("--target-mu", type=float, help="this year's revitalization target in mu")
     p.add_argument("--since", help="an earlier evaluation file (landplan evaluate) to count revitalized mu")
     p.add_argument("--out", help="write the ranked candidates (.csv, .xlsx, .gpkg, .parquet)")
-    _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_idle)
 
-    p = sub.add_parser("lifecycle", help=_help("cmd.lifecycle"),
+    p = sub.add_parser("lifecycle", parents=[workspace, when, tables_lang], help=_help("cmd.lifecycle"),
                        epilog=_help("help.tables"))
-    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
-    p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
-    p.add_argument("--year", type=int, help="ledger year (default the latest)")
     p.add_argument("--show", type=int, default=20, help="parcels with a gap to print (default 20)")
     p.add_argument("--out", help="write the parcels with a gap or a contract check (.csv, .xlsx, .gpkg, .parquet)")
-    _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_lifecycle)
 
-    p = sub.add_parser("coverage", help=_help("cmd.coverage"))
-    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p = sub.add_parser("coverage", parents=[workspace, tables_lang], help=_help("cmd.coverage"))
     p.add_argument("--routes", help="write the extension routes (.gpkg, .geojson, .parquet, .csv)")
     p.add_argument("--show", type=int, default=20, help="QA problems to print (default 20)")
-    _lang_option(p, tables=True)
-    p.set_defaults(func=_cmd_coverage)
+    p.set_defaults(func=_cmd_coverage, flags={"out": "--routes"})  # its table is --routes
 
-    p = sub.add_parser("screen", help=_help("cmd.screen"),
+    p = sub.add_parser("screen", parents=[workspace, when, tables_lang], help=_help("cmd.screen"),
                        description="Check a project against the entry thresholds and control "
                        "indicators, then rank the supplyable parcels. Exit 0 admitted, 3 refused "
                        "(a result: reasons printed), 2 bad input.")
-    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
-    p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
-    p.add_argument("--year", type=int, help="ledger year of the park values (default the latest)")
     p.add_argument("--project", help="project file, .yaml or .xlsx (keys as a clerk writes them, in Chinese too)")
     p.add_argument("--sheet", help="sheet of the project workbook (default the first)")
     p.add_argument("--name", help="project name")
@@ -696,38 +642,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--related-industry", action="append", help="related industry code (repeatable)")
     p.add_argument("--top", type=int, help="print and write only the best N sites")
     p.add_argument("--out", help="write the ranked sites (.csv, .xlsx, .gpkg)")
-    _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_screen)
-    p = sub.add_parser("report", help=_help("cmd.report"))
+    p = sub.add_parser("report", parents=[workspace, when, lang], help=_help("cmd.report"))
     p.add_argument("parcel_ids", nargs="*", metavar="PARCEL_ID", help="parcels to report")
     p.add_argument("--all", action="store_true", help="every parcel, with index.html and summary.csv")
     p.add_argument("--park", action="store_true", help="the park report (park.html / park.pdf)")
     p.add_argument("--format", default="html", choices=["html", "pdf"], help="html (default) or pdf (A4)")
-    _lang_option(p)
-    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
-    p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
-    p.add_argument("--year", type=int, help="ledger year (default the latest)")
     p.add_argument("--since", help="an evaluation from the start of the year (park target progress)")
     p.add_argument("--workers", type=int, help="processes for a batch (default all cores)")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("rules", help=_help("cmd.rules"))
-    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
+    p = sub.add_parser("rules", parents=[workspace], help=_help("cmd.rules"))
     p.set_defaults(func=_cmd_rules)
 
-    p = sub.add_parser("export", help=_help("cmd.export"))
+    p = sub.add_parser("export", parents=[workspace, lang], help=_help("cmd.export"))
     p.add_argument("layer", choices=["parcels", "roads", "pipelines", "powerlines", "facilities"])
     p.add_argument("--format", required=True, choices=["shp", "gpkg", "geojson", "parquet", "coordtxt"])
     p.add_argument("--out", required=True, help="output file (.zip or .shp for shp)")
-    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.add_argument("--crs", help="reproject to this CRS first")
     p.add_argument("--encoding", default="gbk", choices=["gbk", "utf-8"],
                    help="text encoding of shp/coordtxt (default gbk)")
-    _lang_option(p)
     p.set_defaults(func=_cmd_export)
 
-    p = sub.add_parser("split", help=_help("cmd.split"))
+    p = sub.add_parser("split", parents=[workspace, lang], help=_help("cmd.split"))
     p.add_argument("parcel_id")
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--line", help="cut line: WKT LINESTRING (workspace CRS) or a file with one line")
@@ -735,36 +673,28 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument("--area-mu", type=float, help="area of the first child in mu")
     p.add_argument("--ids", help="ids of the children, comma-separated (default PARENT-1, PARENT-2 …)")
     p.add_argument("--date", help="effective date YYYY-MM-DD (default today)")
-    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
-    _lang_option(p)
     p.set_defaults(func=_cmd_split)
 
-    p = sub.add_parser("merge", help=_help("cmd.merge"))
+    p = sub.add_parser("merge", parents=[workspace, lang], help=_help("cmd.merge"))
     p.add_argument("parcel_ids", nargs="+", metavar="PARCEL_ID")
     p.add_argument("--id", help="id of the merged parcel (default the ids joined by +)")
     p.add_argument("--keep", metavar="PARCEL_ID", help="whose codes, text and dates win where they differ")
     p.add_argument("--date", help="effective date YYYY-MM-DD (default today)")
-    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
-    _lang_option(p)
     p.set_defaults(func=_cmd_merge)
 
-    p = sub.add_parser("update", help=_help("cmd.update"))
+    p = sub.add_parser("update", parents=[workspace, lang], help=_help("cmd.update"))
     p.add_argument("parcel_id")
     p.add_argument("--set", action="append", required=True, metavar="COLUMN=VALUE",
                    help="value for a column, read as on import (repeatable; empty clears)")
     p.add_argument("--date", help="effective date YYYY-MM-DD (default today)")
-    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
-    _lang_option(p)
     p.set_defaults(func=_cmd_update)
 
-    p = sub.add_parser("history", help=_help("cmd.history"))
+    p = sub.add_parser("history", parents=[workspace, tables_lang], help=_help("cmd.history"))
     p.add_argument("parcel_id", nargs="?", help="a parcel id (default: the whole change log)")
     p.add_argument("--out", help="also write the table (.csv or .xlsx)")
-    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
-    _lang_option(p, tables=True)
     p.set_defaults(func=_cmd_history)
 
-    p = sub.add_parser("map", help=_help("cmd.map"))
+    p = sub.add_parser("map", parents=[workspace, when, lang], help=_help("cmd.map"))
     p.add_argument("--theme", required=True, metavar="THEME",
                    help="status, land_use, efficiency_class, tax_per_mu_wan, idle_status, readiness, "
                    "has_<network> (road, water, sewer, storm, gas, heat, power, telecom), lifecycle_gap, "
@@ -778,10 +708,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dpi", type=_positive_int, default=200, help="PNG resolution (default 200)")
     p.add_argument("--data-date", help="date of the data YYYY-MM-DD (default: the parcels' last recorded "
                    "change, else the date their file was written)")
-    _lang_option(p)
-    p.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
-    p.add_argument("--year", type=int, help="ledger year (default the latest)")
-    p.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
     p.set_defaults(func=_cmd_map)
 
     p = sub.add_parser("app", help=_help("cmd.app"))

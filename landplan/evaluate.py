@@ -34,7 +34,7 @@ from .io.writers import (
     csv_unescaped,
     number_format,
     people_table,
-    write_csv,
+    write_table,
     write_xlsx,
 )
 from .labels import rulekeys
@@ -94,7 +94,7 @@ def _known_columns() -> list[str]:
 
 
 def evaluate(
-    workspace: Workspace | str | Path = "data",
+    workspace: Workspace | str | Path,
     *,
     as_of: dt.date | None = None,
     year: int | None = None,
@@ -304,6 +304,8 @@ def write_evaluation(table: gpd.GeoDataFrame, out: str | Path, *, rules: dict | 
         if suffix == ".gpkg":
             raise ParameterError("out", out, "this table has no geometry; write .csv, .xlsx or .parquet")
         table = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries([None] * len(table), index=table.index))
+    if suffix == ".csv":
+        return write_table(for_people(table, lang), out, labels=lang, header=column_label)
     with atomic_path(out) as tmp:
         if suffix == ".gpkg":
             pyogrio.write_dataframe(_ogr_frame(table), tmp, layer="evaluation", driver="GPKG",
@@ -313,9 +315,6 @@ def write_evaluation(table: gpd.GeoDataFrame, out: str | Path, *, rules: dict | 
                 pd.DataFrame(table.drop(columns=table.geometry.name)).to_parquet(tmp, index=False)
             else:
                 table.to_parquet(tmp, index=False)
-        elif suffix == ".csv":
-            shown, _units = people_table(for_people(table, lang), lang, header=column_label)
-            write_csv(shown, tmp, date_format="%Y-%m-%d")
         else:
             _write_xlsx(table, tmp, rules, out=out, lang=lang)
     return out

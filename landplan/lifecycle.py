@@ -76,6 +76,8 @@ __all__ = [
     "contract_check",
     "lifecycle_summary",
     "gap_label",
+    "gap_rows",
+    "lifecycle_table",
 ]
 
 log = logging.getLogger(__name__)
@@ -640,3 +642,18 @@ def lifecycle_summary(table: pd.DataFrame, *, lang: str = "zh", rules: dict | No
         lines.append(t("summary.lifecycle.no_transfer", lang, within=labels.fmt(int(barred.sum()), "count"),
                        breach=labels.fmt(int(breach.sum()), "count")))
     return lines
+
+
+def gap_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The parcels of an evaluation table with a lifecycle gap, the longest gap first (then by
+    ``parcel_id``): the list ``landplan lifecycle`` prints."""
+    gaps = table[table["lifecycle_gap"] != ""]
+    return gaps.sort_values(["lifecycle_gap_years", "parcel_id"], ascending=[False, True], kind="stable")
+
+
+def lifecycle_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The lifecycle table of a park: the parcels with a gap or a contract check, with their
+    id, area, status and :data:`LIFECYCLE_COLUMNS` (and geometry, when the table has it)."""
+    keep = ["parcel_id", "area_mu", "status", *LIFECYCLE_COLUMNS, "geometry"]
+    rows = table[(table["lifecycle_gap"] != "") | (table["contract_check"] != "")]
+    return rows[[c for c in keep if c in rows.columns]]

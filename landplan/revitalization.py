@@ -41,7 +41,7 @@ from .tables import join as _join
 from .tables import num as _num
 from .tables import text as _text
 
-__all__ = ["low_efficiency", "candidates", "Ranking", "scenario_median_tax", "target_progress", "PATHS",
+__all__ = ["low_efficiency", "candidates", "candidates_table", "Ranking", "scenario_median_tax", "target_progress", "PATHS",
            "PATH_CODES", "EVALUATION_COLUMNS", "park_summary"]
 
 _KEY = "idle.low_efficiency"
@@ -672,3 +672,11 @@ def park_summary(table: pd.DataFrame, rules: dict, *, as_of: date, before: pd.Da
         lines.append(t("summary.idle.revitalized_unknown", lang, year=year, target=t(
             "summary.idle.target_short", lang, target=labels.fmt(target, "mu")) if target is not None else ""))
     return lines
+
+
+def candidates_table(table: pd.DataFrame, rules: dict) -> pd.DataFrame:
+    """:func:`candidates` as a table to write beside the evaluation: the path under the
+    evaluation's column name ``revitalization_path`` (its words come with the table's
+    language, so the bilingual ``path_zh``/``path_en`` are left out)."""
+    ranked = candidates(table, rules).rename(columns={"path": "revitalization_path"})
+    return ranked.drop(columns=[c for c in ("path_zh", "path_en") if c in ranked.columns])

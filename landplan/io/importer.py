@@ -176,7 +176,7 @@ def import_layer(
     sources,
     layer: str,
     *,
-    workspace: Workspace | str | Path = "data",
+    workspace: Workspace | str | Path,
     source_layer: str | None = None,
     fields: dict[str, str] | None = None,
     crs=None,

@@ -13,7 +13,7 @@ Formats:
 
 Every output is written atomically.
 
-Tables for people (CSV, XLSX) go through :func:`write_csv` and :func:`write_xlsx`, so that
+Tables (CSV, XLSX) are written by :func:`write_table`, through :func:`write_csv` and :func:`write_xlsx`, so that
 text a spreadsheet would run as a formula (``=HYPERLINK(…)`` as a holder) stays text; see
 :func:`escape_text`.
 """
@@ -44,7 +44,7 @@ from .atomic import atomic_dir, atomic_path
 
 __all__ = ["EXPORT_FORMATS", "ExportReport", "export_layer", "write_layer", "shapefile_fields",
            "FORMULA_START", "escape_text", "unescape_text", "csv_safe", "csv_unescaped", "write_csv",
-           "write_xlsx", "TABLE_LANGS", "column_unit", "check_table_lang", "people_table",
+           "write_xlsx", "write_table", "TABLE_FORMATS", "write_analysis", "ANALYSIS_FORMATS", "TABLE_LANGS", "column_unit", "check_table_lang", "people_table",
            "canonical_table", "number_format", "unique_headers", "cell_text", "person_column"]
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ class ExportReport:
 def export_layer(
     layer: str,
     *,
-    workspace: Workspace | str | Path = "data",
+    workspace: Workspace | str | Path,
     fmt: str,
     out: str | Path,
     crs=None,
@@ -659,6 +659,71 @@ def _codes_of(kind: str, text):
         return text
     items = [i for i in re.split(r"\s*[、,;，；]\s*", text.strip()) if i]
     return ",".join(_codes_by_label(kind).get(i, i) for i in items)
+
+
+#: The formats :func:`write_analysis` writes, by suffix: GIS forms, then tables.
+ANALYSIS_FORMATS: tuple[str, ...] = (".gpkg", ".geojson", ".parquet", ".csv", ".xlsx")
+
+
+def write_analysis(frame: gpd.GeoDataFrame, out: str | Path, *, labels: str = "zh", header=None) -> Path:
+    """Write an analysis layer (not a canonical one, e.g. extension routes) to ``out``,
+    atomically: .gpkg (layer named after the file), .geojson (WGS84) or .parquet with the
+    canonical names and codes, for GIS and scripts; .csv or .xlsx as :func:`write_table`
+    writes them (a table for people in ``labels``, or ``"code"``)."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in ANALYSIS_FORMATS:
+        raise ParameterError("out", out, f"write {', '.join(ANALYSIS_FORMATS[:-1])} or {ANALYSIS_FORMATS[-1]}")
+    if suffix in TABLE_FORMATS:
+        return write_table(frame, out, labels=labels, header=header)
+    with atomic_path(out) as tmp:
+        if suffix == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            pyogrio.write_dataframe(frame if suffix == ".gpkg" else frame.to_crs(4326), tmp,
+                                    layer=out.stem if suffix == ".gpkg" else None,
+                                    driver="GPKG" if suffix == ".gpkg" else "GeoJSON")
+    return out
+
+
+#: The formats :func:`write_table` writes, by suffix.
+TABLE_FORMATS: tuple[str, ...] = (".csv", ".xlsx")
+
+
+def write_table(frame: pd.DataFrame, out: str | Path, *, labels: str = "zh", sheet: str | None = None,
+                header=None, layer: str | None = None) -> Path:
+    """Write ``frame`` as a table to ``out`` (.csv or .xlsx, by its suffix), atomically; the
+    one writer of landplan's tables.
+
+    ``labels`` is ``"zh"`` or ``"en"`` for a table for people (:func:`people_table`: the
+    catalogue's headers, or ``header(column, lang)``, coded values as their words, yes/no and
+    dates as :func:`cell_text` shows them; the XLSX shows numbers with their unit's decimals),
+    or ``"code"`` for the frame's own columns and values (canonical names and codes, for
+    scripts; a table its caller has already worded is written so too). Geometry is dropped.
+    Text a spreadsheet would run as a formula stays text (:func:`write_csv`, :func:`write_xlsx`);
+    dates are written YYYY-MM-DD. ``sheet`` names the XLSX sheet (default ``Sheet1``).
+
+    >>> import tempfile
+    >>> frame = pd.DataFrame({"parcel_id": ["A"], "status": ["idle"], "area_mu": [12.345]})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     out = write_table(frame, Path(folder) / "t.csv", labels="en")
+    ...     out.read_text(encoding="utf-8-sig").splitlines()
+    ['parcel id,status,area (mu)', 'A,idle,12.345']
+    """
+    out = Path(out)
+    if out.suffix.lower() not in TABLE_FORMATS:
+        raise ParameterError("out", out, f"write {' or '.join(TABLE_FORMATS)}")
+    if labels not in TABLE_LANGS:
+        raise ParameterError("labels", labels, f"use {', '.join(TABLE_LANGS)}")
+    table, units = people_table(frame, labels, header=header, layer=layer)
+    with atomic_path(out) as tmp:
+        if out.suffix.lower() == ".csv":
+            write_csv(table, tmp, date_format="%Y-%m-%d")
+        else:
+            name = sheet or "Sheet1"
+            write_xlsx({name: table}, tmp, out=out,
+                       number_formats={name: {h: number_format(u) for h, u in units.items()}})
+    return out
 
 
 def number_format(unit: str) -> str:

@@ -26,7 +26,7 @@ from .. import labels
 from ..errors import LandplanError, ParameterError
 from ..evaluate import column_label, evaluate, read_evaluation
 from ..io.atomic import atomic_path
-from ..io.writers import cell_text, people_table, write_csv
+from ..io.writers import cell_text, write_table
 from ..rules import load_rules
 from ..workspace import Workspace
 from . import html as _html
@@ -198,9 +198,7 @@ def _write_summary(rows: list[dict], path: Path, lang: str) -> Path:
     def header(column: str, lg: str) -> str:
         return labels.t(_SUMMARY_HEADERS[column], lg) if column in _SUMMARY_HEADERS else column_label(column, lg)
 
-    with atomic_path(path) as tmp:
-        write_csv(people_table(frame, lang, header=header)[0], tmp, date_format="%Y-%m-%d")
-    return path
+    return write_table(frame, path, labels=lang, header=header)
 
 
 def _write_index(ctx: ReportContext, rows: list[dict], run: ReportRun, lang: str) -> Path:
@@ -229,7 +227,7 @@ def _write_index(ctx: ReportContext, rows: list[dict], run: ReportRun, lang: str
 
 
 def report(
-    workspace: Workspace | str | Path = "data",
+    workspace: Workspace | str | Path,
     parcel_ids: list[str] | None = None,
     *,
     out: str | Path,

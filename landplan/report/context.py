@@ -123,7 +123,7 @@ def _layer(name: str, frame, windows: np.ndarray, chosen: np.ndarray, columns: t
 
 
 def prepare(
-    workspace: Workspace | str | Path = "data",
+    workspace: Workspace | str | Path,
     parcel_ids: list[str] | None = None,
     *,
     as_of: dt.date | None = None,

@@ -339,7 +339,7 @@ def tables_for(result: ScreeningResult, lang: str = "zh", *, top: int | None = N
     return out
 
 
-def screen_project(project: Project, workspace: Workspace | str | Path = "data", *,
+def screen_project(project: Project, workspace: Workspace | str | Path, *,
                    as_of: dt.date | None = None, year: int | None = None,
                    rules: dict | None = None) -> ScreeningResult:
     """Screen a proposed project against the park and rank the sites for it (招商选址).
@@ -438,7 +438,7 @@ def write_sites(result: ScreeningResult, out: str | Path, *, top: int | None = N
     """
     import pyogrio
 
-    from ..io.writers import write_csv, write_xlsx
+    from ..io.writers import write_table, write_xlsx
 
     lang = lang if lang == "code" else labels.check_lang(lang)
     out = Path(out)
@@ -447,10 +447,10 @@ def write_sites(result: ScreeningResult, out: str | Path, *, top: int | None = N
         raise ParameterError("out", out, "write .csv, .xlsx or .gpkg")
     sites = result.sites if top is None else result.sites.head(top)
     plain = pd.DataFrame(sites.drop(columns=sites.geometry.name))
+    if suffix == ".csv":
+        return write_table(plain, out, labels="code")  # canonical whatever ``lang``: for scripts
     with atomic_path(out) as tmp:
-        if suffix == ".csv":
-            write_csv(plain, tmp)
-        elif suffix == ".gpkg":
+        if suffix == ".gpkg":
             frame = gpd.GeoDataFrame(plain, geometry=sites.geometry.to_numpy(), crs=sites.crs)
             pyogrio.write_dataframe(_ogr_frame(frame), tmp, layer="sites", driver="GPKG",
                                     promote_to_multi=True)
