@@ -99,3 +99,40 @@ def test_library_and_cli_word_the_same_bad_year(capsys):
     assert caught.value.param == "year" and caught.value.value == 1999
     assert main(["evaluate", "--workspace", str(DEMO), "--year", "1999", "--out", "x.csv"]) == 2
     assert capsys.readouterr().err.startswith("landplan: error: --year 1999: the ledger has no rows for it")
+
+
+def test_no_default_workspace_in_the_library():
+    """No library function defaults to a workspace folder ("data"): the caller names it (the
+    command line's --workspace defaults to ./data)."""
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE).as_posix()
+        # the store's own default and the demo writer's output folder: other parts of issue 21
+        if rel.startswith(("cli.py", "app/", "store/", "workspace.py", "demo/")):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                args = node.args
+                defaults = [*args.defaults, *args.kw_defaults]  # the last positionals', the keywords'
+                found += [f"{rel}:{node.lineno} {node.name}" for default in defaults
+                          if isinstance(default, ast.Constant) and default.value == "data"]
+    assert not found, found
+
+
+def test_shared_options_are_defined_once():
+    """--workspace, --as-of, --year and --lang come from one parent parser each: every command
+    holds the same option object, not a copy of it."""
+    from landplan.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")  # argparse has no public walk
+    seen: dict[str, set[int]] = {}
+    for name, parser in sub.choices.items():
+        for action in parser._actions:
+            for flag in action.option_strings:
+                if flag in ("--workspace", "--as-of", "--year") and name != "app":
+                    seen.setdefault(flag, set()).add(id(action))
+                if flag == "--lang":
+                    seen.setdefault(f"--lang {sorted(action.choices)}", set()).add(id(action))
+    assert set(seen) == {"--workspace", "--as-of", "--year", "--lang ['en', 'zh']", "--lang ['code', 'en', 'zh']"}
+    assert all(len(ids) == 1 for ids in seen.values()), {k: len(v) for k, v in seen.items()}
+    assert sub.choices["evaluate"].parse_args(["--out", "e.csv"]).workspace == "data"
