@@ -10,6 +10,10 @@ no CDN, no network. Streamlit serves a component's files from one folder, so the
 ``frontend/`` are copied once into a cache folder named by their hash (:func:`frontend_dir`),
 never into site-packages.
 
+Measuring snaps a click to the nearest vertex (within 8 px) of the pickable rows under it:
+of the row's ``q`` when it has one (the parcel as it is, where ``p`` is drawn inset), else of
+its ``p``.
+
 The value returned has the shape of ``st.pydeck_chart``'s event (its ``"selection"``), so
 :func:`landplan.app.map.picked_parcel` reads it, plus the view the planner is looking at.
 """

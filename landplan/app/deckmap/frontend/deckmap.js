@@ -160,8 +160,9 @@
     } catch (e) { picked = []; }
     picked.forEach(function (info) {
       var row = info && info.object;
-      if (!row || !row.p) return;
-      ringsOf(row.p).forEach(function (ring) {
+      var polygon = row && (row.q || row.p); // q: the parcel as it is, where p is drawn inset
+      if (!polygon) return;
+      ringsOf(polygon).forEach(function (ring) {
         ring.forEach(function (v) {
           var q = project(v);
           var dist = Math.hypot(q[0] - px[0], q[1] - px[1]);
