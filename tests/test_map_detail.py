@@ -150,3 +150,23 @@ def test_click_on_the_canvas_identifies_the_parcel_also_after_an_edit(
         assert _panel(page) == expected(landplan.evaluate(path, as_of=today), pid, "zh")
     finally:
         context.close()
+
+
+def test_a_big_park_zoomed_to_a_parcel_draws_it_until_the_map_moves(park_workspace,
+                                                                     monkeypatch):
+    monkeypatch.setattr(lpmap, "VECTOR_MAX_PARCELS", 5)  # 9 parcels: the image
+    at = run_app(park_workspace, monkeypatch)
+    away = _view((5_000.0, 5_000.0, 5_100.0, 5_100.0))  # the planner looks beside the park
+    at.session_state["map_overview"] = away
+    at.run()
+    assert not parcel_rows(map_spec(at))
+    at.session_state[SELECTED_KEY] = "HF-005"
+    at.session_state[FOCUS_KEY] = ("HF-005", 3)  # a table row or the search box: zoom to it
+    at.run()
+    assert "HF-005" in {r[2]["id"] for r in parcel_rows(map_spec(at))}  # hover and click there
+    at.run()
+    assert "HF-005" in {r[2]["id"] for r in parcel_rows(map_spec(at))}
+    at.session_state["map_overview"] = {**away, "view": {**away["view"],
+                                                         "bbox": [5_000, 5_000, 5_200, 5_200]}}
+    at.run()  # the planner moved away: the view the map reports
+    assert not parcel_rows(map_spec(at))

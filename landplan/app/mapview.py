@@ -299,6 +299,27 @@ def _view_bbox(value) -> tuple[float, float, float, float] | None:
     return box
 
 
+def _detail_box(state, key: str, focus: tuple | None) -> tuple | None:
+    """The box whose parcels a big park's map draws as vectors: the view the map reported
+    last (:func:`_view_bbox`); but from the run that asks the map to zoom to a parcel
+    (``focus``) until the map reports another view, a box about the view the map zooms to
+    (the parcel's box, at least 60 m, grown by half on every side: the map fits the box
+    with a margin, in a frame wider than high)."""
+    value = state.get(key)
+    reported = value.get("view") if isinstance(value, dict) else None
+    memo_key = f"_focus_view_{key}"
+    memo = state.get(memo_key)
+    if focus is not None and (memo is None or memo[0] != focus[1]):
+        (minx, miny, maxx, maxy), seq = focus
+        half = max(60.0, maxx - minx, maxy - miny) * 1.5
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        memo = (seq, reported, (cx - half, cy - half, cx + half, cy + half))
+        state[memo_key] = memo
+    if memo is not None and reported == memo[1]:
+        return memo[2]
+    return _view_bbox(value)
+
+
 def _in_view(tree: shapely.STRtree, join, index: np.ndarray, shown: np.ndarray,
              box: tuple[float, float, float, float]) -> np.ndarray:
     """Positions in ``index`` (the shown rows; ``shown`` their drawn parcels) of the parcels
@@ -421,10 +442,17 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
     highlight = []
     row = join.row_of(selected)
     if row is not None:
-        outline = lpmap.band(drawn_of([row])[0], 3 * gap_m)
+        parcel = drawn_of([row])[0]
+        # as wide as three gaps, at most a sixth of the parcel's narrow side (a big park's
+        # gap is wider than its parcels zoomed in)
+        minx, miny, maxx, maxy = parcel.bounds if parcel is not None and not parcel.is_empty \
+            else (0.0, 0.0, 0.0, 0.0)
+        outline = lpmap.band(parcel, max(min(3 * gap_m, min(maxx - minx, maxy - miny) / 6),
+                                         2 * lpmap.PRECISION_M))
         for poly in lpmap.rings_of([outline])[0]:
             highlight.append({"p": poly[0] if len(poly) == 1 else poly})
         line_legend.append(("selected", None))
+    focus = _focus(st.session_state, join, mask, drawn_of)
     sub_classes = _subset(classes, index)
     raster = groups = outlines = None
     detail = None  # a big park zoomed in: the positions in index of the parcels in view
@@ -439,7 +467,7 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
         raster = _raster((*cache_key, ctx.frame_key(frame), column, ctx.as_of, ctx.year, digest,
                           on["roads"], tuple(classes.labels)), shown, classes.codes[index],
                          tuple(classes.colours), classes.missing_colour, park.bounds, lines)
-        box = _view_bbox(st.session_state.get(key))
+        box = _detail_box(st.session_state, key, focus)
         if box is not None:
             detail = _in_view(_tree(cache_key, geoms), join, index, shown, box)
             if len(detail) > DETAIL_MAX_PARCELS:
@@ -471,7 +499,7 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
         deck_map(deck, key=key, height_px=MAP_HEIGHT_PX, lang=lang, origin=park.origin,
                  crs_label=crs_label(park, lang),
                  tooltip=lpmap.parcel_tooltip(classes.title, lang) if groups else False,
-                 focus=_focus(st.session_state, join, mask, drawn_of),
+                 focus=focus,
                  report_view=raster is not None)
         server.map_sent()  # the server's preload may now evaluate
         if raster is None:
