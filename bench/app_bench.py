@@ -7,7 +7,8 @@ Chromium context opens the app:
 - **server ready**: from starting the server until it answers (it reads the park first, and
   evaluates a small one: ``landplan.app.server``);
 - **first map, cold**: the first page load right after that (the first script run, building
-  the map) until the deck.gl canvas is visible; both the median of ``--cold`` server starts;
+  the map) until the deck.gl canvas in the map component's iframe is visible and deck.gl has
+  drawn its first frame; both the median of ``--cold`` server starts;
 - **first map, warm**: a later browser session on the same server (cached park), in a new
   browser context (empty HTTP and code caches, as a first visit);
 - **returning**: a new session in a browser that opened the app before (caches kept);
@@ -120,16 +121,47 @@ setTimeout(tick, 20);
 LONGEST: list[float] = []  # the longest main-thread stall of each page load, in ms
 
 
-def _load(browser, url: str, selector: str) -> float:
-    """One load in a new browser context (an empty cache: a first visit)."""
+#: The app's map: the deck.gl canvas in the map component's iframe (landplan.app.deckmap).
+MAP_FRAME = "iframe[data-testid='stCustomComponentV1']"
+#: A peer's map: the canvas of a plain ``st.pydeck_chart``.
+PEER_CANVAS = "[data-testid='stDeckGlJsonChart'] canvas"
+
+
+def _map_canvas(page):
+    """The app's first map (its deck.gl canvas, inside the component's iframe)."""
+    return page.frame_locator(MAP_FRAME).first.locator("canvas").first
+
+
+def _peer_canvas(page) -> None:
+    """Until a peer's map canvas shows."""
+    page.locator(PEER_CANVAS).first.wait_for(state="visible", timeout=120_000)
+
+
+def _title(page) -> None:
+    """Until the empty page's title shows."""
+    page.locator("h1").first.wait_for(state="visible", timeout=120_000)
+
+
+def _wait_map(page, timeout: float = 120_000) -> None:
+    """Until the app's first map is drawn: its canvas visible, and deck.gl's first frame
+    painted (the component's ``landplanMap.firstFrame`` is set)."""
+    _map_canvas(page).wait_for(state="visible", timeout=timeout)
+    frame = page.locator(MAP_FRAME).first.element_handle(timeout=timeout).content_frame()
+    frame.wait_for_function("() => window.landplanMap && window.landplanMap.firstFrame",
+                            timeout=timeout)
+
+
+def _load(browser, url: str, wait) -> float:
+    """One load in a new browser context (an empty cache: a first visit); ``wait(page)``
+    returns when the page is shown."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
     try:
-        return _load_page(context, url, selector)
+        return _load_page(context, url, wait)
     finally:
         context.close()
 
 
-def _load_page(context, url: str, selector: str) -> float:
+def _load_page(context, url: str, wait) -> float:
     """One load in a new page (a new Streamlit session) of ``context``, whose HTTP and code
     caches are kept between pages (a planner who opened the app before)."""
     page = context.new_page()
@@ -137,7 +169,7 @@ def _load_page(context, url: str, selector: str) -> float:
     try:
         start = time.perf_counter()
         page.goto(url, timeout=120_000)
-        page.locator(selector).first.wait_for(state="visible", timeout=120_000)
+        wait(page)
         seconds = time.perf_counter() - start
         LONGEST.append(max(page.evaluate("window.__stalls"), default=0.0))
         return seconds
@@ -175,7 +207,7 @@ def _filter_change(browser, url: str, text: str) -> float:
     page = context.new_page()
     try:
         page.goto(url, timeout=120_000)
-        page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(state="visible")
+        _wait_map(page)
         count = page.get_by_text(re.compile(r"^显示 \d+ / \d+ 宗")).first
         count.wait_for()
         page.wait_for_timeout(1500)  # the overview's figures below the map are done
@@ -188,7 +220,7 @@ def _filter_change(browser, url: str, text: str) -> float:
             "(b) => [...document.querySelectorAll('[data-testid=stSidebar] p')].some("
             "p => /^显示 \\d+ \\/ \\d+ 宗/.test(p.innerText) && p.innerText !== b)", arg=before,
             timeout=60_000)
-        page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(state="visible")
+        _wait_map(page)
         return time.perf_counter() - start
     finally:
         context.close()
@@ -202,8 +234,7 @@ def _parcel_search(browser, url: str, searches: tuple[tuple[str, object], ...]) 
     page = context.new_page()
     try:
         page.goto(url + "/parcel", timeout=300_000)
-        page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(
-            state="visible", timeout=300_000)  # the evaluation and the map are done
+        _wait_map(page, timeout=300_000)  # the evaluation and the map are done
         page.wait_for_timeout(1500)
         box = page.get_by_label("按宗地号或权利人查找地块", exact=True)
         out = []
@@ -226,6 +257,72 @@ def _a_parcel_id(workspace: Path) -> str:
     return str(ids.iloc[len(ids) // 2])
 
 
+def _parcel_point(workspace: Path, parcel_id: str) -> tuple[float, float]:
+    """A point inside the parcel, in the map's local metres (the workspace CRS less the map's
+    origin, :func:`landplan.app.map.local_origin` of the parcels)."""
+    import shapely
+
+    from landplan.app.map import local_origin
+    from landplan.workspace import Workspace
+
+    parcels = Workspace(workspace).read("parcels")
+    origin = local_origin(parcels.total_bounds)
+    geom = parcels.geometry[parcels["parcel_id"].astype(str) == parcel_id].iloc[0]
+    x, y = shapely.get_coordinates(shapely.point_on_surface(geom))[0]
+    return float(x - origin[0]), float(y - origin[1])
+
+
+def _screen(page, frame, xy) -> tuple[float, float]:
+    """The page's point of the local-metre point ``xy`` on the map (the component's
+    ``landplanMap.project``, within its iframe)."""
+    px, py = frame.evaluate("(xy) => window.landplanMap.project(xy)", list(xy))
+    box = page.locator(MAP_FRAME).first.bounding_box()
+    return box["x"] + px, box["y"] + py
+
+
+def _zoom_in_detail(browser, url: str, parcel_id: str, xy) -> tuple[float, int, bool, bool]:
+    """A big park's map zoomed in with the mouse wheel on the parcel until the vector parcels
+    in view are drawn (the caption says how many); then the parcel hovered (its tooltip names
+    it) and clicked (the identify panel shows it). Returns (seconds from the last wheel step to
+    the vector parcels drawn, wheel steps, hover shown, click selected)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(url, timeout=300_000)
+        _wait_map(page, timeout=300_000)
+        frame = page.locator(MAP_FRAME).first.element_handle().content_frame()
+        detail = page.get_by_text(re.compile(r"^视野内 [\d,]+ 宗地块可悬停")).first
+        steps, seconds = 0, float("nan")
+        while steps < 12:
+            page.mouse.move(*_screen(page, frame, xy))
+            page.mouse.wheel(0, -400)
+            steps += 1
+            start = time.perf_counter()
+            try:
+                detail.wait_for(timeout=4_000)
+            except Exception:  # noqa: BLE001 - not yet: more parcels in view than the limit
+                continue
+            seconds = time.perf_counter() - start
+            break
+        page.wait_for_timeout(1000)
+        page.mouse.move(*_screen(page, frame, xy))
+        tooltip = frame.get_by_text(parcel_id).first
+        try:
+            tooltip.wait_for(timeout=10_000)
+            hovered = True
+        except Exception:  # noqa: BLE001
+            hovered = False
+        page.mouse.click(*_screen(page, frame, xy))
+        try:
+            page.get_by_text(f"所选地块 {parcel_id}", exact=True).first.wait_for(timeout=30_000)
+            clicked = True
+        except Exception:  # noqa: BLE001
+            clicked = False
+        return seconds, steps, hovered, clicked
+    finally:
+        context.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[300, 100_000])
@@ -236,6 +333,9 @@ def main() -> None:
     command = produced_by(__file__)
     from playwright.sync_api import sync_playwright
 
+    from landplan.app.map import VECTOR_MAX_PARCELS
+    from landplan.app.mapview import DETAIL_MAX_PARCELS
+
     WORK.mkdir(parents=True, exist_ok=True)
     rows, notes = [], []
     with sync_playwright() as pw:
@@ -245,7 +345,7 @@ def main() -> None:
             empty.write_text("import streamlit as st\nst.title('empty')\n", encoding="utf-8")
             proc, url = _start(empty, None)
             try:
-                peer = [_load(browser, url, "h1") for _ in range(args.repeat + 1)]
+                peer = [_load(browser, url, _title) for _ in range(args.repeat + 1)]
                 static_peer = _keepalive_fetch(url, _chunks())
             finally:
                 _stop(proc)
@@ -261,7 +361,7 @@ def main() -> None:
                 proc, url = _start(deck, None)
                 try:
                     LONGEST.clear()
-                    loads = [_load(browser, url, "[data-testid='stDeckGlJsonChart'] canvas")
+                    loads = [_load(browser, url, _peer_canvas)
                              for _ in range(args.repeat + 1)]
                     decks[kind] = (statistics.median(loads[1:]),
                                    statistics.median(LONGEST[1:] or LONGEST))
@@ -271,7 +371,7 @@ def main() -> None:
         static_app = None
         for n in args.sizes:
             ws = _workspace(n)
-            canvas = "[data-testid='stDeckGlJsonChart'] canvas"
+            canvas = _wait_map
             readies, colds = [], []
             for start in range(args.cold):  # a fresh server each: its first page load
                 started = time.perf_counter()
@@ -310,6 +410,22 @@ def main() -> None:
                         for _ in range(max(args.repeat // 3, 1) + 1)]
                 search = (runs[0][0], statistics.median(r[0] for r in runs[1:]),
                           statistics.median(r[1] for r in runs))
+                if n > VECTOR_MAX_PARCELS:  # the image; zoomed in, the parcels in view
+                    secs, steps, hovered, clicked = _zoom_in_detail(
+                        browser, url, ident, _parcel_point(ws, ident))
+                    print(f"{n} parcels zoomed in: vector parcels after {steps} wheel steps, "
+                          f"{secs:.2f} s after the last; hover {hovered}, click {clicked}",
+                          flush=True)
+                    notes += ["", f"*Zoomed in* ({n:,} parcels): the 总览 map wheeled in on parcel "
+                              f"`{ident}` ({steps} steps of 400 px) until its view holds at most "
+                              f"{DETAIL_MAX_PARCELS:,} parcels: the parcels in view drawn as vectors "
+                              f"over the image **{secs:.2f} s** after the last step (the view sent "
+                              "300 ms after the wheel stops, the server's rerun, the new deck "
+                              "drawn); then hovering the parcel "
+                              + ("shows its tooltip" if hovered else "**showed no tooltip**")
+                              + " and clicking it "
+                              + ("selects it (the identify panel names it)." if clicked
+                                 else "**did not select it**.")]
             finally:
                 _stop(proc)
             rows.append((n, ready, cold, cold_spread, warm, spread, again, filt, stall, search))
@@ -334,11 +450,16 @@ def main() -> None:
              "its first answer to the health check; *cold* = the first page load, right after "
              "that; *warm* = a later browser session (park cached). The map is the 总览 page's "
              "(coloured by status; it needs no evaluation, so it shows before the evaluation "
-             "behind the figures below it). Above 20,000 shown parcels the choropleth and the "
+             "behind the figures below it), drawn by the app's map component (an iframe loading "
+             "pydeck's deck.gl bundle, with scale bar, north arrow, cursor coordinates and "
+             "measuring): a load ends when deck.gl has drawn its first frame in the iframe. "
+             f"Above {VECTOR_MAX_PARCELS:,} shown parcels the choropleth and the "
              "roads are drawn on the server into one PNG (BitmapLayer, cached), so 100,000 "
-             "parcels cost an image instead of tens of MB of JSON.", "",
+             "parcels cost an image instead of tens of MB of JSON; zoomed in to at most "
+             f"{DETAIL_MAX_PARCELS:,} parcels in view, those are drawn as vectors over it.", "",
              f"Peers: an empty Streamlit page loads in **{peer_s:.2f} s** here (the fixed overhead); "
-             "a page with nothing but a one-polygon `st.pydeck_chart` shows its canvas after "
+             "a page with nothing but a one-polygon `st.pydeck_chart` (no component: the map the "
+             "app had before) shows its canvas after "
              f"**{decks['PolygonLayer'][0]:.2f} s** with a `PolygonLayer` (longest stall "
              f"{decks['PolygonLayer'][1]:.0f} ms) and **{decks['SolidPolygonLayer'][0]:.2f} s** "
              "with a `SolidPolygonLayer`, the fill alone, the least a deck.gl map costs here "
