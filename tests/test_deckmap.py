@@ -297,6 +297,13 @@ def test_click_selects_and_focus_keeps_a_pan(server, page, park):
     frame.wait_for_function("n => window.landplanMap.deck.props.layers.length < n", arg=layers)
     page.wait_for_timeout(300)
     assert frame.evaluate("() => window.landplanMap.viewState().bbox") == panned
+    # a deck with another initial view (another park): the view is that one
+    page.get_by_text("quarter").click()
+    minx, miny, maxx, maxy = park["bounds"]
+    centre = ((3 * minx + maxx) / 4, (3 * miny + maxy) / 4)
+    frame.wait_for_function("c => { const b = window.landplanMap.viewState().bbox; return "
+                            "Math.abs((b[0] + b[2]) / 2 - c[0]) < 1 && "
+                            "Math.abs((b[1] + b[3]) / 2 - c[1]) < 1; }", arg=centre)
 
 
 def test_words_from_the_catalogue():

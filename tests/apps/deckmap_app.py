@@ -3,7 +3,8 @@
 Query parameters: ``map=pydeck`` draws the same deck with ``st.pydeck_chart`` (to compare the
 time to the first map), ``tiles=URL`` adds XYZ basemap tiles, ``report=1`` asks for the view.
 A text box "focus" takes a parcel id to zoom to (a new focus sequence number each time it
-changes); the check box "roads" changes the deck (its roads) and keeps the focus. The returned value is written as JSON
+changes); the check box "roads" changes the deck (its roads) and keeps the focus; the check
+box "quarter" fits the deck's initial view to the park's lower-left quarter. The returned value is written as JSON
 in a code block (id of the picked parcel, view, seq) after the marker ``VALUE``.
 """
 
@@ -33,7 +34,11 @@ if "roads" in park.lines and st.checkbox("roads", value=True):
 tiles = []
 if params.get("tiles"):
     tiles = lpmap.xyz_tiles(params["tiles"], park.bounds, park.origin, park.metric)
-deck = lpmap.park_deck(groups, classes, bounds=park.bounds, road_groups=roads,
+bounds = park.bounds
+if st.checkbox("quarter"):  # another initial view, as another park's deck has
+    minx, miny, maxx, maxy = bounds
+    bounds = (minx, miny, (minx + maxx) / 2, (miny + maxy) / 2)
+deck = lpmap.park_deck(groups, classes, bounds=bounds, road_groups=roads,
                        outlines=lpmap.edge_rows(drawn), lang="zh", height_px=560, tiles=tiles)
 
 if "focus_seq" not in st.session_state:
