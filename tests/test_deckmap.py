@@ -222,8 +222,9 @@ def test_scale_bar_north_arrow_and_cursor(server, page, park):
     assert frame.locator("#cursor").inner_text() == ""
 
 
-def test_measure_area_and_distance(server, page, park):
-    frame = _open(page, server)
+@pytest.mark.parametrize("query", ["", "?inset=1"])
+def test_measure_area_and_distance(server, page, park, query):
+    frame = _open(page, server + "/" + query)
     i = _simple_parcel(park)
     _focus(page, frame, park["parcels"]["parcel_id"].iloc[i])
     ring = shapely.get_coordinates(park["drawn"][i])[:-1]

@@ -1,7 +1,8 @@
 """A tiny app for tests/test_deckmap.py: the demo park through the map component.
 
 Query parameters: ``map=pydeck`` draws the same deck with ``st.pydeck_chart`` (to compare the
-time to the first map), ``tiles=URL`` adds XYZ basemap tiles, ``report=1`` asks for the view.
+time to the first map), ``tiles=URL`` adds XYZ basemap tiles, ``report=1`` asks for the view, ``inset=1`` draws the parcels inset (as the app's map
+without outlines) and measures them as they are.
 A text box "focus" takes a parcel id to zoom to (a new focus sequence number each time it
 changes); the check box "roads" changes the deck (its roads) and keeps the focus; the check
 box "quarter" fits the deck's initial view to the park's lower-left quarter. The returned value is written as JSON
@@ -26,7 +27,10 @@ st.set_page_config(layout="wide")
 
 classes = lpmap.classify(park.parcels, "status", lang="zh")
 drawn = lpmap.drawn(park.geoms, park.bounds)
-groups = lpmap.parcel_records(park.parcels, lpmap.rings_of(drawn), classes)
+# inset=1: the parcels drawn inset as the app's map draws them without outlines
+gap_m = lpmap.parcel_gap_m(park.bounds) if params.get("inset") == "1" else 0.0
+shown = lpmap.inset(drawn, gap_m) if gap_m else drawn
+groups = lpmap.parcel_records(park.parcels, lpmap.rings_of(shown), classes)
 roads = None
 if "roads" in park.lines and st.checkbox("roads", value=True):
     attrs, geoms = park.lines["roads"]
@@ -39,7 +43,8 @@ if st.checkbox("quarter"):  # another initial view, as another park's deck has
     minx, miny, maxx, maxy = bounds
     bounds = (minx, miny, (minx + maxx) / 2, (miny + maxy) / 2)
 deck = lpmap.park_deck(groups, classes, bounds=bounds, road_groups=roads,
-                       outlines=lpmap.edge_rows(drawn), lang="zh", height_px=560, tiles=tiles)
+                       outlines=None if gap_m else lpmap.edge_rows(drawn), lang="zh",
+                       height_px=560, tiles=tiles)
 
 if "focus_seq" not in st.session_state:
     st.session_state.focus_seq = 0
@@ -64,7 +69,7 @@ else:
     value = deck_map(deck, key="map", height_px=560, lang=params.get("lang", "zh"),
                      origin=park.origin, crs_label=park.crs,
                      tooltip=lpmap.parcel_tooltip(classes.title, "zh"), focus=focus,
-                     report_view=params.get("report") == "1")
+                     report_view=params.get("report") == "1", snap_outset_m=gap_m / 2)
 st.code("VALUE " + json.dumps({
     "picked": lpmap.picked_parcel(value), "view": value.get("view"), "seq": value.get("seq"),
     "layers": sorted((value.get("selection") or {}).get("indices", {})),

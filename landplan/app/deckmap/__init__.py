@@ -10,9 +10,9 @@ no CDN, no network. Streamlit serves a component's files from one folder, so the
 ``frontend/`` are copied once into a cache folder named by their hash (:func:`frontend_dir`),
 never into site-packages.
 
-Measuring snaps a click to the nearest vertex (within 8 px) of the pickable rows under it:
-of the row's ``q`` when it has one (the parcel as it is, where ``p`` is drawn inset), else of
-its ``p``.
+Measuring snaps a click to the nearest vertex (within 8 px) of the pickable polygons ``p``
+under it; where the parcels are drawn inset (:func:`landplan.app.map.inset`), ``snap_outset_m``
+(half the gap) moves their vertices back out first, so that a measured area is the parcel's.
 
 The value returned has the shape of ``st.pydeck_chart``'s event (its ``"selection"``), so
 :func:`landplan.app.map.picked_parcel` reads it, plus the view the planner is looking at.
@@ -105,7 +105,7 @@ def _words(lang: str) -> dict:
 def deck_map(deck, *, key: str, height_px: int, lang: str, origin: tuple[float, float],
              crs_label: str, tooltip: dict | bool | None = None,
              focus: tuple[tuple[float, float, float, float], int] | None = None,
-             report_view: bool = False) -> dict:
+             report_view: bool = False, snap_outset_m: float = 0.0) -> dict:
     """Draw ``deck`` (a :class:`pydeck.Deck` in local metres, :func:`~landplan.app.map.park_deck`)
     with the map tools; returns the component's value.
 
@@ -131,6 +131,10 @@ def deck_map(deck, *, key: str, height_px: int, lang: str, origin: tuple[float, 
         view is kept across reruns (until the deck's initial view changes).
     report_view : bool
         Send the view (debounced after pan and zoom, and once at the first frame).
+    snap_outset_m : float
+        How far the parcels are drawn inset (``gap_m / 2`` of :func:`landplan.app.map.inset`,
+        mitred): measuring snaps to their vertices moved back out by as much. A parcel the
+        inset left as it was (too thin) then snaps that far off.
 
     Returns
     -------
@@ -153,7 +157,8 @@ def deck_map(deck, *, key: str, height_px: int, lang: str, origin: tuple[float, 
         spec=deck.to_json(), tooltip=tooltip, height=int(height_px),
         origin=[float(origin[0]), float(origin[1])], crs=str(crs_label), words=_words(lang),
         digits={u: labels.UNIT_DIGITS[u] for u in _UNITS}, focus=focus_arg,
-        report_view=bool(report_view), seq0=seq0, key=key, default=EMPTY_VALUE)
+        report_view=bool(report_view), snap_outset_m=max(0.0, float(snap_outset_m)), seq0=seq0,
+        key=key, default=EMPTY_VALUE)
     if not isinstance(value, dict):
         return dict(EMPTY_VALUE)
     return value

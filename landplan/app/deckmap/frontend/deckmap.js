@@ -152,17 +152,43 @@
     return Array.isArray(p[0][0]) ? p : [p];
   }
 
+  /* A ring drawn inset by d metres with mitred corners (landplan.app.map.inset) moved back
+   * out: each vertex by d along both of its edges' outward normals (a hole's, into the hole). */
+  function outset(ring, d, hole) {
+    var n = ring.length;
+    if (!(d > 0) || n < 3) return ring;
+    var signed = 0;
+    for (var i = 0; i < n; i++) {
+      var a = ring[i], b = ring[(i + 1) % n];
+      signed += a[0] * b[1] - b[0] * a[1];
+    }
+    var side = (signed > 0 ? 1 : -1) * (hole ? -1 : 1);
+    var normals = ring.map(function (a, k) {
+      var b = ring[(k + 1) % n];
+      var len = Math.hypot(b[0] - a[0], b[1] - a[1]) || 1;
+      return [side * (b[1] - a[1]) / len, -side * (b[0] - a[0]) / len];
+    });
+    return ring.map(function (v, k) {
+      var n1 = normals[(k + n - 1) % n], n2 = normals[k];
+      var dot = 1 + n1[0] * n2[0] + n1[1] * n2[1];
+      if (dot < 1e-6) return v;
+      return [v[0] + d * (n1[0] + n2[0]) / dot, v[1] + d * (n1[1] + n2[1]) / dot];
+    });
+  }
+
   function snap(px) {
     var best = null;
     var picked = [];
+    var d = (S.args && S.args.snap_outset_m) || 0;
+    var vp = viewport();
+    var radius = SNAP_PX + Math.ceil(2 * d * (vp ? pixelsPerMetre(vp) : 0));
     try {
-      picked = S.deck.pickMultipleObjects({ x: px[0], y: px[1], radius: SNAP_PX, depth: 8 });
+      picked = S.deck.pickMultipleObjects({ x: px[0], y: px[1], radius: Math.min(radius, 60), depth: 8 });
     } catch (e) { picked = []; }
     picked.forEach(function (info) {
       var row = info && info.object;
-      var polygon = row && (row.q || row.p); // q: the parcel as it is, where p is drawn inset
-      if (!polygon) return;
-      ringsOf(polygon).forEach(function (ring) {
+      if (!row || !row.p || !info.layer || !info.layer.props.pickable) return;
+      ringsOf(row.p).map(function (ring, k) { return outset(ring, d, k > 0); }).forEach(function (ring) {
         ring.forEach(function (v) {
           var q = project(v);
           var dist = Math.hypot(q[0] - px[0], q[1] - px[1]);
