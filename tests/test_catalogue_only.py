@@ -36,7 +36,7 @@ RECOGNITION_TABLES = {
     ("screen/project.py", "_KEYS"): "the headers of a project file a clerk writes",
     ("screen/project.py", "_UTILITY_WORDS"): "how a project file names a utility",
     ("screen/sites.py", "_TRUE_WORDS"): "a flag column's yes, as schema booleans",
-    ("coverage.py", "_KVA_PER_UNIT"): "capacity units written in a facilities layer",
+    ("coverage/loads.py", "_KVA_PER_UNIT"): "capacity units written in a facilities layer",
 }
 
 

@@ -347,7 +347,7 @@ def thematic_download(ctx, table: pd.DataFrame, mask: np.ndarray, *, map_key: st
             except Exception as exc:  # bad input in one line; what else the drawing trips on too,
                 error = exc
                 if not isinstance(exc, LandplanError):  # its traceback in the log
-                    log.exception("drawing the 专题图 %s of %s", theme, ctx.workspace)
+                    log.exception("drawing the thematic map %s of %s", theme, ctx.workspace)
                     error = f"{type(exc).__name__}: {exc}"
                 st.session_state.pop(made_key, None)
                 st.error(t("thematic.failed", lang, error=md_lines(error)))
