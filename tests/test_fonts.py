@@ -4,7 +4,6 @@ ranges, the label catalogue) plus the data's own characters; no source file of t
 from __future__ import annotations
 
 import ast
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,10 @@ from fontTools.ttLib import TTFont
 
 from landplan import labels
 from landplan.demo import DEMO_AS_OF
-from landplan.report import fonts, report
+from landplan.evaluate import evaluate
+from landplan.report import fonts, html, pdf
+from landplan.report.context import prepare
+from landplan.report.model import parcel_report
 from landplan.workspace import Workspace
 
 
@@ -66,23 +68,23 @@ def test_no_source_file_is_read():
 
 def test_a_rare_character_of_a_holder_name_is_embedded(demo_workspace, tmp_path):
     """㵘 (CJK extension A) and 𬭚 (extension E, 通用规范汉字表) are outside GB 2312 and in the
-    system font: a report for a holder so named draws them from the reduced font."""
+    system font: the run's font, cut for an evaluation whose holder is so named, holds them and
+    the parcel's PDF draws them from it (no system-font fallback embedded)."""
     rare = "㵘𬭚"
     source, index = fonts.system_cjk_font()
     covered = TTFont(str(source), fontNumber=index, lazy=True).getBestCmap()
     assert all(not _in_gb2312(c) and ord(c) in covered for c in rare)
+    ws = Workspace(demo_workspace)
+    table = evaluate(ws, as_of=DEMO_AS_OF)
     holder = f"合肥{rare}精密机械有限公司"
-    ws = tmp_path / "ws"
-    shutil.copytree(demo_workspace, ws)
-    parcels = Workspace(ws).read("parcels")
-    pid = str(parcels.loc[5, "parcel_id"])
-    parcels.loc[5, "holder"] = holder
-    Workspace(ws).write("parcels", parcels)
-    run = report(ws, [pid], out=tmp_path / "out", fmt="pdf", as_of=DEMO_AS_OF)
-    assert run.failures == {}
-    text = subprocess.run(["pdftotext", "-layout", str(run.written[pid]), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    table.loc[5, "holder"] = holder
+    pid = str(table.loc[5, "parcel_id"])
+    ctx = prepare(ws, [pid], table=table)
+    faces = fonts.reduced_fonts(fonts.report_charset(ctx), cache_dir=tmp_path / "fonts")
+    assert set(rare) <= {chr(c) for c in TTFont(str(faces.regular)).getBestCmap()}
+    out = pdf.write_pdf(html.render_parcel(parcel_report(ctx, pid), pdf=True), tmp_path / "p.pdf", faces)
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
     assert holder in text
-    embedded = subprocess.run(["pdffonts", str(run.written[pid])], capture_output=True, text=True,
+    embedded = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True,
                               check=True).stdout.splitlines()[2:]
-    assert embedded and all("landplan-CJK" in line for line in embedded), embedded  # no system-font fallback
+    assert embedded and all("landplan-CJK" in line for line in embedded), embedded
