@@ -4,6 +4,11 @@ Every error a user can cause derives from :class:`LandplanError`. The command li
 any of them into one line on stderr and exit status 2; nothing else is caught there, so a
 traceback always means a bug in landplan, never bad input.
 
+Messages speak Python: they name a function's parameters, in backticks ("give `crs`",
+"`crs='EPSG:4527'`"), never a command-line flag; a value given for a parameter that cannot be
+used is a :class:`ParameterError`. The command line prints each parameter as its flag
+(``landplan.cli.FLAGS``).
+
 Row numbers in messages are the ones a person sees: ``feature N`` counts features from 1
 in file order, ``row N`` is the spreadsheet row (the header is row 1).
 """
