@@ -744,6 +744,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("landplan: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `landplan rules | head`: the reader has what it wanted
+        # what is left in stdout's buffer goes nowhere, not to a traceback at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
