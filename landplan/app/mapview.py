@@ -33,8 +33,9 @@ from .data import same_ids
 from .deckmap import deck_map
 from .i18n import t
 
-__all__ = ["show_map", "SELECTED_KEY", "FOCUS_KEY", "DETAIL_MAX_PARCELS", "crs_label", "LAYER_KEYS", "MAP_HEIGHT_PX", "PAGE_THEMES", "colour_key",
-           "offered_themes", "select_parcel", "selected_parcel", "sync_selection"]
+__all__ = ["show_map", "SELECTED_KEY", "FOCUS_KEY", "DETAIL_MAX_PARCELS", "LAYER_KEYS",
+           "MAP_HEIGHT_PX", "PAGE_THEMES", "colour_key", "crs_label", "offered_themes",
+           "select_parcel", "selected_parcel", "sync_selection"]
 
 #: Session-state key of the selected parcel id (set by a map or the search box).
 SELECTED_KEY = "parcel_selected"
