@@ -92,6 +92,10 @@ def test_a_big_park_zoomed_in_draws_the_parcels_in_view(park_workspace, monkeypa
 def test_a_selection_with_zoom_is_the_box_the_map_zooms_to(park_workspace, monkeypatch):
     at = run_app(park_workspace, monkeypatch)
     assert map_args(at)[0]["focus"] is None and map_args(at)[0]["report_view"] is False
+    # the cursor's CRS named as the 专题图 name it (EPSG:4527: CGCS2000, zone 39)
+    assert map_args(at)[0]["crs"] == labels.t("thematic.crs.gk", "zh", zone=39, epsg=4527)
+    assert map_args(at)[0]["origin"] == list(lpmap.local_origin(
+        Workspace(park_workspace).read("parcels").total_bounds))
     local = _local(park_workspace)
     at.session_state[SELECTED_KEY] = "HF-005"
     at.session_state[FOCUS_KEY] = ("HF-005", 7)  # as select_parcel("HF-005", zoom=True)
