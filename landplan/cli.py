@@ -217,7 +217,7 @@ def _warn_idle_inputs(workspace, table, as_of) -> None:
     from .idle import check_idle_inputs
     from .workspace import Workspace
 
-    ws = Workspace(workspace)
+    ws = Workspace.open(workspace)
     source = ws.existing_path("parcels")
     for line in check_idle_inputs(parcels_as_of(ws, as_of), as_of=as_of):
         print(f"landplan: warning: {source}, {line}", file=sys.stderr)
@@ -294,7 +294,7 @@ def _cmd_coverage(args) -> int:
     from .workspace import Workspace
 
     lang = _lang(args)
-    ws = Workspace(args.workspace)
+    ws = Workspace.open(args.workspace)
     rules = load_rules(ws)
     table = evaluate(ws, rules=rules)
     print("\n".join(coverage_summary(table, rules, lang=lang)))
@@ -475,7 +475,7 @@ def _cmd_history(args) -> int:
     from .workspace import Workspace
 
     lang, table_lang = _lang(args), _table_lang(args)
-    if not keeps_history(Workspace(args.workspace)):
+    if not keeps_history(Workspace.open(args.workspace)):
         _say("cli.history.not_kept", args)
         return 0
     if args.parcel_id is None:

@@ -30,11 +30,10 @@ from .store.history import (  # noqa: F401 - _untracked: read by tests/test_cras
     parcels_as_of,
     read_history,
     record_write,
-    recording,
     update_in_place,
     used_ids,
 )
 
 __all__ = ["HISTORY_FILE", "CHANGE_KINDS", "KIND_LABELS", "has_history", "history_path", "read_history",
-           "parcels_as_of", "parcel_history", "change_log", "changes_between", "Change", "recording",
+           "parcels_as_of", "parcel_history", "change_log", "changes_between", "Change",
            "command_context", "current_command", "update_in_place"]

@@ -35,10 +35,10 @@ from .. import labels
 from ..crs import is_metric_conformal, metric_crs, parse_crs
 from ..errors import InputFileError, SchemaError
 from ..geometry import polygonal_part, single_part
-from ..history import recording
 from ..schema import ENUM_CODES, LAYERS, coerce_column, layer_spec, match_column, normalize_header
+from ..store import Workspace
+from ..store.history import Change
 from ..units import unit_factor
-from ..workspace import Workspace
 from .atomic import atomic_path, scratch_dir
 from .readers import RawSource, datasets_in, open_source
 from .writers import write_csv
@@ -226,7 +226,7 @@ def import_layer(
         :class:`~landplan.errors.InputFileError`; a bad option raises
         :class:`~landplan.errors.SchemaError`.
     """
-    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     if layer not in IMPORT_LAYERS:
         raise SchemaError(f"unknown layer {layer!r}; import into one of: {', '.join(IMPORT_LAYERS)}")
     if mode not in {"replace", "append"}:
@@ -240,9 +240,10 @@ def import_layer(
     fields = _check_fields(fields or {}, layer)
     constants = _parse_set(set_values or {}, layer)
 
-    record = recording("import", date=effective_date, summary=f"import {', '.join(report.sources)}") \
-        if layer == "parcels" else contextlib.nullcontext()
-    with scratch_dir("import") as tmp, record:
+    # a parcels import is one change of the history (passed to the write, no ambient state)
+    change = Change("import", date=effective_date, summary=f"import {', '.join(report.sources)}") \
+        if layer == "parcels" else None
+    with scratch_dir("import") as tmp:
         raws = [open_source(p, workdir=Path(tmp) / str(i), source_layer=source_layer,
                             encoding=encoding, crs=user_crs) for i, p in enumerate(paths)]
         for raw in raws:
@@ -284,7 +285,7 @@ def import_layer(
 
         with ws.lock():  # from reading what the layer holds to writing it: one writer at a time
             _store_import(ws, spec, mode, frames, all_rows, report, is_table=is_table,
-                          target_crs=target_crs)
+                          target_crs=target_crs, change=change)
     assert report.read == report.imported + report.rejected
     return report
 
@@ -293,11 +294,11 @@ def import_layer(
 # steps
 # --------------------------------------------------------------------------------------------
 def _store_import(ws: Workspace, spec, mode: str, frames, all_rows, report: ImportReport, *,
-                  is_table: bool, target_crs) -> None:
+                  is_table: bool, target_crs, change: Change | None = None) -> None:
     """Combine the converted frames with what the layer holds (attributes, a ledger's other
     years, an append) and write it; the caller holds the workspace lock."""
     if is_table and spec.geometry is not None:  # attributes joined to existing parcels
-        _update_attributes(ws, spec, frames, all_rows, report)
+        _update_attributes(ws, spec, frames, all_rows, report, change=change)
         return
     _check_ids(spec, frames, all_rows, ws if mode == "append" else None, spec.name)
     if spec.name == "ledger":
@@ -323,7 +324,7 @@ def _store_import(ws: Workspace, spec, mode: str, frames, all_rows, report: Impo
             combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=target_crs)
     _collect_rejects(all_rows, report)
     report.imported = report.read - report.rejected
-    report.output = str(ws.write(spec.name, combined.reset_index(drop=True)))
+    report.output = str(ws.write(spec.name, combined.reset_index(drop=True), change=change))
     _write_rejects(ws, spec.name, all_rows, report)
 
 
@@ -708,7 +709,8 @@ def _write_rejects(ws: Workspace, layer: str, all_rows: list[_Rows], report: Imp
         item.pop("_pos", None)
 
 
-def _update_attributes(ws, spec, frames, all_rows, report) -> ImportReport:
+def _update_attributes(ws, spec, frames, all_rows, report, *, change: Change | None = None
+                       ) -> ImportReport:
     """Join attribute tables to existing parcels by ``parcel_id`` and write the parcels."""
     if not ws.has(spec.name):
         raise InputFileError(all_rows[0].raw.path, f"is a table without geometry and the "
@@ -747,7 +749,7 @@ def _update_attributes(ws, spec, frames, all_rows, report) -> ImportReport:
     _collect_rejects(all_rows, report)
     report.imported = report.read - report.rejected
     report.crs = _crs_name(parcels.crs) if parcels.crs else ""
-    report.output = str(ws.write(spec.name, parcels))
+    report.output = str(ws.write(spec.name, parcels, change=change))
     _write_rejects(ws, spec.name, all_rows, report)
     return report
 

@@ -98,7 +98,7 @@ def export_layer(
     encoding : {"gbk", "utf-8"}
         Text encoding of Shapefile and coordinate-text exports.
     """
-    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     spec = layer_spec(layer)
     if spec.geometry is None:
         raise SchemaError(f"{layer} has no geometry; export a layer with geometry "

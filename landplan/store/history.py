@@ -45,11 +45,8 @@ Rules
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime as dt
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,7 +78,6 @@ __all__ = [
     "change_log",
     "changes_between",
     "Change",
-    "recording",
     "command_context",
     "update_in_place",
 ]
@@ -106,8 +102,6 @@ _META = ("version_id", "change_id", "ended_by", "valid_from", "valid_to")
 _LATER_META = ("superseded_by",)
 _CHANGE_COLUMNS = ("change_id", "kind", "effective_date", "recorded_at", "command", "summary",
                    "created", "ended", "changed")
-
-_RECORDING: contextvars.ContextVar[Change | None] = contextvars.ContextVar("landplan_recording", default=None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -135,33 +129,12 @@ class Change:
         if self.kind not in CHANGE_KINDS:
             raise LandplanError(f"unknown change kind {self.kind!r}; kinds are {', '.join(CHANGE_KINDS)}")
 
-    # read and set like the dict :func:`recording` yielded (``change["change_id"]``)
+    # read and set like a dict too (``change["change_id"]``), as older callers did
     def __getitem__(self, key: str):
         return getattr(self, key)
 
     def __setitem__(self, key: str, value) -> None:
         setattr(self, key, value)
-
-
-@contextlib.contextmanager
-def recording(kind: str, *, date: dt.date | None = None, summary: str = "") -> Iterator[Change]:
-    """Record the parcels written inside the block as one change (the importer's way; an edit
-    passes its :class:`Change` to ``Workspace.write`` instead).
-
-    Yields the :class:`Change`, whose ``change_id`` is set (``None`` when nothing changed)
-    after the write.
-
-    Examples
-    --------
-    >>> with recording("write", date=dt.date(2026, 1, 1), summary="fix holders") as change:  # doctest: +SKIP
-    ...     ws.write("parcels", parcels)
-    """
-    meta = Change(kind, date=date, summary=summary)
-    token = _RECORDING.set(meta)
-    try:
-        yield meta
-    finally:
-        _RECORDING.reset(token)
 
 
 # --------------------------------------------------------------------------------------------
@@ -496,14 +469,14 @@ def record_write(ws, frame: gpd.GeoDataFrame, fmt: str, *, change: Change | None
     """Write the parcels layer (format ``fmt``), recording the change when one is due.
 
     Called by :meth:`landplan.workspace.Workspace.write` for the parcels layer with the
-    validated frame, holding the workspace lock. Records when ``change`` is given (an edit's,
-    explicitly), a :func:`recording` block is open (the importer's) or the workspace already
-    has a history; otherwise just stores. The
+    validated frame, holding the workspace lock. Records when ``change`` is given (an edit's
+    or an import's, explicitly) or the workspace already has a history; otherwise just
+    stores. The
     layer, the history and ``changes.csv`` are written as one commit
     (:func:`landplan.io.atomic.commit`): a process killed at any moment leaves all three old
     or all three new.
     """
-    meta = change if change is not None else _RECORDING.get()
+    meta = change
     path = history_path(ws)
     if not keeps_history(ws) or (meta is None and not path.exists()):
         return ws._store("parcels", frame, fmt)
