@@ -14,6 +14,10 @@ and, when that differs, keeps the dependency's own behaviour (same results; only
   protocol 0, so asyncio leaves Nagle's algorithm on for accepted connections; every
   response then waits for the browser's delayed ACK (44 ms per file here). The private
   ``streamlit.web.server.starlette.starlette_server._bind_socket`` is wrapped.
+- **Streamlit** (:func:`streamlit_component_cache`): a component's files are sent with a bare
+  ``Cache-Control: public`` (no max-age, no validator), so the browser downloads and parses
+  the map component's 4.2 MB deck.gl bundle again at every page load. A middleware is added
+  to ``streamlit.web.server.starlette.starlette_app.create_streamlit_middleware``'s list.
 - **pydeck** (:func:`deck_json`): ``Deck.to_json`` indents and escapes every Chinese
   character (three to four times the bytes for polygons); its serializer,
   ``pydeck.bindings.json_tools.default_serialize``, is not exported.
@@ -33,7 +37,7 @@ import warnings
 from dataclasses import dataclass
 
 __all__ = ["CompatWarning", "Patch", "PATCHES", "installed_version", "streamlit_tcp_nodelay",
-           "deck_json", "weasyprint_html_class"]
+           "streamlit_component_cache", "IMMUTABLE", "deck_json", "weasyprint_html_class"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,9 @@ PATCHES: dict[str, Patch] = {p.name: p for p in (
     Patch("streamlit_tcp_nodelay", "streamlit", ("1.67.0",),
           "streamlit.web.server.starlette.starlette_server._bind_socket",
           "the server's connections send without Nagle's delay"),
+    Patch("streamlit_component_cache", "streamlit", ("1.67.0",),
+          "streamlit.web.server.starlette.starlette_app.create_streamlit_middleware",
+          "versioned component files cached by the browser (no 4.2 MB download per page)"),
     Patch("deck_json", "pydeck", ("0.9.3",),
           "pydeck.bindings.json_tools.default_serialize",
           "compact UTF-8 deck JSON (a third of the bytes)"),
@@ -128,6 +135,65 @@ def streamlit_tcp_nodelay() -> bool:
 
     bind_tcp.landplan_tcp = True
     starlette_server._bind_socket = bind_tcp
+    return True
+
+
+#: What a versioned component file is sent with: its URL names its content, so it never changes.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+class _VersionedComponentCache:
+    """ASGI middleware: a component file asked for with a version (``/component/…?v=…``, the
+    URLs :func:`landplan.app.deckmap.frontend_dir` writes into its ``index.html``) is sent as
+    :data:`IMMUTABLE`; everything else passes untouched."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if (scope.get("type") != "http" or "/component/" not in scope.get("path", "")
+                or b"v=" not in scope.get("query_string", b"")):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_cached(message) -> None:
+            if message.get("type") == "http.response.start" and message.get("status") == 200:
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.lower() != b"cache-control"]
+                message = {**message, "headers": [*headers,
+                                                   (b"cache-control", IMMUTABLE.encode())]}
+            await send(message)
+
+        await self.app(scope, receive, send_cached)
+
+
+def streamlit_component_cache() -> bool:
+    """Have the browser keep versioned component files (:class:`_VersionedComponentCache`);
+    ``True`` when the patch is applied (idempotent). Call before the server starts.
+
+    Streamlit 1.67 sends a component's files with a bare ``Cache-Control: public`` and no
+    validator, so the browser fetches the map component's deck.gl bundle (4.2 MB, 1.2 MB
+    gzipped, compressed anew by the server each time) and parses it again at every page load.
+    """
+    name = "streamlit_component_cache"
+    try:
+        from starlette.middleware import Middleware
+        from streamlit.web.server.starlette import starlette_app
+    except ImportError:
+        _not_applied(name, "no module streamlit.web.server.starlette.starlette_app")
+        return False
+    make = getattr(starlette_app, "create_streamlit_middleware", None)
+    if not callable(make):
+        _not_applied(name, "no function create_streamlit_middleware")
+        return False
+    if getattr(make, "landplan_cache", False):
+        return True
+
+    def with_cache(*args, **kwargs):
+        return [*make(*args, **kwargs), Middleware(_VersionedComponentCache)]
+
+    with_cache.landplan_cache = True
+    starlette_app.create_streamlit_middleware = with_cache
     return True
 
 

@@ -104,3 +104,42 @@ def test_weasyprint_reduced_stylesheet_and_its_fallback(monkeypatch):
     monkeypatch.setattr(weasyprint.html, "UA", weasyprint.html.UA + "\n::footnote-call { }\n")
     with pytest.warns(_compat.CompatWarning, match="footnote"):
         assert _compat.weasyprint_html_class(weasyprint) is weasyprint.HTML
+
+
+def test_component_cache_applies_to_versioned_component_urls_only():
+    from streamlit.web.server.starlette import starlette_app
+
+    assert _compat.streamlit_component_cache()
+    assert _compat.streamlit_component_cache()  # idempotent
+    kinds = [m.cls for m in starlette_app.create_streamlit_middleware()]
+    assert kinds[-1] is _compat._VersionedComponentCache
+
+
+@pytest.mark.browser
+def test_browser_keeps_the_map_bundle_between_page_loads(streamlit_app, demo_workspace,
+                                                        chromium_browser):
+    """Through the app's server (landplan.app.server applies the patch): the deck.gl bundle
+    comes with a version and is sent immutable; the second page load takes it from the
+    browser's cache (nothing transferred)."""
+    url = streamlit_app(demo_workspace)
+    context = chromium_browser.new_context()
+    try:
+        page = context.new_page()
+        sent = {}
+        page.on("response", lambda r: sent.setdefault(r.url, r.headers.get("cache-control"))
+                if "/component/" in r.url else None)
+        for _ in range(2):
+            page.goto(url, timeout=60_000)
+            frame = page.frame_locator("iframe[title*='deckmap']").first
+            frame.locator("#deck canvas").first.wait_for(timeout=60_000)
+        bundle = [u for u in sent if "deckgl.js?v=" in u]
+        assert bundle and sent[bundle[0]] == _compat.IMMUTABLE
+        index = [u for u in sent if "index.html" in u]
+        assert index and "immutable" not in (sent[index[0]] or "")  # asked again each time
+        child = next(f for f in page.frames if "deckmap" in f.url)
+        transferred = child.evaluate(
+            "performance.getEntriesByType('resource').filter(e => e.name.includes('deckgl.js'))"
+            ".map(e => e.transferSize)")
+        assert transferred == [0]  # the second load's bundle: from the browser's cache
+    finally:
+        context.close()

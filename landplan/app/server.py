@@ -293,6 +293,9 @@ def main(argv: list[str] | None = None) -> None:
 
     ready.wait(READY_WAIT_S)  # the server answers once the park is read (a small one evaluated)
     tcp_nodelay()
+    from .._compat import streamlit_component_cache
+
+    streamlit_component_cache()  # the map's deck.gl bundle kept by the browser
 
     sys.argv = ["streamlit", *args]
     sys.exit(cli.main())

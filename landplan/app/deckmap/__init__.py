@@ -63,7 +63,7 @@ def frontend_dir() -> Path:
     (or ``~/.cache``, else the temporary folder) of their contents; written into a temporary
     folder beside it and renamed, so a folder of that name is always complete."""
     sources = [(_bundle(), BUNDLE_NAME), *((FRONTEND / name, name) for name in _FILES)]
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(b"index.html with versioned URLs\0")  # how the folder is written
     for path, name in sources:
         digest.update(name.encode() + b"\0" + path.read_bytes())
     folder = f"deckmap-{digest.hexdigest()[:16]}"
@@ -78,6 +78,7 @@ def frontend_dir() -> Path:
             work.chmod(0o755)  # mkdtemp's is 0700
             for path, name in sources:
                 shutil.copyfile(path, work / name)
+            _version_urls(work / "index.html", digest.hexdigest()[:16])
             try:
                 os.replace(work, target)
             except OSError:  # written meanwhile by another process: theirs is the same
@@ -87,6 +88,16 @@ def frontend_dir() -> Path:
         except OSError as exc:
             errors.append(f"{root}: {exc}")
     raise OSError("no folder to serve the map component from: " + "; ".join(errors))
+
+
+def _version_urls(index: Path, version: str) -> None:
+    """Name the version in ``index``'s URLs of the other files (``deckgl.js?v=…``): the
+    server then lets the browser keep them (:func:`landplan._compat.streamlit_component_cache`),
+    and a new landplan's files, in a new folder, come with a new version."""
+    text = index.read_text(encoding="utf-8")
+    for name in (BUNDLE_NAME, *(f for f in _FILES if f != "index.html")):
+        text = text.replace(f'"{name}"', f'"{name}?v={version}"')
+    index.write_text(text, encoding="utf-8")
 
 
 @functools.cache
