@@ -24,8 +24,6 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +33,20 @@ from . import labels
 from .coverage import READINESS_NEEDS
 from .efficiency import BELOW_SCALE_INDICATORS, INDICATORS, MISSING_POLICIES
 from .errors import InputFileError, RuleError, shown
-from .io.yamltext import SAFE_LOADER, load_yaml_file, load_yaml_text
+from .io.yamltext import load_yaml_file, load_yaml_text
 from .lifecycle import CONDITIONS
+from .ruleset import (
+    DEFAULT_RULES_TEXT,
+    RuleSet,
+    default_dict,
+    from_dict,
+    is_unconfirmed,
+    rule_source,
+    rule_sources,
+)
 from .schema import ENUMS
 
-__all__ = ["load_rules", "rule_source", "rule_sources", "is_unconfirmed", "DEFAULT_RULES_TEXT",
+__all__ = ["load_rules", "load_ruleset", "RuleSet", "rule_source", "rule_sources", "is_unconfirmed", "DEFAULT_RULES_TEXT",
            "merge_rules", "parse_rule_value", "render_rules", "Kind", "RULE_KINDS", "OPEN_MAPS",
            "THRESHOLD_KINDS"]
 
@@ -47,18 +54,8 @@ _MAX_PROBLEMS = 50
 """At most this many problems are listed in one RuleError (then how many more there are)."""
 
 
-def _default_text() -> str:
-    return resources.files("landplan").joinpath("rules/default.yaml").read_text(encoding="utf-8")
-
-
-#: The shipped default rules, as text (with every source comment).
-DEFAULT_RULES_TEXT = _default_text()
-
-
-@lru_cache(maxsize=1)
 def _defaults() -> dict:
-    # libyaml's safe loader: the 24 KB defaults in 5 ms, a sixth of the pure-Python loader's time
-    return yaml.load(DEFAULT_RULES_TEXT, Loader=SAFE_LOADER)
+    return default_dict()
 
 
 # --------------------------------------------------------------------------------------------
@@ -502,6 +499,18 @@ def load_rules(workspace=None, *, path: str | Path | None = None) -> dict:
     return merge_rules(_defaults(), {} if override is None else override, origin=str(source))
 
 
+def load_ruleset(workspace=None, *, path: str | Path | None = None) -> RuleSet:
+    """The rules in force as a typed :class:`~landplan.ruleset.RuleSet`.
+
+    Checked as :func:`load_rules` checks them (every problem at once, one
+    :class:`~landplan.errors.RuleError`; unknown keys refused), then built section by section.
+
+    >>> load_ruleset().idle.fee_rate
+    0.2
+    """
+    return from_dict(load_rules(workspace, path=path))
+
+
 def parse_rule_value(path: str, text: str) -> Any:
     """A value typed for rules key ``path`` (a form field): YAML plain data, aliases refused.
 
@@ -514,68 +523,6 @@ def parse_rule_value(path: str, text: str) -> Any:
     except InputFileError:
         raise RuleError(f"{path}: {shown(text)} is not a value (write a number, text, true/false "
                         "or null)") from None
-
-
-# --------------------------------------------------------------------------------------------
-# sources: the comment beside each key of default.yaml
-# --------------------------------------------------------------------------------------------
-
-_KEY_LINE = re.compile(r"^(?P<indent>\s*)(?:- )?(?P<key>\"[^\"]+\"|[^\s:#\"]+)\s*:(?P<rest>.*)$")
-
-
-@lru_cache(maxsize=1)
-def rule_sources() -> dict[str, str]:
-    """``{dotted key: comment}`` for every key of the default file that has a comment.
-
-    A flow mapping on one line (``A: {weight: 50, benchmark: null}  # source: …``) gives its
-    comment to each of its keys too.
-    """
-    sources: dict[str, str] = {}
-    stack: list[tuple[int, str]] = []
-    for line in DEFAULT_RULES_TEXT.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        m = _KEY_LINE.match(line)
-        if not m:
-            continue
-        indent = len(m.group("indent"))
-        key = m.group("key").strip('"')
-        while stack and stack[-1][0] >= indent:
-            stack.pop()
-        path = ".".join([k for _, k in stack] + [key])
-        rest = m.group("rest")
-        comment = ""
-        if "#" in rest:
-            value, comment = rest.split("#", 1)
-            comment = comment.strip()
-        else:
-            value = rest
-        if comment:
-            sources[path] = comment
-            flow = value.strip()
-            if flow.startswith("{") and flow.endswith("}"):
-                for inner in re.findall(r"([A-Za-z_]\w*)\s*:", flow):
-                    sources.setdefault(f"{path}.{inner}", comment)
-        if not value.strip():
-            stack.append((indent, key))
-    return sources
-
-
-def rule_source(path: str) -> str:
-    """The source comment of a dotted rules key (the nearest commented parent if it has none)."""
-    sources = rule_sources()
-    parts = path.split(".")
-    while parts:
-        found = sources.get(".".join(parts))
-        if found:
-            return found
-        parts.pop()
-    return ""
-
-
-def is_unconfirmed(path: str) -> bool:
-    """Whether the default value of ``path`` is marked UNCONFIRMED in its source comment."""
-    return "UNCONFIRMED" in rule_source(path).upper()
 
 
 def _flow(value: Any) -> str:
