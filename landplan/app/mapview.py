@@ -456,6 +456,7 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
     focus = _focus(st.session_state, join, mask, drawn_of)
     sub_classes = _subset(classes, index)
     raster = groups = outlines = None
+    snap_outset_m = 0.0
     detail = None  # a big park zoomed in: the positions in index of the parcels in view
     if len(index) > lpmap.VECTOR_MAX_PARCELS:
         digest = hashlib.sha1(np.packbits(mask).tobytes() + join.rows.tobytes()).hexdigest()
@@ -481,7 +482,8 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
         if on["outlines"]:
             rings = lpmap.rings_of(shown)
             outlines = lpmap.edge_rows(shown)
-        else:
+        else:  # drawn inset by half the gap: measuring moves their corners back out
+            snap_outset_m = gap_m / 2
             rings = lpmap.rings_of(join.pick(_inset(cache_key, geoms, gap_m), index,
                                              own=lambda own: lpmap.inset(lpmap.drawn(
                                                  own, park.bounds), gap_m)))
@@ -500,8 +502,7 @@ def show_map(ctx: Context, frame: pd.DataFrame, mask: np.ndarray, *, key: str,
         deck_map(deck, key=key, height_px=MAP_HEIGHT_PX, lang=lang, origin=park.origin,
                  crs_label=crs_label(park, lang),
                  tooltip=lpmap.parcel_tooltip(classes.title, lang) if groups else False,
-                 focus=focus,
-                 report_view=raster is not None)
+                 focus=focus, report_view=raster is not None, snap_outset_m=snap_outset_m)
         server.map_sent()  # the server's preload may now evaluate
         if raster is None:
             st.caption(t("map.hint", lang))
