@@ -68,6 +68,7 @@ leaves the key unset at that level.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import re
@@ -85,7 +86,8 @@ from .errors import RuleError, SchemaError
 from .geometry import area_m2
 from .labels import t, text
 from .labels.text import Lang
-from .rules import is_unconfirmed, load_rules
+from .rules import is_unconfirmed, load_ruleset
+from .ruleset import RuleSet, as_ruleset
 from .units import M2_PER_MU
 
 __all__ = ["INDICATORS", "THRESHOLD_KEYS", "FOOTPRINT_PARTS", "SCOPES", "Threshold", "thresholds_for",
@@ -208,15 +210,21 @@ class _CodeInfo:
 
 
 @lru_cache(maxsize=1)
-def _shipped() -> dict:
-    """The shipped default rules (never mutated), to tell overridden values from defaults."""
-    return load_rules()
+def _shipped() -> RuleSet:
+    """The shipped default rules, to tell overridden values from defaults."""
+    return load_ruleset()
 
 
 def _get(tree: Any, parts: tuple[str, ...]) -> Any:
-    """``tree[p0][p1]…`` with keys compared as text (YAML may give ``39`` or ``"39"``)."""
+    """``tree[p0][p1]…`` with keys compared as text (YAML may give ``39`` or ``"39"``); a
+    section of the rules by its field ``p``."""
     node = tree
     for part in parts:
+        if dataclasses.is_dataclass(node):
+            node = getattr(node, part, _MISSING)
+            if node is _MISSING:
+                return _MISSING
+            continue
         if not isinstance(node, Mapping):
             return _MISSING
         found = _MISSING
@@ -230,7 +238,7 @@ def _get(tree: Any, parts: tuple[str, ...]) -> Any:
     return node
 
 
-def _provenance(rules: dict, parts: tuple[str, ...]) -> tuple[str, bool, bool]:
+def _provenance(rules: RuleSet, parts: tuple[str, ...]) -> tuple[str, bool, bool]:
     """``(dotted key, unconfirmed, overridden)`` of the value at ``parts`` of ``rules``."""
     key = ".".join(parts)
     overridden = _get(rules, parts) != _get(_shipped(), parts)
@@ -260,9 +268,9 @@ def _to_2017(code: str, cmap: Mapping[str, Any]) -> str | None:
     return candidates.pop() if len(candidates) == 1 else None
 
 
-def _read_code(raw: Any, rules: dict) -> _CodeInfo:
+def _read_code(raw: Any, rules: RuleSet) -> _CodeInfo:
     """The 2-digit code of a stored industry code and the table rows it leads to."""
-    comp = rules.get("compliance", {})
+    comp = rules.compliance
     if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw is pd.NA:
         return _CodeInfo(raw, None, None, None, text.pair("reason.basis.no_code"))
     written = str(int(raw)) if isinstance(raw, (int, float, np.integer, np.floating)) else str(raw)
@@ -272,9 +280,9 @@ def _read_code(raw: Any, rules: dict) -> _CodeInfo:
     if not m:
         return _CodeInfo(raw, None, None, None, text.pair("reason.basis.unreadable_code", code=repr(written)))
     code = m.group(1)
-    parcel_std = _standard_year(comp.get("parcel_code_standard"), "parcel_code_standard", "2017")
-    table_std = _standard_year(comp.get("code_standard"), "code_standard", "2002")
-    cmap = {str(k): v for k, v in (comp.get("code_map_2017_to_2002") or {}).items()}
+    parcel_std = _standard_year(comp.parcel_code_standard, "parcel_code_standard", "2017")
+    table_std = _standard_year(comp.code_standard, "code_standard", "2002")
+    cmap = {str(k): v for k, v in comp.code_map_2017_to_2002.items()}
     edition_code = code if parcel_std == "2017" else _to_2017(code, cmap)
     if parcel_std == table_std:
         return _CodeInfo(raw, code, edition_code, code, text.pair("src.industry", code=code))
@@ -299,22 +307,22 @@ def _read_code(raw: Any, rules: dict) -> _CodeInfo:
     return _CodeInfo(raw, code, table_code, table_code, note)
 
 
-def _edition(rules: dict) -> str:
+def _edition(rules: RuleSet) -> str:
     """``compliance.edition``: the edition for land without a supply date (or before every
     dated edition)."""
-    comp = rules.get("compliance", {})
-    edition = str(comp.get("edition", "2008"))
-    editions = comp.get("editions") or {}
+    comp = rules.compliance
+    edition = str(comp.edition)
+    editions = comp.editions
     if edition != "2008" and edition not in {str(k) for k in editions}:
         raise RuleError(f"compliance.edition {edition} has no block under compliance.editions "
                         f"(known: {', '.join(map(str, editions)) or 'none'})")
     return edition
 
 
-def _dated_editions(rules: dict) -> list[tuple[pd.Timestamp, str]]:
+def _dated_editions(rules: RuleSet) -> list[tuple[pd.Timestamp, str]]:
     """``[(in force from, edition)]`` of the editions ``compliance.in_force_from`` dates, oldest first."""
     dated = []
-    for edition, when in ((rules.get("compliance") or {}).get("in_force_from") or {}).items():
+    for edition, when in rules.compliance.in_force_from.items():
         if when is None:
             continue
         stamp = pd.to_datetime(str(when), errors="coerce")
@@ -324,7 +332,7 @@ def _dated_editions(rules: dict) -> list[tuple[pd.Timestamp, str]]:
     return sorted(dated)
 
 
-def _supply_editions(supply: pd.Series, rules: dict) -> tuple[np.ndarray, np.ndarray]:
+def _supply_editions(supply: pd.Series, rules: RuleSet) -> tuple[np.ndarray, np.ndarray]:
     """``(edition, by_date)`` per supply date: the edition in force at supply, and whether a
     dated edition chose it (else ``compliance.edition``)."""
     default = _edition(rules)
@@ -338,15 +346,16 @@ def _supply_editions(supply: pd.Series, rules: dict) -> tuple[np.ndarray, np.nda
     return edition, by_date
 
 
-def edition_for(supply_date: Any, rules: dict) -> str:
+def edition_for(supply_date: Any, rules: RuleSet | Mapping) -> str:
     """The edition of the control indicators in force when land was supplied.
 
     Parameters
     ----------
     supply_date : date, str or None
         The supply date (供地日期); None or unreadable: ``compliance.edition``.
-    rules : dict
-        The rules in force; ``compliance.edition`` and ``compliance.in_force_from``.
+    rules : RuleSet
+        The rules in force (:func:`landplan.rules.load_ruleset`; a rules dict is accepted,
+        deprecated); ``compliance.edition`` and ``compliance.in_force_from``.
 
     Returns
     -------
@@ -356,14 +365,14 @@ def edition_for(supply_date: Any, rules: dict) -> str:
 
     Examples
     --------
-    >>> from landplan.rules import merge_rules
-    >>> edition_for("2015-03-01", load_rules())
+    >>> from landplan.rules import load_rules, merge_rules
+    >>> edition_for("2015-03-01", load_ruleset())
     '2008'
     >>> dated = merge_rules(load_rules(), {"compliance": {"in_force_from": {"2023": "2023-07-01"}}})
     >>> edition_for("2015-03-01", dated), edition_for("2024-03-01", dated)
     ('2008', '2023')
     """
-    edition, _ = _supply_editions(pd.Series([supply_date], dtype=object), rules)
+    edition, _ = _supply_editions(pd.Series([supply_date], dtype=object), as_ruleset(rules))
     return str(edition[0])
 
 
@@ -373,11 +382,10 @@ def _number(value: Any, key: str) -> float:
     return float(value)
 
 
-def _resolve(info: _CodeInfo, rules: dict, edition: str) -> dict[str, Threshold]:
+def _resolve(info: _CodeInfo, rules: RuleSet, edition: str) -> dict[str, Threshold]:
     """Every threshold key for one code in ``edition``, walking the four levels of the module
     docstring."""
-    comp = rules.get("compliance", {})
-    tier = comp.get("region_tier")
+    tier = rules.compliance.region_tier
     levels: list[tuple[tuple[str, ...], str, bool]] = []
     if info.edition_code:
         levels.append((("compliance", "editions", edition, info.edition_code), edition, False))
@@ -410,7 +418,7 @@ def _resolve(info: _CodeInfo, rules: dict, edition: str) -> dict[str, Threshold]
     return out
 
 
-def thresholds_for(code: str | None, rules: dict, *, supply_date: Any = None) -> dict[str, Threshold]:
+def thresholds_for(code: str | None, rules: RuleSet | Mapping, *, supply_date: Any = None) -> dict[str, Threshold]:
     """The thresholds that apply to one industry code, with where each came from.
 
     Parameters
@@ -419,8 +427,9 @@ def thresholds_for(code: str | None, rules: dict, *, supply_date: Any = None) ->
         The industry code as stored on parcels (``compliance.parcel_code_standard``, GB/T
         4754-2017 by default); only its first two digits count (``"3911"`` → ``"39"``, a
         leading section letter as in ``"C39"`` is ignored). None or unreadable: defaults only.
-    rules : dict
-        The rules in force (:func:`landplan.rules.load_rules`).
+    rules : RuleSet
+        The rules in force (:func:`landplan.rules.load_ruleset`; a rules dict is accepted,
+        deprecated).
     supply_date : date or str, optional
         When the land is (or was) supplied: the edition in force then applies
         (:func:`edition_for`); None: ``compliance.edition``.
@@ -438,7 +447,7 @@ def thresholds_for(code: str | None, rules: dict, *, supply_date: Any = None) ->
 
     Examples
     --------
-    >>> rules = load_rules()
+    >>> rules = load_ruleset()
     >>> far = thresholds_for("39", rules)["floor_area_ratio_min"]  # 2017 electronics -> 2002 row 40
     >>> far.value, far.key, far.fallback
     (1.0, 'compliance.thresholds.40.floor_area_ratio_min', False)
@@ -446,11 +455,12 @@ def thresholds_for(code: str | None, rules: dict, *, supply_date: Any = None) ->
     >>> cov.value, cov.edition, cov.unconfirmed
     (30.0, '2008', False)
     >>> from landplan.rules import merge_rules
-    >>> dated = merge_rules(rules, {"compliance": {"in_force_from": {"2023": "2023-07-01"}}})
+    >>> dated = merge_rules(rules.to_dict(), {"compliance": {"in_force_from": {"2023": "2023-07-01"}}})
     >>> cov = thresholds_for("39", dated, supply_date="2024-03-01")["building_coverage_pct_min"]
     >>> cov.value, cov.edition, cov.unconfirmed
     (40.0, '2023', True)
     """
+    rules = as_ruleset(rules)
     return _resolve(_read_code(code, rules), rules, edition_for(supply_date, rules))
 
 
@@ -498,7 +508,7 @@ def _basis(info: _CodeInfo, thr: dict[str, Threshold], edition: str,
     return text.sep("clause", lang).join(parts)
 
 
-def control_source(table: pd.DataFrame, rules: dict, bound: Any = "floor_area_ratio_min") -> tuple[np.ndarray, np.ndarray]:
+def control_source(table: pd.DataFrame, rules: RuleSet | Mapping, bound: Any = "floor_area_ratio_min") -> tuple[np.ndarray, np.ndarray]:
     """Where each row's control value ``bound`` (a threshold key, or one per row) comes from,
     as a reason names it (Chinese, English): the land sale contract where the parcel records
     the condition, else the edition's table with the industry code (and the 2008 table's row
@@ -510,9 +520,10 @@ def control_source(table: pd.DataFrame, rules: dict, bound: Any = "floor_area_ra
     Examples
     --------
     >>> frame = pd.DataFrame({"industry_code": ["39"], "compliance_edition": ["2008"]})
-    >>> [s[0] for s in control_source(frame, load_rules())]
+    >>> [s[0] for s in control_source(frame, load_ruleset())]
     ['《工业项目建设用地控制指标》2008，行业 39（表中 40）', 'Industrial project land control indicators 2008, industry 39 (table row 40)']
     """
+    rules = as_ruleset(rules)
     n = len(table)
     bounds = np.broadcast_to(np.asarray(bound, dtype=object), (n,))
     if "compliance_edition" in table.columns:
@@ -643,7 +654,7 @@ def _scope_notes(parcels: pd.DataFrame, scope: np.ndarray) -> tuple[np.ndarray, 
                            (scope == "not_built", "reason.compliance.not_built", fields))
 
 
-def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
+def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: RuleSet | Mapping) -> pd.DataFrame:
     """The five land-use control indicators of every parcel, judged where the project is built.
 
     Parameters
@@ -663,8 +674,9 @@ def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
         input must already count such storeys twice. ``invested_wan`` is, per SPEC §3, the
         investment made (已完成投资); the 2008 rule divides the project's fixed-asset investment
         including the land price, so give that figure for a strict 投资强度.
-    rules : dict
-        The rules in force (:func:`landplan.rules.load_rules`), block ``compliance``.
+    rules : RuleSet
+        The rules in force (:func:`landplan.rules.load_ruleset`; a rules dict is accepted,
+        deprecated), block ``compliance``.
 
     Returns
     -------
@@ -712,7 +724,7 @@ def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
     ...                      geometry=[box(39_500_000, 3_500_000, 39_500_100, 3_500_100),
     ...                                box(39_500_200, 3_500_000, 39_500_300, 3_500_100)],
     ...                      crs="EPSG:4527")
-    >>> out = evaluate_compliance(p, load_rules())
+    >>> out = evaluate_compliance(p, load_ruleset())
     >>> float(out.loc["A", "floor_area_ratio"]), bool(out.loc["A", "floor_area_ratio_ok"])
     (1.0, True)
     >>> float(out.loc["B", "floor_area_ratio"]), out.loc["B", "floor_area_ratio_ok"] is pd.NA
@@ -722,8 +734,9 @@ def evaluate_compliance(parcels: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
     """
     if "parcel_id" not in parcels.columns:
         raise SchemaError("parcels have no parcel_id column; it is required (SPEC §3)")
+    rules = as_ruleset(rules)
     n = len(parcels)
-    tier = rules.get("compliance", {}).get("region_tier")
+    tier = rules.compliance.region_tier
 
     if n:
         area = np.asarray(area_m2(parcels).to_numpy(dtype="float64", na_value=np.nan))

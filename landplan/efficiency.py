@@ -9,7 +9,7 @@ Two views of the same enterprise ledger (企业台账) for one year:
   year are summed over its parcels and the per-mu indicators use the land charged to it,
   ``land_mu`` = Σ share × parcel ``area_mu``.
 
-Both score every unit against the benchmarks of ``rules["efficiency"]`` and grade it A/B/C/D.
+Both score every unit against the benchmarks of ``rules.efficiency`` and grade it A/B/C/D.
 
 Choices this module makes (and documents):
 
@@ -54,13 +54,13 @@ Choices this module makes (and documents):
 
 >>> import geopandas as gpd, pandas as pd
 >>> from shapely.geometry import box
->>> from landplan.rules import load_rules
+>>> from landplan.rules import load_ruleset
 >>> parcels = gpd.GeoDataFrame(
 ...     {"parcel_id": ["P1"]},
 ...     geometry=[box(39_500_000, 3_400_000, 39_500_100, 3_400_100)], crs="EPSG:4527")
 >>> ledger = pd.DataFrame({"enterprise_id": ["E1"], "parcel_id": ["P1"], "year": [2024],
 ...                        "tax_wan": [300.0]})
->>> out = evaluate_efficiency(parcels, ledger, load_rules())
+>>> out = evaluate_efficiency(parcels, ledger, load_ruleset())
 >>> float(out.loc["P1", "area_mu"]), float(out.loc["P1", "tax_per_mu_wan"])
 (15.0, 20.0)
 """
@@ -68,6 +68,7 @@ Choices this module makes (and documents):
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -80,6 +81,7 @@ from .errors import RuleError, SchemaError
 from .geometry import area_mu as _area_mu
 from .labels import t, text
 from .labels.text import Lang
+from .ruleset import Efficiency, Indicator, RuleSet, as_ruleset
 from .schema import _FALSE, _TRUE
 
 __all__ = [
@@ -175,11 +177,11 @@ def _text(values: np.ndarray) -> pd.Series:
     return pd.Series(values, dtype="str")
 
 
-def _scored(rules: dict, group: str = "above_scale") -> dict[str, dict]:
+def _scored(rules: RuleSet, group: str = "above_scale") -> Mapping[str, Indicator]:
     """The scored indicators of a group: ``efficiency.indicators`` (规上) or ``efficiency.below_scale``."""
     key, known = (("indicators", INDICATORS) if group == "above_scale"
                   else ("below_scale", BELOW_SCALE_INDICATORS))
-    indicators = rules["efficiency"].get(key) or {}
+    indicators = getattr(rules.efficiency, key)
     unknown = sorted(set(indicators) - set(known))
     if unknown:
         raise RuleError(f"efficiency.{key}: unknown indicator(s) {', '.join(unknown)} "
@@ -187,8 +189,8 @@ def _scored(rules: dict, group: str = "above_scale") -> dict[str, dict]:
     return indicators
 
 
-def _missing_policy(rules: dict, name: str) -> str:
-    table = rules["efficiency"].get("missing") or {}
+def _missing_policy(rules: RuleSet, name: str) -> str:
+    table = rules.efficiency.missing
     policy = table.get(name, table.get("default", "incomplete"))
     if policy not in MISSING_POLICIES:
         raise RuleError(f"efficiency.missing.{name if name in table else 'default'} is {policy!r}; "
@@ -277,7 +279,7 @@ def _rows_by_year(ledger: pd.DataFrame, ids: pd.Index,
 # benchmarks, scores and classes
 # --------------------------------------------------------------------------------------------
 
-def park_benchmarks(units: pd.DataFrame, rules: dict, *, group: str = "above_scale") -> dict[str, float]:
+def park_benchmarks(units: pd.DataFrame, rules: RuleSet | Mapping, *, group: str = "above_scale") -> dict[str, float]:
     """The benchmark of every scored indicator: the rules value, or the park value when null.
 
     The park value (SPEC §8) is the ratio of sums over ``units``: for each indicator, over the
@@ -290,8 +292,8 @@ def park_benchmarks(units: pd.DataFrame, rules: dict, *, group: str = "above_sca
         One row per **evaluated** unit with the summed figures (:data:`FIGURES`) and its land:
         ``land_mu`` when the column exists (enterprise view), else ``area_mu`` (parcel view).
         Pass only the units that are graded (in scope, complete, with ledger rows that year).
-    rules : dict
-        The rules (:func:`landplan.rules.load_rules`); ``efficiency.indicators`` is used.
+    rules : RuleSet
+        The rules (:func:`landplan.rules.load_ruleset`; a rules dict is accepted, deprecated); ``efficiency.indicators`` is used.
     group : {"above_scale", "below_scale"}
         The formula: ``efficiency.indicators`` (规上) or ``efficiency.below_scale`` (规下).
 
@@ -303,16 +305,17 @@ def park_benchmarks(units: pd.DataFrame, rules: dict, *, group: str = "above_sca
 
     Examples
     --------
-    >>> from landplan.rules import load_rules
+    >>> from landplan.rules import load_ruleset
     >>> units = pd.DataFrame({"tax_wan": [10.0, 50.0], "area_mu": [5.0, 15.0]})
-    >>> park_benchmarks(units, load_rules())["tax_per_mu_wan"]
+    >>> park_benchmarks(units, load_ruleset())["tax_per_mu_wan"]
     3.0
     """
+    rules = as_ruleset(rules)
     land = "land_mu" if "land_mu" in units.columns else "area_mu"
     out: dict[str, float] = {}
     for name, spec in _scored(rules, group).items():
-        if spec.get("benchmark") is not None:
-            out[name] = float(spec["benchmark"])
+        if spec.benchmark is not None:
+            out[name] = float(spec.benchmark)
             continue
         num_col, den_col, scale = _ALL_INDICATORS[name]
         num = _float_column(units, num_col)
@@ -322,14 +325,14 @@ def park_benchmarks(units: pd.DataFrame, rules: dict, *, group: str = "above_sca
     return out
 
 
-def _classes(score: np.ndarray, ids: np.ndarray, graded: np.ndarray, rules: dict) -> np.ndarray:
+def _classes(score: np.ndarray, ids: np.ndarray, graded: np.ndarray, rules: RuleSet) -> np.ndarray:
     """A/B/C/D for graded units (object array, None elsewhere)."""
     cls = np.full(len(score), None, dtype=object)
-    spec = rules["efficiency"]["classes"]
+    spec = rules.efficiency.classes
     if not graded.any():
         return cls
-    if spec["method"] == "score":
-        cut = spec["cutoffs"]
+    if spec.method == "score":
+        cut = spec.cutoffs
         s = score[graded]
         cls[graded] = np.select([s >= cut["A"], s >= cut["B"], s >= cut["C"]],
                                 ["A", "B", "C"], "D").astype(object)
@@ -351,7 +354,7 @@ def _classes(score: np.ndarray, ids: np.ndarray, graded: np.ndarray, rules: dict
     labels = np.full(n, "D", dtype=object)
     start = 0
     for letter in "ABC":
-        k = min(_round_half_up(float(spec["shares"][letter]) * n), left)
+        k = min(_round_half_up(float(spec.shares[letter]) * n), left)
         labels[start:start + k] = letter
         start += k
         left -= k
@@ -368,14 +371,14 @@ def _names(code: np.ndarray, names: list[str]) -> np.ndarray:
 
 
 def _score_group(cols: dict[str, np.ndarray], units: pd.DataFrame, members: np.ndarray,
-                 candidates: np.ndarray, rules: dict, year: int | None,
+                 candidates: np.ndarray, rules: RuleSet, year: int | None,
                  group: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, float]]:
     """Score the ``members`` of one group: ``(score, incomplete, imputed code, missing code,
     benchmarks)``; benchmarks over the complete ``candidates`` (graded units)."""
     n = len(members)
     scored = _scored(rules, group)
     names = list(scored)
-    weights = {nm: float(scored[nm]["weight"]) for nm in names}
+    weights = {nm: float(scored[nm].weight) for nm in names}
     policy = {nm: _missing_policy(rules, nm) for nm in names}
     lacking = {nm: np.isnan(cols[nm]) & (weights[nm] > 0) for nm in names}
     incomplete = np.zeros(n, dtype=bool)
@@ -389,7 +392,7 @@ def _score_group(cols: dict[str, np.ndarray], units: pd.DataFrame, members: np.n
     imputed = np.zeros(n, dtype="int64")
     missing = np.zeros(n, dtype="int64")
     for bit, nm in enumerate(names):
-        cap = scored[nm].get("cap")
+        cap = scored[nm].cap
         cap = np.inf if cap is None else float(cap)
         b = bench[nm]
         if b > 0:
@@ -415,7 +418,7 @@ def _score_group(cols: dict[str, np.ndarray], units: pd.DataFrame, members: np.n
 
 def _notes(has_rows: np.ndarray, in_scope: np.ndarray, incomplete: np.ndarray, missing: np.ndarray,
            scale: np.ndarray, land: np.ndarray, min_land: float, year: int | None,
-           eff: dict) -> tuple[np.ndarray, np.ndarray]:
+           eff: Efficiency) -> tuple[np.ndarray, np.ndarray]:
     """``efficiency_note`` in Chinese and English: why a unit is not graded (below the scope's
     land, land unknown, incomplete data and what is missing, no ledger rows) and how an
     unrecorded scale was scored; ``""`` for a graded unit."""
@@ -425,7 +428,7 @@ def _notes(has_rows: np.ndarray, in_scope: np.ndarray, incomplete: np.ndarray, m
     scope = text.pair_cases(
         n, (below & np.isnan(land), "reason.efficiency.land_unknown", {"source": source}),
         (below, "reason.efficiency.small_land", {"minimum": labels.fmt(min_land, "mu"), "source": source,
-                                                 "mark": text.rule_mark(eff["scope"].get("min_land_mu"),
+                                                 "mark": text.rule_mark(eff.scope.min_land_mu,
                                                                         "efficiency.scope.min_land_mu")}))
     lacking = has_rows & incomplete
     gaps = text.pair_cases(n, (lacking, "reason.efficiency.incomplete", {"missing": Lang(
@@ -442,20 +445,20 @@ def _notes(has_rows: np.ndarray, in_scope: np.ndarray, incomplete: np.ndarray, m
 
 
 def _score_units(sums: dict[str, np.ndarray], land: np.ndarray, has_rows: np.ndarray,
-                 scale: np.ndarray, ids: np.ndarray, rules: dict, year: int | None, *,
+                 scale: np.ndarray, ids: np.ndarray, rules: RuleSet, year: int | None, *,
                  land_name: str) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
     """Indicators, group, score, class and notes for units with summed ``sums`` and ``land``;
     ``scale`` per unit: 1 规上, 0 规下, -1 not recorded, -2 no such column (both scored as 规上)."""
     n = len(land)
-    eff = rules["efficiency"]
+    eff = rules.efficiency
     cols: dict[str, Any] = {}
     values = {**sums, "area_mu": land}
     for name, (num, den, factor) in _ALL_INDICATORS.items():
         cols[name] = _ratio(values[num], values[den], factor)
 
-    min_land = eff["scope"].get("min_land_mu")
+    min_land = eff.scope.min_land_mu
     min_land = 0.0 if min_land is None else float(min_land)
-    exempt = (scale == 1) & bool(eff["scope"].get("include_above_scale", True))
+    exempt = (scale == 1) & bool(eff.scope.include_above_scale)
     in_scope = exempt | (land >= min_land)
     candidates = has_rows & in_scope
     units = pd.DataFrame({**sums, land_name: land})
@@ -488,7 +491,7 @@ def _score_units(sums: dict[str, np.ndarray], land: np.ndarray, has_rows: np.nda
     status = np.select([~has_rows, ~in_scope, incomplete], ["no_rows", "out_of_scope", "incomplete"],
                        "graded").astype(object)
 
-    policies = eff.get("policies") or {}
+    policies = eff.policies
     pol_zh = np.full(n, None, dtype=object)
     pol_en = np.full(n, None, dtype=object)
     for letter in "ABCD":
@@ -509,7 +512,7 @@ def _score_units(sums: dict[str, np.ndarray], land: np.ndarray, has_rows: np.nda
 # --------------------------------------------------------------------------------------------
 
 def _parcel_year(ids: pd.Index, area: np.ndarray, rows: pd.DataFrame, pos: np.ndarray,
-                 rules: dict, year: int | None) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
+                 rules: RuleSet, year: int | None) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
     n = len(ids)
     sums = {f: _group_sum(pos, _float_column(rows, f), n) for f in FIGURES}
     if "enterprise_id" in rows.columns:
@@ -529,7 +532,7 @@ def _parcel_year(ids: pd.Index, area: np.ndarray, rows: pd.DataFrame, pos: np.nd
 
 
 def _enterprise_year(ids: pd.Index, area: np.ndarray, rows: pd.DataFrame, pos: np.ndarray,
-                     rules: dict, year: int | None, *,
+                     rules: RuleSet, year: int | None, *,
                      warn: bool) -> tuple[pd.Index, dict[str, Any], dict[str, dict[str, float]]]:
     ent, uniq = pd.factorize(rows["enterprise_id"].astype("str"), sort=True)
     ent = np.asarray(ent, dtype="int64")
@@ -607,7 +610,7 @@ def _frame(index: pd.Index, cols: dict[str, Any], counts: tuple[str, ...]) -> pd
     return pd.DataFrame(data, index=index)
 
 
-def evaluate_efficiency(parcels: gpd.GeoDataFrame, ledger: pd.DataFrame, rules: dict, *,
+def evaluate_efficiency(parcels: gpd.GeoDataFrame, ledger: pd.DataFrame, rules: RuleSet | Mapping, *,
                         year: int | None = None) -> pd.DataFrame:
     """Per-mu efficiency of every parcel (按地块评价) for one ledger year.
 
@@ -624,8 +627,8 @@ def evaluate_efficiency(parcels: gpd.GeoDataFrame, ledger: pd.DataFrame, rules: 
         The enterprise ledger (SPEC §3): ``parcel_id``, ``year``, ``enterprise_id`` and the
         figures; a missing figure column counts as empty. Rows on parcels not in ``parcels``
         are left out (a warning logs their count).
-    rules : dict
-        The rules (:func:`landplan.rules.load_rules`); the ``efficiency`` block is used.
+    rules : RuleSet
+        The rules (:func:`landplan.rules.load_ruleset`; a rules dict is accepted, deprecated); the ``efficiency`` block is used.
     year : int, optional
         Ledger year; default the latest year in the ledger.
 
@@ -647,6 +650,7 @@ def evaluate_efficiency(parcels: gpd.GeoDataFrame, ledger: pd.DataFrame, rules: 
     evaluate_enterprises : the enterprise view.
     park_benchmarks : how null benchmarks become park values.
     """
+    rules = as_ruleset(rules)
     ids = _parcel_index(parcels)
     area = _parcel_area(parcels)
     yr = _resolve_year(ledger, year)
@@ -665,7 +669,7 @@ def evaluate_efficiency(parcels: gpd.GeoDataFrame, ledger: pd.DataFrame, rules: 
     return out
 
 
-def evaluate_enterprises(parcels: gpd.GeoDataFrame, ledger: pd.DataFrame, rules: dict, *,
+def evaluate_enterprises(parcels: gpd.GeoDataFrame, ledger: pd.DataFrame, rules: RuleSet | Mapping, *,
                          year: int | None = None) -> pd.DataFrame:
     """Per-mu efficiency of every enterprise with ledger rows in one year.
 
@@ -693,6 +697,7 @@ def evaluate_enterprises(parcels: gpd.GeoDataFrame, ledger: pd.DataFrame, rules:
     SchemaError
         When the given shares of one parcel-year sum to more than 1 (naming parcel and year).
     """
+    rules = as_ruleset(rules)
     ids = _parcel_index(parcels)
     area = _parcel_area(parcels)
     yr = _resolve_year(ledger, year)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -40,7 +41,8 @@ from .io.writers import (
 from .labels import rulekeys
 from .lifecycle import evaluate_lifecycle
 from .revitalization import EVALUATION_COLUMNS, Ranking, low_efficiency
-from .rules import is_unconfirmed, load_rules, rule_source
+from .rules import is_unconfirmed, load_ruleset, rule_source
+from .ruleset import RuleSet, as_ruleset
 from .schema import PARCELS
 from .store.frames import ogr_frame as _ogr_frame
 from .units import M2_PER_MU
@@ -98,7 +100,7 @@ def evaluate(
     *,
     as_of: dt.date | None = None,
     year: int | None = None,
-    rules: dict | None = None,
+    rules: RuleSet | Mapping | None = None,
     engine: str = "single",
     partitions: int | None = None,
     scheduler: str | None = None,
@@ -113,8 +115,9 @@ def evaluate(
         those in force on that date (:func:`landplan.history.parcels_as_of`).
     year : int, optional
         Ledger year (default: the latest year in the ledger).
-    rules : dict, optional
-        Rules in force (default: :func:`landplan.rules.load_rules` of the workspace).
+    rules : RuleSet, optional
+        Rules in force (default: :func:`landplan.rules.load_ruleset` of the workspace; a rules
+        dict is accepted, deprecated).
     engine : {"single", "dask"}, default "single"
         Where the spatial work (terrain, coverage) runs: this process, or dask-geopandas
         spatial partitions (:mod:`landplan.engine`); the results are the same.
@@ -127,7 +130,8 @@ def evaluate(
     ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
     if not ws.has("parcels"):
         raise LandplanError(f"the workspace {ws.path} has no parcels layer; import parcels first")
-    rules = rules if rules is not None else load_rules(ws)
+    rules = as_ruleset(rules) if rules is not None else load_ruleset(ws)
+    plain = rules.to_dict()  # for the analyses that still read the rules as a dict
     as_of = as_of or dt.date.today()
     parcels = parcels_as_of(ws, as_of)  # the parcels as they were on as_of (landplan.history)
 
@@ -138,7 +142,7 @@ def evaluate(
     # in a worker process while this one computes the park-wide tables (landplan.engine); a
     # workspace whose reads must stay in this process (a database connection) reads them here
     with start_spatial_columns(parcels, networks if ws.fork_safe else networks(), dem_path=ws.dem_path,
-                               rules=rules, engine=engine, partitions=partitions,
+                               rules=plain, engine=engine, partitions=partitions,
                                scheduler=scheduler) as spatial:
         ledger = ws.read("ledger")
         if year is not None and len(ledger) and year not in set(ledger["year"].dropna()):
@@ -158,10 +162,10 @@ def evaluate(
         # low efficiency and the lifecycle need no spatial column: computed before waiting
         # low efficiency, the lifecycle and the revitalization list but for its readiness
         # component need no spatial column: computed before waiting for them
-        low = low_efficiency(table, rules, as_of=as_of)
+        low = low_efficiency(table, plain, as_of=as_of)
         with_low = table.join(low, how="left")
-        lifecycle = evaluate_lifecycle(with_low, rules, as_of=as_of)
-        ranking = Ranking(with_low.reset_index(drop=True), rules)
+        lifecycle = evaluate_lifecycle(with_low, plain, as_of=as_of)
+        ranking = Ranking(with_low.reset_index(drop=True), plain)
         del with_low
         spatial_part = spatial.result()
     table = _join_new(table, spatial_part).join(low, how="left").join(lifecycle, how="left")
@@ -182,13 +186,14 @@ def _join_new(table: pd.DataFrame, part: pd.DataFrame) -> pd.DataFrame:
     return table.join(part.drop(columns=[c for c in part.columns if c in table.columns]), how="left")
 
 
-def _edition_key(key: str, rules: dict | None) -> str:
+def _edition_key(key: str, rules: RuleSet | None) -> str:
     """``compliance.thresholds.default.X`` -> the edition block's key when the edition in force sets X."""
     prefix = "compliance.thresholds.default."
     if rules is None or not key.startswith(prefix):
         return key
-    edition = str(rules["compliance"]["edition"])
-    block = rules["compliance"]["editions"].get(edition) or rules["compliance"]["editions"].get(int(edition)) or {}
+    edition = str(rules.compliance.edition)
+    editions = rules.compliance.editions
+    block = editions.get(edition) or editions.get(int(edition)) or {}
     name = key.removeprefix(prefix)
     if (block.get("default") or {}).get(name) is not None:
         return f"compliance.editions.{edition}.default.{name}"
@@ -214,7 +219,7 @@ def rule_citation(key: str, lang: str = labels.DEFAULT_LANG) -> str:
     return first
 
 
-def definitions(columns, rules: dict | None = None, lang: str | None = None) -> pd.DataFrame:
+def definitions(columns, rules: RuleSet | Mapping | None = None, lang: str | None = None) -> pd.DataFrame:
     """The definitions sheet: every column with labels, definition, rules key, source.
 
     Compliance thresholds name the key of the edition in force (its per-parcel basis, with
@@ -227,7 +232,7 @@ def definitions(columns, rules: dict | None = None, lang: str | None = None) -> 
     for column in columns:
         zh, en, definition, key = OUTPUT_COLUMNS.get(column, (column_label(column, "zh"),
                                                                column_label(column, "en"), "", ""))
-        key = _edition_key(key, rules)
+        key = _edition_key(key, None if rules is None else as_ruleset(rules))
         if lang is not None:
             unit = column_unit(str(column))
             rows.append({
@@ -282,7 +287,7 @@ def read_evaluation(path: str | Path) -> pd.DataFrame:
     raise LandplanError(f"{path}: read .gpkg, .parquet, .csv or .xlsx evaluations")
 
 
-def write_evaluation(table: gpd.GeoDataFrame, out: str | Path, *, rules: dict | None = None,
+def write_evaluation(table: gpd.GeoDataFrame, out: str | Path, *, rules: RuleSet | Mapping | None = None,
                      lang: str = labels.DEFAULT_LANG) -> Path:
     """Write the evaluation table to ``out`` (.gpkg, .parquet, .csv or .xlsx), atomically.
 
@@ -329,7 +334,7 @@ def for_people(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     return table.drop(columns=[c for c in other if c in table.columns])
 
 
-def _write_xlsx(table: gpd.GeoDataFrame, path: Path, rules: dict | None, *, out: Path, lang: str) -> None:
+def _write_xlsx(table: gpd.GeoDataFrame, path: Path, rules: RuleSet | Mapping | None, *, out: Path, lang: str) -> None:
     plain = pd.DataFrame(for_people(table, lang).drop(columns=table.geometry.name))
     for column in plain.columns:
         if str(plain[column].dtype).startswith("datetime64"):

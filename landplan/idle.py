@@ -58,7 +58,7 @@ possible.
 
 Choices this module makes (and documents):
 
-- **Thresholds come from the rules** (``rules["idle"]``), never from literals; the comparisons
+- **Thresholds come from the rules** (``rules.idle``), never from literals; the comparisons
   are strict (``<``), so developed area of exactly the share (or investment of exactly the
   share) is *not* below it.
 - **A test without data is false.** ``developed_area_m2 < share · area_m2`` is false when the
@@ -95,12 +95,12 @@ Everything is vectorised (numpy, pyarrow); no Python loop runs over parcels.
 
 >>> import datetime as dt, geopandas as gpd, pandas as pd
 >>> from shapely.geometry import box
->>> from landplan.rules import load_rules
+>>> from landplan.rules import load_ruleset
 >>> parcels = gpd.GeoDataFrame(
 ...     {"parcel_id": ["P1"], "status": ["supplied"],
 ...      "agreed_start_date": pd.to_datetime(["2024-02-29"]), "land_price_wan": [1000.0]},
 ...     geometry=[box(39_500_000, 3_400_000, 39_500_100, 3_400_100)], crs="EPSG:4527")
->>> out = evaluate_idle(parcels, load_rules(), as_of=dt.date(2025, 2, 28))
+>>> out = evaluate_idle(parcels, load_ruleset(), as_of=dt.date(2025, 2, 28))
 >>> out.loc["P1", "idle_status"], out.loc["P1", "idle_stage"], out.loc["P1", "next_step"]
 ('idle_unstarted', 'suspected', 'investigate')
 >>> out.loc["P1", "idle_disposal"], float(out.loc["P1", "idle_fee_wan"])
@@ -110,7 +110,7 @@ Everything is vectorised (numpy, pyarrow); no Python loop runs over parcels.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -122,6 +122,7 @@ from . import labels
 from .crs import metric_crs
 from .labels import fmt, t, text
 from .labels.text import Lang
+from .ruleset import Idle, RuleSet, as_ruleset
 from .schema import _ENUM_TABLES, _norm_text
 
 __all__ = ["IDLE_STATUSES", "IDLE_STAGES", "IDLE_DISPOSALS", "NEXT_STEPS", "START_BASES",
@@ -402,24 +403,7 @@ def check_idle_inputs(parcels: pd.DataFrame, *, as_of: dt.date | None = None, la
 # evaluation
 # --------------------------------------------------------------------------------------------
 
-_RULE_KEYS = ("idle_after_years", "recover_after_years", "fee_rate", "developed_share_min",
-              "invested_share_min", "gov_extension_max_years", "gov_temporary_use_max_years",
-              "start_date_fallback", "recover_halted_from_halt")
-
-
-def _idle_rules(rules: dict) -> dict[str, Any]:
-    idle = rules.get("idle", {}) if rules else {}
-    from .rules import load_rules  # defaults for any key a partial rules dict lacks
-
-    default = load_rules()["idle"]
-    out = {k: default.get(k) if idle.get(k) is None else idle[k] for k in _RULE_KEYS}
-    procedure = idle.get("procedure") or {}
-    for k, v in default["procedure"].items():
-        out[k] = v if procedure.get(k) is None else procedure[k]
-    return out
-
-
-def _start(days: Callable[[str], np.ndarray], fallback: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _start(days: Callable[[str], np.ndarray], fallback: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Start date (datetime64[D]) and its START_BASES code: agreed start, else the fallbacks;
     ``days(column)`` gives a date column as datetime64[D]."""
     start = days("agreed_start_date").copy()
@@ -432,7 +416,7 @@ def _start(days: Callable[[str], np.ndarray], fallback: list[str]) -> tuple[np.n
     return start, basis
 
 
-def start_dates(parcels: pd.DataFrame, rules: dict | None = None) -> pd.DataFrame:
+def start_dates(parcels: pd.DataFrame, rules: RuleSet | Mapping | None = None) -> pd.DataFrame:
     """The date the idle-land clock counts from, and the column it comes from (Art. 22).
 
     Parameters
@@ -440,8 +424,9 @@ def start_dates(parcels: pd.DataFrame, rules: dict | None = None) -> pd.DataFram
     parcels : pandas.DataFrame
         Parcels (or an evaluation table) with any of ``agreed_start_date``, ``delivery_date``
         and ``supply_date``; missing columns count as empty.
-    rules : dict, optional
-        Rules; ``idle.start_date_fallback`` lists the columns used, in order, where the
+    rules : RuleSet, optional
+        Rules (default: the shipped ones; a rules dict is accepted, deprecated);
+        ``idle.start_date_fallback`` lists the columns used, in order, where the
         contract sets no start date (default ``[delivery_date, supply_date]``).
 
     Returns
@@ -463,7 +448,7 @@ def start_dates(parcels: pd.DataFrame, rules: dict | None = None) -> pd.DataFram
             return np.full(len(parcels), _NAT)
         return _to_days(parcels[column])[0]
 
-    start, basis = _start(days, _idle_rules(rules or {})["start_date_fallback"])
+    start, basis = _start(days, as_ruleset(rules).idle.start_date_fallback)
     return pd.DataFrame({"start_date": start.astype("datetime64[ms]"),
                          "start_date_basis": np.array(START_BASES, dtype=object)[basis]},
                         index=parcels.index)
@@ -486,7 +471,7 @@ def _area_where(parcels: gpd.GeoDataFrame, need: np.ndarray) -> np.ndarray:
     return out
 
 
-def evaluate_idle(parcels: gpd.GeoDataFrame, rules: dict, *, as_of: dt.date) -> pd.DataFrame:
+def evaluate_idle(parcels: gpd.GeoDataFrame, rules: RuleSet | Mapping, *, as_of: dt.date) -> pd.DataFrame:
     """Idle-land finding, procedure stage, disposal, fee and next step at ``as_of`` (SPEC §8).
 
     Parameters
@@ -494,9 +479,9 @@ def evaluate_idle(parcels: gpd.GeoDataFrame, rules: dict, *, as_of: dt.date) -> 
     parcels : geopandas.GeoDataFrame
         Parcels in the canonical schema (SPEC §3). Only ``parcel_id`` and the geometry are
         required; a missing optional column counts as empty.
-    rules : dict
-        Rules (:func:`landplan.rules.load_rules`); uses ``rules["idle"]``. Keys it lacks take
-        the shipped default.
+    rules : RuleSet
+        Rules (:func:`landplan.rules.load_ruleset`; a rules dict is accepted, deprecated);
+        uses ``rules.idle``.
     as_of : datetime.date
         Evaluation date A.
 
@@ -511,14 +496,14 @@ def evaluate_idle(parcels: gpd.GeoDataFrame, rules: dict, *, as_of: dt.date) -> 
         (datetime64), ``next_step_zh``, ``next_step_en``, ``idle_input_problems`` (``""`` when
         none). See the module docstring for the rules and choices.
     """
-    r = _idle_rules(rules)
-    idle_after = int(r["idle_after_years"])
-    recover_after = int(r["recover_after_years"])
-    fee_rate = float(r["fee_rate"])
+    r = as_ruleset(rules).idle
+    idle_after = int(r.idle_after_years)
+    recover_after = int(r.recover_after_years)
+    fee_rate = float(r.fee_rate)
     x = _Inputs(parcels, as_of)
     n, A = x.n, x.as_of
     T, H = x.actual_start_date, x.halted_since
-    G, basis = _start(lambda column: getattr(x, column), r["start_date_fallback"])
+    G, basis = _start(lambda column: getattr(x, column), r.start_date_fallback)
 
     applicable = (x.status != "reserve") & ~np.isnat(G)
     not_started = np.isnat(T) | (T > A)
@@ -529,9 +514,9 @@ def evaluate_idle(parcels: gpd.GeoDataFrame, rules: dict, *, as_of: dt.date) -> 
     need_area = halted_started & ~np.isnan(x.developed)
     area = _area_where(parcels, need_area)
     with np.errstate(invalid="ignore"):
-        developed_low = halted_started & (x.developed < float(r["developed_share_min"]) * area)
+        developed_low = halted_started & (x.developed < float(r.developed_share_min) * area)
         invested_low = halted_started & (
-            x.invested < float(r["invested_share_min"]) * x.agreed_investment)
+            x.invested < float(r.invested_share_min) * x.agreed_investment)
     halted = developed_low | invested_low
 
     start = np.full(n, _NAT)
@@ -552,7 +537,7 @@ def evaluate_idle(parcels: gpd.GeoDataFrame, rules: dict, *, as_of: dt.date) -> 
     idle_years[is_idle] = (A - start[is_idle]).astype("int64") / 365.25
 
     recover_on = _add_years_days(start, recover_after)
-    if not r["recover_halted_from_halt"]:
+    if not r.recover_halted_from_halt:
         recover_on[halted] = _NAT                        # halted land stays at the fee
     negotiable = np.isin(x.cause, ["government", "force_majeure"])
     disposal = np.full(n, _NONE, dtype="int8")
@@ -567,8 +552,8 @@ def evaluate_idle(parcels: gpd.GeoDataFrame, rules: dict, *, as_of: dt.date) -> 
     # the procedure (Art. 5, 9, 14, 15, 17): dates after A are not yet in effect
     notice, declared, decision = (np.where(d <= A, d, _NAT) for d in (
         x.investigation_notice_date, x.idle_declared_date, x.disposal_decision_date))
-    reply_by = notice + np.timedelta64(int(r["reply_days"]), "D")
-    pay_by = decision + np.timedelta64(int(r["payment_days"]), "D")
+    reply_by = notice + np.timedelta64(int(r.procedure.reply_days), "D")
+    pay_by = decision + np.timedelta64(int(r.procedure.payment_days), "D")
     stage = np.zeros(n, dtype="int8")
     stage[is_idle] = _SUSPECTED
     noticed = is_idle & ~np.isnat(notice)
@@ -671,13 +656,13 @@ def _share_text(share: Any) -> str:
     return fmt(100.0 * float(share), "pct")
 
 
-def _reason_text(x: _Inputs, r: dict, d: _Dates, code: np.ndarray, basis: np.ndarray,
+def _reason_text(x: _Inputs, r: Idle, d: _Dates, code: np.ndarray, basis: np.ndarray,
                  unstarted: np.ndarray, halted: np.ndarray, developed_low: np.ndarray,
                  invested_low: np.ndarray, area: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Why idleness counts: the start date and its basis, the figures, the control values and
     the articles, for ``not_due`` and ``idle_*`` parcels (catalogue ``reason.idle.*``)."""
     out = _Texts(x.n)
-    k = _years_text(r["idle_after_years"])
+    k = _years_text(r.idle_after_years)
     is_idle = (code == _UNSTARTED) | (code == _HALTED)
     counting = is_idle | (code == _NOT_DUE)
     for b, column in enumerate(START_BASES):
@@ -696,17 +681,17 @@ def _reason_text(x: _Inputs, r: dict, d: _Dates, code: np.ndarray, basis: np.nda
         done = is_idle[m]
         dev, inv = developed_low[m], invested_low[m]
         dev_zh, dev_en = text.pair("reason.idle.developed_low", developed=text.numbers(x.developed[m], "m2"),
-                                   area=text.numbers(area[m], "m2"), share=_share_text(r["developed_share_min"]))
+                                   area=text.numbers(area[m], "m2"), share=_share_text(r.developed_share_min))
         inv_zh, inv_en = text.pair("reason.idle.invested_low", invested=text.numbers(x.invested[m], "wan"),
                                    agreed=text.numbers(x.agreed_investment[m], "wan"),
-                                   share=_share_text(r["invested_share_min"]))
+                                   share=_share_text(r.invested_share_min))
         tests = Lang(*(text.clauses([np.where(dev, a, ""), np.where(inv, b, "")], lang, kind="comma")
                        for lang, a, b in (("zh", dev_zh, inv_zh), ("en", dev_en, inv_en))))
         fields = {"since": d.text("start", m), "years": k, "tests": tests}
         found = text.pair_cases(int(m.sum()), (done, "reason.idle.halted", fields),
                                 (True, "reason.idle.halted_counting", fields))
-        if r["recover_halted_from_halt"]:
-            recover = text.pair("reason.idle.recover_from_halt", years=_years_text(r["recover_after_years"]))
+        if r.recover_halted_from_halt:
+            recover = text.pair("reason.idle.recover_from_halt", years=_years_text(r.recover_after_years))
         else:
             recover = text.pair("reason.idle.halted_stays_at_fee")
         out.put(m, *(text.clauses([said, np.where(done, rec, "")], lang)
@@ -714,12 +699,12 @@ def _reason_text(x: _Inputs, r: dict, d: _Dates, code: np.ndarray, basis: np.nda
     return out.zh, out.en
 
 
-def _recovery_text(r: dict, d: _Dates, m: np.ndarray, halted: np.ndarray
+def _recovery_text(r: Idle, d: _Dates, m: np.ndarray, halted: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:
     """When the land may be recovered without compensation (Art. 14), for the ``m`` rows:
     from a date ahead, already, or never (halted land with ``recover_halted_from_halt`` off);
     for halted land the interpretation is said."""
-    k = _years_text(r["recover_after_years"])
+    k = _years_text(r.recover_after_years)
     when = d.recover_on[m]
     h = halted[m]
     past = when <= d.A
@@ -735,9 +720,9 @@ def _recovery_text(r: dict, d: _Dates, m: np.ndarray, halted: np.ndarray
                            (True, "reason.idle.recover_ahead", plain))
 
 
-def _fee_text(r: dict, fee_due: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fee_text(r: Idle, fee_due: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """土地闲置费 with its amount (or why there is none), for the ``m`` rows."""
-    rate = _share_text(r["fee_rate"])
+    rate = _share_text(r.fee_rate)
     fee = fee_due[m]
     priced = ~np.isnan(fee)
     with_fee = text.pair("reason.idle.fee", fee=text.numbers(fee, "wan"), rate=rate)
@@ -750,7 +735,7 @@ def _then(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) ->
     return text.clauses([a[0], b[0]], "zh"), text.clauses([a[1], b[1]], "en")
 
 
-def _next_step_text(x: _Inputs, r: dict, d: _Dates, code: np.ndarray, step: np.ndarray,
+def _next_step_text(x: _Inputs, r: Idle, d: _Dates, code: np.ndarray, step: np.ndarray,
                     disposal: np.ndarray, fee_due: np.ndarray, halted: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Bilingual text for a clerk: the next step, its deadline and, before a decision, the
@@ -766,8 +751,8 @@ def _next_step_text(x: _Inputs, r: dict, d: _Dates, code: np.ndarray, step: np.n
         if m.any():
             out.put(m, *text.pair(key, day=d.text("due", m)))
 
-    options = Lang(*text.pair("reason.idle_step.options", extension=_years_text(r["gov_extension_max_years"]),
-                              temporary=_years_text(r["gov_temporary_use_max_years"])))
+    options = Lang(*text.pair("reason.idle_step.options", extension=_years_text(r.gov_extension_max_years),
+                              temporary=_years_text(r.gov_temporary_use_max_years)))
 
     # before the 认定书: the procedure's step, then the outlook of the disposal
     m = np.isin(step, [_S_INVESTIGATE, _S_REPLY, _S_DECLARE])
@@ -782,7 +767,7 @@ def _next_step_text(x: _Inputs, r: dict, d: _Dates, code: np.ndarray, step: np.n
         outlook_recover = text.pair("reason.idle_step.outlook_recover", recovery=Lang(*recovery))
         s = step[m]
         reply_by = d.text("reply_by", m)
-        heads = (text.pair("reason.idle_step.investigate", days=_years_text(r["reply_days"])),
+        heads = (text.pair("reason.idle_step.investigate", days=_years_text(r.procedure.reply_days)),
                  text.pair("reason.idle_step.reply_due", notice=d.text("notice", m), reply_by=reply_by),
                  text.pair("reason.idle_step.declare", reply_by=reply_by))
         zh, en = (text.concat(
@@ -813,7 +798,7 @@ def _next_step_text(x: _Inputs, r: dict, d: _Dates, code: np.ndarray, step: np.n
     if m.any():
         fee = Lang(*_fee_text(r, fee_due, m))
         out.put(m, *_then(text.pair("reason.idle_step.pay_fee", day=d.text("decision", m), by=d.text("pay_by", m),
-                                    days=_years_text(r["payment_days"]), fee=fee),
+                                    days=_years_text(r.procedure.payment_days), fee=fee),
                           _recovery_text(r, d, m, halted)))
     for s, key in ((_S_RECOVERED, "reason.idle_step.recovery_decided"), (_S_PLAN, "reason.idle_step.implement_plan")):
         m = step == s

@@ -289,6 +289,10 @@ class RuleSet:
     def __hash__(self) -> int:
         return hash(self.key())
 
+    def __reduce__(self) -> tuple:
+        # read-only mappings do not pickle: a worker process (landplan.engine) gets the dict
+        return from_dict, (self.to_dict(),)
+
 
 # --------------------------------------------------------------------------------------------
 # building (dict -> RuleSet) and back
