@@ -162,10 +162,10 @@ def evaluate(
         # low efficiency and the lifecycle need no spatial column: computed before waiting
         # low efficiency, the lifecycle and the revitalization list but for its readiness
         # component need no spatial column: computed before waiting for them
-        low = low_efficiency(table, plain, as_of=as_of)
+        low = low_efficiency(table, rules, as_of=as_of)
         with_low = table.join(low, how="left")
-        lifecycle = evaluate_lifecycle(with_low, plain, as_of=as_of)
-        ranking = Ranking(with_low.reset_index(drop=True), plain)
+        lifecycle = evaluate_lifecycle(with_low, rules, as_of=as_of)
+        ranking = Ranking(with_low.reset_index(drop=True), rules)
         del with_low
         spatial_part = spatial.result()
     table = _join_new(table, spatial_part).join(low, how="left").join(lifecycle, how="left")

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,7 @@ from . import labels
 from .idle import add_years, start_dates
 from .labels import t, text
 from .labels.text import Lang
+from .ruleset import Lifecycle, RuleSet, as_ruleset
 from .tables import num
 
 __all__ = [
@@ -199,15 +201,15 @@ def _standard_land(table: pd.DataFrame, any_condition: np.ndarray) -> np.ndarray
     return np.where(flag.isna().to_numpy(), any_condition, flag.fillna(False).to_numpy(dtype=bool))
 
 
-def _transfer(table: pd.DataFrame, cfg: dict, standard: np.ndarray,
+def _transfer(table: pd.DataFrame, cfg: Lifecycle, standard: np.ndarray,
               day: pd.Timestamp) -> tuple[pd.Series, pd.array]:
     """``(transfer_barred_until, transfer_breach)`` under ``lifecycle.no_transfer_*``."""
-    years = cfg.get("no_transfer_years")
+    years = cfg.no_transfer_years
     empty = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ms]")
     breach = pd.array([pd.NA] * len(table), dtype="boolean")
     if years is None:
         return empty, breach
-    until = add_years(_col(table, cfg.get("no_transfer_from") or "supply_date", "date"), int(years))
+    until = add_years(_col(table, cfg.no_transfer_from or "supply_date", "date"), int(years))
     until = until.where(standard, pd.NaT)
     transfer = _col(table, "transfer_date", "date")
     known = until.notna().to_numpy()
@@ -215,7 +217,7 @@ def _transfer(table: pd.DataFrame, cfg: dict, standard: np.ndarray,
     return until, breach
 
 
-def contract_check(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> pd.DataFrame:
+def contract_check(table: pd.DataFrame, rules: RuleSet | Mapping, *, as_of: dt.date) -> pd.DataFrame:
     """The 标准地 performance check (履约) of every parcel at ``as_of``, in two stages.
 
     Parameters
@@ -224,8 +226,8 @@ def contract_check(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> pd.Da
         Evaluation rows with the contract columns (SPEC parcels schema), the dates of the
         stages and the figures they are compared with (``tax_per_mu_wan``,
         ``floor_area_ratio`` …, see :data:`CONDITIONS`), ``land_price_wan`` for the damages.
-    rules : dict
-        Rules in force; ``lifecycle.contract_remedies``, ``lifecycle.damages`` and
+    rules : RuleSet
+        Rules in force (a rules dict is accepted, deprecated); ``lifecycle.contract_remedies``, ``lifecycle.damages`` and
         ``lifecycle.no_transfer_*`` are used.
     as_of : date
 
@@ -246,15 +248,15 @@ def contract_check(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> pd.Da
 
     Examples
     --------
-    >>> from landplan.rules import load_rules
+    >>> from landplan.rules import load_ruleset
     >>> t = pd.DataFrame({"status": ["in_production"], "full_production_due_date": ["2025-06-30"],
     ...                   "contract_tax_per_mu_wan": [20.0], "tax_per_mu_wan": [15.0],
     ...                   "land_price_wan": [400.0]})
-    >>> out = contract_check(t, load_rules(), as_of=dt.date(2025, 7, 1)).iloc[0]
+    >>> out = contract_check(t, load_ruleset(), as_of=dt.date(2025, 7, 1)).iloc[0]
     >>> out["contract_production_check"], out["contract_unmet"], float(out["contract_damages_wan"])
     ('not_met', 'tax_per_mu', 100.0)
     """
-    cfg = rules.get("lifecycle", {})
+    cfg = as_ruleset(rules).lifecycle
     day = pd.Timestamp(as_of)
     n = len(table)
     status = _status(table)
@@ -313,13 +315,13 @@ def contract_check(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> pd.Da
     unmet = np.where(broke, unmet + "no_transfer,", unmet)
     unmet = np.asarray([u.rstrip(",") for u in unmet], dtype=object)
 
-    damages_cfg = cfg.get("damages") or {}
+    damages_cfg = cfg.damages
     price = num(table, "land_price_wan").to_numpy()
     shares = np.column_stack([share[c] for c in CONDITIONS]) if n else np.zeros((0, len(CONDITIONS)))
-    total_share = shares.sum(axis=1) if damages_cfg.get("combine") == "sum" else shares.max(axis=1)
+    total_share = shares.sum(axis=1) if damages_cfg.combine == "sum" else shares.max(axis=1)
     judged_any = np.isin(stage_checks["completion"], ["met", "not_met"]) | np.isin(
         stage_checks["production"], ["met", "not_met"])
-    judged_any &= damages_cfg.get("method") is not None
+    judged_any &= damages_cfg.method is not None
     damages = np.where(judged_any, price * total_share, np.nan)
 
     out["contract_check"] = worst
@@ -327,7 +329,7 @@ def contract_check(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> pd.Da
         out[f"contract_{stage}_check"] = check
     out["contract_unmet"] = unmet
     out["contract_damages_wan"] = damages
-    out["contract_remedy"], out["contract_remedy_en"] = _remedies(unmet, cfg.get("contract_remedies") or {})
+    out["contract_remedy"], out["contract_remedy_en"] = _remedies(unmet, cfg.contract_remedies)
     out["transfer_barred_until"] = until
     out["transfer_breach"] = breach
     frame = pd.DataFrame(out, index=table.index)
@@ -336,7 +338,7 @@ def contract_check(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> pd.Da
     return frame
 
 
-def _remedies(unmet: np.ndarray, remedies: dict) -> tuple[np.ndarray, np.ndarray]:
+def _remedies(unmet: np.ndarray, remedies: Mapping[str, Mapping[str, str]]) -> tuple[np.ndarray, np.ndarray]:
     """The remedy texts (zh, en) of the rules per distinct set of unmet names, spread to the parcels."""
     codes, sets = pd.factorize(unmet)
     out = []
@@ -392,7 +394,7 @@ def _rows(table: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataF
 _CONDITION_COLUMNS = [col for spec in _CONDITION_SPECS.values() for col in spec[:2]]
 
 
-def _contract_reasons(frame: pd.DataFrame, table: pd.DataFrame, cfg: dict,
+def _contract_reasons(frame: pd.DataFrame, table: pd.DataFrame, cfg: Lifecycle,
                       stage_checks: dict[str, np.ndarray], total_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The reason (zh, en) of every parcel whose check is not met or lacks data (the others: ``""``)."""
     n = len(frame)
@@ -418,13 +420,13 @@ def _contract_reasons(frame: pd.DataFrame, table: pd.DataFrame, cfg: dict,
             ((result == "no_data") & (stage == "production") & (due == ""), "reason.contract.no_due_date", fields),
             (result == "no_data", "reason.contract.no_data", fields)))
     moved = pd.Series(unmet, dtype=object).fillna("").astype(str).str.contains(r"(?:^|,)no_transfer(?:,|$)")
-    years = cfg.get("no_transfer_years")
+    years = cfg.no_transfer_years
     parts.append(text.pair_cases(k, (moved.to_numpy(dtype=bool), "reason.contract.transferred", {
         "transfer": text.dates(_col(sub, "transfer_date", "date")),
         "until": text.dates(frame["transfer_barred_until"].iloc[rows]),
         "years": labels.fmt(years, "count") if years is not None else "",
         "mark": text.rule_mark(years, "lifecycle.no_transfer_years")})))
-    method = (cfg.get("damages") or {}).get("method")
+    method = cfg.damages.method
     if method is not None:
         price = num(sub, "land_price_wan").to_numpy()
         owed = total_share[rows] > 0
@@ -437,7 +439,7 @@ def _contract_reasons(frame: pd.DataFrame, table: pd.DataFrame, cfg: dict,
     return out
 
 
-def evaluate_lifecycle(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> pd.DataFrame:
+def evaluate_lifecycle(table: pd.DataFrame, rules: RuleSet | Mapping, *, as_of: dt.date) -> pd.DataFrame:
     """Stage, gap (五未) and 履约 check of every parcel (see the module docstring).
 
     Parameters
@@ -445,8 +447,8 @@ def evaluate_lifecycle(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> p
     table : DataFrame
         The evaluation table (parcel attributes, ``area_m2``, efficiency and compliance
         columns), one row per parcel.
-    rules : dict
-        Rules in force; the ``lifecycle`` block is used.
+    rules : RuleSet
+        Rules in force (a rules dict is accepted, deprecated); the ``lifecycle`` block is used.
     as_of : date
         Evaluation date.
 
@@ -455,7 +457,8 @@ def evaluate_lifecycle(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> p
     DataFrame
         Same index, the columns of :data:`LIFECYCLE_COLUMNS`.
     """
-    cfg = rules["lifecycle"]
+    rules = as_ruleset(rules)
+    cfg = rules.lifecycle
     day = pd.Timestamp(as_of)
     status = _status(table)
     approval = _col(table, "approval_date", "date")
@@ -478,11 +481,11 @@ def evaluate_lifecycle(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> p
     check = contract_check(table, rules, as_of=as_of)
 
     years_approval = np.where(approved, _years(approval, day), np.nan)
-    min_years = cfg.get("approved_not_supplied_min_years")
+    min_years = cfg.approved_not_supplied_min_years
     old_enough = _on_or_before(add_years(approval, int(min_years)), day) if min_years else approved
     ans = approved & ~supplied & old_enough
     snu = supplied & ~started & (agreed_start.notna() & (agreed_start < day)).to_numpy(dtype=bool)
-    full = float(cfg["fully_developed_share"])
+    full = float(cfg.fully_developed_share)
     with np.errstate(invalid="ignore"):
         under_developed = completed & (developed < full * area - _AREA_TOLERANCE_M2)
     # the completion check's floor-area conditions, judged once completed
@@ -491,7 +494,7 @@ def evaluate_lifecycle(table: pd.DataFrame, rules: dict, *, as_of: dt.date) -> p
     overdue = started & ~completed & (agreed_completion.notna() & (agreed_completion < day)).to_numpy(dtype=bool)
     short_built = under_developed | under_built["far_min"] | under_built["floor_area"]
     unf = overdue | short_built
-    wait = int(cfg["built_not_producing_after_years"])
+    wait = int(cfg.built_not_producing_after_years)
     wait_over = _on_or_before(add_years(completion, wait), day)
     bnp = completed & ~producing & wait_over & ~unf
     pbc = producing & (check["contract_production_check"] == "not_met").to_numpy(dtype=bool) & ~unf
@@ -555,7 +558,7 @@ def _reasons(gap, table, check, cfg, overdue, under_developed, under_built, wait
         done = text.cases(k, lang, (completion != "", "reason.lifecycle.completed_on", {"day": completion}),
                           (ones, "reason.lifecycle.completed", {}))
         below = np.where(short, text.fill("reason.lifecycle.under_developed", lang, pct=pct,
-                                          full=labels.fmt(100.0 * float(cfg["fully_developed_share"]), "pct")), "")
+                                          full=labels.fmt(100.0 * float(cfg.fully_developed_share), "pct")), "")
         contract = np.where(built[i] != "", text.fill("reason.lifecycle.per_source", lang, source=source,
                                                       text=built[i]), "")
         unfinished.append(np.where(over, overdue_text, text.clauses([done, below, contract], lang, kind="comma")))
@@ -583,17 +586,15 @@ def _reasons(gap, table, check, cfg, overdue, under_developed, under_built, wait
     return out
 
 
-def lifecycle_summary(table: pd.DataFrame, *, lang: str = "zh", rules: dict | None = None) -> list[str]:
+def lifecycle_summary(table: pd.DataFrame, *, lang: str = "zh", rules: RuleSet | Mapping | None = None) -> list[str]:
     """The park summary printed by ``landplan lifecycle`` in ``lang``: stages, acquisition,
     gaps, 履约 (the words of the catalogue, ``summary.*``; the same labels as every face).
 
     ``rules`` (default: the shipped rules) says whether the damages rule is the shipped,
     unconfirmed one or a local one.
     """
-    from .rules import load_rules
-
     lang = labels.check_lang(lang)
-    rules = rules if rules is not None else load_rules()
+    rules = as_ruleset(rules)
     mu = pd.to_numeric(table.get("area_mu"), errors="coerce").fillna(0.0)
 
     def counted(label: str, mask) -> str:
@@ -630,7 +631,7 @@ def lifecycle_summary(table: pd.DataFrame, *, lang: str = "zh", rules: dict | No
     damages = pd.to_numeric(table.get("contract_damages_wan"), errors="coerce")
     if damages is not None:
         owing = (damages > 0).to_numpy(dtype=bool)
-        method = (rules.get("lifecycle", {}).get("damages") or {}).get("method")
+        method = rules.lifecycle.damages.method
         lines.append(t("summary.lifecycle.damages", lang, total=labels.fmt(damages[owing].sum(), "wan"),
                        n=labels.fmt(int(owing.sum()), "count"),
                        mark=text.rule_mark(method, "lifecycle.damages.method").of(lang)))

@@ -18,15 +18,16 @@ Every rule and weight is read from the rules file (``idle.low_efficiency`` and
 
 >>> import pandas as pd
 >>> from datetime import date
->>> from landplan.rules import load_rules
+>>> from landplan.rules import load_ruleset
 >>> table = pd.DataFrame({"parcel_id": ["A", "B"], "idle_status": ["not_idle", "idle_halted"],
 ...                       "efficiency_class": ["D", "D"]})
->>> low_efficiency(table, load_rules(), as_of=date(2025, 1, 1))["low_efficiency"].tolist()
+>>> low_efficiency(table, load_ruleset(), as_of=date(2025, 1, 1))["low_efficiency"].tolist()
 [True, False]
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import numpy as np
@@ -37,6 +38,7 @@ from .compliance import compliance_scope, control_source
 from .errors import LandplanError
 from .labels import t, text
 from .labels.text import Lang
+from .ruleset import RuleSet, as_ruleset, plain
 from .tables import join as _join
 from .tables import num as _num
 from .tables import text as _text
@@ -124,7 +126,7 @@ def _ids(table: pd.DataFrame) -> pd.Series:
 # low efficiency
 # --------------------------------------------------------------------------------------------
 
-def low_efficiency(table: pd.DataFrame, rules: dict, *, as_of: date) -> pd.DataFrame:
+def low_efficiency(table: pd.DataFrame, rules: RuleSet | Mapping, *, as_of: date) -> pd.DataFrame:
     """Flag low-efficiency land (低效用地) by the local rules of ``idle.low_efficiency``.
 
     A parcel that is not idle is low-efficiency if any rule that is switched on applies
@@ -152,7 +154,7 @@ def low_efficiency(table: pd.DataFrame, rules: dict, *, as_of: date) -> pd.DataF
     ----------
     table : DataFrame
         Evaluation table, one row per parcel.
-    rules : dict
+    rules : RuleSet or dict (a dict is deprecated)
         Rules in force (:func:`landplan.rules.load_rules`).
     as_of : date
         Evaluation date.
@@ -166,7 +168,8 @@ def low_efficiency(table: pd.DataFrame, rules: dict, *, as_of: date) -> pd.DataF
         English, joined with ``"; "``) and ``low_efficiency_rules`` (the rules keys that hold,
         ``"; "``-joined, for scripts and tooltips).
     """
-    spec = rules["idle"]["low_efficiency"]
+    rules = as_ruleset(rules)
+    spec = rules.idle.low_efficiency
     idx = table.index
     n = len(idx)
     when = pd.Timestamp(as_of)
@@ -189,16 +192,16 @@ def low_efficiency(table: pd.DataFrame, rules: dict, *, as_of: date) -> pd.DataF
             texts[lang].append(column)
 
     def mark(name: str) -> Lang:
-        return text.rule_mark(spec.get(name), f"{_KEY}.{name}")
+        return text.rule_mark(plain(getattr(spec, name)), f"{_KEY}.{name}")
 
-    if spec.get("efficiency_class_on", True) and spec.get("efficiency_classes"):
-        classes = [str(c) for c in spec["efficiency_classes"]]
+    if spec.efficiency_class_on and spec.efficiency_classes:
+        classes = [str(c) for c in spec.efficiency_classes]
         cls = _text(table, "efficiency_class")
         add(cls.isin(classes), f"{_KEY}.efficiency_classes", lambda rows: text.pair(
             "reason.low.efficiency_class", cls=cls.to_numpy(dtype=object)[rows], source=source,
             mark=mark("efficiency_classes")))
 
-    if spec.get("far_below_control_on", True):
+    if spec.far_below_control_on:
         far = _num(table, "floor_area_ratio").to_numpy()
         far_min = _num(table, "floor_area_ratio_min").to_numpy()
         far_max = _num(table, "floor_area_ratio_max").to_numpy()
@@ -217,24 +220,24 @@ def low_efficiency(table: pd.DataFrame, rules: dict, *, as_of: date) -> pd.DataF
         built = compliance_scope(table).to_numpy() == "checked"
         add(_bool_false(table, "floor_area_ratio_ok") & built, f"{_KEY}.far_below_control_on", far_text)
 
-    years = spec.get("stopped_years")
-    if spec.get("stopped_on", True) and years is not None:
+    years = spec.stopped_years
+    if spec.stopped_on and years is not None:
         since = _dates(table, "halted_since")
         mask = (status == "halted") & since.notna() & (since + _years_offset(years) <= when)
         add(mask, f"{_KEY}.stopped_years", lambda rows, years=years: text.pair(
             "reason.low.stopped", since=text.dates(since[rows]), years=labels.fmt(years, "years"), source=source,
             mark=mark("stopped_years")))
 
-    years = spec.get("completion_overdue_years")
-    if spec.get("completion_overdue_on", True) and years is not None:
+    years = spec.completion_overdue_years
+    if spec.completion_overdue_on and years is not None:
         due = _dates(table, "agreed_completion_date")
         mask = status.isin(_NOT_COMPLETED) & due.notna() & (due + _years_offset(years) <= when)
         add(mask, f"{_KEY}.completion_overdue_years", lambda rows, years=years: text.pair(
             "reason.low.completion_overdue", due=text.dates(due[rows]), years=labels.fmt(years, "years"),
             source=source, mark=mark("completion_overdue_years")))
 
-    share = spec.get("intensity_share_of_contract_min")
-    if spec.get("intensity_below_contract_on", True) and share is not None:
+    share = spec.intensity_share_of_contract_min
+    if spec.intensity_below_contract_on and share is not None:
         invested, agreed = _num(table, "invested_wan"), _num(table, "agreed_investment_wan")
         mask = status.isin(_COMPLETED) & (invested < share * agreed)
         add(mask, f"{_KEY}.intensity_share_of_contract_min", lambda rows: text.pair(
@@ -242,7 +245,7 @@ def low_efficiency(table: pd.DataFrame, rules: dict, *, as_of: date) -> pd.DataF
             agreed=text.numbers(agreed[rows], "wan"), share=labels.fmt(100.0 * share, "pct"), source=source,
             mark=mark("intensity_share_of_contract_min")))
 
-    tax_min = spec.get("tax_per_mu_min_wan")
+    tax_min = spec.tax_per_mu_min_wan
     if tax_min is not None:
         tax = _num(table, "tax_per_mu_wan")
         add(tax < tax_min, f"{_KEY}.tax_per_mu_min_wan", lambda rows: text.pair(
@@ -266,14 +269,14 @@ def _park_median_tax(table: pd.DataFrame) -> float:
     return float(tax.median()) if len(tax) else float("nan")
 
 
-def _readiness_score(values: pd.Series, rules: dict) -> pd.Series:
+def _readiness_score(values: pd.Series, rules: RuleSet) -> pd.Series:
     """Readiness as a number, higher = better: numbers as given, level names by rules order."""
     numeric = pd.to_numeric(values, errors="coerce")
     if numeric.notna().any():
         return numeric.astype(float)
-    levels = [lvl["name"] for lvl in rules.get("coverage", {}).get("readiness", [])]
+    levels = [lvl.name for lvl in rules.coverage.readiness]
     score = {name: float(len(levels) - i) for i, name in enumerate(levels)}
-    below = rules.get("coverage", {}).get("below")
+    below = rules.coverage.below
     if below is not None:
         score[below] = 0.0
     return values.map(score).astype(float)
@@ -286,7 +289,7 @@ def _scaled(x: pd.Series) -> pd.Series:
     return x / top if top > 0 else x * 0.0
 
 
-def candidates(table: pd.DataFrame, rules: dict) -> pd.DataFrame:
+def candidates(table: pd.DataFrame, rules: RuleSet | Mapping) -> pd.DataFrame:
     """The ranked revitalization (盘活) list: idle and low-efficiency parcels.
 
     Paths: idle land by its disposal (``recover`` → ``recover_resupply``, ``idle_fee`` →
@@ -312,7 +315,7 @@ def candidates(table: pd.DataFrame, rules: dict) -> pd.DataFrame:
     table : DataFrame
         Evaluation table with the idle columns and ``low_efficiency`` /
         ``low_efficiency_reason`` (computed with the table's ``as_of`` column when absent).
-    rules : dict
+    rules : RuleSet or dict (a dict is deprecated)
         Rules in force.
 
     Returns
@@ -337,7 +340,8 @@ class Ranking:
         As for :func:`candidates` (``readiness`` is not read from ``table``).
     """
 
-    def __init__(self, table: pd.DataFrame, rules: dict) -> None:
+    def __init__(self, table: pd.DataFrame, rules: RuleSet | Mapping) -> None:
+        rules = as_ruleset(rules)
         if "low_efficiency" not in table.columns:
             if "as_of" not in table.columns or table["as_of"].isna().all():
                 raise LandplanError("candidates: the table has no low_efficiency column and no as_of "
@@ -374,8 +378,8 @@ class Ranking:
         low_s = low[idx] & ~idle_s
         for key, code in _LOW_PATH:
             parts.append(pd.Series(np.where(low_s & keys.str.contains(key, regex=False), code, ""), index=idx))
-        spec = rules.get("revitalization", {})
-        above, below = spec.get("split_above_mu"), spec.get("merge_below_mu")
+        spec = rules.revitalization
+        above, below = spec.split_above_mu, spec.merge_below_mu
         split = pd.Series(False, index=idx)
         if above is not None:
             split |= area > above
@@ -393,7 +397,7 @@ class Ranking:
         tax = _num(sel, "tax_per_mu_wan")
         tax = tax.where(tax.notna() | ~idle_s, 0.0)
         gap = (median - tax).clip(lower=0.0) if np.isfinite(median) else tax * np.nan
-        self.weights = {k: float(w) for k, w in (spec.get("priority_weights") or {}).items() if w is not None}
+        self.weights = {k: float(w) for k, w in spec.priority_weights.items() if w is not None}
         self.scaled: dict[str, pd.Series] = {}
         self.terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name, x in {"area_mu": area, "idle_years": _num(sel, "idle_years"), "tax_gap": gap}.items():
@@ -442,7 +446,7 @@ class Ranking:
         for name, w in weights.items():
             priority = priority + w * scaled[name]
         priority = (100.0 * priority / total).round(2) if total > 0 else priority
-        skipped = [k for k in (spec.get("priority_weights") or {}) if k not in weights]
+        skipped = [k for k in spec.priority_weights if k not in weights]
         explained = []
         for i, lang in enumerate(("zh", "en")):
             sentence = text.fill("reason.priority.explained", lang, total=text.plain(total),
@@ -521,7 +525,7 @@ def scenario_median_tax(table: pd.DataFrame, parcel_ids) -> dict:
     }
 
 
-def target_progress(before: pd.DataFrame, after: pd.DataFrame, rules: dict, *, year: int,
+def target_progress(before: pd.DataFrame, after: pd.DataFrame, rules: RuleSet | Mapping, *, year: int,
                     target_mu: float | None = None) -> dict:
     """Mu of idle land revitalized in ``year`` against the target (盘活闲置土地 N 亩).
 
@@ -533,7 +537,7 @@ def target_progress(before: pd.DataFrame, after: pd.DataFrame, rules: dict, *, y
     ----------
     before, after : DataFrame
         Two evaluation tables (parcel_id, area_mu, idle_status; ``as_of`` checked if present).
-    rules : dict
+    rules : RuleSet or dict (a dict is deprecated)
         Rules in force; ``revitalization.target_mu_per_year`` is the default target.
     year : int
         The year reported; ``after``'s ``as_of`` must fall in it and ``before``'s must not be
@@ -570,7 +574,7 @@ def target_progress(before: pd.DataFrame, after: pd.DataFrame, rules: dict, *, y
     ended = present[~now.str.startswith("idle_")].sort_index()
     source = "argument"
     if target_mu is None:
-        target_mu = rules.get("revitalization", {}).get("target_mu_per_year")
+        target_mu = as_ruleset(rules).revitalization.target_mu_per_year
         source = "rules revitalization.target_mu_per_year" if target_mu is not None else None
     done = float(ended["area_mu"].fillna(0.0).sum())
     return {
@@ -590,7 +594,7 @@ def target_progress(before: pd.DataFrame, after: pd.DataFrame, rules: dict, *, y
     }
 
 
-def park_summary(table: pd.DataFrame, rules: dict, *, as_of: date, before: pd.DataFrame | None = None,
+def park_summary(table: pd.DataFrame, rules: RuleSet | Mapping, *, as_of: date, before: pd.DataFrame | None = None,
                  target_mu: float | None = None, deadlines: int = 10, lang: str = "zh") -> list[str]:
     """The park's idle-land summary as printed by ``landplan idle``, in ``lang``.
 
@@ -602,6 +606,7 @@ def park_summary(table: pd.DataFrame, rules: dict, *, as_of: date, before: pd.Da
     """
     from .columns import text_column
 
+    rules = as_ruleset(rules)
     lang = labels.check_lang(lang)
     area = _num(table, "area_mu").fillna(0.0)
     status = _text(table, "idle_status")
@@ -655,7 +660,7 @@ def park_summary(table: pd.DataFrame, rules: dict, *, as_of: date, before: pd.Da
                               per_mu_before=labels.fmt(sc["park_tax_per_mu_before_wan"], "wan_per_mu"),
                               per_mu_after=labels.fmt(sc["park_tax_per_mu_after_wan"], "wan_per_mu"),
                               mu=labels.fmt(sc["mu_revitalized"], "mu")))
-    target = target_mu if target_mu is not None else rules.get("revitalization", {}).get("target_mu_per_year")
+    target = target_mu if target_mu is not None else rules.revitalization.target_mu_per_year
     year = str(as_of.year)
     if before is not None:
         progress = target_progress(before, table, rules, year=as_of.year, target_mu=target)
@@ -674,7 +679,7 @@ def park_summary(table: pd.DataFrame, rules: dict, *, as_of: date, before: pd.Da
     return lines
 
 
-def candidates_table(table: pd.DataFrame, rules: dict) -> pd.DataFrame:
+def candidates_table(table: pd.DataFrame, rules: RuleSet | Mapping) -> pd.DataFrame:
     """:func:`candidates` as a table to write beside the evaluation: the path under the
     evaluation's column name ``revitalization_path`` (its words come with the table's
     language, so the bilingual ``path_zh``/``path_en`` are left out)."""

@@ -42,7 +42,7 @@ import yaml
 from .errors import RuleError
 from .io.yamltext import SAFE_LOADER
 
-__all__ = ["RuleSet", "as_ruleset", "default_ruleset", "RuleField", "rule_fields", "schema_patterns",
+__all__ = ["RuleSet", "as_ruleset", "default_ruleset", "from_dict", "plain", "RuleField", "rule_fields", "schema_patterns",
            "rule_sources", "rule_source", "is_unconfirmed", "DEFAULT_RULES_TEXT",
            "Indicator", "Scope", "Classes", "Efficiency", "IdleProcedure", "LowEfficiency", "Idle",
            "Revitalization", "ReadinessLevel", "Coverage", "Terrain", "Compliance", "Damages",
@@ -337,6 +337,12 @@ def _build(tp: Any, value: Any, path: str, out: list[str]) -> Any:
         inner = get_args(tp)[0]
         return tuple(_build(inner, v, f"{path}[{i}]", out) for i, v in enumerate(value))
     return _freeze(value)
+
+
+def plain(value: Any) -> Any:
+    """A rules value as plain data (sections and mappings as dicts, tuples as lists): as the
+    rules file and :func:`landplan.rules.load_rules` give it, e.g. to compare with a default."""
+    return _thaw(value)
 
 
 def _thaw(value: Any) -> Any:

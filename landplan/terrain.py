@@ -47,7 +47,7 @@ Definitions (SPEC §8) and the choices this module makes:
 >>> import numpy as np, geopandas as gpd, rasterio, tempfile, os
 >>> from affine import Affine
 >>> from shapely.geometry import box
->>> from landplan.rules import load_rules
+>>> from landplan.rules import load_ruleset
 >>> folder = tempfile.mkdtemp()
 >>> dem = os.path.join(folder, "dem.tif")
 >>> z = np.tile(100 + 0.05 * (np.arange(100) + 0.5), (100, 1)).astype("float32")
@@ -57,7 +57,7 @@ Definitions (SPEC §8) and the choices this module makes:
 ...     dst.write(z, 1)
 >>> parcels = gpd.GeoDataFrame({"parcel_id": ["P1"]}, crs="EPSG:4527",
 ...                            geometry=[box(39_500_010, 3_400_010, 39_500_050, 3_400_050)])
->>> out = evaluate_terrain(parcels, dem, load_rules())
+>>> out = evaluate_terrain(parcels, dem, load_ruleset())
 >>> int(out.loc["P1", "dem_cells"]), round(float(out.loc["P1", "relief_m"]), 2)
 (1600, 1.95)
 """
@@ -67,6 +67,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -76,6 +77,7 @@ import shapely
 from pyproj import CRS
 
 from .errors import CRSError, InputFileError, RuleError, SchemaError
+from .ruleset import RuleSet, Terrain, as_ruleset
 
 __all__ = ["TERRAIN_COLUMNS", "evaluate_terrain", "leveled_without_dem", "burn"]
 
@@ -124,7 +126,7 @@ def leveled_without_dem(parcels: pd.DataFrame) -> pd.Series:
 def evaluate_terrain(
     parcels: gpd.GeoDataFrame,
     dem_path: str | os.PathLike,
-    rules: dict,
+    rules: RuleSet | Mapping,
     *,
     window_size: int = 2048,
 ) -> pd.DataFrame:
@@ -138,9 +140,9 @@ def evaluate_terrain(
         A single-band DEM GeoTIFF (or any GDAL raster) in metres, with a CRS.
         ``site_leveled`` (一平 as recorded) and ``design_level_m`` (设计标高, in the DEM's
         vertical datum) are used when present.
-    rules : dict
-        Rules (:func:`landplan.rules.load_rules`); uses ``terrain.max_relief_m``,
-        ``terrain.design_level`` and ``terrain.swell_factor``.
+    rules : RuleSet
+        Rules (:func:`landplan.rules.load_ruleset`; a rules dict is accepted, deprecated); uses
+        ``terrain.max_relief_m``, ``terrain.design_level`` and ``terrain.swell_factor``.
     window_size : int, default 2048
         Side of the square windows the DEM is read in (cells); bounds memory use.
 
@@ -170,9 +172,10 @@ def evaluate_terrain(
     window_size = int(window_size)
     if window_size < 1:
         raise ValueError(f"window_size must be at least 1, got {window_size}")
-    max_relief = _max_relief(rules)
-    method = str(rules["terrain"].get("design_level") or "mean")
-    swell = float(rules["terrain"].get("swell_factor") or 1.0)
+    cfg = as_ruleset(rules).terrain
+    max_relief = _max_relief(cfg)
+    method = str(cfg.design_level or "mean")
+    swell = float(cfg.swell_factor or 1.0)
     if method not in ("mean", "balanced"):
         raise RuleError(f"rules: terrain.design_level: {method!r} is not a design-level method "
                         "(allowed: mean, balanced)")
@@ -271,11 +274,8 @@ def _parcel_ids(parcels: pd.DataFrame) -> pd.Index:
     return pd.Index(parcels["parcel_id"].astype("str").to_numpy(), name="parcel_id")
 
 
-def _max_relief(rules: dict) -> float:
-    try:
-        value = rules["terrain"]["max_relief_m"]
-    except (KeyError, TypeError):
-        raise RuleError("rules: terrain.max_relief_m is missing") from None
+def _max_relief(cfg: Terrain) -> float:
+    value = cfg.max_relief_m
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise RuleError(f"rules: terrain.max_relief_m must be a number, not {value!r}")
     return float(value)
