@@ -87,7 +87,7 @@ from .geometry import area_m2
 from .labels import t, text
 from .labels.text import Lang
 from .rules import is_unconfirmed, load_ruleset
-from .ruleset import RuleSet, as_ruleset
+from .ruleset import RuleSet, as_ruleset, plain
 from .units import M2_PER_MU
 
 __all__ = ["INDICATORS", "THRESHOLD_KEYS", "FOOTPRINT_PARTS", "SCOPES", "Threshold", "thresholds_for",
@@ -241,7 +241,7 @@ def _get(tree: Any, parts: tuple[str, ...]) -> Any:
 def _provenance(rules: RuleSet, parts: tuple[str, ...]) -> tuple[str, bool, bool]:
     """``(dotted key, unconfirmed, overridden)`` of the value at ``parts`` of ``rules``."""
     key = ".".join(parts)
-    overridden = _get(rules, parts) != _get(_shipped(), parts)
+    overridden = plain(_get(rules, parts)) != plain(_get(_shipped(), parts))
     return key, (not overridden) and is_unconfirmed(key), overridden
 
 

@@ -131,7 +131,6 @@ def evaluate(
     if not ws.has("parcels"):
         raise LandplanError(f"the workspace {ws.path} has no parcels layer; import parcels first")
     rules = as_ruleset(rules) if rules is not None else load_ruleset(ws)
-    plain = rules.to_dict()  # for the analyses that still read the rules as a dict
     as_of = as_of or dt.date.today()
     parcels = parcels_as_of(ws, as_of)  # the parcels as they were on as_of (landplan.history)
 
@@ -142,7 +141,7 @@ def evaluate(
     # in a worker process while this one computes the park-wide tables (landplan.engine); a
     # workspace whose reads must stay in this process (a database connection) reads them here
     with start_spatial_columns(parcels, networks if ws.fork_safe else networks(), dem_path=ws.dem_path,
-                               rules=plain, engine=engine, partitions=partitions,
+                               rules=rules, engine=engine, partitions=partitions,
                                scheduler=scheduler) as spatial:
         ledger = ws.read("ledger")
         if year is not None and len(ledger) and year not in set(ledger["year"].dropna()):

@@ -53,13 +53,13 @@ Choices this module makes (and documents):
 
 >>> import geopandas as gpd
 >>> from shapely.geometry import box, LineString
->>> from landplan.rules import load_rules
+>>> from landplan.rules import load_ruleset
 >>> crs = "EPSG:4527"
 >>> parcels = gpd.GeoDataFrame({"parcel_id": ["P1"]},
 ...     geometry=[box(39_500_000, 3_400_000, 39_500_100, 3_400_100)], crs=crs)
 >>> roads = gpd.GeoDataFrame({"status": ["built"]},
 ...     geometry=[LineString([(39_500_000, 3_399_980), (39_500_100, 3_399_980)])], crs=crs)
->>> out = evaluate_coverage(parcels, roads=roads, rules=load_rules())
+>>> out = evaluate_coverage(parcels, roads=roads, rules=load_ruleset())
 >>> float(out.loc["P1", "dist_road_m"]), bool(out.loc["P1", "has_road"])
 (20.0, True)
 >>> bool(out.loc["P1", "has_water"]), out.loc["P1", "readiness"]

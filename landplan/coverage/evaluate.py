@@ -3,6 +3,7 @@ extensions as lines (:func:`extension_routes`); the definitions are in the packa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -10,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RuleError, shown
+from ..ruleset import Coverage, RuleSet, as_ruleset
 from .lines import NETWORK_TYPES, READINESS_NEEDS
 from .nearest import _distances, _parcel_frame
 from .networks import Networks, prepare_networks
@@ -31,20 +33,20 @@ def _leveled(parcels: gpd.GeoDataFrame, leveled: pd.Series | None) -> np.ndarray
     return pd.Series(np.asarray(values, dtype=object)).eq(True).to_numpy(dtype=bool)
 
 
-def _readiness(met: dict[str, np.ndarray], cov: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _readiness(met: dict[str, np.ndarray], cov: Coverage, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(readiness, missing) per parcel: the first level whose needs are all met (else
     ``below``), and the unmet needs of the first level, joined by commas in its order."""
-    levels = cov["readiness"]
+    levels = cov.readiness
     for level in levels:  # load_rules refuses these; a rules dict built in code may still have them
-        unknown = [need for need in level["needs"] if need not in met]
+        unknown = [need for need in level.needs if need not in met]
         if unknown:
-            raise RuleError(f"rules: coverage.readiness.{level['name']}.needs: {shown(unknown[0])} is not a "
+            raise RuleError(f"rules: coverage.readiness.{level.name}.needs: {shown(unknown[0])} is not a "
                             f"network (allowed: {', '.join(READINESS_NEEDS)})")
     code = np.full(n, len(levels), dtype=np.int64)  # the level index; len(levels) = below
     for i in range(len(levels) - 1, -1, -1):  # the first level met wins
-        code[np.logical_and.reduce([met[need] for need in levels[i]["needs"]] + [np.ones(n, bool)])] = i
-    names = np.asarray([level["name"] for level in levels] + [cov["below"]], dtype=object)
-    needs = list(levels[0]["needs"]) if levels else []
+        code[np.logical_and.reduce([met[need] for need in levels[i].needs] + [np.ones(n, bool)])] = i
+    names = np.asarray([level.name for level in levels] + [cov.below], dtype=object)
+    needs = list(levels[0].needs) if levels else []
     unmet = np.zeros(n, dtype=np.int64)  # bit j: need j of the first level not met
     for j, need in enumerate(needs):
         unmet |= (~np.asarray(met[need], dtype=bool)).astype(np.int64) << j
@@ -60,7 +62,7 @@ def evaluate_coverage(
     roads: gpd.GeoDataFrame | None = None,
     pipelines: gpd.GeoDataFrame | None = None,
     powerlines: gpd.GeoDataFrame | None = None,
-    rules: dict,
+    rules: RuleSet | Mapping,
     leveled: pd.Series | None = None,
     routes: bool = False,
     networks: Networks | None = None,
@@ -73,7 +75,7 @@ def evaluate_coverage(
         Parcels with ``parcel_id`` and geometry (``site_leveled`` used when ``leveled`` is None).
     roads, pipelines, powerlines : GeoDataFrame, optional
         Network layers; brought to the metric CRS of the parcels.
-    rules : dict
+    rules : RuleSet or dict (a dict is deprecated)
         The rules in force; the ``coverage`` block is used.
     leveled : Series of bool, optional
         The ``leveled`` need by parcel_id (e.g. from terrain); overrides ``site_leveled``.
@@ -92,7 +94,8 @@ def evaluate_coverage(
         ``readiness`` and ``missing`` (str), then :data:`POWER_ZONE_COLUMNS`. See the module
         docstring for the definitions.
     """
-    cov = rules["coverage"]
+    rules = as_ruleset(rules)
+    cov = rules.coverage
     metric = _parcel_frame(parcels, networks.crs if networks is not None else None)
     nets = networks if networks is not None else prepare_networks(
         roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules, crs=metric.crs, routes=routes)
@@ -100,7 +103,7 @@ def evaluate_coverage(
         metric = metric.to_crs(nets.crs)
     geoms = np.asarray(metric.geometry.array, dtype=object)
     n = len(geoms)
-    near = _distances(geoms, nets, cov["service_distance_m"])
+    near = _distances(geoms, nets, cov.service_distance_m)
     ext_routed: dict[str, np.ndarray] = {}
     if routes:
         nets.routes_ready()
@@ -112,12 +115,12 @@ def evaluate_coverage(
     met: dict[str, np.ndarray] = {}
     for t in NETWORK_TYPES:
         dist = near[t][1]
-        has = dist <= float(cov["service_distance_m"][t])  # NaN → False
+        has = dist <= float(cov.service_distance_m[t])  # NaN → False
         ext = np.where(has, 0.0, ext_routed.get(t, dist))
         cols[f"has_{t}"] = has
         cols[f"dist_{t}_m"] = dist
         cols[f"ext_{t}_m"] = ext
-        cols[f"ext_{t}_cost_wan"] = ext * float(cov["unit_cost_wan_per_m"][t])
+        cols[f"ext_{t}_cost_wan"] = ext * float(cov.unit_cost_wan_per_m[t])
         met[t] = has
     met["leveled"] = _leveled(metric, leveled)
     cols["readiness"], cols["missing"] = _readiness(met, cov, n)
@@ -131,14 +134,14 @@ def evaluate_coverage(
     return out
 
 
-def with_leveled(coverage: pd.DataFrame, leveled: pd.Series, rules: dict) -> pd.DataFrame:
+def with_leveled(coverage: pd.DataFrame, leveled: pd.Series, rules: RuleSet | Mapping) -> pd.DataFrame:
     """``coverage`` (of :func:`evaluate_coverage`) with ``readiness`` and ``missing`` as they
     are with the ``leveled`` need taken from ``leveled`` (by parcel_id, e.g. from terrain).
 
     The same columns as ``evaluate_coverage(..., leveled=leveled)``: the nearest lines and
     routes do not depend on the need, so coverage computed before the terrain is finished here.
     """
-    cov = rules["coverage"]
+    cov = as_ruleset(rules).coverage
     met = {t: coverage[f"has_{t}"].to_numpy(dtype=bool) for t in NETWORK_TYPES}
     met["leveled"] = _leveled(pd.DataFrame({"parcel_id": coverage.index}), leveled)
     readiness, missing = _readiness(met, cov, len(coverage))
@@ -154,7 +157,7 @@ def extension_routes(
     roads: gpd.GeoDataFrame | None = None,
     pipelines: gpd.GeoDataFrame | None = None,
     powerlines: gpd.GeoDataFrame | None = None,
-    rules: dict,
+    rules: RuleSet | Mapping,
 ) -> gpd.GeoDataFrame:
     """The extension each parcel needs for each network it lacks, as a line.
 
@@ -193,11 +196,12 @@ def extension_routes(
         the network to the parcel, in the metric CRS of the parcels. Sorted by parcel order,
         then type order.
     """
+    rules = as_ruleset(rules)
     metric = _parcel_frame(parcels)
     nets = prepare_networks(roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules,
                             crs=metric.crs, routes=True, paths=True)
     geoms = np.asarray(metric.geometry.array, dtype=object)
-    near = _distances(geoms, nets, rules["coverage"]["service_distance_m"])
+    near = _distances(geoms, nets, rules.coverage.service_distance_m)
     res = _route_all(metric, nets, near, rules, geometry=True)
     pid = metric["parcel_id"].to_numpy(dtype=object)
     frames = []
@@ -212,7 +216,7 @@ def extension_routes(
                     "parcel_id": pid[rows],
                     "type": t,
                     "length_m": r["length"][rows],
-                    "cost_wan": r["length"][rows] * float(rules["coverage"]["unit_cost_wan_per_m"][t]),
+                    "cost_wan": r["length"][rows] * float(rules.coverage.unit_cost_wan_per_m[t]),
                     "routed": r["routed"][rows],
                     "geometry": r["geometry"][rows],
                 }

@@ -3,12 +3,15 @@ every part of coverage shares (text normalisation, CRS, feature ids, WKB picklin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
+from ..ruleset import RuleSet, as_ruleset
 
 NETWORK_TYPES: tuple[str, ...] = ("road", "water", "sewer", "storm", "gas", "heat", "power", "telecom")
 """The network types of SPEC §5, in column order."""
@@ -59,7 +62,7 @@ def network_lines(
     roads: gpd.GeoDataFrame | None = None,
     pipelines: gpd.GeoDataFrame | None = None,
     powerlines: gpd.GeoDataFrame | None = None,
-    rules: dict,
+    rules: RuleSet | Mapping,
     crs: Any = None,
 ) -> dict[str, gpd.GeoSeries]:
     """The built lines of every network type.
@@ -68,8 +71,8 @@ def network_lines(
     ----------
     roads, pipelines, powerlines : GeoDataFrame, optional
         Workspace network layers (SPEC §3). A layer that is not given contributes nothing.
-    rules : dict
-        The rules in force (:func:`landplan.rules.load_rules`); ``coverage.power_voltages_kv``
+    rules : RuleSet or dict (a dict is deprecated)
+        The rules in force (:func:`landplan.rules.load_ruleset`); ``coverage.power_voltages_kv``
         selects the supplying power lines.
     crs : optional
         Bring the lines to this CRS (a layer without a CRS is taken to be in it); default: keep
@@ -81,7 +84,7 @@ def network_lines(
         One entry per type of :data:`NETWORK_TYPES`, in that order; an empty GeoSeries when the
         workspace has no built line of that type. The index is that of the source layer.
     """
-    voltages = np.asarray(rules["coverage"]["power_voltages_kv"], dtype=float)
+    voltages = np.asarray(as_ruleset(rules).coverage.power_voltages_kv, dtype=float)
     empty = gpd.GeoSeries([], crs=crs)
     out: dict[str, gpd.GeoSeries] = {t: empty for t in NETWORK_TYPES}
     if roads is not None and len(roads):

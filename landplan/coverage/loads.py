@@ -3,12 +3,15 @@ the substation's capacity (used by :func:`landplan.coverage.network_qa`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 from ..geometry import area_mu
+from ..ruleset import RuleSet, as_ruleset
 from ..tables import num
 from .lines import _built_mask, _ids, _norm_text, _to_crs
 from .nearest import _nearest, _parcel_frame
@@ -16,9 +19,9 @@ from .nearest import _nearest, _parcel_frame
 _KVA_PER_UNIT = {"kva": 1.0, "千伏安": 1.0, "mva": 1000.0, "兆伏安": 1000.0}
 
 
-def _parcel_loads(parcels: gpd.GeoDataFrame, rules: dict) -> np.ndarray:
+def _parcel_loads(parcels: gpd.GeoDataFrame, rules: RuleSet) -> np.ndarray:
     """Planned load (kVA) of every parcel: its ``load_kva``, else area × the rules' load per mu."""
-    per_mu = rules["coverage"].get("load_kva_per_mu") or {}
+    per_mu = rules.coverage.load_kva_per_mu
     own = num(parcels, "load_kva").to_numpy()
     code = (parcels["industry_code"].astype("string").str.strip().str[:2]
             if "industry_code" in parcels.columns else pd.Series(pd.NA, index=parcels.index, dtype="string"))
@@ -28,7 +31,7 @@ def _parcel_loads(parcels: gpd.GeoDataFrame, rules: dict) -> np.ndarray:
     return np.where(np.isnan(own), by_rules, own)
 
 
-def substation_loads(parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, rules: dict) -> pd.DataFrame:
+def substation_loads(parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, rules: RuleSet | Mapping) -> pd.DataFrame:
     """Planned load on every built substation against its capacity.
 
     Model: each parcel draws on its nearest built substation (straight distance in the metric
@@ -57,7 +60,7 @@ def substation_loads(parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, ru
     sub = sub[~(shapely.is_missing(np.asarray(sub.geometry.array)) | np.asarray(sub.geometry.is_empty))]
     if len(sub) == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    load = _parcel_loads(metric, rules)
+    load = _parcel_loads(metric, as_ruleset(rules))
     geoms = np.asarray(metric.geometry.array, dtype=object)
     which, _ = _nearest(np.asarray(sub.geometry.array, dtype=object), geoms, 0.0)
     has = which >= 0

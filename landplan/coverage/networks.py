@@ -3,7 +3,7 @@ of parcels, with the road graph optionally built in the background (:class:`Rout
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from ..ruleset import RuleSet, as_ruleset
 from .lines import NETWORK_TYPES, _from_wkb, _to_crs, _valid_geoms, _wkb, network_lines
 from .routing import _RoadGraph
 from .zones import ZoneLines, zone_lines
@@ -92,7 +93,7 @@ def prepare_networks(
     roads: gpd.GeoDataFrame | None = None,
     pipelines: gpd.GeoDataFrame | None = None,
     powerlines: gpd.GeoDataFrame | None = None,
-    rules: dict,
+    rules: RuleSet | Mapping,
     crs: Any,
     routes: bool = False,
     paths: bool = False,
@@ -103,7 +104,7 @@ def prepare_networks(
     Parameters
     ----------
     roads, pipelines, powerlines : GeoDataFrame, optional
-    rules : dict
+    rules : RuleSet or dict (a dict is deprecated)
     crs
         The metric CRS of the parcels (``landplan.geometry.to_metric(parcels).crs``).
     routes : bool
@@ -115,6 +116,7 @@ def prepare_networks(
         the nearest-line searches (which need only the lines and trees) run meanwhile, and
         the routes wait for it (:attr:`Networks.building`, :meth:`Networks.routes_ready`).
     """
+    rules = as_ruleset(rules)
     series = network_lines(roads=roads, pipelines=pipelines, powerlines=powerlines, rules=rules, crs=crs)
     lines = {t: np.asarray(s.array, dtype=object) for t, s in series.items()}
     nets = Networks(
@@ -128,7 +130,7 @@ def prepare_networks(
             road_geoms = (np.asarray(_valid_geoms(_to_crs(roads.geometry, crs)).array, dtype=object)
                           if roads is not None and len(roads) else np.array([], dtype=object))
             graph = _RoadGraph(road_geoms)
-            service = rules["coverage"]["service_distance_m"]
+            service = rules.coverage.service_distance_m
             nets.sources = {t: graph.from_network(lines[t], float(service[t]), paths=paths) for t in NETWORK_TYPES}
             nets.graph = graph
 

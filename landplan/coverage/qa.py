@@ -3,6 +3,8 @@ attributes and geometries, dangles, unconnected pieces, substations over capacit
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -12,6 +14,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .. import labels
 from ..geometry import to_metric
+from ..ruleset import RuleSet
 from .lines import ALL_PIPE_KINDS, FACILITY_KINDS, _ids, _norm_text, _to_crs, _valid_geoms
 from .loads import substation_loads
 
@@ -56,7 +59,7 @@ def network_qa(
     powerlines: gpd.GeoDataFrame | None = None,
     facilities: gpd.GeoDataFrame | None = None,
     parcels: gpd.GeoDataFrame | None = None,
-    rules: dict,
+    rules: RuleSet | Mapping,
 ) -> pd.DataFrame:
     """Problems in the network layers that make coverage results doubtful, one row per problem.
 

@@ -12,6 +12,7 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from ..ruleset import RuleSet
 from .lines import NETWORK_TYPES, _from_wkb, _wkb
 from .nearest import _nearest
 
@@ -123,21 +124,21 @@ def _route_all(
     metric: gpd.GeoDataFrame,
     nets: Networks,
     near: dict[str, tuple[np.ndarray, np.ndarray]],
-    rules: dict,
+    rules: RuleSet,
     *,
     geometry: bool,
 ) -> dict[str, dict[str, np.ndarray]]:
     """Routed extension for every gap parcel of every type (see :func:`extension_routes`)."""
-    cov = rules["coverage"]
+    cov = rules.coverage
     geoms = np.asarray(metric.geometry.array, dtype=object)
     n = len(geoms)
     graph = nets.graph
-    max_service = max(float(cov["service_distance_m"][t]) for t in NETWORK_TYPES)
+    max_service = max(float(cov.service_distance_m[t]) for t in NETWORK_TYPES)
     seg_idx = seg_d = None
     out: dict[str, dict[str, np.ndarray]] = {}
     for t in NETWORK_TYPES:
         line_idx, dist = near[t]
-        service = float(cov["service_distance_m"][t])
+        service = float(cov.service_distance_m[t])
         gap = ~(dist <= service) & ~np.isnan(dist)
         length = dist.copy()
         routed = np.zeros(n, dtype=bool)

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from .. import labels
+from ..ruleset import RuleSet, as_ruleset, is_unconfirmed
 from .lines import NETWORK_TYPES
 
 
-def coverage_summary(table: pd.DataFrame, rules: dict, *, lang: str = "zh") -> list[str]:
+def coverage_summary(table: pd.DataFrame, rules: RuleSet | Mapping, *, lang: str = "zh") -> list[str]:
     """The park summary printed by ``landplan coverage`` in ``lang``: mu per readiness level,
     extensions by type.
 
     Unit costs are the rules file's (placeholders marked UNCONFIRMED there until a park sets
     its own 估算指标); the summary says so.
     """
-    from ..rules import is_unconfirmed
-
     lang = labels.check_lang(lang)
     area = pd.to_numeric(table["area_mu"], errors="coerce").fillna(0.0)
-    levels = [level["name"] for level in rules["coverage"]["readiness"]] + [rules["coverage"]["below"]]
+    cov = as_ruleset(rules).coverage
+    levels = [level.name for level in cov.readiness] + [cov.below]
     lines = [labels.t("summary.coverage.readiness", lang)]
     for name in levels:
         mask = table["readiness"] == name

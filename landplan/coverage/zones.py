@@ -3,6 +3,7 @@ counts, the zone widths, which parcels a zone reaches into, and why in words."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ import shapely
 from .. import labels
 from ..labels import text
 from ..labels.text import Lang
+from ..ruleset import RuleSet, as_ruleset, default_ruleset
 from .lines import _from_wkb, _ids, _norm_text, _to_crs, _wkb
 
 #: The lowest voltage with a protection zone: 电力设施保护条例 Art. 10 starts its bands at 1 kV.
@@ -28,7 +30,7 @@ POWER_ZONE_COLUMNS: tuple[str, ...] = ("power_zone", "power_zone_kv", "power_zon
                                        "power_zone_key", "power_zone_reason_zh", "power_zone_reason_en")
 """Columns of the protection-zone check (:func:`power_zone_columns`)."""
 
-def zone_widths(voltage_kv: np.ndarray, cable: np.ndarray, rules: dict) -> tuple[np.ndarray, np.ndarray]:
+def zone_widths(voltage_kv: np.ndarray, cable: np.ndarray, rules: RuleSet | Mapping) -> tuple[np.ndarray, np.ndarray]:
     """Protection-zone width (m, each side of the line) and its rules key for every power line.
 
     A cable takes ``coverage.cable_protection_zone_m``; an overhead line (or one whose laying is
@@ -36,9 +38,9 @@ def zone_widths(voltage_kv: np.ndarray, cable: np.ndarray, rules: dict) -> tuple
     highest voltage, kV) is ≥ its voltage, the widest band above the last. A voltage below
     :data:`ZONE_MIN_KV` or not known has no zone (NaN, key ``""``).
     """
-    cov = rules["coverage"]
-    bands = sorted(((float(k), float(v)) for k, v in cov["power_protection_zone_m"].items()), key=lambda b: b[0])
-    keys = {float(k): str(k) for k in cov["power_protection_zone_m"]}
+    cov = as_ruleset(rules).coverage
+    bands = sorted(((float(k), float(v)) for k, v in cov.power_protection_zone_m.items()), key=lambda b: b[0])
+    keys = {float(k): str(k) for k in cov.power_protection_zone_m}
     kv = np.asarray(voltage_kv, dtype=float)
     width = np.full(len(kv), np.nan)
     key = np.full(len(kv), "", dtype=object)
@@ -49,7 +51,7 @@ def zone_widths(voltage_kv: np.ndarray, cable: np.ndarray, rules: dict) -> tuple
         width[has] = np.array([b[1] for b in bands])[at[has]]
         key[has] = np.array([f"coverage.power_protection_zone_m.{keys[b[0]]}" for b in bands], dtype=object)[at[has]]
     cable = np.asarray(cable, dtype=bool) & ~np.isnan(kv) & (kv >= ZONE_MIN_KV)
-    width[cable] = float(cov["cable_protection_zone_m"])
+    width[cable] = float(cov.cable_protection_zone_m)
     key[cable] = "coverage.cable_protection_zone_m"
     return width, key
 
@@ -80,7 +82,7 @@ class ZoneLines:
         self.__dict__.update(state)
 
 
-def zone_lines(powerlines: gpd.GeoDataFrame | None, rules: dict, *, crs: Any = None,
+def zone_lines(powerlines: gpd.GeoDataFrame | None, rules: RuleSet | Mapping, *, crs: Any = None,
                statuses: tuple[str, ...] | None = ZONE_STATUSES, min_kv: float | None = None) -> ZoneLines:
     """The power lines whose protection zone counts, with their zone widths (:func:`zone_widths`).
 
@@ -88,7 +90,7 @@ def zone_lines(powerlines: gpd.GeoDataFrame | None, rules: dict, *, crs: Any = N
     ----------
     powerlines : GeoDataFrame or None
         The workspace layer (``voltage_kv``, ``laying`` 架空/电缆, ``status``, ``line_id``).
-    rules : dict
+    rules : RuleSet or dict (a dict is deprecated)
     crs : optional
         Bring the lines to this (metric) CRS.
     statuses : tuple of str, optional
@@ -144,15 +146,13 @@ def zone_texts(li: np.ndarray, d: np.ndarray, zones: ZoneLines, *,
     """One text per (parcel, line) pair in Chinese and English: the line, its distance, its zone
     width and the source (电力设施保护条例 Art. 10 for the shipped widths, else the local rules;
     a line within ``corridor_m`` but outside its zone: the corridor). Catalogue ``reason.power.*``."""
-    from ..rules import load_rules
-
-    defaults = load_rules()["coverage"]
+    defaults = default_ruleset().coverage
     li = np.asarray(li, dtype=np.int64)
     dist = np.asarray(d, dtype=float)
     key, width = zones.key[li], zones.width_m[li].astype(float)
     cable = zones.cable[li].astype(bool)
-    bands = {str(k): v for k, v in defaults["power_protection_zone_m"].items()}
-    shipped_width = np.array([defaults["cable_protection_zone_m"] if c else bands.get(str(k).rsplit(".", 1)[-1], np.nan)
+    bands = {str(k): v for k, v in defaults.power_protection_zone_m.items()}
+    shipped_width = np.array([defaults.cable_protection_zone_m if c else bands.get(str(k).rsplit(".", 1)[-1], np.nan)
                               for k, c in zip(key, cable, strict=True)], dtype=float)
     shipped = shipped_width == width
     status = np.asarray(zones.status[li], dtype=object)

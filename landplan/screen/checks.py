@@ -20,6 +20,7 @@ import pandas as pd
 from .. import labels
 from ..compliance import control_source, thresholds_for
 from ..rules import is_unconfirmed, rule_source
+from ..ruleset import RuleSet, Screening, as_ruleset
 from ..tables import num as _num
 from .project import Project, _fail, _written
 
@@ -73,20 +74,20 @@ def park_values(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _screening(rules: dict) -> dict:
-    """The ``screening`` block; :func:`landplan.rules.load_rules` checked its values
+def _screening(rules: RuleSet | Mapping) -> Screening:
+    """The ``screening`` section; :func:`landplan.rules.load_ruleset` checked its values
     (:data:`landplan.rules.RULE_KINDS`)."""
-    return rules["screening"]
+    return as_ruleset(rules).screening
 
 
-def _industry_override(spec: dict, code: str) -> dict:
-    for key, item in (spec.get("by_industry") or {}).items():
+def _industry_override(spec: Screening, code: str) -> dict:
+    for key, item in spec.by_industry.items():
         if str(key).zfill(2) == code:
             return {"key": str(key), **item}
     return {}
 
 
-def _entry_thresholds(project: Project, rules: dict,
+def _entry_thresholds(project: Project, rules: RuleSet | Mapping,
                       park: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """name -> {"value", "key", "basis", "park"} for every entry check switched on; ``basis``
     is ``park_value`` (the park's current value, ``park`` its :func:`park_values` entry),
@@ -94,11 +95,11 @@ def _entry_thresholds(project: Project, rules: dict,
     spec = _screening(rules)
     local = _industry_override(spec, project.industry_code)
     out: dict[str, dict[str, Any]] = {}
-    for name, item in spec["entry_thresholds"].items():
+    for name, item in spec.entry_thresholds.items():
         if name in local:
             key, value, basis = f"screening.by_industry.{local['key']}.{name}", local[name], "local_industry"
-        elif item.get("check", True):
-            key, value, basis = f"screening.entry_thresholds.{name}.value", item.get("value"), "local"
+        elif item.check:
+            key, value, basis = f"screening.entry_thresholds.{name}.value", item.value, "local"
         else:
             continue
         if value is not None:
@@ -110,7 +111,7 @@ def _entry_thresholds(project: Project, rules: dict,
     return out
 
 
-def _derive_need(project: Project, entry: Mapping[str, Mapping[str, Any]], rules: dict) -> tuple[float, str]:
+def _derive_need(project: Project, entry: Mapping[str, Mapping[str, Any]], rules: RuleSet | Mapping) -> tuple[float, str]:
     """The land need (mu) and how it was found."""
     if project.area_mu is not None:
         return project.area_mu, "given"
@@ -221,14 +222,14 @@ CHECK_COLUMNS: tuple[str, ...] = (
     "rules_key", "source", "unconfirmed", "basis", "reason_zh", "reason_en")
 
 
-def check_project(project: Project, rules: dict, park: Mapping[str, Mapping[str, Any]], *,
+def check_project(project: Project, rules: RuleSet | Mapping, park: Mapping[str, Mapping[str, Any]], *,
                   need_mu: float | None = None) -> pd.DataFrame:
     """Every entry threshold and control indicator check of a project.
 
     Parameters
     ----------
     project : Project
-    rules : dict
+    rules : RuleSet or dict (a dict is deprecated)
         Rules in force (``screening``, ``compliance``).
     park : mapping
         :func:`park_values` of the park's evaluation.
@@ -248,6 +249,7 @@ def check_project(project: Project, rules: dict, park: Mapping[str, Mapping[str,
         / ``control``) and ``reason_zh`` / ``reason_en`` (the check as a sentence with its
         basis and source, for people).
     """
+    rules = as_ruleset(rules)
     entry = _entry_thresholds(project, rules, park)
     if need_mu is None:
         need_mu, _how = _derive_need(project, entry, rules)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,8 @@ from ..compliance import _provenance
 from ..errors import LandplanError, ParameterError
 from ..io.atomic import atomic_path
 from ..labels import text as words
-from ..rules import load_rules
+from ..rules import load_ruleset
+from ..ruleset import RuleSet, as_ruleset
 from ..store.frames import ogr_frame as _ogr_frame
 from ..tables import text as _text
 from ..units import M2_PER_MU
@@ -104,7 +106,7 @@ class ScreeningResult:
         why (``val.screen_unused.*`` codes).
     cost_unconfirmed : bool
         The extension costs of the needs use UNCONFIRMED shipped unit costs.
-    rules : dict
+    rules : RuleSet or dict (a dict is deprecated)
         The rules in force (the sources of the texts).
     """
 
@@ -126,7 +128,7 @@ class ScreeningResult:
     weights: dict = field(default_factory=dict)
     unused: dict = field(default_factory=dict)
     cost_unconfirmed: bool = False
-    rules: dict | None = field(default=None, repr=False)
+    rules: RuleSet | None = field(default=None, repr=False)
 
     @property
     def unmet(self) -> pd.DataFrame:
@@ -176,7 +178,7 @@ class ScreeningResult:
             return labels.t(key, lang, **fields)
 
         p = self.project
-        rules = self.rules if self.rules is not None else load_rules()
+        rules = self.rules if self.rules is not None else load_ruleset()
         title = p.name or (p.source if p.source != "options" else "")
         ledger = t("screen.ledger.none") if self.year is None else t("screen.ledger.year", year=self.year)
         industry = labels.value("industry_code", p.industry_code, lang)
@@ -327,7 +329,7 @@ def tables_for(result: ScreeningResult, lang: str = "zh", *, top: int | None = N
                              "reason": e[f"reason_{lang}"].to_numpy(dtype=object)}, index=e.index)
     out["excluded"] = heads(excluded, "excluded")
 
-    weights = (result.rules or load_rules())["screening"]["score_weights"]
+    weights = (result.rules or load_ruleset()).screening.score_weights
     score = pd.DataFrame({
         "component": [labels.value("screen_component", k, lang) for k in _COMPONENTS],
         "weight": [labels.fmt(weights.get(k) or 0, "count", lang) if formatted else weights.get(k) or 0
@@ -341,7 +343,7 @@ def tables_for(result: ScreeningResult, lang: str = "zh", *, top: int | None = N
 
 def screen_project(project: Project, workspace: Workspace | str | Path, *,
                    as_of: dt.date | None = None, year: int | None = None,
-                   rules: dict | None = None) -> ScreeningResult:
+                   rules: RuleSet | Mapping | None = None) -> ScreeningResult:
     """Screen a proposed project against the park and rank the sites for it (招商选址).
 
     The workspace is evaluated once (:func:`landplan.evaluate.evaluate` at ``as_of`` with the
@@ -356,7 +358,7 @@ def screen_project(project: Project, workspace: Workspace | str | Path, *,
         Evaluation date (default today).
     year : int, optional
         Ledger year of the park values (default the latest).
-    rules : dict, optional
+    rules : RuleSet or dict (a dict is deprecated), optional
         Rules in force (default the workspace's).
 
     Returns
@@ -381,13 +383,13 @@ def screen_project(project: Project, workspace: Workspace | str | Path, *,
     from ..evaluate import evaluate
 
     ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
-    rules = rules if rules is not None else load_rules(ws)
+    rules = as_ruleset(rules) if rules is not None else load_ruleset(ws)
     spec = _screening(rules)
     if not ws.has("parcels"):
         raise LandplanError(f"the workspace {ws.path} has no parcels layer; import parcels first")
     ledger = ws.read("ledger")
     parcels = ws.read("parcels")
-    _neighbours(project, parcels, ledger, spec.get("supplyable_statuses") or [])  # bad names fail first
+    _neighbours(project, parcels, ledger, spec.supplyable_statuses)  # bad names fail first
     as_of = as_of or dt.date.today()
     table = evaluate(ws, as_of=as_of, year=year, rules=rules)
     park = park_values(table)
@@ -401,7 +403,7 @@ def screen_project(project: Project, workspace: Workspace | str | Path, *,
     sites, excluded, weights, unused = _rank(table, project, rules, need_mu=need_mu, roads=roads,
                                              powerlines=powerlines, ledger=ledger)
     admitted = not bool(checks["met"].eq(False).fillna(False).any())
-    statuses = tuple(str(s) for s in spec.get("supplyable_statuses") or [])
+    statuses = tuple(str(s) for s in spec.supplyable_statuses)
     supplyable = int(_text(table, "status").isin(statuses).sum())
     log.info("screen %s: %s, %d sites", project.industry_code, "admitted" if admitted else "refused",
              len(sites))
@@ -411,7 +413,7 @@ def screen_project(project: Project, workspace: Workspace | str | Path, *,
     return ScreeningResult(project=project, need_mu=need_mu, need_basis=basis, admitted=admitted,
                            checks=checks, sites=sites, excluded=excluded, park=park, as_of=as_of,
                            year=next(iter(park.values()))["year"] if park else None,
-                           supplyable=supplyable, area_tolerance_pct=float(spec["area_tolerance_pct"]),
+                           supplyable=supplyable, area_tolerance_pct=float(spec.area_tolerance_pct),
                            land_grade=grade, land_grade_key=grade_key, supplyable_statuses=statuses,
                            weights=weights, unused=unused, cost_unconfirmed=cost_unconfirmed, rules=rules)
 

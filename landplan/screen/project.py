@@ -25,7 +25,8 @@ import pandas as pd
 
 from ..coverage import READINESS_NEEDS
 from ..errors import InputFileError, LandplanError, shown
-from ..rules import load_rules
+from ..rules import load_ruleset
+from ..ruleset import RuleSet, as_ruleset
 from ..schema import normalize_header
 from ..units import M2_PER_MU, UNIT_FACTORS, unit_factor
 
@@ -236,9 +237,9 @@ def _items(value: Any) -> list[str]:
     return [p.strip() for p in re.split(r"[,;、/|\n]+|\s+", text) if p.strip()]
 
 
-def _needs(value: Any, rules: dict, source: str | None, field_name: str) -> tuple[str, ...]:
-    levels = {unicodedata.normalize("NFKC", str(lvl["name"])).lower(): lvl["needs"]
-              for lvl in rules["coverage"]["readiness"]}
+def _needs(value: Any, rules: RuleSet, source: str | None, field_name: str) -> tuple[str, ...]:
+    levels = {unicodedata.normalize("NFKC", str(lvl.name)).lower(): lvl.needs
+              for lvl in rules.coverage.readiness}
     chosen: set[str] = set()
     for item in _items(value):
         key = item.lower()
@@ -262,7 +263,7 @@ def _is_blank(value: Any) -> bool:
 
 
 def make_project(values: Mapping[str, Any], *, source: str | None = None,
-                 rules: dict | None = None) -> Project:
+                 rules: RuleSet | Mapping | None = None) -> Project:
     """A :class:`Project` from a mapping with English or Chinese keys.
 
     Keys are recognised like import headers (case, spaces and full-width characters ignored,
@@ -278,8 +279,8 @@ def make_project(values: Mapping[str, Any], *, source: str | None = None,
         Key -> value (number, text, or a list for needs, neighbours and related industries).
     source : str, optional
         The file the values come from (named in errors); None or ``"options"`` for options.
-    rules : dict, optional
-        Rules in force (readiness level names); default :func:`landplan.rules.load_rules`.
+    rules : RuleSet or dict (a dict is deprecated), optional
+        Rules in force (readiness level names); default :func:`landplan.rules.load_ruleset`.
 
     Raises
     ------
@@ -288,7 +289,7 @@ def make_project(values: Mapping[str, Any], *, source: str | None = None,
         negative or unparsable number, an area without unit, a field given twice, no
         industry code, neither land need nor investment.
     """
-    rules = rules if rules is not None else load_rules()
+    rules = as_ruleset(rules) if rules is not None else load_ruleset()
     got: dict[str, tuple[str, Any, float]] = {}
     fields: dict[str, str] = {}
     ignored: list[str] = []
@@ -423,7 +424,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[dict, str]:
                          f"{_written('investment_wan')}({wan}) | … and one row, or two columns field | value)")
 
 
-def read_project(path: str | Path, *, sheet: str | None = None, rules: dict | None = None,
+def read_project(path: str | Path, *, sheet: str | None = None, rules: RuleSet | Mapping | None = None,
                  overrides: Mapping[str, Any] | None = None) -> Project:
     """Read a project from a YAML or XLSX file (Chinese keys and headers recognised).
 
@@ -437,7 +438,7 @@ def read_project(path: str | Path, *, sheet: str | None = None, rules: dict | No
         ``.yaml``, ``.yml`` or ``.xlsx``.
     sheet : str, optional
         Sheet of the workbook (default the first).
-    rules : dict, optional
+    rules : RuleSet or dict (a dict is deprecated), optional
         Rules in force (readiness level names in the needs).
     overrides : mapping, optional
         Fields that replace the file's (e.g. command-line options), canonical keys.

@@ -25,6 +25,7 @@ from ..errors import shown
 from ..geometry import to_metric
 from ..labels import text as words
 from ..rules import rule_source
+from ..ruleset import RuleSet, as_ruleset
 from ..schema import _parse_land_use
 from ..tables import join as _join
 from ..tables import num as _num
@@ -65,7 +66,7 @@ def _pair_text(index: pd.Index, rows: np.ndarray, texts: pd.Series, lang: str) -
     return out.set_axis(index)
 
 
-def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDataFrame | None = None,
+def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: RuleSet | Mapping, *, roads: gpd.GeoDataFrame | None = None,
                      powerlines: gpd.GeoDataFrame | None = None,
                      subset: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
     """Why each parcel (of ``subset``) cannot be offered to a project (rules ``screening.conflicts``).
@@ -74,7 +75,7 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
     ----------
     parcels : GeoDataFrame
         Every parcel of the park (overlaps are sought among all of them), ``parcel_id``.
-    rules : dict
+    rules : RuleSet or dict (a dict is deprecated)
         Rules in force.
     roads, powerlines : GeoDataFrame, optional
         Network layers (``status``; ``voltage_kv``).
@@ -88,7 +89,8 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
         overlap, road, powerline, flag) and ``conflict_zh`` / ``conflict_en`` (the details: for a
         power line its voltage, distance, zone width and source).
     """
-    spec = _screening(rules)["conflicts"]
+    rules = as_ruleset(rules)
+    spec = _screening(rules).conflicts
     n = len(parcels)
     idx = parcels.index
     check = np.ones(n, dtype=bool) if subset is None else np.asarray(subset, dtype=bool)
@@ -107,7 +109,7 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
         keep = a != b
         a, b = a[keep], b[keep]
         area = shapely.area(shapely.intersection(geoms[a], geoms[b])) if len(a) else np.zeros(0)
-        hit = area > float(spec.get("overlap_min_m2") or 0.0)
+        hit = area > float(spec.overlap_min_m2 or 0.0)
         a, b, area = a[hit], b[hit], area[hit]
         codes["overlap"] = np.isin(np.arange(n), a)
         for lang, rows in (("zh", rows_zh), ("en", rows_en)):
@@ -132,7 +134,7 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
             rows_zh.append((pi, pd.Series([label(lines.iloc[j], "zh") for j in li], dtype=object)))
             rows_en.append((pi, pd.Series([label(lines.iloc[j], "en") for j in li], dtype=object)))
 
-        statuses = set(spec.get("road_statuses") or [])
+        statuses = set(spec.road_statuses)
         if roads is not None and len(roads) and statuses:
             status = _text(roads, "status").replace("", "built")
             sel_roads = roads[status.isin(statuses).to_numpy()]
@@ -143,12 +145,12 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
                 return labels.t("screen.conflict.road", lang, status=labels.value("line_status", st, lang), road=rid)
 
             crossing(sel_roads, road_label, "road")
-        kv = spec.get("powerline_min_kv")
+        kv = spec.powerline_min_kv
         if powerlines is not None and len(powerlines) and kv is not None:
             # the protection zones of the power lines (电力设施保护条例 Art. 10)
-            corridor = spec.get("powerline_corridor_m")
+            corridor = spec.powerline_corridor_m
             zones = zone_lines(powerlines, rules, crs=metric.crs, min_kv=float(kv),
-                               statuses=tuple(spec.get("powerline_statuses") or ()))
+                               statuses=tuple(spec.powerline_statuses))
             pi, li, d = zone_pairs(geoms[where], zones, corridor_m=corridor)
             pi = where[pi]
             zh, en = zone_texts(li, d, zones, corridor_m=corridor)
@@ -156,7 +158,7 @@ def parcel_conflicts(parcels: gpd.GeoDataFrame, rules: dict, *, roads: gpd.GeoDa
             rows_zh.append((pi, pd.Series(zh, dtype=object)))
             rows_en.append((pi, pd.Series(en, dtype=object)))
     flag = np.zeros(n, dtype=bool)
-    for column in spec.get("flag_columns") or []:
+    for column in spec.flag_columns:
         if column not in parcels.columns:
             continue
         said = _text(parcels, column).str.strip().str.lower()
@@ -195,14 +197,14 @@ LAND_GRADES: dict[str, int] = {"100101": 1, "100102": 2, "100103": 3}
 _UNGRADED = "1001"
 
 
-def land_grade(project: Project, rules: dict) -> tuple[int | None, str]:
+def land_grade(project: Project, rules: RuleSet | Mapping) -> tuple[int | None, str]:
     """The industrial-land grade the project's industry needs (``screening.land_grade``) and the
     rules key it comes from; None when neither its industry nor ``default`` has one."""
-    spec = _screening(rules).get("land_grade") or {}
-    for key, value in (spec.get("by_industry") or {}).items():
+    spec = _screening(rules).land_grade
+    for key, value in spec.by_industry.items():
         if str(key).zfill(2) == project.industry_code:
             return (None if value is None else int(value)), f"screening.land_grade.by_industry.{key}"
-    default = spec.get("default")
+    default = spec.default
     return (None if default is None else int(default)), "screening.land_grade.default"
 
 
@@ -223,7 +225,7 @@ def grade_need(grade: int, lang: str = "zh") -> str:
     return labels.t("screen.grade.or_higher", lang, grade=name)
 
 
-def grade_source(key: str, rules: dict, lang: str = "zh") -> str:
+def grade_source(key: str, rules: RuleSet | Mapping, lang: str = "zh") -> str:
     """Where the land grade of rules key ``key`` comes from, in ``lang`` ("来源：GBJ 137-90 …")."""
     _key, unconfirmed, overridden = _provenance(rules, tuple(key.split(".")))
     if overridden:
@@ -246,7 +248,7 @@ def _land_use_words(code: str, lang: str) -> str:
     return labels.t("screen.grade.not_industrial", lang, use=labels.value("land_use", code, lang))
 
 
-def land_use_fit(land_use: pd.Series, project: Project, rules: dict) -> tuple[np.ndarray, pd.Series, pd.Series]:
+def land_use_fit(land_use: pd.Series, project: Project, rules: RuleSet | Mapping) -> tuple[np.ndarray, pd.Series, pd.Series]:
     """Whether each parcel's land use takes the project's industry, and why not (zh, en).
 
     A parcel fits when the grade of its ``land_use`` is at least the grade the industry needs
@@ -417,7 +419,7 @@ SITE_COLUMNS: tuple[str, ...] = (
     "score", "explanation_zh", "explanation_en")
 
 
-def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_mu: float,
+def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: RuleSet | Mapping, *, need_mu: float,
                roads: gpd.GeoDataFrame | None = None, powerlines: gpd.GeoDataFrame | None = None,
                ledger: pd.DataFrame | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Rank the supplyable parcels that fit a project (see the module docstring for the score).
@@ -428,7 +430,7 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_m
         The evaluation table (:func:`landplan.evaluate.evaluate`), one row per parcel: status,
         area_mu, area_m2, the coverage and terrain columns.
     project : Project
-    rules : dict
+    rules : RuleSet or dict (a dict is deprecated)
         Rules in force (``screening``).
     need_mu : float
         The land need in mu.
@@ -454,18 +456,19 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_m
     return sites, excluded
 
 
-def _rank(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_mu: float,
+def _rank(table: gpd.GeoDataFrame, project: Project, rules: RuleSet | Mapping, *, need_mu: float,
           roads: gpd.GeoDataFrame | None, powerlines: gpd.GeoDataFrame | None,
           ledger: pd.DataFrame | None) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, float], dict[str, str]]:
     """:func:`rank_sites`, with the weights used and the components left out (→ why)."""
+    rules = as_ruleset(rules)
     spec = _screening(rules)
     table = table.reset_index(drop=True)
-    statuses = [str(s) for s in spec.get("supplyable_statuses") or []]
+    statuses = [str(s) for s in spec.supplyable_statuses]
     status = _text(table, "status")
     supply = status.isin(statuses).to_numpy()
     conflicts = parcel_conflicts(table, rules, roads=roads, powerlines=powerlines, subset=supply)
     area = _num(table, "area_mu")
-    tol = float(spec["area_tolerance_pct"]) / 100.0
+    tol = float(spec.area_tolerance_pct) / 100.0
     diff = (area - need_mu) / need_mu
     fits = (diff.abs() <= tol + 1e-9).to_numpy()
     conflict = conflicts["conflict"].to_numpy()
@@ -537,8 +540,8 @@ def _rank(table: gpd.GeoDataFrame, project: Project, rules: dict, *, need_mu: fl
         raw["earthworks"] = _relative_low(earth)
     if len(neigh):
         raw["contiguity"] = _relative_low(dist)
-    weights = {k: float(w) for k, w in spec["score_weights"].items() if w is not None and k in raw}
-    unused = _unused_components(project, bool(earth.notna().any()), bool(len(neigh)), spec["score_weights"])
+    weights = {k: float(w) for k, w in spec.score_weights.items() if w is not None and k in raw}
+    unused = _unused_components(project, bool(earth.notna().any()), bool(len(neigh)), spec.score_weights)
     total = sum(weights.values())
     score = pd.Series(0.0, index=idx)
     for k, w in weights.items():
