@@ -512,7 +512,9 @@ def _score_units(sums: dict[str, np.ndarray], land: np.ndarray, has_rows: np.nda
 # --------------------------------------------------------------------------------------------
 
 def _parcel_year(ids: pd.Index, area: np.ndarray, rows: pd.DataFrame, pos: np.ndarray,
-                 rules: RuleSet, year: int | None) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
+                 rules: RuleSet | Mapping, year: int | None) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
+    # landplan.trends calls this with the rules it was given (a dict accepted, deprecated)
+    rules = as_ruleset(rules)
     n = len(ids)
     sums = {f: _group_sum(pos, _float_column(rows, f), n) for f in FIGURES}
     if "enterprise_id" in rows.columns:
@@ -532,8 +534,9 @@ def _parcel_year(ids: pd.Index, area: np.ndarray, rows: pd.DataFrame, pos: np.nd
 
 
 def _enterprise_year(ids: pd.Index, area: np.ndarray, rows: pd.DataFrame, pos: np.ndarray,
-                     rules: RuleSet, year: int | None, *,
+                     rules: RuleSet | Mapping, year: int | None, *,
                      warn: bool) -> tuple[pd.Index, dict[str, Any], dict[str, dict[str, float]]]:
+    rules = as_ruleset(rules)  # as _parcel_year
     ent, uniq = pd.factorize(rows["enterprise_id"].astype("str"), sort=True)
     ent = np.asarray(ent, dtype="int64")
     if (ent < 0).any():

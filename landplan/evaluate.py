@@ -185,13 +185,14 @@ def _join_new(table: pd.DataFrame, part: pd.DataFrame) -> pd.DataFrame:
     return table.join(part.drop(columns=[c for c in part.columns if c in table.columns]), how="left")
 
 
-def _edition_key(key: str, rules: RuleSet | None) -> str:
+def _edition_key(key: str, rules: RuleSet | Mapping | None) -> str:
     """``compliance.thresholds.default.X`` -> the edition block's key when the edition in force sets X."""
     prefix = "compliance.thresholds.default."
     if rules is None or not key.startswith(prefix):
         return key
-    edition = str(rules.compliance.edition)
-    editions = rules.compliance.editions
+    comp = as_ruleset(rules).compliance
+    edition = str(comp.edition)
+    editions = comp.editions
     block = editions.get(edition) or editions.get(int(edition)) or {}
     name = key.removeprefix(prefix)
     if (block.get("default") or {}).get(name) is not None:

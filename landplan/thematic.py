@@ -541,18 +541,18 @@ def map_workspace(workspace: str | Path, theme: str, *, out: str | Path, lang: s
     ``out`` with its roads, networks and facilities and the readiness levels of its rules
     (``landplan map``). The theme and the file's suffix are checked before the evaluation."""
     from .evaluate import evaluate
-    from .rules import load_rules
+    from .rules import load_ruleset
     from .workspace import Workspace
 
     get_theme(theme, lang)
     if Path(out).suffix.lower().lstrip(".") not in FORMATS:
         raise LandplanError(labels.t("thematic.err.out", lang, out=out))
     ws = Workspace(workspace)
-    rules = load_rules(ws)
+    rules = load_ruleset(ws)
     table = evaluate(ws, as_of=as_of, year=year, rules=rules)
-    cov = rules["coverage"]
+    cov = rules.coverage
     layers = {name: ws.read(name) for name in ("roads", "pipelines", "powerlines", "facilities") if ws.has(name)}
-    levels = [level["name"] for level in cov["readiness"]] + [cov["below"]]
+    levels = [level.name for level in cov.readiness] + [cov.below]
     return render(table, theme, out=out, lang=lang, workspace=workspace, readiness_levels=levels,
                   **layers, **options)
 

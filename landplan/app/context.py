@@ -25,7 +25,7 @@ import streamlit as st
 from .. import labels
 from ..errors import LandplanError
 from ..idle import IDLE_STATUSES
-from ..rules import load_rules
+from ..rules import load_rules, load_ruleset
 from ..schema import ENUMS
 from . import session
 from .data import (
@@ -183,11 +183,10 @@ def _open(path: Path, lang: str) -> tuple[Park | None, tuple[str, str] | None]:
 def readiness_levels(workspace: Path) -> list[str]:
     """The readiness levels of the rules in force, best first, then the level below."""
     try:
-        rules = load_rules(workspace)
+        cov = load_ruleset(workspace).coverage
     except LandplanError:
         return []
-    cov = rules["coverage"]
-    return [level["name"] for level in cov["readiness"]] + [cov["below"]]
+    return [level.name for level in cov.readiness] + [cov.below]
 
 
 @dataclass

@@ -10,9 +10,11 @@ keeps UNCONFIRMED visible.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,6 +29,7 @@ from ..evaluate import OUTPUT_COLUMNS, _edition_key, column_label, rule_citation
 from ..io.writers import cell_text, column_unit, person_column
 from ..labels import rulekeys
 from ..rules import is_unconfirmed
+from ..ruleset import RuleSet, as_ruleset, plain
 from .i18n import LANGS, t
 
 __all__ = ["Cell", "Table", "Section", "Source", "Report", "parcel_report", "fmt_value", "split_label",
@@ -185,16 +188,20 @@ def split_label(column: str, lang: str = "zh") -> tuple[str, str]:
     return label, t(f"unit.{unit}", lang) if unit and labels.has(f"unit.{unit}") else t("unit.none", lang)
 
 
-def _get(rules: dict, key: str) -> Any:
+def _get(rules: RuleSet | Mapping, key: str) -> Any:
+    """The value of dotted rules ``key`` as plain data (None when there is none)."""
     node: Any = rules
     for part in key.split("."):
-        if not isinstance(node, dict):
+        if dataclasses.is_dataclass(node):
+            node = getattr(node, part, None)
+            continue
+        if not isinstance(node, Mapping):
             return None
         node = node.get(part, node.get(int(part)) if part.isdigit() else None)
-    return node
+    return plain(node)
 
 
-def source_text(key: str, rules: dict | None = None, defaults: dict | None = None,
+def source_text(key: str, rules: RuleSet | Mapping | None = None, defaults: RuleSet | Mapping | None = None,
                 lang: str = "zh") -> tuple[str, bool]:
     """``(text, unconfirmed)``: where rules key ``key``'s value comes from, in ``lang``
     (:func:`landplan.evaluate.rule_citation`); a value the workspace's rules.yaml sets says so."""
@@ -212,6 +219,7 @@ class _Builder:
 
     def __init__(self, ctx, row: pd.Series, lang: str) -> None:
         self.ctx, self.row, self.lang = ctx, row, lang
+        self.rules = as_ruleset(ctx.rules)
         #: rules key -> reference number, in order of first citation
         self.refs: dict[str, int] = {}
 
@@ -255,7 +263,7 @@ class _Builder:
         return Cell(split_label(col, self.lang)[0], None, "label")
 
     def key_of(self, col: str) -> str:
-        return _edition_key(OUTPUT_COLUMNS.get(col, ("", "", "", ""))[3], self.ctx.rules)
+        return _edition_key(OUTPUT_COLUMNS.get(col, ("", "", "", ""))[3], self.rules)
 
     def line(self, col: str, kind: str | None = None, *, key: str | None = None) -> list[Cell]:
         """``[label, value, unit, source]`` for one column (a person-text in the reader's language)."""
@@ -296,15 +304,15 @@ def _header(b: _Builder) -> Section:
 
 
 def _efficiency(b: _Builder) -> Section:
-    lang, rules = b.lang, b.ctx.rules
-    indicators = rules["efficiency"]["indicators"]
+    lang = b.lang
+    indicators = b.rules.efficiency.indicators
     rows = []
     for name in INDICATORS:
-        spec = indicators.get(name) or {}
-        weight = spec.get("weight")
+        spec = indicators.get(name)
+        weight = spec.weight if spec is not None else None
         bench = b.ctx.benchmarks.get(name)
         unit = column_unit(name)
-        if spec.get("benchmark") is None and bench is not None:
+        if (spec is None or spec.benchmark is None) and bench is not None:
             bench_text = f"{fmt_value(bench, lang, unit)} ({t('park_value', lang)})"
         else:
             bench_text = fmt_value(bench, lang, unit) if bench is not None else "—"
@@ -348,7 +356,7 @@ def _compliance(b: _Builder) -> Section:
                      b.num(hi) if b.has(hi) else Cell("—", None, "na"),
                      b.ok(f"{name}_ok") if judged
                      else Cell(labels.value("compliance_scope", scope, b.lang), f"{name}_ok", "na"),
-                     b.source(_edition_key(key.replace("_min", "_max"), b.ctx.rules)
+                     b.source(_edition_key(key.replace("_min", "_max"), b.rules)
                               if not b.has(lo) and b.has(hi) else key)])
     notes = []
     for col in ("compliance_note", "compliance_basis", "compliance_failed"):
@@ -386,7 +394,7 @@ def _idle(b: _Builder) -> Section:
                         b.line(col, None if isinstance(value, bool | np.bool_) else "plain"))
     rules = []
     for key in _IDLE_RULES:
-        value = _get(b.ctx.rules, key)
+        value = _get(b.rules, key)
         number = isinstance(value, int | float) and not isinstance(value, bool)
         rules.append([Cell(rulekeys.label(key, lang)),
                       Cell(fmt_value(value, lang, "ratio" if isinstance(value, float) else None) if number
@@ -454,8 +462,8 @@ def _history(b: _Builder) -> Section:
 
 
 def _coverage(b: _Builder) -> Section:
-    lang, rules = b.lang, b.ctx.rules
-    service = rules["coverage"]["service_distance_m"]
+    lang = b.lang
+    service = b.rules.coverage.service_distance_m
     rows = []
     unit_m = t("unit.m", lang)
     for kind in NETWORK_TYPES:
@@ -502,7 +510,7 @@ def _terrain(b: _Builder) -> Section:
     if b.has("leveled_source"):
         rows.append(b.line("leveled_source", "leveled_source", key=""))
     rows.append([Cell(rulekeys.label("terrain.max_relief_m", lang)),
-                 Cell(fmt_value(_get(b.ctx.rules, "terrain.max_relief_m"), lang, "m"), None, "num"),
+                 Cell(fmt_value(_get(b.rules, "terrain.max_relief_m"), lang, "m"), None, "num"),
                  Cell(t("unit.m", lang), None, "unit"), b.source("terrain.max_relief_m")])
     notes = [] if b.ctx.has_dem else [t("terrain.no_dem", lang, column=labels.column("site_leveled", lang))]
     return Section("terrain", t("sec.terrain", lang),
@@ -578,7 +586,7 @@ def sources_section(b: _Builder) -> Section:
     items = []
     mark = t("unconfirmed", b.lang)
     for key, n in b.refs.items():
-        text, unconfirmed = source_text(key, b.ctx.rules, b.ctx.defaults, b.lang)
+        text, unconfirmed = source_text(key, b.rules, b.ctx.defaults, b.lang)
         if unconfirmed and mark not in text:
             text = t("src.unconfirmed", b.lang, source=text)
         items.append(Source(n, key, text, unconfirmed, rulekeys.label(key, b.lang)))

@@ -54,6 +54,7 @@ def park_report(ctx, *, lang: str = "zh", before: pd.DataFrame | None = None) ->
     """The park report of the prepared context (``before``: an evaluation from the start of the year)."""
     table = ctx.table
     b = _Builder(ctx, pd.Series(dtype=object), lang)
+    rules = b.rules
     mu = _num(table, "area_mu").fillna(0.0)
     unit_mu, unit_wan, unit_n = t("unit.mu", lang), t("unit.wan", lang), t("unit.count", lang)
     head4 = b.headers("col.item", "col.value", "col.unit", "col.source")
@@ -105,7 +106,7 @@ def park_report(ctx, *, lang: str = "zh", before: pd.DataFrame | None = None) ->
     rows, values = [], []
     total_mu = float(mu.sum()) or 1.0
     policy = text_column("efficiency_policy", lang)
-    policies = ctx.rules["efficiency"].get("policies", {})
+    policies = rules.efficiency.policies
     for cls in style.codes("efficiency_class"):
         mask = table["efficiency_class"] == cls if "efficiency_class" in table else graded & False
         mask = mask.fillna(False).astype(bool)
@@ -160,11 +161,11 @@ def park_report(ctx, *, lang: str = "zh", before: pd.DataFrame | None = None) ->
         _more(len(low_rows), lang) or ([] if rows else [t("none", lang)])))
 
     # candidates and target progress
-    ranked = candidates(table, ctx.rules).rename(columns={"path": "revitalization_path"})
+    ranked = candidates(table, rules).rename(columns={"path": "revitalization_path"})
     reason = person_column("candidate_reason", lang)
     rows = [[Cell(str(r["parcel_id"])), cell(r, "area_mu", "num"), cell(r, "revitalization_priority", "num"),
              cell(r, "revitalization_path"), cell(r, reason)] for _, r in ranked.head(LIST_LIMIT).iterrows()]
-    target = ctx.rules.get("revitalization", {}).get("target_mu_per_year")
+    target = rules.revitalization.target_mu_per_year
     progress = [[Cell(t("park.candidates", lang)), Cell(fmt_value(float(ranked["area_mu"].sum()) if len(ranked) else 0.0,
                                                                   lang, "mu"), "sum_candidates:area_mu", "num"),
                  Cell(unit_mu, None, "unit"), b.source("revitalization.priority_weights")],
@@ -173,7 +174,7 @@ def park_report(ctx, *, lang: str = "zh", before: pd.DataFrame | None = None) ->
                  Cell(unit_mu, None, "unit"), b.source("revitalization.target_mu_per_year")]]
     notes = []
     if before is not None:
-        p = target_progress(before, table, ctx.rules, year=ctx.as_of.year)
+        p = target_progress(before, table, rules, year=ctx.as_of.year)
         progress.append([Cell(t("park.progress_since", lang, since=p["before_as_of"] or "—",
                                 mu=fmt_value(p["revitalized_mu"], lang, "mu"), n=len(p["parcels"]))),
                          Cell(fmt_value(p["revitalized_mu"], lang, "mu"), None, "num"), Cell(unit_mu, None, "unit"),
@@ -213,7 +214,7 @@ def park_report(ctx, *, lang: str = "zh", before: pd.DataFrame | None = None) ->
          f"{t('col.extension', lang)} ({t('unit.m', lang)})", f"{t('col.cost', lang)} ({unit_wan})", t("col.source", lang)],
         rows, widths=[18, 14, 14, 16, 16, 22])])
     if "readiness" in table.columns:
-        levels = [lvl["name"] for lvl in ctx.rules["coverage"]["readiness"]] + [ctx.rules["coverage"]["below"]]
+        levels = [lvl.name for lvl in rules.coverage.readiness] + [rules.coverage.below]
         counts = [float((table["readiness"] == lvl).sum()) for lvl in levels]
         sec.svg = bar_chart([cell_text("readiness", lvl, lang) for lvl in levels], counts, unit=unit_n,
                             title=t("park.readiness", lang))

@@ -18,6 +18,7 @@ from landplan.app.mapview import selected_parcel, show_map
 from landplan.app.pages.data import _refusal
 from landplan.app.ui import table_bytes  # noqa: F401  (the page's downloads, as tests read them)
 from landplan.io.writers import column_unit
+from landplan.ruleset import as_ruleset
 
 MAP_KEY = "map_efficiency"
 RANKING = ["parcel_id", "holder", "industry_code", "area_mu", "tax_per_mu_wan",
@@ -87,11 +88,12 @@ def render() -> None:
         ui.table_for_people(classes, lang, key="efficiency_classes", sheet=t("efficiency.by_class", lang))
     rules = ctx.rules()
     if rules:
-        keys = [f"efficiency.indicators.{name}.weight" for name in rules["efficiency"]["indicators"]]
-        method = rules["efficiency"]["classes"]["method"]
+        classes = as_ruleset(rules).efficiency.classes
+        keys = [f"efficiency.indicators.{name}.weight" for name in as_ruleset(rules).efficiency.indicators]
+        method = classes.method
         keys.append("efficiency.classes.method")
         sub = "cutoffs" if method == "score" else "shares"
-        keys += [f"efficiency.classes.{sub}.{c}" for c in rules["efficiency"]["classes"][sub]]
+        keys += [f"efficiency.classes.{sub}.{c}" for c in getattr(classes, sub)]
         ui.rules_block(rules, keys, lang)
         _trends_section(ctx, view, rules, lang)
 

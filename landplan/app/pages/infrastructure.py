@@ -12,6 +12,7 @@ from landplan.app.i18n import t
 from landplan.app.map import paths_of, to_local
 from landplan.app.mapview import show_map
 from landplan.coverage import NETWORK_TYPES
+from landplan.ruleset import as_ruleset
 
 MAP_KEY = "map_infrastructure"
 ROUTES_KEY = "infra_routes"
@@ -24,12 +25,12 @@ def extension_paths(path: str, stamp: tuple, origin: tuple[float, float]) -> pd.
     """The routed extensions (:func:`landplan.coverage.extension_routes`) in local metres."""
     del stamp
     from landplan.coverage import extension_routes
-    from landplan.rules import load_rules
+    from landplan.rules import load_ruleset
     from landplan.workspace import Workspace
 
     ws = Workspace(path)
     nets = {n: ws.read(n) for n in ("roads", "pipelines", "powerlines") if ws.has(n)}
-    routes = extension_routes(ws.parcels_with_area(), **nets, rules=load_rules(ws))
+    routes = extension_routes(ws.parcels_with_area(), **nets, rules=load_ruleset(ws))
     out = pd.DataFrame(routes.drop(columns=routes.geometry.name))
     out["paths"] = paths_of(to_local(routes.geometry.to_numpy(), origin))
     return out
@@ -44,7 +45,8 @@ def render() -> None:
     rules = ctx.rules()
     if rules is None:
         return
-    levels = tuple([lv["name"] for lv in rules["coverage"]["readiness"]] + [rules["coverage"]["below"]])
+    cov = as_ruleset(rules).coverage
+    levels = tuple([lv.name for lv in cov.readiness] + [cov.below])
     kinds = st.multiselect(t("infra.routes", lang), list(NETWORK_TYPES), key=ROUTES_KEY,
                            format_func=lambda n: labels.value("network_type", n, lang),
                            placeholder=t("layers.none", lang))

@@ -21,6 +21,7 @@ from landplan.app.data import status_summary
 from landplan.app.i18n import t
 from landplan.app.map import NO_STATUS_COLOUR, PARCEL_COLUMNS, STATUS_COLOURS, THEMES, theme_columns
 from landplan.app.mapview import colour_key, show_map
+from landplan.ruleset import as_ruleset
 
 MAP_KEY = "map_overview"
 
@@ -49,7 +50,8 @@ def render() -> None:
     rules = ctx.rules()
     idle = view["idle_status"].astype(str).str.startswith("idle_").to_numpy()
     graded = view["efficiency_class"].notna().to_numpy()
-    levels = [lv["name"] for lv in rules["coverage"]["readiness"]] if rules else []
+    cov = as_ruleset(rules).coverage if rules else None
+    levels = [lv.name for lv in cov.readiness] if cov else []
     ready = view["readiness"].isin(levels).to_numpy()
     unit = t("unit.mu", lang)
 
@@ -80,7 +82,7 @@ def render() -> None:
     by_class[t("overview.tax_share", lang)] = [
         labels.fmt(100 * float(tax[hit].sum()) / total_tax if total_tax else np.nan, "pct", lang)
         for hit in hits]
-    readiness = ui.count_rows(view, view["readiness"], [*levels, *([rules["coverage"]["below"]] if rules else [])],
+    readiness = ui.count_rows(view, view["readiness"], [*levels, *([cov.below] if cov else [])],
                               t("filters.readiness", lang), lambda c: labels.value("readiness", c, lang), lang)
     # static HTML in one element: the map above draws first (see landplan.app.ui)
     ui.show_html(
