@@ -159,7 +159,7 @@ def test_natural_breaks_are_the_optimum():
 @pytest.mark.parametrize("theme", ["tax_per_mu_wan", "tax_per_mu_wan@jenks", "cut_depth_m"])
 def test_graduated_limits_are_ordered_and_hold_every_value(theme, demo_table):
     classes = lpmap.classify(demo_table, theme, lang="zh")
-    values = lpmap._theme_values(demo_table, theme).astype("float64").to_numpy()
+    values = lpmap.theme_values(demo_table, theme).astype("float64").to_numpy()
     ok = np.isfinite(values)
     limits = lpmap.class_limits(values, style.ramp_size("number"),
                                 "jenks" if theme.endswith(lpmap.JENKS) else "quantiles")
