@@ -39,10 +39,13 @@ from .ruleset import (
     DEFAULT_RULES_TEXT,
     RuleSet,
     default_dict,
+    default_ruleset,
     from_dict,
     is_unconfirmed,
+    rule_fields,
     rule_source,
     rule_sources,
+    section_docs,
 )
 from .schema import ENUMS
 
@@ -531,13 +534,16 @@ def _flow(value: Any) -> str:
 
 
 def render_rules(workspace=None) -> str:
-    """The rules in force as commented YAML: each value with its source, overrides marked.
+    """The rules in force as commented YAML, listed from the schema
+    (:func:`landplan.ruleset.rule_fields`): each section with its doc, each value with its
+    source, overrides marked.
 
     Values taken from a workspace ``rules.yaml`` say so and show the default they replace;
     UNCONFIRMED marks of the defaults stay visible.
     """
-    rules = load_rules(workspace)
-    defaults = _defaults()
+    rules = load_ruleset(workspace)
+    defaults = {f.parts: f.value for f in rule_fields(default_ruleset())}
+    docs = section_docs()
     folder = getattr(workspace, "path", workspace)
     override = Path(folder) / "rules.yaml" if folder is not None else None
     head = "# rules in force: landplan/rules/default.yaml"
@@ -545,23 +551,24 @@ def render_rules(workspace=None) -> str:
         head += f" + {override}"
     lines = [head]
 
-    def walk(node: dict, base: Any, path: str, indent: int) -> None:
-        for key, value in node.items():
-            where = f"{path}.{key}" if path else str(key)
-            default = base.get(key) if isinstance(base, dict) else None
-            pad = "  " * indent
-            label = f'"{key}"' if str(key).isdigit() else str(key)
-            if isinstance(value, dict) and value:
-                lines.append(f"{pad}{label}:")
-                walk(value, default if isinstance(default, dict) else {}, where, indent + 1)
-                continue
-            text = f"{pad}{label}: {_flow(value)}"
-            if isinstance(base, dict) and key in base and default == value:
-                comment = rule_source(where)
-            else:
-                shown = _flow(default) if isinstance(base, dict) and key in base else "none"
-                comment = f"workspace rules.yaml (default: {shown}; {rule_source(where) or 'no source'})"
-            lines.append(f"{text}  # {comment}" if comment else text)
+    def label(key: str) -> str:
+        return f'"{key}"' if key.isdigit() else key
 
-    walk(rules, defaults, "", 0)
+    opened: tuple[str, ...] = ()
+    for field in rule_fields(rules):
+        *parents, key = field.parts
+        same = 0
+        while same < min(len(opened), len(parents)) and opened[same] == parents[same]:
+            same += 1
+        for depth in range(same, len(parents)):
+            doc = docs.get(".".join(parents[:depth + 1]))
+            lines.append(f"{'  ' * depth}{label(parents[depth])}:" + (f"  # {doc}" if doc else ""))
+        opened = tuple(parents)
+        text = f"{'  ' * len(parents)}{label(key)}: {_flow(field.value)}"
+        if field.parts in defaults and defaults[field.parts] == field.value:
+            comment = field.source
+        else:
+            shown = _flow(defaults[field.parts]) if field.parts in defaults else "none"
+            comment = f"workspace rules.yaml (default: {shown}; {field.source or 'no source'})"
+        lines.append(f"{text}  # {comment}" if comment else text)
     return "\n".join(lines)

@@ -42,7 +42,7 @@ import yaml
 from .errors import RuleError
 from .io.yamltext import SAFE_LOADER
 
-__all__ = ["RuleSet", "as_ruleset", "default_ruleset", "from_dict", "plain", "RuleField", "rule_fields", "schema_patterns",
+__all__ = ["RuleSet", "as_ruleset", "default_ruleset", "from_dict", "plain", "RuleField", "rule_fields", "section_docs", "schema_patterns",
            "rule_sources", "rule_source", "is_unconfirmed", "DEFAULT_RULES_TEXT",
            "Indicator", "Scope", "Classes", "Efficiency", "IdleProcedure", "LowEfficiency", "Idle",
            "Revitalization", "ReadinessLevel", "Coverage", "Terrain", "Compliance", "Damages",
@@ -465,33 +465,41 @@ def is_unconfirmed(path: str) -> bool:
 
 @dataclass(frozen=True)
 class RuleField:
-    """One value of the rules: its dotted key, value, the schema's doc, source and mark."""
+    """One value of the rules: its key (``parts``; ``path`` dotted), its value as plain data,
+    the schema's doc, the source comment of the default file and its UNCONFIRMED mark."""
 
-    path: str
+    parts: tuple[str, ...]
     value: Any
     doc: str
     source: str
     unconfirmed: bool
 
+    @property
+    def path(self) -> str:
+        return ".".join(self.parts)
 
-def _leaves(tp: Any, value: Any, path: str, doc: str) -> Iterator[RuleField]:
+
+def _field(parts: tuple[str, ...], value: Any, doc: str) -> RuleField:
+    path = ".".join(parts)
+    return RuleField(parts, _thaw(value), doc, rule_source(path), is_unconfirmed(path))
+
+
+def _leaves(tp: Any, value: Any, parts: tuple[str, ...], doc: str) -> Iterator[RuleField]:
     if dataclasses.is_dataclass(tp):
         hints = _hints(tp)
         for f in dataclasses.fields(tp):
-            where = f"{path}.{f.name}" if path else f.name
-            yield from _leaves(hints[f.name], getattr(value, f.name), where, f.metadata.get("doc", ""))
+            yield from _leaves(hints[f.name], getattr(value, f.name), (*parts, f.name), f.metadata.get("doc", ""))
         return
     if get_origin(tp) is Mapping and value:
         inner = get_args(tp)[1]
         if dataclasses.is_dataclass(inner) or get_origin(inner) is Mapping:
             for k, v in value.items():
-                yield from _leaves(inner, v, f"{path}.{k}", doc)
+                yield from _leaves(inner, v, (*parts, str(k)), doc)
             return
         for k, v in value.items():
-            where = f"{path}.{k}"
-            yield RuleField(where, _thaw(v), doc, rule_source(where), is_unconfirmed(where))
+            yield _field((*parts, str(k)), v, doc)
         return
-    yield RuleField(path, _thaw(value), doc, rule_source(path), is_unconfirmed(path))
+    yield _field(parts, value, doc)
 
 
 def rule_fields(rules: RuleSet | None = None, section: str | None = None) -> list[RuleField]:
@@ -501,9 +509,26 @@ def rule_fields(rules: RuleSet | None = None, section: str | None = None) -> lis
     ``section`` keeps the keys under that dotted prefix.
     """
     rules = as_ruleset(rules)
-    out = list(_leaves(RuleSet, rules, "", ""))
+    out = list(_leaves(RuleSet, rules, (), ""))
     if section:
         out = [f for f in out if f.path == section or f.path.startswith(section + ".")]
+    return out
+
+
+@cache
+def section_docs() -> dict[str, str]:
+    """``{dotted key: doc}`` of every section of the schema (a field holding a section)."""
+    out: dict[str, str] = {}
+
+    def walk(cls: type, path: str) -> None:
+        hints = _hints(cls)
+        for f in dataclasses.fields(cls):
+            if dataclasses.is_dataclass(hints[f.name]):
+                where = f"{path}.{f.name}" if path else f.name
+                out[where] = f.metadata.get("doc", "")
+                walk(hints[f.name], where)
+
+    walk(RuleSet, "")
     return out
 
 

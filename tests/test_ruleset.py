@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import datetime as dt
 import pickle
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -111,3 +112,23 @@ def test_demo_evaluation_same_from_the_dict_and_the_ruleset():
     assert list(from_dict_rules.columns) == list(from_ruleset.columns)
     for column in from_dict_rules.columns:
         pd.testing.assert_series_equal(from_dict_rules[column], from_ruleset[column], check_exact=True, obj=column)
+
+
+def test_rules_command_and_settings_list_the_schema(tmp_path, capsys):
+    from landplan.app.pages.settings import FORM_SECTIONS, scalar_leaves
+    from landplan.cli import main
+
+    (tmp_path / "rules.yaml").write_text("idle:\n  fee_rate: 0.25\n", encoding="utf-8")
+    assert main(["rules", "--workspace", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    fields = rule_fields(load_ruleset(tmp_path))
+    # one line per value of the schema, in its order; a section's line carries its doc
+    values = [m.group(1).strip('"') for m in map(re.compile(r'^\s*("?[^":]+"?): (?! )').match, lines[1:]) if m]
+    assert values == [f.parts[-1] for f in fields]
+    assert "idle:  # idle land" in lines and "  low_efficiency:  # low-efficiency land rules" in lines
+    assert "  fee_rate: 0.25  # workspace rules.yaml (default: 0.2; source: 53号令 Art. 14(1): 20 % of " \
+           "出让/划拨价款; not a production cost)" in lines
+    listed = [path for section in FORM_SECTIONS for path, _ in scalar_leaves(load_ruleset(tmp_path), section)]
+    assert "idle.fee_rate" in listed and "idle.procedure.reply_days" in listed
+    assert "coverage.readiness" not in listed and "idle.start_date_fallback" not in listed  # lists stay in the file
+    assert set(listed) <= {f.path for f in fields}

@@ -6,6 +6,7 @@ needed (:mod:`landplan.app.auth`)."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import streamlit as st
@@ -20,12 +21,8 @@ from landplan.io.atomic import atomic_path
 from landplan.io.yamltext import load_yaml_file
 from landplan.labels import rulekeys
 from landplan.lock import workspace_lock
-from landplan.rules import (
-    DEFAULT_RULES_TEXT,
-    RULE_KINDS,
-    load_rules,
-    parse_rule_value,
-)
+from landplan.rules import RULE_KINDS, load_rules, load_ruleset, parse_rule_value
+from landplan.ruleset import RuleSet, default_ruleset, rule_fields
 
 #: Rules sections the form edits (their scalar values; lists and tables stay in the file).
 FORM_SECTIONS = ("efficiency.indicators", "efficiency.classes", "idle", "revitalization",
@@ -45,22 +42,11 @@ def rule_field_key(path: str) -> str:
     return "rule:" + path
 
 
-def scalar_leaves(rules: dict, prefix: str) -> list[tuple[str, object]]:
-    """``(dotted key, value)`` of every scalar (number, text, bool, null) under ``prefix``."""
-    node = rules
-    for part in prefix.split("."):
-        node = node.get(part, {}) if isinstance(node, dict) else {}
-    out = []
-
-    def walk(value, path):
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                walk(inner, f"{path}.{key}")
-        elif not isinstance(value, list):
-            out.append((path, value))
-
-    walk(node, prefix)
-    return out
+def scalar_leaves(rules: RuleSet | Mapping, prefix: str) -> list[tuple[str, object]]:
+    """``(dotted key, value)`` of every scalar (number, text, bool, null) under ``prefix``,
+    listed from the rules' schema (:func:`landplan.ruleset.rule_fields`) in the file's order."""
+    return [(f.path, f.value) for f in rule_fields(rules, section=prefix)
+            if not isinstance(f.value, (dict, list))]
 
 
 def _nest(flat: dict[str, object]) -> dict:
@@ -95,16 +81,15 @@ def save_rules(workspace: Path, changes: dict[str, object]) -> Path:
 
 
 def _save_rules(workspace: Path, changes: dict[str, object]) -> Path:
-    defaults = yaml.safe_load(DEFAULT_RULES_TEXT)
     target = workspace / "rules.yaml"
     try:
         current = load_yaml_file(target) if target.exists() else {}
     except InputFileError as exc:
         raise RuleError(str(exc)) from None
     current = current or {}
-    flat_defaults = dict(scalar_leaves({"r": defaults}, "r"))
+    flat_defaults = {f.path: f.value for f in rule_fields(default_ruleset())}
     override = _deep_update(current, _nest({k: v for k, v in changes.items()
-                                            if flat_defaults.get("r." + k, object()) != v}))
+                                            if flat_defaults.get(k, object()) != v}))
     text = ("# landplan rules overrides, written by the app; keys and meaning as in "
             "landplan/rules/default.yaml\n" + yaml.safe_dump(override, allow_unicode=True,
                                                             sort_keys=False))
@@ -163,7 +148,7 @@ def _rules_form(ctx, lang: str) -> None:
     st.subheader(t("settings.rules", lang))
     st.caption(t("settings.rules_caption", lang, path=ctx.workspace / "rules.yaml"))
     try:
-        rules = load_rules(ctx.workspace)
+        rules = load_ruleset(ctx.workspace)
     except RuleError as exc:
         st.error(t("rules.invalid", lang, error=md_lines(exc)))
         return
