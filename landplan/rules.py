@@ -57,8 +57,8 @@ _MAX_PROBLEMS = 50
 """At most this many problems are listed in one RuleError (then how many more there are)."""
 
 
-def _defaults() -> dict:
-    return default_dict()
+#: The shipped defaults as a dict, cached (:func:`landplan.ruleset.default_dict`).
+_defaults = default_dict
 
 
 # --------------------------------------------------------------------------------------------

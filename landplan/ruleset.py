@@ -194,7 +194,7 @@ class Compliance:
     code_standard: str | None = _doc("industry classification of the tables' codes")
     parcel_code_standard: str | None = _doc("industry classification of the parcels' codes")
     code_map_2017_to_2002: Mapping[str, str | None] = _doc("2017 code -> the 2002 code of the tables")
-    region_tier: str | int | None = _doc("the county's region tier (一类 … 十五类)")
+    region_tier: str | int | None = _doc("the county's region tier (one of the 15 classes of the 2008 Table 1)")
     thresholds: Mapping[str, Mapping[str, Threshold]] = _doc("thresholds by 2-digit code ('default': every code)")
     editions: Mapping[str, Mapping[str, Mapping[str, Threshold]]] = _doc(
         "what an edition changes over thresholds, by edition then code")
