@@ -434,8 +434,10 @@ def floor_price_check(price_yuan_per_m2: Any, grade: Any, *,
     prio_true = np.asarray(prio.fillna(False), dtype=bool)
     facts = np.column_stack([far, far_c, cov, cov_c, inv, inv_c]) if n else np.zeros((0, 6))
     facts_known = ~np.isnan(facts).any(axis=1)
-    intensive = ((far >= INTENSIVE_DENSITY_FACTOR * far_c) & (cov >= INTENSIVE_DENSITY_FACTOR * cov_c)
-                 & (inv >= INTENSIVE_INVESTMENT_FACTOR * inv_c))
+    at_least = 1.0 - _TOL  # "40%以上" includes 40 % itself: 42 % against 30 % qualifies despite float rounding
+    intensive = ((far >= INTENSIVE_DENSITY_FACTOR * far_c * at_least)
+                 & (cov >= INTENSIVE_DENSITY_FACTOR * cov_c * at_least)
+                 & (inv >= INTENSIVE_INVESTMENT_FACTOR * inv_c * at_least))
     qualifies = prio_true & intensive & facts_known
     # not a priority industry: assessed (none) whatever the density facts
     assessed = (prio_known & ~prio_true) | (prio_known & facts_known)
@@ -631,8 +633,8 @@ def parcel_economics(parcels: gpd.GeoDataFrame, ledger: pd.DataFrame, costs: pd.
         r = first.to_numpy()
         # the years between recorded rows carry no flow: the interpolation falls in the row's own year
         years[p[r]] = (t[r] - 1) + (outlay[p[r]] - before[r]) / f[r]
-    # not yet: the rest at the current rate from the year after the later of as_of and the last row
-    start = np.fmax(years_to_date, t_last)
+    # not yet: the rest at the current rate from the year after the last recorded one
+    start = t_last
     todo = timeline & np.isnan(static) & (outlay > 0)
     static[todo] = _constant_tail(outlay[todo] - cum[todo], start[todo], current[todo], 0.0,
                                   inputs.horizon_years)
