@@ -92,9 +92,6 @@ __all__ = [
     *mapraster.__all__,
 ]
 
-#: :func:`~landplan.app.mapthemes.number_text` by the name landplan/app/mapview.py reads.
-_number_text = number_text
-
 #: Above this many shown parcels the map is drawn on the server as one image.
 VECTOR_MAX_PARCELS = 20_000
 

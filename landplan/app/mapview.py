@@ -180,7 +180,7 @@ def _layer_pickers(ctx: Context) -> dict:
                 park.lines["powerlines"][0].get("voltage_kv"), errors="coerce").dropna()))
             volts = st.multiselect(t("layers.powerlines", lang), found_kv,
                                    key=LAYER_KEYS["powerlines"],
-                                   format_func=lambda v: f"{lpmap._number_text(v)} kV",
+                                   format_func=lambda v: f"{lpmap.number_text(v)} kV",
                                    placeholder=t("layers.none", lang))
     return {"roads": "roads" in shown, "pipelines": tuple(kinds), "powerlines": tuple(volts),
             "facilities": "facilities" in shown, "outlines": "outlines" in shown}
