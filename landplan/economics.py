@@ -25,10 +25,11 @@ The pieces:
 - :func:`promised_payback_years`: the payback of a tax promise (a new project), the lag applied.
 
 Timeline (Derived, §3.4): the outlay falls at the start of year 1; year ``t`` is calendar year
-``supply_year + t − 1`` (the year of ``supply_date`` is year 1); a year's flow is discounted by
-``(1 + rate) ** t`` (end of year). Ledger years after ``as_of`` are not used; years after the
-parcel's last recorded year up to the horizon carry its current local tax per mu (that of its
-latest recorded year): "at its current 亩均税收".
+``supply_year + t − 1`` (the year of ``supply_date`` is year 1; a ledger year before it counts
+in year 1); a year's flow is discounted by ``(1 + rate) ** t`` (end of year). Ledger years
+after ``as_of`` are not used; years after the parcel's last recorded year up to the horizon
+carry its current local tax per mu (that of its latest recorded year): "at its current
+亩均税收".
 
 Tax (§3.3): the ledger's ``tax_wan`` is a firm's total tax; ``retained_local_share`` is the part
 of it the local side keeps. The document confirms 增值税 50 : 50 and 所得税 60 : 40 (central :
@@ -428,8 +429,11 @@ def floor_price_check(price_yuan_per_m2: Any, grade: Any, *,
     far, far_c = _opt(plot_ratio, n), _opt(plot_ratio_control, n)
     cov, cov_c = _opt(building_coverage_pct, n), _opt(building_coverage_control_pct, n)
     inv, inv_c = _opt(investment_wan_per_mu, n), _opt(investment_control_wan_per_mu, n)
-    prio = pd.array(np.broadcast_to(np.asarray(priority_industry, dtype=object), (n,)) if priority_industry
-                    is not None else [pd.NA] * n, dtype="boolean")
+    try:
+        prio = pd.array(np.broadcast_to(np.asarray(priority_industry, dtype=object), (n,)) if priority_industry
+                        is not None else [pd.NA] * n, dtype="boolean")
+    except (TypeError, ValueError):
+        raise ParameterError("priority_industry", priority_industry, "give true, false or empty per parcel") from None
     prio_known = ~np.asarray(prio.isna())
     prio_true = np.asarray(prio.fillna(False), dtype=bool)
     facts = np.column_stack([far, far_c, cov, cov_c, inv, inv_c]) if n else np.zeros((0, 6))
@@ -458,14 +462,18 @@ def floor_price_check(price_yuan_per_m2: Any, grade: Any, *,
 # per parcel
 # --------------------------------------------------------------------------------------------
 
+def _unique(values: Any, layer: str) -> pd.Index:
+    ids = pd.Index(pd.Series(values).astype("str"), name="parcel_id")
+    if not ids.is_unique:
+        dup = ids[ids.duplicated()].unique()[:5]
+        raise SchemaError(f"{layer}: parcel_id must be unique; repeated: {', '.join(map(str, dup))}")
+    return ids
+
+
 def _ids(parcels: pd.DataFrame) -> pd.Index:
     if "parcel_id" not in parcels.columns:
         raise SchemaError("parcels: the column parcel_id is required for the land economics")
-    ids = pd.Index(parcels["parcel_id"].astype("str"), name="parcel_id")
-    if not ids.is_unique:
-        dup = ids[ids.duplicated()].unique()[:5]
-        raise SchemaError(f"parcels: parcel_id must be unique; repeated: {', '.join(map(str, dup))}")
-    return ids
+    return _unique(parcels["parcel_id"].to_numpy(), "parcels")
 
 
 def _costs_by_id(costs: pd.DataFrame | None, ids: pd.Index) -> pd.DataFrame:
@@ -473,10 +481,7 @@ def _costs_by_id(costs: pd.DataFrame | None, ids: pd.Index) -> pd.DataFrame:
     if costs is None:
         return pd.DataFrame(index=ids)
     frame = costs.set_index("parcel_id") if "parcel_id" in costs.columns else costs
-    index = pd.Index(frame.index.astype("str"), name="parcel_id")
-    if not index.is_unique:
-        dup = index[index.duplicated()].unique()[:5]
-        raise SchemaError(f"costs: parcel_id must be unique; repeated: {', '.join(map(str, dup))}")
+    index = _unique(frame.index.to_numpy(), "costs")
     unknown = index.difference(ids)
     if len(unknown):
         raise SchemaError(f"costs: {len(unknown)} row(s) on parcels not in the parcels layer "
@@ -768,6 +773,9 @@ _NEXT_CLASS = {"D": "C", "C": "B", "B": "A"}
 
 
 def _class_change(table: pd.DataFrame, efficiency: pd.DataFrame, inputs: EconomicsInputs) -> pd.DataFrame:
+    missing = [c for c in ("efficiency_class", "tax_per_mu_wan") if c not in efficiency.columns]
+    if missing:
+        raise SchemaError(f"efficiency: the column(s) {', '.join(missing)} of evaluate_efficiency are required")
     eff = efficiency.reindex(table.index)
     cls = eff["efficiency_class"].astype(object).where(eff["efficiency_class"].notna(), None).to_numpy()
     tax = pd.to_numeric(eff["tax_per_mu_wan"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)

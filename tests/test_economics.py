@@ -199,6 +199,8 @@ def test_inputs_refuse_what_the_document_does_not_give():
     with pytest.raises(ParameterError):
         _inputs(retained_local_share=1.5)
     assert retained_share_of_mix(0.75, 0.25) == 0.475
+    with pytest.raises(ParameterError, match="priority_industry"):
+        floor_price_check([200.0], 8, priority_industry=["maybe"])
     with pytest.raises(ParameterError):
         retained_share_of_mix(0.5, 0.3)
 
