@@ -482,13 +482,16 @@ def _costs_by_id(costs: pd.DataFrame | None, ids: pd.Index) -> pd.DataFrame:
         return pd.DataFrame(index=ids)
     frame = costs.set_index("parcel_id") if "parcel_id" in costs.columns else costs
     index = _unique(frame.index.to_numpy(), "costs")
-    unknown = index.difference(ids)
-    if len(unknown):
+    order = index.get_indexer(ids)  # the costs row of each parcel, -1 for none
+    found = order >= 0
+    if int(found.sum()) < len(index):  # both unique: some costs rows are on no parcel
+        unknown = index.difference(ids)
         raise SchemaError(f"costs: {len(unknown)} row(s) on parcels not in the parcels layer "
                           f"(e.g. {', '.join(map(str, unknown[:5]))})")
-    frame = frame.set_axis(index).reindex(ids)
-    assert frame.index.equals(ids)
-    return frame
+    out = pd.DataFrame({col: (frame[col].to_numpy()[np.maximum(order, 0)] if len(frame) else
+                              np.full(len(ids), np.nan)) for col in frame.columns}, index=ids)
+    out.loc[~found] = np.nan
+    return out
 
 
 def _num(frame: pd.DataFrame, name: str, n: int) -> np.ndarray:
@@ -507,12 +510,11 @@ def local_tax_by_year(parcels: pd.DataFrame, ledger: pd.DataFrame, inputs: Econo
     missing in every row are left out; rows on unknown parcels are dropped (a warning says how
     many).
     """
-    return _local_tax_rows(parcels, ledger, inputs, as_of, None).drop(columns="_pos")
+    return _local_tax_rows(parcels, _ids(parcels), ledger, inputs, as_of, None).drop(columns="_pos")
 
 
-def _local_tax_rows(parcels: pd.DataFrame, ledger: pd.DataFrame, inputs: EconomicsInputs,
+def _local_tax_rows(parcels: pd.DataFrame, ids: pd.Index, ledger: pd.DataFrame, inputs: EconomicsInputs,
                     as_of: dt.date | None, area_mu: np.ndarray | None) -> pd.DataFrame:
-    ids = _ids(parcels)
     for col in ("parcel_id", "year", "tax_wan"):
         if col not in ledger.columns:
             raise SchemaError(f"ledger: the column {col} is required for the land economics")
@@ -604,7 +606,7 @@ def parcel_economics(parcels: gpd.GeoDataFrame, ledger: pd.DataFrame, costs: pd.
     outlay = cost - price
 
     # recorded flows: sparse per parcel-year rows
-    rows = _local_tax_rows(parcels, ledger, inputs, as_of, area)
+    rows = _local_tax_rows(parcels, ids, ledger, inputs, as_of, area)
     supply = (pd.to_datetime(parcels["supply_date"], errors="coerce") if "supply_date" in parcels.columns
               else pd.Series(pd.NaT, index=parcels.index))
     supply_year = supply.dt.year.to_numpy(dtype="float64", na_value=np.nan)
