@@ -252,13 +252,22 @@ def test_park_totals_equal_the_sum_of_the_parcels():
     assert d.loc[pid, "discounted_payback_years_after"] == pytest.approx(full[0], abs=1e-9)
 
 
-def test_every_output_word_is_in_the_catalogue():
+def test_every_output_word_is_in_the_catalogue_and_reads_right():
+    from wordcheck import cjk_in, codes_in
+
     parcels, ledger, costs = _park()
     out = parcel_economics(parcels, ledger, costs, _inputs(), as_of=AS_OF)
+    words = []
     for col in out.columns:
         assert labels.has(f"col.{col}"), col
-    for kind in ("econ_status", "floor_exception"):
-        for code in out[kind].unique():
+        words.append((labels.column(col, "zh"), labels.column(col, "en")))
+    coded = {"econ_status": out["econ_status"].unique(), "floor_exception": out["floor_exception"].unique(),
+             "payback_class": park_economics(out)["payback"].index}
+    for kind, codes in coded.items():
+        assert labels.kind_of(kind) == kind
+        for code in codes:
             assert labels.has(f"val.{kind}.{code}"), (kind, code)
-    for code in park_economics(out)["payback"].index:
-        assert labels.has(f"val.payback_class.{code}"), code
+            words.append((labels.value(kind, code, "zh"), labels.value(kind, code, "en")))
+    for zh, en in words:
+        assert not codes_in(zh), zh
+        assert not cjk_in(en), en
