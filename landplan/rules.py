@@ -9,8 +9,15 @@ whose keys are data, such as industry codes); a bad file is one
 :class:`~landplan.errors.RuleError` listing every problem, one line each, naming the key path,
 the value and what is allowed.
 
->>> rules = load_rules()
->>> rules["idle"]["fee_rate"]
+:func:`load_ruleset` gives the checked rules typed (:class:`~landplan.ruleset.RuleSet`, one
+frozen, documented dataclass per section: the schema), which the analyses take;
+:func:`load_rules` gives the same as a plain dict (for writing a rules file; passing it to an
+analysis is deprecated).
+
+>>> rules = load_ruleset()
+>>> rules.idle.fee_rate
+0.2
+>>> load_rules()["idle"]["fee_rate"]
 0.2
 >>> "UNCONFIRMED" in rule_source("coverage.unit_cost_wan_per_m.road")
 True
