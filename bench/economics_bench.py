@@ -1,7 +1,8 @@
 """Benchmark: land economics (landplan.economics) against the 亩均 evaluation on the same park.
 
 Each size runs in its own process: the demo park (``make_demo(parcels=N, seed=0)``) is
-generated once into ``bench/_work/economics/`` as GeoParquet, then a worker loads it and times,
+generated once as GeoParquet by ``bench/efficiency_bench.py``'s own preparation (the same
+files, in ``bench/_work/efficiency/``), then a worker loads it and times,
 in the same run on the same frames,
 
 - ``efficiency``: :func:`landplan.efficiency.evaluate_efficiency` (as ``bench/efficiency_bench.py``);
@@ -31,39 +32,16 @@ import platform
 import resource
 import shutil
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _results import produced_by, replace_section, run_worker, save_figures  # noqa: E402
+from efficiency_bench import WORK, _best, _prepare  # noqa: E402  (the same demo park, the same timer)
 
 HERE = Path(__file__).resolve().parent
-WORK = HERE / "_work" / "economics"
 TITLE = "Land economics"
 HEADING = f"## {TITLE}"
 GOAL_RATIO = 2.0
-
-
-def _prepare(n: int) -> Path:
-    from landplan.demo import make_demo
-
-    folder = WORK / str(n)
-    if (folder / "ledger.parquet").exists():
-        return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    park = make_demo(parcels=n, seed=0)
-    park.parcels.to_parquet(folder / "parcels.parquet")
-    park.ledger.to_parquet(folder / "ledger.parquet")
-    return folder
-
-
-def _best(fn, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def worker(folder: Path, repeat: int) -> dict:
@@ -95,8 +73,9 @@ def worker(folder: Path, repeat: int) -> dict:
         table = parcel_economics(parcels, ledger, costs, inputs, as_of=as_of)
         return table, park_economics(table)
 
-    eff_s, _ = _best(lambda: evaluate_efficiency(parcels, ledger, rules, year=year), repeat)
-    econ_s, (table, park) = _best(economics, repeat)
+    eff_s = _best(lambda: evaluate_efficiency(parcels, ledger, rules, year=year), repeat)
+    econ_s = _best(economics, repeat)
+    table, park = economics()
     result = {
         "parcels": n, "ledger_rows": len(ledger), "efficiency": eff_s, "economics": econ_s,
         "statuses": {k: int(v) for k, v in table["econ_status"].value_counts().items()},
@@ -147,7 +126,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--keep", action="store_true", help="keep bench/_work/economics")
+    parser.add_argument("--keep", action="store_true", help="keep bench/_work/efficiency (the parks)")
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(args.worker, args.repeat)))
