@@ -720,7 +720,7 @@ _TOTALS: tuple[str, ...] = ("area_mu", "cost_wan", "net_outlay_wan", "return_to_
 
 
 def park_economics(table: pd.DataFrame, efficiency: pd.DataFrame | None = None,
-                   inputs: EconomicsInputs | None = None) -> dict[str, Any]:
+                   inputs: EconomicsInputs | None = None, *, zones: pd.Series | None = None) -> dict[str, Any]:
     """The park's land economics from :func:`parcel_economics` (issue 22 §3).
 
     Returns a dict:
@@ -740,6 +740,9 @@ def park_economics(table: pd.DataFrame, efficiency: pd.DataFrame | None = None,
       classes are ranks within the group (no tax threshold exists) and the median is the typical
       tax of a parcel of that class; tax per mu is one indicator among several, so this says
       what the tax of the next class would do to the payback, not how to reach it.
+    - ``by_zone`` (with ``zones``, a Series parcel_id → zone name, joined by parcel_id; a
+      parcel in no zone is left out): the Σ of ``totals`` per zone, with ``parcels`` and
+      ``not_paying_back`` counts.
     """
     area = table["area_mu"].to_numpy(dtype="float64")
     values = {k: table[k].to_numpy(dtype="float64") for k in _TOTALS}
@@ -768,7 +771,23 @@ def park_economics(table: pd.DataFrame, efficiency: pd.DataFrame | None = None,
     }
     if efficiency is not None and inputs is not None:
         out["class_change"] = _class_change(table, efficiency, inputs)
+    if zones is not None:
+        out["by_zone"] = _by_zone(table, values, zones)
     return out
+
+
+def _by_zone(table: pd.DataFrame, values: dict[str, np.ndarray], zones: pd.Series) -> pd.DataFrame:
+    zone = _zone_of(zones, table.index)
+    frame = pd.DataFrame(dict(values), index=table.index)
+    frame["parcels"] = 1
+    frame["not_paying_back"] = (table["econ_status"] == "not_within_horizon").to_numpy().astype("int64")
+    return frame[zone.notna().to_numpy()].groupby(zone.dropna().to_numpy()).sum(min_count=1) \
+        .rename_axis("economics_zone")
+
+
+def _zone_of(zones: pd.Series, ids: pd.Index) -> pd.Series:
+    index = _unique(zones.index.to_numpy(), "zones")
+    return pd.Series(zones.to_numpy(), index=index).reindex(ids)
 
 
 _NEXT_CLASS = {"D": "C", "C": "B", "B": "A"}

@@ -233,6 +233,14 @@ def test_park_totals_equal_the_sum_of_the_parcels():
         assert result["totals"][col] == pytest.approx(table[col].sum(skipna=True), rel=1e-12), col
     assert result["payback"]["parcels"].sum() == len(table)
     assert result["payback"]["area_mu"].sum() == pytest.approx(table["area_mu"].sum())
+    # per zone (joined by parcel_id, given shuffled): the zones add up to the park
+    zone = pd.Series(np.where(np.arange(len(table)) % 3 == 0, "north", "south"), index=table.index)
+    by_zone = park_economics(table, zones=zone.sample(frac=1.0, random_state=0))["by_zone"]
+    for col in ("area_mu", "cost_wan", "net_outlay_wan", "return_to_date_wan"):
+        assert by_zone[col].sum() == pytest.approx(result["totals"][col], rel=1e-12), col
+    assert by_zone.loc["north", "area_mu"] == pytest.approx(table["area_mu"].to_numpy()[::3].sum())
+    for col in [by_zone.index.name, *by_zone.columns]:
+        assert labels.has(f"col.{col}"), col
     no_rows = ~table.index.isin(park.ledger["parcel_id"])
     assert no_rows.any() and table.loc[no_rows, "return_to_date_wan"].isna().all()
     # class change: D parcels at the median tax per mu of the C parcels
