@@ -206,3 +206,39 @@ def test_a_history_in_wal_mode_is_rewritten_instead(started, tmp_path):
     result = update_parcel(path, started[1], {"holder": "预写日志企业"}, date=DAY)
     assert result.change_id == 3 and layer.stat().st_ino != inode  # rewritten, recorded
     assert not (path / PENDING_FILE).exists() and in_sync(Workspace(path))
+
+
+_KILLED_IN_TRANSACTION = r"""
+import os, signal, sys
+from pathlib import Path
+from landplan.store import gpkg
+from landplan.store.history import PENDING_FILE
+ws = Path(sys.argv[1])
+(ws / PENDING_FILE).write_text("update\n", encoding="utf-8")
+with gpkg.transaction(ws / "parcels" / "parcels.gpkg", {"h": ws / "parcels" / "history.gpkg"}) as con:
+    con.execute("UPDATE main.parcels SET holder = 'half-done'")
+    con.execute("DELETE FROM h.changes")
+    con.execute("PRAGMA main.cache_size = 1")  # spill: the files changed on disk, journals hot
+    con.execute("PRAGMA h.cache_size = 1")
+    con.execute("UPDATE main.parcels SET holder = 'half-done' || fid")
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_reader_undoes_a_transaction_killed_midway(started, tmp_path):
+    """A kill inside the in-place transaction leaves hot journals; GDAL reads GeoPackages
+    read-only and cannot undo them ("attempt to write a readonly database"): the next reader
+    rolls them back first, and the park is as before the edit."""
+    import subprocess
+    import sys
+
+    path = _copy(started, tmp_path, "killed")
+    parcels, versions, changes = _state(path)
+    proc = subprocess.run([sys.executable, "-c", _KILLED_IN_TRANSACTION, str(path)], capture_output=True)
+    assert proc.returncode == -9
+    assert (path / "parcels" / "parcels.gpkg-journal").exists()
+    again = _state(path)
+    assert not (path / "parcels" / "parcels.gpkg-journal").exists()
+    for what, x, y in zip(("parcels", "versions", "changes"), (parcels, versions, changes), again, strict=True):
+        _same(x, y, what)
+    assert "half-done" not in set(again[0]["holder"])

@@ -23,7 +23,7 @@ import struct
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["GpkgBusy", "transaction", "columns", "geometry_column", "touch", "to_sql_value"]
+__all__ = ["GpkgBusy", "recover", "transaction", "columns", "geometry_column", "touch", "to_sql_value"]
 
 #: Bytes of the envelope after the 8-byte header, by the envelope indicator (bits 1-3 of flags).
 _ENVELOPE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
@@ -103,6 +103,26 @@ def transaction(main: Path, attached: dict[str, Path] | None = None) -> Iterator
             raise
     finally:
         con.close()
+
+
+def recover(path: Path) -> bool:
+    """Roll back what a killed :func:`transaction` left in ``path`` (its hot ``-journal``).
+
+    SQLite undoes an interrupted transaction the next time a connection that may write opens
+    the file; GDAL's readers open GeoPackages read-only and fail on a hot journal ("attempt to
+    write a readonly database"). Over attached files the super-journal decides: present, the
+    transaction is undone in every file; gone, it had committed and the journals are stale.
+    Returns whether there was a journal.
+    """
+    path = Path(path)
+    if not Path(f"{path}-journal").exists():
+        return False
+    con = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+    try:
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        con.close()
+    return True
 
 
 def columns(con: sqlite3.Connection, table: str, schema: str = "main") -> dict[str, str]:

@@ -928,6 +928,9 @@ def finish_pending(ws) -> None:
     pending = Path(ws.path) / PENDING_FILE
     if not pending.exists():
         return
+    for path in (ws.existing_path("parcels"), history_path(ws)):  # a transaction killed midway
+        if path is not None and path.suffix == ".gpkg" and path.exists():
+            gpkg.recover(path)
     if history_path(ws).exists():
         _rewrite_log_copy(ws)
     log.warning("%s: changes.csv written again after an interrupted change", ws.path)
