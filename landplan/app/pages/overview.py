@@ -20,7 +20,7 @@ from landplan.app import context, ui
 from landplan.app.data import status_summary
 from landplan.app.i18n import t
 from landplan.app.map import NO_STATUS_COLOUR, PARCEL_COLUMNS, STATUS_COLOURS, THEMES, theme_columns
-from landplan.app.mapview import colour_key, show_map
+from landplan.app.mapview import colour_key, crs_label, show_map
 from landplan.ruleset import as_ruleset
 
 MAP_KEY = "map_overview"
@@ -34,7 +34,7 @@ def render() -> None:
         return
     park = ctx.park
     st.caption(t("overview.caption", lang, n=len(park.parcels), mu=ui.mu(park.parcels),
-                 crs=park.crs, path=park.path))
+                 crs=crs_label(park, lang), path=park.path))
     picked = st.session_state.get(colour_key(MAP_KEY))
     picked = picked if picked in THEMES else "status"
     first = ctx.shown(evaluated=not set(theme_columns(picked)) <= PARCEL_COLUMNS)
