@@ -178,7 +178,7 @@ def test_the_server_refuses_to_open_without_a_password(launcher, address, worksp
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("landplan: error: address ")
-    assert PASSWORD_ENV in lines[0] and "--password-file" in lines[0]
+    assert PASSWORD_ENV in lines[0] and PASSWORD_FILE_ENV in lines[0] and "--" not in lines[0]
     said = done.stdout + done.stderr  # refused before reading the park, in either language
     assert "正在读取园区" not in said and "reading the park" not in said
     with socket.socket() as sock:  # and nothing listens

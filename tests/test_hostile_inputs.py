@@ -288,13 +288,13 @@ def test_unrecognised_columns_are_listed_not_imported(tmp_path, capsys):
     ws = tmp_path / "ws"
     assert main(["import", str(src), "--layer", "parcels", "--workspace", str(ws), "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "  3 columns not recognised and not imported: 备注, 联系人, X_1; --keep-extra keeps them" in out
+    assert "  3 columns not recognised and not imported: 备注, 联系人, X_1; keeping unrecognised columns keeps them" in out
     layer = Workspace(ws).read("parcels")
     assert not {"备注", "联系人", "X_1"} & set(layer.columns)
     assert list(layer["holder"]) == ["甲公司", "乙公司"]
 
     assert main(["import", str(src), "--layer", "parcels", "--workspace", str(ws), "--keep-extra", "--lang", "en"]) == 0
-    assert "  kept unchanged (not recognised, --keep-extra): 备注, 联系人, X_1" in capsys.readouterr().out
+    assert "  kept unchanged (not recognised, unrecognised columns kept as asked): 备注, 联系人, X_1" in capsys.readouterr().out
     layer = Workspace(ws).read("parcels")
     assert list(layer["备注"]) == ["a", "b"] and list(layer["X_1"]) == [1, 2]
 
@@ -317,7 +317,7 @@ def test_import_ledger_takes_keep_extra(tmp_path, capsys):
     pd.DataFrame({"统一社会信用代码": ["E1"], "宗地代码": ["P1"], "年份": [2023], "园区评级": ["甲"]}) \
         .to_csv(tmp_path / "台账.csv", index=False)
     assert main(["import-ledger", str(tmp_path / "台账.csv"), "--workspace", str(ws), "--lang", "en"]) == 0
-    assert "  1 column not recognised and not imported: 园区评级; --keep-extra" in capsys.readouterr().out
+    assert "  1 column not recognised and not imported: 园区评级; keeping unrecognised columns keeps it" in capsys.readouterr().out
     assert "园区评级" not in Workspace(ws).read("ledger").columns
     assert main(["import-ledger", str(tmp_path / "台账.csv"), "--workspace", str(ws), "--keep-extra", "--lang", "en"]) == 0
     assert list(Workspace(ws).read("ledger")["园区评级"]) == ["甲"]

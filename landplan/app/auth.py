@@ -95,8 +95,7 @@ def configured_password(environ: Mapping[str, str] | None = None) -> str | None:
                              "password on its first line") from None
     except OSError as exc:
         raise InputFileError(name, f"the app's password file cannot be read ({exc.strerror}): "
-                             "name a readable file (--password-file, "
-                             f"${PASSWORD_FILE_ENV})") from None
+                             f"name a readable file in ${PASSWORD_FILE_ENV}") from None
     password = lines[0].strip() if lines else ""
     if not password:
         raise InputFileError(name, "the app's password file is empty: write the password on its "
@@ -115,8 +114,8 @@ def check_serving(address: str | None, environ: Mapping[str, str] | None = None)
         shown = address if address else "every interface"
         raise ServingError(
             f"address {shown}: the app would be open to other computers without a password; "
-            f"set one in ${PASSWORD_ENV} or in a file named by --password-file "
-            f"(${PASSWORD_FILE_ENV}), or serve on {LOOPBACK} only")
+            f"set one in ${PASSWORD_ENV} or in a file named by ${PASSWORD_FILE_ENV}, "
+            f"or serve on {LOOPBACK} only")
 
 
 def password_required(address: str | None, environ: Mapping[str, str] | None = None) -> bool:

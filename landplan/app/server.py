@@ -214,7 +214,7 @@ def streamlit_args(args: list[str], environ: Mapping[str, str]) -> list[str]:
     if upload_mb is None:
         options += ["--server.maxUploadSize", str(MAX_UPLOAD_MB)]
     elif upload_mb.strip() != str(MAX_UPLOAD_MB):
-        raise ServingError(f"--server.maxUploadSize {upload_mb}: the app's upload limit is "
+        raise ServingError(f"Streamlit's server.maxUploadSize {upload_mb}: the app's upload limit is "
                            f"{MAX_UPLOAD_MB} MB (MAX_UPLOAD_MB in landplan/app/server.py), "
                            "and the server takes it from there; leave the option out")
     return options + rest
