@@ -169,6 +169,7 @@ NEED = _one_of("a network", (*READINESS_NEEDS,))
 VOLTAGE = _pattern("a voltage in kV such as '10' (quoted)", r"\d+(\.\d+)?", types=(str, int, float))
 GRADE = _number("an industrial-land grade 1, 2 or 3 ("
                 + ", ".join(labels.t(f"val.land_use.10010{g}", "zh") for g in (1, 2, 3)) + ")", 1, 3, whole=True)
+LAND_GRADE = _number("a national land grade, a whole number from 1 to 15 (circular 307 of 2006)", 1, 15, whole=True)
 DATE = Kind("a date such as 2023-07-01", lambda v: isinstance(v, (dt.date, str)) and not isinstance(v, bool)
             and _is_date(v))
 
@@ -272,6 +273,17 @@ RULE_KINDS: dict[str, Kind] = {
     "screening.land_grade.default": GRADE.or_null(),
     "screening.land_grade.by_industry.*": GRADE.or_null(),
     "screening.score_weights.*": NUMBER.or_null(),
+    "economics.land_grade": LAND_GRADE.or_null(),
+    "economics.land_grade_source": TEXT.or_null(),
+    "economics.floor_prices_yuan_per_m2.*": POSITIVE.or_null(),
+    "economics.provincial_floor_yuan_per_m2": POSITIVE.or_null(),
+    "economics.provincial_floor_source": TEXT.or_null(),
+    "economics.acquisition_wan_per_mu": NUMBER.or_null(),
+    "economics.development_wan_per_mu": NUMBER.or_null(),
+    "economics.retained_local_share": FRACTION.or_null(),
+    "economics.discount_rate": FRACTION.or_null(),
+    "economics.tax_lag_years": _number("a whole number of years from 0 to 50", 0, 50, whole=True).or_null(),
+    "economics.horizon_years": _number("a whole number of years from 1 to 1000", 1, 1000, whole=True),
 }
 
 #: Mappings whose keys are data (industry codes, editions, conditions), not a fixed
@@ -415,11 +427,30 @@ def _cross_problems(rules: dict) -> list[tuple[str, str]]:
     out += [(f"compliance.in_force_from.{k}", f"names no block under compliance.editions (known: "
                                              f"{', '.join(map(str, comp['editions']))})")
             for k in comp["in_force_from"] if str(k) not in {str(e) for e in comp["editions"]}]
+    out += _economics_problems(rules["economics"])
     cov = rules["coverage"]
     levels = cov["readiness"] if isinstance(cov["readiness"], list) else []
     names = {lvl.get("name") for lvl in levels if isinstance(lvl, dict) and TEXT.ok(lvl.get("name"))}
     if TEXT.ok(cov["below"]) and cov["below"] in names:
         out.append(("coverage.below", f"{shown(cov['below'])} is also the name of a readiness level"))
+    return out
+
+
+def _economics_problems(econ: dict) -> list[tuple[str, str]]:
+    """A provincial floor below the national floor of the park's grade (it can only raise it,
+    land-economics.md §1.3) or without its document; a grade without its source."""
+    out: list[tuple[str, str]] = []
+    grade, prov = econ["land_grade"], econ["provincial_floor_yuan_per_m2"]
+    if LAND_GRADE.ok(grade) and not TEXT.ok(econ["land_grade_source"]):
+        out.append(("economics.land_grade_source", "say where the land grade came from (a document)"))
+    if POSITIVE.ok(prov):
+        if not TEXT.ok(econ["provincial_floor_source"]):
+            out.append(("economics.provincial_floor_source", "name the document of the provincial floor"))
+        national = (econ["floor_prices_yuan_per_m2"] or {}).get(str(int(grade))) if LAND_GRADE.ok(grade) else None
+        if POSITIVE.ok(national) and prov < national:
+            out.append(("economics.provincial_floor_yuan_per_m2",
+                        f"{shown(prov)} is below the national floor of grade {int(grade)} ({national:g} CNY/m², "
+                        "circular 307 of 2006): a provincial floor can only raise it"))
     return out
 
 

@@ -46,7 +46,7 @@ __all__ = ["RuleSet", "as_ruleset", "default_ruleset", "from_dict", "plain", "Ru
            "rule_sources", "rule_source", "is_unconfirmed", "DEFAULT_RULES_TEXT",
            "Indicator", "Scope", "Classes", "Efficiency", "IdleProcedure", "LowEfficiency", "Idle",
            "Revitalization", "ReadinessLevel", "Coverage", "Terrain", "Compliance", "Damages",
-           "Lifecycle", "EntryThreshold", "Conflicts", "LandGrade", "Screening"]
+           "Lifecycle", "EntryThreshold", "Conflicts", "LandGrade", "Screening", "Economics"]
 
 
 def _doc(text: str) -> Any:
@@ -263,6 +263,23 @@ class Screening:
 
 
 @dataclass(frozen=True)
+class Economics:
+    """土地投入产出: the land's cost, its local tax and the payback (issue 22)."""
+
+    land_grade: int | None = _doc("the park's national land grade 1-15 (circular 307 of 2006, annex 2); null = not set")
+    land_grade_source: str | None = _doc("where the grade came from (a document)")
+    floor_prices_yuan_per_m2: Mapping[str, Number | None] = _doc("national floor price (CNY/m2) by grade; null = UNCONFIRMED")
+    provincial_floor_yuan_per_m2: Number | None = _doc("a provincial or city floor (CNY/m2) raising the national one; null = none")
+    provincial_floor_source: str | None = _doc("the document of the provincial floor")
+    acquisition_wan_per_mu: Number | None = _doc("acquisition price of the park's zone (wan/mu); null = per parcel")
+    development_wan_per_mu: Number | None = _doc("development cost of serviced land (wan/mu); null = not set")
+    retained_local_share: Number | None = _doc("fraction of a firm's tax the local side keeps; null = not set")
+    discount_rate: Number | None = _doc("yearly rate of the discounted payback; null = not set")
+    tax_lag_years: int | None = _doc("years from supply to first tax of a new project; null = not set")
+    horizon_years: int = _doc("years within which land must pay back")
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """The rules in force, every section typed (the schema of ``rules/default.yaml``).
 
@@ -277,6 +294,7 @@ class RuleSet:
     compliance: Compliance = _doc("control indicators")
     lifecycle: Lifecycle = _doc("land lifecycle")
     screening: Screening = _doc("project screening")
+    economics: Economics = _doc("land economics")
 
     def to_dict(self) -> dict:
         """The rules as the plain merged dict (as :func:`landplan.rules.load_rules` gives)."""
