@@ -187,7 +187,7 @@ def test_tables_for_people_in_chinese_and_english(demo_table):
         assert row[labels.t("col.sites.score", lang)] == f"{first['score']:.1f}"
         assert row[labels.t("col.sites.explanation", lang)] == first[f"explanation_{lang}"]
         score = tables["score"]
-        assert len(score) == 5 and score[labels.t("col.score.meaning", lang)].str.len().gt(10).all()
+        assert len(score) == 6 and score[labels.t("col.score.meaning", lang)].str.len().gt(10).all()
         text = "\n".join(["\n".join(map(str, t.columns)) + "\n" + t.astype(str).to_csv(index=False)
                           for t in tables.values()] + result.lines(lang=lang))
         if lang == "zh":

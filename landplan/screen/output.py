@@ -23,8 +23,10 @@ import pandas as pd
 
 from .. import labels
 from ..compliance import _provenance
+from ..economics import EconomicsInputs
 from ..errors import LandplanError, ParameterError
 from ..io.atomic import atomic_path
+from ..labels import rulekeys
 from ..labels import text as words
 from ..rules import load_ruleset
 from ..ruleset import RuleSet, as_ruleset
@@ -41,11 +43,13 @@ from .checks import (
     check_project,
     park_values,
 )
+from .payback import NO_ECONOMICS_SECTION, economics_for, floor_wan_per_mu
 from .project import Project
 from .sites import (
     _COMPONENTS,
     _coded,
     _neighbours,
+    _payback_weight,
     _rank,
     _signed,
     grade_need,
@@ -106,6 +110,11 @@ class ScreeningResult:
         why (``val.screen_unused.*`` codes).
     cost_unconfirmed : bool
         The extension costs of the needs use UNCONFIRMED shipped unit costs.
+    payback_weight : float
+        The weight of the ``payback`` component (0: the ranking without it).
+    economics : EconomicsInputs or None
+        The land-economics inputs of the payback columns; ``economics_missing`` the rules keys
+        that are missing when they are None (:func:`landplan.screen.payback.economics_for`).
     rules : RuleSet or dict (a dict is deprecated)
         The rules in force (the sources of the texts).
     """
@@ -128,6 +137,9 @@ class ScreeningResult:
     weights: dict = field(default_factory=dict)
     unused: dict = field(default_factory=dict)
     cost_unconfirmed: bool = False
+    payback_weight: float = 0.0
+    economics: EconomicsInputs | None = field(default=None, repr=False)
+    economics_missing: tuple[str, ...] = ()
     rules: RuleSet | None = field(default=None, repr=False)
 
     @property
@@ -168,6 +180,27 @@ class ScreeningResult:
                            tol=labels.fmt(self.area_tolerance_pct, "pct", lang))
                          + words.sep("clause", lang) + t("screen.nosite.closest", items=items))
         return t("screen.nosite.of", n=self.supplyable, parts=words.sep("clause", lang).join(parts))
+
+    def payback_note(self, lang: str = "zh") -> str:
+        """How the payback column is formed, in ``lang``, or why it is empty (the project has no
+        promised tax; the rules keys of the land economics that are missing): said once."""
+        lang = labels.check_lang(lang)
+        if self.project.tax_wan is None:
+            return labels.t("screen.payback.no_tax", lang)
+        if self.economics is None:
+            if list(self.economics_missing) == [NO_ECONOMICS_SECTION] or not self.economics_missing:
+                return labels.t("screen.payback.no_section", lang)
+            keys = words.sep("list", lang).join(rulekeys.label(k, lang) for k in self.economics_missing)
+            return labels.t("screen.payback.missing", lang, keys=keys)
+        e = self.economics
+        price = self.project.land_price_wan_per_mu
+        basis = (labels.t("screen.payback.price_project", lang, price=labels.fmt(price, "wan_per_mu", lang))
+                 if price is not None else
+                 labels.t("screen.payback.price_floor", lang, grade=int(e.land_grade),
+                          price=labels.fmt(floor_wan_per_mu(e), "wan_per_mu", lang)))
+        return labels.t("screen.payback.basis", lang, price=basis,
+                        share=labels.fmt(100.0 * e.retained_local_share, "pct", lang),
+                        lag=int(e.tax_lag_years), n=int(e.horizon_years))
 
     def lines(self, *, lang: str = "zh", top: int | None = None) -> list[str]:
         """The summary ``landplan screen`` prints, in ``lang``: the project, the threshold
@@ -225,9 +258,15 @@ class ScreeningResult:
                            score=labels.fmt(row.score, "score", lang), area=labels.fmt(row.area_mu, "mu", lang),
                            readiness=ready, cost=labels.fmt(row.ext_cost_wan if networks else None, "wan", lang),
                            cut=labels.fmt(row.cut_m3, "m3", lang), fill=labels.fmt(row.fill_m3, "m3", lang)))
+            if self.economics is not None and p.tax_wan is not None:
+                lines[-1] = t("screen.summary.site_payback", line=lines[-1],
+                              years=payback_text(row.payback_years, row.payback_within_horizon,
+                                                 self.economics.horizon_years, lang))
             lines.append(t("screen.summary.explanation", text=getattr(row, f"explanation_{lang}")))
         if len(self.sites) and self.cost_unconfirmed:
             lines.append(t("screen.summary.cost_note"))
+        if len(self.sites):
+            lines.append(self.payback_note(lang))
         return lines
 
 
@@ -239,7 +278,29 @@ _SITE_VIEW: tuple[tuple[str, str | None], ...] = (
     ("rank", None), ("parcel_id", None), ("area_mu", "mu"), ("area_diff_pct", "pct"), ("readiness", None),
     ("needs_missing", None), ("ext_cost_wan", "wan"), ("cut_m3", "m3"), ("fill_m3", "m3"),
     ("neighbour_label", None), ("neighbour_distance_m", "m"),
+    ("cost_wan_per_mu", "wan_per_mu"), ("price_wan_per_mu", "wan_per_mu"), ("price_basis", None),
+    ("net_outlay_wan_per_mu", "wan_per_mu"), ("payback_years", "years"), ("payback_discounted_years", "years"),
     *((f"c_{k}", "ratio") for k in _COMPONENTS), ("score", "score"), ("explanation", None))
+
+#: The payback columns shown only when the land-economics inputs are complete (the payback
+#: years are shown always: empty without them).
+_ECONOMICS_VIEW = frozenset({"cost_wan_per_mu", "price_wan_per_mu", "price_basis", "net_outlay_wan_per_mu",
+                             "payback_discounted_years"})
+
+
+def payback_text(years: Any, within: Any, horizon: int, lang: str) -> str:
+    """A payback as a person reads it: years (:func:`landplan.labels.fmt`), "not within N
+    years" when it does not pay back within the horizon, ``—`` when not known."""
+    if not pd.isna(within) and not bool(within):
+        return labels.t("screen.payback.not_within", lang, n=int(horizon))
+    return labels.fmt(years, "years", lang)
+
+
+def _payback_texts(years: pd.Series, within: pd.Series, horizon: int | None, lang: str) -> pd.Series:
+    if horizon is None:
+        return pd.Series(words.numbers(years, "years", lang), index=years.index, dtype=object)
+    return pd.Series([payback_text(y, w, horizon, lang) for y, w in zip(years, within, strict=True)],
+                     index=years.index, dtype=object)
 
 
 def _numbers(values: pd.Series, unit: str, lang: str, formatted: bool, *, signed: bool = False) -> pd.Series:
@@ -303,6 +364,9 @@ def tables_for(result: ScreeningResult, lang: str = "zh", *, top: int | None = N
         skip |= {"cut_m3", "fill_m3"}
     if "contiguity" in result.unused and result.unused["contiguity"] == "no_neighbours":
         skip |= {"neighbour_label", "neighbour_distance_m"}
+    if result.economics is None or result.project.tax_wan is None:
+        skip |= _ECONOMICS_VIEW
+    horizon = None if result.economics is None else int(result.economics.horizon_years)
     sites: dict[str, Any] = {}
     for name, unit in _SITE_VIEW:
         if name in skip:
@@ -313,6 +377,12 @@ def tables_for(result: ScreeningResult, lang: str = "zh", *, top: int | None = N
             sites[name] = _coded("readiness", s["readiness"], lang)
         elif name == "needs_missing":
             sites[name] = words.value_lists("network_type", s["needs_missing"], lang)
+        elif name == "price_basis":
+            sites[name] = words.values("screen_price_basis", s[name], lang)
+        elif name in ("payback_years", "payback_discounted_years") and formatted:
+            within = s["payback_within_horizon"] if name == "payback_years" else \
+                s["payback_within_horizon"].where(s[name].notna() | s["payback_within_horizon"].isna(), False)
+            sites[name] = _payback_texts(s[name], within, horizon, lang)
         elif name == "neighbour_label":
             ind = words.fill("screen.expl.industry", lang, industry=words.values("industry_code", s["neighbour_industry"], lang))
             sites[name] = np.where(s["neighbour_label"].to_numpy() != "", s["neighbour_label"].to_numpy(),
@@ -329,7 +399,7 @@ def tables_for(result: ScreeningResult, lang: str = "zh", *, top: int | None = N
                              "reason": e[f"reason_{lang}"].to_numpy(dtype=object)}, index=e.index)
     out["excluded"] = heads(excluded, "excluded")
 
-    weights = (result.rules or load_ruleset()).screening.score_weights
+    weights = {**(result.rules or load_ruleset()).screening.score_weights, "payback": result.payback_weight}
     score = pd.DataFrame({
         "component": [labels.value("screen_component", k, lang) for k in _COMPONENTS],
         "weight": [labels.fmt(weights.get(k) or 0, "count", lang) if formatted else weights.get(k) or 0
@@ -343,7 +413,8 @@ def tables_for(result: ScreeningResult, lang: str = "zh", *, top: int | None = N
 
 def screen_project(project: Project, workspace: Workspace | str | Path, *,
                    as_of: dt.date | None = None, year: int | None = None,
-                   rules: RuleSet | Mapping | None = None) -> ScreeningResult:
+                   rules: RuleSet | Mapping | None = None, payback_weight: float | None = None,
+                   economics: EconomicsInputs | None = None) -> ScreeningResult:
     """Screen a proposed project against the park and rank the sites for it (招商选址).
 
     The workspace is evaluated once (:func:`landplan.evaluate.evaluate` at ``as_of`` with the
@@ -360,6 +431,12 @@ def screen_project(project: Project, workspace: Workspace | str | Path, *,
         Ledger year of the park values (default the latest).
     rules : RuleSet or dict (a dict is deprecated), optional
         Rules in force (default the workspace's).
+    payback_weight : float, optional
+        Weight of the project's payback on each site in the score (default the rules'
+        ``screening.score_weights.payback`` when set, else 0: the ranking without it).
+    economics : EconomicsInputs, optional
+        The land-economics inputs of the payback (default those of the rules; when they are
+        incomplete the payback columns are empty and the summary names the missing keys).
 
     Returns
     -------
@@ -400,8 +477,10 @@ def screen_project(project: Project, workspace: Workspace | str | Path, *,
     checks = check_project(project, rules, park, need_mu=need_mu)
     roads = ws.read("roads") if ws.has("roads") else None
     powerlines = ws.read("powerlines") if ws.has("powerlines") else None
+    inputs, missing = (economics, []) if economics is not None else economics_for(rules, table)
     sites, excluded, weights, unused = _rank(table, project, rules, need_mu=need_mu, roads=roads,
-                                             powerlines=powerlines, ledger=ledger)
+                                             powerlines=powerlines, ledger=ledger,
+                                             payback_weight=payback_weight, economics=inputs)
     admitted = not bool(checks["met"].eq(False).fillna(False).any())
     statuses = tuple(str(s) for s in spec.supplyable_statuses)
     supplyable = int(_text(table, "status").isin(statuses).sum())
@@ -415,7 +494,9 @@ def screen_project(project: Project, workspace: Workspace | str | Path, *,
                            year=next(iter(park.values()))["year"] if park else None,
                            supplyable=supplyable, area_tolerance_pct=float(spec.area_tolerance_pct),
                            land_grade=grade, land_grade_key=grade_key, supplyable_statuses=statuses,
-                           weights=weights, unused=unused, cost_unconfirmed=cost_unconfirmed, rules=rules)
+                           weights=weights, unused=unused, cost_unconfirmed=cost_unconfirmed,
+                           payback_weight=_payback_weight(payback_weight, spec.score_weights), economics=inputs,
+                           economics_missing=tuple(missing), rules=rules)
 
 
 def _plain_bools(frame: pd.DataFrame) -> pd.DataFrame:

@@ -71,6 +71,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "tax_wan": ("tax_wan", "tax", "预计税收", "达产税收", "达产年税收", "预计年税收", "年税收", "税收"),
     "output_wan": ("output_wan", "output", "预计产值", "达产产值", "达产年产值", "预计年产值", "年产值",
                    "产值", "工业总产值"),
+    "land_price_wan_per_mu": ("land_price_wan_per_mu", "出让单价", "拟出让单价", "土地出让单价"),
     "needs": ("needs", "utilities", "所需配套", "配套需求", "配套要求", "基础设施需求", "配套"),
     "floor_area_ratio": ("floor_area_ratio", "far", "容积率", "计划容积率", "规划容积率"),
     "building_coverage_pct": ("building_coverage_pct", "建筑系数"),
@@ -97,7 +98,7 @@ for _canon, _names in _KEYS.items():
 # canonical key -> unit kind of units.UNIT_FACTORS (None: a plain number)
 _UNIT_KIND = {"investment_wan": "wan", "tax_wan": "wan", "output_wan": "wan",
               "building_coverage_pct": "pct", "green_ratio_pct": "pct", "admin_ratio_pct": "pct",
-              "floor_area_ratio": None, "area_mu": "mu", "area_m2": "m2"}
+              "floor_area_ratio": None, "area_mu": "mu", "area_m2": "m2", "land_price_wan_per_mu": "wan_per_mu"}
 
 def _written(canon: str) -> str:
     """The first Chinese spelling of a project field (from :data:`_KEYS`), for messages
@@ -132,6 +133,9 @@ class Project:
         Land need in mu (None: derived from the investment, see the module docstring).
     investment_wan, tax_wan, output_wan : float or None
         Total investment; expected yearly tax and output at full production (万元).
+    land_price_wan_per_mu : float or None
+        The land price offered for the project (出让单价, 万元/亩); None: the payback of a site
+        counts the park's floor price (:mod:`landplan.screen.payback`).
     needs : tuple of str
         Needed utilities, a subset of :data:`UTILITIES`, in that order.
     floor_area_ratio, building_coverage_pct, green_ratio_pct, admin_ratio_pct : float or None
@@ -155,6 +159,7 @@ class Project:
     investment_wan: float | None = None
     tax_wan: float | None = None
     output_wan: float | None = None
+    land_price_wan_per_mu: float | None = None
     needs: tuple[str, ...] = ()
     floor_area_ratio: float | None = None
     building_coverage_pct: float | None = None
@@ -357,6 +362,7 @@ def make_project(values: Mapping[str, Any], *, source: str | None = None,
         investment_wan=investment,
         tax_wan=num("tax_wan"),
         output_wan=num("output_wan"),
+        land_price_wan_per_mu=num("land_price_wan_per_mu"),
         needs=_needs(got["needs"][1], rules, source, got["needs"][0]) if "needs" in got else (),
         floor_area_ratio=num("floor_area_ratio"),
         building_coverage_pct=num("building_coverage_pct"),

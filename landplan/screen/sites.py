@@ -21,7 +21,8 @@ import shapely
 from .. import labels
 from ..compliance import _provenance
 from ..coverage import NETWORK_TYPES, zone_lines, zone_pairs, zone_texts
-from ..errors import shown
+from ..economics import EconomicsInputs
+from ..errors import ParameterError, shown
 from ..geometry import to_metric
 from ..labels import text as words
 from ..rules import rule_source
@@ -31,11 +32,12 @@ from ..tables import join as _join
 from ..tables import num as _num
 from ..tables import text as _text
 from .checks import _screening, _with_flag
+from .payback import PAYBACK_COLUMNS, economics_for, site_payback, unused_reason
 from .project import Project, _fail, _is_blank
 
 #: Score components, in order (rules ``screening.score_weights``; words ``val.screen_component.*``,
 #: meanings ``screen.meaning.*``).
-_COMPONENTS: tuple[str, ...] = ("area_fit", "utilities", "extension_cost", "earthworks", "contiguity")
+_COMPONENTS: tuple[str, ...] = ("area_fit", "utilities", "extension_cost", "earthworks", "contiguity", "payback")
 
 _TRUE_WORDS = ("true", "1", "1.0", "是", "y", "yes", "有", "√")  # a flag column's "yes" (as schema booleans)
 _TOUCH_M = 0.01  # parcels closer than this share a boundary (numerical precision, not a rule)
@@ -338,12 +340,14 @@ def _signed(values: pd.Series, unit: str, lang: str) -> np.ndarray:
 
 
 def _unused_components(project: Project, earth_known: bool, neighbours: bool,
-                       weights: Mapping[str, Any]) -> dict[str, str]:
-    """Components not used in the score → why (``val.screen_unused.*``)."""
+                       weights: Mapping[str, Any], payback: str = "") -> dict[str, str]:
+    """Components not used in the score → why (``val.screen_unused.*``); ``payback`` is why
+    the payback cannot be formed (:func:`landplan.screen.payback.unused_reason`)."""
     why = {"utilities": "no_needs" if not project.needs else "",
            "extension_cost": "no_network_needs" if not [t for t in project.needs if t != "leveled"] else "",
            "earthworks": "" if earth_known else "no_dem",
-           "contiguity": "" if neighbours else "no_neighbours"}
+           "contiguity": "" if neighbours else "no_neighbours",
+           "payback": payback}
     out = {k: why.get(k, "") for k in _COMPONENTS if why.get(k)}
     for k in _COMPONENTS:
         if not weights.get(k) and k not in out:
@@ -415,13 +419,14 @@ SITE_COLUMNS: tuple[str, ...] = (
     "needs_missing", "ext_cost_wan", *(f"{k}_{t}{u}" for t in NETWORK_TYPES
                                        for k, u in (("has", ""), ("ext", "_m"), ("ext", "_cost_wan"))),
     "cut_m3", "fill_m3", "relief_m", "leveled", "neighbour_distance_m", "neighbour_adjacent",
-    "neighbour_nearest", "neighbour_label", "neighbour_industry", *(f"c_{k}" for k in _COMPONENTS),
+    "neighbour_nearest", "neighbour_label", "neighbour_industry", *PAYBACK_COLUMNS, *(f"c_{k}" for k in _COMPONENTS),
     "score", "explanation_zh", "explanation_en")
 
 
 def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: RuleSet | Mapping, *, need_mu: float,
                roads: gpd.GeoDataFrame | None = None, powerlines: gpd.GeoDataFrame | None = None,
-               ledger: pd.DataFrame | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+               ledger: pd.DataFrame | None = None, payback_weight: float | None = None,
+               economics: EconomicsInputs | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Rank the supplyable parcels that fit a project (see the module docstring for the score).
 
     Parameters
@@ -438,6 +443,13 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: RuleSet | Mappi
         For the conflicts.
     ledger : DataFrame, optional
         The enterprise ledger (neighbours named by enterprise).
+    payback_weight : float, optional
+        Weight of the ``payback`` component (the project's payback on the site,
+        :mod:`landplan.screen.payback`); default ``screening.score_weights.payback`` when the
+        rules have it, else 0: the ranking is the one without it.
+    economics : EconomicsInputs, optional
+        The land-economics inputs; default those of the rules
+        (:func:`landplan.screen.payback.economics_for`), none when they are incomplete.
 
     Returns
     -------
@@ -447,21 +459,39 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: RuleSet | Mappi
         (network-type codes joined with ``,``), ext_<t>_m / ext_<t>_cost_wan, ext_cost_wan,
         cut_m3, fill_m3, relief_m, leveled, neighbour columns (``neighbour_label`` the name
         that matched, ``neighbour_industry`` the related industry that brought the neighbour
-        in), c_<component> (0–1), score and explanation_zh / explanation_en (for people).
+        in), the payback columns (:data:`landplan.screen.payback.PAYBACK_COLUMNS`: cost,
+        price, net outlay and tax per mu, ``payback_years`` …), c_<component> (0–1), score
+        and explanation_zh / explanation_en (for people).
         ``excluded``: the supplyable parcels left out, with reason_code (``conflict`` /
         ``land_use`` / ``area``, the first that applies) and reason_zh / reason_en.
     """
+    if economics is None:
+        economics = economics_for(rules, table)[0]
     sites, excluded, _weights, _unused = _rank(table, project, rules, need_mu=need_mu, roads=roads,
-                                               powerlines=powerlines, ledger=ledger)
+                                               powerlines=powerlines, ledger=ledger,
+                                               payback_weight=payback_weight, economics=economics)
     return sites, excluded
+
+
+def _payback_weight(given: float | None, weights: Mapping[str, Any]) -> float:
+    """The weight of the payback component: ``given``, else the rules' (when they have one), else 0."""
+    w = weights.get("payback") if given is None else given
+    if w is None:
+        return 0.0
+    if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0:
+        raise ParameterError("payback_weight", w, "give a weight ≥ 0 (0: the ranking without the payback)")
+    return float(w)
 
 
 def _rank(table: gpd.GeoDataFrame, project: Project, rules: RuleSet | Mapping, *, need_mu: float,
           roads: gpd.GeoDataFrame | None, powerlines: gpd.GeoDataFrame | None,
-          ledger: pd.DataFrame | None) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, float], dict[str, str]]:
+          ledger: pd.DataFrame | None, payback_weight: float | None = None,
+          economics: EconomicsInputs | None = None
+          ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, float], dict[str, str]]:
     """:func:`rank_sites`, with the weights used and the components left out (→ why)."""
     rules = as_ruleset(rules)
     spec = _screening(rules)
+    all_weights = {**spec.score_weights, "payback": _payback_weight(payback_weight, spec.score_weights)}
     table = table.reset_index(drop=True)
     statuses = [str(s) for s in spec.supplyable_statuses]
     status = _text(table, "status")
@@ -540,8 +570,14 @@ def _rank(table: gpd.GeoDataFrame, project: Project, rules: RuleSet | Mapping, *
         raw["earthworks"] = _relative_low(earth)
     if len(neigh):
         raw["contiguity"] = _relative_low(dist)
-    weights = {k: float(w) for k, w in spec.score_weights.items() if w is not None and k in raw}
-    unused = _unused_components(project, bool(earth.notna().any()), bool(len(neigh)), spec.score_weights)
+    pay_why = unused_reason(project.tax_wan, economics)
+    pay = site_payback(sel, cost, tax_wan=project.tax_wan, land_price_wan_per_mu=project.land_price_wan_per_mu,
+                       inputs=economics)
+    if not pay_why:
+        raw["payback"] = _relative_low(pay["payback_years"])
+    # a payback of weight 0 stays out of the score and its explanation: the ranking without it
+    weights = {k: float(w) for k, w in all_weights.items() if w is not None and k in raw and (k != "payback" or w)}
+    unused = _unused_components(project, bool(earth.notna().any()), bool(len(neigh)), all_weights, pay_why)
     total = sum(weights.values())
     score = pd.Series(0.0, index=idx)
     for k, w in weights.items():
@@ -556,11 +592,13 @@ def _rank(table: gpd.GeoDataFrame, project: Project, rules: RuleSet | Mapping, *
     diff_pct = 100.0 * diff[idx]
     readiness = _text(sel, "readiness")
     lev = sel["leveled"].astype("boolean") if "leveled" in sel else pd.Series(pd.NA, index=idx, dtype="boolean")
+    # a payback the user did not weigh is not mentioned: the explanations without it
+    said = {k: why for k, why in unused.items() if k != "payback" or all_weights["payback"]}
     explained = {lang: _explanations(
         lang, rank=rank, pid=pid, area=area[idx], need_mu=need_mu, diff_pct=diff_pct, readiness=readiness,
         project=project, needs_missing=needs_missing, cost=cost, earth_known=bool(earth.notna().any()), sel=sel,
         lev=lev, neighbours=bool(len(neigh)), dist=dist, label=label, industry=industry, nearest=nearest, raw=raw,
-        weights=weights, unused=unused, score=score) for lang in ("zh", "en")}
+        weights=weights, unused=said, score=score) for lang in ("zh", "en")}
 
     cols: dict[str, Any] = {
         "rank": rank, "parcel_id": pid, "area_mu": area[idx], "area_m2": _num(sel, "area_m2"),
@@ -576,6 +614,7 @@ def _rank(table: gpd.GeoDataFrame, project: Project, rules: RuleSet | Mapping, *
                  "relief_m": _num(sel, "relief_m"), "leveled": lev,
                  "neighbour_distance_m": dist, "neighbour_adjacent": (dist == 0).astype("boolean").where(dist.notna()),
                  "neighbour_nearest": nearest, "neighbour_label": label, "neighbour_industry": industry})
+    cols.update({c: pay[c] for c in PAYBACK_COLUMNS})
     for k in _COMPONENTS:
         cols[f"c_{k}"] = raw[k].round(4) if k in raw else pd.Series(np.nan, index=idx)
     cols.update({"score": score, "explanation_zh": pd.Series(explained["zh"], index=idx, dtype=object),
