@@ -232,9 +232,81 @@ def _cmd_evaluate(args) -> int:
                      engine=args.engine, partitions=args.partitions, scheduler=args.scheduler)
     out = write_evaluation(table, args.out, rules=rules, lang=_table_lang(args))
     _warn_idle_inputs(args.workspace, table, table["as_of"].iloc[0].date() if len(table) else None)
+    if table.attrs.get("economics_missing"):  # a note: the evaluation stands, its economics columns are empty
+        print(f"landplan: warning: {_missing_rules_line(table.attrs['economics_missing'], args.workspace, _lang(args))}",
+              file=sys.stderr)
     graded = int(table["efficiency_class"].notna().sum()) if "efficiency_class" in table else 0
     _say("cli.evaluate.done", args, n=len(table), graded=graded, out=out,
          as_of=table["as_of"].iloc[0].date() if len(table) else args.as_of)
+    return 0
+
+
+def _missing_rules_line(keys: list[str], workspace, lang: str) -> str:
+    """One line naming every missing rules value (by its label in Chinese, by its key in
+    English) and where to set it: the workspace's rules.yaml."""
+    from .labels import rulekeys, t
+
+    path = Path(workspace) / "rules.yaml"
+    named = [rulekeys.label(k, lang) for k in keys] if lang == "zh" else keys
+    return t("cli.economics.missing", lang, path=path, keys=t("text.sep.list", lang).join(named))
+
+
+def _cmd_economics(args) -> int:
+    import datetime as dt
+
+    import geopandas as gpd
+
+    from .economics import MissingEconomicsInputs, economics_missing, workspace_economics
+    from .evaluate import evaluate, write_evaluation
+    from .history import parcels_as_of
+    from .labels import fmt, t, value
+    from .rules import load_ruleset
+    from .workspace import Workspace
+
+    lang = _lang(args)
+    ws = Workspace.open(args.workspace)
+    rules = load_ruleset(ws)
+    as_of = _parse_date(args.as_of, "--as-of") or dt.date.today()
+    try:
+        economics_missing(ws, rules, parcels_as_of(ws, as_of), check=True)  # before the evaluation's seconds
+        table = evaluate(ws, as_of=as_of, year=args.year, rules=rules)
+        econ, park = workspace_economics(ws, rules, as_of=as_of, evaluation=table)
+    except MissingEconomicsInputs as exc:
+        print(f"landplan: error: {_missing_rules_line(exc.keys, args.workspace, lang)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    horizon = econ.attrs["economics_horizon_years"]
+    tot = park["totals"]
+    _say("cli.economics.title", args, as_of=as_of, horizon=horizon)
+    _say("cli.economics.items", args, items=t("text.sep.list", lang).join(
+        t(f"cli.economics.item.{i}", lang) for i in econ.attrs["economics_items"]))
+    _say("cli.economics.totals", args, n=len(econ), area=fmt(tot["area_mu"], "mu", lang),
+         cost=fmt(tot["cost_wan"], "wan", lang), cost_mu=fmt(tot["cost_wan_per_mu"], "wan_per_mu", lang),
+         price=fmt(tot["land_price_wan"], "wan", lang), net=fmt(tot["net_outlay_wan"], "wan", lang),
+         net_mu=fmt(tot["net_outlay_wan_per_mu"], "wan_per_mu", lang), ret=fmt(tot["return_to_date_wan"], "wan", lang))
+    _say("cli.economics.payback", args)
+    for code, row in park["payback"].iterrows():
+        _say("cli.economics.payback_row", args, label=value("payback_class", code, lang), n=int(row["parcels"]),
+             area=fmt(row["area_mu"], "mu", lang))
+    ids = park["not_paying_back"]
+    if ids:
+        _say("cli.economics.not_paying", args, horizon=horizon, n=len(ids),
+             ids=t("text.sep.list", lang).join(map(str, ids[:args.show])) + ("…" if len(ids) > args.show else ""))
+    else:
+        _say("cli.economics.not_paying_none", args, horizon=horizon)
+    _say("cli.economics.below_floor", args, n=int(econ["below_floor"].fillna(False).sum()))
+    change = park.get("class_change")
+    if change is not None and len(change):
+        for (frm, to), rows in change.groupby(["efficiency_class", "target_class"], sort=False):
+            _say("cli.economics.class_change", args, frm=value("efficiency_class", frm, lang),
+                 to=value("efficiency_class", to, lang), n=len(rows),
+                 before=fmt(rows["discounted_payback_years"].median(), "years", lang),
+                 after=fmt(rows["discounted_payback_years_after"].median(), "years", lang),
+                 tax=fmt(rows["target_tax_per_mu_wan"].iloc[0], "wan_per_mu", lang))
+    if args.out:
+        geometry = table.set_index("parcel_id").geometry.reindex(econ.index)
+        frame = gpd.GeoDataFrame(econ.reset_index(), geometry=geometry.to_numpy(), crs=table.crs)
+        out = write_evaluation(frame, args.out, rules=rules, lang=_table_lang(args))
+        _say("cli.economics.written", args, n=len(econ), out=out)
     return 0
 
 
@@ -599,6 +671,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", help="dask scheduler: 'local' or 'local:N' (a LocalCluster of N workers) or an address tcp://host:8786 "
                    "(default: dask threads in this process)")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("economics", parents=[workspace, when, tables_lang], help=_help("cmd.economics"),
+                       epilog=_help("help.tables"))
+    p.add_argument("--out", help="write each parcel's land economics (.csv, .xlsx for people in --lang; "
+                   ".gpkg, .parquet canonical)")
+    p.add_argument("--show", type=int, default=20, help="parcel ids to print of those not paying back (default 20)")
+    p.set_defaults(func=_cmd_economics)
 
     p = sub.add_parser("idle", parents=[workspace, when, tables_lang], help=_help("cmd.idle"),
                        epilog=_help("help.tables"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .coverage import NETWORK_TYPES
 from .lifecycle import CONDITIONS
 
-__all__ = ["OUTPUT_NAMES", "PERSON_TEXT", "text_column"]
+__all__ = ["OUTPUT_NAMES", "ECONOMICS", "PERSON_TEXT", "text_column"]
 
 #: The evaluation's own columns, in table order.
 _MEASURES = (
@@ -43,6 +43,12 @@ _LIFECYCLE = (
     "contract_production_check", "contract_unmet", "contract_reason", "contract_reason_en",
     "contract_damages_wan", "contract_remedy", "contract_remedy_en", "transfer_barred_until", "transfer_breach",
 )
+#: The land economics a planner reads per parcel (:mod:`landplan.economics`, named as
+#: :func:`~landplan.economics.parcel_economics` names them); empty when the rules lack inputs.
+ECONOMICS = (
+    "cost_wan_per_mu", "net_outlay_wan_per_mu", "local_tax_wan_per_mu", "return_to_date_wan_per_mu",
+    "static_payback_years", "discounted_payback_years", "econ_status", "below_floor",
+)
 OUTPUT_NAMES: tuple[str, ...] = (
     *_MEASURES,
     *(f"{n}_ok" for n in _CONTROLS),
@@ -51,6 +57,7 @@ OUTPUT_NAMES: tuple[str, ...] = (
       for kind, unit in (("has", ""), ("dist", "_m"), ("ext", "_m"), ("ext", "_cost_wan"))),
     *_LIFECYCLE,
     *(f"contract_{c}{end}" for c in CONDITIONS for end in ("_ok", "_shortfall", "_shortfall_pct")),
+    *ECONOMICS,
 )
 
 

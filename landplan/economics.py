@@ -58,6 +58,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .columns import ECONOMICS
 from .errors import LandplanError, ParameterError, SchemaError
 from .geometry import area_mu as _area_mu
 
@@ -92,6 +93,8 @@ __all__ = [
     "workspace_economics",
     "economics_missing",
     "evaluation_economics",
+    "evaluation_columns",
+    "tax_ledger",
 ]
 
 log = logging.getLogger(__name__)
@@ -841,10 +844,7 @@ def _class_change(table: pd.DataFrame, efficiency: pd.DataFrame, inputs: Economi
 
 #: The evaluation's economics columns (:data:`landplan.columns.OUTPUT_NAMES` order), named as
 #: :func:`parcel_economics` names them.
-EVALUATION_COLUMNS: tuple[str, ...] = (
-    "cost_wan_per_mu", "net_outlay_wan_per_mu", "local_tax_wan_per_mu", "return_to_date_wan_per_mu",
-    "static_payback_years", "discounted_payback_years", "econ_status", "below_floor",
-)
+EVALUATION_COLUMNS: tuple[str, ...] = ECONOMICS
 
 #: The parameters of :class:`EconomicsInputs` (and of :func:`retained_share_of_mix`) by the
 #: rules key a user sets them with (the rules file, not the command line).
@@ -1016,7 +1016,10 @@ def _costs(parcels: gpd.GeoDataFrame, ids: pd.Index, evaluation: pd.DataFrame | 
     if "priority_industry" in parcels.columns:
         costs["priority_industry"] = parcels["priority_industry"].to_numpy(dtype=object)
     if evaluation is not None:
-        ev = evaluation.set_index("parcel_id") if "parcel_id" in evaluation.columns else evaluation
+        wanted = [*(f"ext_{t}_cost_wan" for t in NETWORK_TYPES), "earthwork_cost_wan", *_FLOOR_FROM_EVALUATION.values()]
+        ev = evaluation[[c for c in dict.fromkeys(wanted) if c in evaluation.columns]]  # not the whole table
+        if "parcel_id" in evaluation.columns:
+            ev = ev.set_axis(pd.Index(evaluation["parcel_id"].astype("str").to_numpy()), axis=0)
         ev = ev[~ev.index.astype("str").duplicated()]
         ev.index = ev.index.astype("str")
         ext = [f"ext_{t}_cost_wan" for t in NETWORK_TYPES if f"ext_{t}_cost_wan" in ev.columns]
@@ -1032,7 +1035,7 @@ def _costs(parcels: gpd.GeoDataFrame, ids: pd.Index, evaluation: pd.DataFrame | 
     return costs, zone_names
 
 
-def _with_tax(ledger: pd.DataFrame | None) -> pd.DataFrame:
+def tax_ledger(ledger: pd.DataFrame | None) -> pd.DataFrame:
     """The ledger's columns the economics reads; a ledger without tax brings no return (not 0)."""
     if ledger is None:
         ledger = pd.DataFrame()
@@ -1057,7 +1060,7 @@ def evaluation_economics(parcels: gpd.GeoDataFrame, ledger: pd.DataFrame | None,
     """
     ids = _ids(parcels)
     costs, zone_names = _costs(parcels, ids, evaluation, zones)
-    table = parcel_economics(parcels, _with_tax(ledger), costs, inputs, as_of=as_of)
+    table = parcel_economics(parcels, tax_ledger(ledger), costs, inputs, as_of=as_of)
     return table, zone_names
 
 
@@ -1068,13 +1071,16 @@ def _acquisition_missing(rules: Any, parcels: pd.DataFrame, zones: gpd.GeoDataFr
     return bool(np.isnan(_num(parcels, "acquisition_wan_per_mu", len(parcels))).all())
 
 
-def economics_missing(ws: Any, rules: Any, parcels: pd.DataFrame) -> tuple[EconomicsInputs | None, list[str],
-                                                                          gpd.GeoDataFrame | None]:
-    """(inputs, every missing rules key, the workspace's acquisition zones) for ``parcels``."""
+def economics_missing(ws: Any, rules: Any, parcels: pd.DataFrame, *, check: bool = False
+                      ) -> tuple[EconomicsInputs | None, list[str], gpd.GeoDataFrame | None]:
+    """(inputs, every missing rules key, the workspace's acquisition zones) for ``parcels``;
+    with ``check``, :class:`MissingEconomicsInputs` when a key is missing."""
     inputs, missing = economics_inputs(rules)
     zones = read_acquisition_zones(ws)
     if _acquisition_missing(rules, parcels, zones):
         missing.append("economics.acquisition_wan_per_mu")
+    if missing and check:
+        raise MissingEconomicsInputs(missing)
     return (None if missing else inputs), missing, zones
 
 
@@ -1106,9 +1112,7 @@ def workspace_economics(ws: Any, rules: Any, *, as_of: dt.date,
     if not ws.has("parcels"):
         raise LandplanError(f"the workspace {ws.path} has no parcels layer; import parcels first")
     parcels = parcels_as_of(ws, as_of)
-    inputs, missing, zones = economics_missing(ws, rules, parcels)
-    if missing:
-        raise MissingEconomicsInputs(missing)
+    inputs, _missing, zones = economics_missing(ws, rules, parcels, check=True)
     assert inputs is not None
     ledger = ws.read("ledger") if ws.has("ledger") else None
     table, zone_names = evaluation_economics(parcels, ledger, inputs, as_of=as_of, evaluation=evaluation, zones=zones)
@@ -1120,3 +1124,33 @@ def workspace_economics(ws: Any, rules: Any, *, as_of: dt.date,
         efficiency = None
     summary = park_economics(table, efficiency, inputs if efficiency is not None else None, zones=zone_names)
     return table, summary
+
+
+def _empty_columns(n: int) -> pd.DataFrame:
+    return pd.DataFrame({
+        c: (pd.array([pd.NA] * n, dtype="boolean") if c == "below_floor"
+            else pd.Series([None] * n, dtype=object) if c == "econ_status" else np.full(n, np.nan))
+        for c in EVALUATION_COLUMNS})
+
+
+def evaluation_columns(ws: Any, table: gpd.GeoDataFrame, ledger: pd.DataFrame | None, rules: Any, *,
+                       as_of: dt.date) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The economics columns of the evaluation (:data:`EVALUATION_COLUMNS`), one row per row of
+    ``table`` (the evaluation, its coverage columns included) in its order; the rules keys
+    missing (the columns are then empty, NA) and the cost items counted.
+
+    A problem of the inputs (a repeated parcel id) leaves the columns empty with a warning:
+    the evaluation goes on.
+    """
+    inputs, missing, zones = economics_missing(ws, rules, table)
+    if inputs is None:
+        log.info("land economics not computed: the rules lack %s (set them in the workspace's rules.yaml)",
+                    ", ".join(missing))
+        return _empty_columns(len(table)), missing, []
+    try:
+        econ, _zones = evaluation_economics(table, ledger, inputs, as_of=as_of, evaluation=table, zones=zones)
+    except LandplanError as exc:
+        log.warning("land economics not computed: %s", exc)
+        return _empty_columns(len(table)), [], []
+    out = econ[list(EVALUATION_COLUMNS)].reset_index(drop=True)
+    return out, [], list(econ.attrs["economics_items"])

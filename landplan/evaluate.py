@@ -21,6 +21,7 @@ import pandas as pd
 from . import labels
 from .columns import OUTPUT_NAMES, PERSON_TEXT, text_column
 from .compliance import evaluate_compliance
+from .economics import evaluation_columns, tax_ledger
 from .efficiency import evaluate_efficiency
 from .engine import start_spatial_columns
 from .errors import LandplanError, ParameterError
@@ -126,6 +127,10 @@ def evaluate(
     scheduler : str, optional
         Dask scheduler: None (threads in this process), ``"local"`` (a LocalCluster) or the
         address of a running scheduler.
+
+    The land economics columns (:data:`landplan.columns.ECONOMICS`) are empty (NA) when the
+    rules lack its inputs: ``attrs["economics_missing"]`` names the rules keys (a warning,
+    not an error); ``attrs["economics_items"]`` the cost items counted.
     """
     ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
     if not ws.has("parcels"):
@@ -153,6 +158,7 @@ def evaluate(
         table["as_of"] = pd.Timestamp(as_of).normalize()
         table = table.set_index("parcel_id", drop=False)
         efficiency = evaluate_efficiency(parcels, ledger, rules, year=year)
+        tax_rows = tax_ledger(ledger)  # the land economics' columns only
         del ledger  # its figures are in efficiency now: memory for the worker process
         compliance = evaluate_compliance(parcels, rules)
         idle = evaluate_idle(parcels, rules, as_of=as_of)
@@ -175,9 +181,15 @@ def evaluate(
     for column in ranked.columns:
         table[column] = ranked[column].set_axis(table.index)
     table = table.reset_index(drop=True)
+    econ, missing, items = evaluation_columns(ws, table, tax_rows, rules, as_of=as_of)
+    for column in econ.columns:
+        table[column] = econ[column].to_numpy() if column != "below_floor" else econ[column].array
     geometry = table.pop("geometry")
     # copy=False: the table is this function's own (a copy would cost seconds on a big park)
-    return gpd.GeoDataFrame(table, geometry=geometry, crs=parcels.crs, copy=False)
+    out = gpd.GeoDataFrame(table, geometry=geometry, crs=parcels.crs, copy=False)
+    out.attrs["economics_missing"] = missing
+    out.attrs["economics_items"] = items
+    return out
 
 
 def _join_new(table: pd.DataFrame, part: pd.DataFrame) -> pd.DataFrame:
