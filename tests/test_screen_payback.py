@@ -4,6 +4,7 @@ weight 0 ranking unchanged, a positive weight reordering, incomplete inputs said
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -152,3 +153,37 @@ def test_without_a_promised_tax_the_term_is_absent():
     sites, _ = rank_sites(table, p, load_rules(), need_mu=10.0, economics=INPUTS, payback_weight=10)
     assert sites["payback_years"].isna().all() and sites["c_payback"].isna().all()
     assert sites["cost_wan_per_mu"].tolist() == [30.0]  # the cost is known, the return is not
+
+
+ECONOMICS_RULES = ("economics:\n  land_grade: 8\n  land_grade_source: \"307 annex 2 (2006)\"\n"
+                   "  development_wan_per_mu: 20\n  acquisition_wan_per_mu: 10\n  retained_local_share: 0.5\n"
+                   "  discount_rate: 0.05\n  tax_lag_years: 2\n")
+
+
+def test_siting_page_shows_the_payback_and_weighs_it(tmp_path, monkeypatch):
+    from test_app import frame_with, run_app
+
+    from landplan.app.i18n import t
+
+    ws = tmp_path / "ws"
+    shutil.copytree(DATA, ws)
+    (ws / "rules.yaml").write_text(ECONOMICS_RULES, encoding="utf-8")
+    as_of = dt.date(2026, 6, 30)
+    at = run_app(ws, monkeypatch, page="siting", as_of=as_of)
+    at.selectbox(key="siting_industry").set_value("39")
+    at.number_input(key="siting_area").set_value(30.0)
+    project = make_project({"industry_code": "39", "area_mu": 30.0, "investment_wan": 20000.0, "tax_wan": 1000.0,
+                            "output_wan": 50000.0, "needs": ["road", "water", "power"]}, source="options")
+    header = labels.t("col.sites.payback_years", "zh")
+    for weight in (0.0, 50.0):
+        at.number_input(key="siting_payback_weight").set_value(weight)
+        next(b for b in at.button if b.label == t("siting.run", "zh")).click().run()
+        assert not at.exception and not at.error
+        want = screen_project(project, ws, as_of=as_of, payback_weight=weight)
+        sites = frame_with(at, header)
+        assert len(want.sites) and sites["宗地号"].tolist() == want.sites["parcel_id"].tolist()
+        assert sites[header].tolist() == [labels.fmt(y, "years", "zh") for y in want.sites["payback_years"]]
+        assert sites[labels.t("col.sites.score", "zh")].tolist() == [labels.fmt(x, "score", "zh")
+                                                                     for x in want.sites["score"]]
+        assert any(c.value == want.payback_note("zh") for c in at.caption)
+    assert "回收期 50×" in want.sites.iloc[0]["explanation_zh"]

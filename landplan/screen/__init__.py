@@ -80,10 +80,18 @@ Choices this module makes (and documents)
   needs (utilities and levelling) already met; ``extension_cost`` = 1 − c / max c, c = Σ
   ``ext_<t>_cost_wan`` over the needed utilities; ``earthworks`` = 1 − v / max v, v =
   cut_m3 + fill_m3; ``contiguity`` = 1 − d / max d, d = distance in metres to the nearest
-  neighbour parcel (0 when they share a boundary). "max" is taken over the fitting parcels, as
+  neighbour parcel (0 when they share a boundary); ``payback`` = 1 − y / max y, y = the
+  project's static payback on the site (:mod:`.payback`: the site's land cost per mu with the
+  extension of the networks it lacks for the project, less the offered price or the park's
+  floor, against the local share of the project's promised tax after the lag; not within the
+  horizon = missing). "max" is taken over the fitting parcels, as
   :func:`landplan.revitalization.candidates` scales its components; when it is 0 every parcel
   gets 1. A missing value gives 0 (worst). Without needs ``utilities`` and ``extension_cost``
-  are not used, without a DEM ``earthworks``, without neighbours ``contiguity``.
+  are not used, without a DEM ``earthworks``, without neighbours ``contiguity``, without a
+  promised tax or complete economics inputs ``payback``. The payback's weight is the
+  ``payback_weight`` of :func:`screen_project` (default the rules' ``score_weights.payback``
+  when set, else 0); at 0 it stays out of the score and the explanations: the ranking is the
+  one without it, its column is still given.
 - **Few sites.** Zero, one or two fitting parcels are ranked like many; with none the summary
   says why (no supplyable parcel, or how many have conflicts and how many lie outside the area
   range, with the closest areas) and the sites file holds its header only.
@@ -96,7 +104,8 @@ Choices this module makes (and documents)
 The package holds one job per module: :mod:`.project` (the project and how it is read),
 :mod:`.checks` (park values and the threshold check), :mod:`.sites` (conflicts, land-use grade,
 neighbours, the ranking) and :mod:`.output` (:func:`screen_project`, the result, its tables and
-files). Every public name is importable from ``landplan.screen``.
+files), :mod:`.payback` (the project's payback on each site). Every public name is importable
+from ``landplan.screen``.
 
 >>> p = make_project({"行业代码": "C39", "用地面积(亩)": 30, "总投资(万元)": 12000,
 ...                   "所需配套": "三通一平, 燃气"})
@@ -121,6 +130,7 @@ from .output import (
     tables_for,
     write_sites,
 )
+from .payback import PAYBACK_COLUMNS, economics_for, site_payback
 from .project import OPTION_FIELDS, UTILITIES, Project, make_project, read_project
 from .sites import _COMPONENTS as _COMPONENTS
 from .sites import (
@@ -158,5 +168,8 @@ __all__ = [
     "EXIT_REFUSED",
     "SITE_FORMATS",
     "OPTION_FIELDS",
+    "PAYBACK_COLUMNS",
+    "economics_for",
+    "site_payback",
 ]
 

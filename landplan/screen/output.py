@@ -186,7 +186,7 @@ class ScreeningResult:
         promised tax; the rules keys of the land economics that are missing): said once."""
         lang = labels.check_lang(lang)
         if self.project.tax_wan is None:
-            return labels.t("screen.payback.no_tax", lang)
+            return labels.t("screen.payback.without_tax", lang)
         if self.economics is None:
             if list(self.economics_missing) == [NO_ECONOMICS_SECTION] or not self.economics_missing:
                 return labels.t("screen.payback.no_section", lang)

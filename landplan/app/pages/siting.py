@@ -2,6 +2,9 @@
 parcels on the map. The check and the ranking are :func:`landplan.screen.screen_project`'s,
 shown as :func:`landplan.screen.tables_for` words them (rounded, in the page's language); each
 table downloads as CSV and XLSX (numbers as numbers), a row of the sites selects its parcel.
+The project's payback on each site is a column of the sites and a ranking term whose weight
+the form asks (0 by default: the ranking without it); a line under the table says how it is
+formed or which rules it lacks.
 """
 
 from __future__ import annotations
@@ -43,11 +46,14 @@ def _project_form(lang: str) -> dict | None:
         needs = cols[2].multiselect(t("siting.needs", lang), list(NETWORK_TYPES),
                                     default=["road", "water", "power"], key="siting_needs",
                                     format_func=lambda n: labels.value("network_type", n, lang))
+        payback = st.columns(3)[0].number_input(t("siting.payback_weight", lang), min_value=0.0, value=0.0,
+                                                step=5.0, key="siting_payback_weight",
+                                                help=t("siting.payback_weight_help", lang))
         if not st.form_submit_button(t("siting.run", lang)):
             return None
     return {"industry_code": industry or "", "area_mu": area or None,
             "investment_wan": invest or None, "tax_wan": tax or None,
-            "output_wan": output or None, "needs": list(needs)}
+            "output_wan": output or None, "needs": list(needs), "payback_weight": payback}
 
 
 def render() -> None:
@@ -62,9 +68,10 @@ def render() -> None:
     if values is not None:
         def check():
             rules = ctx.rules()
-            project = make_project({k: v for k, v in values.items() if v not in ("", None)},
-                                   source="options", rules=rules)
-            return screen_project(project, ctx.workspace, as_of=ctx.as_of, year=ctx.year, rules=rules)
+            fields = {k: v for k, v in values.items() if v not in ("", None) and k != "payback_weight"}
+            project = make_project(fields, source="options", rules=rules)
+            return screen_project(project, ctx.workspace, as_of=ctx.as_of, year=ctx.year, rules=rules,
+                                  payback_weight=values["payback_weight"])
 
         st.session_state[RESULT_KEY] = guarded("screen", lang, check)[1]
     result = st.session_state.get(RESULT_KEY)
@@ -93,6 +100,7 @@ def render() -> None:
         # a row selects its site (the rows are the ranked sites, in their order)
         ui.table_for_people(tables["sites"], lang, key="siting_sites", sheet=t("siting.sites", lang),
                             ids=result.sites["parcel_id"], data=numbers["sites"])
+        st.caption(result.payback_note(lang))  # how the payback is formed, or the rules it lacks
     for name in ("excluded", "score"):
         if len(tables[name]):
             title = labels.t(f"screen.table.{name}", lang)
