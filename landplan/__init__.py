@@ -3,11 +3,12 @@
 The public API::
 
     import landplan
-    ws = landplan.Workspace("data")
+    ws = landplan.Workspace.open("data")
+    rules = landplan.load_ruleset(ws)                  # the typed rules (RuleSet) in force
     report = landplan.import_layer("宗地.zip", "parcels", workspace=ws)
     parcels = ws.read("parcels")
     landplan.export_layer("parcels", workspace=ws, fmt="shp", out="宗地.zip")
-    table = landplan.evaluate(ws, year=2025)          # one row per parcel, SPEC §5 columns
+    table = landplan.evaluate(ws, year=2025, rules=rules)  # one row per parcel, SPEC §5 columns
     result = landplan.screen_project(landplan.read_project("项目.xlsx"), ws)   # 招商选址
     landplan.split_parcel(ws, "HF-001", area_mu=20)   # recorded in parcels/history.gpkg
     before = landplan.parcels_as_of(ws, datetime.date(2025, 12, 31))
@@ -26,6 +27,7 @@ from .errors import (
     InputFileError,
     LandplanError,
     LandplanWarning,
+    ParameterError,
     RepairWarning,
     RuleError,
     SchemaError,
@@ -46,7 +48,8 @@ from .revitalization import (
     scenario_median_tax,
     target_progress,
 )
-from .rules import load_rules, render_rules, rule_source
+from .rules import load_rules, load_ruleset, render_rules, rule_source
+from .ruleset import RuleSet
 from .schema import LAYERS, label, validate_layer
 from .screen import Project, ScreeningResult, make_project, read_project, screen_project
 from .terrain import evaluate_terrain
@@ -97,6 +100,8 @@ __all__ = [
     "ScreeningResult",
     "report",
     "ReportRun",
+    "load_ruleset",
+    "RuleSet",
     "load_rules",
     "render_rules",
     "rule_source",
@@ -116,6 +121,7 @@ __all__ = [
     "CRSError",
     "RuleError",
     "WorkspaceError",
+    "ParameterError",
     "EditError",
     "LandplanWarning",
     "RepairWarning",

@@ -46,6 +46,7 @@ import sys
 import threading
 import traceback
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -55,6 +56,7 @@ import pandas as pd
 from .coverage import evaluate_coverage, prepare_networks, with_leveled
 from .errors import LandplanError, ParameterError
 from .geometry import to_metric
+from .ruleset import RuleSet, as_ruleset
 from .terrain import evaluate_terrain
 
 __all__ = ["ENGINES", "FORK_MIN_PARCELS", "SpatialJob", "spatial_columns", "start_spatial_columns"]
@@ -71,7 +73,7 @@ _KEEP = ("parcel_id", "site_leveled", "design_level_m")
 FORK_MIN_PARCELS = 50_000
 
 
-def _partition(frame: gpd.GeoDataFrame, networks, dem_path: str | None, rules: dict) -> pd.DataFrame:
+def _partition(frame: gpd.GeoDataFrame, networks, dem_path: str | None, rules: RuleSet) -> pd.DataFrame:
     """Terrain and coverage of one partition (a function of module level: picklable)."""
     terrain = evaluate_terrain(frame, dem_path, rules) if dem_path is not None else None
     coverage = evaluate_coverage(frame, rules=rules, leveled=terrain["leveled"] if terrain is not None else None,
@@ -108,7 +110,7 @@ def _metric_crs(parcels: gpd.GeoDataFrame):
     return to_metric(parcels).crs if parcels.crs is not None else None
 
 
-def _meta(metric: gpd.GeoDataFrame, networks, dem_path: str | None, rules: dict) -> pd.DataFrame:
+def _meta(metric: gpd.GeoDataFrame, networks, dem_path: str | None, rules: RuleSet) -> pd.DataFrame:
     return _partition(metric.iloc[:0], networks, dem_path, rules)
 
 
@@ -119,7 +121,7 @@ def spatial_columns(
     pipelines: gpd.GeoDataFrame | None,
     powerlines: gpd.GeoDataFrame | None,
     dem_path: str | os.PathLike | None,
-    rules: dict,
+    rules: RuleSet | Mapping,
     engine: str = "single",
     partitions: int | None = None,
     scheduler: str | None = None,
@@ -132,7 +134,8 @@ def spatial_columns(
         With ``parcel_id`` (unique) and a CRS.
     roads, pipelines, powerlines : GeoDataFrame or None
     dem_path : path or None
-    rules : dict
+    rules : RuleSet
+        The typed rules (:func:`landplan.rules.load_ruleset`; a rules dict is deprecated).
     engine : {"single", "dask"}
     partitions : int, optional
         Number of spatial partitions for ``engine="dask"`` (default: 2 per CPU, at least 1,
@@ -150,6 +153,7 @@ def spatial_columns(
     """
     if engine not in ENGINES:
         raise ParameterError("engine", engine, f"use one of {', '.join(ENGINES)}")
+    rules = as_ruleset(rules)
     dem = str(dem_path) if dem_path is not None else None
     if len(parcels) == 0 or parcels.crs is None:
         engine = "single"
@@ -163,7 +167,7 @@ def spatial_columns(
     return _in_order(out, parcels)
 
 
-def _on_dask(frame: gpd.GeoDataFrame, networks, dem: str | None, rules: dict,
+def _on_dask(frame: gpd.GeoDataFrame, networks, dem: str | None, rules: RuleSet,
              partitions: int | None, scheduler: str | None) -> pd.DataFrame:
     try:
         import dask
@@ -294,7 +298,7 @@ class _Split:
     """The forked job's halves: coverage in the worker; terrain here, then readiness with the
     terrain's ``leveled`` (the nearest lines and routes do not depend on it)."""
 
-    def __init__(self, parcels: gpd.GeoDataFrame, networks, dem: str | None, rules: dict) -> None:
+    def __init__(self, parcels: gpd.GeoDataFrame, networks, dem: str | None, rules: RuleSet) -> None:
         self.parcels, self.networks, self.dem, self.rules = parcels, networks, dem, rules
 
     def worker(self) -> pd.DataFrame:
@@ -314,7 +318,7 @@ class _Split:
 
 
 def start_spatial_columns(parcels: gpd.GeoDataFrame, networks, *, dem_path: str | os.PathLike | None,
-                          rules: dict, engine: str = "single", partitions: int | None = None,
+                          rules: RuleSet | Mapping, engine: str = "single", partitions: int | None = None,
                           scheduler: str | None = None) -> SpatialJob:
     """Start :func:`spatial_columns`; :meth:`SpatialJob.result` returns them.
 
@@ -333,6 +337,8 @@ def start_spatial_columns(parcels: gpd.GeoDataFrame, networks, *, dem_path: str 
     in a forked worker process meanwhile, and the terrain in this process when the result is
     asked for; otherwise everything when the result is asked for.
     """
+
+    rules = as_ruleset(rules)
 
     def compute() -> pd.DataFrame:
         layers = _layers(networks)

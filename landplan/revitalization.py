@@ -155,7 +155,7 @@ def low_efficiency(table: pd.DataFrame, rules: RuleSet | Mapping, *, as_of: date
     table : DataFrame
         Evaluation table, one row per parcel.
     rules : RuleSet or dict (a dict is deprecated)
-        Rules in force (:func:`landplan.rules.load_rules`).
+        Rules in force (:func:`landplan.rules.load_ruleset`).
     as_of : date
         Evaluation date.
 

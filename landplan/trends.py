@@ -27,8 +27,8 @@ Choices (documented):
 >>> parcels = pd.DataFrame({"parcel_id": ["P1"], "area_mu": [10.0]})
 >>> ledger = pd.DataFrame({"enterprise_id": ["E1", "E1"], "parcel_id": ["P1", "P1"],
 ...                        "year": [2023, 2024], "tax_wan": [100.0, 150.0]})
->>> from landplan.rules import load_rules
->>> out = parcel_trends(parcels, ledger, load_rules())
+>>> from landplan.rules import load_ruleset
+>>> out = parcel_trends(parcels, ledger, load_ruleset())
 >>> out[["year", "tax_per_mu_wan", "tax_per_mu_wan_yoy_pct"]].to_numpy().tolist()
 [[2023.0, 10.0, nan], [2024.0, 15.0, 50.0]]
 """
@@ -36,13 +36,14 @@ Choices (documented):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import efficiency as eff
 from .errors import SchemaError
+from .ruleset import RuleSet, as_ruleset
 
 __all__ = ["FIGURES", "PER_MU", "TRENDS", "ledger_years", "parcel_trends", "enterprise_trends",
            "group_trends", "division"]
@@ -135,7 +136,7 @@ def _long(grid: dict[str, np.ndarray], years: list[int], units: dict[str, np.nda
     return pd.DataFrame(data)
 
 
-def parcel_trends(parcels: pd.DataFrame, ledger: pd.DataFrame, rules: dict, *,
+def parcel_trends(parcels: pd.DataFrame, ledger: pd.DataFrame, rules: RuleSet | Mapping, *,
                   years: Sequence[int] | None = None) -> pd.DataFrame:
     """Every parcel's figures in every ledger year.
 
@@ -146,8 +147,9 @@ def parcel_trends(parcels: pd.DataFrame, ledger: pd.DataFrame, rules: dict, *,
         from); ``industry_code`` is carried along when present.
     ledger : DataFrame
         The enterprise ledger, all years.
-    rules : dict
-        The rules (:func:`landplan.rules.load_rules`): each year's score and class.
+    rules : RuleSet
+        The typed rules (:func:`landplan.rules.load_ruleset`; a rules dict is deprecated):
+        each year's score and class.
     years : sequence of int, optional
         Default :func:`ledger_years`.
 
@@ -159,6 +161,7 @@ def parcel_trends(parcels: pd.DataFrame, ledger: pd.DataFrame, rules: dict, *,
         :data:`FIGURES`, :data:`PER_MU`, ``efficiency_score``, ``efficiency_class`` and
         ``<name>_yoy_pct`` for :data:`TRENDS`. A year without ledger rows has empty figures.
     """
+    rules = as_ruleset(rules)
     ids, area, row_year, pos, years = _prepared(parcels, ledger, years)
     names = ("enterprises", *FIGURES, *PER_MU, "efficiency_score", "efficiency_class")
     grid: dict[str, list] = {name: [] for name in names}
@@ -180,7 +183,7 @@ def parcel_trends(parcels: pd.DataFrame, ledger: pd.DataFrame, rules: dict, *,
     return out
 
 
-def enterprise_trends(parcels: pd.DataFrame, ledger: pd.DataFrame, rules: dict, *,
+def enterprise_trends(parcels: pd.DataFrame, ledger: pd.DataFrame, rules: RuleSet | Mapping, *,
                       years: Sequence[int] | None = None) -> pd.DataFrame:
     """Every enterprise's figures in every ledger year (the enterprise view of each year).
 
@@ -195,6 +198,7 @@ def enterprise_trends(parcels: pd.DataFrame, ledger: pd.DataFrame, rules: dict, 
     """
     if "enterprise_id" not in ledger.columns:
         raise SchemaError("ledger: the column enterprise_id is required for the enterprise view")
+    rules = as_ruleset(rules)
     ids, area, row_year, pos, years = _prepared(parcels, ledger, years)
     per_year = []
     for y in years:

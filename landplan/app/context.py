@@ -25,7 +25,8 @@ import streamlit as st
 from .. import labels
 from ..errors import LandplanError
 from ..idle import IDLE_STATUSES
-from ..rules import load_rules, load_ruleset
+from ..rules import load_ruleset
+from ..ruleset import RuleSet
 from ..schema import ENUMS
 from . import session
 from .data import (
@@ -84,10 +85,10 @@ class Context:
     def stamp(self) -> tuple:
         return workspace_stamp(self.workspace)
 
-    def rules(self) -> dict | None:
-        """The rules in force, or ``None`` after showing why they cannot be read."""
+    def rules(self) -> RuleSet | None:
+        """The rules in force (typed), or ``None`` after showing why they cannot be read."""
         try:
-            return load_rules(self.workspace)
+            return load_ruleset(self.workspace)
         except LandplanError as exc:
             st.error(t("rules.invalid", self.lang, error=md_lines(exc)))
             return None

@@ -29,6 +29,7 @@ from ..io.importer import ImportReport, import_layer
 from ..io.writers import _check_xlsx_text, write_layer, write_xlsx
 from ..labels import column as column_label
 from ..labels import t
+from ..ruleset import RuleSet
 from ..schema import PARCELS
 from ..workspace import Workspace
 from .data import MisalignedError, same_ids
@@ -215,7 +216,7 @@ def parcels_download(parcels: gpd.GeoDataFrame, fmt: str) -> bytes:
         return out.read_bytes()
 
 
-def evaluation_download(table: gpd.GeoDataFrame, suffix: str, rules: dict | None,
+def evaluation_download(table: gpd.GeoDataFrame, suffix: str, rules: RuleSet | None,
                         lang: str = "zh") -> bytes:
     """The evaluation table as ``.xlsx`` (with the definitions sheet) or ``.csv``, tables for
     people in ``lang`` (:func:`landplan.evaluate.write_evaluation`), or ``.gpkg`` (canonical

@@ -19,11 +19,13 @@ first map 2.77 → 2.40 s (median of 30 alternating loads, headless Chromium).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import io
 import logging
 import re
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -32,6 +34,7 @@ import streamlit as st
 from .. import labels
 from ..labels import rulekeys
 from ..rules import is_unconfirmed
+from ..ruleset import RuleSet, plain
 from .i18n import t
 
 __all__ = ["cell_texts", "format_value", "labelled", "show_table", "parcel_table", "table_for_people",
@@ -57,14 +60,17 @@ def md_lines(text) -> str:
     return "  \n".join(_MARKDOWN.sub(r"\\\1", line) for line in str(text).splitlines())
 
 
-def get_rule(rules: dict, key: str):
-    """The value of dotted rules ``key`` (``None`` when a part is missing)."""
+def get_rule(rules: RuleSet, key: str):
+    """The value of dotted rules ``key`` as plain data (``None`` when a part is missing)."""
     node = rules
     for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
+        if dataclasses.is_dataclass(node):
+            node = getattr(node, part, None)
+        elif isinstance(node, Mapping):
+            node = node.get(part)
+        else:
             return None
-        node = node[part]
-    return node
+    return plain(node)
 
 
 def cell_texts(column: str, values, lang: str, *, layer: str | None = None) -> list[str]:
@@ -361,7 +367,7 @@ def thematic_download(ctx, table: pd.DataFrame, mask: np.ndarray, *, map_key: st
                                mime="application/pdf" if fmt == "pdf" else "image/png")
 
 
-def rule_value(rules: dict, key: str, lang: str) -> str:
+def rule_value(rules: RuleSet, key: str, lang: str) -> str:
     """The value of rules ``key`` as a person reads it (:func:`landplan.labels.rulekeys.value_text`;
     numbers to at most four decimals)."""
     value = get_rule(rules, key)
@@ -376,7 +382,7 @@ def unconfirmed_mark(key: str, lang: str) -> str:
     return f" ⚠ {t('rules.unconfirmed', lang)}" if is_unconfirmed(key) else ""
 
 
-def rule_line(rules: dict, key: str, lang: str) -> str:
+def rule_line(rules: RuleSet, key: str, lang: str) -> str:
     """A rule as Markdown: its label, its value, a visible ⚠ 未确认 where the default is
     UNCONFIRMED, then what it means and its source, with the rules key in small print."""
     label = _MARKDOWN.sub(r"\\\1", rulekeys.label(key, lang))
@@ -386,7 +392,7 @@ def rule_line(rules: dict, key: str, lang: str) -> str:
             f":small[{help_text} `{key}`]")
 
 
-def rules_block(rules: dict, keys: list[str], lang: str) -> None:
+def rules_block(rules: RuleSet, keys: list[str], lang: str) -> None:
     """An expander listing the rules used on the page, each with its meaning, source and mark."""
     with st.expander(t("rules.used", lang)):
         for key in keys:

@@ -15,7 +15,7 @@ import logging
 import multiprocessing
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +27,8 @@ from ..errors import LandplanError, ParameterError
 from ..evaluate import column_label, evaluate, read_evaluation
 from ..io.atomic import atomic_path
 from ..io.writers import cell_text, write_table
-from ..rules import load_rules
+from ..rules import load_ruleset
+from ..ruleset import RuleSet, as_ruleset
 from ..workspace import Workspace
 from . import html as _html
 from .context import ReportContext, prepare
@@ -240,7 +241,7 @@ def report(
     since: str | Path | None = None,
     workers: int | None = None,
     progress: Callable[[float], None] | None = None,
-    rules: dict | None = None,
+    rules: RuleSet | Mapping | None = None,
 ) -> ReportRun:
     """Write per-parcel evaluation reports (按地块评价报告) and/or the park report.
 
@@ -265,6 +266,8 @@ def report(
         Processes for several parcels (default: all cores).
     progress : callable, optional
         Called with the fraction done (0–1) as reports are written.
+    rules : RuleSet, optional
+        The typed rules (default: the workspace's, :func:`landplan.rules.load_ruleset`).
 
     Returns
     -------
@@ -281,7 +284,7 @@ def report(
     out = Path(out)
     _check_out(out)
     before = read_evaluation(since) if since is not None else None
-    rules = rules if rules is not None else load_rules(ws)
+    rules = as_ruleset(rules) if rules is not None else load_ruleset(ws)
     table = evaluate(ws, as_of=as_of, year=year, rules=rules)
     known = set(table["parcel_id"].astype(str))
     ids = list(dict.fromkeys(str(p) for p in (table["parcel_id"] if all_parcels else parcel_ids or [])))

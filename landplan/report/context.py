@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,8 @@ import shapely
 
 from ..efficiency import park_benchmarks
 from ..evaluate import evaluate
-from ..rules import load_rules
+from ..rules import load_ruleset
+from ..ruleset import RuleSet, as_ruleset, default_ruleset
 from ..workspace import Workspace
 
 __all__ = ["ReportContext", "Layer", "prepare", "map_window"]
@@ -51,8 +53,8 @@ class ReportContext:
     workspace: Path
     as_of: dt.date
     year: int | None
-    rules: dict
-    defaults: dict
+    rules: RuleSet
+    defaults: RuleSet
     table: pd.DataFrame
     position: dict[str, int]
     benchmarks: dict[str, float]
@@ -128,7 +130,7 @@ def prepare(
     *,
     as_of: dt.date | None = None,
     year: int | None = None,
-    rules: dict | None = None,
+    rules: RuleSet | Mapping | None = None,
     table: pd.DataFrame | None = None,
 ) -> ReportContext:
     """Evaluate the workspace once and prepare the reports of ``parcel_ids`` (default: all).
@@ -144,7 +146,7 @@ def prepare(
         An evaluation table already made for this workspace (skips the evaluation).
     """
     ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
-    rules = rules if rules is not None else load_rules(ws)
+    rules = as_ruleset(rules) if rules is not None else load_ruleset(ws)
     if table is None:
         table = evaluate(ws, as_of=as_of, year=year, rules=rules)
     table = table.reset_index(drop=True)
@@ -177,7 +179,7 @@ def prepare(
             layers[name] = _layer(name, ws.read(name), windows_arr, chosen, cols)
     crs = getattr(table, "crs", None)
     return ReportContext(
-        workspace=ws.path, as_of=as_of, year=year, rules=rules, defaults=load_rules(),
+        workspace=ws.path, as_of=as_of, year=year, rules=rules, defaults=default_ruleset(),
         table=table, position=position, benchmarks=benchmarks, ledger_year=ledger_year,
         ledger_prev=ledger_prev, ledger_rows=rows, ledger_prev_rows=prev_rows,
         children=_lineage(table), layers=layers, windows=windows, has_dem=ws.dem_path is not None,

@@ -153,8 +153,8 @@ def report_charset(ctx=None, extra: Iterable[str] = ()) -> frozenset[str]:
         _frame_chars(ctx.ledger_prev, chars)
         for layer in ctx.layers.values():
             _frame_chars(layer.attrs, chars)
-        _value_chars(ctx.rules, chars)
-        _value_chars(ctx.defaults, chars)
+        _value_chars(ctx.rules.to_dict(), chars)  # the rules' words (a holder's name in a rule)
+        _value_chars(ctx.defaults.to_dict(), chars)
         chars.update(str(ctx.workspace))
     for text in extra:
         chars.update(text)

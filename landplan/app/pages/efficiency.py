@@ -18,7 +18,7 @@ from landplan.app.mapview import selected_parcel, show_map
 from landplan.app.pages.data import _refusal
 from landplan.app.ui import table_bytes  # noqa: F401  (the page's downloads, as tests read them)
 from landplan.io.writers import column_unit
-from landplan.ruleset import as_ruleset
+from landplan.ruleset import RuleSet
 
 MAP_KEY = "map_efficiency"
 RANKING = ["parcel_id", "holder", "industry_code", "area_mu", "tax_per_mu_wan",
@@ -88,8 +88,8 @@ def render() -> None:
         ui.table_for_people(classes, lang, key="efficiency_classes", sheet=t("efficiency.by_class", lang))
     rules = ctx.rules()
     if rules:
-        classes = as_ruleset(rules).efficiency.classes
-        keys = [f"efficiency.indicators.{name}.weight" for name in as_ruleset(rules).efficiency.indicators]
+        classes = rules.efficiency.classes
+        keys = [f"efficiency.indicators.{name}.weight" for name in rules.efficiency.indicators]
         method = classes.method
         keys.append("efficiency.classes.method")
         sub = "cutoffs" if method == "score" else "shares"
@@ -133,7 +133,7 @@ def _chart(frame: pd.DataFrame, lang: str, *, key: str) -> None:
     st.line_chart(data, x=year, y=[labels.column(n, lang) for n in CHARTED])
 
 
-def _trends_section(ctx, view: pd.DataFrame, rules: dict, lang: str) -> None:
+def _trends_section(ctx, view: pd.DataFrame, rules: RuleSet, lang: str) -> None:
     st.header(t("trends.title", lang))
     years = trends.ledger_years(ctx.park.ledger)
     if not years:

@@ -12,7 +12,6 @@ from landplan.app.i18n import t
 from landplan.app.map import paths_of, to_local
 from landplan.app.mapview import show_map
 from landplan.coverage import NETWORK_TYPES
-from landplan.ruleset import as_ruleset
 
 MAP_KEY = "map_infrastructure"
 ROUTES_KEY = "infra_routes"
@@ -45,7 +44,7 @@ def render() -> None:
     rules = ctx.rules()
     if rules is None:
         return
-    cov = as_ruleset(rules).coverage
+    cov = rules.coverage
     levels = tuple([lv.name for lv in cov.readiness] + [cov.below])
     kinds = st.multiselect(t("infra.routes", lang), list(NETWORK_TYPES), key=ROUTES_KEY,
                            format_func=lambda n: labels.value("network_type", n, lang),

@@ -21,7 +21,6 @@ from landplan.app.data import status_summary
 from landplan.app.i18n import t
 from landplan.app.map import NO_STATUS_COLOUR, PARCEL_COLUMNS, STATUS_COLOURS, THEMES, theme_columns
 from landplan.app.mapview import colour_key, crs_label, show_map
-from landplan.ruleset import as_ruleset
 
 MAP_KEY = "map_overview"
 
@@ -50,7 +49,7 @@ def render() -> None:
     rules = ctx.rules()
     idle = view["idle_status"].astype(str).str.startswith("idle_").to_numpy()
     graded = view["efficiency_class"].notna().to_numpy()
-    cov = as_ruleset(rules).coverage if rules else None
+    cov = rules.coverage if rules else None
     levels = [lv.name for lv in cov.readiness] if cov else []
     ready = view["readiness"].isin(levels).to_numpy()
     unit = t("unit.mu", lang)

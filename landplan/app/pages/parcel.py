@@ -111,7 +111,7 @@ def _search_box(ctx, table: pd.DataFrame, mask, drawn_with: str | None) -> None:
         st.rerun()
 
 
-def figures(row: pd.Series, rules: dict | None, lang: str) -> pd.DataFrame:
+def figures(row: pd.Series, lang: str) -> pd.DataFrame:
     """Every evaluation figure of one parcel with its rules key, what the rule means and its
     source, and a ⚠ 未确认 mark where the rule's default is UNCONFIRMED. A text for people
     shows in the reader's language only (:func:`landplan.columns.text_column`)."""
@@ -172,7 +172,7 @@ def render() -> None:
         st.table(attributes, hide_index=True)
         ui.downloads(attributes, None, lang, key="parcel_attributes", sheet=t("details.attributes", lang))
     with tabs[1]:
-        ui.table_for_people(figures(row, ctx.rules(), lang), lang, key="parcel_figures",
+        ui.table_for_people(figures(row, lang), lang, key="parcel_figures",
                             sheet=t("details.figures", lang))
     with tabs[2]:
         ledger = park.ledger
