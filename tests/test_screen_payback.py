@@ -8,6 +8,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 from test_screen import _cell, _table
 from wordcheck import cjk_in, codes_in
@@ -100,17 +101,20 @@ def test_weight_0_keeps_the_ranking_and_a_weight_reorders_by_payback():
     assert after["explanation_zh"].tolist() == before["explanation_zh"].tolist()
     assert after["payback_years"].notna().all() and before["payback_years"].isna().all()
 
-    # X fits the need exactly but its zone's acquisition is dear; Y is 11 mu and cheap
+    # X fits the need exactly but its acquisition zone is dear (50 a mu); Y is 11 mu and has its own 5
     pair = _table([
-        {"parcel_id": "X", "status": "reserve", "area_mu": 10.0, "acquisition_wan_per_mu": 50.0,
-         "cut_m3": 100.0, "fill_m3": 100.0, "geometry": _cell(0)},
+        {"parcel_id": "X", "status": "reserve", "area_mu": 10.0, "cut_m3": 100.0, "fill_m3": 100.0,
+         "geometry": _cell(0)},
         {"parcel_id": "Y", "status": "reserve", "area_mu": 11.0, "acquisition_wan_per_mu": 5.0,
          "cut_m3": 100.0, "fill_m3": 100.0, "geometry": _cell(1)},
     ])
+    zones = gpd.GeoDataFrame({"zone_name": ["east"], "acquisition_wan_per_mu": [50.0]},
+                             geometry=[_cell(0).buffer(5)], crs=pair.crs)
     p = make_project(PROJECT)
-    plain, _ = rank_sites(pair, p, rules, need_mu=10.0, economics=INPUTS)
+    plain, _ = rank_sites(pair, p, rules, need_mu=10.0, economics=INPUTS, zones=zones)
     assert plain["parcel_id"].tolist() == ["X", "Y"] and plain["score"].tolist() == [75.0, 62.5]
-    weighted, _ = rank_sites(pair, p, rules, need_mu=10.0, economics=INPUTS, payback_weight=100)
+    assert plain["acquisition_wan_per_mu"].tolist() == [50.0, 5.0]
+    weighted, _ = rank_sites(pair, p, rules, need_mu=10.0, economics=INPUTS, payback_weight=100, zones=zones)
     # X: 2 + (70 − 16.8) / 3 = 19.733 years; Y: 2 + (25 − 16.8) / (0.5 · 60 / 11) = 5.007 years
     y_x, y_y = 2 + 53.2 / 3, 2 + 8.2 / (0.5 * 60 / 11)
     assert weighted["parcel_id"].tolist() == ["Y", "X"]

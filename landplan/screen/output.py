@@ -23,7 +23,7 @@ import pandas as pd
 
 from .. import labels
 from ..compliance import _provenance
-from ..economics import EconomicsInputs
+from ..economics import EconomicsInputs, economics_missing, read_acquisition_zones
 from ..errors import LandplanError, ParameterError
 from ..io.atomic import atomic_path
 from ..labels import rulekeys
@@ -43,7 +43,7 @@ from .checks import (
     check_project,
     park_values,
 )
-from .payback import NO_ECONOMICS_SECTION, economics_for, floor_wan_per_mu
+from .payback import floor_wan_per_mu
 from .project import Project
 from .sites import (
     _COMPONENTS,
@@ -114,7 +114,7 @@ class ScreeningResult:
         The weight of the ``payback`` component (0: the ranking without it).
     economics : EconomicsInputs or None
         The land-economics inputs of the payback columns; ``economics_missing`` the rules keys
-        that are missing when they are None (:func:`landplan.screen.payback.economics_for`).
+        that are missing when they are None (:func:`landplan.economics.economics_missing`).
     rules : RuleSet or dict (a dict is deprecated)
         The rules in force (the sources of the texts).
     """
@@ -188,8 +188,6 @@ class ScreeningResult:
         if self.project.tax_wan is None:
             return labels.t("screen.payback.without_tax", lang)
         if self.economics is None:
-            if list(self.economics_missing) == [NO_ECONOMICS_SECTION] or not self.economics_missing:
-                return labels.t("screen.payback.no_section", lang)
             keys = words.sep("list", lang).join(rulekeys.label(k, lang) for k in self.economics_missing)
             return labels.t("screen.payback.missing", lang, keys=keys)
         e = self.economics
@@ -477,10 +475,13 @@ def screen_project(project: Project, workspace: Workspace | str | Path, *,
     checks = check_project(project, rules, park, need_mu=need_mu)
     roads = ws.read("roads") if ws.has("roads") else None
     powerlines = ws.read("powerlines") if ws.has("powerlines") else None
-    inputs, missing = (economics, []) if economics is not None else economics_for(rules, table)
+    if economics is not None:
+        inputs, missing, zones = economics, [], read_acquisition_zones(ws)
+    else:
+        inputs, missing, zones = economics_missing(ws, rules, table)
     sites, excluded, weights, unused = _rank(table, project, rules, need_mu=need_mu, roads=roads,
                                              powerlines=powerlines, ledger=ledger,
-                                             payback_weight=payback_weight, economics=inputs)
+                                             payback_weight=payback_weight, economics=inputs, zones=zones)
     admitted = not bool(checks["met"].eq(False).fillna(False).any())
     statuses = tuple(str(s) for s in spec.supplyable_statuses)
     supplyable = int(_text(table, "status").isin(statuses).sum())

@@ -4,8 +4,9 @@ For every site the ranking offers, :func:`site_payback` asks what the park lays 
 supply that site to this project and how many years of the project's promised tax pay it back
 (the land economics of :mod:`landplan.economics`, shared/domain/land-economics.md):
 
-- **cost per mu** = acquisition (the site's ``acquisition_wan_per_mu``, the 区片综合地价 of its
-  zone, when the table has it; else the rules' park-wide ``acquisition_wan_per_mu``) +
+- **cost per mu** = acquisition (the site's own ``acquisition_wan_per_mu`` when the table has
+  it, else the 区片综合地价 of the acquisition zone covering most of it, else the rules'
+  park-wide ``acquisition_wan_per_mu``: as :func:`landplan.economics.evaluation_economics`) +
   development (七通一平, ``development_wan_per_mu``) + the extension cost of the networks the
   site lacks for the project's needs (the screening's ``ext_cost_wan``, Σ ``ext_<t>_cost_wan``
   over the needed networks) ÷ the site's mu + earthworks ÷ mu when the table has an
@@ -24,8 +25,8 @@ supply that site to this project and how many years of the project's promised ta
   (:func:`landplan.economics.promised_payback_years`).
 
 A project without a promised tax has no payback (the term is absent, not zero); incomplete
-economics inputs leave the columns empty and the screening says once which rules keys are
-missing.
+economics inputs (:func:`landplan.economics.economics_missing`) leave the columns empty and the
+screening says once which rules keys are missing.
 
 The ranking term ``payback`` = 1 − static payback ÷ the largest among the fitting sites (as the
 other components; a site not paying back within the horizon, or whose cost is unknown, gets 0).
@@ -38,15 +39,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..economics import M2_PER_MU, EconomicsInputs, floor_price_check, promised_payback_years
+from ..economics import (
+    M2_PER_MU,
+    EconomicsInputs,
+    _zone_of_parcels,
+    economics_inputs,
+    floor_price_check,
+    promised_payback_years,
+)
 from ..ruleset import RuleSet
 from ..tables import num as _num
-
-#: The missing "key" when the rules cannot give economics inputs at all (no reader yet).
-NO_ECONOMICS_SECTION = "economics"
 
 #: Columns :func:`site_payback` gives (canonical names; the sites table holds them).
 PAYBACK_COLUMNS: tuple[str, ...] = (
@@ -57,18 +63,12 @@ PAYBACK_COLUMNS: tuple[str, ...] = (
 
 def economics_for(rules: RuleSet | Mapping, table: pd.DataFrame | None = None
                   ) -> tuple[EconomicsInputs | None, list[str]]:
-    """The economics inputs of the rules in force, or None and the rules keys that are missing.
-
-    Reads them with ``landplan.economics.economics_inputs`` (the ``economics:`` section of the
-    rules file); while that reader does not exist, None and :data:`NO_ECONOMICS_SECTION`.
-    Without a park-wide ``economics.acquisition_wan_per_mu`` the sites need their own
-    ``acquisition_wan_per_mu`` column: when ``table`` (the evaluation) has none, that key is
-    missing too.
+    """The economics inputs of the rules in force (:func:`landplan.economics.economics_inputs`),
+    or None and the rules keys that are missing, for a table without a workspace (no acquisition
+    zones; a workspace's screening asks :func:`landplan.economics.economics_missing`). Without a
+    park-wide ``economics.acquisition_wan_per_mu`` the sites need their own
+    ``acquisition_wan_per_mu`` column: when ``table`` has none, that key is missing too.
     """
-    try:
-        from ..economics import economics_inputs  # type: ignore[attr-defined]
-    except ImportError:
-        return None, [NO_ECONOMICS_SECTION]
     inputs, missing = economics_inputs(rules)
     if inputs is not None and inputs.acquisition_wan_per_mu is None and table is not None \
             and "acquisition_wan_per_mu" not in table.columns:
@@ -84,14 +84,15 @@ def floor_wan_per_mu(inputs: EconomicsInputs) -> float:
     return float(check["floor_yuan_per_m2"].iloc[0]) * M2_PER_MU / 10_000.0
 
 
-def site_payback(sites: pd.DataFrame, ext_cost_wan: pd.Series, *, tax_wan: float | None,
-                 land_price_wan_per_mu: float | None, inputs: EconomicsInputs | None) -> pd.DataFrame:
+def site_payback(sites: gpd.GeoDataFrame, ext_cost_wan: pd.Series, *, tax_wan: float | None,
+                 land_price_wan_per_mu: float | None, inputs: EconomicsInputs | None,
+                 zones: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
     """Cost, price, net outlay, tax and payback per mu of each site (see the module docstring).
 
     Parameters
     ----------
-    sites : DataFrame
-        The fitting parcels (evaluation columns): ``area_mu``; optional
+    sites : GeoDataFrame
+        The fitting parcels (evaluation columns): ``area_mu``, the geometry; optional
         ``acquisition_wan_per_mu`` and ``earthwork_cost_wan``.
     ext_cost_wan : Series
         The extension cost of the project's missing networks per site (same index; NaN unknown).
@@ -101,6 +102,8 @@ def site_payback(sites: pd.DataFrame, ext_cost_wan: pd.Series, *, tax_wan: float
         The project's offered land price; None: the park's floor.
     inputs : EconomicsInputs or None
         None: every column empty.
+    zones : GeoDataFrame, optional
+        The acquisition zones (:func:`landplan.economics.read_acquisition_zones`).
 
     Returns
     -------
@@ -119,6 +122,9 @@ def site_payback(sites: pd.DataFrame, ext_cost_wan: pd.Series, *, tax_wan: float
         return out
     area = _num(sites, "area_mu").to_numpy(dtype="float64", na_value=np.nan)
     acq = _num(sites, "acquisition_wan_per_mu").to_numpy(dtype="float64", na_value=np.nan)
+    if zones is not None and n:
+        zone = _zone_of_parcels(sites, zones, pd.RangeIndex(n))["acquisition_wan_per_mu"].to_numpy(dtype="float64")
+        acq = np.where(np.isnan(acq), zone, acq)
     if inputs.acquisition_wan_per_mu is not None:
         acq = np.where(np.isnan(acq), float(inputs.acquisition_wan_per_mu), acq)
     dev = np.full(n, float(inputs.development_wan_per_mu))

@@ -426,7 +426,8 @@ SITE_COLUMNS: tuple[str, ...] = (
 def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: RuleSet | Mapping, *, need_mu: float,
                roads: gpd.GeoDataFrame | None = None, powerlines: gpd.GeoDataFrame | None = None,
                ledger: pd.DataFrame | None = None, payback_weight: float | None = None,
-               economics: EconomicsInputs | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+               economics: EconomicsInputs | None = None,
+               zones: gpd.GeoDataFrame | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Rank the supplyable parcels that fit a project (see the module docstring for the score).
 
     Parameters
@@ -450,6 +451,9 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: RuleSet | Mappi
     economics : EconomicsInputs, optional
         The land-economics inputs; default those of the rules
         (:func:`landplan.screen.payback.economics_for`), none when they are incomplete.
+    zones : GeoDataFrame, optional
+        The acquisition zones (:func:`landplan.economics.read_acquisition_zones`): a site's
+        acquisition price is its zone's when it has none of its own.
 
     Returns
     -------
@@ -469,7 +473,7 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: RuleSet | Mappi
         economics = economics_for(rules, table)[0]
     sites, excluded, _weights, _unused = _rank(table, project, rules, need_mu=need_mu, roads=roads,
                                                powerlines=powerlines, ledger=ledger,
-                                               payback_weight=payback_weight, economics=economics)
+                                               payback_weight=payback_weight, economics=economics, zones=zones)
     return sites, excluded
 
 
@@ -486,7 +490,7 @@ def _payback_weight(given: float | None, weights: Mapping[str, Any]) -> float:
 def _rank(table: gpd.GeoDataFrame, project: Project, rules: RuleSet | Mapping, *, need_mu: float,
           roads: gpd.GeoDataFrame | None, powerlines: gpd.GeoDataFrame | None,
           ledger: pd.DataFrame | None, payback_weight: float | None = None,
-          economics: EconomicsInputs | None = None
+          economics: EconomicsInputs | None = None, zones: gpd.GeoDataFrame | None = None
           ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, float], dict[str, str]]:
     """:func:`rank_sites`, with the weights used and the components left out (→ why)."""
     rules = as_ruleset(rules)
@@ -572,7 +576,7 @@ def _rank(table: gpd.GeoDataFrame, project: Project, rules: RuleSet | Mapping, *
         raw["contiguity"] = _relative_low(dist)
     pay_why = unused_reason(project.tax_wan, economics)
     pay = site_payback(sel, cost, tax_wan=project.tax_wan, land_price_wan_per_mu=project.land_price_wan_per_mu,
-                       inputs=economics)
+                       inputs=economics, zones=zones)
     if not pay_why:
         raw["payback"] = _relative_low(pay["payback_years"])
     # a payback of weight 0 stays out of the score and its explanation: the ranking without it
