@@ -40,6 +40,21 @@ FLAGS: dict[str, str] = {
     "workspace": "--workspace", "keep_extra": "--keep-extra", "since": "--since", "top": "--top",
     "labels": "--lang",
 }
+#: The library's parameters a user sets elsewhere than on the command line, as the command
+#: line names them: the land economics' inputs in the rules file by their rules key
+#: (:class:`landplan.economics.EconomicsInputs`, the ``economics:`` section), a fact of a layer
+#: by its column.
+SET_ELSEWHERE: dict[str, str] = {
+    **{name: f"economics.{name} in rules.yaml" for name in (
+        "land_grade", "land_grade_source", "development_wan_per_mu", "retained_local_share", "discount_rate",
+        "tax_lag_years", "horizon_years", "acquisition_wan_per_mu", "floor_prices_yuan_per_m2",
+        "provincial_floor_yuan_per_m2", "provincial_floor_source")},
+    # retained_share_of_mix's fractions make the retained share; payback's rate is the discount rate
+    "vat_fraction": "economics.retained_local_share in rules.yaml",
+    "income_tax_fraction": "economics.retained_local_share in rules.yaml",
+    "rate": "economics.discount_rate in rules.yaml",
+    "priority_industry": "the parcels' column priority_industry",
+}
 _NAMED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)(?:=([^`]*))?`")
 
 
@@ -816,7 +831,7 @@ def main(argv: list[str] | None = None) -> int:
         with command_context(["landplan", *(sys.argv[1:] if argv is None else argv)]):
             return args.func(args)
     except LandplanError as exc:
-        flags = {**FLAGS, **getattr(args, "flags", {})}
+        flags = {**SET_ELSEWHERE, **FLAGS, **getattr(args, "flags", {})}
         for line in error_words(exc, flags).splitlines() or [""]:  # a rules file: one line per problem
             print(f"landplan: error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT

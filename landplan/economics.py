@@ -85,7 +85,6 @@ __all__ = [
     "park_economics",
     "promised_payback_years",
     "EVALUATION_COLUMNS",
-    "RULES_FILE_PARAMETERS",
     "ZONES_FILE",
     "MissingEconomicsInputs",
     "economics_inputs",
@@ -320,7 +319,8 @@ def _as_2d(outlay: Any, flows: Any) -> tuple[np.ndarray, np.ndarray]:
     if f.ndim == 1:
         f = f[None, :]
     if f.ndim != 2 or f.shape[0] != out.shape[0]:
-        raise ParameterError("flows", f.shape, f"give one row of yearly flows per outlay ({out.shape[0]})")
+        # a caller's shapes, not a user's value: no face passes flows
+        raise ValueError(f"flows of shape {f.shape}: give one row of yearly flows per outlay ({out.shape[0]})")
     return out, f
 
 
@@ -845,25 +845,6 @@ def _class_change(table: pd.DataFrame, efficiency: pd.DataFrame, inputs: Economi
 #: The evaluation's economics columns (:data:`landplan.columns.OUTPUT_NAMES` order), named as
 #: :func:`parcel_economics` names them.
 EVALUATION_COLUMNS: tuple[str, ...] = ECONOMICS
-
-#: The parameters of :class:`EconomicsInputs` (and of :func:`retained_share_of_mix`) by the
-#: rules key a user sets them with (the rules file, not the command line).
-RULES_FILE_PARAMETERS: dict[str, str] = {
-    "land_grade": "economics.land_grade",
-    "land_grade_source": "economics.land_grade_source",
-    "development_wan_per_mu": "economics.development_wan_per_mu",
-    "retained_local_share": "economics.retained_local_share",
-    "vat_fraction": "economics.retained_local_share",
-    "income_tax_fraction": "economics.retained_local_share",
-    "discount_rate": "economics.discount_rate",
-    "rate": "economics.discount_rate",
-    "tax_lag_years": "economics.tax_lag_years",
-    "horizon_years": "economics.horizon_years",
-    "acquisition_wan_per_mu": "economics.acquisition_wan_per_mu",
-    "floor_prices_yuan_per_m2": "economics.floor_prices_yuan_per_m2",
-    "provincial_floor_yuan_per_m2": "economics.provincial_floor_yuan_per_m2",
-    "provincial_floor_source": "economics.provincial_floor_source",
-}
 
 #: Optional acquisition zones of a folder workspace (polygons with ``zone_name`` and
 #: ``acquisition_wan_per_mu``, 区片综合地价 per 亩, §2.1): a parcel takes the zone covering most

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from landplan.cli import FLAGS, error_words, flag_words, main
+from landplan.cli import FLAGS, SET_ELSEWHERE, error_words, flag_words, main
 from landplan.errors import LandplanError, ParameterError
 
 PACKAGE = Path(__file__).resolve().parents[1] / "landplan"
@@ -50,8 +50,9 @@ def test_the_scan_sees_flags_where_they_are():
 
 
 def test_every_parameter_an_error_names_has_a_flag():
-    """A parameter named in backticks in a raise, or by a ParameterError, is in cli.FLAGS:
-    the command line never prints a Python name."""
+    """A parameter named in backticks in a raise, or by a ParameterError, is in cli.FLAGS, or
+    is set elsewhere and named so (cli.SET_ELSEWHERE: a rules key, a layer's column): the
+    command line never prints a Python name."""
     named = {(rel, line, m.group(1)) for rel, line, text in _raise_texts() if not rel.startswith(ALLOWED)
              for m in _NAMED.finditer(text)}
     for path in PACKAGE.rglob("*.py"):
@@ -60,8 +61,19 @@ def test_every_parameter_an_error_names_has_a_flag():
                     and node.args and isinstance(node.args[0], ast.Constant)):
                 named.add((path.name, node.lineno, node.args[0].value))
     assert len(named) > 10
-    missing = sorted(item for item in named if item[2] not in FLAGS)
+    missing = sorted(item for item in named if item[2] not in FLAGS and item[2] not in SET_ELSEWHERE)
     assert not missing, missing
+    assert not set(FLAGS) & set(SET_ELSEWHERE)  # one name, one place to set it
+
+
+def test_a_rules_file_parameter_reads_as_its_rules_key():
+    from landplan.economics import EconomicsInputs
+
+    with pytest.raises(ParameterError) as caught:
+        EconomicsInputs(land_grade=16, land_grade_source="x", development_wan_per_mu=1, retained_local_share=0.4,
+                        discount_rate=0.05, tax_lag_years=2)
+    assert error_words(caught.value, {**SET_ELSEWHERE, **FLAGS}).startswith(
+        "economics.land_grade in rules.yaml 16: give the national land grade")
 
 
 def test_parameter_error_reads_as_python_and_the_cli_as_flags():
