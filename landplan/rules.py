@@ -437,16 +437,13 @@ def _cross_problems(rules: dict) -> list[tuple[str, str]]:
 
 
 def _economics_problems(econ: dict) -> list[tuple[str, str]]:
-    """A provincial floor below the national floor of the park's grade (it can only raise it,
-    land-economics.md §1.3) or without its document; a grade without its source."""
+    """A provincial floor below the national floor of the park's grade: it can only raise it
+    (land-economics.md §1.3). (A value left empty is no problem of the file: the economics
+    names every missing one, :func:`landplan.economics.economics_inputs`.)"""
     out: list[tuple[str, str]] = []
     grade, prov = econ["land_grade"], econ["provincial_floor_yuan_per_m2"]
-    if LAND_GRADE.ok(grade) and not TEXT.ok(econ["land_grade_source"]):
-        out.append(("economics.land_grade_source", "say where the land grade came from (a document)"))
-    if POSITIVE.ok(prov):
-        if not TEXT.ok(econ["provincial_floor_source"]):
-            out.append(("economics.provincial_floor_source", "name the document of the provincial floor"))
-        national = (econ["floor_prices_yuan_per_m2"] or {}).get(str(int(grade))) if LAND_GRADE.ok(grade) else None
+    if POSITIVE.ok(prov) and LAND_GRADE.ok(grade):
+        national = (econ["floor_prices_yuan_per_m2"] or {}).get(str(int(grade)))
         if POSITIVE.ok(national) and prov < national:
             out.append(("economics.provincial_floor_yuan_per_m2",
                         f"{shown(prov)} is below the national floor of grade {int(grade)} ({national:g} CNY/m², "
