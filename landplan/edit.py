@@ -3,7 +3,7 @@
 Every edit reads the current parcels layer, builds the new one and writes it through
 :meth:`landplan.store.Workspace.write` with its :class:`landplan.history.Change`, so the
 change goes to ``parcels/history.gpkg`` with its effective date and command. An update of
-one parcel is made in place when the store can (:func:`landplan.history.update_in_place`; a
+one parcel is made in place when the store can (:func:`landplan.store.inplace.update_in_place`; a
 PostGIS table: one UPDATE): the same result without rewriting the park. A refused edit
 raises :class:`EditError` before anything is written.
 
@@ -45,7 +45,7 @@ from .crs import metric_crs
 from .errors import LandplanError
 from .labels import text
 from .schema import PARCELS, coerce_column, validate_layer
-from .store import NotInPlace, Workspace, history
+from .store import NotInPlace, Workspace, history, inplace
 from .store.history import keeps_history, used_ids
 from .units import M2_PER_MU
 
@@ -584,12 +584,12 @@ def _set_values(new: gpd.GeoDataFrame, pos: int, values: dict[str, object], parc
 
 
 def _update_in_place(ws, parcel_id: str, values, date: dt.date, summary: str) -> EditResult | None:
-    """The update made in place (:func:`landplan.history.update_in_place`): the parcel's row
+    """The update made in place (:func:`landplan.store.inplace.update_in_place`): the parcel's row
     read alone, changed, validated and written with its history in one transaction. ``None``
     when it cannot be (no history yet, files changed outside landplan, a new column, a
     parcel id found other than once): the caller then rewrites the layer and its history."""
     recorded = keeps_history(ws)
-    if not (history.can_update_in_place(ws) if recorded else hasattr(ws, "update_row")):
+    if not (inplace.can_update_in_place(ws) if recorded else hasattr(ws, "update_row")):
         return None
     row = ws.read_rows("parcels", "parcel_id", parcel_id)
     if len(row) != 1 or "parent_ids" not in row.columns:
@@ -600,7 +600,7 @@ def _update_in_place(ws, parcel_id: str, values, date: dt.date, summary: str) ->
     validate_layer("parcels", after)
     try:
         if recorded:
-            change_id = history.update_in_place(ws, fid, before, after, date=date, summary=summary)
+            change_id = inplace.update_in_place(ws, fid, before, after, date=date, summary=summary)
         else:  # a database keeps no history: the row alone
             change_id = None
             changed = history.changed_columns(before, after)

@@ -1,8 +1,10 @@
 """Parcel history — kept for ``from landplan.history import …``; it lives in
-:mod:`landplan.store.history` (a capability of the folder store)."""
+:mod:`landplan.store.history` (a capability of the folder store) and, for an update of one
+parcel made in place, :mod:`landplan.store.inplace`."""
 
 from __future__ import annotations
 
+from .store.backend import NotInPlace  # noqa: F401
 from .store.command import command_context, current_command
 from .store.history import (  # noqa: F401 - _untracked: read by tests/test_crash.py
     CHANGE_KINDS,
@@ -12,15 +14,12 @@ from .store.history import (  # noqa: F401 - _untracked: read by tests/test_cras
     PENDING_FILE,
     SYNC_FILE,
     Change,
-    NotInPlace,
     _untracked,
-    can_update_in_place,
     change_log,
     change_table,
     changed_columns,
     changes_between,
     check_history,
-    finish_pending,
     has_history,
     history_path,
     in_sync,
@@ -30,9 +29,9 @@ from .store.history import (  # noqa: F401 - _untracked: read by tests/test_cras
     parcels_as_of,
     read_history,
     record_write,
-    update_in_place,
     used_ids,
 )
+from .store.inplace import can_update_in_place, finish_pending, update_in_place  # noqa: F401
 
 __all__ = ["HISTORY_FILE", "CHANGE_KINDS", "KIND_LABELS", "has_history", "history_path", "read_history",
            "parcels_as_of", "parcel_history", "change_log", "changes_between", "Change",

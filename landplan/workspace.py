@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from .store.folder import (  # noqa: F401 - re-exported
     _READ_STAMP,
-    DEFAULT_WORKSPACE,
     FORMATS,
     Workspace,
     _key,
@@ -22,4 +21,4 @@ from .store.frames import ogr_frame as _ogr_frame  # noqa: F401
 from .store.frames import parquet_crs as _parquet_crs  # noqa: F401
 from .store.frames import read_table as _read_table  # noqa: F401
 
-__all__ = ["Workspace", "DEFAULT_WORKSPACE", "FORMATS"]
+__all__ = ["Workspace", "FORMATS"]

@@ -46,7 +46,7 @@ from landplan.app.pages.infrastructure import ROUTES_KEY
 from landplan.app.pages.parcel import MAP_KEY, PICK_KEY
 from landplan.app.pages.settings import rule_field_key
 from landplan.app.session import resolve_workspace
-from landplan.demo import DEMO_AS_OF
+from landplan.demo import DEMO_AS_OF, DEMO_RULES_TEXT
 from landplan.evaluate import read_evaluation
 from landplan.rules import load_rules
 from landplan.schema import ENUMS, enum_label
@@ -866,8 +866,9 @@ def test_rules_form_saves_a_valid_rules_yaml(demo_copy, monkeypatch):
     assert not at.exception and not at.error
     assert at.success and "rules.yaml" in at.success[0].value
     saved = yaml.safe_load((demo_copy / "rules.yaml").read_text(encoding="utf-8"))
+    demo_own = yaml.safe_load(DEMO_RULES_TEXT)  # the demo park's economics inputs stay as they were
     assert saved == {"idle": {"fee_rate": 0.3, "low_efficiency": {"stopped_on": False}},
-                     "terrain": {"max_relief_m": 3, "design_level": "balanced"}}
+                     "terrain": {"max_relief_m": 3, "design_level": "balanced"}, **demo_own}
     assert load_rules(demo_copy)["idle"]["fee_rate"] == 0.3
 
     # an invalid value is refused and the file stays as it was

@@ -240,3 +240,17 @@ def test_cli_bad_rules_exit_2_without_traceback(demo_workspace, tmp_path_factory
     err = capsys.readouterr().err
     key = rules.split("\n")[1].split(":")[0].strip()
     assert f"economics.{key}:" in err and len(err.splitlines()) == 1
+
+
+def test_the_demo_park_has_its_economics_inputs(repo_root, tmp_path):
+    from landplan.demo import DEMO_RULES_TEXT, write_demo_rules
+
+    assert (repo_root / "data" / "rules.yaml").read_text(encoding="utf-8") == DEMO_RULES_TEXT
+    inputs, missing = economics_inputs(load_ruleset(repo_root / "data"))
+    assert missing == [] and inputs.land_grade == 10
+    assert all("demo park's illustrative input, not a sourced figure" in line
+               for line in DEMO_RULES_TEXT.splitlines() if line.startswith("  "))
+    assert write_demo_rules(tmp_path) == tmp_path / "rules.yaml"
+    (tmp_path / "rules.yaml").write_text("idle:\n  fee_rate: 0.25\n", encoding="utf-8")
+    assert write_demo_rules(tmp_path) is None  # a park's own rules are never replaced
+    assert "fee_rate: 0.25" in (tmp_path / "rules.yaml").read_text(encoding="utf-8")

@@ -57,12 +57,14 @@ hours. The full set of idle-land cases is present from about 60 parcels up.
 The package holds one module per layer: :mod:`.parcels` (layout, shapes, profiles, dates,
 attributes), :mod:`.lifecycle`, :mod:`.ledger` (enterprises), :mod:`.networks` (roads, pipelines,
 power lines, facilities) and :mod:`.terrain`, over :mod:`.base` (what they share); :mod:`.park`
-assembles them. Every public name is importable from ``landplan.demo``.
+assembles them; :mod:`.rules` is the park's ``rules.yaml`` (the land economics' illustrative
+inputs). Every public name is importable from ``landplan.demo``.
 """
 
 from __future__ import annotations
 
 from .base import DEMO_AS_OF, LEDGER_YEARS
 from .park import DemoPark, make_demo, write_demo
+from .rules import DEMO_RULES_TEXT, write_demo_rules
 
-__all__ = ["DEMO_AS_OF", "LEDGER_YEARS", "DemoPark", "make_demo", "write_demo"]
+__all__ = ["DEMO_AS_OF", "LEDGER_YEARS", "DemoPark", "make_demo", "write_demo", "DEMO_RULES_TEXT", "write_demo_rules"]

@@ -22,6 +22,7 @@ from .ledger import _enterprises
 from .lifecycle import _lifecycle
 from .networks import _facilities, _facility_sites, _pipelines, _powerlines, _roads
 from .parcels import _assign_profiles, _layout, _parcel_attributes, _parcel_geometries
+from .rules import write_demo_rules
 from .terrain import _dem, _hills
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,7 @@ def write_demo(
         if progress is not None:
             progress(0.5 + 0.5 * (i + 1) / (len(layers) + 1))
     ws.write_dem(park.dem, park.dem_transform, park.crs)
+    write_demo_rules(out)  # the land economics' inputs, the demo's illustrative values
     if progress is not None:
         progress(1.0)
     log.info("demo park (%d parcels, seed %d) written to %s", len(park.parcels), seed, out)

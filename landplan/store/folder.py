@@ -33,17 +33,15 @@ from ..geometry import area_m2, single_part
 from ..io.atomic import atomic_path
 from ..schema import LAYERS, VECTOR_LAYERS, layer_spec, validate_layer
 from ..units import M2_PER_MU
-from . import history
+from . import history, inplace
 from .backend import is_database_url
 from .frames import conform, csv_frame, ogr_frame, parquet_crs, read_table
 from .lock import WorkspaceChangedError, lock_key, workspace_lock
 
-__all__ = ["Workspace", "DEFAULT_WORKSPACE", "FORMATS"]
+__all__ = ["Workspace", "FORMATS"]
 
 log = logging.getLogger("landplan.workspace")
 
-#: The workspace used when none is named: ``./data``.
-DEFAULT_WORKSPACE = Path("data")
 #: Vector storage formats: name → file suffix.
 FORMATS = {"gpkg": ".gpkg", "parquet": ".parquet"}
 
@@ -73,7 +71,7 @@ class Workspace:
     keeps_history: bool = True
 
     @classmethod
-    def open(cls, path_or_url: str | os.PathLike = DEFAULT_WORKSPACE, *, fmt: str = "gpkg") -> Workspace:
+    def open(cls, path_or_url: str | os.PathLike, *, fmt: str = "gpkg") -> Workspace:
         """The workspace at ``path_or_url``: a folder, or a ``postgresql://`` URL (a
         :class:`landplan.store.postgis.PostGISWorkspace`). A workspace given is returned as is.
 
@@ -88,7 +86,7 @@ class Workspace:
             return PostGISWorkspace(path_or_url)
         return cls(path_or_url, fmt=fmt)
 
-    def __new__(cls, path: str | os.PathLike = DEFAULT_WORKSPACE, *, fmt: str = "gpkg"):
+    def __new__(cls, path: str | os.PathLike, *, fmt: str = "gpkg"):
         if cls is Workspace and is_database_url(path):
             import warnings
 
@@ -99,7 +97,7 @@ class Workspace:
             return super().__new__(PostGISWorkspace)
         return super().__new__(cls)
 
-    def __init__(self, path: str | os.PathLike = DEFAULT_WORKSPACE, *, fmt: str = "gpkg") -> None:
+    def __init__(self, path: str | os.PathLike, *, fmt: str = "gpkg") -> None:
         if fmt not in FORMATS:
             raise WorkspaceError(f"unknown workspace format {fmt!r}; use one of {', '.join(FORMATS)}")
         self.path = Path(path)
@@ -129,7 +127,7 @@ class Workspace:
 
         if (self.path / JOURNAL).exists() or (self.path / history.PENDING_FILE).exists():
             with self.lock():
-                history.finish_pending(self)
+                inplace.finish_pending(self)
 
     def version(self, name: str) -> str:
         """A token that changes whenever layer ``name`` is written (``"none"`` while absent).
