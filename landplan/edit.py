@@ -42,7 +42,7 @@ from shapely.ops import split as _split
 
 from . import labels
 from .crs import metric_crs
-from .errors import LandplanError
+from .errors import LandplanError, ParameterError
 from .labels import text
 from .schema import PARCELS, coerce_column, validate_layer
 from .store import NotInPlace, Workspace, history, inplace
@@ -51,6 +51,7 @@ from .units import M2_PER_MU
 
 __all__ = [
     "EditError",
+    "EditParameterError",
     "EditResult",
     "split_parcel",
     "merge_parcels",
@@ -74,6 +75,11 @@ _EXTENSIVE_SUFFIXES = ("_m2", "_mu", "_wan", "_kva")
 
 class EditError(LandplanError):
     """An edit of the parcels that cannot be made as asked (nothing was written)."""
+
+
+class EditParameterError(ParameterError, EditError):
+    """An edit refused for the value of one of its parameters ("`keep`='X': …"); both an
+    :class:`EditError` and a :class:`~landplan.errors.ParameterError`."""
 
 
 @dataclass
@@ -216,7 +222,8 @@ def read_line(line, crs) -> shapely.Geometry:
         else:
             path = Path(text)
             if not path.exists():
-                raise EditError(f"--line {text}: neither WKT (LINESTRING (…)) nor an existing file")
+                raise EditParameterError("line", text, "neither WKT (LINESTRING (…)) nor an existing file",
+                                         shown=text)
             if path.suffix.lower() in {".wkt", ".txt"}:
                 geom = _wkt(path.read_text(encoding="utf-8-sig").strip(), str(path))
             else:
@@ -363,7 +370,7 @@ def split_parcel(
     date = _day(date)
     given = [x is not None for x in (line, area_m2, area_mu)]
     if sum(given) != 1:
-        raise EditError("split: give exactly one of a line, --area-m2 or --area-mu")
+        raise EditError("split: give exactly one of `line`, `area_m2` or `area_mu`")
     parcels = _parcels(ws)
     pos = _row(parcels, parcel_id)
     _planar_ok(parcels)
@@ -446,7 +453,8 @@ def merge_parcels(
     parcels = _parcels(ws)
     rows = [_row(parcels, p) for p in ids]
     if keep is not None and keep not in ids:
-        raise EditError(f"merge: --keep {keep} is not one of the merged parcels ({', '.join(ids)})")
+        raise EditParameterError("keep", keep, f"not one of the merged parcels ({', '.join(ids)})",
+                                 shown=str(keep))
     parts = parcels.iloc[rows]
     geoms = list(parts.geometry)
     n = len(geoms)
@@ -495,7 +503,7 @@ def merge_parcels(
             conflicts.append(column)
     if conflicts:
         raise EditError(f"merge {', '.join(ids)}: they differ in {', '.join(conflicts)}; give "
-                        "--keep ID to keep one parcel's values for them")
+                        "`keep=ID` to keep one parcel's values for them")
     taken = used_ids(ws)
     merged_id = _given_ids([new_id], 1, taken, "merge")[0] if new_id else _free("+".join(ids), taken)
     values["parcel_id"] = merged_id
@@ -548,7 +556,7 @@ def update_parcel(
     ws = _ws(workspace)
     date = _day(date)
     if not values:
-        raise EditError(f"update {parcel_id}: nothing to set; give --set COLUMN=VALUE")
+        raise EditError(f"update {parcel_id}: nothing to set; give `values={{'COLUMN': 'VALUE'}}`")
     summary = f"update {parcel_id}: " + ", ".join(f"{k}={v}" for k, v in values.items())
     fast = _update_in_place(ws, parcel_id, values, date, summary)
     if fast is not None:
@@ -612,12 +620,13 @@ def _update_in_place(ws, parcel_id: str, values, date: dt.date, summary: str) ->
     return EditResult("update", change_id, date, before, after, None, recorded=recorded)
 
 
-def parse_date(text: str | None, option: str = "--date") -> dt.date | None:
-    """``YYYY-MM-DD`` as a date (``None`` stays ``None``); a clear error otherwise."""
+def parse_date(text: str | None, param: str = "date") -> dt.date | None:
+    """``YYYY-MM-DD`` as a date (``None`` stays ``None``); else an :class:`EditParameterError`
+    naming ``param``, the parameter the text was given for."""
     if text is None:
         return None
     try:
         return dt.date.fromisoformat(str(text))
     except ValueError:
-        raise EditError(f"{option} {text!r}: write the date as YYYY-MM-DD") from None
+        raise EditParameterError(param, text, "write the date as YYYY-MM-DD") from None
 

@@ -59,7 +59,7 @@ def test_an_undated_attribute_import_holds_for_earlier_dates(shapes_then_attribu
     changes = change_log(ws)
     last = changes.iloc[-1]
     assert last["kind"] == "import" and pd.isna(last["effective_date"])
-    assert last["summary"].startswith("correction of the record (no --date; validity unchanged)")
+    assert last["summary"].startswith("correction of the record (no effective date; validity unchanged)")
     assert last["recorded_at"].startswith(dt.date.today().isoformat())
     # the corrected versions are kept, in force on no day; validity of the new ones unchanged
     versions, _ = read_history(ws)

@@ -264,3 +264,30 @@ def test_split_then_merge_conserves_area(width, height, angle, fraction):
         assert abs(after.area.sum() - total) <= 0.01
         assert abs(after.area["M"] - parcel.area) <= 0.01
         assert after.loc["M", "land_price_wan"] == pytest.approx(1000.0, rel=1e-12)
+
+
+def test_edit_errors_name_parameters_the_command_line_names_flags(tmp_path):
+    """The library names the edit's parameters (`keep`, `values`, `line`); the command line
+    prints its flags for them (cli.FLAGS)."""
+    from landplan.cli import error_words
+    from landplan.edit import EditParameterError, read_line
+    from landplan.errors import ParameterError
+
+    path = two_boxes(tmp_path / "ws", industry_code=["39", "26"])
+    with pytest.raises(EditParameterError) as caught:
+        merge_parcels(path, ["A", "B"], keep="Z")
+    assert isinstance(caught.value, ParameterError) and isinstance(caught.value, EditError)
+    assert caught.value.param == "keep" and str(caught.value).startswith("`keep`=Z: not one of the merged")
+    assert error_words(caught.value).startswith("--keep Z: not one of the merged")
+    with pytest.raises(EditError, match=r"give `keep=ID` to keep") as caught:
+        merge_parcels(path, ["A", "B"])
+    assert "give --keep ID to keep" in error_words(caught.value)
+    with pytest.raises(EditError, match=r"nothing to set; give `values=") as caught:
+        update_parcel(path, "A", {})
+    assert error_words(caught.value).endswith("nothing to set; give --set COLUMN=VALUE")
+    with pytest.raises(EditParameterError) as caught:
+        read_line("no-such-file.wkt", None)
+    assert error_words(caught.value).startswith("--line no-such-file.wkt: neither WKT")
+    with pytest.raises(EditError) as caught:
+        split_parcel(path, "A", area_m2=10, area_mu=1)
+    assert error_words(caught.value) == "split: give exactly one of --line, --area-m2 or --area-mu"

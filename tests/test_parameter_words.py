@@ -16,13 +16,8 @@ from landplan.errors import LandplanError, ParameterError
 PACKAGE = Path(__file__).resolve().parents[1] / "landplan"
 DEMO = Path(__file__).resolve().parents[1] / "data"
 
-#: Files whose messages may still name flags: the command line itself, and the modules other
-#: parts of issue 21 were rewriting at the time (a later pass converts them).
-ALLOWED = (
-    "cli.py",  # the command line's own errors name its flags
-    "edit.py", "history.py", "workspace.py", "pgworkspace.py", "store/", "coverage", "schema",
-    "app/", "report/fonts.py",
-)
+#: Files whose messages may name flags: the command line's own errors name its flags.
+ALLOWED = ("cli.py",)
 _FLAG = re.compile(r"(?<![\w-])--[a-z]")
 _NAMED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)(?:=[^`]*)?`")
 

@@ -24,7 +24,7 @@ Rules
   import`` into parcels, ``split``, ``merge``, ``update``) or into a workspace that already has
   a history is recorded: the parcels that differ from their version in force get a new one.
   Parcels written into a workspace without any (the first import) hold since always.
-- An edit takes effect on its date (``--date``, default today): the parcels it ends get
+- An edit takes effect on its date (``date``, default today): the parcels it ends get
   ``valid_to = date``, the new ones ``valid_from = date``. An edit dated before a version it
   would end is refused, so the validity intervals of one id never overlap.
 - ``parcels.gpkg`` holds the latest recorded state, whatever its effective date. If it was
@@ -57,7 +57,7 @@ import pyogrio
 import shapely
 
 from .. import labels
-from ..errors import InputFileError, LandplanError
+from ..errors import InputFileError, LandplanError, ParameterError
 from ..geometry import area_m2, single_part
 from ..io.atomic import atomic_path, commit, staged
 from ..schema import PARCELS
@@ -511,10 +511,10 @@ def record_write(ws, frame: gpd.GeoDataFrame, fmt: str, *, change: Change | None
     correction = meta["kind"] == "import" and meta["date"] is None and not first_state
     meta["correction"] = correction
     _check_dates(versions, date, ended if correction else ended + changed,
-                 [] if correction else created, path)
+                 [] if correction else created, path, "effective_date" if meta["kind"] == "import" else "date")
     summary = meta["summary"] or meta["kind"]
     if correction:
-        summary = f"correction of the record (no --date; validity unchanged): {summary}"
+        summary = f"correction of the record (no effective date; validity unchanged): {summary}"
     versions, changes = _append(versions, changes, frame, kind=meta["kind"], date=date,
                                 recorded_at=now, command=command, since_always=first_state,
                                 summary=summary, diff=(created, ended, changed),
@@ -542,8 +542,9 @@ def _empty_versions(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def _check_dates(versions, date: pd.Timestamp, ending: list, created: list, path) -> None:
-    """Refuse an edit effective before a version it would end or overlap."""
+def _check_dates(versions, date: pd.Timestamp, ending: list, created: list, path, param: str = "date") -> None:
+    """Refuse an edit effective before a version it would end or overlap: a
+    :class:`ParameterError` of ``param``, the parameter that gave the effective date."""
     if not len(versions):
         return
     versions = versions[_live(versions)]
@@ -554,10 +555,10 @@ def _check_dates(versions, date: pd.Timestamp, ending: list, created: list, path
     if late.any():
         row = versions[late.to_numpy()].iloc[0]
         since = row["valid_from"] if row["valid_from"] > date else row["valid_to"]
-        raise LandplanError(
-            f"{path}: parcel {row['parcel_id']} has a version in force from {since:%Y-%m-%d} "
-            f"(change {row['change_id']}); an edit effective {date:%Y-%m-%d} cannot come before "
-            f"it: give --date {since:%Y-%m-%d} or later")
+        raise ParameterError(
+            param, date, f"{path}: parcel {row['parcel_id']} has a version in force from {since:%Y-%m-%d} "
+            f"(change {row['change_id']}); an edit cannot come before it: give "
+            f"`{param}='{since:%Y-%m-%d}'` or later", shown=f"{date:%Y-%m-%d}")
 
 
 def _append(versions, changes, state, *, kind, date, recorded_at, command, summary,
