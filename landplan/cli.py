@@ -39,11 +39,14 @@ FLAGS: dict[str, str] = {
     "source_layer": "--source-layer", "all_parcels": "--all", "park": "--park",
     "workspace": "--workspace", "keep_extra": "--keep-extra", "since": "--since", "top": "--top",
     "labels": "--lang",
+    # landplan split, merge, update (landplan.edit's parameters)
+    "line": "--line", "area_m2": "--area-m2", "area_mu": "--area-mu", "keep": "--keep", "values": "--set",
+    "date": "--date", "effective_date": "--date",
 }
 #: The library's parameters a user sets elsewhere than on the command line, as the command
-#: line names them: the land economics' inputs in the rules file by their rules key
-#: (:class:`landplan.economics.EconomicsInputs`, the ``economics:`` section), a fact of a layer
-#: by its column.
+#: line names them: the land economics' inputs and the screening's payback weight in the rules
+#: file by their rules key (:class:`landplan.economics.EconomicsInputs`, the ``economics:``
+#: section), a fact of a layer by its column.
 SET_ELSEWHERE: dict[str, str] = {
     **{name: f"economics.{name} in rules.yaml" for name in (
         "land_grade", "land_grade_source", "development_wan_per_mu", "retained_local_share", "discount_rate",
@@ -53,6 +56,7 @@ SET_ELSEWHERE: dict[str, str] = {
     "vat_fraction": "economics.retained_local_share in rules.yaml",
     "income_tax_fraction": "economics.retained_local_share in rules.yaml",
     "rate": "economics.discount_rate in rules.yaml",
+    "payback_weight": "screening.score_weights.payback in rules.yaml",  # the app's form, else the rules
     "priority_industry": "the parcels' column priority_industry",
 }
 _NAMED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)(?:=([^`]*))?`")
