@@ -8,7 +8,8 @@ writes its figures beside a ``--out`` file under ``--work`` — never into ``ben
 
 For every bench the two worktrees run back to back, ``--rounds`` times, the order swapped each
 round (before-after, after-before, …), so that other work on the machine weighs on both alike;
-every figure is the best (smallest) of the rounds. The load average before each run is kept.
+every figure is the best (smallest) of the rounds. A check run again with more ``--rounds``
+for some ``--benches`` adds rounds to those; a later check uses every round found in ``--work``. The load average before each run is kept.
 The figures are the ones each bench saves (:func:`_results.save_figures`: landplan's own runs,
 not the peers); the reports bench saves none, its Markdown table's rows are read instead.
 A run already in ``--work`` is not run again (a stopped check resumes).
@@ -122,10 +123,10 @@ def _first(load: str) -> float:
 
 
 def section(rows: list[tuple], *, before: str, after: str, rounds: int, loads: list[str], args) -> str:
-    slower = [r for r in rows if r[5] > LIMIT]
+    slower = [r for r in rows if r[-1] > LIMIT]
     lines = [
         HEADING, "",
-        f"Measured {dt.date.today()} by `python bench/_redesign_check.py` ({rounds} rounds, sizes "
+        f"Measured {dt.date.today()} by `python bench/_redesign_check.py` (at least {rounds} rounds, sizes "
         f"{', '.join(f'{n:,}' for n in args.sizes)}; reports at {args.report_parcels:,} parcels) on "
         f"{os.cpu_count()} CPUs, {platform.system()} {platform.machine()}, python {platform.python_version()}.", "",
         f"Before = commit {before} (the last before the redesign), after = commit {after}. Each bench of "
@@ -134,14 +135,16 @@ def section(rows: list[tuple], *, before: str, after: str, rounds: int, loads: l
         "peers). `evaluate` is the single engine only; `io` ran fiona (a peer) once. The machine is "
         f"shared with other engineers' tests: load average (1/5/15 min) before the runs from {min(loads, key=_first)} to "
         f"{max(loads, key=_first)}.", "",
-        "| bench | measured | parcels | before s | after s | after / before |",
-        "|---|---|---:|---:|---:|---:|",
+        "| bench | measured | parcels | rounds | before s | after s | after / before |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for bench, name, n, b, a, ratio in rows:
+    for bench, name, n, done, b, a, ratio in rows:
         mark = " **slower**" if ratio > LIMIT else ""
-        lines.append(f"| {bench} | {name} | {n:,} | {b:.2f} | {a:.2f} | {ratio:.2f}×{mark} |")
+        lines.append(f"| {bench} | {name} | {n:,} | {done} | {b:.2f} | {a:.2f} | {ratio:.2f}×{mark} |")
     lines += ["", f"Within {LIMIT - 1:.0%}: " + ("every figure." if not slower else
               f"all but {len(slower)} (marked; see the note below).")]
+    if args.note:
+        lines += ["", args.note]
     return "\n".join(lines) + "\n"
 
 
@@ -156,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                                                           "terrain", "report"])
     parser.add_argument("--work", type=Path, default=Path("/tmp/redesign"))
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--note", default="", help="a paragraph for the end of the section (what a marked row is)")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     trees = {"before": args.before.resolve(), "after": args.after.resolve()}
@@ -164,16 +168,20 @@ def main(argv: list[str] | None = None) -> int:
     rows, loads = [], []
     for bench in args.benches:
         runs: dict[str, list[dict]] = {"before": [], "after": []}
-        for round_ in range(args.rounds):
+        round_ = 0
+        # the rounds asked for, then any further ones an earlier check with more rounds left
+        while round_ < args.rounds or all((args.work / f"{label}-{bench}-{round_}.json").exists()
+                                          for label in trees):
             order = ("before", "after") if round_ % 2 == 0 else ("after", "before")
             for label in order:
                 run = run_bench(trees[label], bench, args, label, round_)
                 runs[label].append(run)
                 loads.append(run["load"])
+            round_ += 1
         old, new = best(runs["before"]), best(runs["after"])
         for key in sorted(old, key=lambda k: (k[0], k[1])):
             if key in new:
-                rows.append((bench, key[0], key[1], old[key], new[key], new[key] / old[key]))
+                rows.append((bench, key[0], key[1], round_, old[key], new[key], new[key] / old[key]))
     text = section(rows, before=_commit(trees["before"]), after=_commit(trees["after"]), rounds=args.rounds,
                    loads=loads, args=args)
     replace_section(args.out, HEADING, text)
