@@ -59,8 +59,12 @@ def test_evaluate_and_import_on_a_database_workspace(url, demo_workspace, tmp_pa
         db.write(name, folder.read(name))
     import datetime as dt
 
-    a = evaluate(db, as_of=dt.date(2026, 6, 30))
-    b = evaluate(folder, as_of=dt.date(2026, 6, 30))
+    from landplan.rules import load_ruleset
+
+    rules = load_ruleset(demo_workspace)  # the folder's rules.yaml; a database keeps none
+    a = evaluate(db, as_of=dt.date(2026, 6, 30), rules=rules)
+    b = evaluate(folder, as_of=dt.date(2026, 6, 30), rules=rules)
+    assert a["static_payback_years"].notna().any()  # the demo's economics inputs were used
     terrain = [c for c in b.columns if c not in a.columns]  # no DEM in a database workspace
     assert set(terrain) >= {"cut_m3", "relief_m"}
     cols = [c for c in a.columns if c not in ("geometry", "readiness", "missing", "leveled")
