@@ -911,6 +911,9 @@ def test_siting_page_checks_and_ranks_with_screen_project(demo_workspace, monkey
     from landplan.screen import make_project
 
     assert at.selectbox(key="siting_industry").options[:2] == ["01 农业", "02 林业"]
+    # pressed before an industry is chosen: the form asks for it in the reader's words
+    next(b for b in at.button if b.label == t("siting.run", "zh")).click().run()
+    assert [w.value for w in at.warning] == [t("siting.no_industry", "zh")]
     at.selectbox(key="siting_industry").set_value("39")
     at.number_input(key="siting_area").set_value(30.0)
     at.number_input(key="siting_tax").set_value(1000.0)

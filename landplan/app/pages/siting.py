@@ -73,7 +73,11 @@ def render() -> None:
             return screen_project(project, ctx.workspace, as_of=ctx.as_of, year=ctx.year, rules=rules,
                                   payback_weight=values["payback_weight"])
 
-        st.session_state[RESULT_KEY] = guarded("screen", lang, check)[1]
+        if values.get("industry_code") in ("", None):  # the form's own question, in the reader's words
+            st.warning(t("siting.no_industry", lang))
+            st.session_state[RESULT_KEY] = None
+        else:
+            st.session_state[RESULT_KEY] = guarded("screen", lang, check)[1]
     result = st.session_state.get(RESULT_KEY)
     if result is None:
         st.caption(t("siting.hint", lang))
