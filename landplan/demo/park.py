@@ -141,7 +141,7 @@ def make_demo(
 
 
 def write_demo(
-    out: str | os.PathLike = "data",
+    out: str | os.PathLike,
     *,
     parcels: int = 300,
     seed: int = 0,
