@@ -275,7 +275,7 @@ def _cmd_economics(args) -> int:
 
     import geopandas as gpd
 
-    from .economics import MissingEconomicsInputs, economics_missing, workspace_economics
+    from .economics_workspace import MissingEconomicsInputs, economics_missing, workspace_economics
     from .evaluate import evaluate, write_evaluation
     from .history import parcels_as_of
     from .labels import fmt, t, value

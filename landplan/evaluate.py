@@ -21,7 +21,7 @@ import pandas as pd
 from . import labels
 from .columns import OUTPUT_NAMES, PERSON_TEXT, text_column
 from .compliance import evaluate_compliance
-from .economics import evaluation_columns, tax_ledger
+from .economics_workspace import evaluation_columns, tax_ledger
 from .efficiency import evaluate_efficiency
 from .engine import start_spatial_columns
 from .errors import LandplanError, ParameterError

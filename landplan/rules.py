@@ -439,7 +439,7 @@ def _cross_problems(rules: dict) -> list[tuple[str, str]]:
 def _economics_problems(econ: dict) -> list[tuple[str, str]]:
     """A provincial floor below the national floor of the park's grade: it can only raise it
     (land-economics.md §1.3). (A value left empty is no problem of the file: the economics
-    names every missing one, :func:`landplan.economics.economics_inputs`.)"""
+    names every missing one, :func:`landplan.economics_workspace.economics_inputs`.)"""
     out: list[tuple[str, str]] = []
     grade, prov = econ["land_grade"], econ["provincial_floor_yuan_per_m2"]
     if POSITIVE.ok(prov) and LAND_GRADE.ok(grade):

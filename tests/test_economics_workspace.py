@@ -19,7 +19,11 @@ from shapely.geometry import box
 from landplan import labels
 from landplan.cli import main
 from landplan.columns import ECONOMICS, OUTPUT_NAMES
-from landplan.economics import MissingEconomicsInputs, economics_inputs, workspace_economics
+from landplan.economics_workspace import (
+    MissingEconomicsInputs,
+    economics_inputs,
+    workspace_economics,
+)
 from landplan.errors import RuleError
 from landplan.evaluate import evaluate
 from landplan.labels import rulekeys

@@ -23,7 +23,8 @@ import pandas as pd
 
 from .. import labels
 from ..compliance import _provenance
-from ..economics import EconomicsInputs, economics_missing, read_acquisition_zones
+from ..economics import EconomicsInputs
+from ..economics_workspace import economics_missing, read_acquisition_zones
 from ..errors import LandplanError, ParameterError
 from ..io.atomic import atomic_path
 from ..labels import rulekeys
@@ -114,7 +115,7 @@ class ScreeningResult:
         The weight of the ``payback`` component (0: the ranking without it).
     economics : EconomicsInputs or None
         The land-economics inputs of the payback columns; ``economics_missing`` the rules keys
-        that are missing when they are None (:func:`landplan.economics.economics_missing`).
+        that are missing when they are None (:func:`landplan.economics_workspace.economics_missing`).
     rules : RuleSet or dict (a dict is deprecated)
         The rules in force (the sources of the texts).
     """

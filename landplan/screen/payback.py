@@ -6,7 +6,7 @@ supply that site to this project and how many years of the project's promised ta
 
 - **cost per mu** = acquisition (the site's own ``acquisition_wan_per_mu`` when the table has
   it, else the 区片综合地价 of the acquisition zone covering most of it, else the rules'
-  park-wide ``acquisition_wan_per_mu``: as :func:`landplan.economics.evaluation_economics`) +
+  park-wide ``acquisition_wan_per_mu``: as :func:`landplan.economics_workspace.evaluation_economics`) +
   development (七通一平, ``development_wan_per_mu``) + the extension cost of the networks the
   site lacks for the project's needs (the screening's ``ext_cost_wan``, Σ ``ext_<t>_cost_wan``
   over the needed networks) ÷ the site's mu + earthworks ÷ mu when the table has an
@@ -25,7 +25,7 @@ supply that site to this project and how many years of the project's promised ta
   (:func:`landplan.economics.promised_payback_years`).
 
 A project without a promised tax has no payback (the term is absent, not zero); incomplete
-economics inputs (:func:`landplan.economics.economics_missing`) leave the columns empty and the
+economics inputs (:func:`landplan.economics_workspace.economics_missing`) leave the columns empty and the
 screening says once which rules keys are missing.
 
 The ranking term ``payback`` = 1 − static payback ÷ the largest among the fitting sites (as the
@@ -46,11 +46,10 @@ import pandas as pd
 from ..economics import (
     M2_PER_MU,
     EconomicsInputs,
-    _zone_of_parcels,
-    economics_inputs,
     floor_price_check,
     promised_payback_years,
 )
+from ..economics_workspace import _zone_of_parcels, economics_inputs
 from ..ruleset import RuleSet
 from ..tables import num as _num
 
@@ -63,9 +62,9 @@ PAYBACK_COLUMNS: tuple[str, ...] = (
 
 def economics_for(rules: RuleSet | Mapping, table: pd.DataFrame | None = None
                   ) -> tuple[EconomicsInputs | None, list[str]]:
-    """The economics inputs of the rules in force (:func:`landplan.economics.economics_inputs`),
+    """The economics inputs of the rules in force (:func:`landplan.economics_workspace.economics_inputs`),
     or None and the rules keys that are missing, for a table without a workspace (no acquisition
-    zones; a workspace's screening asks :func:`landplan.economics.economics_missing`). Without a
+    zones; a workspace's screening asks :func:`landplan.economics_workspace.economics_missing`). Without a
     park-wide ``economics.acquisition_wan_per_mu`` the sites need their own
     ``acquisition_wan_per_mu`` column: when ``table`` has none, that key is missing too.
     """
@@ -103,7 +102,7 @@ def site_payback(sites: gpd.GeoDataFrame, ext_cost_wan: pd.Series, *, tax_wan: f
     inputs : EconomicsInputs or None
         None: every column empty.
     zones : GeoDataFrame, optional
-        The acquisition zones (:func:`landplan.economics.read_acquisition_zones`).
+        The acquisition zones (:func:`landplan.economics_workspace.read_acquisition_zones`).
 
     Returns
     -------

@@ -452,7 +452,7 @@ def rank_sites(table: gpd.GeoDataFrame, project: Project, rules: RuleSet | Mappi
         The land-economics inputs; default those of the rules
         (:func:`landplan.screen.payback.economics_for`), none when they are incomplete.
     zones : GeoDataFrame, optional
-        The acquisition zones (:func:`landplan.economics.read_acquisition_zones`): a site's
+        The acquisition zones (:func:`landplan.economics_workspace.read_acquisition_zones`): a site's
         acquisition price is its zone's when it has none of its own.
 
     Returns
