@@ -3,7 +3,7 @@
 Road widths by grade, network colours by type (pipelines by kind, power lines by voltage
 band) and the slot each network type is drawn at beside the others, facility colours, the
 parcel fills of every coloured column (status, efficiency class, idle status, lifecycle gap,
-contract check, land use, a network's has/lacks), the ramps of numbers and ordered levels
+contract check, land use, a network's has/lacks, payback class), the ramps of numbers and ordered levels
 and the parts of a map that are not data: all in ``style.yaml`` beside this module, each group
 with its source (a colour no standard gives is landplan's own and says so).
 :mod:`landplan.app.map` and :mod:`landplan.report.svg` read it here, so that a road or a pipe
@@ -75,7 +75,7 @@ _PATH = Path(__file__).with_name("style.yaml")
 #: The coded colour groups of ``style.yaml``: each a code → colour table with legend words.
 GROUPS: tuple[str, ...] = (
     "road_status", "pipe", "facility", "parcel_status", "efficiency_class", "idle_status",
-    "lifecycle_gap", "contract_check", "land_use", "network_access",
+    "lifecycle_gap", "contract_check", "land_use", "network_access", "payback_class",
 )
 
 

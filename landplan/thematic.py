@@ -39,6 +39,7 @@ import shapely
 from . import labels, style
 from .breaks import class_limits
 from .coverage import NETWORK_TYPES, PIPE_KINDS
+from .economics import PAYBACK_BINS
 from .errors import LandplanError
 
 __all__ = ["THEMES", "FORMATS", "PAPERS", "Theme", "MapResult", "themes", "theme_title",
@@ -87,6 +88,7 @@ def _themes() -> dict[str, Theme]:
         "cut_m3": Theme("cut_m3", "cut_m3", "number", unit="m3", total="cut_m3"),
         "fill_m3": Theme("fill_m3", "fill_m3", "number", unit="m3", total="fill_m3"),
     }
+    out["payback"] = Theme("payback", "payback_class", "group", group="payback_class")
     for net in NETWORK_TYPES:
         out[f"has_{net}"] = Theme(f"has_{net}", f"has_{net}", "has", network=net,
                                   total=f"ext_{net}_cost_wan")
@@ -95,6 +97,34 @@ def _themes() -> dict[str, Theme]:
 
 #: Every theme by name.
 THEMES: dict[str, Theme] = _themes()
+#: The columns the payback theme's class (:func:`payback_classes`) is read from.
+PAYBACK_COLUMNS: tuple[str, str] = ("static_payback_years", "econ_status")
+
+
+def payback_classes(table: pd.DataFrame) -> pd.Series:
+    """Per row its payback class (``val.payback_class.*``, style group ``payback_class``):
+    the static payback years in :data:`landplan.economics.PAYBACK_BINS` (``0_5`` … ``30_plus``),
+    else ``not_within_horizon`` from ``econ_status``; none where neither says (no outlay,
+    supply date or ledger; no economics columns)."""
+    years = pd.to_numeric(table["static_payback_years"], errors="coerce") \
+        if "static_payback_years" in table.columns else pd.Series(np.nan, index=table.index)
+    edges = [*PAYBACK_BINS, math.inf]
+    codes = [f"{lo:g}_{hi:g}" if math.isfinite(hi) else f"{lo:g}_plus"
+             for lo, hi in zip(edges, edges[1:], strict=False)]
+    out = pd.cut(years, edges, right=False, labels=codes).astype(object)
+    out = out.where(out.notna(), None)
+    if "econ_status" in table.columns:
+        out[(table["econ_status"] == "not_within_horizon").to_numpy() & out.isna().to_numpy()] \
+            = "not_within_horizon"
+    return out
+
+
+def _with_payback(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its ``payback_class`` column where it has the economics columns."""
+    if "payback_class" in table.columns or not set(PAYBACK_COLUMNS) & set(table.columns):
+        return table
+    return table.assign(payback_class=payback_classes(table))
+
 
 #: The facility kind that feeds each network (drawn on its has_<network> map).
 _FEEDS = {"power": "substation", "water": "water_plant", "sewer": "sewage_plant",
@@ -107,6 +137,7 @@ def themes(table: pd.DataFrame | None = None) -> list[str]:
     names = list(THEMES)
     if table is None:
         return names
+    table = _with_payback(table)
     out = []
     for name in names:
         theme = THEMES[name]
@@ -221,6 +252,7 @@ def classify(table: pd.DataFrame, theme: str, *, lang: str = labels.DEFAULT_LANG
     ramp; a network's has/lacks is green/red (the ends of that ramp).
     """
     spec = get_theme(theme, lang)
+    table = _with_payback(table)
     n = len(table)
     title = labels.column(spec.column, lang)
     raw = table[spec.column] if spec.column in table.columns else pd.Series([None] * n, index=table.index)

@@ -53,11 +53,40 @@ def overview(demo_workspace):
         yield run_app(demo_workspace, mp, as_of=DEMO_AS_OF)
 
 
+def _payback_word(years: float, status: str | None) -> str:
+    """A parcel's payback class as the legend words it: its static years in 0–5, 5–10, 10–20,
+    20–30, 30+, else not within the horizon, else not computed."""
+    if pd.notna(years):
+        code = next(c for c, top in (("0_5", 5), ("5_10", 10), ("10_20", 20), ("20_30", 30),
+                                     ("30_plus", np.inf)) if years < top)
+        return labels.value("payback_class", code, "zh")
+    if status == "not_within_horizon":
+        return labels.value("payback_class", status, "zh")
+    return labels.t("app.map.no_payback", "zh")
+
+
+def test_a_parcel_gets_the_colour_of_its_payback_class():
+    years = [0.0, 4.9, 5.0, 12.0, 29.9, 30.0, np.nan, np.nan, np.nan]
+    status = ["paid_at_sale", "paid_back", "will_pay_back", "will_pay_back", "will_pay_back",
+              "will_pay_back", "not_within_horizon", "no_ledger", None]
+    classes = lpmap.classify(pd.DataFrame({"static_payback_years": years, "econ_status": status}),
+                             "payback")
+    shown = [classes.colours[c] if c >= 0 else classes.missing_colour for c in classes.codes]
+    codes = ["0_5", "0_5", "5_10", "10_20", "20_30", "30_plus", "not_within_horizon"]
+    assert shown == [style.rgb("payback_class", c) for c in codes] + [style.missing("payback_class")] * 2
+    assert classes.values[1] == "5年以内" and classes.values[7] == "未测算回收期"
+    assert lpmap.classify(pd.DataFrame({"static_payback_years": years, "econ_status": status}),
+                          "payback", lang="en").labels[0] == "under 5 years"
+
+
 def _expected(table: pd.DataFrame, theme: str) -> Counter:
     """The parcels of each class of a coded theme, counted on the evaluation table itself."""
     column = lpmap.theme_column(theme)
-    raw = table[column]
     no_data = labels.t("app.map.no_data", "zh")
+    if column == "payback":
+        return Counter(_payback_word(y, s) for y, s in
+                       zip(table["static_payback_years"], table["econ_status"], strict=True))
+    raw = table[column]
     if column == "status":
         words = raw.map(lambda c: labels.value("parcel_status", c, "zh") if isinstance(c, str) and c
                         else labels.t("app.legend.no_status", "zh"))

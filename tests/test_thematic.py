@@ -59,6 +59,8 @@ def test_every_theme_as_png_pdf_and_svg(park, tmp_path):
             head = {"png": b"\x89PNG", "pdf": b"%PDF", "svg": b"<?xml"}[fmt]
             assert data.startswith(head), (theme, fmt)
             assert result.parcels == len(table)
+        if theme == "payback":  # the demo's economics inputs: parcels in a payback class
+            assert (thematic.classify(table, theme).codes >= 0).any()
         if theme == "readiness":  # the levels in the rules' order, best first
             assert thematic.classify(table, theme, readiness_levels=levels).names[:len(levels)] == \
                 [labels.value("readiness", v, "zh") for v in levels]
@@ -92,6 +94,14 @@ def test_pdf_reads_title_legend_scale_crs_and_dates(park, demo_workspace, tmp_pa
     rows = fonts.splitlines()[2:]
     assert rows and all(" yes " in r for r in rows), fonts  # every font embedded
     assert any("CJK" in r for r in rows), fonts
+
+
+def test_payback_map_as_png(demo_workspace, tmp_path):
+    out = tmp_path / "payback.png"
+    run = _cli("map", "--theme", "payback", "--out", str(out), "--workspace", str(demo_workspace),
+               "--as-of", AS_OF.isoformat(), "--lang", "zh")
+    assert run.returncode == 0, run.stderr
+    assert out.read_bytes().startswith(b"\x89PNG")
 
 
 def test_english_map_has_no_chinese(park, tmp_path):

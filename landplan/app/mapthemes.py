@@ -1,7 +1,8 @@
 """What colours the parcels: the map's themes and their classes, legend words and colours.
 
 A theme (:data:`THEMES`) is a column, a number column cut at its natural breaks
-(:data:`JENKS`), a network's has/lacks, or a cut or fill depth (:data:`DERIVED`).
+(:data:`JENKS`), a network's has/lacks, a cut or fill depth (:data:`DERIVED`), or the
+payback class (:func:`landplan.thematic.payback_classes`).
 :func:`classify` turns it into :class:`Classes`: categories in their own order, with their
 colours and legend words from landplan/style.yaml (:mod:`landplan.style`, shared with the
 reports); or graduated classes for numbers (:func:`landplan.breaks.class_limits`), written
@@ -22,6 +23,7 @@ import pandas as pd
 from .. import labels, style
 from ..breaks import class_limits
 from ..coverage import NETWORK_TYPES
+from ..thematic import PAYBACK_COLUMNS, payback_classes
 
 __all__ = [
     "STATUS_COLOURS",
@@ -67,7 +69,7 @@ DERIVED: dict[str, tuple[str, str]] = {"cut_depth_m": ("cut_m3", "area_m2"),
 THEMES: tuple[str, ...] = (
     "status", "land_use", "efficiency_class", "tax_per_mu_wan", "tax_per_mu_wan" + JENKS,
     "efficiency_score", "idle_status", "readiness", *(f"has_{t}" for t in NETWORK_TYPES),
-    "lifecycle_gap", "contract_check", "cut_depth_m", "fill_depth_m", "cut_m3", "fill_m3",
+    "payback", "lifecycle_gap", "contract_check", "cut_depth_m", "fill_depth_m", "cut_m3", "fill_m3",
     "relief_m",
 )
 #: Of those, the ones the parcels layer has itself (no evaluation needed).
@@ -76,7 +78,7 @@ PARCEL_COLUMNS: frozenset[str] = frozenset({"status", "land_use"})
 COLOUR_GROUPS: dict[str, str] = {
     "status": "parcel_status", "efficiency_class": "efficiency_class",
     "idle_status": "idle_status", "lifecycle_gap": "lifecycle_gap",
-    "contract_check": "contract_check", "land_use": "land_use",
+    "contract_check": "contract_check", "land_use": "land_use", "payback": "payback_class",
     **{f"has_{t}": "network_access" for t in NETWORK_TYPES},
 }
 #: Number columns, binned into quantiles, and the unit their numbers are written in
@@ -146,12 +148,16 @@ def theme_column(theme: str) -> str:
 def theme_columns(theme: str) -> tuple[str, ...]:
     """The frame's columns a theme needs (a derived figure's two)."""
     column = theme_column(theme)
+    if column == "payback":
+        return PAYBACK_COLUMNS
     return DERIVED.get(column, (column,))
 
 
 def _base_title(column: str, lang: str) -> str:
     if column in DERIVED:
         return labels.t(f"app.theme.{column}", lang)
+    if column == "payback":
+        return labels.column("payback_class", lang)
     return labels.column(column, lang, layer="parcels" if column in PARCEL_COLUMNS else None)
 
 
@@ -173,6 +179,8 @@ def theme_values(frame: pd.DataFrame, theme: str) -> pd.Series:
         num, den = (pd.to_numeric(frame[c], errors="coerce") if c in frame.columns
                     else pd.Series(np.nan, index=frame.index) for c in DERIVED[column])
         return num / den.where(den > 0)
+    if column == "payback":  # classes of the static payback years and econ_status
+        return payback_classes(frame)
     if column in frame.columns:
         return frame[column]
     return pd.Series([None] * len(frame), index=frame.index, dtype=object)
