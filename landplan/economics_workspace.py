@@ -46,6 +46,7 @@ __all__ = [
     "MissingEconomicsInputs",
     "economics_inputs",
     "read_acquisition_zones",
+    "acquisition_prices",
     "tax_ledger",
     "evaluation_economics",
     "economics_missing",
@@ -185,6 +186,18 @@ def _zone_of_parcels(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, ids: pd
     return out
 
 
+def acquisition_prices(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, ids: pd.Index
+                       ) -> tuple[np.ndarray, pd.Series | None]:
+    """Each parcel's 区片综合地价 per mu: its own ``acquisition_wan_per_mu``, else that of the
+    zone covering most of it (NaN when neither: the rules' park-wide value, if any, comes next);
+    and each parcel's zone name (None without zones). ``ids`` index the parcels' rows."""
+    own = _num(parcels, "acquisition_wan_per_mu", len(ids))
+    if zones is None or not len(parcels):
+        return own, None
+    zone = _zone_of_parcels(parcels, zones, ids)
+    return np.where(np.isnan(own), zone["acquisition_wan_per_mu"].to_numpy(dtype="float64"), own), zone["zone_name"]
+
+
 #: Floor-check facts of parcel_economics ← the evaluation's columns (compliance).
 _FLOOR_FROM_EVALUATION = {
     "plot_ratio": "floor_area_ratio", "plot_ratio_control": "floor_area_ratio_min",
@@ -202,13 +215,7 @@ def _costs(parcels: gpd.GeoDataFrame, ids: pd.Index, evaluation: pd.DataFrame | 
     from .coverage.lines import NETWORK_TYPES
 
     costs = pd.DataFrame(index=ids)
-    own = _num(parcels, "acquisition_wan_per_mu", len(ids))
-    zone_names = None
-    if zones is not None and len(parcels):
-        zone = _zone_of_parcels(parcels, zones, ids)
-        own = np.where(np.isnan(own), zone["acquisition_wan_per_mu"].to_numpy(dtype="float64"), own)
-        zone_names = zone["zone_name"]
-    costs["acquisition_wan_per_mu"] = own
+    costs["acquisition_wan_per_mu"], zone_names = acquisition_prices(parcels, zones, ids)
     if "priority_industry" in parcels.columns:
         costs["priority_industry"] = parcels["priority_industry"].to_numpy(dtype=object)
     if evaluation is not None:

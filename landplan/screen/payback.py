@@ -49,7 +49,7 @@ from ..economics import (
     floor_price_check,
     promised_payback_years,
 )
-from ..economics_workspace import _zone_of_parcels, economics_inputs
+from ..economics_workspace import acquisition_prices, economics_inputs
 from ..ruleset import RuleSet
 from ..tables import num as _num
 
@@ -120,10 +120,7 @@ def site_payback(sites: gpd.GeoDataFrame, ext_cost_wan: pd.Series, *, tax_wan: f
         out["payback_within_horizon"] = pd.array([pd.NA] * n, dtype="boolean")
         return out
     area = _num(sites, "area_mu").to_numpy(dtype="float64", na_value=np.nan)
-    acq = _num(sites, "acquisition_wan_per_mu").to_numpy(dtype="float64", na_value=np.nan)
-    if zones is not None and n:
-        zone = _zone_of_parcels(sites, zones, pd.RangeIndex(n))["acquisition_wan_per_mu"].to_numpy(dtype="float64")
-        acq = np.where(np.isnan(acq), zone, acq)
+    acq, _ = acquisition_prices(sites, zones, pd.RangeIndex(n))
     if inputs.acquisition_wan_per_mu is not None:
         acq = np.where(np.isnan(acq), float(inputs.acquisition_wan_per_mu), acq)
     dev = np.full(n, float(inputs.development_wan_per_mu))
