@@ -355,5 +355,7 @@ def evaluation_columns(ws: Any, table: gpd.GeoDataFrame, ledger: pd.DataFrame | 
     except LandplanError as exc:
         log.warning("land economics not computed: %s", exc)
         return _empty_columns(len(table)), [], []
-    out = econ[list(EVALUATION_COLUMNS)].reset_index(drop=True)
+    # joined by parcel_id (unique, checked above), not by row position
+    ids = pd.Index(table["parcel_id"].astype(str), name="parcel_id")
+    out = econ[list(EVALUATION_COLUMNS)].set_axis(econ.index.astype(str)).reindex(ids).reset_index(drop=True)
     return out, [], list(econ.attrs["economics_items"])
