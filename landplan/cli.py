@@ -135,6 +135,19 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _weight(text: str) -> float:
+    """A ranking weight: a finite number ≥ 0 (argparse names the flag when it is not)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number ≥ 0") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a number ≥ 0")
+    return value
+
+
 def _lang(args) -> str:
     """The language of what a command prints for people: ``--lang`` (zh or en), else the
     locale's (:func:`landplan.labels.lang_of_locale`; ``--lang code`` names the tables'
@@ -433,7 +446,7 @@ def _cmd_screen(args) -> int:
     else:
         project = make_project(options, source="options", rules=rules)
     result = screen_project(project, args.workspace, as_of=_parse_date(args.as_of, "--as-of"),
-                            year=args.year, rules=rules)
+                            year=args.year, rules=rules, payback_weight=args.payback_weight)
     print("\n".join(result.lines(lang=_lang(args), top=args.top)))
     if args.out:
         out = write_sites(result, args.out, top=args.top, lang=_table_lang(args))
@@ -738,6 +751,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin-pct", help="planned admin and service land share (%%)")
     p.add_argument("--neighbour", action="append", help="parcel id, holder or enterprise to be near (repeatable)")
     p.add_argument("--related-industry", action="append", help="related industry code (repeatable)")
+    p.add_argument("--payback-weight", type=_weight, metavar="W", help=_help("help.screen.payback_weight"))
     p.add_argument("--top", type=int, help="print and write only the best N sites")
     p.add_argument("--out", help="write the ranked sites (.csv, .xlsx, .gpkg)")
     p.set_defaults(func=_cmd_screen)
