@@ -85,6 +85,7 @@ __all__ = [
     "local_tax_by_year",
     "parcel_economics",
     "park_economics",
+    "class_change_summary",
     "promised_payback_years",
 ]
 
@@ -229,6 +230,10 @@ class EconomicsInputs:
         The document of the provincial floor (required with it).
     horizon_years : int
         "Not paid back within N years": default 50, the maximum industrial land term (§1.3).
+    earthwork_yuan_per_m3 : float or None
+        The cost of earthworks per m³ of cut plus fill (宗地内土地平整, an item of 七通一平, §2.4;
+        no published figure, UNCONFIRMED); with the terrain analysis's ``cut_m3`` and
+        ``fill_m3`` it makes the parcel's ``earthwork_cost_wan``. None: earthworks not counted.
     """
 
     land_grade: int
@@ -242,6 +247,7 @@ class EconomicsInputs:
     provincial_floor_yuan_per_m2: float | None = None
     provincial_floor_source: str = ""
     horizon_years: int = MAX_INDUSTRIAL_TERM_YEARS
+    earthwork_yuan_per_m3: float | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.land_grade, bool) or not isinstance(self.land_grade, (int, np.integer)) \
@@ -257,6 +263,8 @@ class EconomicsInputs:
         _finite("horizon_years", self.horizon_years, low=1.0, high=1000.0)
         if self.acquisition_wan_per_mu is not None:
             _finite("acquisition_wan_per_mu", self.acquisition_wan_per_mu)
+        if self.earthwork_yuan_per_m3 is not None:
+            _finite("earthwork_yuan_per_m3", self.earthwork_yuan_per_m3)
         for grade, price in self.floor_prices_yuan_per_m2.items():
             if price is not None:
                 _finite(f"floor_prices_yuan_per_m2[{grade}]", price, low=1e-9)
@@ -739,8 +747,11 @@ def park_economics(table: pd.DataFrame, efficiency: pd.DataFrame | None = None,
       their current 亩均税收.
     - ``class_change`` (with ``efficiency``, the :func:`landplan.efficiency.evaluate_efficiency`
       frame of the same parcels, and ``inputs``): for each parcel of class B, C or D with a
-      ledger, the discounted payback if from the year after ``as_of`` it paid the **median**
-      亩均税收 of the graded parcels of the next class up (D→C, C→B, B→A). The median, because
+      ledger, the discounted payback if from the year after its latest ledger row (where its
+      own payback assumes the current rate from) it paid the **median** 亩均税收 of the graded
+      parcels of the next class up (D→C, C→B, B→A), or its own tax where that is higher: a
+      class change never lengthens a payback (tested). :func:`class_change_summary` gives the
+      per-step figures people read. The median, because
       classes are ranks within the group (no tax threshold exists) and the median is the typical
       tax of a parcel of that class; tax per mu is one indicator among several, so this says
       what the tax of the next class would do to the payback, not how to reach it.
@@ -801,30 +812,75 @@ def _class_change(table: pd.DataFrame, efficiency: pd.DataFrame, inputs: Economi
     missing = [c for c in ("efficiency_class", "tax_per_mu_wan") if c not in efficiency.columns]
     if missing:
         raise SchemaError(f"efficiency: the column(s) {', '.join(missing)} of evaluate_efficiency are required")
-    eff = efficiency.reindex(table.index)
-    cls = eff["efficiency_class"].astype(object).where(eff["efficiency_class"].notna(), None).to_numpy()
-    tax = pd.to_numeric(eff["tax_per_mu_wan"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    medians = {k: float(np.nanmedian(tax[cls == k])) if (cls == k).any() else math.nan for k in "ABCD"}
+    def classes(frame: pd.DataFrame) -> np.ndarray:
+        return frame["efficiency_class"].astype(object).where(frame["efficiency_class"].notna(), None).to_numpy()
+
+    # the typical tax of a class: over every graded parcel of the efficiency frame
+    all_cls = classes(efficiency)
+    tax = pd.to_numeric(efficiency["tax_per_mu_wan"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    medians = {k: float(np.nanmedian(tax[all_cls == k])) if (all_cls == k).any() else math.nan for k in "ABCD"}
+    cls = classes(efficiency[~efficiency.index.duplicated()].reindex(table.index))
     rows = []
     outlay = table["net_outlay_wan_per_mu"].to_numpy(dtype="float64")
     dret = table["discounted_return_to_date_wan_per_mu"].to_numpy(dtype="float64")
+    current = table["local_tax_wan_per_mu"].to_numpy(dtype="float64")
+    before_all = table["discounted_payback_years"].to_numpy(dtype="float64")
+    # the payback assumes the current rate from the year after the latest ledger row (year index
+    # t = calendar year − supply year + 1); the change starts there too, so the two compare
     ytd = table["years_to_date"].to_numpy(dtype="float64", na_value=np.nan)
+    as_of_year = pd.Timestamp(table.attrs.get("economics_as_of", pd.Timestamp.today())).year
+    last = table["local_tax_year"].to_numpy(dtype="float64", na_value=np.nan)
+    t_last = np.maximum(last - as_of_year + ytd, 1.0)
     has = table["econ_status"].isin(["paid_back", "will_pay_back", "not_within_horizon"]).to_numpy()
     for frm, to in _NEXT_CLASS.items():
         sel = has & (cls == frm)
         if not sel.any():
             continue
         new_tax = medians[to]
-        flow = np.full(int(sel.sum()), new_tax * inputs.retained_local_share)
+        # the next class's typical tax, never less than what the parcel already pays
+        flow = np.fmax(current[sel], new_tax * inputs.retained_local_share)
         remaining = outlay[sel] - dret[sel]
-        years = _constant_tail(remaining, ytd[sel], flow, float(inputs.discount_rate), inputs.horizon_years)
-        years[remaining <= 0] = table["discounted_payback_years"].to_numpy(dtype="float64")[sel][remaining <= 0]
+        years = _constant_tail(remaining, t_last[sel], flow, float(inputs.discount_rate), inputs.horizon_years)
+        before = before_all[sel]
+        # paid back (discounted) within the recorded years: the change comes too late to matter
+        years = np.where(remaining <= 0, before, years)
         rows.append(pd.DataFrame({
             "parcel_id": table.index[sel], "efficiency_class": frm, "target_class": to,
             "target_tax_per_mu_wan": new_tax,
-            "discounted_payback_years": table["discounted_payback_years"].to_numpy(dtype="float64")[sel],
+            "discounted_payback_years": before,
             "discounted_payback_years_after": years,
         }))
     cols = ["parcel_id", "efficiency_class", "target_class", "target_tax_per_mu_wan",
             "discounted_payback_years", "discounted_payback_years_after"]
     return (pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=cols)).set_index("parcel_id")
+
+
+def class_change_summary(change: pd.DataFrame) -> pd.DataFrame:
+    """One row per step of ``park_economics(...)["class_change"]`` (D→C, C→B, B→A, in that order).
+
+    Columns: ``target_class``, ``target_tax_per_mu_wan``, ``parcels``, ``within_before`` and
+    ``within_after`` (parcels whose discounted payback falls within the horizon),
+    ``shorter`` (parcels whose payback gets shorter, a parcel paying back only after the change
+    counted), and ``median_before_years`` / ``median_after_years``: the median discounted
+    payback where a parcel not paying back within the horizon counts as longer than any other
+    (NaN = half or more do not pay back within the horizon), so both medians are over the same
+    parcels.
+    """
+    cols = ["target_class", "target_tax_per_mu_wan", "parcels", "within_before", "within_after", "shorter",
+            "median_before_years", "median_after_years"]
+    out = []
+    for frm in _NEXT_CLASS:
+        rows = change[change["efficiency_class"] == frm]
+        if not len(rows):
+            continue
+        b = rows["discounted_payback_years"].to_numpy(dtype="float64")
+        a = rows["discounted_payback_years_after"].to_numpy(dtype="float64")
+        bi, ai = np.where(np.isnan(b), np.inf, b), np.where(np.isnan(a), np.inf, a)
+        med = [float(np.median(x)) for x in (bi, ai)]
+        out.append({"efficiency_class": frm, "target_class": rows["target_class"].iloc[0],
+                    "target_tax_per_mu_wan": float(rows["target_tax_per_mu_wan"].iloc[0]),
+                    "parcels": len(rows), "within_before": int(np.isfinite(bi).sum()),
+                    "within_after": int(np.isfinite(ai).sum()), "shorter": int((ai < bi - 1e-9).sum()),
+                    "median_before_years": med[0] if math.isfinite(med[0]) else math.nan,
+                    "median_after_years": med[1] if math.isfinite(med[1]) else math.nan})
+    return pd.DataFrame(out, columns=["efficiency_class", *cols]).set_index("efficiency_class")

@@ -52,6 +52,10 @@ __all__ = [
     "economics_missing",
     "workspace_economics",
     "evaluation_columns",
+    "BASIS_KEYS",
+    "economics_basis",
+    "basis_line",
+    "economics_caveat",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -129,6 +133,8 @@ def economics_inputs(rules: Any) -> tuple[EconomicsInputs | None, list[str]]:
                                       else float(econ["provincial_floor_yuan_per_m2"])),
         provincial_floor_source=str(econ.get("provincial_floor_source") or ""),
         horizon_years=int(econ.get("horizon_years") or MAX_INDUSTRIAL_TERM_YEARS),
+        earthwork_yuan_per_m3=(None if econ.get("earthwork_yuan_per_m3") is None
+                               else float(econ["earthwork_yuan_per_m3"])),
     )
     return inputs, []
 
@@ -208,10 +214,14 @@ _FLOOR_FROM_EVALUATION = {
 
 
 def _costs(parcels: gpd.GeoDataFrame, ids: pd.Index, evaluation: pd.DataFrame | None,
-           zones: gpd.GeoDataFrame | None) -> tuple[pd.DataFrame, pd.Series | None]:
+           zones: gpd.GeoDataFrame | None, earthwork_yuan_per_m3: float | None = None
+           ) -> tuple[pd.DataFrame, pd.Series | None]:
     """The per-parcel costs of :func:`parcel_economics`: the acquisition price (the parcel's
-    own, else its zone's), the extension cost of its missing networks and the earthworks cost
-    the evaluation has, the floor-check facts; and the zone name of each parcel."""
+    own, else its zone's), the extension cost of its missing networks, the earthworks cost (the
+    evaluation's ``earthwork_cost_wan``, else its ``cut_m3 + fill_m3`` × ``earthwork_yuan_per_m3``
+    when that is set and the terrain analysis measured any parcel; a parcel outside the DEM then
+    has an unknown cost, not a cost without earthworks), the floor-check facts; and the zone
+    name of each parcel."""
     from .coverage.lines import NETWORK_TYPES
 
     costs = pd.DataFrame(index=ids)
@@ -219,7 +229,8 @@ def _costs(parcels: gpd.GeoDataFrame, ids: pd.Index, evaluation: pd.DataFrame | 
     if "priority_industry" in parcels.columns:
         costs["priority_industry"] = parcels["priority_industry"].to_numpy(dtype=object)
     if evaluation is not None:
-        wanted = [*(f"ext_{t}_cost_wan" for t in NETWORK_TYPES), "earthwork_cost_wan", *_FLOOR_FROM_EVALUATION.values()]
+        wanted = [*(f"ext_{t}_cost_wan" for t in NETWORK_TYPES), "earthwork_cost_wan", "cut_m3", "fill_m3",
+                  *_FLOOR_FROM_EVALUATION.values()]
         ev = evaluation[[c for c in dict.fromkeys(wanted) if c in evaluation.columns]]  # not the whole table
         if "parcel_id" in evaluation.columns:
             ev = ev.set_axis(pd.Index(evaluation["parcel_id"].astype("str").to_numpy()), axis=0)
@@ -231,6 +242,11 @@ def _costs(parcels: gpd.GeoDataFrame, ids: pd.Index, evaluation: pd.DataFrame | 
                 .reindex(ids).to_numpy(dtype="float64", na_value=np.nan)
         if "earthwork_cost_wan" in ev.columns:
             costs["earthwork_cost_wan"] = pd.to_numeric(ev["earthwork_cost_wan"], errors="coerce").reindex(ids)
+        elif earthwork_yuan_per_m3 is not None and {"cut_m3", "fill_m3"} <= set(ev.columns):
+            volume = (pd.to_numeric(ev["cut_m3"], errors="coerce") + pd.to_numeric(ev["fill_m3"], errors="coerce"))
+            if volume.notna().any():  # no DEM at all: earthworks not counted (attrs say so)
+                costs["earthwork_cost_wan"] = (volume * float(earthwork_yuan_per_m3) / 10_000.0).reindex(ids) \
+                    .to_numpy(dtype="float64", na_value=np.nan)
         for name, col in _FLOOR_FROM_EVALUATION.items():
             if col in ev.columns:
                 costs[name] = pd.to_numeric(ev[col], errors="coerce").reindex(ids).to_numpy(dtype="float64",
@@ -262,7 +278,7 @@ def evaluation_economics(parcels: gpd.GeoDataFrame, ledger: pd.DataFrame | None,
     and the zone name of each parcel (or ``None`` without zones).
     """
     ids = _ids(parcels)
-    costs, zone_names = _costs(parcels, ids, evaluation, zones)
+    costs, zone_names = _costs(parcels, ids, evaluation, zones, inputs.earthwork_yuan_per_m3)
     table = parcel_economics(parcels, tax_ledger(ledger), costs, inputs, as_of=as_of)
     return table, zone_names
 
@@ -359,3 +375,112 @@ def evaluation_columns(ws: Any, table: gpd.GeoDataFrame, ledger: pd.DataFrame | 
     ids = pd.Index(table["parcel_id"].astype(str), name="parcel_id")
     out = econ[list(EVALUATION_COLUMNS)].set_axis(econ.index.astype(str)).reindex(ids).reset_index(drop=True)
     return out, [], list(econ.attrs["economics_items"])
+
+
+# --------------------------------------------------------------------------------------------
+# what the figures rest on: the inputs, their sources and marks, for every face
+# --------------------------------------------------------------------------------------------
+
+#: The inputs every economics figure rests on, in the order a person reads them: (rules key
+#: under ``economics.``, unit of :func:`landplan.labels.fmt`).
+BASIS_KEYS: tuple[tuple[str, str], ...] = (
+    ("land_grade", ""), ("floor", "yuan_per_m2"), ("acquisition_wan_per_mu", "wan_per_mu"),
+    ("development_wan_per_mu", "wan_per_mu"), ("earthwork_yuan_per_m3", "yuan_per_m3"),
+    ("retained_local_share", "pct"), ("discount_rate", "pct"), ("tax_lag_years", "years"),
+    ("horizon_years", "years"),
+)
+
+
+def _is_illustrative(rules: Any) -> bool:
+    return bool(_section(rules).get("illustrative"))
+
+
+def economics_basis(rules: Any, lang: str = "zh") -> pd.DataFrame:
+    """The inputs the land economics rests on (:data:`BASIS_KEYS`), one row each, for people.
+
+    Columns: ``key`` (the dotted rules key, for scripts), ``label``, ``value`` (text in
+    ``lang``; "not set" when empty), ``source`` (the park's own source where the rules file
+    names one, "set in this park's rules.yaml" where it overrides the default, else the
+    default's source), ``unconfirmed`` (the default is in force and marked UNCONFIRMED),
+    ``illustrative`` (the workspace marks its inputs as a demo's, ``economics.illustrative``)
+    and ``mark`` (the text to show beside the value).
+
+    >>> economics_basis(None, "en").loc[0, ["label", "value"]].tolist()
+    ['land grade', 'not set']
+    """
+    from . import labels
+    from .evaluate import rule_citation
+    from .ruleset import is_unconfirmed
+
+    econ, default = _section(rules), _section(None)
+    illustrative = _is_illustrative(rules)
+    grade = econ.get("land_grade")
+    rows = []
+    for name, unit in BASIS_KEYS:
+        key = f"economics.{name}"
+        value = econ.get(name)
+        label = labels.t(f"econ.basis.label.{name}", lang) if name != "floor" else ""
+        source = ""
+        if name == "floor":
+            prov = econ.get("provincial_floor_yuan_per_m2")
+            if prov is not None:
+                key, value, source = ("economics.provincial_floor_yuan_per_m2", prov,
+                                      str(econ.get("provincial_floor_source") or ""))
+                label = labels.t("econ.basis.provincial_floor", lang)
+            else:
+                floors = econ.get("floor_prices_yuan_per_m2") or {}
+                key = f"economics.floor_prices_yuan_per_m2.{int(grade)}" if grade is not None else \
+                    "economics.floor_prices_yuan_per_m2"
+                value = (floors.get(str(int(grade)), floors.get(int(grade))) if grade is not None else None)
+                label = labels.t("econ.basis.floor", lang)
+        if name == "land_grade" and econ.get("land_grade_source"):
+            source = str(econ["land_grade_source"])
+        own = value is not None and value != _get_default(default, key)
+        if not source:
+            source = (labels.t("econ.basis.src.workspace", lang) if own
+                      else rule_citation(key, lang) or labels.t("report.src.none", lang))
+        if value is None:
+            text = labels.t({"earthwork_yuan_per_m3": "econ.basis.not_counted",
+                             "acquisition_wan_per_mu": "econ.basis.per_parcel"}.get(name, "econ.basis.not_set"), lang)
+        elif name == "land_grade":
+            text = labels.t("econ.basis.grade", lang, grade=int(value))
+        elif unit == "pct":
+            text = labels.fmt(float(value) * 100.0, "pct", lang, with_unit=True)
+        else:
+            text = labels.fmt(value, unit, lang, digits=0 if unit == "years" else None, with_unit=True)
+        unconfirmed = not own and is_unconfirmed(key)
+        ill = illustrative and own and name != "floor"
+        mark = " ".join(m for m, on in ((labels.t("econ.basis.mark.illustrative", lang), ill),
+                                        (labels.t("econ.basis.mark.unconfirmed", lang), unconfirmed)) if on)
+        rows.append({"key": key, "label": label, "value": text, "source": source,
+                     "unconfirmed": unconfirmed, "illustrative": ill, "mark": mark})
+    return pd.DataFrame(rows, columns=["key", "label", "value", "source", "unconfirmed", "illustrative", "mark"])
+
+
+def _get_default(default: Mapping, key: str) -> Any:
+    node: Any = default
+    for part in key.split(".")[1:]:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part, node.get(int(part)) if part.isdigit() else None)
+    return node
+
+
+def basis_line(rules: Any, lang: str = "zh") -> str:
+    """:func:`economics_basis` as one line for people (a map caption, a CLI line, a footnote)."""
+    from . import labels
+
+    basis = economics_basis(rules, lang)
+    items = labels.t("text.sep.list", lang).join(
+        labels.t("econ.basis.item", lang, label=r.label, value=r.value,
+                 mark=f"（{r.mark}）" if r.mark and lang == "zh" else (f" ({r.mark})" if r.mark else ""))
+        for r in basis.itertuples())
+    return labels.t("econ.basis.line", lang, items=items)
+
+
+def economics_caveat(rules: Any, lang: str = "zh") -> str:
+    """The sentence to show above any economics figure when the workspace's inputs are a demo's
+    illustrative values (``economics.illustrative``), else ``""``."""
+    from . import labels
+
+    return labels.t("econ.basis.caveat", lang) if _is_illustrative(rules) else ""

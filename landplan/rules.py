@@ -280,10 +280,12 @@ RULE_KINDS: dict[str, Kind] = {
     "economics.provincial_floor_source": TEXT.or_null(),
     "economics.acquisition_wan_per_mu": NUMBER.or_null(),
     "economics.development_wan_per_mu": NUMBER.or_null(),
+    "economics.earthwork_yuan_per_m3": NUMBER.or_null(),
     "economics.retained_local_share": FRACTION.or_null(),
     "economics.discount_rate": FRACTION.or_null(),
     "economics.tax_lag_years": _number("a whole number of years from 0 to 50", 0, 50, whole=True).or_null(),
     "economics.horizon_years": _number("a whole number of years from 1 to 1000", 1, 1000, whole=True),
+    "economics.illustrative": BOOL,
 }
 
 #: Mappings whose keys are data (industry codes, editions, conditions), not a fixed

@@ -273,10 +273,12 @@ class Economics:
     provincial_floor_source: str | None = _doc("the document of the provincial floor")
     acquisition_wan_per_mu: Number | None = _doc("acquisition price of the park's zone (wan/mu); null = per parcel")
     development_wan_per_mu: Number | None = _doc("development cost of serviced land (wan/mu); null = not set")
+    earthwork_yuan_per_m3: Number | None = _doc("earthworks unit cost (CNY per m3 of cut plus fill); null = not counted")
     retained_local_share: Number | None = _doc("fraction of a firm's tax the local side keeps; null = not set")
     discount_rate: Number | None = _doc("yearly rate of the discounted payback; null = not set")
     tax_lag_years: int | None = _doc("years from supply to first tax of a new project; null = not set")
     horizon_years: int = _doc("years within which land must pay back")
+    illustrative: bool = _doc("the inputs are a demo's illustrative values, not a park's figures")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from landplan import labels
 from landplan.economics import (
     FLOOR_PRICE_YUAN_PER_M2,
     EconomicsInputs,
+    class_change_summary,
     discounted_payback_years,
     floor_price_check,
     local_tax_by_year,
@@ -253,8 +254,10 @@ def test_park_totals_equal_the_sum_of_the_parcels():
     owed = table.loc[d.index, "net_outlay_wan_per_mu"] - table.loc[d.index, "discounted_return_to_date_wan_per_mu"]
     pid = d.index[(owed > 0) & d["discounted_payback_years_after"].notna()][0]
     row = table.loc[pid]
-    ytd = int(row["years_to_date"])
-    flows = [0.0] * ytd + [c_median * 0.5] * (50 - ytd)
+    # from the year after the latest ledger row, the larger of its own tax and the C median
+    t_last = int(row["local_tax_year"]) - AS_OF.year + int(row["years_to_date"])
+    flow = max(row["local_tax_wan_per_mu"], c_median * 0.5)
+    flows = [0.0] * t_last + [flow] * (50 - t_last)
     full, _ = discounted_payback_years([row["net_outlay_wan_per_mu"] - row["discounted_return_to_date_wan_per_mu"]],
                                        [flows], 0.05)
     assert d.loc[pid, "discounted_payback_years_after"] == pytest.approx(full[0], abs=1e-9)
@@ -279,3 +282,55 @@ def test_every_output_word_is_in_the_catalogue_and_reads_right():
     for zh, en in words:
         assert not codes_in(zh), zh
         assert not cjk_in(en), en
+
+
+def _one_parcel(rows, *, supply="2020-03-01", price_wan=0.0):
+    """One 15-mu parcel with a net outlay of 10 万元/亩 (acquisition 0, development 10)."""
+    parcels = gpd.GeoDataFrame({"parcel_id": ["Q1"], "land_price_wan": [price_wan],
+                                "supply_date": pd.to_datetime([supply])},
+                               geometry=[box(X0, Y0, X0 + 100, Y0 + 100)], crs="EPSG:4527")
+    ledger = pd.DataFrame([("Q1", y, tax) for y, tax in rows], columns=["parcel_id", "year", "tax_wan"])
+    return parcels, ledger
+
+
+def _change(rows, c_tax, b_median, *, as_of=dt.date(2023, 6, 30), rate=0.0):
+    """The C→B change of one class-C parcel, the B parcels' median tax per mu ``b_median``."""
+    parcels, ledger = _one_parcel(rows)
+    inputs = _inputs(acquisition_wan_per_mu=0.0, development_wan_per_mu=10.0, retained_local_share=0.5,
+                     discount_rate=rate)
+    table = parcel_economics(parcels, ledger, None, inputs, as_of=as_of)
+    eff = pd.DataFrame({"efficiency_class": ["C", "B"], "tax_per_mu_wan": [c_tax, b_median]},
+                       index=["Q1", "other"])
+    return table, park_economics(table, eff, inputs)["class_change"]
+
+
+def test_a_class_change_by_hand_starts_after_the_latest_ledger_row():
+    # supply 2020 (year 1); local tax 1 万元/亩 in 2020 and 2021 (15 mu × 1 ÷ 0.5 = 30 万元 a year);
+    # the ledger ends in 2021 but as_of is 2023 (year 4). Owed after year 2: 10 − 2 = 8.
+    table, change = _change([(2020, 30.0), (2021, 30.0)], c_tax=2.0, b_median=4.0)
+    assert int(table.loc["Q1", "years_to_date"]) == 4
+    # its own payback: the current 1 a year from year 3 → 2 + 8 / 1 = 10 years (rate 0)
+    assert table.loc["Q1", "discounted_payback_years"] == pytest.approx(10.0, abs=1e-12)
+    # B's median 4 per mu keeps 0.5 × 4 = 2 a year from year 3 on: 2 + 8 / 2 = 6 years
+    # (the old code started after as_of, year 4: 4 + 8 / 2 = 8)
+    assert change.loc["Q1", "discounted_payback_years_after"] == pytest.approx(6.0, abs=1e-12)
+    summary = class_change_summary(change)
+    assert summary.loc["C", ["parcels", "shorter", "within_after"]].tolist() == [1, 1, 1]
+    assert summary.loc["C", "median_after_years"] == pytest.approx(6.0)
+
+
+def test_a_class_change_never_lengthens_a_payback():
+    # the parcel already keeps 1 a year; the B median (1.5 per mu → 0.75 kept) is less: it keeps
+    # its own 1, and the payback stays 10 years (the old code gave 2 + 8 / 0.75 ≈ 12.67, later ones 14.7)
+    table, change = _change([(2020, 30.0), (2021, 30.0)], c_tax=2.0, b_median=1.5)
+    assert change.loc["Q1", "discounted_payback_years_after"] == pytest.approx(10.0, abs=1e-12)
+    # discounted at 5 %: the same start and a flow at least as large → never longer
+    table, change = _change([(2020, 30.0), (2021, 30.0)], c_tax=2.0, b_median=1.5, rate=0.05)
+    assert change.loc["Q1", "discounted_payback_years_after"] == pytest.approx(
+        table.loc["Q1", "discounted_payback_years"], abs=1e-9)
+    # a parcel that does not pay back within the horizon counts as the longest in the medians
+    table, change = _change([(2020, 3.0), (2021, 3.0)], c_tax=0.2, b_median=4.0, rate=0.05)
+    assert np.isnan(table.loc["Q1", "discounted_payback_years"])
+    summary = class_change_summary(change)
+    assert np.isnan(summary.loc["C", "median_before_years"])
+    assert summary.loc["C", "median_after_years"] > 0 and summary.loc["C", "within_before"] == 0

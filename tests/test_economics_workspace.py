@@ -251,10 +251,34 @@ def test_the_demo_park_has_its_economics_inputs(repo_root, tmp_path):
 
     assert (repo_root / "data" / "rules.yaml").read_text(encoding="utf-8") == DEMO_RULES_TEXT
     inputs, missing = economics_inputs(load_ruleset(repo_root / "data"))
-    assert missing == [] and inputs.land_grade == 10
+    assert missing == [] and inputs.land_grade == 10 and inputs.earthwork_yuan_per_m3 == 20
+    assert load_ruleset(repo_root / "data").economics.illustrative is True
     assert all("demo park's illustrative input, not a sourced figure" in line
                for line in DEMO_RULES_TEXT.splitlines() if line.startswith("  "))
     assert write_demo_rules(tmp_path) == tmp_path / "rules.yaml"
     (tmp_path / "rules.yaml").write_text("idle:\n  fee_rate: 0.25\n", encoding="utf-8")
     assert write_demo_rules(tmp_path) is None  # a park's own rules are never replaced
     assert "fee_rate: 0.25" in (tmp_path / "rules.yaml").read_text(encoding="utf-8")
+
+
+def test_the_basis_names_every_input_with_its_marks(repo_root):
+    from wordcheck import codes_in
+
+    from landplan.economics_workspace import basis_line, economics_basis, economics_caveat
+
+    demo = load_ruleset(repo_root / "data")
+    basis = economics_basis(demo, "zh")
+    assert basis["key"].tolist()[:2] == ["economics.land_grade", "economics.floor_prices_yuan_per_m2.10"]
+    assert basis.set_index("key").loc["economics.development_wan_per_mu", "value"] == "10.00 万元/亩"
+    # the demo's own values are marked illustrative; the 307号 floor and the 50-year horizon are not
+    assert basis.loc[basis["illustrative"], "key"].str.split(".").str[1].tolist() == [
+        "land_grade", "acquisition_wan_per_mu", "development_wan_per_mu", "earthwork_yuan_per_m3",
+        "retained_local_share", "discount_rate", "tax_lag_years"]
+    assert economics_caveat(demo, "zh") and economics_caveat(load_ruleset(), "zh") == ""
+    line = basis_line(demo, "zh")
+    assert "演示假设值" in line and "168 元/平方米" in line and not codes_in(line)
+    # the shipped rules: empty inputs read "not set", UNCONFIRMED defaults are marked
+    shipped = economics_basis(load_ruleset(), "en").set_index("key")
+    assert shipped.loc["economics.development_wan_per_mu", ["value", "unconfirmed"]].tolist() == ["not set", True]
+    assert shipped.loc["economics.earthwork_yuan_per_m3", "value"] == "not set, earthworks not counted"
+    assert not shipped["illustrative"].any()
