@@ -77,6 +77,8 @@ __all__ = [
     "STATUSES",
     "FLOOR_EXCEPTIONS",
     "PAYBACK_BINS",
+    "PAYBACK_CLASSES",
+    "payback_class",
     "EconomicsInputs",
     "retained_share_of_mix",
     "static_payback_years",
@@ -151,6 +153,32 @@ FLOOR_EXCEPTIONS: tuple[str, ...] = ("none", "priority_intensive", "not_assessed
 #: Payback-year classes of :func:`park_economics` (presentation only: lower bounds, years);
 #: the class codes read ``0_5``, ``5_10`` … ``30_plus`` (labels ``val.payback_class.*``).
 PAYBACK_BINS: tuple[float, ...] = (0.0, 5.0, 10.0, 20.0, 30.0)
+
+#: The payback classes' codes (``val.payback_class.*``): ``0_5`` … ``30_plus`` by
+#: :data:`PAYBACK_BINS`, lower edge included.
+PAYBACK_CLASSES: tuple[str, ...] = tuple(
+    f"{lo:g}_{hi:g}" if math.isfinite(hi) else f"{lo:g}_plus"
+    for lo, hi in zip(PAYBACK_BINS, [*PAYBACK_BINS[1:], math.inf], strict=True))
+
+
+def payback_class(static_payback_years: Any, econ_status: Any = None) -> np.ndarray:
+    """Each parcel's payback class: its static payback years in :data:`PAYBACK_CLASSES` (5.0
+    is in ``5_10``), else its ``econ_status`` (``not_within_horizon``, ``no_ledger`` …), else
+    None. One function for the park summary and the map theme.
+
+    >>> payback_class([4.9, 5.0, 30.0, float("nan")], ["will_pay_back"] * 3 + ["no_ledger"]).tolist()
+    ['0_5', '5_10', '30_plus', 'no_ledger']
+    """
+    years = pd.to_numeric(pd.Series(np.atleast_1d(np.asarray(static_payback_years, dtype=object))),
+                          errors="coerce")
+    edges = [*PAYBACK_BINS, math.inf]
+    out = pd.cut(years, edges, right=False, labels=list(PAYBACK_CLASSES)).astype(object).to_numpy()
+    out = np.where(pd.isna(out), None, out)
+    if econ_status is not None:
+        status = np.broadcast_to(np.asarray(econ_status, dtype=object), out.shape)
+        out = np.where(out == None, status, out)  # noqa: E711 (elementwise)
+    return out
+
 
 _TOL = 1e-12  # relative: a cumulative flow equal to the outlay up to float rounding has paid back
 
@@ -769,16 +797,11 @@ def park_economics(table: pd.DataFrame, efficiency: pd.DataFrame | None = None,
             mu = float(np.nansum(np.where(np.isnan(v), np.nan, area)))
             totals[k.replace("_wan", "_wan_per_mu")] = totals[k] / mu if mu > 0 else math.nan
 
-    years = table["static_payback_years"].to_numpy(dtype="float64")
     status = table["econ_status"].to_numpy(dtype=object)
-    edges = list(PAYBACK_BINS) + [math.inf]
-    labels_ = [f"{lo:g}_{hi:g}" if math.isfinite(hi) else f"{lo:g}_plus"
-               for lo, hi in zip(edges, edges[1:], strict=False)]
-    binned = pd.cut(pd.Series(years), edges, right=False, labels=labels_).astype(object)
-    group = np.where(pd.isna(binned.to_numpy()), status, binned.to_numpy())
+    group = payback_class(table["static_payback_years"].to_numpy(dtype="float64"), status)
     dist = (pd.DataFrame({"payback_class": group, "parcels": 1, "area_mu": area})
             .groupby("payback_class", sort=False).sum())
-    order = labels_ + [s for s in STATUSES if s not in ("paid_back", "will_pay_back", "paid_at_sale")]
+    order = list(PAYBACK_CLASSES) + [s for s in STATUSES if s not in ("paid_back", "will_pay_back", "paid_at_sale")]
     dist = dist.reindex([k for k in order if k in dist.index])
     out: dict[str, Any] = {
         "totals": totals, "payback": dist,

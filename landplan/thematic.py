@@ -39,7 +39,7 @@ import shapely
 from . import labels, style
 from .breaks import class_limits
 from .coverage import NETWORK_TYPES, PIPE_KINDS
-from .economics import PAYBACK_BINS
+from .economics import PAYBACK_CLASSES, payback_class
 from .errors import LandplanError
 
 __all__ = ["THEMES", "FORMATS", "PAPERS", "Theme", "MapResult", "themes", "theme_title",
@@ -106,17 +106,12 @@ def payback_classes(table: pd.DataFrame) -> pd.Series:
     the static payback years in :data:`landplan.economics.PAYBACK_BINS` (``0_5`` … ``30_plus``),
     else ``not_within_horizon`` from ``econ_status``; none where neither says (no outlay,
     supply date or ledger; no economics columns)."""
-    years = pd.to_numeric(table["static_payback_years"], errors="coerce") \
-        if "static_payback_years" in table.columns else pd.Series(np.nan, index=table.index)
-    edges = [*PAYBACK_BINS, math.inf]
-    codes = [f"{lo:g}_{hi:g}" if math.isfinite(hi) else f"{lo:g}_plus"
-             for lo, hi in zip(edges, edges[1:], strict=False)]
-    out = pd.cut(years, edges, right=False, labels=codes).astype(object)
-    out = out.where(out.notna(), None)
-    if "econ_status" in table.columns:
-        out[(table["econ_status"] == "not_within_horizon").to_numpy() & out.isna().to_numpy()] \
-            = "not_within_horizon"
-    return out
+    years = table["static_payback_years"] if "static_payback_years" in table.columns else None
+    status = table["econ_status"].to_numpy(dtype=object) if "econ_status" in table.columns else None
+    codes = payback_class(np.full(len(table), np.nan) if years is None else years.to_numpy(dtype=object), status)
+    # on the map a parcel without a payback is "not computed" (no class), except "not within the horizon"
+    codes = np.where(np.isin(codes, [*PAYBACK_CLASSES, "not_within_horizon"]), codes, None)
+    return pd.Series(codes, index=table.index, dtype=object)
 
 
 def _with_payback(table: pd.DataFrame) -> pd.DataFrame:
@@ -394,7 +389,7 @@ def render(table: gpd.GeoDataFrame, theme: str, *, out: str | Path | None = None
            powerlines: gpd.GeoDataFrame | None = None, facilities: gpd.GeoDataFrame | None = None,
            as_of: dt.date | str | None = None, data_date: str | None = None,
            workspace: str | Path | None = None, organisation: str | None = None,
-           readiness_levels: Sequence[str] = (), dpi: int = 200) -> MapResult:
+           readiness_levels: Sequence[str] = (), notes: Sequence[str] = (), dpi: int = 200) -> MapResult:
     """Draw the 专题图 of ``theme`` for the evaluation ``table`` (a GeoDataFrame in the
     workspace's metric CRS) and write it to ``out`` (``.png``, ``.pdf`` or ``.svg``), or return
     its bytes in ``fmt`` when ``out`` is None (the app's download button).
@@ -403,8 +398,9 @@ def render(table: gpd.GeoDataFrame, theme: str, *, out: str | Path | None = None
     others are drawn plain for context, and the map shows the chosen ones. ``as_of``: the
     evaluation date (default the table's ``as_of``); ``data_date``: the date of the data
     (default the parcels file's date in ``workspace``); ``organisation``: the 编制单位 line
-    (none: left out). Bad input (an unknown theme, filter column or value, format or paper)
-    raises :class:`LandplanError` with one line in ``lang``.
+    (none: left out); ``notes``: lines printed under the map, wrapped to its width (what the
+    theme's figures rest on, :func:`theme_notes`). Bad input (an unknown theme, filter column
+    or value, format or paper) raises :class:`LandplanError` with one line in ``lang``.
     """
     lang = labels.check_lang(lang)
     spec = get_theme(theme, lang)
@@ -469,6 +465,8 @@ def render(table: gpd.GeoDataFrame, theme: str, *, out: str | Path | None = None
     paper_w, paper_h = (v * _MM for v in PAPERS[paper])
     k = paper_w / (PAPERS["a4"][0] * _MM)
     margin = 0.45 * k
+    for note in notes:
+        footer += _wrap(note, (paper_w - 2 * margin) / k * 72.0 / 8.5)
     title_h, footer_h = 0.75 * k, (0.22 * len(footer) + 0.2) * k
     panel_w = 3.5 * k
     frame_w = paper_w - 2 * margin - panel_w - 0.25 * k
@@ -567,6 +565,42 @@ def render(table: gpd.GeoDataFrame, theme: str, *, out: str | Path | None = None
     return MapResult(title, int(chosen.sum()), scale, bar_m, bar_mm, None, data)
 
 
+def _ems(ch: str) -> float:
+    """The width of ``ch`` in font sizes: a CJK character or full-width sign one, others about 0.55."""
+    return 1.0 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\u3000" <= ch <= "\u303f" else 0.55
+
+
+def _wrap(text: str, ems: float) -> list[str]:
+    """``text`` in lines of at most ``ems`` font sizes wide, broken after a list separator
+    (、，；, or ;) in the line's second half, else where the width runs out."""
+    lines, line = [], ""
+    for ch in text:
+        if line and sum(map(_ems, line)) + _ems(ch) > ems:
+            cut = max(line.rfind(sep) for sep in ("、", "，", "；", ", ", "; "))
+            if cut > len(line) // 2:
+                cut += 2 if line[cut:cut + 2] in (", ", "; ") else 1
+                lines.append(line[:cut].rstrip())
+                line = line[cut:]
+            else:
+                lines.append(line)
+                line = ""
+        line += ch
+    if line.strip():
+        lines.append(line)
+    return lines
+
+
+def theme_notes(theme: str, rules: Any, lang: str = labels.DEFAULT_LANG) -> list[str]:
+    """The lines a theme's map must carry under it: for ``payback``, the inputs the payback
+    rests on with their marks and, for a demo's illustrative inputs, the caveat
+    (:func:`landplan.economics_workspace.basis_line`, ``economics_caveat``); else none."""
+    if theme != "payback":
+        return []
+    from .economics_workspace import basis_line, economics_caveat
+
+    return [line for line in (economics_caveat(rules, lang), basis_line(rules, lang)) if line]
+
+
 def map_workspace(workspace: str | Path, theme: str, *, out: str | Path, lang: str = labels.DEFAULT_LANG,
                   as_of: dt.date | None = None, year: int | None = None, **options: Any) -> MapResult:
     """Evaluate ``workspace`` (as of ``as_of``, ledger ``year``) and :func:`render` ``theme`` to
@@ -585,6 +619,7 @@ def map_workspace(workspace: str | Path, theme: str, *, out: str | Path, lang: s
     cov = rules.coverage
     layers = {name: ws.read(name) for name in ("roads", "pipelines", "powerlines", "facilities") if ws.has(name)}
     levels = [level.name for level in cov.readiness] + [cov.below]
+    options.setdefault("notes", theme_notes(theme, rules, lang))
     return render(table, theme, out=out, lang=lang, workspace=workspace, readiness_levels=levels,
                   **layers, **options)
 

@@ -96,12 +96,27 @@ def test_pdf_reads_title_legend_scale_crs_and_dates(park, demo_workspace, tmp_pa
     assert any("CJK" in r for r in rows), fonts
 
 
-def test_payback_map_as_png(demo_workspace, tmp_path):
-    out = tmp_path / "payback.png"
+def test_payback_map_states_its_inputs(demo_workspace, tmp_path):
+    out = tmp_path / "payback.pdf"
     run = _cli("map", "--theme", "payback", "--out", str(out), "--workspace", str(demo_workspace),
                "--as-of", AS_OF.isoformat(), "--lang", "zh")
     assert run.returncode == 0, run.stderr
-    assert out.read_bytes().startswith(b"\x89PNG")
+    text = " ".join(_pdftotext(out).split())
+    # the demo's caveat and every input with its mark, wrapped under the map, none cut off
+    assert "演示园区的假设值" in text and "测算依据：土地等别 10等（演示假设值）" in text
+    assert "168 元/平方米" in text and "回收期限 50 年" in text
+
+
+def test_notes_wrap_to_the_width_without_losing_a_character():
+    from landplan.economics_workspace import basis_line
+    from landplan.rules import load_ruleset
+
+    for lang in ("zh", "en"):
+        line = basis_line(load_ruleset(), lang)
+        lines = thematic._wrap(line, 60)
+        assert len(lines) > 1 and "".join(lines).replace(" ", "") == line.replace(" ", "")
+        assert all(sum(map(thematic._ems, x)) <= 60 for x in lines)
+    assert thematic.theme_notes("idle", None) == []
 
 
 def test_english_map_has_no_chinese(park, tmp_path):

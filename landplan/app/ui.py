@@ -349,7 +349,8 @@ def thematic_download(ctx, table: pd.DataFrame, mask: np.ndarray, *, map_key: st
                               if ws.has(name)}
                     made = thematic.render(drawn, theme, fmt=fmt, lang=lang, title=title, paper=paper,
                                            filters=filters or None, as_of=ctx.as_of, workspace=ctx.workspace,
-                                           readiness_levels=readiness_levels(ctx.workspace), **layers)
+                                           readiness_levels=readiness_levels(ctx.workspace),
+                                           notes=thematic.theme_notes(theme, ctx.rules(), lang), **layers)
             except Exception as exc:  # bad input in one line; what else the drawing trips on too,
                 error = exc
                 if not isinstance(exc, LandplanError):  # its traceback in the log
