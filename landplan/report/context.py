@@ -3,7 +3,8 @@
 :func:`prepare` runs :func:`landplan.evaluate.evaluate` once and gathers, vectorised, what the
 reports of the chosen parcels need: the rows by parcel id, the park benchmarks, the ledger
 rows of the evaluated year and the year before grouped by parcel, the lineage (which parcels
-came from which, from ``parent_ids``), and for each chosen parcel the neighbouring parcels,
+came from which, from ``parent_ids``), the land economics of that evaluation (per parcel and
+per park, or the rules keys it lacks), and for each chosen parcel the neighbouring parcels,
 roads, pipelines and power lines inside its map window (one STRtree query per layer for all
 parcels at once).
 """
@@ -67,6 +68,12 @@ class ReportContext:
     windows: dict[int, tuple[float, float, float, float]]
     has_dem: bool
     crs_name: str
+    #: the land economics (:func:`landplan.economics_workspace.workspace_economics` of this
+    #: evaluation): the per-parcel table by parcel id and the park dict, ``None`` when not computed
+    economics: pd.DataFrame | None = None
+    economics_park: dict | None = None
+    #: the rules keys the land economics lacks (empty when computed, or when it failed otherwise)
+    economics_missing: list[str] = field(default_factory=list)
 
     def row(self, parcel_id: str) -> pd.Series:
         """The evaluation row of ``parcel_id``."""
@@ -124,6 +131,25 @@ def _layer(name: str, frame, windows: np.ndarray, chosen: np.ndarray, columns: t
     return layer
 
 
+def _economics(ws: Workspace, rules: RuleSet, as_of: dt.date, table: pd.DataFrame
+               ) -> tuple[pd.DataFrame | None, dict | None, list[str]]:
+    """The land economics of the evaluation ``table`` (its coverage and terrain costs reused, no
+    second evaluation): (per-parcel table, park dict, []) or (None, None, the missing rules keys);
+    another problem of the data is logged and leaves it not computed (None, None, [])."""
+    from ..economics_workspace import MissingEconomicsInputs, workspace_economics
+    from ..errors import LandplanError
+
+    try:
+        econ, park = workspace_economics(ws, rules, as_of=as_of, evaluation=table)
+    except MissingEconomicsInputs as exc:
+        return None, None, list(exc.keys)
+    except LandplanError as exc:
+        log.warning("land economics not computed for the reports: %s", exc)
+        return None, None, []
+    econ.index = econ.index.astype(str)
+    return econ, park, []
+
+
 def prepare(
     workspace: Workspace | str | Path,
     parcel_ids: list[str] | None = None,
@@ -178,10 +204,12 @@ def prepare(
         if ws.has(name):
             layers[name] = _layer(name, ws.read(name), windows_arr, chosen, cols)
     crs = getattr(table, "crs", None)
+    economics, economics_park, economics_missing = _economics(ws, rules, as_of, table)
     return ReportContext(
         workspace=ws.path, as_of=as_of, year=year, rules=rules, defaults=default_ruleset(),
         table=table, position=position, benchmarks=benchmarks, ledger_year=ledger_year,
         ledger_prev=ledger_prev, ledger_rows=rows, ledger_prev_rows=prev_rows,
         children=_lineage(table), layers=layers, windows=windows, has_dem=ws.dem_path is not None,
-        crs_name=crs.name if crs is not None else "",
+        crs_name=crs.name if crs is not None else "", economics=economics, economics_park=economics_park,
+        economics_missing=economics_missing,
     )

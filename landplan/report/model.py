@@ -37,7 +37,7 @@ __all__ = ["Cell", "Table", "Section", "Source", "Report", "parcel_report", "fmt
 
 #: Section keys of a parcel report, in order.
 SECTIONS: tuple[str, ...] = ("header", "map", "efficiency", "compliance", "idle", "lifecycle",
-                             "history", "coverage", "terrain", "enterprises")
+                             "history", "coverage", "terrain", "economics", "enterprises")
 
 COMPLIANCE: tuple[str, ...] = ("floor_area_ratio", "building_coverage_pct",
                                "investment_intensity_wan_per_mu", "green_ratio_pct", "admin_ratio_pct")
@@ -115,6 +115,8 @@ class Section:
     legend: list[tuple[str, str]] = field(default_factory=list)
     #: the sources list: one entry per cited rules key (a list, not a table: it is long text)
     sources: list[Source] = field(default_factory=list)
+    #: sentences shown above the tables (a caveat on what every figure of the section rests on)
+    intro: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -595,6 +597,7 @@ def sources_section(b: _Builder) -> Section:
 
 def parcel_report(ctx, parcel_id: str, *, lang: str = "zh", map_svg: str | None = None) -> Report:
     """The content of ``parcel_id``'s report (see the module docstring)."""
+    from .economics import parcel_economics_section
     from .svg import map_legend, parcel_map
 
     row = ctx.row(parcel_id)
@@ -606,7 +609,7 @@ def parcel_report(ctx, parcel_id: str, *, lang: str = "zh", map_svg: str | None 
         map_section.notes.append(t("map.none", lang))
         map_section.empty = True
     sections = [_header(b), map_section, _efficiency(b), _compliance(b), _idle(b), _lifecycle(b),
-                _history(b), _coverage(b), _terrain(b), _enterprises(b)]
+                _history(b), _coverage(b), _terrain(b), parcel_economics_section(b), _enterprises(b)]
     _number_refs(b, sections)
     sections.append(sources_section(b))
     holder = row.get("holder")

@@ -1,5 +1,6 @@
 """The park report (园区评价报告): totals, distributions, A/B/C/D, idle and low-efficiency land,
-revitalization candidates and target progress, coverage gaps, with inline SVG charts.
+revitalization candidates and target progress, coverage gaps, land economics
+(:mod:`.economics`), with inline SVG charts.
 
 Built from the same evaluation table as the parcel reports; every figure is a sum, count or
 ratio of its columns (cells name them as ``sum:<column>``, ``count:<filter>`` … so tests can
@@ -18,6 +19,7 @@ from ..labels import rulekeys
 from ..revitalization import candidates, scenario_median_tax, target_progress
 from ..schema import ENUMS
 from ..tables import num as _num
+from .economics import park_economics_section
 from .i18n import t
 from .model import (
     Cell,
@@ -219,6 +221,8 @@ def park_report(ctx, *, lang: str = "zh", before: pd.DataFrame | None = None) ->
         sec.svg = bar_chart([cell_text("readiness", lvl, lang) for lvl in levels], counts, unit=unit_n,
                             title=t("park.readiness", lang))
     sections.append(sec)
+
+    sections.append(park_economics_section(b, limit=LIST_LIMIT))
 
     # tax per mu distribution
     chart = Section("charts", t("park.tax_hist", lang))
