@@ -64,7 +64,10 @@ UNIT_FACTORS: dict[str, dict[str, float]] = {
     "person": {"人": 1.0},
     # rates of the 标准地 contract conditions (约定投资强度（万元/亩）, 地均税收（元/亩）…)
     "wan_per_mu": {"万元/亩": 1.0, "元/亩": 1e-4, "万元/公顷": 1.0 / 15.0, "元/公顷": 1e-4 / 15.0,
-                   "万元/平方米": M2_PER_MU, "元/平方米": 1e-4 * M2_PER_MU, "元/㎡": 1e-4 * M2_PER_MU},
+                   "万元/平方米": M2_PER_MU, "元/平方米": 1e-4 * M2_PER_MU, "元/㎡": 1e-4 * M2_PER_MU,
+                   # 元/㎡ and 元/m² as a header reads them (NFKC: ㎡ and m² become m2)
+                   "万元/m2": M2_PER_MU, "元/m2": 1e-4 * M2_PER_MU,
+                   "wan/mu": 1.0, "yuan/mu": 1e-4, "yuan/m2": 1e-4 * M2_PER_MU},
     "wan_per_person": {"万元/人": 1.0, "元/人": 1e-4},
     "wan_per_tce": {"万元/吨标煤": 1.0, "万元/吨标准煤": 1.0, "万元/tce": 1.0, "元/吨标煤": 1e-4},
     "wan_per_t": {"万元/吨": 1.0, "万元/t": 1.0, "元/吨": 1e-4, "元/t": 1e-4},

@@ -35,10 +35,18 @@ from .. import labels
 from ..crs import is_metric_conformal, metric_crs, parse_crs
 from ..errors import InputFileError, SchemaError
 from ..geometry import polygonal_part, single_part
-from ..schema import ENUM_CODES, LAYERS, coerce_column, layer_spec, match_column, normalize_header
+from ..schema import (
+    ENUM_CODES,
+    LAYERS,
+    coerce_column,
+    layer_spec,
+    match_column,
+    normalize_header,
+    unit_wanted,
+)
 from ..store import Workspace
 from ..store.history import Change
-from ..units import unit_factor
+from ..units import UNIT_FACTORS, unit_factor
 from .atomic import atomic_path, scratch_dir
 from .readers import RawSource, datasets_in, open_source
 from .writers import write_csv
@@ -65,6 +73,8 @@ def _family_words(family: str) -> str:
 #: The layers that take each geometry family, as the option to give (wrong geometry refused).
 _FAMILY_LAYERS = {"polygon": "`layer='parcels'`", "line": "`layer='roads'` (or pipelines, powerlines)",
                   "point": "`layer='facilities'`"}
+#: The unit (Chinese, English) the examples of :attr:`ImportReport.unit_asked` write.
+_UNIT_EXAMPLE = ("元/亩", "yuan/mu")
 #: Rejected features listed one per line (on stderr, on the app's Data page); the rest are
 #: counted in one line naming ``<layer>.rejects.csv``, which holds them all.
 REJECT_LINES = 20
@@ -101,6 +111,9 @@ class ImportReport:
     encoding: list[str] = field(default_factory=list)
     mapping: list[tuple[str, str, str]] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
+    #: (source header, column): a header naming a column that needs its unit, without one
+    #: (:attr:`~landplan.schema.specs.Column.unit_required`); not imported, the unit asked for
+    unit_asked: list[tuple[str, str]] = field(default_factory=list)
     keep_extra: bool = False
     repairs: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
@@ -138,6 +151,11 @@ class ImportReport:
         elif self.unmapped:
             out.append("  " + w("unmapped" if len(self.unmapped) > 1 else "unmapped_one",
                                 n=len(self.unmapped), columns=", ".join(self.unmapped)))
+        for src, col in self.unit_asked:
+            spec = layer_spec(self.layer).by_name[col]
+            unit = _UNIT_EXAMPLE[lang == "en"]  # a unit the recognition reads, in the reader's words
+            out.append("  " + w("unit_asked", source=src, column=labels.column(col, lang, layer=self.layer), unit=unit,
+                                fields=repr({src: f"{spec.aliases[0] if lang == 'zh' else col}({unit})"})))
         for kind, count in sorted(self.repairs.items()):
             code, _, detail = kind.partition(":")
             text = labels.t(f"import.repair.{code}", lang) if labels.has(f"import.repair.{code}") else kind
@@ -237,7 +255,7 @@ def import_layer(
     if layer == "terrain":
         return _import_dem(paths, ws, user_crs, report)
     spec = layer_spec(layer)
-    fields = _check_fields(fields or {}, layer)
+    fields, field_units = _check_fields(fields or {}, layer)
     constants = _parse_set(set_values or {}, layer)
 
     # a parcels import is one change of the history (passed to the write, no ambient state)
@@ -276,7 +294,8 @@ def import_layer(
         all_rows = []
         for raw in raws:
             rows = _Rows(raw)
-            frame = _convert(raw, rows, spec, fields, constants, report, keep_extra=keep_extra)
+            frame = _convert(raw, rows, spec, fields, constants, report, keep_extra=keep_extra,
+                             field_units=field_units)
             if spec.geometry is not None and not is_table:
                 frame = _geometries(raw, rows, frame, spec, target_crs, report)
                 report.crs_source.append(raw.crs_source)
@@ -378,18 +397,48 @@ def _expand(paths: list[Path]) -> list[Path]:
     return out
 
 
-def _check_fields(fields: dict[str, str], layer: str) -> dict[str, str]:
+def _field_target(layer: str, src: str, target: str) -> tuple[str, str | None]:
+    """The column and unit a ``fields`` target names: a canonical column or a header the
+    recognition knows, either with a unit in brackets (``acquisition_wan_per_mu(元/亩)``,
+    ``区片综合地价(元/亩)``: a Shapefile's 10-byte names leave no room for the unit)."""
     spec = layer_spec(layer)
+    if target in spec.by_name:
+        return target, None
+    name, unit = normalize_header(target)
+    if name in spec.by_name:
+        col = spec.by_name[name]
+        if unit is not None and (col.unit is None or unit_factor(col.unit, unit) is None):
+            raise SchemaError(f"`fields={{{src!r}: {target!r}}}`: {name} cannot be given in {unit!r}"
+                              + (f"; units: {', '.join(UNIT_FACTORS[col.unit])}" if col.unit else ""))
+        return name, unit
+    try:
+        column, _factor, unit = match_column(layer, target)
+    except SchemaError as exc:
+        raise SchemaError(f"`fields={{{src!r}: {target!r}}}`: {exc}") from None
+    if column is None:
+        wanted = unit_wanted(layer, target)
+        raise SchemaError(f"`fields={{{src!r}: {target!r}}}`: "
+                          + (f"write the unit of {wanted}, e.g. `fields={{{src!r}: '{target}({_UNIT_EXAMPLE[0]})'}}`"
+                             if wanted else f"{layer} has no column {target!r}; columns are: "
+                             f"{', '.join(spec.column_names)}"))
+    return column, unit
+
+
+def _check_fields(fields: dict[str, str], layer: str) -> tuple[dict[str, str], dict[str, str]]:
+    """``fields`` as ``{source column: canonical column}``, and the unit each target writes."""
     seen: dict[str, str] = {}
-    for src, col in fields.items():
-        if col not in spec.by_name:
-            raise SchemaError(f"`fields={{{src!r}: {col!r}}}`: {layer} has no column {col!r}; columns are: "
-                              f"{', '.join(spec.column_names)}")
+    columns: dict[str, str] = {}
+    units: dict[str, str] = {}
+    for src, target in fields.items():
+        col, unit = _field_target(layer, src, target)
+        columns[src] = col
+        if unit:
+            units[src] = unit
         if col in seen:
             raise SchemaError(f"`fields={{{seen[col]!r}: {col!r}}}` and `fields={{{src!r}: {col!r}}}` both map onto "
                               f"{col}; keep one")
         seen[col] = src
-    return fields
+    return columns, units
 
 
 def _check_field_sources(fields: dict[str, str], raws: list[RawSource]) -> None:
@@ -439,11 +488,13 @@ def _crs_name(crs: CRS) -> str:
 
 
 def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
-             keep_extra: bool) -> pd.DataFrame:
+             keep_extra: bool, field_units: dict[str, str] | None = None) -> pd.DataFrame:
     """Recognise the columns of ``raw`` and convert their values; bad values reject rows.
 
     Unrecognised columns are listed in ``report.unmapped`` and copied unchanged only with
-    ``keep_extra``."""
+    ``keep_extra``; a header naming a column that needs its unit without one is listed in
+    ``report.unit_asked`` too. ``field_units``: the unit a ``fields`` target writes (it wins
+    over the source header's)."""
     frame = raw.frame
     out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
     taken: dict[str, str] = {}
@@ -453,7 +504,7 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
             continue
         if header in fields:
             column = fields[header]
-            _, unit = normalize_header(header)
+            unit = (field_units or {}).get(header) or normalize_header(header)[1]
             target_unit = spec.by_name[column].unit
             factor = unit_factor(target_unit, unit) if unit and target_unit else 1.0
             if factor is None:
@@ -482,6 +533,9 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
                     f"with its unit cut off (10-byte Shapefile names); {fate} — check the "
                     f"unit and map it with `fields`"
                 )
+            asked = unit_wanted(spec.name, header) if column is None else None
+            if asked and (str(header), asked) not in report.unit_asked:
+                report.unit_asked.append((str(header), asked))
             if column in taken:
                 report.notes.append(f"{raw.path}: column {header} also matches {column}, "
                                     f"already taken by {taken[column]}; {fate}")

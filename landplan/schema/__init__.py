@@ -28,7 +28,7 @@ from __future__ import annotations
 from .parsing import _ENUM_TABLES as _ENUM_TABLES
 from .parsing import _FALSE as _FALSE
 from .parsing import _TRUE as _TRUE
-from .parsing import LAND_USE_CODES, coerce_column, match_column, normalize_header
+from .parsing import LAND_USE_CODES, coerce_column, match_column, normalize_header, unit_wanted
 from .parsing import _arrow_numbers as _arrow_numbers
 from .parsing import _norm_text as _norm_text
 from .parsing import _parse_land_use as _parse_land_use
@@ -62,6 +62,7 @@ __all__ = [
     "layer_spec",
     "normalize_header",
     "match_column",
+    "unit_wanted",
     "coerce_column",
     "validate_layer",
     "empty_layer",

@@ -155,9 +155,11 @@ def match_column(layer: str, header: str) -> tuple[str | None, float, str | None
         if col is None or col.unit is None or unit_factor(col.unit, m.group("unit")) is None:
             return None, 1.0, None
         unit = m.group("unit")
-    if unit is None:
-        return column, 1.0, None
     col = LAYERS[layer].by_name[column]
+    if unit is None:
+        if col.unit_required and name not in (_norm_text(col.name), _norm_text(col.shp_name)):
+            return None, 1.0, None  # its unit is asked for (unit_wanted), never assumed
+        return column, 1.0, None
     if unit == "" and col.unit is not None:
         return None, 1.0, None  # "用地面积(": the unit was cut off; m² or mu cannot be told
     if col.unit is None:
@@ -167,6 +169,19 @@ def match_column(layer: str, header: str) -> tuple[str | None, float, str | None
         known = ", ".join(UNIT_FACTORS[col.unit])
         raise SchemaError(f"header {header!r}: unit {unit!r} is not one of {known}")
     return column, factor, unit
+
+
+def unit_wanted(layer: str, header: str) -> str | None:
+    """The column ``header`` names when it writes no unit for a column that needs one
+    (:attr:`~landplan.schema.specs.Column.unit_required`), else ``None``.
+
+    >>> unit_wanted("parcels", "区片综合地价"), unit_wanted("parcels", "区片综合地价(元/亩)")
+    ('acquisition_wan_per_mu', None)
+    """
+    name, unit = normalize_header(header)
+    column = _ALIASES[layer].get(name) if unit is None else None
+    col = LAYERS[layer].by_name.get(column) if column else None
+    return column if col is not None and col.unit_required and match_column(layer, header)[0] is None else None
 
 
 # --------------------------------------------------------------------------------------------

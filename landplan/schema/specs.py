@@ -66,6 +66,11 @@ class Column:
     shp : str, optional
         Shapefile field name (≤ 10 bytes) when the canonical name is longer or a cadastral
         field code exists (``ZDDM``); otherwise the canonical name is used.
+    unit_required : bool
+        A header recognised by one of its ``aliases`` must write its unit in brackets: the
+        values are published in units a factor of 10,000 apart (区片综合地价 in 元/亩, 元/平方米
+        or 万元/亩), so none is assumed; without one the column is not imported and the import
+        report asks for the unit. The canonical and Shapefile names carry the unit themselves.
     layer : str
         The layer the column belongs to (set by :class:`LayerSpec`).
 
@@ -81,6 +86,7 @@ class Column:
     nonneg: bool = False
     required: bool = False
     shp: str | None = None
+    unit_required: bool = False
     layer: str = ""
 
     @property
@@ -255,6 +261,11 @@ PARCELS = LayerSpec(
            unit="pct", shp="c_rd_pct", **_N),
         _c("transfer_date", "date", "转让日期", "土地转让日期",
            "转让登记日期", "转让时间", shp="transfer"),
+        # land economics (issue 22): the parcel's own acquisition price per mu (区片综合地价 of its
+        # zone, or its acquisition cost per mu: 征地成本(万元/亩), the column's own header), winning
+        # over the zones and the rules' park-wide value. A total (征地成本(万元)) is refused by its unit
+        _c("acquisition_wan_per_mu", "float", "区片综合地价", "征地区片综合地价", "征地区片价", "区片价",
+           "征地成本", "亩均征地成本", "征地成本单价", "征地单价", shp="acq_wan_mu", unit="wan_per_mu", unit_required=True, **_N),
         # lineage: the parcels a parcel was split from or merged from
         _c("parent_ids", "str", "来源宗地", "原宗地号", "母宗地",
            shp="parents"),
