@@ -6,8 +6,9 @@ The demo park's report (park, an idle parcel, a low-efficiency parcel) as HTML a
 ``lifecycle``, ``coverage`` and ``report`` print, each in Chinese and in English. A Chinese
 face fails on any code, rules key or enum value (``tests/wordcheck.codes_in``, parcel ids
 allowed); an English face on any Chinese outside data values (holders, parcel and enterprise
-names, approval batches, paths). For both parcels, every coded value the report shows reads
-exactly as the XLSX cell and as ``labels.value`` for that parcel.
+names, approval batches, paths, the sources of the land grade and floor the rules file names).
+For both parcels, every coded value the report shows reads exactly as the XLSX cell and as
+``labels.value`` for that parcel.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from landplan.labels.text import LIST_KINDS
 from landplan.report import batch, html, prepare
 from landplan.report.park import park_report
 from landplan.report.pdf import write_pdf
+from landplan.rules import load_ruleset
 from landplan.workspace import Workspace
 
 LANGS = ("zh", "en")
@@ -131,6 +133,9 @@ def _data_values(demo_workspace: Path, table: pd.DataFrame, out: Path) -> set[st
             values |= {str(v) for v in table[column].dropna()}
     ledger = Workspace(demo_workspace).read("ledger")
     values |= {str(v) for v in ledger["name"].dropna()}
+    # texts the park typed in its rules file: where its land grade and provincial floor come from
+    economics = load_ruleset(demo_workspace).economics
+    values |= {str(v) for v in (economics.land_grade_source, economics.provincial_floor_source) if v}
     for layer in ("roads", "facilities"):
         if Workspace(demo_workspace).has(layer):
             frame = Workspace(demo_workspace).read(layer)
