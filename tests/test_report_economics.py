@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import shutil
 import subprocess
 from html.parser import HTMLParser
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
 from shapely.geometry import box
+from test_economics_workspace import RULES as OWN_RULES
+from test_economics_workspace import _copy
 from wordcheck import cjk_in, codes_in
 
 from landplan import labels
@@ -33,16 +35,6 @@ from landplan.report.model import parcel_report
 from landplan.report.park import park_report
 from landplan.rules import load_ruleset
 from landplan.workspace import Workspace
-
-OWN_RULES = """economics:
-  land_grade: 10
-  land_grade_source: "test park"
-  acquisition_wan_per_mu: 5
-  development_wan_per_mu: 10
-  retained_local_share: 0.4
-  discount_rate: 0.05
-  tax_lag_years: 3
-"""
 
 
 class _Section(HTMLParser):
@@ -110,15 +102,6 @@ def _park(ctx, lang: str = "zh") -> _Section:
     return _section(html.render_park(park_report(ctx, lang=lang)))
 
 
-def _copy(demo_workspace, tmp_path_factory, name: str, rules: str | None):
-    path = tmp_path_factory.mktemp(name) / "ws"
-    shutil.copytree(demo_workspace, path)
-    (path / "rules.yaml").unlink(missing_ok=True)
-    if rules is not None:
-        (path / "rules.yaml").write_text(rules, encoding="utf-8")
-    return path
-
-
 @pytest.fixture(scope="module")
 def demo(demo_workspace):
     """The demo park's report context and, made apart from it, its land economics."""
@@ -132,7 +115,7 @@ def demo(demo_workspace):
 @pytest.fixture(scope="module")
 def own(demo_workspace, tmp_path_factory):
     """A park with its own inputs (not illustrative), no earthworks price, acquisition zones."""
-    path = _copy(demo_workspace, tmp_path_factory, "econ_own", OWN_RULES)
+    path = Path(_copy(demo_workspace, tmp_path_factory, "econ_own", OWN_RULES))
     ws = Workspace(path)
     parcels = ws.read("parcels")
     x0, y0, x1, y1 = parcels.total_bounds
