@@ -283,12 +283,35 @@ def _missing_rules_line(keys: list[str], workspace, lang: str) -> str:
     return t("cli.economics.missing", lang, path=path, keys=t("text.sep.list", lang).join(named))
 
 
+def _parcels(n: int, lang: str) -> str:
+    """"3 parcels", "1 parcel", "3 宗": a count of parcels in ``lang``."""
+    from .labels import t
+
+    return t("cli.economics.parcels_one" if n == 1 else "cli.economics.parcels", lang, n=n)
+
+
+def _payback_years(years: float, horizon: int, lang: str) -> str:
+    """A (median) payback for people: "13.6 years", or "not within 50 years" when NaN."""
+    from .labels import fmt, t
+
+    if years != years:
+        return t("report.econ.not_within", lang, horizon=horizon)
+    return f"{fmt(years, 'years', lang)} {t('unit.years', lang)}"
+
+
 def _cmd_economics(args) -> int:
     import datetime as dt
 
     import geopandas as gpd
 
-    from .economics_workspace import MissingEconomicsInputs, economics_missing, workspace_economics
+    from .economics import class_change_summary
+    from .economics_workspace import (
+        MissingEconomicsInputs,
+        basis_line,
+        economics_caveat,
+        economics_missing,
+        workspace_economics,
+    )
     from .evaluate import evaluate, write_evaluation
     from .history import parcels_as_of
     from .labels import fmt, t, value
@@ -309,36 +332,49 @@ def _cmd_economics(args) -> int:
     horizon = econ.attrs["economics_horizon_years"]
     tot = park["totals"]
     _say("cli.economics.title", args, as_of=as_of, horizon=horizon)
+    for line in (economics_caveat(rules, lang), basis_line(rules, lang)):  # what every figure below rests on
+        if line:
+            print(f"  {line}")
     _say("cli.economics.items", args, items=t("text.sep.list", lang).join(
         t(f"cli.economics.item.{i}", lang) for i in econ.attrs["economics_items"]))
-    _say("cli.economics.totals", args, n=len(econ), area=fmt(tot["area_mu"], "mu", lang),
+    _say("cli.economics.totals", args, parcels=_parcels(len(econ), lang), area=fmt(tot["area_mu"], "mu", lang),
          cost=fmt(tot["cost_wan"], "wan", lang), cost_mu=fmt(tot["cost_wan_per_mu"], "wan_per_mu", lang),
          price=fmt(tot["land_price_wan"], "wan", lang), net=fmt(tot["net_outlay_wan"], "wan", lang),
          net_mu=fmt(tot["net_outlay_wan_per_mu"], "wan_per_mu", lang), ret=fmt(tot["return_to_date_wan"], "wan", lang))
     _say("cli.economics.payback", args)
     for code, row in park["payback"].iterrows():
-        _say("cli.economics.payback_row", args, label=value("payback_class", code, lang), n=int(row["parcels"]),
-             area=fmt(row["area_mu"], "mu", lang))
+        _say("cli.economics.payback_row", args, label=value("payback_class", code, lang),
+             parcels=_parcels(int(row["parcels"]), lang), area=fmt(row["area_mu"], "mu", lang))
     ids = park["not_paying_back"]
     if ids:
-        _say("cli.economics.not_paying", args, horizon=horizon, n=len(ids),
+        _say("cli.economics.not_paying", args, horizon=horizon, parcels=_parcels(len(ids), lang),
              ids=t("text.sep.list", lang).join(map(str, ids[:args.show])) + ("…" if len(ids) > args.show else ""))
     else:
         _say("cli.economics.not_paying_none", args, horizon=horizon)
-    _say("cli.economics.below_floor", args, n=int(econ["below_floor"].fillna(False).sum()))
+    _say("cli.economics.below_floor", args,
+         parcels=_parcels(int(econ["below_floor"].astype("boolean").fillna(False).sum()), lang))
     change = park.get("class_change")
     if change is not None and len(change):
-        for (frm, to), rows in change.groupby(["efficiency_class", "target_class"], sort=False):
+        for frm, row in class_change_summary(change).iterrows():
             _say("cli.economics.class_change", args, frm=value("efficiency_class", frm, lang),
-                 to=value("efficiency_class", to, lang), n=len(rows),
-                 before=fmt(rows["discounted_payback_years"].median(), "years", lang),
-                 after=fmt(rows["discounted_payback_years_after"].median(), "years", lang),
-                 tax=fmt(rows["target_tax_per_mu_wan"].iloc[0], "wan_per_mu", lang))
+                 to=value("efficiency_class", row["target_class"], lang), parcels=_parcels(int(row["parcels"]), lang),
+                 tax=fmt(row["target_tax_per_mu_wan"], "wan_per_mu", lang), horizon=horizon,
+                 before=_payback_years(row["median_before_years"], horizon, lang),
+                 after=_payback_years(row["median_after_years"], horizon, lang),
+                 within_before=int(row["within_before"]), within_after=int(row["within_after"]))
+    zones = park.get("by_zone")
+    if zones is not None and len(zones):
+        _say("cli.economics.by_zone", args)
+        for zone, row in zones.iterrows():
+            _say("cli.economics.zone_row", args, zone=zone, parcels=_parcels(int(row["parcels"]), lang),
+                 area=fmt(row["area_mu"], "mu", lang), cost=fmt(row["cost_wan"], "wan", lang),
+                 net=fmt(row["net_outlay_wan"], "wan", lang), ret=fmt(row["return_to_date_wan"], "wan", lang),
+                 horizon=horizon, not_paying=int(row["not_paying_back"]))
     if args.out:
         geometry = table.set_index("parcel_id").geometry.reindex(econ.index)
         frame = gpd.GeoDataFrame(econ.reset_index(), geometry=geometry.to_numpy(), crs=table.crs)
         out = write_evaluation(frame, args.out, rules=rules, lang=_table_lang(args))
-        _say("cli.economics.written", args, n=len(econ), out=out)
+        _say("cli.economics.written", args, parcels=_parcels(len(econ), lang), out=out)
     return 0
 
 
@@ -706,9 +742,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("economics", parents=[workspace, when, tables_lang], help=_help("cmd.economics"),
                        epilog=_help("help.tables"))
-    p.add_argument("--out", help="write each parcel's land economics (.csv, .xlsx for people in --lang; "
-                   ".gpkg, .parquet canonical)")
-    p.add_argument("--show", type=int, default=20, help="parcel ids to print of those not paying back (default 20)")
+    p.add_argument("--out", help=_help("help.economics.out"))
+    p.add_argument("--show", type=_positive_int, default=20, metavar="N", help=_help("help.economics.show"))
     p.set_defaults(func=_cmd_economics)
 
     p = sub.add_parser("idle", parents=[workspace, when, tables_lang], help=_help("cmd.idle"),

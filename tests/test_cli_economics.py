@@ -127,3 +127,82 @@ def test_a_csv_updates_the_parcels_price_in_wan_per_mu(gbk_parcels, tmp_path, ca
     got = _acquisition(ws)
     assert got["A1"] == 6.0 and got["A2"] != got["A2"]  # A2 not in the table: empty, not 0
     capsys.readouterr()
+
+
+# -- landplan economics: what the figures rest on, the zones, the words ------------------------
+
+@pytest.fixture(scope="module")
+def zoned_park(tmp_path_factory) -> Path:
+    """The demo park (its own rules.yaml: the demo's illustrative inputs) with two acquisition
+    zones, west and east, priced as 柳河县's 一级 and 二级 zones (60,030 and 41,354 元/亩,
+    吉政函〔2020〕86号, land-economics.md §2.2)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from landplan import Workspace
+    from landplan.economics_workspace import ZONES_FILE
+
+    ws = tmp_path_factory.mktemp("cli_econ_zones") / "ws"
+    shutil.copytree(DATA, ws)
+    parcels = Workspace.open(ws).read("parcels")
+    x0, y0, x1, y1 = parcels.total_bounds
+    mid = (x0 + x1) / 2
+    (ws / ZONES_FILE).parent.mkdir(parents=True, exist_ok=True)
+    gpd.GeoDataFrame({"zone_name": ["一级区片", "二级区片"], "acquisition_wan_per_mu": [6.003, 4.1354]},
+                     geometry=[box(x0 - 1, y0 - 1, mid, y1 + 1), box(mid, y0 - 1, x1 + 1, y1 + 1)],
+                     crs=parcels.crs).to_file(ws / ZONES_FILE)
+    return ws
+
+
+def _economics(ws: Path, lang: str, capsys) -> list[str]:
+    assert main(["economics", "--workspace", str(ws), "--as-of", AS_OF, "--lang", lang]) == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def test_economics_states_its_inputs_first_and_prints_the_zones(zoned_park, capsys):
+    import datetime as dt
+
+    from wordcheck import cjk_in, codes_in
+
+    from landplan import labels
+    from landplan.economics_workspace import basis_line, economics_caveat, workspace_economics
+    from landplan.evaluate import evaluate
+    from landplan.rules import load_ruleset
+
+    rules = load_ruleset(zoned_park)
+    as_of = dt.date.fromisoformat(AS_OF)
+    econ, park = workspace_economics(zoned_park, rules, as_of=as_of, evaluation=evaluate(zoned_park, as_of=as_of))
+    zones = park["by_zone"]
+    assert set(zones.index) == {"一级区片", "二级区片"}
+    ids = set(econ.index)
+    for lang in ("zh", "en"):
+        lines = _economics(zoned_park, lang, capsys)
+        caveat, basis = economics_caveat(rules, lang), basis_line(rules, lang)
+        assert caveat and lines[1:3] == [f"  {caveat}", f"  {basis}"]  # before every figure
+        assert labels.t("econ.basis.mark.illustrative", lang) in basis
+        by_zone = lines.index(labels.t("cli.economics.by_zone", lang))
+        zone_lines = lines[by_zone + 1:by_zone + 3]
+        for zone, row in zones.iterrows():
+            n = int(row["parcels"])
+            parcels = labels.t("cli.economics.parcels_one" if n == 1 else "cli.economics.parcels", lang, n=n)
+            assert labels.t("cli.economics.zone_row", lang, zone=zone, parcels=parcels,
+                            area=labels.fmt(row["area_mu"], "mu", lang), cost=labels.fmt(row["cost_wan"], "wan", lang),
+                            net=labels.fmt(row["net_outlay_wan"], "wan", lang),
+                            ret=labels.fmt(row["return_to_date_wan"], "wan", lang), horizon=50,
+                            not_paying=int(row["not_paying_back"])) in zone_lines
+        text = "\n".join(lines)
+        if lang == "zh":
+            assert not codes_in(text, allowed=ids) and "economics." not in text and "rules.yaml" not in text
+        else:
+            assert not cjk_in(text, data={"一级区片", "二级区片"})
+
+
+def test_economics_in_english_counts_one_parcel_and_many_parcels(zoned_park, capsys):
+    import re
+
+    counted = []
+    for line in _economics(zoned_park, "en", capsys):
+        for number, word in re.findall(r"\b(\d[\d,]*) (parcels?)\b", line):
+            counted.append(number)
+            assert (number == "1") == (word == "parcel"), line
+    assert "1" in counted and len(set(counted)) > 3  # the demo park has a class of one parcel

@@ -73,8 +73,6 @@ def _family_words(family: str) -> str:
 #: The layers that take each geometry family, as the option to give (wrong geometry refused).
 _FAMILY_LAYERS = {"polygon": "`layer='parcels'`", "line": "`layer='roads'` (or pipelines, powerlines)",
                   "point": "`layer='facilities'`"}
-#: The unit (Chinese, English) the examples of :attr:`ImportReport.unit_asked` write.
-_UNIT_EXAMPLE = ("元/亩", "yuan/mu")
 #: Rejected features listed one per line (on stderr, on the app's Data page); the rest are
 #: counted in one line naming ``<layer>.rejects.csv``, which holds them all.
 REJECT_LINES = 20
@@ -153,7 +151,7 @@ class ImportReport:
                                 n=len(self.unmapped), columns=", ".join(self.unmapped)))
         for src, col in self.unit_asked:
             spec = layer_spec(self.layer).by_name[col]
-            unit = _UNIT_EXAMPLE[lang == "en"]  # a unit the recognition reads, in the reader's words
+            unit = labels.t("import.unit_example", lang)  # a unit the recognition reads, in the reader's words
             out.append("  " + w("unit_asked", source=src, column=labels.column(col, lang, layer=self.layer), unit=unit,
                                 fields=repr({src: f"{spec.aliases[0] if lang == 'zh' else col}({unit})"})))
         for kind, count in sorted(self.repairs.items()):
@@ -418,7 +416,7 @@ def _field_target(layer: str, src: str, target: str) -> tuple[str, str | None]:
     if column is None:
         wanted = unit_wanted(layer, target)
         raise SchemaError(f"`fields={{{src!r}: {target!r}}}`: "
-                          + (f"write the unit of {wanted}, e.g. `fields={{{src!r}: '{target}({_UNIT_EXAMPLE[0]})'}}`"
+                          + (f"write the unit of {wanted}, e.g. `fields={{{src!r}: '{target}({labels.t('import.unit_example', 'zh')})'}}`"
                              if wanted else f"{layer} has no column {target!r}; columns are: "
                              f"{', '.join(spec.column_names)}"))
     return column, unit
