@@ -202,7 +202,7 @@ def park_economics_section(b: _Builder, *, limit: int = 30) -> Section:
         [Cell(t("econ.below_floor", lang)), Cell(str(below), "econ_total:below_floor", "num"),
          Cell(unit_n, None, "unit"), b.source(_floor_key(ctx))],
         [Cell(split_label("not_paying_back", lang)[0]), Cell(str(len(not_paying)), "econ_total:not_paying_back", "num"),
-         Cell(split_label("not_paying_back", lang)[1], None, "unit"), b.source("economics.horizon_years")],
+         Cell(unit_n, None, "unit"), b.source("economics.horizon_years")],
     ]
     tables = [Table(b.headers("col.item", "col.value", "col.unit", "col.source"), totals,
                     caption=t("econ.totals", lang))]
