@@ -25,6 +25,7 @@ import datetime as dt
 import io
 import logging
 import math
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -566,8 +567,8 @@ def render(table: gpd.GeoDataFrame, theme: str, *, out: str | Path | None = None
 
 
 def _ems(ch: str) -> float:
-    """The width of ``ch`` in font sizes: a CJK character or full-width sign one, others about 0.55."""
-    return 1.0 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\u3000" <= ch <= "\u303f" else 0.55
+    """The width of ``ch`` in font sizes: a wide (CJK) or full-width character one, others about 0.55."""
+    return 1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.55
 
 
 def _wrap(text: str, ems: float) -> list[str]:
