@@ -299,19 +299,23 @@ def _payback_years(years: float, horizon: int, lang: str) -> str:
     return f"{fmt(years, 'years', lang)} {t('unit.years', lang)}"
 
 
+def _economics_basis_lines(rules, lang: str, indent: str = "") -> None:
+    """Print what the land economics' figures rest on: the caveat of a demo's illustrative
+    inputs (when the rules mark them so), then every input with its mark, one line."""
+    from .economics_workspace import basis_line, economics_caveat
+
+    for line in (economics_caveat(rules, lang), basis_line(rules, lang)):
+        if line:
+            print(f"{indent}{line}")
+
+
 def _cmd_economics(args) -> int:
     import datetime as dt
 
     import geopandas as gpd
 
     from .economics import class_change_summary
-    from .economics_workspace import (
-        MissingEconomicsInputs,
-        basis_line,
-        economics_caveat,
-        economics_missing,
-        workspace_economics,
-    )
+    from .economics_workspace import MissingEconomicsInputs, economics_missing, workspace_economics
     from .evaluate import evaluate, write_evaluation
     from .history import parcels_as_of
     from .labels import fmt, t, value
@@ -332,9 +336,7 @@ def _cmd_economics(args) -> int:
     horizon = econ.attrs["economics_horizon_years"]
     tot = park["totals"]
     _say("cli.economics.title", args, as_of=as_of, horizon=horizon)
-    for line in (economics_caveat(rules, lang), basis_line(rules, lang)):  # what every figure below rests on
-        if line:
-            print(f"  {line}")
+    _economics_basis_lines(rules, lang, indent="  ")  # what every figure below rests on
     _say("cli.economics.items", args, items=t("text.sep.list", lang).join(
         t(f"cli.economics.item.{i}", lang) for i in econ.attrs["economics_items"]))
     _say("cli.economics.totals", args, parcels=_parcels(len(econ), lang), area=fmt(tot["area_mu"], "mu", lang),
@@ -483,6 +485,8 @@ def _cmd_screen(args) -> int:
         project = make_project(options, source="options", rules=rules)
     result = screen_project(project, args.workspace, as_of=_parse_date(args.as_of, "--as-of"),
                             year=args.year, rules=rules, payback_weight=args.payback_weight)
+    if result.economics is not None and "payback_years" in result.sites and result.sites["payback_years"].notna().any():
+        _economics_basis_lines(rules, _lang(args))  # the sites' paybacks rest on these inputs
     print("\n".join(result.lines(lang=_lang(args), top=args.top)))
     if args.out:
         out = write_sites(result, args.out, top=args.top, lang=_table_lang(args))

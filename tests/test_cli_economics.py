@@ -206,3 +206,18 @@ def test_economics_in_english_counts_one_parcel_and_many_parcels(zoned_park, cap
             counted.append(number)
             assert (number == "1") == (word == "parcel"), line
     assert "1" in counted and len(set(counted)) > 3  # the demo park has a class of one parcel
+
+
+def test_screen_states_the_inputs_of_its_paybacks_first(capsys):
+    from landplan.economics_workspace import basis_line, economics_caveat
+    from landplan.rules import load_ruleset
+
+    rules = load_ruleset(DATA)  # the demo park's own: illustrative inputs
+    args = ["screen", "--workspace", str(DATA), "--as-of", AS_OF, "--industry", "39", "--area-mu", "22",
+            "--needs", "road,water,power"]
+    for lang in ("zh", "en"):
+        assert main([*args, "--tax-wan", "600", "--lang", lang]) in (0, 3)
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[:2] == [economics_caveat(rules, lang), basis_line(rules, lang)]
+        assert main([*args, "--lang", lang]) in (0, 3)  # no promised tax: no payback, no inputs to state
+        assert basis_line(rules, lang) not in capsys.readouterr().out
