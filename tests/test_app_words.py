@@ -39,7 +39,7 @@ from landplan.app.pages import PAGES
 from landplan.demo import DEMO_AS_OF
 from landplan.edit import split_parcel, update_parcel
 from landplan.labels import LANGS
-from landplan.rules import load_rules, rule_sources
+from landplan.rules import load_rules, load_ruleset, rule_sources
 from landplan.workspace import Workspace
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -168,6 +168,10 @@ def _data_values(path: Path) -> set[str]:
                 continue
             if frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name]):
                 out.update(str(v) for v in frame[name].dropna() if CJK.search(str(v)))
+    # texts the park typed in its rules file: where its land grade and provincial floor come
+    # from (the economics page's inputs show them as their sources)
+    economics = load_ruleset(path).economics
+    out |= {str(v) for v in (economics.land_grade_source, economics.provincial_floor_source) if v}
     return out | set(LANGS.values())  # the language switch names each language in itself
 
 

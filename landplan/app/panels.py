@@ -18,8 +18,8 @@ from .context import Context
 from .i18n import t
 from .ui import md_lines
 
-__all__ = ["IDENTIFY_FACTS", "guarded", "history_panel", "history_table", "identify_facts",
-           "identify_panel", "report_download"]
+__all__ = ["IDENTIFY_ECONOMICS", "IDENTIFY_FACTS", "guarded", "history_panel", "history_table",
+           "identify_economics", "identify_facts", "identify_panel", "report_download"]
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,49 @@ def identify_facts(row: pd.Series, lang: str) -> list[tuple[str, str]]:
     return out
 
 
+#: The parcel's land economics in the identify panel (issue 22): evaluation columns, in order.
+IDENTIFY_ECONOMICS = ("cost_wan_per_mu", "net_outlay_wan_per_mu", "local_tax_wan_per_mu",
+                      "static_payback_years", "discounted_payback_years", "below_floor")
+
+
+def identify_economics(row: pd.Series, horizon: int, lang: str) -> list[tuple[str, str]]:
+    """``(name, value)`` of each of :data:`IDENTIFY_ECONOMICS` of ``row`` as a person reads
+    them; a payback that is empty reads as not within ``horizon`` years (a judged parcel) or
+    as the parcel's status in words (no ledger, no cost …). ``[]`` when the land economics is
+    not computed (no ``econ_status``: inputs missing)."""
+    from ..io.writers import cell_text
+
+    status = row.get("econ_status")
+    if not isinstance(status, str) or not status:
+        return []
+    judged = status in ("paid_back", "will_pay_back", "not_within_horizon")
+    out = []
+    for name in IDENTIFY_ECONOMICS:
+        value = row.get(name)
+        if name.endswith("_payback_years") and pd.isna(value):
+            text = (labels.t("report.econ.not_within", lang, horizon=horizon) if judged
+                    else labels.value("econ_status", status, lang))
+        else:
+            text = cell_text(name, value, lang)
+        out.append((labels.column(name, lang), text))
+    return out
+
+
+def _economics_lines(ctx: Context, row: pd.Series, lang: str) -> str:
+    """The identify panel's land economics: a heading (marked when the inputs are a demo's
+    illustrative values) and :func:`identify_economics`; ``""`` when not computed."""
+    from ..economics_workspace import economics_caveat
+
+    rules = ctx.rules()
+    facts = identify_economics(row, int(rules.economics.horizon_years), lang) if rules is not None else []
+    if not facts:
+        return ""
+    head = labels.t("app.econ.identify_demo" if economics_caveat(rules, lang) else "app.econ.identify", lang)
+    return (f"<div><b>{html.escape(head)}</b></div>" + "".join(
+        f"<div>{html.escape(labels.t('identify.fact', lang, name=name, value=value))}</div>"
+        for name, value in facts))
+
+
 def identify_panel(ctx: Context, frame: pd.DataFrame, parcel_id: str, *, key: str) -> None:
     """The key facts of the parcel ``parcel_id`` beside the map ``key``, read from its own
     row (found by parcel_id) of ``frame``, or of the evaluation when ``frame`` is the parcels
@@ -163,7 +206,8 @@ def identify_panel(ctx: Context, frame: pd.DataFrame, parcel_id: str, *, key: st
     st.markdown(f"**{html.escape(labels.t('identify.title', lang, id=parcel_id))}**")
     st.markdown("<div class='landplan-identify'>" + "".join(
         f"<div>{html.escape(labels.t('identify.fact', lang, name=name, value=value))}</div>"
-        for name, value in identify_facts(row, lang)) + "</div>", unsafe_allow_html=True)
+        for name, value in identify_facts(row, lang)) + _economics_lines(ctx, row, lang) + "</div>",
+        unsafe_allow_html=True)
     st.page_link(page_path("parcel"), label=labels.t("identify.details", lang),
                  icon=":material/place:")
     with st.expander(labels.t("identify.report", lang)):

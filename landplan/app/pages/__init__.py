@@ -17,6 +17,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("infrastructure", ":material/water_drop:"),
     ("terrain", ":material/landscape:"),
     ("lifecycle", ":material/autorenew:"),
+    ("economics", ":material/payments:"),
     ("siting", ":material/factory:"),
     ("parcel", ":material/place:"),
     ("data", ":material/swap_vert:"),
