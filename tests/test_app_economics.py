@@ -25,7 +25,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from test_app import goto  # noqa: E402
+from test_app import goto, html_figures  # noqa: E402
 from test_app_words import _data_values, _rules_keys, problems, start, visible_texts  # noqa: E402
 from wordcheck import cjk_in  # noqa: E402
 
@@ -57,8 +57,13 @@ def expected(demo_workspace):
     return evaluation, table, park, rules
 
 
-def _metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+def _cards(at) -> dict[str, str]:
+    """The figure cards: key of the park totals (or a count) → the value shown."""
+    return html_figures(at).cards
+
+
+def _texts(at) -> str:
+    return "\n".join(text for _, text in visible_texts(at))
 
 
 def _frame(at, header: str) -> pd.DataFrame:
@@ -83,16 +88,16 @@ def test_the_page_shows_the_inputs_first_and_the_park_totals_of_workspace_econom
     assert "演示假设值" in basis.iloc[:, 2].tolist() and "10等" in basis.iloc[:, 1].tolist()
     # the totals: workspace_economics's, in one format per unit
     tot = park["totals"]
-    shown = _metrics(at)
-    for key, label, unit in (k for line in page.TOTALS for k in line):
-        if unit == "count":
-            continue
-        assert shown[labels.t(f"app.{label}", "zh")] == labels.fmt(tot[key], unit, "zh", with_unit=True), key
-    assert shown["地块"] == f"{len(table)} 宗"
+    shown = _cards(at)
+    for key, _label, unit in (k for line in page.TOTALS for k in line):
+        if unit != "count":
+            assert shown[key] == labels.fmt(tot[key], unit, "zh", with_unit=True), key
+    assert shown["parcels"] == f"{len(table)} 宗"
     not_paying = park["not_paying_back"]
-    assert shown["期限内无法收回"] == f"{len(not_paying)} 宗"
+    assert shown["not_paying_back"] == f"{len(not_paying)} 宗"
     below = table.index[table["below_floor"].astype("boolean").fillna(False).to_numpy(dtype=bool)]
-    assert shown["低于最低价"] == f"{len(below)} 宗" and len(below) > 0
+    assert shown["below_floor"] == f"{len(below)} 宗" and len(below) > 0
+    assert "亩均净投入" in _texts(at)
     # the payback classes: parcels and mu per class as park["payback"]
     classes = _frame(at, "回收期分段")
     assert classes["回收期分段"].tolist() == [labels.value("payback_class", c, "zh") for c in park["payback"].index]
@@ -152,7 +157,7 @@ def default_rules_park(demo_workspace, tmp_path) -> Path:
 
 def test_missing_inputs_are_named_in_chinese_with_where_to_set_them(default_rules_park, monkeypatch):
     at = goto(start(default_rules_park, "zh", monkeypatch), "economics")
-    assert not at.error and not at.metric
+    assert not at.error and not _cards(at)
     _inputs, missing = economics_inputs(None)
     assert "economics.land_grade" in missing
     said = "\n".join(w.value for w in at.warning)
@@ -188,7 +193,7 @@ def test_browser_the_page_renders(streamlit_app, chromium_browser, demo_workspac
     from mapspec import wait_map
 
     url = streamlit_app(demo_workspace)
-    context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    context = chromium_browser.new_context(viewport={"width": 1400, "height": 4200}, locale="zh-CN")
     try:
         tab = context.new_page()
         tab.set_default_timeout(60_000)

@@ -55,13 +55,14 @@ NOT_PAYING = ["parcel_id", "parcel_name", "holder", "area_mu", "net_outlay_wan_p
               "local_tax_wan_per_mu", "return_to_date_wan_per_mu", "years_to_date"]
 BELOW_FLOOR = ["parcel_id", "parcel_name", "holder", "area_mu", "price_yuan_per_m2", "floor_base_yuan_per_m2",
                "floor_factor", "floor_exception", "floor_yuan_per_m2"]
-#: The totals as metrics, two rows: (key of ``park["totals"]`` or a count, label, unit of labels.fmt).
+#: The totals as figure cards, three rows (counts, sums, per mu): (key of ``park["totals"]`` or a
+#: count, label, unit of labels.fmt).
 TOTALS = (
     (("parcels", "econ.m.parcels", "count"), ("area_mu", "econ.m.area", "mu"),
-     ("cost_wan", "econ.m.cost", "wan"), ("land_price_wan", "econ.m.price", "wan"),
+     ("not_paying_back", "econ.m.not_paying", "count"), ("below_floor", "econ.m.below_floor", "count")),
+    (("cost_wan", "econ.m.cost", "wan"), ("land_price_wan", "econ.m.price", "wan"),
      ("net_outlay_wan", "econ.m.net", "wan"), ("return_to_date_wan", "econ.m.return", "wan")),
-    (("not_paying_back", "econ.m.not_paying", "count"), ("below_floor", "econ.m.below_floor", "count"),
-     ("cost_wan_per_mu", "econ.m.cost_per_mu", "wan_per_mu"),
+    (("cost_wan_per_mu", "econ.m.cost_per_mu", "wan_per_mu"),
      ("land_price_wan_per_mu", "econ.m.price_per_mu", "wan_per_mu"),
      ("net_outlay_wan_per_mu", "econ.m.net_per_mu", "wan_per_mu"),
      ("return_to_date_wan_per_mu", "econ.m.return_per_mu", "wan_per_mu")),
@@ -145,10 +146,14 @@ def _not_computed(ctx, found: Economics, lang: str) -> None:
         st.page_link(page_path("settings"), label=t("nav.settings", lang), icon=":material/settings:")
 
 
-def _metric(where, key: str, label: str, unit: str, totals: dict, counts: dict, lang: str) -> None:
-    value = counts[key] if key in counts else totals[key]
-    where.metric(t(label, lang), t("econ.n_parcels", lang, n=labels.fmt(value, "count", lang)) if unit == "count"
-                 else labels.fmt(value, unit, lang, with_unit=True))
+def _cards(line, totals: dict, counts: dict, lang: str) -> str:
+    """One row of figure cards (``data-key`` = the key of ``park["totals"]`` or the count)."""
+    def text(key: str, unit: str) -> str:
+        value = counts[key] if key in counts else totals[key]
+        return (t("econ.n_parcels", lang, n=labels.fmt(value, "count", lang)) if unit == "count"
+                else labels.fmt(value, unit, lang, with_unit=True))
+
+    return ui.figure_cards([(key, t(label, lang), text(key, unit)) for key, label, unit in line])
 
 
 def _classes(park: dict, lang: str) -> None:
@@ -228,9 +233,7 @@ def render() -> None:
     counts = {"parcels": len(rows), "not_paying_back": int(not_paying.sum()), "below_floor": int(below.sum())}
 
     st.subheader(t("econ.totals", lang))
-    for line in TOTALS:
-        for where, (key, label, unit) in zip(st.columns(len(line)), line, strict=True):
-            _metric(where, key, label, unit, park["totals"], counts, lang)
+    ui.show_html(*(_cards(line, park["totals"], counts, lang) for line in TOTALS))
     sep = labels.t("text.sep.list", lang)
     counted = sep.join(labels.t(f"cli.economics.item.{i}", lang) for i in items)
     left = [i for i in ITEMS if i not in items]
