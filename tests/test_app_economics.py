@@ -126,7 +126,7 @@ def test_a_row_selects_its_parcel_and_the_identify_panel_shows_its_economics(
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state[SELECTED_KEY] == ids[0]
-    panel = next(m.value for m in at.markdown if "landplan-identify" in m.value)
+    panel = next(m.value for m in at.markdown if "landplan-economics" in m.value)
     assert "土地投入产出（演示假设值）" in panel
     row = evaluation.set_index(evaluation["parcel_id"].astype(str)).loc[ids[0]]
     for column in ("cost_wan_per_mu", "net_outlay_wan_per_mu", "local_tax_wan_per_mu"):
@@ -180,7 +180,7 @@ def test_the_page_reads_in_the_readers_words(lang, demo_workspace, monkeypatch):
     at = goto(start(demo_workspace, lang, monkeypatch), "economics")
     at.session_state["econ_below_floor"] = {"selection": {"rows": [0], "columns": []}}
     at.run()  # with the identify panel
-    assert any("landplan-identify" in m.value for m in at.markdown)
+    assert any("landplan-economics" in m.value for m in at.markdown)
     ids = set(Workspace(demo_workspace).read("parcels")["parcel_id"].astype(str))
     data = _data_values(demo_workspace)  # with the sources typed in the rules file
     texts = [("economics", w, x) for w, x in visible_texts(at)]

@@ -206,8 +206,10 @@ def identify_panel(ctx: Context, frame: pd.DataFrame, parcel_id: str, *, key: st
     st.markdown(f"**{html.escape(labels.t('identify.title', lang, id=parcel_id))}**")
     st.markdown("<div class='landplan-identify'>" + "".join(
         f"<div>{html.escape(labels.t('identify.fact', lang, name=name, value=value))}</div>"
-        for name, value in identify_facts(row, lang)) + _economics_lines(ctx, row, lang) + "</div>",
-        unsafe_allow_html=True)
+        for name, value in identify_facts(row, lang)) + "</div>", unsafe_allow_html=True)
+    economics = _economics_lines(ctx, row, lang)
+    if economics:
+        st.markdown(f"<div class='landplan-economics'>{economics}</div>", unsafe_allow_html=True)
     st.page_link(page_path("parcel"), label=labels.t("identify.details", lang),
                  icon=":material/place:")
     with st.expander(labels.t("identify.report", lang)):
