@@ -34,6 +34,7 @@ from landplan.app import ui  # noqa: E402
 from landplan.app.mapview import SELECTED_KEY  # noqa: E402
 from landplan.app.pages import economics as page  # noqa: E402
 from landplan.demo import DEMO_AS_OF  # noqa: E402
+from landplan.economics import park_economics  # noqa: E402
 from landplan.economics_workspace import (  # noqa: E402
     economics_basis,
     economics_caveat,
@@ -146,6 +147,24 @@ def test_a_row_selects_its_parcel_and_the_identify_panel_shows_its_economics(
                                                                                   "econ_parcels_csv"}
 
 
+def test_a_filter_gives_the_totals_of_the_shown_parcels(demo_workspace, expected, monkeypatch):
+    evaluation, table, park, rules = expected
+    at = goto(start(demo_workspace, "zh", monkeypatch), "economics")
+    at.multiselect(key="f_status").set_value(["in_production"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = evaluation.loc[evaluation["status"] == "in_production", "parcel_id"].astype(str)
+    assert 0 < len(shown) < len(table)
+    mine = park_economics(table.loc[shown], evaluation.set_index("parcel_id"), economics_inputs(rules)[0])
+    cards = _cards(at)
+    assert cards["parcels"] == f"{len(shown)} 宗"
+    for key in ("area_mu", "cost_wan", "net_outlay_wan_per_mu", "return_to_date_wan"):
+        unit = {"area_mu": "mu", "net_outlay_wan_per_mu": "wan_per_mu"}.get(key, "wan")
+        assert cards[key] == labels.fmt(mine["totals"][key], unit, "zh", with_unit=True), key
+    assert cards["cost_wan"] != labels.fmt(park["totals"]["cost_wan"], "wan", "zh", with_unit=True)
+    classes = _frame(at, "回收期分段")
+    assert classes["宗数"].tolist() == mine["payback"]["parcels"].tolist()
+
+
 @pytest.fixture
 def default_rules_park(demo_workspace, tmp_path) -> Path:
     """The demo park on the shipped rules: no economics inputs."""
@@ -173,6 +192,11 @@ def test_missing_inputs_are_named_in_chinese_with_where_to_set_them(default_rule
     at.selectbox(key="lang").set_value("en").run()
     said = "\n".join(w.value for w in at.warning)
     assert rulekeys.label("economics.land_grade", "en") in said and not cjk_in(said)
+    # a selected parcel's identify panel (beside another page's map) has no economics lines
+    at.session_state[SELECTED_KEY] = sorted(ids)[0]
+    goto(at, "idle")
+    assert any("landplan-identify" in m.value for m in at.markdown)
+    assert not any("landplan-economics" in m.value for m in at.markdown)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

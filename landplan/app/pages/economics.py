@@ -91,6 +91,9 @@ def economics(key: tuple, path: str, as_of, _rules, _evaluation: pd.DataFrame) -
         return Economics(missing=list(exc.keys))
     except LandplanError as exc:
         return Economics(error=str(exc))
+    except Exception as exc:  # a broken file: say so, keep the traceback in the server log
+        log.exception("land economics of %s", path)
+        return Economics(error=f"{type(exc).__name__}: {exc}")
     table = table.set_axis(table.index.astype(str))
     return Economics(table, park)
 
