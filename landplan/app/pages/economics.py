@@ -221,11 +221,12 @@ def render() -> None:
     rules = ctx.rules()
     if rules is None:
         return
-    _basis(rules, lang)
     econ = economics(ctx.frame_key(table), str(ctx.workspace.resolve()), ctx.as_of, rules, table)
-    if econ.table is None:
+    if econ.table is None:  # why first, then what is set and what is not
         _not_computed(ctx, econ, lang)
+        _basis(rules, lang)
         return
+    _basis(rules, lang)
     view = table[mask]
     rows, park = shown_economics(econ, view, table, rules)
     horizon = int(rows.attrs.get("economics_horizon_years") or rules.economics.horizon_years)
