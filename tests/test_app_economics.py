@@ -189,9 +189,18 @@ def test_missing_inputs_are_named_in_chinese_with_where_to_set_them(default_rule
     ids = set(Workspace(default_rules_park).read("parcels")["parcel_id"].astype(str))
     texts = [("economics", w, x) for w, x in visible_texts(at)]
     assert not problems(texts, "zh", ids=ids, data=set(), keys=frozenset())
+    from landplan.app.pages import settings
+
+    if "economics" not in settings.FORM_SECTIONS:  # no link to a form that cannot set them
+        assert not at.get("page_link")
     at.selectbox(key="lang").set_value("en").run()
     said = "\n".join(w.value for w in at.warning)
     assert rulekeys.label("economics.land_grade", "en") in said and not cjk_in(said)
+    # once the settings form edits the section, the page points there
+    monkeypatch.setattr(settings, "FORM_SECTIONS", (*settings.FORM_SECTIONS, "economics"))
+    at.run()
+    assert labels.t("app.nav.settings", "en") in [p.proto.label for p in at.get("page_link")]
+    assert "Settings and rules page" in "\n".join(w.value for w in at.warning)
     # a selected parcel's identify panel (beside another page's map) has no economics lines
     at.session_state[SELECTED_KEY] = sorted(ids)[0]
     goto(at, "idle")
