@@ -340,6 +340,7 @@ def _cmd_economics(args) -> int:
     _say("cli.economics.items", args, items=t("text.sep.list", lang).join(
         t(f"cli.economics.item.{i}", lang) for i in econ.attrs["economics_items"]))
     _say("cli.economics.totals", args, parcels=_parcels(len(econ), lang), area=fmt(tot["area_mu"], "mu", lang),
+         costed=_parcels(int(tot["costed_parcels"]), lang),
          cost=fmt(tot["cost_wan"], "wan", lang), cost_mu=fmt(tot["cost_wan_per_mu"], "wan_per_mu", lang),
          price=fmt(tot["land_price_wan"], "wan", lang), net=fmt(tot["net_outlay_wan"], "wan", lang),
          net_mu=fmt(tot["net_outlay_wan_per_mu"], "wan_per_mu", lang), ret=fmt(tot["return_to_date_wan"], "wan", lang))

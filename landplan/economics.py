@@ -765,10 +765,11 @@ def park_economics(table: pd.DataFrame, efficiency: pd.DataFrame | None = None,
 
     Returns a dict:
 
-    - ``totals``: Σ ``area_mu``, ``cost_wan``, ``land_price_wan`` (Σ price per mu × mu),
-      ``net_outlay_wan``, ``return_to_date_wan`` over the parcels where each is known (equal to
-      the parcels' sum: tested), and ``<figure>_per_mu``: each sum ÷ the mu of the parcels
-      where that figure is known.
+    - ``totals``: Σ ``area_mu`` of every parcel; Σ ``cost_wan``, ``land_price_wan`` (price per
+      mu × mu) and ``net_outlay_wan`` over the ``costed_parcels`` whose cost
+      and price are both known, so that cost − price = net outlay; Σ ``return_to_date_wan``
+      over the parcels with a ledger (equal to the parcels' sums: tested); and
+      ``<figure>_per_mu``: each sum ÷ the mu of the parcels it sums.
     - ``payback``: a frame of parcels and mu by payback class (:data:`PAYBACK_BINS` of the
       static payback, as ``econ_status``; then ``not_within_horizon``, ``no_ledger`` and the other statuses).
     - ``not_paying_back``: the ids of parcels that will not pay back within the horizon at
@@ -790,7 +791,11 @@ def park_economics(table: pd.DataFrame, efficiency: pd.DataFrame | None = None,
     area = table["area_mu"].to_numpy(dtype="float64")
     values = {k: table[k].to_numpy(dtype="float64") for k in _TOTALS}
     values["land_price_wan"] = table["price_wan_per_mu"].to_numpy(dtype="float64") * area
-    totals: dict[str, float] = {}
+    # cost, price and net outlay over the same parcels (both known), so cost − price = net outlay
+    costed = ~np.isnan(values["net_outlay_wan"])
+    for k in ("cost_wan", "land_price_wan"):
+        values[k] = np.where(costed, values[k], np.nan)
+    totals: dict[str, float] = {"costed_parcels": int(costed.sum())}
     for k, v in values.items():
         totals[k] = float(np.nansum(v))
         if k != "area_mu":  # per mu of the parcels where the figure is known

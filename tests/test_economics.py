@@ -230,8 +230,15 @@ def test_park_totals_equal_the_sum_of_the_parcels():
     inputs = _inputs(discount_rate=0.05)
     table = parcel_economics(park.parcels, park.ledger, None, inputs, as_of=AS_OF)
     result = park_economics(table)
-    for col in ("area_mu", "cost_wan", "net_outlay_wan", "return_to_date_wan"):
+    for col in ("area_mu", "net_outlay_wan", "return_to_date_wan"):
         assert result["totals"][col] == pytest.approx(table[col].sum(skipna=True), rel=1e-12), col
+    # cost and land price over the parcels whose net outlay is known: cost − price = net outlay
+    costed = table["net_outlay_wan"].notna()
+    assert (~costed).any() and table.loc[~costed, "cost_wan"].notna().any()  # the case exists
+    tot = result["totals"]
+    assert tot["cost_wan"] == pytest.approx(table.loc[costed, "cost_wan"].sum(), rel=1e-12)
+    assert tot["cost_wan"] - tot["land_price_wan"] == pytest.approx(tot["net_outlay_wan"], rel=1e-9)
+    assert tot["costed_parcels"] == costed.sum()
     assert result["payback"]["parcels"].sum() == len(table)
     assert result["payback"]["area_mu"].sum() == pytest.approx(table["area_mu"].sum())
     # per zone (joined by parcel_id, given shuffled): the zones add up to the park

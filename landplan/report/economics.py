@@ -189,6 +189,8 @@ def park_economics_section(b: _Builder, *, limit: int = 30) -> Section:
         [Cell(t("econ.parcels", lang)), Cell(str(len(econ)), "econ_total:parcels", "num"), Cell(unit_n, None, "unit"),
          b.source("")],
         total("area_mu", split_label("area_mu", lang)[0], unit_mu, "mu"),
+        [Cell(t("econ.costed_parcels", lang)), Cell(str(int(tot["costed_parcels"])), "econ_total:costed_parcels", "num"),
+         Cell(unit_n, None, "unit"), b.source("")],
         total("cost_wan", split_label("cost_wan", lang)[0], unit_wan, "wan"),
         total("cost_wan_per_mu", split_label("cost_wan_per_mu", lang)[0], unit_wan_mu, "wan_per_mu"),
         total("land_price_wan", t("econ.land_price", lang), unit_wan, "wan"),
