@@ -862,11 +862,14 @@ def test_rules_form_saves_a_valid_rules_yaml(demo_copy, monkeypatch):
     stopped = at.selectbox(key=rule_field_key("idle.low_efficiency.stopped_on"))
     assert stopped.options == ["是", "否"] and stopped.value is True
     stopped.set_value(False)
+    # the land economics' inputs are in the form too (the economics page points here)
+    at.text_input(key=rule_field_key("economics.development_wan_per_mu")).set_value("12")
     next(b for b in at.button if b.label == t("settings.save", "zh")).click().run()
     assert not at.exception and not at.error
     assert at.success and "rules.yaml" in at.success[0].value
     saved = yaml.safe_load((demo_copy / "rules.yaml").read_text(encoding="utf-8"))
-    demo_own = yaml.safe_load(DEMO_RULES_TEXT)  # the demo park's economics inputs stay as they were
+    demo_own = yaml.safe_load(DEMO_RULES_TEXT)  # the demo park's other economics inputs stay as they were
+    demo_own["economics"]["development_wan_per_mu"] = 12
     assert saved == {"idle": {"fee_rate": 0.3, "low_efficiency": {"stopped_on": False}},
                      "terrain": {"max_relief_m": 3, "design_level": "balanced"}, **demo_own}
     assert load_rules(demo_copy)["idle"]["fee_rate"] == 0.3

@@ -27,7 +27,7 @@ from landplan.ruleset import RuleSet, default_ruleset, rule_fields
 #: Rules sections the form edits (their scalar values; lists and tables stay in the file).
 FORM_SECTIONS = ("efficiency.indicators", "efficiency.classes", "idle", "revitalization",
                  "coverage.service_distance_m", "coverage.unit_cost_wan_per_m", "terrain",
-                 "lifecycle")
+                 "lifecycle", "economics")
 SAVED_KEY = "_rules_saved"
 TILE_INPUT_KEY = "tile_url_input"
 
