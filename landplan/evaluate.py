@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import labels
-from .columns import OUTPUT_NAMES, PERSON_TEXT, text_column
+from .columns import ECONOMICS, OUTPUT_NAMES, PERSON_TEXT, text_column
 from .compliance import evaluate_compliance
 from .economics_workspace import evaluation_columns, tax_ledger
 from .efficiency import evaluate_efficiency
@@ -346,6 +346,22 @@ def for_people(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     return table.drop(columns=[c for c in other if c in table.columns])
 
 
+def _basis_sheet(rules: RuleSet | Mapping | None, lang: str) -> pd.DataFrame:
+    """The economics' inputs (:func:`landplan.economics_workspace.economics_basis`) for a
+    sheet: a demo's caveat first, then each input's label, value, mark and source."""
+    from .economics_workspace import economics_basis, economics_caveat
+
+    words = "en" if lang == "code" else lang
+    basis = economics_basis(rules, words)
+    cols = ["label", "value", "mark", "source"]
+    caveat = economics_caveat(rules, words)
+    frame = pd.concat([pd.DataFrame([{"label": caveat, "value": "", "mark": "", "source": ""}]) if caveat else None,
+                       basis[cols]], ignore_index=True)
+    if lang == "code":
+        return frame.assign(key=[""] * (len(frame) - len(basis)) + basis["key"].tolist())[["key", *cols]]
+    return frame.set_axis([labels.t(f"app.econ.col.{c}", lang) for c in ("input", "value", "mark", "source")], axis=1)
+
+
 def _write_xlsx(table: gpd.GeoDataFrame, path: Path, rules: RuleSet | Mapping | None, *, out: Path, lang: str) -> None:
     plain = pd.DataFrame(for_people(table, lang).drop(columns=table.geometry.name))
     for column in plain.columns:
@@ -359,6 +375,9 @@ def _write_xlsx(table: gpd.GeoDataFrame, path: Path, rules: RuleSet | Mapping | 
     else:
         sheets = {labels.t("report.sheet.evaluation", lang): shown,
                   labels.t("report.sheet.definitions", lang): definitions(plain.columns, rules, lang)}
+    if set(ECONOMICS) & set(table.columns) and table[[c for c in ECONOMICS if c in table.columns]].notna().any().any():
+        # economics figures: the inputs they rest on, with their marks, on a sheet of their own
+        sheets[labels.t("econ.basis.title", "en" if lang == "code" else lang)] = _basis_sheet(rules, lang)
     first = next(iter(sheets))
     write_xlsx(sheets, path, out=out,
                number_formats={first: {h: number_format(u) for h, u in units.items()}})

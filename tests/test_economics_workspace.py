@@ -282,3 +282,21 @@ def test_the_basis_names_every_input_with_its_marks(repo_root):
     assert shipped.loc["economics.development_wan_per_mu", ["value", "unconfirmed"]].tolist() == ["not set", True]
     assert shipped.loc["economics.earthwork_yuan_per_m3", "value"] == "not set, earthworks not counted"
     assert not shipped["illustrative"].any()
+
+
+def test_an_xlsx_with_economics_figures_carries_their_inputs(demo_workspace, tmp_path_factory, capsys):
+    from landplan.demo import DEMO_RULES_TEXT
+
+    path = _copy(demo_workspace, tmp_path_factory, "econ_xlsx", DEMO_RULES_TEXT)
+    out = tmp_path_factory.mktemp("econ_xlsx_out")
+    assert main(["economics", "--workspace", path, "--as-of", "2025-12-31", "--out", str(out / "e.xlsx")]) == 0
+    sheets = pd.read_excel(out / "e.xlsx", sheet_name=None)
+    basis = sheets["测算依据"]
+    assert list(basis.columns) == ["输入", "取值", "标注", "来源"]
+    assert basis.iloc[0, 0].startswith("注意：本园区土地投入产出的输入") and "演示园区的假设值" in basis.iloc[0, 0]
+    assert basis.set_index("输入").loc["开发成本", ["取值", "标注"]].tolist() == ["10.00 万元/亩", "演示假设值"]
+    # no economics figure (inputs missing): no such sheet
+    partial = _copy(demo_workspace, tmp_path_factory, "econ_xlsx_none", None)
+    assert main(["evaluate", "--workspace", partial, "--as-of", "2025-12-31", "--out", str(out / "ev.xlsx")]) == 0
+    assert "测算依据" not in pd.read_excel(out / "ev.xlsx", sheet_name=None)
+    capsys.readouterr()

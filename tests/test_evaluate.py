@@ -78,7 +78,7 @@ def test_formats(table, tmp_path, suffix):
         assert set(back["闲置状态"]) == {labels.value("idle_status", c) for c in set(table["idle_status"])}
     else:
         book = openpyxl.load_workbook(out, read_only=True)
-        assert book.sheetnames == ["评价结果", "定义与来源"]
+        assert book.sheetnames == ["评价结果", "定义与来源", "测算依据"]  # the demo park has economics figures
         header = next(book["评价结果"].iter_rows(values_only=True))
         assert {"宗地号", "亩均税收(万元/亩)", "亩均效益分类", "容积率", "建筑系数(%)"} <= set(header)
         assert len(set(header)) == len(header)
@@ -98,7 +98,7 @@ def test_cli(tmp_path, capsys):
     assert main(["evaluate", "--workspace", str(DATA), "--as-of", "2026-06-30", "--out", str(out),
                  "--lang", "en"]) == 0
     assert "evaluated 300 parcels" in capsys.readouterr().out
-    assert openpyxl.load_workbook(out, read_only=True).sheetnames == ["evaluation", "definitions and sources"]
+    assert openpyxl.load_workbook(out, read_only=True).sheetnames == ["evaluation", "definitions and sources", "Inputs"]
     csv = tmp_path / "e.csv"
     assert main(["evaluate", "--workspace", str(DATA), "--as-of", "2026-06-30", "--out", str(csv),
                  "--lang", "zh"]) == 0
