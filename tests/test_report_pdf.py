@@ -136,6 +136,15 @@ def test_break_points_only_in_pdf_html(run_ctx):
     assert html.break_points("地块评价报告 短 text") == "地块评价报告 短 text"
 
 
+def test_the_enterprise_table_gives_the_credit_code_room(run_ctx):
+    """The PDF lays tables out with fixed widths: 9 equal columns cut an 18-character credit code
+    into the company name; the padding comes on top of the widths, so they stay under 100 %."""
+    pid = next(p for p in run_ctx.position if any(s.key == "enterprises" and s.tables
+                                                  for s in parcel_report(run_ctx, p).sections))
+    table = next(s for s in parcel_report(run_ctx, pid).sections if s.key == "enterprises").tables[0]
+    assert len(table.widths) == len(table.headers) and table.widths[0] >= 19 and sum(table.widths) <= 90
+
+
 def test_reduced_user_agent_stylesheet_draws_the_same_page(run_ctx, faces, tmp_path):
     """The user-agent sheet without footnote/note/marker rules (pdf._html_class): same pixels, fewer styles."""
     renderer = pdf._renderer(faces)

@@ -552,7 +552,12 @@ def _enterprises(b: _Builder) -> Section:
             total.append(Cell(cell_text(c, rows[c].sum(min_count=1), lang), f"ledger_total:{c}", "num"))
     total.append(Cell(cell_text("tax_wan", prev_tax.sum(min_count=1) if len(prev_tax) else None, lang), None, "num"))
     body.append(total)
-    return Section("enterprises", title, [Table(heads, body, caption=f"{t('meta.year', lang)} {ctx.year}")])
+    # the 18-character credit code (kept whole, html.break_points) and the name need room (19 % and
+    # 15 %); the widths add up to 90 %, the cells' padding takes the rest of the page's width
+    k = len(heads) - 2
+    widths = [19, 15] + [56 // k] * (k - 1) + [56 - (56 // k) * (k - 1)]
+    return Section("enterprises", title, [Table(heads, body, caption=f"{t('meta.year', lang)} {ctx.year}",
+                                                widths=widths)])
 
 
 def _number_refs(b: _Builder, sections: list[Section]) -> None:
