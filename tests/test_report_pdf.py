@@ -9,6 +9,7 @@ nothing else, and the zero-width break points of the PDF HTML.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -143,6 +144,8 @@ def test_the_enterprise_table_gives_the_credit_code_room(run_ctx):
                                                   for s in parcel_report(run_ctx, p).sections))
     table = next(s for s in parcel_report(run_ctx, pid).sections if s.key == "enterprises").tables[0]
     assert len(table.widths) == len(table.headers) and table.widths[0] >= 19 and sum(table.widths) <= 90
+    # a cell's width holds its padding (fixed layout with widths summing to 100 % stays on the page)
+    assert re.search(r"th, td \{[^}]*box-sizing: border-box", html.CSS)
 
 
 def test_reduced_user_agent_stylesheet_draws_the_same_page(run_ctx, faces, tmp_path):
