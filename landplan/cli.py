@@ -25,11 +25,6 @@ log = logging.getLogger("landplan")
 EXIT_BAD_INPUT = 2
 #: An import that wrote what it could and rejected some features.
 EXIT_REJECTS = 1
-_IMPORT_EXIT = ("exit status: 0 every feature imported; 1 written, but some features rejected "
-                "(one line each on stderr, all in <layer>.rejects.csv beside the layer); 2 nothing "
-                "written: bad input or option, or no feature could be kept")
-
-
 #: The library's parameters as the command line spells them: the library's messages name
 #: parameters (``ParameterError``, "give `crs`"); the command line prints its flags instead.
 FLAGS: dict[str, str] = {
@@ -111,6 +106,45 @@ def error_words(exc: LandplanError, flags: dict[str, str] = FLAGS) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
+    """A parser whose help reads in the locale's language: its ``-h`` and the titles of
+    argparse's own two groups (positional arguments, options) from the catalogue, and its usage
+    line headed by the catalogue's word for "usage:" (all through public methods)."""
+
+    #: argparse's titles of the groups every parser has → their catalogue key
+    _GROUP_TITLES = {"positional arguments": "help.positionals", "options": "help.options",
+                     "optional arguments": "help.options"}  # the latter before Python 3.10
+
+    def __init__(self, *args, add_help: bool = True, parents=(), **kwargs) -> None:
+        self._titled_groups: dict[str, object] = {}  # title → its group
+        if add_help:  # argparse's -h, but with the catalogue's words, first as argparse puts it
+            own_help = _Parser(add_help=False)
+            own_help.add_argument("-h", "--help", action="help", help=_help("help.help"))
+            parents = [own_help, *parents]
+        super().__init__(*args, add_help=False, parents=parents, **kwargs)
+
+    def add_argument_group(self, *args, **kwargs):
+        """A group; argparse's own two get the catalogue's titles, and a parent parser's options
+        join this parser's group of the same title (one section, not two of one name)."""
+        title = kwargs.pop("title", args[0] if args else None)
+        if title in self._GROUP_TITLES:
+            title = _text(self._GROUP_TITLES[title])
+        if title in self._titled_groups:
+            return self._titled_groups[title]
+        group = super().add_argument_group(title, *args[1:], **kwargs)
+        self._titled_groups[title] = group
+        return group
+
+    def format_usage(self) -> str:
+        return self._catalogue_usage(super().format_usage())
+
+    def format_help(self) -> str:
+        return self._catalogue_usage(super().format_help())
+
+    @staticmethod
+    def _catalogue_usage(text: str) -> str:
+        prefix = "usage: "  # argparse's, untranslated: its gettext domain ships no Chinese
+        return _text("help.usage") + text[len(prefix):] if text.startswith(prefix) else text
+
     def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
@@ -661,11 +695,27 @@ def _cmd_app(args) -> int:
     return serve(cmd, env)  # a stop signal to this command stops the server too
 
 
-def _help(key: str) -> str:
-    """The catalogue's help words ``cli.<key>`` in the locale's language (argparse's ``%`` escaped)."""
+def _text(key: str, **fields: object) -> str:
+    """The catalogue's words ``cli.<key>`` in the locale's language, as a description, an
+    epilog or a heading (argparse formats none of them with ``%``)."""
     from .labels import lang_of_locale, t
 
-    return t(f"cli.{key}", lang_of_locale()).replace("%", "%%")
+    return t(f"cli.{key}", lang_of_locale(), **fields)
+
+
+def _help(key: str, **fields: object) -> str:
+    """The catalogue's help words ``cli.<key>`` in the locale's language (argparse's ``%`` escaped)."""
+    return _text(key, **fields).replace("%", "%%")
+
+
+def _theme_help() -> str:
+    """``--theme``: every theme the map draws, with its map's name (landplan.thematic)."""
+    from .labels import lang_of_locale
+    from .thematic import THEMES, theme_title
+
+    lang = lang_of_locale()
+    items = [_text("help.map.theme_item", theme=name, title=theme_title(name, lang)) for name in THEMES]
+    return _help("help.map.theme", themes=_text("help.map.theme_sep").join(items))
 
 
 def _shared_options() -> tuple[argparse.ArgumentParser, ...]:
@@ -673,206 +723,186 @@ def _shared_options() -> tuple[argparse.ArgumentParser, ...]:
     ``--workspace`` (default ./data: the library has no default workspace), ``--as-of`` and
     ``--year`` (the evaluation's date and ledger year), and ``--lang``, the language of what a
     command prints (zh, en) or, for a command writing tables, also of its CSV/XLSX (zh, en, code)."""
-    workspace = argparse.ArgumentParser(add_help=False)
-    workspace.add_argument("--workspace", default="data", help="workspace folder (default ./data)")
-    when = argparse.ArgumentParser(add_help=False)
-    when.add_argument("--as-of", help="evaluation date YYYY-MM-DD (default today)")
-    when.add_argument("--year", type=int, help="ledger year (default the latest)")
-    lang = argparse.ArgumentParser(add_help=False)
+    workspace = _Parser(add_help=False)
+    workspace.add_argument("--workspace", default="data", help=_help("help.workspace"))
+    when = _Parser(add_help=False)
+    when.add_argument("--as-of", help=_help("help.as_of"))
+    when.add_argument("--year", type=int, help=_help("help.year"))
+    lang = _Parser(add_help=False)
     lang.add_argument("--lang", choices=["zh", "en"], help=_help("help.lang"))
-    tables_lang = argparse.ArgumentParser(add_help=False)
+    tables_lang = _Parser(add_help=False)
     tables_lang.add_argument("--lang", choices=["zh", "en", "code"], help=_help("help.lang_tables"))
     return workspace, when, lang, tables_lang
 
 
 def _keep_extra_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--keep-extra", action="store_true",
-                   help="also write the columns no canonical column recognises, under their own "
-                   "names (default: left out and listed in the report)")
+    p.add_argument("--keep-extra", action="store_true", help=_help("help.keep_extra"))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="landplan", description=_help("description"))
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
-    parser.add_argument("-q", "--quiet", action="store_true", help="only errors")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    """The command line's parser; every help word comes from the catalogue (``cli.help.*``,
+    ``cli.cmd.*``), in the locale's language."""
+    parser = _Parser(prog="landplan", description=_text("description"))
+    parser.add_argument("-v", "--verbose", action="count", default=0, help=_help("help.verbose"))
+    parser.add_argument("-q", "--quiet", action="store_true", help=_help("help.quiet"))
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                title=_text("help.commands"))
     workspace, when, lang, tables_lang = _shared_options()
 
     p = sub.add_parser("demo", parents=[lang], help=_help("cmd.demo"))
-    p.add_argument("--out", default="data", help="workspace folder to write (default ./data)")
-    p.add_argument("--parcels", type=int, default=300, help="number of parcels (default 300)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--format", default="gpkg", choices=["gpkg", "parquet"], help="vector store")
+    p.add_argument("--out", default="data", help=_help("help.demo.out"))
+    p.add_argument("--parcels", type=int, default=300, help=_help("help.demo.parcels"))
+    p.add_argument("--seed", type=int, default=0, help=_help("help.demo.seed"))
+    p.add_argument("--format", default="gpkg", choices=["gpkg", "parquet"], help=_help("help.demo.format"))
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("import", parents=[workspace, lang], help=_help("cmd.import"),
-                       epilog=_IMPORT_EXIT)
-    p.add_argument("src", nargs="+", help="file(s): .shp .zip .gpkg .geojson .gdb .txt .csv .xlsx .tif")
+                       epilog=_text("help.import.exit"))
+    p.add_argument("src", nargs="+", help=_help("help.import.src"))
     p.add_argument("--layer", required=True,
-                   choices=["parcels", "roads", "pipelines", "powerlines", "facilities", "terrain"])
-    p.add_argument("--source-layer", help="layer, sheet or zip member of a multi-layer source")
-    p.add_argument("--field", action="append", metavar="SRC_COL=COLUMN",
-                   help="map a source column onto a canonical column (repeatable)")
-    p.add_argument("--crs", help="CRS of the source, e.g. EPSG:4527 (overrides its .prj)")
-    p.add_argument("--encoding", help="text encoding of the source (gbk, utf-8, cp1252; "
-                   "overrides its .cpg and detection)")
-    p.add_argument("--set", action="append", metavar="COLUMN=VALUE",
-                   help="give a column one value for every feature (repeatable)")
-    p.add_argument("--mode", default="replace", choices=["replace", "append"],
-                   help="replace the layer (default) or append to it")
-    p.add_argument("--date", help="effective date of the parcels imported, YYYY-MM-DD (default today)")
+                   choices=["parcels", "roads", "pipelines", "powerlines", "facilities", "terrain"],
+                   help=_help("help.import.layer"))
+    p.add_argument("--source-layer", help=_help("help.import.source_layer"))
+    p.add_argument("--field", action="append", metavar="SRC_COL=COLUMN", help=_help("help.import.field"))
+    p.add_argument("--crs", help=_help("help.import.crs"))
+    p.add_argument("--encoding", help=_help("help.import.encoding"))
+    p.add_argument("--set", action="append", metavar="COLUMN=VALUE", help=_help("help.import.set"))
+    p.add_argument("--mode", default="replace", choices=["replace", "append"], help=_help("help.import.mode"))
+    p.add_argument("--date", help=_help("help.import.date"))
     _keep_extra_option(p)
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("import-ledger", parents=[workspace, lang], help=_help("cmd.import_ledger"),
-                       epilog=_IMPORT_EXIT.replace("feature", "row").replace("<layer>", "enterprises"))
-    p.add_argument("file", help="CSV or XLSX with one row per enterprise × parcel × year")
-    p.add_argument("--source-layer", help="sheet of an XLSX workbook")
+                       epilog=_text("help.import_ledger.exit"))
+    p.add_argument("file", help=_help("help.import_ledger.file"))
+    p.add_argument("--source-layer", help=_help("help.import_ledger.source_layer"))
     p.add_argument("--field", action="append", metavar="SRC_COL=COLUMN",
-                   help="map a source column onto a ledger column (repeatable)")
-    p.add_argument("--encoding", help="text encoding of a CSV (gbk, utf-8)")
+                   help=_help("help.import_ledger.field"))
+    p.add_argument("--encoding", help=_help("help.import_ledger.encoding"))
     _keep_extra_option(p)
     p.set_defaults(func=_cmd_import_ledger)
 
     p = sub.add_parser("evaluate", parents=[workspace, when, tables_lang], help=_help("cmd.evaluate"),
-                       epilog=_help("help.tables"))
-    p.add_argument("--out", required=True, help="output .gpkg, .parquet (canonical names and codes), "
-                   ".csv or .xlsx (for people, in --lang)")
-    p.add_argument("--engine", default="single", choices=["single", "dask"],
-                   help="where terrain and coverage run: this process (default) or dask-geopandas partitions")
-    p.add_argument("--partitions", type=_positive_int, help="spatial partitions of the dask engine")
-    p.add_argument("--scheduler", help="dask scheduler: 'local' or 'local:N' (a LocalCluster of N workers) or an address tcp://host:8786 "
-                   "(default: dask threads in this process)")
+                       epilog=_text("help.tables"))
+    p.add_argument("--out", required=True, help=_help("help.evaluate.out"))
+    p.add_argument("--engine", default="single", choices=["single", "dask"], help=_help("help.evaluate.engine"))
+    p.add_argument("--partitions", type=_positive_int, help=_help("help.evaluate.partitions"))
+    p.add_argument("--scheduler", help=_help("help.evaluate.scheduler"))
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("economics", parents=[workspace, when, tables_lang], help=_help("cmd.economics"),
-                       epilog=_help("help.tables"))
+                       epilog=_text("help.tables"))
     p.add_argument("--out", help=_help("help.economics.out"))
     p.add_argument("--show", type=_positive_int, default=20, metavar="N", help=_help("help.economics.show"))
     p.set_defaults(func=_cmd_economics)
 
     p = sub.add_parser("idle", parents=[workspace, when, tables_lang], help=_help("cmd.idle"),
-                       epilog=_help("help.tables"))
-    p.add_argument("--target-mu", type=float, help="this year's revitalization target in mu")
-    p.add_argument("--since", help="an earlier evaluation file (landplan evaluate) to count revitalized mu")
-    p.add_argument("--out", help="write the ranked candidates (.csv, .xlsx, .gpkg, .parquet)")
+                       epilog=_text("help.tables"))
+    p.add_argument("--target-mu", type=float, help=_help("help.idle.target_mu"))
+    p.add_argument("--since", help=_help("help.idle.since"))
+    p.add_argument("--out", help=_help("help.idle.out"))
     p.set_defaults(func=_cmd_idle)
 
     p = sub.add_parser("lifecycle", parents=[workspace, when, tables_lang], help=_help("cmd.lifecycle"),
-                       epilog=_help("help.tables"))
-    p.add_argument("--show", type=int, default=20, help="parcels with a gap to print (default 20)")
-    p.add_argument("--out", help="write the parcels with a gap or a contract check (.csv, .xlsx, .gpkg, .parquet)")
+                       epilog=_text("help.tables"))
+    p.add_argument("--show", type=int, default=20, help=_help("help.lifecycle.show"))
+    p.add_argument("--out", help=_help("help.lifecycle.out"))
     p.set_defaults(func=_cmd_lifecycle)
 
     p = sub.add_parser("coverage", parents=[workspace, tables_lang], help=_help("cmd.coverage"))
-    p.add_argument("--routes", help="write the extension routes (.gpkg, .geojson, .parquet, .csv)")
-    p.add_argument("--show", type=int, default=20, help="QA problems to print (default 20)")
+    p.add_argument("--routes", help=_help("help.coverage.routes"))
+    p.add_argument("--show", type=int, default=20, help=_help("help.coverage.show"))
     p.set_defaults(func=_cmd_coverage, flags={"out": "--routes"})  # its table is --routes
 
     p = sub.add_parser("screen", parents=[workspace, when, tables_lang], help=_help("cmd.screen"),
-                       description="Check a project against the entry thresholds and control "
-                       "indicators, then rank the supplyable parcels. Exit 0 admitted, 3 refused "
-                       "(a result: reasons printed), 2 bad input.")
-    p.add_argument("--project", help="project file, .yaml or .xlsx (keys as a clerk writes them, in Chinese too)")
-    p.add_argument("--sheet", help="sheet of the project workbook (default the first)")
-    p.add_argument("--name", help="project name")
-    p.add_argument("--industry", help="GB/T 4754-2017 industry code (2 digits, e.g. 39)")
+                       description=_text("help.screen.description"))
+    p.add_argument("--project", help=_help("help.screen.project"))
+    p.add_argument("--sheet", help=_help("help.screen.sheet"))
+    p.add_argument("--name", help=_help("help.screen.name"))
+    p.add_argument("--industry", help=_help("help.screen.industry"))
     area = p.add_mutually_exclusive_group()
-    area.add_argument("--area-mu", help="land need in mu")
-    area.add_argument("--area-m2", help="land need in m²")
-    p.add_argument("--investment-wan", help="total investment (10k CNY)")
-    p.add_argument("--tax-wan", help="expected yearly tax at full production (10k CNY)")
-    p.add_argument("--output-wan", help="expected yearly output at full production (10k CNY)")
-    p.add_argument("--needs", help="needed utilities: road,water,sewer,storm,gas,heat,power,telecom,"
-                   "leveled, their Chinese names or a readiness level")
-    p.add_argument("--far", help="planned floor area ratio")
-    p.add_argument("--coverage-pct", help="planned building coverage (%%)")
-    p.add_argument("--green-pct", help="planned green ratio (%%)")
-    p.add_argument("--admin-pct", help="planned admin and service land share (%%)")
-    p.add_argument("--neighbour", action="append", help="parcel id, holder or enterprise to be near (repeatable)")
-    p.add_argument("--related-industry", action="append", help="related industry code (repeatable)")
+    area.add_argument("--area-mu", help=_help("help.screen.area_mu"))
+    area.add_argument("--area-m2", help=_help("help.screen.area_m2"))
+    p.add_argument("--investment-wan", help=_help("help.screen.investment_wan"))
+    p.add_argument("--tax-wan", help=_help("help.screen.tax_wan"))
+    p.add_argument("--output-wan", help=_help("help.screen.output_wan"))
+    p.add_argument("--needs", help=_help("help.screen.needs"))
+    p.add_argument("--far", help=_help("help.screen.far"))
+    p.add_argument("--coverage-pct", help=_help("help.screen.coverage_pct"))
+    p.add_argument("--green-pct", help=_help("help.screen.green_pct"))
+    p.add_argument("--admin-pct", help=_help("help.screen.admin_pct"))
+    p.add_argument("--neighbour", action="append", help=_help("help.screen.neighbour"))
+    p.add_argument("--related-industry", action="append", help=_help("help.screen.related_industry"))
     p.add_argument("--payback-weight", type=_weight, metavar="W", help=_help("help.screen.payback_weight"))
-    p.add_argument("--top", type=int, help="print and write only the best N sites")
-    p.add_argument("--out", help="write the ranked sites (.csv, .xlsx, .gpkg)")
+    p.add_argument("--top", type=int, help=_help("help.screen.top"))
+    p.add_argument("--out", help=_help("help.screen.out"))
     p.set_defaults(func=_cmd_screen)
     p = sub.add_parser("report", parents=[workspace, when, lang], help=_help("cmd.report"))
-    p.add_argument("parcel_ids", nargs="*", metavar="PARCEL_ID", help="parcels to report")
-    p.add_argument("--all", action="store_true", help="every parcel, with index.html and summary.csv")
-    p.add_argument("--park", action="store_true", help="the park report (park.html / park.pdf)")
-    p.add_argument("--format", default="html", choices=["html", "pdf"], help="html (default) or pdf (A4)")
-    p.add_argument("--since", help="an evaluation from the start of the year (park target progress)")
-    p.add_argument("--workers", type=int, help="processes for a batch (default all cores)")
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("parcel_ids", nargs="*", metavar="PARCEL_ID", help=_help("help.report.parcel_ids"))
+    p.add_argument("--all", action="store_true", help=_help("help.report.all"))
+    p.add_argument("--park", action="store_true", help=_help("help.report.park"))
+    p.add_argument("--format", default="html", choices=["html", "pdf"], help=_help("help.report.format"))
+    p.add_argument("--since", help=_help("help.report.since"))
+    p.add_argument("--workers", type=int, help=_help("help.report.workers"))
+    p.add_argument("--out", required=True, help=_help("help.report.out"))
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("rules", parents=[workspace], help=_help("cmd.rules"))
     p.set_defaults(func=_cmd_rules)
 
     p = sub.add_parser("export", parents=[workspace, lang], help=_help("cmd.export"))
-    p.add_argument("layer", choices=["parcels", "roads", "pipelines", "powerlines", "facilities"])
-    p.add_argument("--format", required=True, choices=["shp", "gpkg", "geojson", "parquet", "coordtxt"])
-    p.add_argument("--out", required=True, help="output file (.zip or .shp for shp)")
-    p.add_argument("--crs", help="reproject to this CRS first")
-    p.add_argument("--encoding", default="gbk", choices=["gbk", "utf-8"],
-                   help="text encoding of shp/coordtxt (default gbk)")
+    p.add_argument("layer", choices=["parcels", "roads", "pipelines", "powerlines", "facilities"],
+                   help=_help("help.export.layer"))
+    p.add_argument("--format", required=True, choices=["shp", "gpkg", "geojson", "parquet", "coordtxt"],
+                   help=_help("help.export.format"))
+    p.add_argument("--out", required=True, help=_help("help.export.out"))
+    p.add_argument("--crs", help=_help("help.export.crs"))
+    p.add_argument("--encoding", default="gbk", choices=["gbk", "utf-8"], help=_help("help.export.encoding"))
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("split", parents=[workspace, lang], help=_help("cmd.split"))
-    p.add_argument("parcel_id")
+    p.add_argument("parcel_id", help=_help("help.split.parcel_id"))
     how = p.add_mutually_exclusive_group(required=True)
-    how.add_argument("--line", help="cut line: WKT LINESTRING (workspace CRS) or a file with one line")
-    how.add_argument("--area-m2", type=float, help="area of the first child in m²")
-    how.add_argument("--area-mu", type=float, help="area of the first child in mu")
-    p.add_argument("--ids", help="ids of the children, comma-separated (default PARENT-1, PARENT-2 …)")
-    p.add_argument("--date", help="effective date YYYY-MM-DD (default today)")
+    how.add_argument("--line", help=_help("help.split.line"))
+    how.add_argument("--area-m2", type=float, help=_help("help.split.area_m2"))
+    how.add_argument("--area-mu", type=float, help=_help("help.split.area_mu"))
+    p.add_argument("--ids", help=_help("help.split.ids"))
+    p.add_argument("--date", help=_help("help.date"))
     p.set_defaults(func=_cmd_split)
 
     p = sub.add_parser("merge", parents=[workspace, lang], help=_help("cmd.merge"))
-    p.add_argument("parcel_ids", nargs="+", metavar="PARCEL_ID")
-    p.add_argument("--id", help="id of the merged parcel (default the ids joined by +)")
-    p.add_argument("--keep", metavar="PARCEL_ID", help="whose codes, text and dates win where they differ")
-    p.add_argument("--date", help="effective date YYYY-MM-DD (default today)")
+    p.add_argument("parcel_ids", nargs="+", metavar="PARCEL_ID", help=_help("help.merge.parcel_ids"))
+    p.add_argument("--id", help=_help("help.merge.id"))
+    p.add_argument("--keep", metavar="PARCEL_ID", help=_help("help.merge.keep"))
+    p.add_argument("--date", help=_help("help.date"))
     p.set_defaults(func=_cmd_merge)
 
     p = sub.add_parser("update", parents=[workspace, lang], help=_help("cmd.update"))
-    p.add_argument("parcel_id")
-    p.add_argument("--set", action="append", required=True, metavar="COLUMN=VALUE",
-                   help="value for a column, read as on import (repeatable; empty clears)")
-    p.add_argument("--date", help="effective date YYYY-MM-DD (default today)")
+    p.add_argument("parcel_id", help=_help("help.update.parcel_id"))
+    p.add_argument("--set", action="append", required=True, metavar="COLUMN=VALUE", help=_help("help.update.set"))
+    p.add_argument("--date", help=_help("help.date"))
     p.set_defaults(func=_cmd_update)
 
     p = sub.add_parser("history", parents=[workspace, tables_lang], help=_help("cmd.history"))
-    p.add_argument("parcel_id", nargs="?", help="a parcel id (default: the whole change log)")
-    p.add_argument("--out", help="also write the table (.csv or .xlsx)")
+    p.add_argument("parcel_id", nargs="?", help=_help("help.history.parcel_id"))
+    p.add_argument("--out", help=_help("help.history.out"))
     p.set_defaults(func=_cmd_history)
 
     p = sub.add_parser("map", parents=[workspace, when, lang], help=_help("cmd.map"))
-    p.add_argument("--theme", required=True, metavar="THEME",
-                   help="status, land_use, efficiency_class, tax_per_mu_wan, idle_status, readiness, "
-                   "has_<network> (road, water, sewer, storm, gas, heat, power, telecom), lifecycle_gap, "
-                   "cut_m3, fill_m3")
-    p.add_argument("--filter", action="append", metavar="COLUMN=VALUE",
-                   help="colour only these parcels: an evaluation column and a code or its words "
-                   "(repeatable; the same column twice: either value)")
-    p.add_argument("--title", help="the map's title (default: the theme's map name)")
-    p.add_argument("--paper", default="a4", choices=["a4", "a3"], help="paper, landscape (default a4)")
-    p.add_argument("--out", required=True, help="output .png, .pdf or .svg")
-    p.add_argument("--dpi", type=_positive_int, default=200, help="PNG resolution (default 200)")
-    p.add_argument("--data-date", help="date of the data YYYY-MM-DD (default: the parcels' last recorded "
-                   "change, else the date their file was written)")
+    p.add_argument("--theme", required=True, metavar="THEME", help=_theme_help())
+    p.add_argument("--filter", action="append", metavar="COLUMN=VALUE", help=_help("help.map.filter"))
+    p.add_argument("--title", help=_help("help.map.title"))
+    p.add_argument("--paper", default="a4", choices=["a4", "a3"], help=_help("help.map.paper"))
+    p.add_argument("--out", required=True, help=_help("help.map.out"))
+    p.add_argument("--dpi", type=_positive_int, default=200, help=_help("help.map.dpi"))
+    p.add_argument("--data-date", help=_help("help.map.data_date"))
     p.set_defaults(func=_cmd_map)
 
     p = sub.add_parser("app", help=_help("cmd.app"))
-    p.add_argument("--workspace", help="workspace folder (default ./data when there is one, "
-                   "else the demo park, written once to ~/.cache/landplan)")
-    p.add_argument("--port", type=int, default=8501)
-    p.add_argument("--address", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1, this machine only); another "
-                   "one, e.g. 0.0.0.0, needs the app's password for writing: "
-                   "$LANDPLAN_APP_PASSWORD or --password-file")
-    p.add_argument("--password-file", metavar="FILE",
-                   help="file whose first line is the app's password (asked before uploads, "
-                   "imports and saving rules; default $LANDPLAN_APP_PASSWORD_FILE)")
+    p.add_argument("--workspace", help=_help("help.app.workspace"))
+    p.add_argument("--port", type=int, default=8501, help=_help("help.app.port"))
+    p.add_argument("--address", default="127.0.0.1", help=_help("help.app.address"))
+    p.add_argument("--password-file", metavar="FILE", help=_help("help.app.password_file"))
     p.set_defaults(func=_cmd_app)
     return parser
 

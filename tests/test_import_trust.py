@@ -9,6 +9,7 @@ command line: in a fresh process where the exit status is the point, else throug
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -339,7 +340,10 @@ def test_a_ledger_that_keeps_no_row_writes_nothing(tmp_path):
 
 @pytest.mark.parametrize("command", ["import", "import-ledger"])
 def test_help_documents_the_exit_status(command):
-    done = cli(command, "--help")
+    # help follows the locale (Chinese for C or none; tests/test_cli_help.py): read the English one
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANDPLAN_LANG")}
+    done = subprocess.run(landplan_cmd(command, "--help"), capture_output=True, text=True, timeout=120,
+                          env={**env, "LANG": "en_US.UTF-8"})
     assert done.returncode == 0
     text = " ".join(done.stdout.split())
     thing = "feature" if command == "import" else "row"
