@@ -128,10 +128,11 @@ class _Parser(argparse.ArgumentParser):
         title = kwargs.pop("title", args[0] if args else None)
         if title in self._GROUP_TITLES:
             title = _text(self._GROUP_TITLES[title])
-        if title in self._titled_groups:
+        if title is not None and title in self._titled_groups:
             return self._titled_groups[title]
         group = super().add_argument_group(title, *args[1:], **kwargs)
-        self._titled_groups[title] = group
+        if title is not None:  # untitled groups stay apart
+            self._titled_groups[title] = group
         return group
 
     def format_usage(self) -> str:
