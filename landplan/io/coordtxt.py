@@ -35,6 +35,7 @@ from shapely.geometry.polygon import orient
 from ..crs import gk_epsg, zone_from_easting
 from ..errors import CRSError, InputFileError, SchemaError
 from .atomic import atomic_path
+from .notes import GeosReason, Note
 
 __all__ = ["CoordTxtInfo", "read_coordtxt", "write_coordtxt", "looks_like_coordtxt"]
 
@@ -78,8 +79,9 @@ class CoordTxtInfo:
         CRS from 坐标系, 几度分带, 带号 and whether the eastings carry the zone prefix.
     header : dict of str to str
         The ``[属性描述]`` keys and values as written.
-    notes : list of str
-        Assumptions made while reading (ids from the file name, inferred header values, …).
+    notes : list of Note
+        Assumptions made while reading (ids from the file name, inferred header values, …):
+        English strings, in another language with :meth:`~landplan.io.notes.Note.text`.
     parcels, points : int
         Number of parcels and of point lines read.
     """
@@ -87,7 +89,7 @@ class CoordTxtInfo:
     encoding: str
     crs: CRS
     header: dict[str, str]
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     parcels: int = 0
     points: int = 0
 
@@ -184,7 +186,7 @@ def _point(path: str, text: str, no: int) -> tuple[int, int, float, float]:
     return no, int(parts[1]), coords[0], coords[1]
 
 
-def _geometry(path: str, parcel: dict, notes: list[str]) -> Polygon | MultiPolygon:
+def _geometry(path: str, parcel: dict, notes: list[Note]) -> Polygon | MultiPolygon:
     rings: list[tuple[int, int, list[tuple[float, float]]]] = []
     for no, ring, north, east in parcel["points"]:
         if not rings or rings[-1][1] != ring:
@@ -201,7 +203,7 @@ def _geometry(path: str, parcel: dict, notes: list[str]) -> Polygon | MultiPolyg
     if count != lines or not lines:
         if count != lines - closing or not lines:
             raise _bad(path, head, "点数", f"点数 is {count} but {lines} point lines follow")
-        notes.append(f"line {head}: 点数 {count} leaves out the {closing} closing point(s)")
+        notes.append(Note("closing_left_out", line=head, field="点数", count=count, closing=closing))
     parts: list[tuple[Polygon, list, list]] = []  # shell, hole rings, hole polygons
     for no, ring, pts in rings:
         if len(set(pts)) < 3:
@@ -238,7 +240,7 @@ def _epsg_of(datum: str, band: int, zone: int, prefixed: bool) -> int:
     return (pre if prefixed else nopre) + zone - first
 
 
-def _resolve_crs(path: str, header: dict, lines: dict, points: list, notes: list[str]) -> CRS:
+def _resolve_crs(path: str, header: dict, lines: dict, points: list, notes: list[Note]) -> CRS:
     def bad(key: str, message: str) -> InputFileError:
         return _bad(path, lines.get(key, 1), key, message)
 
@@ -248,7 +250,7 @@ def _resolve_crs(path: str, header: dict, lines: dict, points: list, notes: list
         raise CRSError(f"{path}, line {lines['坐标系']}: 坐标系={text} is none of "
                        "2000国家大地坐标系, 1980西安坐标系, 1954北京坐标系")
     if not text:
-        notes.append("no 坐标系 in [属性描述]; assumed 2000国家大地坐标系 (CGCS2000)")
+        notes.append(Note("crs_assumed", key="坐标系", section="[属性描述]"))
     band_text, zone_text = header.get("几度分带", ""), header.get("带号", "")
     match = re.fullmatch(r"([36])\s*(度|°)?(分带)?", band_text)
     if band_text and not match:
@@ -272,10 +274,10 @@ def _resolve_crs(path: str, header: dict, lines: dict, points: list, notes: list
     if zone is None:
         raise bad("带号", "no 带号 in [属性描述] and the eastings carry no zone prefix")
     if header_zone is None:
-        notes.append(f"no 带号 in [属性描述]; zone {zone} taken from the easting prefix")
+        notes.append(Note("zone_from_prefix", key="带号", section="[属性描述]", zone=zone))
     if band is None:
         band = 6 if 13 <= zone <= 23 else 3  # the zone numbers of the two systems do not overlap
-        notes.append(f"no 几度分带 in [属性描述]; took zone {zone} as {band}-degree")
+        notes.append(Note("band_assumed", key="几度分带", section="[属性描述]", zone=zone, band=band))
     try:
         return CRS.from_epsg(_epsg_of(datum, band, zone, prefixed))
     except CRSError as exc:
@@ -345,20 +347,21 @@ def read_coordtxt(
         raise _bad(name, last, "[地块坐标]", "no [地块坐标] section; not a coordinate text file")
     if not parcels:
         raise _bad(name, coord_line, "[地块坐标]", "[地块坐标] holds no parcel")
-    notes: list[str] = []
+    notes: list[Note] = []
     geoms = [_geometry(name, p, notes) for p in parcels]
     points = [pt for p in parcels for pt in p["points"]]
     crs = _resolve_crs(name, header, header_lines, points, notes)
     stem, rows = Path(path).stem, []
     for k, (parcel, geom) in enumerate(zip(parcels, geoms, strict=True), 1):
-        row, where, area = dict(parcel["values"]), f"line {parcel['line']}", parcel["area"]
+        row, line, area = dict(parcel["values"]), parcel["line"], parcel["area"]
         if row["地块编号"] is None:
             row["地块编号"] = stem if len(parcels) == 1 else f"{stem}-{k}"
-            notes.append(f"{where}: no 地块编号; used {row['地块编号']!r} from the file name")
+            notes.append(Note("id_from_file_name", line=line, field="地块编号", id=row["地块编号"]))
         if not math.isnan(area) and abs(geom.area / 1e4 - area) > max(1e-3 * area, 1e-4):
-            notes.append(f"{where}: 面积 {area} ha but the boundary has {geom.area / 1e4:.4f} ha")
+            notes.append(Note("area_differs", line=line, field="面积", area=area,
+                              measured=f"{geom.area / 1e4:.4f}"))
         if not geom.is_valid:
-            notes.append(f"{where}: boundary is not a valid polygon ({shapely.is_valid_reason(geom)})")
+            notes.append(Note("boundary_invalid", line=line, reason=GeosReason(shapely.is_valid_reason(geom))))
         rows.append(row | {"面积(公顷)": area})
     columns = {f: pd.Series([r[f] for r in rows], dtype=object) for f in _TEXT_FIELDS}
     columns["面积(公顷)"] = pd.Series([r["面积(公顷)"] for r in rows], dtype="float64")

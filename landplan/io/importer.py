@@ -48,6 +48,7 @@ from ..store import Workspace
 from ..store.history import Change
 from ..units import UNIT_FACTORS, unit_factor
 from .atomic import atomic_path, scratch_dir
+from .notes import Column, GeosReason, Note, note_text
 from .readers import RawSource, datasets_in, open_source
 from .writers import write_csv
 
@@ -122,8 +123,8 @@ class ImportReport:
     def lines(self, lang: str = "en") -> list[str]:
         """The report as printed by the command line (one fact per line), in ``lang``.
 
-        The notes and the GEOS reason of a repair are the readers' own words (English) and
-        stay as written.
+        The notes (:class:`~landplan.io.notes.Note`), where the CRS came from and the GEOS
+        reason of a repair read in ``lang`` too; plain-string notes stay as written.
         """
         def w(key: str, **fields) -> str:
             return labels.t(f"import.{key}", lang, **fields)
@@ -134,7 +135,8 @@ class ImportReport:
                  else self.layer, sources=", ".join(self.sources)),
                "  " + counts + (w("updated", n=self.updated) if self.updated else "")]
         if self.crs:
-            sources = "; ".join(dict.fromkeys(s for s in self.crs_source if s))
+            sources = labels.t("import.note.sep", lang).join(
+                dict.fromkeys(note_text(s, lang) for s in self.crs_source if s))
             # a table without geometry has no CRS of its own: the layer it updates keeps its
             out.append("  " + (w("crs_from", crs=self.crs, sources=sources) if sources
                                else w("crs_kept", crs=self.crs)))
@@ -157,8 +159,9 @@ class ImportReport:
         for kind, count in sorted(self.repairs.items()):
             code, _, detail = kind.partition(":")
             text = labels.t(f"import.repair.{code}", lang) if labels.has(f"import.repair.{code}") else kind
+            detail = GeosReason(detail).text(lang) if code == "made_valid" else detail
             out.append("  " + w("repair", n=count, kind=text + (f" ({detail})" if detail else "")))
-        out.extend("  " + w("note", note=n) for n in self.notes)
+        out.extend("  " + w("note", note=note_text(n, lang)) for n in self.notes)
         if self.output:
             out.append("  " + w("written", path=self.output))
         if self.rejects_path:
@@ -332,8 +335,8 @@ def _store_import(ws: Workspace, spec, mode: str, frames, all_rows, report: Impo
         years = set(combined["year"].dropna()) if "year" in combined else set()
         others = existing[~existing["year"].isin(years)]
         if len(others):
-            report.notes.append(f"kept {len(others)} ledger rows of other years "
-                                f"({', '.join(str(y) for y in sorted(set(others['year'])))})")
+            report.notes.append(Note("ledger_other_years", count=len(others),
+                                     years=", ".join(str(y) for y in sorted(set(others["year"])))))
         combined = pd.concat([others, combined], ignore_index=True)
     elif mode == "append" and ws.has(spec.name):
         combined = pd.concat([ws.read(spec.name), combined], ignore_index=True)
@@ -517,26 +520,24 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
             note = ""
             if column in chosen:  # an alias would have taken it: kept under its own name
                 kept = str(header) if str(header) not in spec.by_name else f"{header}_source"
-                report.notes.append(f"{raw.path}: column {header} also matches {column}; "
-                                    f"`fields={{{chosen[column]!r}: {column!r}}}` wins, {header} is kept "
-                                    + ("under its own name" if kept == header else f"as {kept}"))
+                report.notes.append(Note(
+                    "fields_win", file=raw.path, header=header, column=Column(column, spec.name),
+                    option=f"{{{chosen[column]!r}: {column!r}}}",
+                    kept=Note("kept_own_name") if kept == header else Note("kept_as", name=kept)))
                 out[kept] = frame[header].to_numpy()
                 continue
         if column is None or column in taken:
-            fate = "kept unchanged" if keep_extra else "not imported"
+            fate = Note("fate_kept" if keep_extra else "fate_dropped")
             name, unit = normalize_header(header)
             if column is None and unit == "" and match_column(spec.name, name)[0]:
-                report.notes.append(
-                    f"{raw.path}: column {header} looks like {match_column(spec.name, name)[0]} "
-                    f"with its unit cut off (10-byte Shapefile names); {fate} — check the "
-                    f"unit and map it with `fields`"
-                )
+                report.notes.append(Note("unit_cut_off", file=raw.path, header=header, fate=fate,
+                                         column=Column(match_column(spec.name, name)[0], spec.name)))
             asked = unit_wanted(spec.name, header) if column is None else None
             if asked and (str(header), asked) not in report.unit_asked:
                 report.unit_asked.append((str(header), asked))
             if column in taken:
-                report.notes.append(f"{raw.path}: column {header} also matches {column}, "
-                                    f"already taken by {taken[column]}; {fate}")
+                report.notes.append(Note("column_taken", file=raw.path, header=header, fate=fate,
+                                         column=Column(column, spec.name), taken=taken[column]))
             if keep_extra:
                 out[str(header)] = frame[header].to_numpy()
             if str(header) not in report.unmapped:
@@ -556,7 +557,7 @@ def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
         out[column] = series
     for column, value in constants.items():
         if column in out.columns:
-            report.notes.append(f"`set_values` {column} overrides the source column")
+            report.notes.append(Note("set_values_override", column=Column(column, spec.name)))
         out[column] = pd.Series(np.repeat(value.to_numpy(), len(out)), index=out.index,
                                 dtype=value.dtype)
     for col in spec.columns:
@@ -831,7 +832,7 @@ def _import_dem(paths: list[Path], ws: Workspace, user_crs, report: ImportReport
         report.read = report.imported = 1
         report.crs = _crs_name(raw.crs)
         report.crs_source.append(raw.crs_source)
-        report.notes.append(f"DEM of {width} × {height} cells of "
-                            f"{abs(transform.a):g} × {abs(transform.e):g} (CRS units)")
+        report.notes.append(Note("dem", width=width, height=height, cell_x=f"{abs(transform.a):g}",
+                                 cell_y=f"{abs(transform.e):g}"))
         report.output = str(target)
     return report

@@ -35,6 +35,7 @@ from pyproj import CRS
 
 from ..crs import check_coords_fit, detect_crs_from_coords
 from ..errors import CRSError, InputFileError, shown
+from .notes import Note
 
 __all__ = ["RawSource", "open_source", "detect_dbf_encoding", "VECTOR_SUFFIXES", "TABLE_SUFFIXES"]
 
@@ -87,14 +88,16 @@ class RawSource:
     crs : CRS or None
         The source CRS (vector and raster sources).
     crs_source : str
-        Where the CRS came from: ``.prj``/file, ``crs``, zone prefix, header.
+        Where the CRS came from: ``.prj``/file, ``crs``, zone prefix, header (a
+        :class:`~landplan.io.notes.Note`: English, in another language with ``.text(lang)``).
     encoding : str or None
         Text encoding used.
     row_label : {"feature", "row"}
     row_numbers : list of int
         The number a person sees for every row of ``frame``.
-    notes : list of str
-        Things done on the user's behalf (title rows skipped, ids from file names…).
+    notes : list of Note
+        Things done on the user's behalf (title rows skipped, ids from file names…): English
+        strings, in another language with :meth:`~landplan.io.notes.Note.text`.
     """
 
     frame: pd.DataFrame
@@ -105,7 +108,7 @@ class RawSource:
     encoding: str | None = None
     row_label: str = "feature"
     row_numbers: list[int] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
     def where(self, position: int) -> str:
         """``feature 7`` / ``row 9`` for the row at ``position`` of ``frame``."""
@@ -194,7 +197,7 @@ def _open(path: Path, workdir, source_layer, encoding, crs, display) -> RawSourc
         if looks_like_coordtxt(path):
             frame, info = read_coordtxt(path, encoding=encoding)
             raw = RawSource(frame, name, "vector", crs=crs or info.crs,
-                            crs_source="`crs`" if crs else "file header (坐标系/带号)",
+                            crs_source=Note("crs_by_option") if crs else Note("crs_by_header", keys="坐标系/带号"),
                             encoding=info.encoding, row_label="parcel",
                             row_numbers=list(range(1, len(frame) + 1)), notes=list(info.notes))
             return raw
@@ -346,7 +349,7 @@ def _apply_field_map(raw: RawSource, mapping: Path) -> RawSource:
     if {"shp_field", "column"} <= set(table.columns):
         renames = {r.shp_field: r.column for r in table.itertuples() if r.shp_field in raw.frame.columns}
         raw.frame = raw.frame.rename(columns=renames)
-        raw.notes.append(f"field names restored from {mapping.name} ({len(renames)} fields)")
+        raw.notes.append(Note("fields_restored", file=mapping.name, count=len(renames)))
     return raw
 
 
@@ -412,7 +415,7 @@ def detect_dbf_encoding(dbf: Path, *, declared: str | None, declared_by: str, na
     return _dbf_encoding(dbf, declared=declared, declared_by=declared_by, name=name)[0]
 
 
-def _dbf_encoding(dbf: Path, *, declared, declared_by: str, name: str) -> tuple[str, str]:
+def _dbf_encoding(dbf: Path, *, declared, declared_by: str, name: str) -> tuple[str, list[Note]]:
     """The codec of a .dbf and, when it was judged, why (for the report's note)."""
     nrec, header_len, rec_len, fields, ldid = _dbf_layout(dbf, name)
     data = dbf.read_bytes()
@@ -448,18 +451,18 @@ def _dbf_encoding(dbf: Path, *, declared, declared_by: str, name: str) -> tuple[
                 f"fix the .cpg or give `encoding={other!r}`",
                 where=f"feature {rec + 1}", field=fname.decode(codec, errors="replace"),
             )
-        return codec, ""
+        return codec, []
     ldid_codec = _LDID_CODECS.get(ldid)
     for codec in ([ldid_codec] if ldid_codec else []) + ["utf-8"]:
         if first_bad(codec) is None:
-            return codec, ""
+            return codec, []
     codec, why = judge_encoding(list(samples))
     if codec is None:
         rec, fname = first_bad("gb18030")
         raise InputFileError(name, "text is neither UTF-8, GBK nor CP1252; give `encoding`",
                              where=f"feature {rec + 1}",
                              field=fname.decode("gb18030", errors="replace"))
-    return codec, (f"; language byte 0x{ldid:02X}" if ldid else "") + why
+    return codec, ([Note("language_byte", byte=f"0x{ldid:02X}")] if ldid else []) + why
 
 
 _LONE_BETWEEN_LATIN = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f](?=[A-Za-z])")
@@ -500,7 +503,7 @@ def _cp1252_implausible(text: str) -> int:
     return bad
 
 
-def judge_encoding(samples: list[bytes]) -> tuple[str | None, str]:
+def judge_encoding(samples: list[bytes]) -> tuple[str | None, list[Note]]:
     """GB18030 or CP1252 for text that is not UTF-8, judged on the decoded text.
 
     Bytes that decode as GB18030 are not enough: CP1252 text (``Alto da Nação``) often does,
@@ -520,9 +523,9 @@ def judge_encoding(samples: list[bytes]) -> tuple[str | None, str]:
     codec : str or None
         ``"gb18030"`` or ``"cp1252"``; ``None`` when neither decodes plausibly (and GB18030
         not at all).
-    why : str
-        ``"; …"`` saying what the other reading looked like and which ``encoding`` chooses
-        it, or ``""`` when nothing else was plausible.
+    why : list of Note
+        What the other reading looked like and which ``encoding`` chooses it (one note), or
+        ``[]`` when nothing else was plausible.
     """
     decoded = {codec: _decode_all(samples, codec) for codec in ("gb18030", "cp1252")}
     judges = {"gb18030": _gbk_implausible, "cp1252": _cp1252_implausible}
@@ -538,19 +541,16 @@ def judge_encoding(samples: list[bytes]) -> tuple[str | None, str]:
     gbk, cp = decoded["gb18030"], decoded["cp1252"]
     if plausible["gb18030"]:
         if not plausible["cp1252"]:
-            return "gb18030", ""
+            return "gb18030", []
         i = next((i for i, (a, b) in enumerate(zip(gbk, cp, strict=True)) if a != b), 0)
-        return "gb18030", (f"; it also reads as CP1252 ({shown(cp[i], 40)} instead of "
-                           f"{shown(gbk[i], 40)}): give `encoding='cp1252'` if that is right")
+        return "gb18030", [Note("also_cp1252", as_cp1252=shown(cp[i], 40), as_gbk=shown(gbk[i], 40))]
     if plausible["cp1252"]:
         if gbk is None:
-            return "cp1252", "; it is not GBK"
-        return "cp1252", (f"; as GBK it reads {shown(worst['gb18030'], 40)}, implausible as "
-                          "Chinese: give `encoding='gbk'` if it is Chinese")
+            return "cp1252", [Note("not_gbk")]
+        return "cp1252", [Note("gbk_implausible", text=shown(worst["gb18030"], 40))]
     if gbk is not None:
-        return "gb18030", (f"; the text is implausible as GBK ({shown(worst['gb18030'], 40)}) and "
-                           "as CP1252: check it and give `encoding`")
-    return None, ""
+        return "gb18030", [Note("both_implausible", text=shown(worst["gb18030"], 40))]
+    return None, []
 
 
 def _decode_all(samples: list[bytes], codec: str) -> list[str] | None:
@@ -603,15 +603,15 @@ def _open_shapefile(path: Path, name: str, encoding, crs) -> RawSource:
     raw = _read_ogr(path, name, None, codec, crs)
     raw.encoding = _label(codec)
     if not declared:
-        raw.notes.append(_detected(name, raw.encoding, "no .cpg" + why))
+        raw.notes.append(_detected(name, raw.encoding, [Note("no_cpg"), *why]))
     return raw
 
 
-def _detected(name: str, label: str, why: str) -> str:
+def _detected(name: str, label: str, why: list[Note]) -> Note:
     """The note on a detected encoding: which, why, and the option that changes it."""
-    if "`encoding" not in why:
-        why += "; `encoding` changes it"
-    return f"{name}: encoding detected as {label} ({why})"
+    if not any("`encoding" in w for w in why):
+        why = [*why, Note("encoding_option")]
+    return Note("encoding_detected", file=name, encoding=label, why=why)
 
 
 def _label(codec: str) -> str:
@@ -658,16 +658,16 @@ def _read_ogr(path: Path, name: str, layer, encoding, crs) -> RawSource:
         return RawSource(plain, name, "table", row_label="feature", row_numbers=rows,
                          encoding=encoding)
     if crs is not None:
-        source = "`crs`" if frame.crs is None else f"`crs` (the file says {CRS(frame.crs).name})"
+        source = Note("crs_by_option") if frame.crs is None else Note("crs_overridden", name=CRS(frame.crs).name)
         frame = frame.set_crs(crs, allow_override=True)
     elif frame.crs is not None:
-        source = ".prj" if path.suffix.lower() == ".shp" else "the file"
+        source = Note("crs_by_prj") if path.suffix.lower() == ".shp" else Note("crs_by_file")
     else:
         try:
             frame = frame.set_crs(detect_crs_from_coords(*_sample_coords(frame.geometry)))
         except CRSError as exc:
             raise InputFileError(name, str(exc).removeprefix(f"{name}: "), field="geometry") from None
-        source = f"zone prefix of the eastings (no {'.prj' if path.suffix.lower() == '.shp' else 'CRS'})"
+        source = Note("crs_by_prefix", missing=Note("no_prj" if path.suffix.lower() == ".shp" else "no_crs"))
     return RawSource(frame, name, "vector", crs=CRS.from_user_input(frame.crs), crs_source=source,
                      encoding=encoding, row_numbers=rows)
 
@@ -683,11 +683,11 @@ def _open_parquet(path: Path, name: str, crs) -> RawSource:
     except Exception as exc:
         raise InputFileError(name, f"not a readable GeoParquet file ({_first_line(exc)})") from None
     if crs is not None:
-        frame, source = frame.set_crs(crs, allow_override=True), "`crs`"
+        frame, source = frame.set_crs(crs, allow_override=True), Note("crs_by_option")
     elif frame.crs is None:
         raise InputFileError(name, "the GeoParquet file has no CRS; give `crs`", field="geometry")
     else:
-        source = "the file"
+        source = Note("crs_by_file")
     return RawSource(frame, name, "vector", crs=CRS.from_user_input(frame.crs), crs_source=source,
                      row_numbers=list(range(1, len(frame) + 1)))
 
@@ -702,7 +702,7 @@ def _no_geometry(path: Path, layer) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def _decode_text(path: Path, name: str, encoding: str | None) -> tuple[str, str, list[str]]:
+def _decode_text(path: Path, name: str, encoding: str | None) -> tuple[str, str, list[Note]]:
     """The text of ``path``, the encoding's label and a note when the encoding was judged."""
     data = path.read_bytes()
     if encoding:
@@ -726,7 +726,7 @@ def _decode_text(path: Path, name: str, encoding: str | None) -> tuple[str, str,
         raise InputFileError(name, "text is neither UTF-8, GBK nor CP1252; give `encoding`",
                              where=f"line {line}")
     label = _label(codec)
-    return data.decode(codec), label, [_detected(name, label, "not UTF-8" + why)]
+    return data.decode(codec), label, [_detected(name, label, [Note("not_utf8"), *why])]
 
 
 def _open_csv(path: Path, name: str, encoding: str | None) -> RawSource:
@@ -743,14 +743,14 @@ def _open_csv(path: Path, name: str, encoding: str | None) -> RawSource:
     return _table_from_rows(rows, name, used, row_base=1, notes=notes)
 
 
-def _table_from_rows(rows: list[list], name: str, encoding, *, row_base: int, notes: list[str],
+def _table_from_rows(rows: list[list], name: str, encoding, *, row_base: int, notes: list[Note],
                      header_index: int | None = None) -> RawSource:
     """Build a raw table: ``rows[header_index]`` is the header; ``row_base`` numbers rows[0]."""
     if header_index is None:
         header_index = 0
         while header_index < len(rows) and sum(1 for v in rows[header_index] if _filled(v)) <= 1:
             if any(_filled(v) for v in rows[header_index]):
-                notes.append(f"row {header_index + row_base} skipped as a title row")
+                notes.append(Note("title_row", row=header_index + row_base))
             header_index += 1
     if header_index >= len(rows):
         raise InputFileError(name, "no header row found (a table needs a row of column names)")
@@ -807,7 +807,7 @@ def _open_xlsx(path: Path, name: str, sheet: str | None) -> RawSource:
         raise InputFileError(name, f"no sheet {sheet!r}; sheets are: {', '.join(book.sheetnames)}")
     ws = book[sheet] if sheet else book.worksheets[0]
     notes = [] if sheet or len(book.sheetnames) == 1 else [
-        f"read the first sheet {ws.title!r} of {len(book.sheetnames)} (pick another with `source_layer`)"
+        Note("first_sheet", sheet=ws.title, count=len(book.sheetnames))
     ]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     if not rows:
@@ -840,7 +840,7 @@ def _open_xlsx(path: Path, name: str, sheet: str | None) -> RawSource:
     return _with_titles(rows, name, notes, header_index)
 
 
-def _fill_formulas(rows: list[list], path: Path, name: str, sheet: str, notes: list[str]) -> dict:
+def _fill_formulas(rows: list[list], path: Path, name: str, sheet: str, notes: list[Note]) -> dict:
     """Put the value of every formula cell without a saved value that is plain arithmetic
     into ``rows`` (with a note counting them); return ``{(row, column): formula}`` of the rest."""
     from xml.etree import ElementTree
@@ -863,8 +863,7 @@ def _fill_formulas(rows: list[list], path: Path, name: str, sheet: str, notes: l
         evaluated.append(f"{_cell(row, col)} {formula} → {value:.12g}")
     if evaluated:
         shown = ", ".join(evaluated[:3]) + (", …" if len(evaluated) > 3 else "")
-        notes.append(f"formula cells without a saved value, evaluated as plain arithmetic: "
-                     f"{len(evaluated)} ({shown})")
+        notes.append(Note("formulas_evaluated", count=len(evaluated), cells=shown))
     return unevaluated
 
 
@@ -875,7 +874,7 @@ def _cell(row: int, col: int) -> str:
 
 
 def _with_titles(rows, name, notes, header_index) -> RawSource:
-    notes.extend(f"row {i + 1} skipped as a title row" for i in range(header_index)
+    notes.extend(Note("title_row", row=i + 1) for i in range(header_index)
                  if any(_filled(v) for v in rows[i]))
     return _table_from_rows(rows, name, None, row_base=1, notes=notes, header_index=header_index)
 
@@ -898,15 +897,15 @@ def _open_raster(path: Path, name: str, crs) -> RawSource:
     if count < 1:
         raise InputFileError(name, "the raster has no band")
     if crs is not None:
-        used, source = CRS.from_user_input(crs), "`crs`"
+        used, source = CRS.from_user_input(crs), Note("crs_by_option")
     elif src_crs is not None:
-        used, source = CRS.from_user_input(src_crs.to_wkt()), "the file"
+        used, source = CRS.from_user_input(src_crs.to_wkt()), Note("crs_by_file")
     else:
         try:
             used = detect_crs_from_coords([bounds.left, bounds.right], [bounds.bottom, bounds.top])
         except CRSError as exc:
             raise InputFileError(name, str(exc)) from None
-        source = "zone prefix of the eastings (no CRS in the file)"
+        source = Note("crs_by_prefix", missing=Note("no_crs_in_file"))
     return RawSource(pd.DataFrame(), name, "raster", crs=used, crs_source=source)
 
 
