@@ -146,8 +146,65 @@ class _Parser(argparse.ArgumentParser):
         prefix = "usage: "  # argparse's, untranslated: its gettext domain ships no Chinese
         return _text("help.usage") + text[len(prefix):] if text.startswith(prefix) else text
 
+    #: argparse's error messages a user meets (Python 3.11's argparse.py, their ``_()`` English)
+    #: → the catalogue's key (``cli.error.<kind>``, labels/cli_errors.yaml) rendering them with
+    #: the fields each names; tried in order, the whole message must match
+    _ERRORS = tuple((re.compile(pattern, re.DOTALL), key) for pattern, key in (
+        (r"argument (?P<argument>.+?): (?P<message>.*)", "argument"),
+        (r"the following arguments are required: (?P<arguments>.+)", "required"),
+        (r"one of the arguments (?P<arguments>.+) is required", "one_required"),
+        (r"unrecognized arguments: (?P<arguments>.*)", "unrecognized"),
+        (r"not allowed with argument (?P<argument>.+)", "not_allowed_with"),
+        (r"ignored explicit argument (?P<value>.+)", "explicit_ignored"),
+        (r"expected one argument", "expected_one"),
+        (r"expected at most one argument", "expected_at_most_one"),
+        (r"expected at least one argument", "expected_at_least_one"),
+        (r"expected (?P<count>1) argument", "expected_1"),  # argparse's ngettext: 1 argument
+        (r"expected (?P<count>\d+) arguments", "expected_n"),
+        (r"ambiguous option: (?P<option>.+?) could match (?P<matches>.+)", "ambiguous"),
+        (r"invalid (?P<type>\S+) value: (?P<value>.+)", "invalid_value"),
+        (r"invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)", "invalid_choice"),
+        (r"unknown parser (?P<command>.+?) \(choices: (?P<choices>.+)\)", "unknown_command"),
+    ))
+
+    @classmethod
+    def error_message(cls, message: str, lang: str, names: dict[str, str] | None = None) -> str:
+        """argparse's error ``message`` in ``lang`` from the catalogue, its flags, values and
+        choices as argparse wrote them, an argument named by a word of ``names`` (argparse's
+        name of it → the reader's word) by that word; a message it does not know is returned
+        as it is."""
+        from .labels import has, t
+
+        names = names or {}
+        for pattern, kind in cls._ERRORS:
+            match = pattern.fullmatch(message)
+            if match is None:
+                continue
+            fields = match.groupdict()
+            if kind == "argument":  # argparse's "argument --x: …" around another message
+                fields["message"] = cls.error_message(fields["message"], lang, names)
+            for field in ("argument", "arguments"):
+                if field in fields:
+                    fields[field] = ", ".join(names.get(n, n) for n in fields[field].split(", "))
+            if kind == "invalid_value" and has(f"cli.error.type.{fields['type']}"):
+                fields["type"] = t(f"cli.error.type.{fields['type']}", lang)
+            return t(f"cli.error.{kind}", lang, **fields)
+        return message
+
+    def add_subparsers(self, **kwargs):
+        """argparse's subcommands; their ``dest`` (a name for the code) is remembered, so that an
+        error line names the command by the catalogue's word for it."""
+        self._command_dest = kwargs.get("dest")
+        return super().add_subparsers(**kwargs)
+
     def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+        from .labels import lang_of_locale, t
+
+        lang = lang_of_locale()
+        dest = getattr(self, "_command_dest", None)
+        names = {dest: t("cli.error.command", lang)} if dest else {}
+        line = t("cli.error.line", lang, prog=self.prog, message=self.error_message(message, lang, names))
+        self.exit(EXIT_BAD_INPUT, line + "\n")
 
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
