@@ -59,7 +59,8 @@ def test_real_files_notes_read_chinese_under_a_chinese_locale(tmp_path):
     assert "[属性描述] 中没有带号，按东坐标的带号前缀取第 38 带" in notes
     assert "[属性描述] 中没有几度分带，第 38 带按 3 度分带处理" in notes
     crs_line = next(line for line in out.splitlines() if line.strip().startswith("坐标系："))
-    assert "取自 文件头（坐标系/带号）" in crs_line and "file header" not in crs_line
+    assert crs_line.strip() == ("坐标系：CGCS2000 / 3° 分带高斯-克吕格投影 第 38 带 (EPSG:4526)"
+                                "（取自 文件头（坐标系/带号））")
 
 
 def test_real_files_notes_read_english_under_an_english_locale(tmp_path):
@@ -71,7 +72,7 @@ def test_real_files_notes_read_english_under_an_english_locale(tmp_path):
         assert cjk_in(out, data=data) == [], out
         assert f"note: line 10: no 地块编号; used '{REAL.stem}' from the file name" in out
         assert "note: no 带号 in [属性描述]; zone 38 taken from the easting prefix" in out
-        assert "from file header (坐标系/带号)" in out
+        assert "CRS: CGCS2000 / 3-degree Gauss-Kruger zone 38 (EPSG:4526) (from file header (坐标系/带号))" in out
 
 
 def test_a_note_is_its_english_text_and_a_report_renders_it_per_language():
@@ -83,3 +84,18 @@ def test_a_note_is_its_english_text_and_a_report_renders_it_per_language():
     assert "  说明：a script's own note" in report.lines("zh")  # a plain string stays as written
     assert "  坐标系：EPSG:4527（取自 东坐标的带号前缀（没有 .prj 文件））" in report.lines("zh")
     assert "  note: row 2 skipped as a title row" in report.lines("en")
+
+
+def test_the_data_page_shows_the_notes_in_the_apps_language(tmp_path, monkeypatch):
+    from test_app import run_app
+
+    (tmp_path / "ws").mkdir()
+    at = run_app(tmp_path / "ws", monkeypatch, page="data")
+    at.file_uploader(key="data_upload").upload(REAL.name, REAL.read_bytes(), "text/plain")
+    at.run()
+    at.button(key="data_run_import").click().run()
+    assert not at.exception and not at.error
+    report = at.code[0].value
+    assert f"说明：第 10 行：没有地块编号，取文件名 '{REAL.stem}'" in report
+    read = [line for line in report.splitlines() if line.strip().startswith(("说明", "坐标系"))]
+    assert len(read) == 2 and not any(ENGLISH.search(line.replace(REAL.stem, "")) for line in read), report

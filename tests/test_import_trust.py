@@ -181,7 +181,7 @@ def test_prj_contradicting_the_coordinates_is_refused_naming_the_zone(tmp_path):
     # the explicit --crs wins over the .prj
     done = cli(*import_args(path, tmp_path / "ws", "--crs", "EPSG:4526"))
     assert done.returncode == 0, done.stderr
-    assert "CRS: EPSG:4526 CGCS2000 / 3-degree Gauss-Kruger zone 38 (from --crs (the file says WGS 84))" \
+    assert "CRS: CGCS2000 / 3-degree Gauss-Kruger zone 38 (EPSG:4526) (from --crs (the file says WGS 84))" \
         in done.stdout
     assert Workspace(tmp_path / "ws").read("parcels").total_bounds[0] == pytest.approx(E38)
 

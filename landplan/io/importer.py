@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ import shapely
 from pyproj import CRS
 
 from .. import labels
-from ..crs import is_metric_conformal, metric_crs, parse_crs
+from ..crs import gk_zone_of_crs, is_metric_conformal, metric_crs, parse_crs
 from ..errors import InputFileError, SchemaError
 from ..geometry import polygonal_part, single_part
 from ..schema import (
@@ -138,8 +139,9 @@ class ImportReport:
             sources = labels.t("import.note.sep", lang).join(
                 dict.fromkeys(note_text(s, lang) for s in self.crs_source if s))
             # a table without geometry has no CRS of its own: the layer it updates keeps its
-            out.append("  " + (w("crs_from", crs=self.crs, sources=sources) if sources
-                               else w("crs_kept", crs=self.crs)))
+            crs = _crs_words(self.crs, lang)
+            out.append("  " + (w("crs_from", crs=crs, sources=sources) if sources
+                               else w("crs_kept", crs=crs)))
         if self.encoding:
             out.append("  " + w("encoding", encodings=", ".join(dict.fromkeys(self.encoding))))
         for src, col, note in self.mapping:
@@ -486,6 +488,14 @@ def _first_metric(raws: list[RawSource]) -> CRS:
 def _crs_name(crs: CRS) -> str:
     code = crs.to_epsg()
     return f"EPSG:{code} {crs.name}" if code else crs.name
+
+
+def _crs_words(name: str, lang: str) -> str:
+    """A CRS named by :func:`_crs_name` as the report reads it in ``lang``: a CGCS2000
+    Gauss-Krüger zone as the maps name it (``thematic.crs.gk``), another CRS by its name."""
+    m = re.match(r"EPSG:(\d+) ", name)
+    zone = gk_zone_of_crs(CRS.from_epsg(int(m.group(1)))) if m else None
+    return name if zone is None else labels.t("thematic.crs.gk", lang, zone=zone, epsg=m.group(1))
 
 
 def _convert(raw: RawSource, rows: _Rows, spec, fields, constants, report, *,
