@@ -221,9 +221,9 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(_text("error.not_whole", value=text)) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not ≥ 1")
+        raise argparse.ArgumentTypeError(_text("error.below_one", value=value))
     return value
 
 
@@ -234,9 +234,9 @@ def _weight(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number ≥ 0") from None
+        raise argparse.ArgumentTypeError(_text("error.not_weight", value=text)) from None
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a number ≥ 0")
+        raise argparse.ArgumentTypeError(_text("error.not_weight", value=text))
     return value
 
 
@@ -586,17 +586,19 @@ def _cmd_screen(args) -> int:
         _say("cli.screen.written", args, out=out)
     return 0 if result.admitted else EXIT_REFUSED
 def _cmd_report(args) -> int:
+    from .labels import t
     from .report import report
 
     if args.all and args.parcel_ids:
-        raise LandplanError("give parcel ids or --all, not both")
+        raise LandplanError(_text("error.ids_or_all"))
     run = report(args.workspace, args.parcel_ids or None, out=args.out, all_parcels=args.all,
                  park=args.park, fmt=args.format, lang=_lang(args),
                  as_of=_parse_date(args.as_of, "--as-of"), year=args.year, since=args.since,
                  workers=args.workers, progress=_terminal_progress("report"))
     print("\n".join(run.lines(_lang(args))))
     for pid, reason in sorted(run.failures.items()):
-        print(f"landplan: error: report {pid}: {reason}", file=sys.stderr)
+        print(f"landplan: error: {t('cli.error.report_failed', _lang(args), pid=pid, reason=reason)}",
+              file=sys.stderr)
     return EXIT_BAD_INPUT if run.failures else 0
 
 

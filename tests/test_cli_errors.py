@@ -137,3 +137,24 @@ def test_each_argparse_message_has_its_words(msgid):
     chinese = _Parser.error_message(message, "zh")
     assert chinese.startswith("参数 --a：") and chinese != message
     assert not re.search(r"[A-Za-z]{2}", re.sub(r"-{1,2}[a-z]+|'[^']*'|\b[xyB]\b", " ", chinese)), chinese
+
+
+@pytest.mark.parametrize(("argv", "chinese", "english"), [
+    (["evaluate", "--partitions", "0", "--out", "e.csv"], "0 小于 1", "0 is not ≥ 1"),
+    (["evaluate", "--partitions", "x", "--out", "e.csv"], "“x”不是整数", "'x' is not a whole number"),
+    (["screen", "--payback-weight", "abc"], "“abc”不是不小于 0 的数", "'abc' is not a number ≥ 0"),
+])
+def test_landplan_own_argument_checks_read_in_the_locale(monkeypatch, capsys, argv, chinese, english):
+    zh = _error_line(monkeypatch, capsys, "zh_CN.UTF-8", argv)
+    assert zh.endswith(chinese) and not _PHRASE.search(_TYPED.sub("", zh.split("：", 2)[-1]))
+    assert _error_line(monkeypatch, capsys, "en_US.UTF-8", argv).endswith(english)
+
+
+def test_the_park_report_alone_prints_no_count_of_parcel_reports():
+    from pathlib import Path
+
+    from landplan.report.batch import ReportRun as Run
+
+    run = Run(out=Path("r"), fmt="pdf", park=Path("r/park.pdf"))
+    assert run.lines("zh") == [t("cli.report.park", "zh", path=Path("r/park.pdf"))]
+    assert len(Run(out=Path("r"), fmt="pdf").lines("zh")) == 1  # nothing at all asked: says 0

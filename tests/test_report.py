@@ -365,10 +365,14 @@ def test_cli_reports_a_failed_parcel_and_exits_2(demo_workspace, demo_table, tmp
     monkeypatch.setattr(batch, "parcel_report", lambda ctx, pid, **kw: (_ for _ in ()).throw(
         RuntimeError("boom")) if pid == ids[1] else real(ctx, pid, **kw))
     code = main(["report", *ids, "--workspace", str(demo_workspace), "--as-of", "2026-06-30",
-                 "--out", str(tmp_path)])
+                 "--out", str(tmp_path), "--lang", "en"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert err == [f"landplan: error: report {ids[1]}: RuntimeError: boom"]
+    # in Chinese the line names the parcel's report in Chinese
+    assert main(["report", ids[1], "--workspace", str(demo_workspace), "--as-of", "2026-06-30",
+                 "--out", str(tmp_path), "--lang", "zh"]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == f"landplan: error: 报告 {ids[1]}：RuntimeError: boom"
     assert (tmp_path / f"{ids[0]}.html").exists() and (tmp_path / f"{ids[2]}.html").exists()
 
 

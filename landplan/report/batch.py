@@ -63,8 +63,10 @@ class ReportRun:
 
     def lines(self, lang: str = "zh") -> list[str]:
         """What the command line prints, in ``lang``."""
-        lines = [labels.t("cli.report.written", lang, n=len(self.written), fmt=self.fmt.upper(), out=self.out)
-                 + (labels.t("cli.report.failed", lang, n=len(self.failures)) if self.failures else "")]
+        lines = []
+        if self.written or self.failures or self.park is None:  # the park report alone: no "0 reports"
+            lines.append(labels.t("cli.report.written", lang, n=len(self.written), fmt=self.fmt.upper(), out=self.out)
+                         + (labels.t("cli.report.failed", lang, n=len(self.failures)) if self.failures else ""))
         if self.park is not None:
             lines.append(labels.t("cli.report.park", lang, path=self.park))
         if self.index is not None:
