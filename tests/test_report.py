@@ -418,3 +418,16 @@ def test_park_report_numbers(demo_workspace, demo_table, tmp_path):
     assert _number(cells.cells["sum:ext_heat_cost_wan"][0]) == round(t["ext_heat_cost_wan"].sum(), 2)
     html = run.park.read_text(encoding="utf-8")
     assert html.count("<svg") >= 4 and "http" not in html.lower()
+
+
+def test_the_histogram_keeps_its_last_edge_label_inside():
+    import re as _re
+
+    import numpy as np
+
+    from landplan.report.svg import histogram
+
+    chart = histogram(np.array([0.2, 260.0, 520.4]), unit="万元/亩", count_unit="宗", title="亩均税收分布")
+    labels_ = _re.findall(r'<text x="([\d.]+)" y="\d+" text-anchor="(\w+)">([\d,.]+)</text>', chart)
+    x, anchor, text = labels_[-1]
+    assert text == "520.4" and anchor == "end" and float(x) <= 460  # centred on the edge it was cut in half

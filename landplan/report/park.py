@@ -227,7 +227,7 @@ def park_report(ctx, *, lang: str = "zh", before: pd.DataFrame | None = None) ->
     # tax per mu distribution
     chart = Section("charts", t("park.tax_hist", lang))
     chart.svg = histogram(_num(table, "tax_per_mu_wan").to_numpy(), unit=split_label("tax_per_mu_wan", lang)[1],
-                          count_unit=t("unit.count", lang), title=t("park.tax_hist", lang))
+                          count_unit=t("econ.unit_parcels", lang), title=t("park.tax_hist", lang))
     sections.append(chart)
     _number_refs(b, sections)
     sections.append(sources_section(b))

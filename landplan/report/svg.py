@@ -193,8 +193,8 @@ def histogram(values: np.ndarray, *, bins: int = 10, unit: str, count_unit: str,
                          f'height="{h:.1f}" fill="{style.element_hex("chart_bar")}"><title>{edges[i]:,.2f}–{edges[i + 1]:,.2f} '
                          f'{escape(unit)}: {c} {escape(count_unit)}</title></rect>')
             parts.append(f'<text x="{left + (i + 0.5) * bw:.1f}" y="{bottom - h - 3:.1f}" text-anchor="middle">{c}</text>')
-        for i in (0, bins // 2, bins):
-            parts.append(f'<text x="{left + i * bw:.1f}" y="{bottom + 14}" text-anchor="middle">{edges[i]:,.1f}</text>')
+        for i, anchor in ((0, "middle"), (bins // 2, "middle"), (bins, "end")):  # the last one ends at the edge
+            parts.append(f'<text x="{left + i * bw:.1f}" y="{bottom + 14}" text-anchor="{anchor}">{edges[i]:,.1f}</text>')
         parts.append(f'<text x="{width - 10}" y="{height - 4}" text-anchor="end">{escape(unit)}</text>')
         parts.append(f'<text x="0" y="{bottom - plot_h - 4}">{escape(count_unit)}</text>')
     parts.append("</svg>")
