@@ -57,16 +57,22 @@ def test_evaluate_and_import_on_a_database_workspace(url, demo_workspace, tmp_pa
     db = Workspace(url)
     for name in (*VECTOR_LAYERS, "ledger"):
         db.write(name, folder.read(name))
+    import dataclasses
     import datetime as dt
 
     from landplan.rules import load_ruleset
 
     rules = load_ruleset(demo_workspace)  # the folder's rules.yaml; a database keeps none
+    with_earthworks = evaluate(folder, as_of=dt.date(2026, 6, 30), rules=rules)
+    # no DEM in a database workspace, so no earthworks cost there: compare without it
+    rules = dataclasses.replace(rules, economics=dataclasses.replace(rules.economics, earthwork_yuan_per_m3=None))
     a = evaluate(db, as_of=dt.date(2026, 6, 30), rules=rules)
     b = evaluate(folder, as_of=dt.date(2026, 6, 30), rules=rules)
     assert a["static_payback_years"].notna().any()  # the demo's economics inputs were used
     terrain = [c for c in b.columns if c not in a.columns]  # no DEM in a database workspace
     assert set(terrain) >= {"cut_m3", "relief_m"}
+    assert (with_earthworks["cost_wan_per_mu"] >= b["cost_wan_per_mu"]).all()
+    assert (with_earthworks["cost_wan_per_mu"] > b["cost_wan_per_mu"]).any()
     cols = [c for c in a.columns if c not in ("geometry", "readiness", "missing", "leveled")
             and not c.startswith(("revitalization", "priority", "candidate"))]
     pd.testing.assert_frame_equal(pd.DataFrame(a[cols]), pd.DataFrame(b[cols]), check_dtype=False)
