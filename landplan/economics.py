@@ -856,7 +856,9 @@ def _class_change(table: pd.DataFrame, efficiency: pd.DataFrame, inputs: Economi
     # the payback assumes the current rate from the year after the latest ledger row (year index
     # t = calendar year − supply year + 1); the change starts there too, so the two compare
     ytd = table["years_to_date"].to_numpy(dtype="float64", na_value=np.nan)
-    as_of_year = pd.Timestamp(table.attrs.get("economics_as_of", pd.Timestamp.today())).year
+    if "economics_as_of" not in table.attrs:  # the years to date count to it: never guessed
+        raise SchemaError("table: the per-parcel table of parcel_economics (its attrs name the as-of date) is required")
+    as_of_year = pd.Timestamp(table.attrs["economics_as_of"]).year
     last = table["local_tax_year"].to_numpy(dtype="float64", na_value=np.nan)
     t_last = np.maximum(last - as_of_year + ytd, 1.0)
     has = table["econ_status"].isin(["paid_back", "will_pay_back", "not_within_horizon"]).to_numpy()
